@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module dependencies point one way (see ARCHITECTURE.md):
+//   BosunJSON <- JSONRPC, Providers, Config, Workers
+//   Providers, TraceStore, Config <- Workers <- Orchestration <- BosunServer <- bosun
+// JSONRPC knows nothing of workers; Providers knows nothing of sessions;
+// TraceStore knows SQL and records.
+let package = Package(
+    name: "bosun",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bosun", targets: ["bosun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "BosunJSON"),
+        .target(name: "JSONRPC", dependencies: ["BosunJSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Providers", dependencies: ["BosunJSON", "CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "TraceStore", dependencies: ["CSQLite"]),
+        .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Yams"]),
+        .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore",
+                                                 .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
+                                                       .product(name: "Logging", package: "swift-log")]),
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config",
+                                                     .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "bosun", dependencies: [
+            "BosunServer", "MockProvider", "TraceStore", "Config", "Orchestration",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON"]),
+        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        // End-to-end tests: run the built `bosun` binary over real pipes.
+        .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+import BosunJSON
+import Foundation
+import Providers
+
+/// What a role lets its workers do beyond reading.
+public struct ToolPermissions: Sendable, Hashable, Codable {
+    public var write: Bool
+    public var exec: Bool
+    public var spawn: Bool
+
+    public init(write: Bool = false, exec: Bool = false, spawn: Bool = false) {
+        self.write = write
+        self.exec = exec
+        self.spawn = spawn
+    }
+}
+
+/// Everything a tool needs to know about the worker calling it.
+public struct ToolContext: Sendable {
+    public var sessionId: String
+    public var workerId: String
+    /// The real path (symlinks resolved) of the workspace root; every file tool stays inside it.
+    public var workspaceRoot: String
+    public var permissions: ToolPermissions
+
+    public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions) {
+        self.sessionId = sessionId
+        self.workerId = workerId
+        self.workspaceRoot = workspaceRoot
+        self.permissions = permissions
+    }
+}
+
+/// A tool's answer, shown to the model as a tool_result.
+public struct ToolOutput: Sendable, Hashable {
+    public var text: String
+    public var isError: Bool
+
+    public init(text: String, isError: Bool = false) {
+        self.text = text
+        self.isError = isError
+    }
+}
+
+/// A tool failure the model should see and can act on ("path escapes the workspace").
+/// The worker loop turns it into an error tool_result; it does not end the worker.
+public struct ToolError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One tool a worker can call. `submit_result` is not one of these: the worker loop owns it.
+public protocol WorkerTool: Sendable {
+    var spec: ToolSpec { get }
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput
+}
