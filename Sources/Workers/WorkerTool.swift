@@ -1,19 +1,7 @@
 import BosunJSON
+import Config
 import Foundation
 import Providers
-
-/// What a role lets its workers do beyond reading.
-public struct ToolPermissions: Sendable, Hashable, Codable {
-    public var write: Bool
-    public var exec: Bool
-    public var spawn: Bool
-
-    public init(write: Bool = false, exec: Bool = false, spawn: Bool = false) {
-        self.write = write
-        self.exec = exec
-        self.spawn = spawn
-    }
-}
 
 /// Everything a tool needs to know about the worker calling it.
 public struct ToolContext: Sendable {
