@@ -15,6 +15,9 @@ public final class JSONRPCConnection: Sendable {
     private let inputFD: Int32
     private let writer: FrameWriter
     private let inFlight = InFlightRequests()
+    /// Notification handlers still running; the close callback waits for them, so an `exit`
+    /// sent just before the input ends is handled before the end of input is.
+    private let runningNotifications = InFlightRequests()
     private let gate: (any RequestGate)?
     private let maxMessageBytes: Int
     /// nil: chosen from the client's first byte.
@@ -42,11 +45,18 @@ public final class JSONRPCConnection: Sendable {
     /// Sends notifications to this connection's client.
     public var notifier: any ClientNotifier { ConnectionNotifier(connection: self) }
 
-    /// Starts the reader and writer threads. `onClose` runs once, on the reader thread, when
-    /// the input ends: nil at end of file, otherwise why the connection gave up.
+    /// Starts the reader and writer threads. `onClose` runs once when the input ended and
+    /// the notifications read before that were handled: with nil at end of file, otherwise
+    /// with why the connection gave up.
     public func start(onClose: @escaping @Sendable (_ failure: String?) -> Void) {
         writer.start()
-        let thread = Thread { [self] in onClose(readUntilClosed()) }
+        let thread = Thread { [self] in
+            let failure = readUntilClosed()
+            Task {
+                _ = await runningNotifications.drain(timeout: .seconds(5))
+                onClose(failure)
+            }
+        }
         thread.name = "bosun.jsonrpc.reader"
         thread.start()
     }
@@ -214,7 +224,7 @@ public final class JSONRPCConnection: Sendable {
             return
         }
         let context = RequestContext(id: nil, method: method, notifier: notifier)
-        Task { [logger] in
+        runningNotifications.start(id: nil) { [logger] in
             do {
                 try await handler(message, context)
             } catch {

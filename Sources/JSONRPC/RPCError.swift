@@ -55,6 +55,11 @@ extension RPCError {
         RPCError(code: invalidParams, message: message, data: ["field": .string(field)])
     }
 
+    /// The -32602 error for params a `Decodable` type rejected, naming the field.
+    public static func invalidParams(from error: DecodingError) -> RPCError {
+        ParamsDecoding.rpcError(for: error)
+    }
+
     public static func methodNotFound(_ method: String) -> RPCError {
         RPCError(
             code: methodNotFound,
