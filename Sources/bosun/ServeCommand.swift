@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Framing: auto (from the client's first byte), lsp or ndjson.")
     var framing: FramingChoice = .auto
 
+    @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
+    var debugMethods = false
+
     func validate() throws {
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
@@ -43,7 +46,8 @@ struct Serve: AsyncParsableCommand {
         let level = logLevel
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
         let server = BosunServer(
-            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing),
+            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing,
+                debugMethods: debugMethods),
             openSession: EmptySession.opener, logger: Logger(label: "bosun.server"), logForwarder: forwarder)
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
