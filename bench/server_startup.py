@@ -13,12 +13,16 @@ INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "par
 FRAME = b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+def memory_kib(pid):
+    """RSS, and how much of it is the process's own (private pages, from smaps_rollup):
+    the rest is shared library text that other processes map too."""
+    figures = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                figures[name] = int(rest.split()[0])
+    return figures["Rss"], figures["Private_Clean"] + figures["Private_Dirty"]
 
 
 def one_start(binary):
@@ -53,7 +57,8 @@ def main():
           f"p90 {times[int(runs * 0.9) - 1]:.1f} ms, max {times[-1]:.1f} ms")
     _, proc = one_start(binary)
     time.sleep(2)
-    print(f"idle RSS after initialize (2 s idle): {rss_kib(proc.pid) / 1024:.1f} MB")
+    rss, private = memory_kib(proc.pid)
+    print(f"idle after initialize (2 s): RSS {rss / 1024:.1f} MB, of which private {private / 1024:.1f} MB")
     proc.stdin.close()
     proc.wait(timeout=10)
 
