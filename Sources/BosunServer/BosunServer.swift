@@ -120,7 +120,8 @@ public final class BosunServer: Sendable {
         registry.registerNotification("initialized", EmptyParams.self) { [logger] _, _ in
             logger.debug("the client is initialized")
         }
-        registry.register("shutdown", EmptyParams.self) { [logger] _, _ in
+        registry.register("shutdown", EmptyParams.self) { [self] _, _ in
+            lifecycle.shutdownAccepted()
             logger.info("shutdown received; waiting for exit")
             return JSONValue.null
         }
