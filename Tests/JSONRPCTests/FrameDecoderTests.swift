@@ -126,6 +126,31 @@ private func decodeEverySplit(_ input: String, limit: Int = 1 << 20) -> [FrameEv
         #expect(decoder.feed(Array(lsp(a).utf8)) == [])
     }
 
+    @Test func anOverlongHeaderLineClosesWhateverTheSplit() {
+        let line = [UInt8](repeating: 0x41, count: FrameDecoder.maxHeaderLineBytes + 10) + Array("\r\n".utf8)
+        for split in [0, 1, FrameDecoder.maxHeaderLineBytes, FrameDecoder.maxHeaderLineBytes + 1, line.count] {
+            var decoder = FrameDecoder(maxMessageBytes: 1 << 20)
+            let events = decoder.feed(line[..<split]) + decoder.feed(line[split...])
+            #expect(events == [.error(.headerLineTooLong(limit: FrameDecoder.maxHeaderLineBytes))], "split at \(split)")
+            #expect(decoder.isClosed)
+        }
+    }
+
+    @Test func aLongLineInManyReadsIsScannedOnce() {
+        // 8 MiB in 4 KiB reads: rescanning the whole line on every read would take minutes.
+        let body = "{\"x\":\"" + String(repeating: "y", count: 8 << 20) + "\"}"
+        var decoder = FrameDecoder(maxMessageBytes: 16 << 20)
+        let bytes = Array((body + "\n").utf8)
+        var events: [FrameEvent] = []
+        var offset = 0
+        while offset < bytes.count {
+            events += decoder.feed(bytes[offset..<min(offset + 4096, bytes.count)])
+            offset += 4096
+        }
+        #expect(events.count == 1)
+        #expect(events.first == .message(Array(body.utf8)))
+    }
+
     @Test func theEndOfInputInsideABodyIsReported() {
         var decoder = FrameDecoder(maxMessageBytes: 1024)
         _ = decoder.feed(Array("Content-Length: 10\r\n\r\n{\"a\"".utf8))
