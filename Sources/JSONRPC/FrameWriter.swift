@@ -85,7 +85,12 @@ final class FrameWriter: @unchecked Sendable {
             if let failure {
                 broken = true
                 pending = []
+                condition.broadcast()
+                // Reported without the lock: the report may itself try to send (a log
+                // line forwarded to the client), which must find the writer broken, not locked.
+                condition.unlock()
                 onFailure(failure)
+                condition.lock()
             }
             condition.broadcast()
         }
