@@ -34,6 +34,31 @@ import Glibc
     }
 }
 
+extension ClientGone {
+    /// The client keeps its end of stdout open but never reads: the server still ends
+    /// when its input does, after waiting a bounded time for the client.
+    @Test func aClientThatNeverReadsDoesNotKeepTheServerAlive() async throws {
+        var input: [Int32] = [0, 0]
+        var output: [Int32] = [0, 0]
+        precondition(pipe(&input) == 0 && pipe(&output) == 0)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = BosunServer(
+            options: ServerOptions(version: "test", gracePeriod: .milliseconds(100), drainTimeout: .seconds(1)),
+            openSession: EmptySession.opener, logger: logger)
+        let serverEnds = (input[0], output[1])
+        let exitCode = Task.detached { await server.run(input: serverEnds.0, output: serverEnds.1) }
+        var lines = #"{"jsonrpc":"2.0","id":0,"method":"initialize"}"# + "\n"
+        for id in 1...2_000 { lines += #"{"jsonrpc":"2.0","id":\#(id),"method":"status"}"# + "\n" }
+        let bytes = Array(lines.utf8)
+        #expect(write(input[1], bytes, bytes.count) == bytes.count)  // answers far exceed the pipe's buffer
+        close(input[1])
+        #expect(await firstOf(exitCode, orNilAfter: .seconds(20)) == 0)
+        close(output[0])
+        close(output[1])
+    }
+}
+
 /// The task's value, or nil if it takes longer than `timeout`: a server that never stops
 /// fails the test instead of hanging it (the task is left behind).
 func firstOf<T: Sendable>(_ task: Task<T, Never>, orNilAfter timeout: Duration) async -> T? {
