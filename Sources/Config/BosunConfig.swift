@@ -98,13 +98,3 @@ public struct BosunConfig: Sendable {
         roles.values.sorted { $0.name < $1.name }.map { RoleSummary($0) }
     }
 }
-
-extension ProviderKind {
-    /// Where a provider of this kind lives when the config gives no `baseURL`.
-    public var defaultBaseURL: String {
-        switch self {
-        case .anthropic: return "https://api.anthropic.com"
-        case .openai: return "https://api.openai.com/v1"
-        }
-    }
-}

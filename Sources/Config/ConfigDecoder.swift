@@ -70,11 +70,12 @@ enum ConfigDecoder {
             }
         }
         if let retryNode = fields.value("retry") {
-            let retry = try ConfigFields(retryNode, path: "\(path).retry", allowedKeys: ["maxAttempts", "baseDelaySeconds", "maxDelaySeconds"])
+            let retry = try ConfigFields(retryNode, path: "\(path).retry", allowedKeys: ["maxAttempts", "baseDelaySeconds", "maxDelaySeconds", "maxTotalSeconds"])
             var policy = RetryPolicy()
             if let value = try retry.int("maxAttempts") { policy.maxAttempts = value }
             if let value = try retry.number("baseDelaySeconds") { policy.baseDelay = value }
             if let value = try retry.number("maxDelaySeconds") { policy.maxDelay = value }
+            if let value = try retry.number("maxTotalSeconds") { policy.maxTotalSeconds = value }
             config.retry = policy
         }
         return config
