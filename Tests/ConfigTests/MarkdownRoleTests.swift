@@ -81,3 +81,17 @@ import Testing
         #expect(text.contains("\"timeoutSeconds\":900"))
     }
 }
+
+@Suite struct EffectiveConfigTests {
+    @Test func theEffectiveConfigMasksKeysAndParsesAsYAML() throws {
+        let environment = ["ANTHROPIC_API_KEY": "sk-ant-secret-value-123456789", "BOSUN_MOCK_URL": "http://127.0.0.1:9/v1"]
+        let text = BosunConfig.builtIn.effectiveYAML(environment: environment)
+        #expect(text.contains("apiKeyEnv: ANTHROPIC_API_KEY (set)"))
+        #expect(text.contains("apiKeyEnv: OPENAI_API_KEY (NOT SET)"))
+        #expect(text.contains("http://127.0.0.1:9/v1 (from BOSUN_MOCK_URL when set)"))
+        #expect(!text.contains("sk-ant-secret-value"))
+        #expect(text.contains("cacheRead: 0.3\n"), "prices print without float noise")
+        let node = try ConfigNode.parse(yaml: text, file: "out")
+        #expect(node["roles"]?["coder"]?["timeoutSeconds"] != nil)
+    }
+}
