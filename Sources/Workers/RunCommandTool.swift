@@ -82,6 +82,9 @@ struct RunCommandTool: WorkerTool {
         lines.append("sandbox: \(sandbox)")
         lines.append("--- output (stdout and stderr) ---")
         lines.append(String(decoding: outcome.output, as: UTF8.self))
+        if outcome.outputAbandoned {
+            lines.append("[a background process that left the command's process group kept the output open; it was not waited for]")
+        }
         if outcome.totalOutputBytes > outcome.output.count {
             lines.append("[output truncated: first \(outcome.output.count) of \(outcome.totalOutputBytes) bytes shown]")
         }

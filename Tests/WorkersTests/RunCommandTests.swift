@@ -161,4 +161,14 @@ import Glibc
                                   workspace.context(permissions: ToolPermissions(exec: true)))
         #expect(timedOut.isError && timedOut.text.contains("timed out after 1.0 s"), "\(timedOut.text)")
     }
+
+    @Test func aProcessThatEscapesTheGroupCannotHoldTheCommandOpen() async throws {
+        let started = Date()
+        let outcome = try await ProcessRunner.run(["sh", "-c", "setsid sleep 20 & echo $!; sleep 1"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 60, outputCap: 1000)
+        let escaped = Int32(String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        if let escaped { kill(escaped, SIGKILL) }
+        #expect(outcome.exitCode == 0 && outcome.outputAbandoned && escaped != nil)
+        #expect(Date().timeIntervalSince(started) < 15, "the runner waited for the escaped process")
+    }
 }
