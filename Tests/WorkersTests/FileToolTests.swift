@@ -127,4 +127,20 @@ import Testing
         }
         #expect(ToolRegistry.knownToolNames.count == 6)
     }
+
+    @Test func everyToolSpecIsAValidSchemaThatAcceptsItsOwnExample() throws {
+        let registry = ToolRegistry(policy: ToolPolicy(), store: nil)
+        let all = RoleConfig(name: "all", tools: RoleConfig.toolNames, permissions: ToolPermissions(write: true, exec: true))
+        let examples: [String: JSONValue] = [
+            "read_file": ["path": "a.txt", "offset": 1, "limit": 5], "list_files": ["glob": "*.swift"],
+            "search": ["pattern": "x", "caseInsensitive": true], "fetch_url": ["url": "https://example.com"],
+            "run_command": ["command": ["swift", "test"], "timeoutSeconds": 30], "write_file": ["path": "a.txt", "content": "x"],
+        ]
+        for tool in try registry.tools(for: all, requested: nil) {
+            #expect(JSONSchemaValidator.problems(inSchema: tool.spec.inputSchema).isEmpty, "\(tool.spec.name)")
+            let example = try #require(examples[tool.spec.name])
+            #expect(JSONSchemaValidator.validate(example, against: tool.spec.inputSchema).isEmpty, "\(tool.spec.name)")
+            #expect(!JSONSchemaValidator.validate(["unexpected": 1], against: tool.spec.inputSchema).isEmpty, "\(tool.spec.name)")
+        }
+    }
 }
