@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import TraceStore
+import Workers
 
 extension Session {
     /// Stores a non-terminal event with the worker's next seq and sends it to the client.
