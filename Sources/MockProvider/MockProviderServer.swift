@@ -100,6 +100,8 @@ public final class MockProviderServer: Sendable {
         case ("GET", "/health"), ("GET", "/"):
             return connection.respond(status: 200, contentType: "text/plain", body: Data("bosun mock-provider\n".utf8),
                                       keepAlive: request.keepAlive)
+        case ("GET", _) where path.hasPrefix("/bytes/") || path == "/redirect":
+            return MockHelperRoutes.respond(to: request, path: path, on: connection)
         default:
             let body: JSONValue = ["type": "error", "error": ["type": "not_found_error",
                                                               "message": .string("no route \(request.method) \(path); use POST /v1/messages or POST /v1/chat/completions")]]
