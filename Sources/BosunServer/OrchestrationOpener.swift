@@ -21,13 +21,20 @@ public struct OrchestrationOpener: Sendable {
     public var logger: Logger
 
     public init(configPath: String?, storePath: String?, environment: [String: String],
-                tools: @escaping @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool],
+                tools: @escaping @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
+                    = OrchestrationOpener.registryTools,
                 logger: Logger) {
         self.configPath = configPath
         self.storePath = storePath
         self.environment = environment
         self.tools = tools
         self.logger = logger
+    }
+
+    /// The worker tools of `ToolRegistry`, with path claims kept in the session's store.
+    public static let registryTools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { config, store in
+        let registry = ToolRegistry(policy: config.tools, store: store)
+        return { role, requested in try registry.tools(for: role, requested: requested) }
     }
 
     public var opener: SessionOpener {
