@@ -31,7 +31,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config",
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers",
                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
             "BosunServer", "MockProvider", "TraceStore", "Config", "Orchestration",

@@ -2,12 +2,14 @@ import ArgumentParser
 
 @main
 struct Bosun: AsyncParsableCommand {
+    /// The version `--version` prints and `initialize` reports as serverInfo.version.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "bosun",
         abstract: "An orchestrator-worker runtime served as JSON-RPC on stdio.",
-        version: "0.1.0",
-        subcommands: [ConfigCommand.self, RolesCommand.self]
+        version: version,
+        subcommands: [Serve.self, MockProviderCommand.self, ConfigCommand.self, RolesCommand.self],
+        defaultSubcommand: Serve.self
     )
-
-    func run() async throws {}
 }

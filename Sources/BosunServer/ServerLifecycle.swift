@@ -1,0 +1,111 @@
+import JSONRPC
+import Synchronization
+
+/// LSP's lifecycle as a gate in front of every method: nothing but `initialize` before
+/// it, nothing but `exit` after `shutdown`. Decisions are taken in arrival order on the
+/// reader thread, so a request pipelined right behind `initialize` waits for it instead
+/// of being refused.
+final class ServerLifecycle: RequestGate {
+    enum Phase {
+        case uninitialized
+        case initializing(InitializationOutcome)
+        case running
+        case shuttingDown
+        case exiting
+    }
+
+    private let phase = Mutex(Phase.uninitialized)
+    /// The outcome of the `initialize` in progress, kept apart from `phase` so it is
+    /// resolved even when the server starts exiting while `initialize` runs.
+    private let pendingInitialization = Mutex<InitializationOutcome?>(nil)
+
+    func admit(method: String, isNotification: Bool) -> Admission {
+        phase.withLock { phase in
+            if isNotification {
+                switch (method, phase) {
+                case ("exit", _): return .proceed
+                case (_, .initializing), (_, .running): return .proceed
+                default: return .reject(Self.notInitialized)
+                }
+            }
+            switch phase {
+            case .uninitialized:
+                guard method == "initialize" else { return .reject(Self.notInitialized) }
+                let outcome = InitializationOutcome()
+                pendingInitialization.withLock { $0 = outcome }
+                phase = .initializing(outcome)
+                return .proceed
+            case .initializing(let outcome):
+                if method == "initialize" { return .reject(Self.alreadyInitialized) }
+                return .proceedAfter { await outcome.succeeded() ? nil : Self.notInitialized }
+            case .running:
+                if method == "initialize" { return .reject(Self.alreadyInitialized) }
+                if method == "shutdown" { phase = .shuttingDown }
+                return .proceed
+            case .shuttingDown, .exiting:
+                return .reject(Self.shuttingDown)
+            }
+        }
+    }
+
+    /// Ends the `initializing` phase: on failure a new `initialize` may be sent.
+    func initializeFinished(succeeded: Bool) {
+        phase.withLock { phase in
+            if case .initializing = phase { phase = succeeded ? .running : .uninitialized }
+        }
+        pendingInitialization.withLock { outcome in
+            defer { outcome = nil }
+            return outcome
+        }?.resolve(succeeded)
+    }
+
+    /// True once `shutdown` was accepted: `exit` then ends with code 0.
+    var shutdownReceived: Bool {
+        phase.withLock { phase in
+            if case .shuttingDown = phase { return true }
+            return false
+        }
+    }
+
+    /// From now on every request is refused.
+    func beginExit() {
+        phase.withLock { $0 = .exiting }
+    }
+
+    static let notInitialized = RPCError(
+        code: RPCError.serverNotInitialized, message: "the server is not initialized: send initialize first")
+    static let alreadyInitialized = RPCError(
+        code: RPCError.invalidRequest, message: "initialize was already sent on this connection; it may be sent only once")
+    static let shuttingDown = RPCError(
+        code: RPCError.invalidRequest, message: "the server is shutting down (shutdown was received); only exit is accepted now")
+}
+
+/// The result of the one `initialize` in progress, awaited by requests queued behind it.
+final class InitializationOutcome: Sendable {
+    private struct State {
+        var result: Bool?
+        var waiters: [CheckedContinuation<Bool, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func succeeded() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let known: Bool? = state.withLock { state in
+                if let result = state.result { return result }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let known { continuation.resume(returning: known) }
+        }
+    }
+
+    func resolve(_ succeeded: Bool) {
+        let waiters = state.withLock { state in
+            state.result = succeeded
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: succeeded) }
+    }
+}

@@ -1,0 +1,30 @@
+/// Sends notifications to the connected client. Safe to call from any task, at any time;
+/// notifications sent after the connection closed are dropped.
+public protocol ClientNotifier: Sendable {
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) async
+}
+
+/// What a handler knows about the request it is answering.
+public struct RequestContext: Sendable {
+    /// The request id; `nil` for notifications (and for the rare request sent with `"id": null`).
+    public let id: RequestID?
+    public let method: String
+    public let notifier: any ClientNotifier
+
+    public init(id: RequestID?, method: String, notifier: any ClientNotifier) {
+        self.id = id
+        self.method = method
+        self.notifier = notifier
+    }
+}
+
+/// Params for methods that take none. Accepts absent params, `null`, `{}` or `[]`, and
+/// ignores whatever an object holds, so clients that always send `{}` work.
+public struct EmptyParams: Codable, Sendable, Hashable {
+    public init() {}
+    public init(from decoder: Decoder) throws {}
+    public func encode(to encoder: Encoder) throws {
+        _ = encoder.container(keyedBy: EmptyKeys.self)
+    }
+    private enum EmptyKeys: CodingKey {}
+}

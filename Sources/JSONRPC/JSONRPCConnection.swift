@@ -1,0 +1,256 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A JSON-RPC 2.0 connection over a pair of file descriptors (stdin and the protected stdout).
+///
+/// One reader thread turns bytes into messages and dispatches them in arrival order; each
+/// request runs on its own task, so requests run concurrently and may answer out of order;
+/// one writer thread serialises everything that goes out.
+public final class JSONRPCConnection: Sendable {
+    public let registry: MethodRegistry
+    private let inputFD: Int32
+    private let writer: FrameWriter
+    private let inFlight = InFlightRequests()
+    /// Notification handlers still running; the close callback waits for them, so an `exit`
+    /// sent just before the input ends is handled before the end of input is.
+    private let runningNotifications = InFlightRequests()
+    private let gate: (any RequestGate)?
+    private let maxMessageBytes: Int
+    /// nil: chosen from the client's first byte.
+    private let fixedFraming: Framing?
+    private let logger: Logger
+
+    public static let defaultMaxMessageBytes = 64 << 20
+
+    public init(
+        input: Int32, output: Int32, registry: MethodRegistry,
+        maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
+        gate: (any RequestGate)? = nil, logger: Logger
+    ) {
+        self.inputFD = input
+        self.registry = registry
+        self.maxMessageBytes = maxMessageBytes
+        self.fixedFraming = framing
+        self.gate = gate
+        self.logger = logger
+        self.writer = FrameWriter(fd: output, framing: framing ?? .contentLength) { [logger] failure in
+            logger.warning("\(failure); later messages to the client are dropped")
+        }
+    }
+
+    /// Sends notifications to this connection's client.
+    public var notifier: any ClientNotifier { ConnectionNotifier(connection: self) }
+
+    /// Starts the reader and writer threads. `onClose` runs once when the input ended and
+    /// the notifications read before that were handled: with nil at end of file, otherwise
+    /// with why the connection gave up.
+    public func start(onClose: @escaping @Sendable (_ failure: String?) -> Void) {
+        writer.start()
+        let thread = Thread { [self] in
+            let failure = readUntilClosed()
+            Task {
+                _ = await runningNotifications.drain(timeout: .seconds(5))
+                onClose(failure)
+            }
+        }
+        thread.name = "bosun.jsonrpc.reader"
+        thread.start()
+    }
+
+    /// Queues a notification without waiting (for callers that cannot await, like a log handler).
+    public func post<T: Encodable>(_ method: String, _ params: T) {
+        do {
+            writer.send(try MessageEncoding.notification(method: method, params: params))
+        } catch {
+            logger.error("could not encode the params of notification '\(method)': \(error)")
+        }
+    }
+
+    /// Cancels every running request; each still answers (-32800 unless it had finished).
+    public func cancelAll() { inFlight.cancelAll() }
+
+    /// Waits until every running request has answered; false if `timeout` passed first.
+    public func drain(timeout: Duration) async -> Bool { await inFlight.drain(timeout: timeout) }
+
+    /// The number of requests whose handlers are still running.
+    public var requestsInFlight: Int { inFlight.count }
+
+    /// Blocks until everything queued is written.
+    public func flush() { writer.flush() }
+
+    /// Writes what is queued and stops writing.
+    public func close() { writer.close() }
+
+    // MARK: - Reading
+
+    private func readUntilClosed() -> String? {
+        var decoder = FrameDecoder(maxMessageBytes: maxMessageBytes, framing: fixedFraming)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var framingKnown = fixedFraming != nil
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return "reading the input failed: \(String(cString: strerror(errno)))"
+            }
+            if count == 0 {
+                let (events, leftover) = decoder.finish()
+                process(events)
+                if let leftover { logger.warning("\(leftover); it is dropped") }
+                return nil
+            }
+            let events = decoder.feed(chunk[0..<count])
+            if !framingKnown, let framing = decoder.framing {
+                framingKnown = true
+                writer.setFraming(framing)
+                logger.debug("the client speaks \(framing.rawValue) framing")
+            }
+            process(events)
+            if decoder.isClosed {
+                return "the input stopped making sense as \(decoder.framing?.rawValue ?? "framed") messages"
+            }
+        }
+    }
+
+    private func process(_ events: [FrameEvent]) {
+        for event in events {
+            switch event {
+            case .message(let bytes):
+                dispatch(IncomingMessage.parse(Data(bytes)))
+            case .error(let error):
+                logger.warning("framing error: \(error)")
+                writer.send(MessageEncoding.errorResponse(id: nil, error: error.rpcError))
+            }
+        }
+    }
+
+    // MARK: - Dispatch
+
+    private func dispatch(_ message: IncomingMessage) {
+        switch message {
+        case .request(let id, let method, let data):
+            let admission = admit(method, isNotification: false)
+            inFlight.start(id: id) { [self] in
+                writer.send(await answer(id: id, method: method, message: data, admission: admission))
+            }
+        case .notification(let method, let data):
+            deliver(notification: method, message: data)
+        case .response(let id):
+            logger.debug("ignoring a response (id \(id.map(String.init(describing:)) ?? "null")): bosun sends no requests")
+        case .invalid(let id, let error):
+            logger.debug("invalid message: \(error.message)")
+            writer.send(MessageEncoding.errorResponse(id: id, error: error))
+        case .batch(let members):
+            dispatch(batch: members)
+        }
+    }
+
+    /// Members run concurrently like any requests; their answers leave together, as one array.
+    private func dispatch(batch members: [IncomingMessage]) {
+        var answers: [Task<Data, Never>] = []
+        for member in members {
+            switch member {
+            case .request(let id, let method, let data):
+                let admission = admit(method, isNotification: false)
+                answers.append(inFlight.start(id: id) { [self] in
+                    await answer(id: id, method: method, message: data, admission: admission)
+                })
+            case .notification(let method, let data):
+                deliver(notification: method, message: data)
+            case .invalid(let id, let error):
+                let response = MessageEncoding.errorResponse(id: id, error: error)
+                answers.append(Task { response })
+            case .response, .batch:
+                continue
+            }
+        }
+        guard !answers.isEmpty else { return }
+        inFlight.start(id: nil) { [self, answers] in
+            var responses: [Data] = []
+            for answer in answers { responses.append(await answer.value) }
+            writer.send(MessageEncoding.batch(responses))
+        }
+    }
+
+    private func admit(_ method: String, isNotification: Bool) -> Admission {
+        gate?.admit(method: method, isNotification: isNotification) ?? .proceed
+    }
+
+    private func answer(id: RequestID?, method: String, message: Data, admission: Admission) async -> Data {
+        switch admission {
+        case .proceed:
+            break
+        case .reject(let error):
+            return MessageEncoding.errorResponse(id: id, error: error)
+        case .proceedAfter(let wait):
+            if let error = await wait() { return MessageEncoding.errorResponse(id: id, error: error) }
+        }
+        if Task.isCancelled { return MessageEncoding.errorResponse(id: id, error: .cancelled(method)) }
+        guard let handler = registry.requestHandler(for: method) else {
+            return MessageEncoding.errorResponse(id: id, error: .methodNotFound(method))
+        }
+        let context = RequestContext(id: id, method: method, notifier: notifier)
+        do {
+            return MessageEncoding.response(id: id, result: try await handler(message, context))
+        } catch let error as RPCError {
+            return MessageEncoding.errorResponse(id: id, error: error)
+        } catch {
+            if Task.isCancelled || error is CancellationError {
+                return MessageEncoding.errorResponse(id: id, error: .cancelled(method))
+            }
+            logger.warning("request '\(method)' failed: \(error)")
+            return MessageEncoding.errorResponse(id: id, error: RPCError(
+                code: RPCError.requestFailed, message: "'\(method)' failed: \(error)"))
+        }
+    }
+
+    private func deliver(notification method: String, message: Data) {
+        if method == "$/cancelRequest" { return cancelRequest(message) }
+        if case .reject(let error) = admit(method, isNotification: true) {
+            logger.debug("dropping notification '\(method)': \(error.message)")
+            return
+        }
+        guard let handler = registry.notificationHandler(for: method) else {
+            // `$/` notifications are optional by LSP's rules; others are worth a log line.
+            if method.hasPrefix("$/") {
+                logger.debug("ignoring notification '\(method)'")
+            } else {
+                logger.info("ignoring unknown notification '\(method)'")
+            }
+            return
+        }
+        let context = RequestContext(id: nil, method: method, notifier: notifier)
+        runningNotifications.start(id: nil) { [logger] in
+            do {
+                try await handler(message, context)
+            } catch {
+                logger.warning("notification '\(method)' ignored: \(error)")
+            }
+        }
+    }
+
+    private func cancelRequest(_ message: Data) {
+        struct CancelParams: Decodable { var id: RequestID }
+        do {
+            let params = try ParamsDecoding.decode(CancelParams.self, fromMessage: message)
+            if !inFlight.cancel(id: params.id) {
+                logger.debug("$/cancelRequest for \(params.id): no such request is running")
+            }
+        } catch {
+            logger.warning("$/cancelRequest ignored: \(error.message)")
+        }
+    }
+}
+
+/// Notifications go through the connection's writer like everything else.
+struct ConnectionNotifier: ClientNotifier {
+    let connection: JSONRPCConnection
+
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) async {
+        connection.post(method, params)
+    }
+}

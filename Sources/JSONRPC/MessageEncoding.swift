@@ -1,0 +1,59 @@
+import Foundation
+
+/// Builds outgoing JSON-RPC messages. Results are encoded once by the handler's task and
+/// spliced into the envelope as bytes, so the writer never touches JSON.
+enum MessageEncoding {
+    static func encodeValue<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try encoder.encode(value)
+    }
+
+    static func idJSON(_ id: RequestID?) -> Data {
+        switch id {
+        case nil: return Data("null".utf8)
+        case .int(let value)?: return Data(String(value).utf8)
+        case .string?: return (try? encodeValue(id)) ?? Data("null".utf8)
+        }
+    }
+
+    /// `{"jsonrpc":"2.0","id":…,"result":…}` with an already encoded result.
+    static func response(id: RequestID?, result: Data) -> Data {
+        var out = Data(#"{"jsonrpc":"2.0","id":"#.utf8)
+        out.append(idJSON(id))
+        out.append(contentsOf: #","result":"#.utf8)
+        out.append(result)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"jsonrpc":"2.0","id":…,"error":{…}}`; the id is `null` when it could not be read.
+    static func errorResponse(id: RequestID?, error: RPCError) -> Data {
+        var out = Data(#"{"jsonrpc":"2.0","id":"#.utf8)
+        out.append(idJSON(id))
+        out.append(contentsOf: #","error":"#.utf8)
+        out.append((try? encodeValue(error)) ?? Data(#"{"code":-32603,"message":"unencodable error"}"#.utf8))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func notification<T: Encodable>(method: String, params: T) throws -> Data {
+        var out = Data(#"{"jsonrpc":"2.0","method":"#.utf8)
+        out.append(try encodeValue(method))
+        out.append(contentsOf: #","params":"#.utf8)
+        out.append(try encodeValue(params))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// A batch answer: the members' responses as one JSON array.
+    static func batch(_ responses: [Data]) -> Data {
+        var out = Data("[".utf8)
+        for (index, response) in responses.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(response)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+}

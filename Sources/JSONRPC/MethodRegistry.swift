@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// The methods a connection answers: adding a method is one registration with Codable
+/// params and result, not an edit to a switch.
+///
+/// Methods may be registered at any time, also while the connection runs (the session
+/// registers its methods once `initialize` opened it); a later registration of the same
+/// name replaces the earlier one.
+public final class MethodRegistry: Sendable {
+    /// Answers one request: decodes params from the raw message, runs the handler and
+    /// returns the encoded result.
+    typealias RequestHandler = @Sendable (_ message: Data, _ context: RequestContext) async throws -> Data
+    typealias NotificationHandler = @Sendable (_ message: Data, _ context: RequestContext) async throws -> Void
+
+    private struct Tables {
+        var requests: [String: RequestHandler] = [:]
+        var notifications: [String: NotificationHandler] = [:]
+    }
+
+    private let tables = Mutex(Tables())
+
+    public init() {}
+
+    public func register<P: Decodable & Sendable, R: Encodable & Sendable>(
+        _ method: String, _ params: P.Type,
+        handler: @escaping @Sendable (P, RequestContext) async throws -> R
+    ) {
+        let entry: RequestHandler = { message, context in
+            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
+            let result = try await handler(params, context)
+            do {
+                return try MessageEncoding.encodeValue(result)
+            } catch {
+                throw RPCError(
+                    code: RPCError.internalError,
+                    message: "the result of '\(context.method)' could not be encoded as JSON: \(error)")
+            }
+        }
+        tables.withLock { $0.requests[method] = entry }
+    }
+
+    public func registerNotification<P: Decodable & Sendable>(
+        _ method: String, _ params: P.Type,
+        handler: @escaping @Sendable (P, RequestContext) async -> Void
+    ) {
+        let entry: NotificationHandler = { message, context in
+            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
+            await handler(params, context)
+        }
+        tables.withLock { $0.notifications[method] = entry }
+    }
+
+    /// Every request method registered so far, sorted.
+    public var requestMethods: [String] {
+        tables.withLock { $0.requests.keys.sorted() }
+    }
+
+    /// Every notification method registered so far, sorted.
+    public var notificationMethods: [String] {
+        tables.withLock { $0.notifications.keys.sorted() }
+    }
+
+    func requestHandler(for method: String) -> RequestHandler? {
+        tables.withLock { $0.requests[method] }
+    }
+
+    func notificationHandler(for method: String) -> NotificationHandler? {
+        tables.withLock { $0.notifications[method] }
+    }
+}

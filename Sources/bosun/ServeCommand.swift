@@ -1,0 +1,92 @@
+import ArgumentParser
+import BosunServer
+import Dispatch
+import Foundation
+import JSONRPC
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `bosun serve`: the bosun/1 protocol on stdin and stdout.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the bosun/1 JSON-RPC protocol on stdin and stdout (the default command).",
+        discussion: """
+            Messages use LSP framing (Content-Length headers) unless the client's first byte is \
+            '{' or '[', which selects newline-delimited JSON. stdout carries protocol messages \
+            only; logs go to stderr.
+            """
+    )
+
+    @Option(help: "Largest message accepted, in bytes; larger ones get an error and are skipped.")
+    var maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes
+
+    @Option(help: "Lowest level logged to stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "Framing: auto (from the client's first byte), lsp or ndjson.")
+    var framing: FramingChoice = .auto
+
+    @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
+    var config: String?
+
+    @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
+    var db: String?
+
+    func validate() throws {
+        guard maxMessageBytes >= 1024 else {
+            throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
+        }
+    }
+
+    func run() async throws {
+        guard let protocolFD = StandardOutput.claimForProtocol() else {
+            throw ValidationError("could not set up stdout for the protocol: \(String(cString: strerror(errno)))")
+        }
+        let forwarder = ClientLogForwarder()
+        let level = logLevel
+        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
+        let server = BosunServer(
+            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing),
+            openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder)
+        let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Logger(label: "bosun.server").info("signal \(number) received; stopping")
+                server.terminate(exitCode: 0)
+            }
+            source.resume()
+            return source
+        }
+        let exitCode = await server.run(input: STDIN_FILENO, output: protocolFD)
+        signalSources.forEach { $0.cancel() }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+extension Serve {
+    /// Sessions backed by the config, the trace store and the worker tools.
+    func sessionOpener() -> SessionOpener {
+        OrchestrationOpener(
+            configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment,
+            logger: Logger(label: "bosun.session")
+        ).opener
+    }
+}
+
+enum FramingChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, lsp, ndjson
+
+    var framing: Framing? {
+        switch self {
+        case .auto: return nil
+        case .lsp: return .contentLength
+        case .ndjson: return .newlineDelimited
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
