@@ -46,7 +46,7 @@ public enum HTMLTimelineRenderer {
         let events = trace.events(of: worker.id)
         var html = """
             <details class="worker" id="\(escape(worker.id))" data-state="\(escape(worker.state))">
-            <summary><span class="label"><b>\(escape(worker.role))</b> \(escape(TraceFormat.oneLine(worker.task, limit: 40)))</span>
+            <summary><span class="label">\(worker.parentId == nil ? "" : "↳ ")<b>\(escape(worker.role))</b> \(escape(TraceFormat.oneLine(worker.task, limit: 40)))</span>
             <span class="track"><span class="bar state-\(escape(worker.state))" style="left:\(percent(left));width:\(percent(min(width, 100 - left)))" title="\(escape(tooltip))"></span></span></summary>
             <div class="info"><dl>
             <dt>worker</dt><dd><code>\(escape(worker.id))</code>\(worker.parentId.map { " (spawned by <code>\(escape($0))</code>)" } ?? "")</dd>
