@@ -8,6 +8,7 @@ import TraceStore
 //   TraceStoreHarness concurrent-writer DB NAME WORKERS EVENTS LOCKFILE
 //                                                 writes workers and takes a shared claim WORKERS times
 //   TraceStoreHarness populate DB [SECRET_ENV]   a demo session with varied workers; prints its id
+//   TraceStoreHarness bench DB                   the store benchmark (bench/store_bench.py runs it)
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
@@ -131,6 +132,8 @@ do {
     case "concurrent-writer" where arguments.count == 7:
         try await concurrentWriter(db: arguments[2], name: arguments[3], workers: Int(arguments[4]) ?? 1,
                                    events: Int(arguments[5]) ?? 1, lockFile: arguments[6])
+    case "bench":
+        try await Benchmark.run(db: arguments[2])
     case "populate":
         try await populate(db: arguments[2], secretEnv: arguments.count > 3 ? arguments[3] : nil)
     default:

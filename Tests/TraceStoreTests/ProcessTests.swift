@@ -4,34 +4,6 @@ import Testing
 
 /// Tests that run the store in other processes: killed mid-write, and two at once.
 @Suite(.serialized) struct ProcessTests {
-    /// Reads the child's stdout line by line on a background thread, so the test can tell
-    /// which terminal commits the child had acknowledged when it was killed.
-    final class LineCollector: @unchecked Sendable {
-        // `lines` is only touched with `lock` held.
-        private let lock = NSLock()
-        private var lines: [String] = []
-        private var partial = ""
-
-        func attach(_ pipe: Pipe) {
-            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-                let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                lock.lock()
-                partial += chunk
-                while let newline = partial.firstIndex(of: "\n") {
-                    lines.append(String(partial[..<newline]))
-                    partial = String(partial[partial.index(after: newline)...])
-                }
-                lock.unlock()
-            }
-        }
-
-        var snapshot: [String] {
-            lock.lock()
-            defer { lock.unlock() }
-            return lines
-        }
-    }
-
     /// A child writing events and terminal states is SIGKILLed at random moments, 50 times.
     /// After each kill the file must pass integrity_check and hold every terminal state the
     /// child acknowledged, with every event appended before it.
@@ -40,22 +12,21 @@ import Testing
         let db = dir.file("crash.sqlite")
         var acknowledged: [String: Int] = [:]
         for round in 1...50 {
+            // The child writes its acknowledgements unbuffered to a file, which keeps every
+            // line it wrote before the kill.
+            let acknowledgements = dir.file("acks-\(round).txt")
+            _ = FileManager.default.createFile(atPath: acknowledgements, contents: nil)
             let child = Process()
             child.executableURL = URL(fileURLWithPath: BuiltProducts.harness)
             child.arguments = ["crash-writer", db]
-            let out = Pipe()
-            child.standardOutput = out
+            child.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: acknowledgements))
             child.standardError = FileHandle.nullDevice
-            let collector = LineCollector()
-            collector.attach(out)
             try child.run()
             // Some rounds die while the store is still opening, most while writing.
             try await Task.sleep(for: .milliseconds(round % 10 == 0 ? Int.random(in: 0...30) : Int.random(in: 40...260)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
-            out.fileHandleForReading.readabilityHandler = nil
-            let tail = out.fileHandleForReading.readDataToEndOfFile()
-            let lines = collector.snapshot + String(decoding: tail, as: UTF8.self).split(separator: "\n").map(String.init)
+            let lines = try String(contentsOfFile: acknowledgements, encoding: .utf8).split(separator: "\n")
             #expect(child.terminationReason == .uncaughtSignal, "round \(round): child exited on its own")
             for line in lines {
                 let parts = line.split(separator: " ")

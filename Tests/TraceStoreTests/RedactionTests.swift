@@ -47,8 +47,10 @@ import Testing
             #expect(!bytes.contains(bytesOf: "TESTKEY"), "part of the key found in \(file)")
         }
         #expect(scanned > 0)
-        // The run did write the places the key was offered: the redaction marker is there.
+        // The run did write the places the key was offered, and closing folded the WAL into
+        // the main file: the redaction marker is there.
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)).contains(bytesOf: "[REDACTED]"))
+        #expect(!files.contains("trace.sqlite-wal"))
     }
 }
 
