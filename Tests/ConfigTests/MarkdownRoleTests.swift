@@ -13,6 +13,7 @@ import Testing
         tools: Read, Grep, Glob, Bash, TodoWrite
         model: sonnet
         color: blue
+        hooks: { PreToolUse: [] }
         ---
 
         You are a senior code reviewer.
@@ -35,6 +36,7 @@ import Testing
         #expect(reviewer.prompt == "You are a senior code reviewer.\nCheck for bugs first.")
         #expect(reviewer.source.hasSuffix(".claude/agents/code-reviewer.md:2"))
         #expect(config.warnings.contains { $0.contains("TodoWrite") })
+        #expect(config.warnings.contains { $0.contains("code-reviewer.md:7: Claude Code key hooks") }, "\(config.warnings)")
         let planner = try config.role(named: "planner")
         #expect(planner.model == "orchestrator" && planner.tools == RoleConfig.readOnlyTools)
         #expect(try config.resolveModel(planner.model).modelId == "claude-opus-4-5")
