@@ -31,7 +31,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config",
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers",
                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
             "BosunServer", "MockProvider", "TraceStore", "Config", "Orchestration",
@@ -42,7 +42,9 @@ let package = Package(
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON"]),
-        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore"]),
+        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness"]),
+        // Writes to a trace store on command, for the crash, multi-process and redaction tests.
+        .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),

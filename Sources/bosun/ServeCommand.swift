@@ -32,6 +32,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
     var debugMethods = false
 
+    @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
+    var config: String?
+
+    @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
+    var db: String?
+
     func validate() throws {
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
@@ -48,7 +54,7 @@ struct Serve: AsyncParsableCommand {
         let server = BosunServer(
             options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing,
                 debugMethods: debugMethods),
-            openSession: EmptySession.opener, logger: Logger(label: "bosun.server"), logForwarder: forwarder)
+            openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder)
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -62,6 +68,16 @@ struct Serve: AsyncParsableCommand {
         let exitCode = await server.run(input: STDIN_FILENO, output: protocolFD)
         signalSources.forEach { $0.cancel() }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+extension Serve {
+    /// Sessions backed by the config, the trace store and the worker tools.
+    func sessionOpener() -> SessionOpener {
+        OrchestrationOpener(
+            configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment,
+            logger: Logger(label: "bosun.session")
+        ).opener
     }
 }
 

@@ -1,0 +1,89 @@
+import BosunJSON
+import Config
+import Foundation
+import JSONRPC
+import Logging
+import Orchestration
+import Providers
+import TraceStore
+import Workers
+
+/// Opens real sessions for `initialize`: loads the config for the client's workspace,
+/// opens the trace store, and resumes or starts the session in it.
+public struct OrchestrationOpener: Sendable {
+    /// `--config`; nil means `$BOSUN_CONFIG`, then the workspace's `.bosun/config.yaml`.
+    public var configPath: String?
+    /// `--db`; nil means the config's `store.path`, then the default location.
+    public var storePath: String?
+    public var environment: [String: String]
+    /// The tools a role grants (the tool registry), given the loaded config and the open store.
+    public var tools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
+    public var logger: Logger
+
+    public init(configPath: String?, storePath: String?, environment: [String: String],
+                tools: @escaping @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
+                    = OrchestrationOpener.registryTools,
+                logger: Logger) {
+        self.configPath = configPath
+        self.storePath = storePath
+        self.environment = environment
+        self.tools = tools
+        self.logger = logger
+    }
+
+    /// The worker tools of `ToolRegistry`, with path claims kept in the session's store.
+    public static let registryTools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { config, store in
+        let registry = ToolRegistry(policy: config.tools, store: store)
+        return { role, requested in try registry.tools(for: role, requested: requested) }
+    }
+
+    public var opener: SessionOpener {
+        { request in try await open(request) }
+    }
+
+    func open(_ request: SessionOpenRequest) async throws -> any SessionHandle {
+        let root = URL(fileURLWithPath: request.workspaceRoot).resolvingSymlinksInPath().path
+        let config: BosunConfig
+        do {
+            config = try ConfigLoader.load(explicitPath: configPath, workspaceRoot: root, environment: environment)
+        } catch {
+            throw RPCError(code: RPCError.requestFailed, message: "bosun's configuration is invalid: \(error)",
+                           data: ["field": "config"])
+        }
+        for warning in config.warnings { logger.warning("config: \(warning)") }
+        let path = storePath ?? config.store.path ?? TraceStore.defaultPath(environment: environment)
+        let store: TraceStore
+        do {
+            store = try TraceStore(path: path, redactor: Redactor(secrets: config.secretValues(environment: environment)))
+        } catch {
+            throw RPCError(code: RPCError.requestFailed, message: "\(error)", data: ["field": "store"])
+        }
+        let relay = NotificationRelay(notifier: request.notifier)
+        let environment = self.environment
+        let sessionEnvironment = SessionEnvironment(
+            config: config, store: store, workspaceRoot: root,
+            clientForProvider: { name in makeModelClient(try config.endpoint(forProvider: name, environment: environment)) },
+            toolsForRole: tools(config, store),
+            notify: { relay.send($0, $1) },
+            events: EventDelivery(rawValue: request.events) ?? .all,
+            logger: logger)
+        let session: Session
+        do {
+            session = try await Session.open(sessionEnvironment, resumeId: request.resumeSessionId,
+                                             maxConcurrentWorkers: request.maxConcurrentWorkers)
+        } catch let error as SessionError {
+            await store.close()
+            throw RPCError(code: error.code, message: error.message,
+                           data: error.data.map { _ in ["field": "initializationOptions.maxConcurrentWorkers"] })
+        } catch {
+            await store.close()
+            throw RPCError(code: RPCError.requestFailed, message: "The session could not be opened: \(error)",
+                           data: ["field": "initializationOptions.session"])
+        }
+        let info = SessionInfo(id: session.id, resumed: session.resumed, maxConcurrentWorkers: await session.maxConcurrentWorkers)
+        return OrchestrationSessionHandle(info: info, session: session) {
+            await relay.finish()
+            await store.close()
+        }
+    }
+}

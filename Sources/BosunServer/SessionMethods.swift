@@ -1,0 +1,85 @@
+import BosunJSON
+import Foundation
+import JSONRPC
+import Orchestration
+
+/// The server's view of an orchestration `Session`: registers the session methods and maps
+/// the session's refusals to JSON-RPC errors, once, here at the edge.
+public struct OrchestrationSessionHandle: SessionHandle {
+    public let info: SessionInfo
+    let session: Session
+    /// Runs when the session has closed (closes the relay and the store it owns).
+    let onClose: @Sendable () async -> Void
+
+    public init(info: SessionInfo, session: Session, onClose: @escaping @Sendable () async -> Void) {
+        self.info = info
+        self.session = session
+        self.onClose = onClose
+    }
+
+    public func register(on registry: MethodRegistry) {
+        let session = self.session
+        registry.register("spawn", SpawnParams.self) { params, _ in
+            try await Self.answer { try await session.spawn(params) }
+        }
+        registry.register("steer", SteerParams.self) { params, _ in
+            try await Self.answer { try await session.steer(params) }
+        }
+        registry.register("cancel", CancelParams.self) { params, _ in
+            try await Self.answer { try await session.cancel(params) }
+        }
+        registry.register("await", AwaitParams.self) { params, _ in
+            try await Self.answer { try await session.awaitWorkers(params) }
+        }
+        registry.register("status", Orchestration.StatusParams.self) { params, _ in
+            try await Self.answer { try await session.status(params) }
+        }
+        registry.register("trace", TraceParams.self) { params, _ in
+            try await Self.answer { try await session.trace(params) }
+        }
+        registry.register("roles", EmptyParams.self) { _, _ in
+            await session.roles()
+        }
+    }
+
+    public func close() async {
+        await session.close()
+        await onClose()
+    }
+
+    /// Runs a session call, turning a `SessionError` into the `RPCError` it stands for.
+    /// Cancellation passes through for the connection to answer -32800.
+    static func answer<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+    }
+}
+
+/// Forwards a session's notifications to the client in the order the session made them.
+/// The session must not wait on the client's pipe, and one task per notification could
+/// reorder `worker/event`s; a single consumer keeps them in order.
+final class NotificationRelay: Sendable {
+    private let continuation: AsyncStream<(String, JSONValue)>.Continuation
+    private let consumer: Task<Void, Never>
+
+    init(notifier: any ClientNotifier) {
+        let (stream, continuation) = AsyncStream<(String, JSONValue)>.makeStream()
+        self.continuation = continuation
+        consumer = Task {
+            for await (method, params) in stream { await notifier.notify(method, params) }
+        }
+    }
+
+    func send(_ method: String, _ params: JSONValue) {
+        continuation.yield((method, params))
+    }
+
+    /// Sends what is queued, then stops.
+    func finish() async {
+        continuation.finish()
+        await consumer.value
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// bosun's defaults, written as the YAML a user would write, so they go through the same
+/// validation as any config file and `bosun config check` can show where each value came from.
+enum BuiltInConfig {
+    static let sourceName = "built-in"
+
+    static func tree() throws -> ConfigNode {
+        try ConfigNode.parse(yaml: yaml, file: sourceName)
+    }
+
+    static let yaml = """
+    providers:
+      anthropic: { kind: anthropic, apiKeyEnv: ANTHROPIC_API_KEY }
+      openai:    { kind: openai, apiKeyEnv: OPENAI_API_KEY }
+      # The offline mock (`bosun mock-provider`): its address comes from BOSUN_MOCK_URL.
+      mock:      { kind: openai, baseURLEnv: BOSUN_MOCK_URL }
+    models:
+      fast:     { provider: anthropic, id: claude-haiku-4-5, price: { input: 1, output: 5 }, maxOutputTokens: 8192 }
+      balanced: { provider: anthropic, id: claude-sonnet-4-5, price: { input: 3, output: 15 }, maxOutputTokens: 8192 }
+      smart:    { provider: anthropic, id: claude-opus-4-5, price: { input: 5, output: 25 }, maxOutputTokens: 8192 }
+      mock:     { provider: mock, id: mock-model, price: { input: 1, output: 5 }, maxOutputTokens: 4096 }
+    tiers: { orchestrator: smart, mid: balanced, worker: fast }
+    session: { maxConcurrentWorkers: 5, maxQueuedWorkers: 10000, maxSpawnDepth: 2 }
+    roles:
+      worker:
+        description: General-purpose worker for one bounded task.
+        model: worker
+        tools: [read_file, list_files, search, fetch_url]
+        timeoutSeconds: 300
+        maxSteps: 20
+        maxTokens: 200000
+        maxCostUSD: 0.5
+        prompt: |
+          \(workerPrompt)
+      coder:
+        description: Reads, changes and tests code inside the workspace, on paths it claims.
+        model: worker
+        tools: [read_file, list_files, search, write_file, run_command]
+        permissions: [write, exec]
+        timeoutSeconds: 900
+        maxSteps: 40
+        maxTokens: 500000
+        maxCostUSD: 1.0
+        prompt: |
+          \(coderPrompt)
+      researcher:
+        description: Gathers facts from the workspace and the web, with sources.
+        model: worker
+        tools: [fetch_url, read_file, list_files, search]
+        timeoutSeconds: 300
+        maxSteps: 20
+        maxTokens: 300000
+        maxCostUSD: 0.5
+        prompt: |
+          \(researcherPrompt)
+      writer:
+        description: Turns material into clear prose in the requested format.
+        model: mid
+        tools: [read_file, list_files, search]
+        timeoutSeconds: 180
+        maxSteps: 10
+        maxTokens: 150000
+        maxCostUSD: 0.5
+        prompt: |
+          \(writerPrompt)
+      analyst:
+        description: Weighs evidence and reasons to a judgement; runs on the orchestrator's model.
+        model: orchestrator
+        tools: [read_file, list_files, search, fetch_url]
+        timeoutSeconds: 600
+        maxSteps: 25
+        maxTokens: 400000
+        maxCostUSD: 2.0
+        prompt: |
+          \(analystPrompt)
+      transformer:
+        description: Converts data or text from one shape to another, exactly.
+        model: worker
+        tools: [read_file, list_files, search]
+        timeoutSeconds: 300
+        maxSteps: 15
+        maxTokens: 200000
+        maxCostUSD: 0.5
+        prompt: |
+          \(transformerPrompt)
+    """
+
+    private static let common = """
+    You are a worker in bosun, commissioned by an orchestrator for one bounded task. \
+    Read the brief: TASK says what to do, INPUTS what to start from, SCOPE what is in and out \
+    of bounds, OUTPUT the shape of your answer, DO NOT the mistakes to avoid. Stay inside the \
+    scope; do not ask questions, decide and say what you assumed. Use your tools to check \
+    facts instead of guessing. When done, call submit_result exactly once with the output the \
+    brief asks for; report only what you did and verified, and say plainly what you could not do.
+    """
+
+    private static let workerPrompt = common
+
+    private static let coderPrompt = common + " " + """
+    You change code. Read the code around a change before making it and follow its style. \
+    write_file claims a path for you before writing; if a path is claimed by another worker, \
+    do not work around it: report the conflict. Run the project's build or tests with \
+    run_command (an argv list, no shell) to check your change, and report the command and \
+    its outcome. Keep changes minimal and within scope.
+    """
+
+    private static let researcherPrompt = common + " " + """
+    You gather facts. Prefer primary sources; fetch them with fetch_url and quote the exact \
+    passage that supports each claim. Give every claim its source (URL or file path). \
+    Separate what sources state from what you infer, and note where sources disagree.
+    """
+
+    private static let writerPrompt = common + " " + """
+    You write. Use only the material in the brief and the files it names; do not invent \
+    facts, numbers or quotations. Match the requested format, length and audience.
+    """
+
+    private static let analystPrompt = common + " " + """
+    You analyse. State the question, weigh the evidence on each side, and reach a judgement \
+    with the reasons that decide it and the confidence you have in it. Name the evidence that \
+    would change your conclusion.
+    """
+
+    private static let transformerPrompt = common + " " + """
+    You transform. Convert the input to the requested shape exactly, losing nothing and \
+    adding nothing; where an item does not fit the target shape, keep it and flag it rather \
+    than dropping it.
+    """
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Providers
+
+/// One provider endpoint as configured. The API key itself is never here: only the name of
+/// the environment variable that holds it.
+public struct ProviderConfig: Sendable, Hashable {
+    public var kind: ProviderKind
+    /// The API base (`https://api.anthropic.com`, `http://127.0.0.1:11434/v1`); nil means the kind's default.
+    public var baseURL: String?
+    /// An environment variable whose value, when set, overrides `baseURL` (the built-in
+    /// `mock` provider reads `BOSUN_MOCK_URL` this way).
+    public var baseURLEnv: String?
+    /// The environment variable that holds the API key; nil for keyless endpoints (local servers).
+    public var apiKeyEnv: String?
+    public var retry: RetryPolicy
+
+    public init(kind: ProviderKind, baseURL: String? = nil, baseURLEnv: String? = nil, apiKeyEnv: String? = nil,
+                retry: RetryPolicy = RetryPolicy()) {
+        self.kind = kind
+        self.baseURL = baseURL
+        self.baseURLEnv = baseURLEnv
+        self.apiKeyEnv = apiKeyEnv
+        self.retry = retry
+    }
+}
+
+/// A model alias (`fast`) bound to a provider's model id.
+public struct ModelConfig: Sendable, Hashable {
+    public var provider: String
+    /// The provider's own model id (`claude-haiku-4-5`).
+    public var id: String
+    /// USD per million tokens; without it, cost is not tracked and cost caps cannot bind.
+    public var price: ModelPrice?
+    /// The most output tokens to ask for in one call.
+    public var maxOutputTokens: Int?
+
+    public init(provider: String, id: String, price: ModelPrice? = nil, maxOutputTokens: Int? = nil) {
+        self.provider = provider
+        self.id = id
+        self.price = price
+        self.maxOutputTokens = maxOutputTokens
+    }
+}
+
+/// A model alias resolved down to the provider call it stands for.
+public struct ResolvedModel: Sendable, Hashable {
+    public var alias: String
+    public var providerName: String
+    public var modelId: String
+    public var price: ModelPrice?
+    public var maxOutputTokens: Int?
+
+    public init(alias: String, providerName: String, modelId: String, price: ModelPrice?, maxOutputTokens: Int?) {
+        self.alias = alias
+        self.providerName = providerName
+        self.modelId = modelId
+        self.price = price
+        self.maxOutputTokens = maxOutputTokens
+    }
+}
+
+/// What a kind of worker is: its prompt, its model, its tools and permissions, its limits.
+public struct RoleConfig: Sendable, Hashable {
+    public var name: String
+    public var description: String
+    /// A model alias (`fast`) or a tier name (`worker`, `mid`, `orchestrator`).
+    public var model: String
+    /// Tool names the role offers its workers (`submit_result` is always added by the worker loop).
+    public var tools: [String]
+    public var permissions: ToolPermissions
+    public var timeoutSeconds: Double
+    public var maxSteps: Int
+    /// Input plus output tokens over the whole worker.
+    public var maxTokens: Int
+    public var maxCostUSD: Double
+    /// The role's system prompt; the brief comes after it.
+    public var prompt: String
+    /// Where the role was defined: `built-in`, or the file (and line) that last set it.
+    public var source: String
+
+    public init(name: String, description: String = "", model: String = "worker",
+                tools: [String] = RoleConfig.readOnlyTools, permissions: ToolPermissions = ToolPermissions(),
+                timeoutSeconds: Double = 300, maxSteps: Int = 20, maxTokens: Int = 200_000, maxCostUSD: Double = 0.5,
+                prompt: String = "", source: String = "built-in") {
+        self.name = name
+        self.description = description
+        self.model = model
+        self.tools = tools
+        self.permissions = permissions
+        self.timeoutSeconds = timeoutSeconds
+        self.maxSteps = maxSteps
+        self.maxTokens = maxTokens
+        self.maxCostUSD = maxCostUSD
+        self.prompt = prompt
+        self.source = source
+    }
+
+    /// The tools a role gets when it names none.
+    public static let readOnlyTools = ["read_file", "list_files", "search"]
+    /// Every tool name a role may list. `write_file` needs `permissions.write`, `run_command` needs `permissions.exec`.
+    public static let toolNames = ["read_file", "list_files", "search", "fetch_url", "run_command", "write_file"]
+}
+
+/// Bounds on one session (one connection, or one resumed session id).
+public struct SessionLimits: Sendable, Hashable {
+    public var maxConcurrentWorkers: Int
+    /// The whole session's spend; nil means no session budget (each worker still has its own cap).
+    public var maxCostUSD: Double?
+    /// Workers waiting for a slot beyond this are refused.
+    public var maxQueuedWorkers: Int
+    /// How deep workers may spawn workers (for roles with the spawn permission).
+    public var maxSpawnDepth: Int
+
+    public init(maxConcurrentWorkers: Int = 5, maxCostUSD: Double? = nil, maxQueuedWorkers: Int = 10_000, maxSpawnDepth: Int = 2) {
+        self.maxConcurrentWorkers = maxConcurrentWorkers
+        self.maxCostUSD = maxCostUSD
+        self.maxQueuedWorkers = maxQueuedWorkers
+        self.maxSpawnDepth = maxSpawnDepth
+    }
+}
+
+public struct StoreConfig: Sendable, Hashable {
+    /// The SQLite trace store; `~` is expanded. nil means the default
+    /// (`$XDG_STATE_HOME/bosun/bosun.sqlite`, else `~/.local/state/bosun/bosun.sqlite`).
+    public var path: String?
+
+    public init(path: String? = nil) { self.path = path }
+}
+
+/// What `run_command` does when bubblewrap is not installed.
+public enum SandboxMode: String, Sendable, Hashable, CaseIterable {
+    /// Refuse to run commands without the sandbox (the default).
+    case require
+    /// Run commands without a sandbox (still argv-only, with a timeout, in the workspace).
+    case allowUnsandboxed
+}
+
+/// Limits and switches for the worker tools.
+public struct ToolPolicy: Sendable, Hashable {
+    /// Let `fetch_url` reach loopback, private, link-local and metadata addresses. Off by
+    /// default; provider endpoints are not subject to it.
+    public var allowPrivateAddresses: Bool
+    public var fetchMaxBytes: Int
+    public var fetchTimeoutSeconds: Double
+    public var fetchMaxRedirects: Int
+    public var readMaxBytes: Int
+    public var writeMaxBytes: Int
+    public var listMaxEntries: Int
+    public var searchMaxMatches: Int
+    /// Files larger than this are skipped by `search`.
+    public var searchMaxFileBytes: Int
+    public var commandTimeoutSeconds: Double
+    public var commandOutputMaxBytes: Int
+    public var sandbox: SandboxMode
+    /// How long a write claim holds without its worker ending; a crashed process's claims lapse after it.
+    public var claimLeaseSeconds: Double
+
+    public init(allowPrivateAddresses: Bool = false, fetchMaxBytes: Int = 2_000_000, fetchTimeoutSeconds: Double = 30,
+                fetchMaxRedirects: Int = 5, readMaxBytes: Int = 256_000, writeMaxBytes: Int = 1_000_000,
+                listMaxEntries: Int = 1_000, searchMaxMatches: Int = 200, searchMaxFileBytes: Int = 1_000_000,
+                commandTimeoutSeconds: Double = 120, commandOutputMaxBytes: Int = 64_000,
+                sandbox: SandboxMode = .require, claimLeaseSeconds: Double = 3_600) {
+        self.allowPrivateAddresses = allowPrivateAddresses
+        self.fetchMaxBytes = fetchMaxBytes
+        self.fetchTimeoutSeconds = fetchTimeoutSeconds
+        self.fetchMaxRedirects = fetchMaxRedirects
+        self.readMaxBytes = readMaxBytes
+        self.writeMaxBytes = writeMaxBytes
+        self.listMaxEntries = listMaxEntries
+        self.searchMaxMatches = searchMaxMatches
+        self.searchMaxFileBytes = searchMaxFileBytes
+        self.commandTimeoutSeconds = commandTimeoutSeconds
+        self.commandOutputMaxBytes = commandOutputMaxBytes
+        self.sandbox = sandbox
+        self.claimLeaseSeconds = claimLeaseSeconds
+    }
+}

@@ -1,0 +1,160 @@
+import BosunJSON
+import Foundation
+import Synchronization
+
+/// A fake model provider on loopback that speaks Anthropic Messages (`POST /v1/messages`)
+/// and OpenAI Chat Completions (`POST /v1/chat/completions`), streaming and not, with
+/// scripted or synthetic replies and injected faults. See docs/providers.md.
+public final class MockProviderServer: Sendable {
+    public let options: MockProviderOptions
+    private let planner: MockReplyPlanner
+    private let state = Mutex(State())
+    private let listener = Mutex<LoopbackListener?>(nil)
+
+    private struct State {
+        var requests = 0
+        var modelCalls = 0
+        var activeResponses = 0
+        var faultsInjected = 0
+        /// Uses of each global fault (by position) and of each rule's fault (by rule index).
+        var globalFaultHits: [Int: Int] = [:]
+        var ruleFaultHits: [Int: Int] = [:]
+        var ruleUses: [Int: Int] = [:]
+        var recent: [MockRecordedRequest] = []
+        var stopping = false
+    }
+
+    /// How many requests `recordedRequests()` keeps.
+    static let recordedLimit = 200
+
+    public init(options: MockProviderOptions = MockProviderOptions()) {
+        self.options = options
+        planner = MockReplyPlanner(options: options)
+    }
+
+    /// Binds and starts serving; returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let listener = try LoopbackListener(host: options.host, port: options.port)
+        self.listener.withLock { $0 = listener }
+        listener.start { [self] connection in serve(connection) }
+        return listener.port
+    }
+
+    /// Stops accepting, ends stalls, and closes every connection.
+    public func stop() async {
+        state.withLock { $0.stopping = true }
+        listener.withLock { $0 }?.stop()
+    }
+
+    public var port: Int? { listener.withLock { $0?.port } }
+
+    public func stats() -> MockProviderStats {
+        let open = listener.withLock { $0?.openConnections } ?? 0
+        return state.withLock {
+            MockProviderStats(requests: $0.requests, activeResponses: $0.activeResponses, openConnections: open,
+                              faultsInjected: $0.faultsInjected)
+        }
+    }
+
+    /// The most recent requests, oldest first (up to 200).
+    public func recordedRequests() -> [MockRecordedRequest] { state.withLock { $0.recent } }
+
+    // MARK: Serving (one thread per connection)
+
+    private func serve(_ connection: LoopbackConnection) {
+        while true {
+            let request: MockHTTPRequest
+            do {
+                request = try connection.readRequest()
+            } catch ConnectionReadError.malformed(let reason) {
+                _ = connection.respond(status: 400, contentType: "text/plain", body: Data("bad request: \(reason)\n".utf8), keepAlive: false)
+                return
+            } catch ConnectionReadError.tooLarge {
+                _ = connection.respond(status: 413, contentType: "text/plain", body: Data("request too large\n".utf8), keepAlive: false)
+                return
+            } catch {
+                return
+            }
+            record(request)
+            guard handle(request, on: connection) else { return }
+        }
+    }
+
+    private func record(_ request: MockHTTPRequest) {
+        let headers = Dictionary(request.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        state.withLock {
+            $0.requests += 1
+            $0.recent.append(MockRecordedRequest(path: request.path, headers: headers, body: request.body))
+            if $0.recent.count > Self.recordedLimit { $0.recent.removeFirst($0.recent.count - Self.recordedLimit) }
+        }
+    }
+
+    /// Returns whether the connection can serve another request.
+    private func handle(_ request: MockHTTPRequest, on connection: LoopbackConnection) -> Bool {
+        let path = request.path.split(separator: "?").first.map(String.init) ?? request.path
+        let api: MockAPI
+        switch (request.method, path) {
+        case ("POST", "/v1/messages"): api = .anthropic
+        case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"): api = .openai
+        case ("GET", "/health"), ("GET", "/"):
+            return connection.respond(status: 200, contentType: "text/plain", body: Data("bosun mock-provider\n".utf8),
+                                      keepAlive: request.keepAlive)
+        case ("GET", _) where path.hasPrefix("/bytes/") || path == "/redirect":
+            return MockHelperRoutes.respond(to: request, path: path, on: connection)
+        default:
+            let body: JSONValue = ["type": "error", "error": ["type": "not_found_error",
+                                                              "message": .string("no route \(request.method) \(path); use POST /v1/messages or POST /v1/chat/completions")]]
+            return connection.respond(status: 404, contentType: "application/json", body: body.jsonData(), keepAlive: request.keepAlive)
+        }
+        let modelRequest: MockModelRequest
+        do {
+            modelRequest = try MockModelRequest(api: api, body: request.body)
+        } catch {
+            let body: JSONValue = ["type": "error", "error": ["type": "invalid_request_error", "message": .string("\(error)")]]
+            return connection.respond(status: 400, contentType: "application/json", body: body.jsonData(), keepAlive: request.keepAlive)
+        }
+        let (plan, callNumber) = decide(modelRequest)
+        state.withLock { $0.activeResponses += 1 }
+        defer { state.withLock { $0.activeResponses -= 1 } }
+        let wire = MockWireFormat(api: api, model: modelRequest.facts.model, messageId: "msg_mock_\(callNumber)")
+        let writer = MockResponseWriter(connection: connection, wire: wire, plan: plan, request: modelRequest,
+                                        keepAlive: request.keepAlive, isStopping: { [self] in state.withLock { $0.stopping } })
+        return writer.write()
+    }
+
+    /// Picks the rule and the fault under the lock, so counts hold under concurrency.
+    private func decide(_ request: MockModelRequest) -> (MockReplyPlan, Int) {
+        state.withLock { state in
+            state.modelCalls += 1
+            let callNumber = state.modelCalls
+            var rule: MockRule?
+            for candidate in options.script?.rules ?? [] where candidate.matches(request.facts) {
+                if let times = candidate.times, state.ruleUses[candidate.index, default: 0] >= times { continue }
+                state.ruleUses[candidate.index, default: 0] += 1
+                rule = candidate
+                break
+            }
+            var plan = planner.plan(for: request, rule: rule, callNumber: callNumber)
+            if let fault = plan.fault, let rule, !Self.fires(fault, hits: &state.ruleFaultHits[rule.index, default: 0]) {
+                plan.fault = nil
+            }
+            for (position, fault) in options.faults.enumerated() where fault.model == nil || fault.model == request.facts.model {
+                if Self.fires(fault, hits: &state.globalFaultHits[position, default: 0]) {
+                    plan.fault = fault
+                    break
+                }
+            }
+            if plan.fault != nil { state.faultsInjected += 1 }
+            return (plan, callNumber)
+        }
+    }
+
+    /// Whether a fault applies to this request, counting it if it does.
+    private static func fires(_ fault: FaultSpec, hits: inout Int) -> Bool {
+        if let count = fault.count, hits >= count { return false }
+        if let probability = fault.probability, Double.random(in: 0..<1) >= probability { return false }
+        hits += 1
+        return true
+    }
+}

@@ -1,0 +1,145 @@
+import BosunJSON
+import Foundation
+
+/// Which API a request came in on.
+enum MockAPI: Sendable {
+    case anthropic
+    case openai
+}
+
+/// A decoded model request: what the mock matches on, plus how to answer.
+struct MockModelRequest: Sendable {
+    var api: MockAPI
+    var facts: MockRequestFacts
+    var stream: Bool
+    /// OpenAI `stream_options.include_usage`.
+    var includeUsage: Bool
+    /// A rough count: body bytes / 4.
+    var inputTokens: Int
+
+    /// Reads either API's request body; the error text goes back as a 400.
+    init(api: MockAPI, body: Data) throws {
+        guard let json = try? JSONValue.parse(body), case .object(let root) = json else {
+            throw MockScriptError(reason: "the request body is not a JSON object")
+        }
+        guard let model = root["model"]?.stringValue else { throw MockScriptError(reason: "\"model\" (string) is required") }
+        guard let messages = root["messages"]?.arrayValue else { throw MockScriptError(reason: "\"messages\" (array) is required") }
+        self.api = api
+        stream = root["stream"]?.boolValue ?? false
+        includeUsage = root["stream_options"]?["include_usage"]?.boolValue ?? false
+        inputTokens = max(1, body.count / 4)
+        var system = ""
+        var turn = 0
+        var tools: [(name: String, schema: JSONValue)] = []
+        switch api {
+        case .anthropic:
+            system = root["system"]?.stringValue
+                ?? (root["system"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+            for tool in root["tools"]?.arrayValue ?? [] {
+                if let name = tool["name"]?.stringValue { tools.append((name, tool["input_schema"] ?? [:])) }
+            }
+        case .openai:
+            system = messages.filter { ["system", "developer"].contains($0["role"]?.stringValue) }
+                .map { Self.text(of: $0["content"]) }.joined(separator: "\n")
+            for tool in root["tools"]?.arrayValue ?? [] {
+                if let name = tool["function"]?["name"]?.stringValue { tools.append((name, tool["function"]?["parameters"] ?? [:])) }
+            }
+        }
+        turn = messages.filter { $0["role"]?.stringValue == "assistant" }.count
+        let last = messages.last { !["system", "developer"].contains($0["role"]?.stringValue) }
+        facts = MockRequestFacts(model: model, system: system, lastMessage: Self.text(of: last?["content"]), turn: turn, tools: tools)
+    }
+
+    /// Text of a message's content: a string, or blocks of text and tool results.
+    private static func text(of content: JSONValue?) -> String {
+        if let string = content?.stringValue { return string }
+        return (content?.arrayValue ?? []).compactMap { block -> String? in
+            if let text = block["text"]?.stringValue { return text }
+            if block["type"]?.stringValue == "tool_result" { return text(of: block["content"]) }
+            return nil
+        }.joined(separator: "\n")
+    }
+}
+
+/// What to send back for one request.
+struct MockReplyPlan: Sendable {
+    struct ToolCall: Sendable {
+        var id: String
+        var name: String
+        var input: JSONValue
+    }
+    var text: String?
+    var toolCalls: [ToolCall] = []
+    var latencyMs: Int
+    var tokensPerSecond: Double?
+    var inputTokens: Int
+    /// Overrides the counted output tokens.
+    var outputTokens: Int?
+    var fault: FaultSpec?
+}
+
+/// Decides replies: script rules first, else synthetic (N tool steps, then `submit_result`).
+struct MockReplyPlanner: Sendable {
+    var options: MockProviderOptions
+
+    /// `rule` picks the script rule (the server counts uses); nil means synthetic.
+    func plan(for request: MockModelRequest, rule: MockRule?, callNumber: Int) -> MockReplyPlan {
+        var plan = MockReplyPlan(latencyMs: options.latencyMs, tokensPerSecond: options.tokensPerSecond,
+                                 inputTokens: request.inputTokens)
+        if let rule {
+            plan.latencyMs = rule.latencyMs ?? plan.latencyMs
+            plan.tokensPerSecond = rule.tokensPerSecond ?? plan.tokensPerSecond
+            plan.inputTokens = rule.inputTokens ?? plan.inputTokens
+            plan.outputTokens = rule.outputTokens
+            plan.fault = rule.fault
+            if !rule.synthetic {
+                plan.text = rule.text
+                plan.toolCalls = rule.toolCalls.enumerated().map { position, call in
+                    let schema = request.facts.tools.first { $0.name == call.name }?.schema ?? [:]
+                    return MockReplyPlan.ToolCall(id: Self.callId(callNumber, position), name: call.name,
+                                                  input: call.input ?? SchemaExampleGenerator.example(for: schema))
+                }
+                return plan
+            }
+        }
+        synthesize(into: &plan, facts: request.facts, callNumber: callNumber)
+        return plan
+    }
+
+    private func synthesize(into plan: inout MockReplyPlan, facts: MockRequestFacts, callNumber: Int) {
+        let submit = facts.tools.first { $0.name == "submit_result" }
+        let harmless = facts.tools.first { $0.name == "list_files" } ?? facts.tools.first { $0.name != "submit_result" }
+        if facts.turn < options.syntheticToolSteps, let harmless {
+            var input = SchemaExampleGenerator.example(for: harmless.schema)
+            // A path the workspace surely has, so the tool call succeeds.
+            if case .object(var fields) = input, fields["path"]?.stringValue != nil {
+                fields["path"] = "."
+                input = .object(fields)
+            }
+            plan.toolCalls = [MockReplyPlan.ToolCall(id: Self.callId(callNumber, 0), name: harmless.name, input: input)]
+        } else if let submit {
+            plan.toolCalls = [MockReplyPlan.ToolCall(id: Self.callId(callNumber, 0), name: submit.name,
+                                                     input: Self.submitInput(submit.schema))]
+        } else {
+            plan.text = Self.syntheticText(words: options.syntheticTextTokens)
+        }
+    }
+
+    /// `submit_result` input: the schema's example, with a real sentence where it wants free text.
+    private static func submitInput(_ schema: JSONValue) -> JSONValue {
+        var input = SchemaExampleGenerator.example(for: schema)
+        if case .object(var fields) = input, fields["text"]?.stringValue != nil, schema["properties"]?["text"]?["enum"] == nil {
+            fields["text"] = "Synthetic result from bosun mock-provider."
+            input = .object(fields)
+        }
+        return input
+    }
+
+    static func syntheticText(words: Int) -> String {
+        let vocabulary = ["The", "mock", "provider", "answers", "offline", "with", "synthetic", "words", "so",
+                          "orchestrations", "can", "be", "tested", "without", "a", "key."]
+        return (0..<words).map { vocabulary[$0 % vocabulary.count] }.joined(separator: " ")
+    }
+
+    private static func callId(_ callNumber: Int, _ position: Int) -> String { "toolu_mock_\(callNumber)_\(position)" }
+}

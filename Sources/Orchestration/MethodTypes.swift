@@ -1,0 +1,180 @@
+import BosunJSON
+import Config
+import Foundation
+import Workers
+
+// Params and results of the session methods, spelled as DESIGN §3 spells the JSON.
+
+public struct SpawnParams: Codable, Sendable {
+    public var task: String
+    public var inputs: [String]?
+    public var scope: String?
+    public var output: WorkerBrief.Output?
+    public var doNot: [String]?
+    public var role: String?
+    public var model: String?
+    public var tools: [String]?
+    public var limits: LimitOverrides?
+    public var after: [String]?
+    public var priority: Int?
+    public var wait: Bool?
+    /// An LSP progress token (string or integer) for `$/progress` begin/report/end.
+    public var workDoneToken: JSONValue?
+
+    public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: WorkerBrief.Output? = nil,
+                doNot: [String]? = nil, role: String? = nil, model: String? = nil, tools: [String]? = nil,
+                limits: LimitOverrides? = nil, after: [String]? = nil, priority: Int? = nil, wait: Bool? = nil,
+                workDoneToken: JSONValue? = nil) {
+        self.task = task
+        self.inputs = inputs
+        self.scope = scope
+        self.output = output
+        self.doNot = doNot
+        self.role = role
+        self.model = model
+        self.tools = tools
+        self.limits = limits
+        self.after = after
+        self.priority = priority
+        self.wait = wait
+        self.workDoneToken = workDoneToken
+    }
+}
+
+/// Per-spawn limits; each one given replaces the role's.
+public struct LimitOverrides: Codable, Sendable, Hashable {
+    public var timeoutSeconds: Double?
+    public var maxSteps: Int?
+    public var maxTokens: Int?
+    public var maxCostUSD: Double?
+
+    public init(timeoutSeconds: Double? = nil, maxSteps: Int? = nil, maxTokens: Int? = nil, maxCostUSD: Double? = nil) {
+        self.timeoutSeconds = timeoutSeconds
+        self.maxSteps = maxSteps
+        self.maxTokens = maxTokens
+        self.maxCostUSD = maxCostUSD
+    }
+}
+
+public struct SteerParams: Codable, Sendable {
+    public var workerId: String
+    public var message: String
+
+    public init(workerId: String, message: String) {
+        self.workerId = workerId
+        self.message = message
+    }
+}
+
+public struct SteerResult: Codable, Sendable, Hashable {
+    public enum Delivery: String, Codable, Sendable {
+        /// Read before the worker's next model call.
+        case nextStep = "next-step"
+        /// The worker had ended; it runs again from its own conversation.
+        case resumed
+    }
+
+    public var workerId: String
+    public var state: WorkerState
+    public var delivery: Delivery
+}
+
+public struct CancelParams: Codable, Sendable {
+    public var workerId: String?
+    public var all: Bool?
+    public var reason: String?
+
+    public init(workerId: String? = nil, all: Bool? = nil, reason: String? = nil) {
+        self.workerId = workerId
+        self.all = all
+        self.reason = reason
+    }
+}
+
+public struct CancelResult: Codable, Sendable, Hashable {
+    public var cancelled: [String]
+}
+
+public struct AwaitParams: Codable, Sendable {
+    public enum Mode: String, Codable, Sendable {
+        case all
+        case any
+    }
+
+    public var workers: [String]?
+    public var mode: Mode?
+    public var timeoutSeconds: Double?
+
+    public init(workers: [String]? = nil, mode: Mode? = nil, timeoutSeconds: Double? = nil) {
+        self.workers = workers
+        self.mode = mode
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+public struct AwaitResult: Codable, Sendable, Hashable {
+    public var finished: [Worker]
+    public var pending: [String]
+}
+
+public struct StatusParams: Codable, Sendable {
+    public var workerId: String?
+
+    public init(workerId: String? = nil) { self.workerId = workerId }
+}
+
+/// `status` answers with one `Worker`, or the whole session.
+public enum StatusResult: Encodable, Sendable, Hashable {
+    case worker(Worker)
+    case session(SessionStatus)
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .worker(let worker): try worker.encode(to: encoder)
+        case .session(let status): try status.encode(to: encoder)
+        }
+    }
+}
+
+public struct SessionStatus: Codable, Sendable, Hashable {
+    public struct Summary: Codable, Sendable, Hashable {
+        public var id: String
+        public var maxConcurrentWorkers: Int
+        /// Workers per state; every state is listed, zeros included.
+        public var counts: [String: Int]
+        public var maxCostUSD: Double?
+    }
+
+    public var session: Summary
+    public var usage: WorkerUsage
+    /// Every worker of the session, oldest first, without its `result` (ask for one worker to get it).
+    public var workers: [Worker]
+}
+
+public struct TraceParams: Codable, Sendable {
+    public var workerId: String?
+    public var afterSeq: Int?
+    public var limit: Int?
+
+    public init(workerId: String? = nil, afterSeq: Int? = nil, limit: Int? = nil) {
+        self.workerId = workerId
+        self.afterSeq = afterSeq
+        self.limit = limit
+    }
+}
+
+public struct TraceResult: Codable, Sendable, Hashable {
+    public var events: [WorkerEvent]
+}
+
+public struct RolesResult: Codable, Sendable, Hashable {
+    public var roles: [RoleSummary]
+}
+
+/// `initializationOptions.events`: which `worker/event` notifications a client wants.
+public enum EventDelivery: String, Codable, Sendable {
+    case all
+    /// Only the terminal kinds.
+    case terminal
+    case none
+}

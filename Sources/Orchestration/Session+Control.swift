@@ -1,0 +1,146 @@
+import BosunJSON
+import Foundation
+import Workers
+
+/// A pending `await` (or `spawn` with `wait`), woken when its condition holds.
+struct Waiter {
+    var workerIds: [String]
+    var mode: AwaitParams.Mode
+    var continuation: CheckedContinuation<Void, Never>
+    var timeout: Task<Void, Never>?
+}
+
+extension Session {
+    /// A running or queued worker reads the message before its next model call; an ended
+    /// one (except a cancelled one) resumes its own conversation with it.
+    public func steer(_ params: SteerParams) throws -> SteerResult {
+        let entry = try requireEntry(params.workerId)
+        let message = params.message.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !message.isEmpty else {
+            throw SessionError.invalidParams("message", "message is empty. Say what the worker should do differently.")
+        }
+        let workerId = params.workerId
+        switch entry.state {
+        case .cancelled:
+            throw SessionError.invalidState(workerId, state: .cancelled, action: "be steered",
+                                            hint: "A cancelled worker stays cancelled; spawn a new worker for the task.")
+        case .queued, .running:
+            entries[workerId]?.inbox.append(message)
+            return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
+        case .succeeded, .failed, .timedOut, .interrupted:
+            if entry.ending {
+                entries[workerId]?.inbox.append(message)
+                return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
+            }
+            guard !closing else {
+                throw SessionError.invalidState(workerId, state: entry.state, action: "be resumed now",
+                                                hint: "The session is shutting down; reconnect with the same session and steer again.")
+            }
+            try checkSessionBudgets()
+            entries[workerId]?.inbox.append(message)
+            requeue(workerId)
+            pump()
+            return SteerResult(workerId: workerId, state: entries[workerId]?.state ?? .queued, delivery: .resumed)
+        }
+    }
+
+    /// Cancels one worker, or every queued and running one with `all`. Returns after the
+    /// cancellations are committed.
+    public func cancel(_ params: CancelParams) async throws -> CancelResult {
+        let reason = params.reason.map { "Cancelled by the client: \($0)" } ?? "Cancelled by the client."
+        let failure = WorkerFailure(code: "cancelled", message: reason)
+        if params.all == true {
+            let targets = order.filter { id in entries[id].map { !$0.state.isTerminal && !$0.ending } ?? false }
+            // Queued workers first, so none is admitted into a slot a running one frees.
+            let queuedFirst = targets.filter { entries[$0]?.state == .queued } + targets.filter { entries[$0]?.state == .running }
+            var cancelled: [String] = []
+            for workerId in queuedFirst {
+                guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
+                await end(workerId, run: nil, state: .cancelled, failure: failure)
+                cancelled.append(workerId)
+            }
+            return CancelResult(cancelled: cancelled)
+        }
+        guard let workerId = params.workerId else {
+            throw SessionError.invalidParams("workerId", "Give workerId to cancel one worker, or all: true to cancel every queued and running one.")
+        }
+        let entry = try requireEntry(workerId)
+        guard !entry.state.isTerminal, !entry.ending else {
+            throw SessionError.invalidState(workerId, state: entry.state, action: "be cancelled",
+                                            hint: "It has already ended; nothing to cancel.")
+        }
+        await end(workerId, run: nil, state: .cancelled, failure: failure)
+        return CancelResult(cancelled: [workerId])
+    }
+
+    /// Waits until all (or any) of the workers have ended, or the timeout passes.
+    public func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult {
+        let workerIds = params.workers ?? order
+        for workerId in workerIds where entries[workerId] == nil {
+            throw SessionError.unknownWorker(workerId, field: "workers")
+        }
+        if let timeout = params.timeoutSeconds, !(timeout.isFinite && timeout >= 0) {
+            throw SessionError.invalidParams("timeoutSeconds", "timeoutSeconds must be 0 or more seconds; got \(timeout).")
+        }
+        try await wait(for: workerIds, mode: params.mode ?? .all, timeoutSeconds: params.timeoutSeconds)
+        var finished: [Worker] = []
+        var pending: [String] = []
+        for workerId in workerIds {
+            if let entry = entries[workerId], entry.state.isTerminal, !entry.ending {
+                finished.append(entry.view(queuePosition: nil, includeResult: true))
+            } else {
+                pending.append(workerId)
+            }
+        }
+        return AwaitResult(finished: finished, pending: pending)
+    }
+
+    /// Suspends until the condition holds, the timeout passes, or the calling task is cancelled
+    /// (then throws `CancellationError`).
+    func wait(for workerIds: [String], mode: AwaitParams.Mode, timeoutSeconds: Double?) async throws {
+        guard !isSatisfied(workerIds, mode: mode) else { return }
+        let waiterId = nextWaiterId
+        nextWaiterId += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                guard !Task.isCancelled, !closing else {
+                    continuation.resume()
+                    return
+                }
+                var waiter = Waiter(workerIds: workerIds, mode: mode, continuation: continuation)
+                if let timeoutSeconds {
+                    waiter.timeout = Task {
+                        try? await Task.sleep(for: .seconds(timeoutSeconds))
+                        guard !Task.isCancelled else { return }
+                        self.releaseWaiter(waiterId)
+                    }
+                }
+                waiters[waiterId] = waiter
+            }
+        } onCancel: {
+            Task { await self.releaseWaiter(waiterId) }
+        }
+        try Task.checkCancellation()
+    }
+
+    func releaseWaiter(_ waiterId: UInt64) {
+        guard let waiter = waiters.removeValue(forKey: waiterId) else { return }
+        waiter.timeout?.cancel()
+        waiter.continuation.resume()
+    }
+
+    /// Wakes every waiter whose condition now holds; called after each terminal commit.
+    func resolveWaiters() {
+        for (waiterId, waiter) in waiters where isSatisfied(waiter.workerIds, mode: waiter.mode) {
+            releaseWaiter(waiterId)
+        }
+    }
+
+    private func isSatisfied(_ workerIds: [String], mode: AwaitParams.Mode) -> Bool {
+        let ended = { (id: String) in self.entries[id].map { $0.state.isTerminal && !$0.ending } ?? true }
+        switch mode {
+        case .all: return workerIds.allSatisfy(ended)
+        case .any: return workerIds.isEmpty || workerIds.contains(where: ended)
+        }
+    }
+}

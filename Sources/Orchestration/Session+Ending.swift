@@ -1,0 +1,92 @@
+import BosunJSON
+import Foundation
+import TraceStore
+import Workers
+
+extension Session {
+    /// Ends a worker: stops its run, commits the terminal state with its event, and only
+    /// then frees its slot, notifies, wakes waiters, settles its dependants and admits the
+    /// next worker. `run` nil ends whatever run is current (cancel, shutdown); a stale run's
+    /// outcome is ignored, as is anything for a worker already ending or ended.
+    func end(_ workerId: String, run: Int?, state: WorkerState, result: WorkerResult? = nil,
+             failure: WorkerFailure? = nil) async {
+        guard var entry = entries[workerId], !entry.ending, !entry.state.isTerminal else { return }
+        if let run, entry.run != run { return }
+        let wasRunning = entry.state == .running
+        entry.ending = true
+        entry.loopTask?.cancel()
+        entry.deadlineTask?.cancel()
+        entry.loopTask = nil
+        entry.deadlineTask = nil
+        if !wasRunning { scheduler.removeFromQueue(workerId) }
+
+        var record = entry.record
+        record.state = state.rawValue
+        record.endedAt = Date()
+        record.resultJSON = result.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
+        record.errorJSON = failure.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
+        entry.lastSeq += 1
+        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: state.rawValue,
+                                at: record.endedAt ?? Date(), dataJSON: Self.terminalData(of: record).jsonString())
+        entries[workerId] = entry
+
+        do {
+            try await recorder.commit(.terminal(record, event))
+        } catch {
+            logger.error("worker \(workerId) ended \(state.rawValue) but the store did not take it: \(error)")
+        }
+
+        entry = entries[workerId] ?? entry
+        entry.record = record
+        entry.ending = false
+        let pendingSteers = entry.inbox
+        if state == .cancelled || state == .interrupted { entry.inbox = [] }
+        entries[workerId] = entry
+        if wasRunning { scheduler.release(workerId) }
+        deliver(event)
+        endProgress(workerId, state: state, failure: failure)
+        resolveWaiters()
+        await settleDependants(of: workerId, state: state, failure: failure)
+        if !pendingSteers.isEmpty, state != .cancelled, state != .interrupted, !closing {
+            // A steer arrived during the run's last step: it was promised delivery, so the
+            // worker resumes with it rather than dropping it.
+            requeue(workerId)
+        }
+        pump()
+        Task { [store = environment.store] in try? await store.releaseClaims(holder: workerId) }
+    }
+
+    /// Unblocks the workers waiting on `workerId`, or fails them if it did not succeed.
+    private func settleDependants(of workerId: String, state: WorkerState, failure: WorkerFailure?) async {
+        guard let waiting = dependants.removeValue(forKey: workerId) else { return }
+        for dependant in waiting.sorted() {
+            guard var entry = entries[dependant], entry.state == .queued, !entry.ending else { continue }
+            if state == .succeeded {
+                entry.waitingOn.remove(workerId)
+                entries[dependant] = entry
+                if entry.waitingOn.isEmpty { scheduler.unblock(dependant) }
+            } else {
+                await end(dependant, run: nil, state: .failed,
+                          failure: .dependencyFailed(workerId, state: state, failure: failure))
+            }
+        }
+    }
+
+    /// Puts an ended worker back on the queue to resume its conversation with its inbox.
+    func requeue(_ workerId: String) {
+        guard var entry = entries[workerId], entry.state.isTerminal, !entry.ending else { return }
+        entry.record.state = WorkerState.queued.rawValue
+        entry.record.endedAt = nil
+        entry.record.resultJSON = nil
+        entry.record.errorJSON = nil
+        entries[workerId] = entry
+        recorder.submit(.update(entry.record))
+        scheduler.enqueue(workerId, priority: entry.record.priority)
+        emit(workerId, kind: "queued", data: [
+            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
+            "priority": .int(Int64(entry.record.priority)),
+            "resumed": true,
+        ])
+        beginProgress(workerId)
+    }
+}

@@ -1,0 +1,62 @@
+import BosunJSON
+import Foundation
+import TraceStore
+import Workers
+
+extension Session {
+    /// Stores a non-terminal event with the worker's next seq and sends it to the client.
+    func emit(_ workerId: String, kind: String, data: JSONValue) {
+        guard var entry = entries[workerId] else { return }
+        entry.lastSeq += 1
+        entries[workerId] = entry
+        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: kind, at: Date(),
+                                dataJSON: data.jsonString())
+        recorder.submit(.event(event))
+        send(event, data: data)
+    }
+
+    /// Sends an already committed event (a terminal one) to the client.
+    func deliver(_ event: EventRecord) {
+        send(event, data: (try? JSONValue.parse(event.dataJSON)) ?? .null)
+    }
+
+    private func send(_ event: EventRecord, data: JSONValue) {
+        let wanted: Bool
+        switch environment.events {
+        case .all: wanted = true
+        case .terminal: wanted = WorkerState(rawValue: event.kind)?.isTerminal ?? false
+        case .none: wanted = false
+        }
+        guard wanted else { return }
+        environment.notify("worker/event", [
+            "workerId": .string(event.workerId),
+            "seq": .int(Int64(event.seq)),
+            "kind": .string(event.kind),
+            "at": .string(WireTime.string(event.at)),
+            "data": data,
+        ])
+    }
+
+    // MARK: - $/progress on a spawn's workDoneToken
+
+    func beginProgress(_ workerId: String) {
+        guard let entry = entries[workerId], let token = entry.spec.workDoneToken else { return }
+        environment.notify("$/progress", ["token": token, "value": [
+            "kind": "begin",
+            "title": .string("bosun \(entry.record.role) \(workerId)"),
+            "message": .string("queued: \(entry.record.task)"),
+            "cancellable": false,
+        ]])
+    }
+
+    func reportProgress(_ workerId: String, message: String) {
+        guard let token = entries[workerId]?.spec.workDoneToken else { return }
+        environment.notify("$/progress", ["token": token, "value": ["kind": "report", "message": .string(message)]])
+    }
+
+    func endProgress(_ workerId: String, state: WorkerState, failure: WorkerFailure?) {
+        guard let token = entries[workerId]?.spec.workDoneToken else { return }
+        let message = failure.map { "\(state.rawValue): \($0.message)" } ?? state.rawValue
+        environment.notify("$/progress", ["token": token, "value": ["kind": "end", "message": .string(message)]])
+    }
+}

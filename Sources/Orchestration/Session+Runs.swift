@@ -1,0 +1,191 @@
+import BosunJSON
+import Config
+import Foundation
+import Providers
+import TraceStore
+import Workers
+
+/// What one run of a worker needs, resolved when it is admitted.
+struct RunPlan: Sendable {
+    var setup: WorkerLoopSetup
+    var client: any ModelClient
+}
+
+extension Session {
+    /// Starts every worker the scheduler admits. The scheduler reserves their slots in the
+    /// same synchronous step, so no interleaving can start more than the cap.
+    func pump() {
+        guard !closing else { return }
+        for workerId in scheduler.admit() { launch(workerId) }
+    }
+
+    private func launch(_ workerId: String) {
+        guard var entry = entries[workerId], entry.state == .queued, !entry.ending else {
+            scheduler.release(workerId)
+            return
+        }
+        entry.run += 1
+        let run = entry.run
+        entry.record.state = WorkerState.running.rawValue
+        entry.record.startedAt = Date()
+        entry.baseline = WorkerEntry.Baseline(steps: entry.record.steps, inputTokens: entry.record.inputTokens,
+                                              outputTokens: entry.record.outputTokens,
+                                              cacheReadTokens: entry.record.cacheReadTokens, costUSD: entry.record.costUSD)
+        entries[workerId] = entry
+        recorder.submit(.update(entry.record))
+        emit(workerId, kind: "started", data: ["run": .int(Int64(run))])
+
+        let plan: RunPlan
+        do {
+            plan = try makePlan(for: entry)
+        } catch {
+            let failure = error as? WorkerFailure ?? WorkerFailure(code: "config_error", message: "\(error)")
+            entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
+            return
+        }
+        entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan) }
+        let timeout = entry.spec.limits.timeoutSeconds
+        entries[workerId]?.deadlineTask = Task {
+            try? await Task.sleep(for: .seconds(timeout))
+            guard !Task.isCancelled else { return }
+            await self.end(workerId, run: run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
+                The worker ran past its timeout of \(timeout) s and was stopped. Raise limits.timeoutSeconds or \
+                narrow the task, then steer it to continue.
+                """))
+        }
+    }
+
+    private func makePlan(for entry: WorkerEntry) throws -> RunPlan {
+        let role: RoleConfig
+        let model: ResolvedModel
+        do {
+            role = try config.role(named: entry.record.role)
+            model = try config.resolveModel(entry.record.model)
+        } catch {
+            throw WorkerFailure(code: "config_error", message: "The worker's role or model is no longer configured: \(error)")
+        }
+        let client: any ModelClient
+        do {
+            client = try self.client(forProvider: model.providerName)
+        } catch {
+            throw WorkerFailure(code: "provider_error", message: "Provider \(model.providerName) cannot be used: \(error)")
+        }
+        let tools: [any WorkerTool]
+        do {
+            tools = try environment.toolsForRole(role, entry.spec.tools)
+        } catch {
+            throw WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)")
+        }
+        let brief = entry.spec.brief
+        let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
+                                  permissions: role.permissions)
+        let setup = WorkerLoopSetup(modelId: model.modelId, system: WorkerBrief.systemPrompt(rolePrompt: role.prompt),
+                                    tools: tools, submitSchema: brief.submitSchema,
+                                    keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
+                                    price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
+                                    maxOutputTokensPerCall: model.maxOutputTokens ?? 4096)
+        return RunPlan(setup: setup, client: client)
+    }
+
+    /// Runs the loop off the actor; only its reports and its outcome come back through it.
+    private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan) async {
+        let history: [ChatMessage]
+        do {
+            history = try await openingHistory(workerId, run: run)
+        } catch is CancellationError {
+            return
+        } catch {
+            await end(workerId, run: run, state: .failed,
+                      failure: WorkerFailure(code: "store_error", message: "The worker's conversation could not be read back: \(error)"))
+            return
+        }
+        let loop = WorkerLoop(setup: plan.setup, client: plan.client,
+                              inbox: { await self.takeInbox(workerId, run: run) },
+                              report: { event in await self.record(event, of: workerId, run: run) })
+        guard let outcome = try? await loop.run(history: history) else { return }
+        switch outcome {
+        case .succeeded(let result):
+            await end(workerId, run: run, state: .succeeded, result: result)
+        case .failed(let failure):
+            await end(workerId, run: run, state: .failed, failure: failure)
+        }
+    }
+
+    /// The brief as the first message on a first run; the stored conversation on a resume.
+    private func openingHistory(_ workerId: String, run: Int) async throws -> [ChatMessage] {
+        guard let entry = entries[workerId], entry.run == run else { throw CancellationError() }
+        var stored: [ChatMessage] = []
+        if entry.messageCount != 0 {
+            try await recorder.commit(.barrier)
+            let records = try await environment.store.messages(workerId: workerId)
+            stored = try records.map { record in
+                let content = try JSONValue.parse(record.contentJSON).decode(as: [ContentBlock].self)
+                return ChatMessage(role: ChatRole(rawValue: record.role) ?? .user, content: content)
+            }
+        }
+        guard var current = entries[workerId], current.run == run, !current.ending else { throw CancellationError() }
+        current.messageCount = stored.count
+        entries[workerId] = current
+        if !stored.isEmpty { return stored }
+
+        let brief = ChatMessage.user(current.spec.brief.render(predecessors: predecessors(of: current)))
+        record(.message(brief, origin: .brief), of: workerId, run: run)
+        return [brief]
+    }
+
+    private func predecessors(of entry: WorkerEntry) -> [WorkerBrief.Predecessor] {
+        entry.spec.after.compactMap { dependency in
+            guard let other = entries[dependency], let result = other.result else { return nil }
+            let text = result.structured?.jsonString() ?? result.text
+            return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text)
+        }
+    }
+
+    func takeInbox(_ workerId: String, run: Int) -> [String] {
+        guard var entry = entries[workerId], entry.run == run, !entry.ending else { return [] }
+        let messages = entry.inbox
+        entry.inbox = []
+        entries[workerId] = entry
+        return messages
+    }
+
+    /// Turns a loop report into stored state, a stored event and notifications. Reports of
+    /// a run that has ended (timed out, cancelled) are dropped.
+    func record(_ event: WorkerLoopEvent, of workerId: String, run: Int) {
+        guard var entry = entries[workerId], entry.run == run, !entry.ending, entry.state == .running else { return }
+        switch event {
+        case .modelCall(let step, let model):
+            emit(workerId, kind: "model_call", data: ["step": .int(Int64(step)), "model": .string(model)])
+            reportProgress(workerId, message: "step \(step) of \(entry.spec.limits.maxSteps)")
+        case .text(let text):
+            emit(workerId, kind: "text", data: ["text": .string(text)])
+        case .toolCall(let callId, let name, let input):
+            emit(workerId, kind: "tool_call", data: ["id": .string(callId), "name": .string(name), "input": input])
+            reportProgress(workerId, message: "running \(name)")
+        case .toolResult(let callId, let name, let output):
+            emit(workerId, kind: "tool_result", data: ["id": .string(callId), "name": .string(name),
+                                                        "isError": .bool(output.isError), "text": .string(output.text)])
+        case .retry(let attempt, let delay, let error):
+            emit(workerId, kind: "retry", data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
+                                                  "error": .string(error)])
+        case .steered(let message):
+            emit(workerId, kind: "steered", data: ["message": .string(message)])
+        case .usage(let steps, let usage, let cost):
+            let base = entry.baseline
+            entry.record.steps = base.steps + steps
+            entry.record.inputTokens = base.inputTokens + usage.inputTokens
+            entry.record.outputTokens = base.outputTokens + usage.outputTokens
+            entry.record.cacheReadTokens = base.cacheReadTokens + usage.cacheReadTokens
+            entry.record.costUSD = base.costUSD + cost
+            entries[workerId] = entry
+            recorder.submit(.update(entry.record))
+        case .message(let message, let origin):
+            let index = entry.messageCount ?? 0
+            entry.messageCount = index + 1
+            entries[workerId] = entry
+            let content = (try? JSONValue(encoding: message.content))?.jsonString() ?? "[]"
+            recorder.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
+                                                     contentJSON: content, origin: origin.rawValue)]))
+        }
+    }
+}

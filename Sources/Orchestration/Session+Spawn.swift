@@ -1,0 +1,216 @@
+import BosunJSON
+import Config
+import Foundation
+import Providers
+import TraceStore
+import Workers
+
+extension Session {
+    /// Validates the brief, persists the worker, then admits or queues it. With `wait`, returns
+    /// once it has ended; cancelling such a request cancels the worker too.
+    public func spawn(_ params: SpawnParams) async throws -> Worker {
+        guard !closing else {
+            throw SessionError(code: SessionError.invalidStateCode,
+                               message: "The session is shutting down and takes no new workers. Reconnect and spawn again.")
+        }
+        let (record, spec) = try validate(params)
+        try checkSessionBudgets()
+
+        var entry = WorkerEntry(record: record, spec: spec, lastSeq: 0, messageCount: 0)
+        entries[record.id] = entry
+        order.append(record.id)
+        do {
+            try await recorder.commit(.insert(record))
+        } catch {
+            entries[record.id] = nil
+            order.removeAll { $0 == record.id }
+            throw SessionError(code: -32603, message: "The worker could not be stored: \(error)")
+        }
+        let workerId = record.id
+        guard let stored = entries[workerId], !stored.state.isTerminal, !stored.ending else {
+            return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
+        }
+        entry = stored
+
+        var failedDependency: (id: String, state: WorkerState, failure: WorkerFailure?)?
+        for dependency in spec.after {
+            guard let other = entries[dependency] else { continue }
+            if other.state == .succeeded { continue }
+            if other.state.isTerminal {
+                failedDependency = failedDependency ?? (dependency, other.state, other.failure)
+            } else {
+                entry.waitingOn.insert(dependency)
+                dependants[dependency, default: []].insert(workerId)
+            }
+        }
+        entries[workerId] = entry
+        scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty)
+        emit(workerId, kind: "queued", data: [
+            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
+            "priority": .int(Int64(record.priority)),
+            "after": .array(spec.after.map { .string($0) }),
+        ])
+        beginProgress(workerId)
+        if let failed = failedDependency {
+            await end(workerId, run: nil, state: .failed,
+                      failure: .dependencyFailed(failed.id, state: failed.state, failure: failed.failure))
+        }
+        pump()
+
+        guard params.wait == true else {
+            return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
+        }
+        do {
+            try await wait(for: [workerId], mode: .all, timeoutSeconds: nil)
+        } catch {
+            if let current = entries[workerId], !current.state.isTerminal {
+                await end(workerId, run: nil, state: .cancelled,
+                          failure: WorkerFailure(code: "cancelled", message: "The spawn request that waited for this worker was cancelled."))
+            }
+            throw error
+        }
+        return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
+    }
+
+    /// Checks every field of a spawn and builds the worker's record and spec.
+    private func validate(_ params: SpawnParams) throws -> (WorkerRecord, WorkerSpec) {
+        let task = params.task.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !task.isEmpty else {
+            throw SessionError.invalidParams("task", "task is empty. Say in one sentence, with an active verb, what the worker must do.")
+        }
+        let roleName = params.role ?? "worker"
+        guard let role = config.roles[roleName] else {
+            throw SessionError.unknownName("role", kind: "role", name: roleName, known: Array(config.roles.keys),
+                                           hint: "Call roles to see each role's model, tools and limits.")
+        }
+        let modelName = params.model ?? role.model
+        let model: ResolvedModel
+        do {
+            model = try config.resolveModel(modelName)
+        } catch {
+            throw SessionError.unknownName(params.model == nil ? "role" : "model", kind: "model", name: modelName,
+                                           known: Array(config.models.keys) + Array(config.tiers.keys),
+                                           hint: params.model == nil ? "Role \(roleName) names it; fix the role in the config." : "")
+        }
+        do {
+            _ = try client(forProvider: model.providerName)
+        } catch {
+            throw SessionError(code: SessionError.unknownNameCode,
+                               message: "Model \(model.alias) cannot be reached through provider \(model.providerName): \(error)",
+                               data: ["field": params.model == nil ? "role" : "model", "provider": .string(model.providerName)])
+        }
+        if let requested = params.tools {
+            let granted = Set(role.tools)
+            let refused = requested.filter { !granted.contains($0) }
+            guard refused.isEmpty else {
+                throw SessionError.invalidParams("tools", """
+                    Role \(roleName) does not grant \(refused.joined(separator: ", ")); it grants \
+                    \(role.tools.isEmpty ? "no tools" : role.tools.joined(separator: ", ")). Ask for a subset, or use another role.
+                    """)
+            }
+        }
+        do {
+            _ = try environment.toolsForRole(role, params.tools)
+        } catch {
+            throw SessionError.invalidParams("tools", "The tools of role \(roleName) cannot be set up: \(error)")
+        }
+        try validateOutput(params.output)
+        let limits = try Self.limits(role: role, overrides: params.limits)
+        let after = params.after ?? []
+        for dependency in after where entries[dependency] == nil {
+            throw SessionError.unknownWorker(dependency, field: "after")
+        }
+        let brief = WorkerBrief(task: task, inputs: params.inputs ?? [], scope: params.scope, output: params.output,
+                                doNot: params.doNot ?? [])
+        let spec = WorkerSpec(brief: brief, tools: params.tools, limits: limits, after: after,
+                              workDoneToken: params.workDoneToken)
+        let record = WorkerRecord(id: Self.makeWorkerId(), sessionId: id, role: roleName, model: model.alias,
+                                  state: WorkerState.queued.rawValue, task: task,
+                                  briefJSON: (try? JSONValue(encoding: spec))?.jsonString() ?? "{}",
+                                  priority: params.priority ?? 0, createdAt: Date())
+        return (record, spec)
+    }
+
+    private func validateOutput(_ output: WorkerBrief.Output?) throws {
+        guard let schema = output?.schema else { return }
+        guard schema.objectValue != nil else {
+            throw SessionError.invalidParams("output.schema", "output.schema must be a JSON Schema object; got \(schema.typeName).")
+        }
+        let problems = JSONSchemaValidator.problems(inSchema: schema)
+        guard problems.isEmpty else {
+            let list = problems.map(\.description).joined(separator: "; ")
+            throw SessionError.invalidParams("output.schema", "output.schema is not a valid JSON Schema: \(list).")
+        }
+        if let type = schema["type"], type != "object" {
+            throw SessionError.invalidParams("output.schema", """
+                output.schema must describe an object (type "object"), since it becomes the input of submit_result; \
+                wrap other values in a property.
+                """)
+        }
+    }
+
+    /// The role's limits, with each one the spawn gives put in its place.
+    static func limits(role: RoleConfig, overrides: LimitOverrides?) throws -> WorkerLimits {
+        var limits = WorkerLimits(timeoutSeconds: role.timeoutSeconds, maxSteps: role.maxSteps, maxTokens: role.maxTokens,
+                                  maxCostUSD: role.maxCostUSD)
+        guard let overrides else { return limits }
+        if let value = overrides.timeoutSeconds {
+            guard value.isFinite, value > 0 else {
+                throw SessionError.invalidParams("limits.timeoutSeconds", "limits.timeoutSeconds must be a positive number of seconds; got \(value).")
+            }
+            limits.timeoutSeconds = value
+        }
+        if let value = overrides.maxSteps {
+            guard value > 0 else {
+                throw SessionError.invalidParams("limits.maxSteps", "limits.maxSteps must be a positive integer; got \(value).")
+            }
+            limits.maxSteps = value
+        }
+        if let value = overrides.maxTokens {
+            guard value > 0 else {
+                throw SessionError.invalidParams("limits.maxTokens", "limits.maxTokens must be a positive integer; got \(value).")
+            }
+            limits.maxTokens = value
+        }
+        if let value = overrides.maxCostUSD {
+            guard value.isFinite, value > 0 else {
+                throw SessionError.invalidParams("limits.maxCostUSD", "limits.maxCostUSD must be a positive amount of USD; got \(value).")
+            }
+            limits.maxCostUSD = value
+        }
+        return limits
+    }
+
+    /// The session-wide bounds a new run must fit in: the cost budget and the queue limit.
+    func checkSessionBudgets() throws {
+        let limits = config.session
+        if let budget = limits.maxCostUSD, sessionCostUSD >= budget {
+            throw SessionError.budgetExhausted("session.maxCostUSD", """
+                The session has spent $\(String(format: "%.4f", sessionCostUSD)) of its $\(budget) budget \
+                (session.maxCostUSD). Raise session.maxCostUSD in the config, or start a new session.
+                """)
+        }
+        if scheduler.queuedCount >= limits.maxQueuedWorkers {
+            throw SessionError.budgetExhausted("session.maxQueuedWorkers", """
+                The session's queue is full (\(limits.maxQueuedWorkers) workers waiting, session.maxQueuedWorkers). \
+                Await or cancel some workers before spawning more.
+                """)
+        }
+    }
+
+    static func makeWorkerId() -> String {
+        let value = UInt64.random(in: 1...UInt64.max)
+        let hex = String(value, radix: 16)
+        return "w_" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension WorkerFailure {
+    static func dependencyFailed(_ dependency: String, state: WorkerState, failure: WorkerFailure?) -> WorkerFailure {
+        let why = failure.map { " (\($0.code): \($0.message))" } ?? ""
+        return WorkerFailure(code: "dependency_failed", message: """
+            Worker \(dependency), which this worker was to run after, ended \(state.rawValue)\(why). \
+            Steer or respawn \(dependency), then spawn this task again.
+            """)
+    }
+}

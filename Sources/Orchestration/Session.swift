@@ -1,0 +1,188 @@
+import BosunJSON
+import Config
+import Foundation
+import Logging
+import Providers
+import TraceStore
+import Workers
+
+/// One orchestration session: its workers, their queue and slots, their waiters. Every
+/// state change happens on this actor, and a terminal state reaches the store before any
+/// response, notification or waiter hears of it (DESIGN §4.1).
+public actor Session {
+    public nonisolated let id: String
+    /// Whether `open` found this session in the store.
+    public nonisolated let resumed: Bool
+
+    let environment: SessionEnvironment
+    let recorder: SessionRecorder
+    var scheduler: SessionScheduler
+    var entries: [String: WorkerEntry] = [:]
+    /// Worker ids in creation order.
+    var order: [String] = []
+    /// For each worker, the queued workers that run `after` it.
+    var dependants: [String: Set<String>] = [:]
+    var clients: [String: any ModelClient] = [:]
+    var waiters: [UInt64: Waiter] = [:]
+    var nextWaiterId: UInt64 = 0
+    var closing = false
+
+    var config: BosunConfig { environment.config }
+    var logger: Logger { environment.logger }
+    public var maxConcurrentWorkers: Int { scheduler.capacity }
+
+    init(environment: SessionEnvironment, record: SessionRecord, resumed: Bool, entries loaded: [WorkerEntry]) {
+        id = record.id
+        self.resumed = resumed
+        self.environment = environment
+        recorder = SessionRecorder(store: environment.store, logger: environment.logger)
+        scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
+        for entry in loaded {
+            entries[entry.record.id] = entry
+            order.append(entry.record.id)
+        }
+    }
+
+    /// Opens session `resumeId` (or a new one): workers a crashed process left queued or
+    /// running are marked `interrupted`, and every worker comes back with its last state.
+    public static func open(_ environment: SessionEnvironment, resumeId: String?,
+                            maxConcurrentWorkers: Int?) async throws -> Session {
+        let cap = maxConcurrentWorkers ?? environment.config.session.maxConcurrentWorkers
+        guard cap > 0 else {
+            throw SessionError.invalidParams("maxConcurrentWorkers",
+                                             "maxConcurrentWorkers must be at least 1; got \(cap). Omit it for the default of 5.")
+        }
+        let store = environment.store
+        let (record, resumed) = try await store.openSession(id: resumeId, workspaceRoot: environment.workspaceRoot,
+                                                            maxConcurrentWorkers: cap)
+        var loaded: [WorkerEntry] = []
+        var interrupted: Set<String> = []
+        if resumed {
+            interrupted = Set(try await store.markInterrupted(sessionId: record.id))
+            for worker in try await store.workers(sessionId: record.id) {
+                let lastSeq = try await store.lastSeq(workerId: worker.id)
+                guard let spec = try? JSONValue.parse(worker.briefJSON).decode(as: WorkerSpec.self) else {
+                    environment.logger.warning("worker \(worker.id) has an unreadable brief; it is listed but cannot be resumed")
+                    continue
+                }
+                loaded.append(WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil))
+            }
+        }
+        let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
+        await session.recordInterruptions(of: interrupted)
+        return session
+    }
+
+    /// The store marked these workers `interrupted` without events; the trace gets one each.
+    private func recordInterruptions(of ids: Set<String>) {
+        for id in order where ids.contains(id) {
+            guard var entry = entries[id] else { continue }
+            let failure = WorkerFailure.interrupted
+            entry.record.errorJSON = (try? JSONValue(encoding: failure))?.jsonString()
+            entry.lastSeq += 1
+            let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
+                                    at: entry.record.endedAt ?? Date(), dataJSON: Self.terminalData(of: entry.record).jsonString())
+            entries[id] = entry
+            recorder.submit(.terminal(entry.record, event))
+        }
+    }
+
+    /// Ends the session: queued and running workers are committed as `interrupted`
+    /// (resumable by `steer` after a restart), then every pending write is flushed.
+    public func close() async {
+        guard !closing else { return }
+        closing = true
+        for id in order {
+            guard let entry = entries[id], !entry.state.isTerminal, !entry.ending else { continue }
+            await end(id, run: nil, state: .interrupted, failure: .interrupted)
+        }
+        for (waiterId, _) in waiters { releaseWaiter(waiterId) }
+        await recorder.finish()
+    }
+
+    // MARK: - Read-only methods
+
+    public func status(_ params: StatusParams) throws -> StatusResult {
+        if let workerId = params.workerId {
+            guard let entry = entries[workerId] else { throw SessionError.unknownWorker(workerId) }
+            return .worker(entry.view(queuePosition: scheduler.queuePosition(of: workerId), includeResult: true))
+        }
+        var counts = Dictionary(uniqueKeysWithValues: WorkerState.allCases.map { ($0.rawValue, 0) })
+        var usage = WorkerUsage()
+        let positions = scheduler.queuePositions()
+        var workers: [Worker] = []
+        workers.reserveCapacity(order.count)
+        for id in order {
+            guard let entry = entries[id] else { continue }
+            counts[entry.state.rawValue, default: 0] += 1
+            usage = usage + entry.usage
+            workers.append(entry.view(queuePosition: positions[id], includeResult: false))
+        }
+        let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
+                                            maxCostUSD: config.session.maxCostUSD)
+        return .session(SessionStatus(session: summary, usage: usage, workers: workers))
+    }
+
+    public func trace(_ params: TraceParams) async throws -> TraceResult {
+        if let workerId = params.workerId, entries[workerId] == nil {
+            throw SessionError.unknownWorker(workerId)
+        }
+        if let afterSeq = params.afterSeq, afterSeq < 0 {
+            throw SessionError.invalidParams("afterSeq", "afterSeq must be 0 or more; got \(afterSeq).")
+        }
+        let limit = params.limit ?? 1000
+        guard (1...10_000).contains(limit) else {
+            throw SessionError.invalidParams("limit", "limit must be between 1 and 10000; got \(limit). Page with afterSeq.")
+        }
+        try await recorder.commit(.barrier)
+        let records = try await environment.store.events(sessionId: id, workerId: params.workerId,
+                                                         afterSeq: params.afterSeq, limit: limit)
+        let events = records.map { record in
+            WorkerEvent(workerId: record.workerId, seq: record.seq, kind: record.kind, at: WireTime.string(record.at),
+                        data: (try? JSONValue.parse(record.dataJSON)) ?? .string(record.dataJSON))
+        }
+        return TraceResult(events: events)
+    }
+
+    public func roles() -> RolesResult {
+        RolesResult(roles: config.roleSummaries())
+    }
+
+    // MARK: - Shared helpers
+
+    func requireEntry(_ workerId: String, field: String = "workerId") throws -> WorkerEntry {
+        guard let entry = entries[workerId] else { throw SessionError.unknownWorker(workerId, field: field) }
+        return entry
+    }
+
+    func view(_ workerId: String) -> Worker? {
+        entries[workerId]?.view(queuePosition: scheduler.queuePosition(of: workerId), includeResult: true)
+    }
+
+    var sessionCostUSD: Double {
+        entries.values.reduce(0) { $0 + $1.record.costUSD }
+    }
+
+    /// The client for a provider, made once per session.
+    func client(forProvider name: String) throws -> any ModelClient {
+        if let client = clients[name] { return client }
+        let client = try environment.clientForProvider(name)
+        clients[name] = client
+        return client
+    }
+
+    /// `data` of a terminal event: the state and what the worker left behind.
+    static func terminalData(of record: WorkerRecord) -> JSONValue {
+        var data: [String: JSONValue] = ["state": .string(record.state), "steps": .int(Int64(record.steps)),
+                                         "costUSD": .double(record.costUSD)]
+        if let text = record.resultJSON, let result = try? JSONValue.parse(text) { data["result"] = result }
+        if let text = record.errorJSON, let error = try? JSONValue.parse(text) { data["error"] = error }
+        return .object(data)
+    }
+}
+
+extension WorkerFailure {
+    static let interrupted = WorkerFailure(code: "interrupted", message: """
+        The server stopped while this worker was queued or running. Steer it to resume its own conversation.
+        """)
+}

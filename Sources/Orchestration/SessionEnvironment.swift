@@ -1,0 +1,39 @@
+import BosunJSON
+import Config
+import Foundation
+import Logging
+import Providers
+import TraceStore
+import Workers
+
+/// What a session is built from; the server assembles it per connection, tests assemble
+/// their own (a fake model client, a temporary store).
+public struct SessionEnvironment: Sendable {
+    public var config: BosunConfig
+    public var store: TraceStore
+    /// The real path of the workspace root the file tools stay inside.
+    public var workspaceRoot: String
+    /// The client for a configured provider name; called once per provider and cached.
+    public var clientForProvider: @Sendable (String) throws -> any ModelClient
+    /// The tools a role grants, narrowed to `requested` when the spawn names some.
+    public var toolsForRole: @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
+    /// Sends a notification (`worker/event`, `$/progress`) to the client.
+    public var notify: @Sendable (String, JSONValue) -> Void
+    public var events: EventDelivery
+    public var logger: Logger
+
+    public init(config: BosunConfig, store: TraceStore, workspaceRoot: String,
+                clientForProvider: @escaping @Sendable (String) throws -> any ModelClient,
+                toolsForRole: @escaping @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool],
+                notify: @escaping @Sendable (String, JSONValue) -> Void, events: EventDelivery = .all,
+                logger: Logger = Logger(label: "bosun.session")) {
+        self.config = config
+        self.store = store
+        self.workspaceRoot = workspaceRoot
+        self.clientForProvider = clientForProvider
+        self.toolsForRole = toolsForRole
+        self.notify = notify
+        self.events = events
+        self.logger = logger
+    }
+}

@@ -1,0 +1,71 @@
+import BosunJSON
+import Foundation
+import TraceStore
+import Workers
+
+/// Everything needed to run a worker again, kept in the store as the record's `briefJSON`
+/// so a worker can be resumed by `steer` from another process after a restart.
+struct WorkerSpec: Codable, Sendable {
+    var brief: WorkerBrief
+    /// The tools the spawn asked for; nil means every tool of the role.
+    var tools: [String]?
+    var limits: WorkerLimits
+    var after: [String]
+    var workDoneToken: JSONValue?
+}
+
+/// What a session holds in memory for one worker. The record is the last state committed
+/// or queued for commit; `ending` marks a terminal state on its way to the store, during
+/// which the worker accepts no other transition.
+struct WorkerEntry: Sendable {
+    var record: WorkerRecord
+    var spec: WorkerSpec
+    /// The seq of the worker's last event.
+    var lastSeq: Int
+    /// Messages stored for the worker; nil until read back from the store (resumed sessions).
+    var messageCount: Int?
+    /// Steer messages not yet delivered.
+    var inbox: [String] = []
+    /// Counts runs (the spawn, then each resume); reports from an older run are dropped.
+    var run = 0
+    var loopTask: Task<Void, Never>?
+    var deadlineTask: Task<Void, Never>?
+    /// `after` dependencies that have not yet succeeded.
+    var waitingOn: Set<String> = []
+    /// Totals before the current run; the loop reports the run's own totals on top.
+    var baseline = Baseline()
+    var ending = false
+
+    struct Baseline: Sendable {
+        var steps = 0
+        var inputTokens = 0
+        var outputTokens = 0
+        var cacheReadTokens = 0
+        var costUSD = 0.0
+    }
+
+    var state: WorkerState { WorkerState(rawValue: record.state) ?? .interrupted }
+
+    var usage: WorkerUsage {
+        WorkerUsage(inputTokens: record.inputTokens, outputTokens: record.outputTokens,
+                    cacheReadTokens: record.cacheReadTokens, costUSD: record.costUSD)
+    }
+
+    var result: WorkerResult? {
+        record.resultJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerResult.self) }
+    }
+
+    var failure: WorkerFailure? {
+        record.errorJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerFailure.self) }
+    }
+
+    /// The protocol's view; `queuePosition` comes from the scheduler.
+    func view(queuePosition: Int?, includeResult: Bool) -> Worker {
+        Worker(id: record.id, role: record.role, model: record.model, state: state, task: record.task,
+               createdAt: WireTime.string(record.createdAt), startedAt: record.startedAt.map(WireTime.string),
+               endedAt: record.endedAt.map(WireTime.string), steps: record.steps, usage: usage,
+               queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
+               priority: record.priority == 0 ? nil : record.priority,
+               result: includeResult ? result : nil, error: failure)
+    }
+}

@@ -1,0 +1,101 @@
+import BosunJSON
+import Foundation
+import Workers
+
+/// A worker as the protocol shows it (DESIGN §3 `Worker`). Optional fields are left out of
+/// the JSON when absent.
+public struct Worker: Codable, Sendable, Hashable {
+    public var id: String
+    public var role: String
+    /// bosun's model alias.
+    public var model: String
+    public var state: WorkerState
+    public var task: String
+    public var createdAt: String
+    public var startedAt: String?
+    public var endedAt: String?
+    public var steps: Int
+    public var usage: WorkerUsage
+    /// 1 for the next worker to start; present only while `queued`.
+    public var queuePosition: Int?
+    public var after: [String]?
+    public var priority: Int?
+    public var result: WorkerResult?
+    public var error: WorkerFailure?
+
+    public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
+                startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
+                queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil,
+                result: WorkerResult? = nil, error: WorkerFailure? = nil) {
+        self.id = id
+        self.role = role
+        self.model = model
+        self.state = state
+        self.task = task
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.steps = steps
+        self.usage = usage
+        self.queuePosition = queuePosition
+        self.after = after
+        self.priority = priority
+        self.result = result
+        self.error = error
+    }
+}
+
+public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {
+    case queued
+    case running
+    case succeeded
+    case failed
+    case cancelled
+    case timedOut = "timed_out"
+    case interrupted
+
+    public var isTerminal: Bool { self != .queued && self != .running }
+}
+
+public struct WorkerUsage: Codable, Sendable, Hashable {
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var cacheReadTokens: Int
+    public var costUSD: Double
+
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, costUSD: Double = 0) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cacheReadTokens = cacheReadTokens
+        self.costUSD = costUSD
+    }
+
+    public static func + (a: WorkerUsage, b: WorkerUsage) -> WorkerUsage {
+        WorkerUsage(inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
+                    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, costUSD: a.costUSD + b.costUSD)
+    }
+}
+
+/// `worker/event` params, and one entry of `trace`.
+public struct WorkerEvent: Codable, Sendable, Hashable {
+    public var workerId: String
+    public var seq: Int
+    public var kind: String
+    public var at: String
+    public var data: JSONValue
+
+    public init(workerId: String, seq: Int, kind: String, at: String, data: JSONValue) {
+        self.workerId = workerId
+        self.seq = seq
+        self.kind = kind
+        self.at = at
+        self.data = data
+    }
+}
+
+/// RFC 3339 UTC timestamps with milliseconds, as every time on the wire is written.
+enum WireTime {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    static func string(_ date: Date) -> String { style.format(date) }
+}

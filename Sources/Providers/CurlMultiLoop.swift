@@ -1,0 +1,97 @@
+import CCurl
+import Foundation
+
+/// One libcurl multi handle driven by one dedicated thread: every transfer of an
+/// `HTTPClient` runs here, so a hundred streams cost one thread and one `poll`.
+///
+/// Other threads never touch the multi handle; they queue work under `lock` and call
+/// `curl_multi_wakeup` (documented thread-safe) to interrupt `curl_multi_poll`.
+///
+/// `@unchecked Sendable`: `incoming`, `cancels` and `stopping` are only accessed while
+/// holding `lock`; `active` and the multi handle's state are only accessed on the loop thread.
+final class CurlMultiLoop: @unchecked Sendable {
+    private let multi: UnsafeMutableRawPointer
+    private let lock = NSLock()
+    private var incoming: [CurlTransfer] = []
+    private var cancels: [CurlTransfer] = []
+    private var stopping = false
+    /// Transfers added to the multi handle, by easy handle. Loop thread only.
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+
+    init(name: String) {
+        _ = CurlGlobal.initialized
+        guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        self.multi = UnsafeMutableRawPointer(multi)
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Hands a configured transfer to the loop thread.
+    func submit(_ transfer: CurlTransfer) {
+        lock.withLock {
+            transfer.submitted = true
+            incoming.append(transfer)
+        }
+        curl_multi_wakeup(multi)
+    }
+
+    /// Aborts a transfer wherever it is: queued, running, or already done (then a no-op).
+    func cancel(_ transfer: CurlTransfer) {
+        lock.withLock {
+            transfer.cancelRequested = true
+            // Not yet submitted: `submit` will see the flag. Its delivery may still be being set.
+            if transfer.submitted { cancels.append(transfer) }
+        }
+        curl_multi_wakeup(multi)
+    }
+
+    /// Fails every transfer as cancelled and ends the thread.
+    func stop() {
+        lock.withLock { stopping = true }
+        curl_multi_wakeup(multi)
+    }
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            let (added, cancelled, stop) = lock.withLock {
+                defer { incoming.removeAll(); cancels.removeAll() }
+                return (incoming.filter { !$0.cancelRequested }, incoming.filter(\.cancelRequested) + cancels, stopping)
+            }
+            for transfer in added {
+                if curl_multi_add_handle(multi, transfer.easy) == CURLM_OK {
+                    active[transfer.easy] = transfer
+                } else {
+                    transfer.complete(CURLE_FAILED_INIT)
+                }
+            }
+            for transfer in cancelled { finish(transfer, code: nil) }
+            if stop {
+                for transfer in Array(active.values) { finish(transfer, code: nil) }
+                curl_multi_cleanup(multi)
+                return
+            }
+            curl_multi_perform(multi, &running)
+            readCompletions()
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+
+    private func readCompletions() {
+        var remaining: Int32 = 0
+        while let message = curl_multi_info_read(multi, &remaining) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                  let transfer = active[easy] else { continue }
+            finish(transfer, code: message.pointee.data.result)
+        }
+    }
+
+    /// Removes the handle (closing its connection if the transfer was incomplete) and reports.
+    private func finish(_ transfer: CurlTransfer, code: CURLcode?) {
+        if active.removeValue(forKey: transfer.easy) != nil {
+            curl_multi_remove_handle(multi, transfer.easy)
+        }
+        transfer.complete(code)
+    }
+}

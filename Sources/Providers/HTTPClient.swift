@@ -1,0 +1,57 @@
+import Foundation
+
+/// An async HTTP client over libcurl's multi interface: one dedicated thread per client
+/// runs every transfer (see `CurlMultiLoop`). Cancelling the calling task aborts the
+/// transfer and closes its connection.
+public final class HTTPClient: Sendable {
+    /// The process-wide client: one thread, one connection cache, for every provider call.
+    public static let shared = HTTPClient(name: "bosun-http")
+
+    private let loop: CurlMultiLoop
+
+    public init(name: String = "bosun-http") {
+        loop = CurlMultiLoop(name: name)
+    }
+
+    deinit { loop.stop() }
+
+    /// Sends the request and awaits the whole response (any status; only transport
+    /// failures throw `HTTPClientError`). Cancellation throws `CancellationError`.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try Task.checkCancellation()
+        let transfer = try CurlTransfer(request)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.delivery = .whole(continuation)
+                loop.submit(transfer)
+            }
+        } onCancel: { [loop] in
+            loop.cancel(transfer)
+        }
+    }
+
+    /// Sends the request and returns once the response head is in, with its body parsed
+    /// as server-sent events. A status outside 200...299 is returned with the whole body
+    /// in `head.errorBody` and an empty event stream. Transport failures after the head
+    /// end the event stream with an `HTTPClientError`. Cancelling the task that iterates
+    /// the events, or dropping the stream, aborts the transfer.
+    public func stream(_ request: HTTPRequest) async throws
+        -> (head: HTTPResponseHead, events: AsyncThrowingStream<SSEEvent, Error>)
+    {
+        try Task.checkCancellation()
+        let transfer = try CurlTransfer(request)
+        let (events, eventsContinuation) = AsyncThrowingStream<SSEEvent, Error>.makeStream()
+        eventsContinuation.onTermination = { [loop] termination in
+            if case .cancelled = termination { loop.cancel(transfer) }
+        }
+        let head = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.delivery = .stream(head: continuation, events: eventsContinuation)
+                loop.submit(transfer)
+            }
+        } onCancel: { [loop] in
+            loop.cancel(transfer)
+        }
+        return (head, events)
+    }
+}

@@ -1,0 +1,138 @@
+import BosunJSON
+import Foundation
+
+/// OpenAI Chat Completions wire format, as OpenAI-compatible servers (Ollama, vLLM,
+/// llama.cpp server, LM Studio) accept it. Decoding ignores fields bosun does not use
+/// (`system_fingerprint`, `service_tier`, `logprobs`, ...).
+enum OpenAIWire {
+    static func requestBody(_ request: ModelRequest) -> JSONValue {
+        var messages: [JSONValue] = []
+        if !request.system.isEmpty { messages.append(["role": "system", "content": .string(request.system)]) }
+        for message in request.messages { messages += wireMessages(message) }
+        var body: [String: JSONValue] = [
+            "model": .string(request.model),
+            "messages": .array(messages),
+            "max_tokens": .int(Int64(request.maxTokens)),
+        ]
+        if request.stream {
+            body["stream"] = true
+            body["stream_options"] = ["include_usage": true]
+        }
+        if !request.tools.isEmpty {
+            body["tools"] = .array(request.tools.map {
+                ["type": "function",
+                 "function": ["name": .string($0.name), "description": .string($0.description), "parameters": $0.inputSchema]]
+            })
+            switch request.toolChoice {
+            case .auto: body["tool_choice"] = "auto"
+            case .any: body["tool_choice"] = "required"
+            case .none: body["tool_choice"] = "none"
+            case .tool(let name): body["tool_choice"] = ["type": "function", "function": ["name": .string(name)]]
+            }
+        }
+        if let schema = request.responseSchema {
+            body["response_format"] = ["type": "json_schema", "json_schema": ["name": "response", "schema": schema]]
+        }
+        return .object(body)
+    }
+
+    /// One bosun message can become several: tool results are separate `tool` messages.
+    private static func wireMessages(_ message: ChatMessage) -> [JSONValue] {
+        var text: [String] = []
+        var toolCalls: [JSONValue] = []
+        var toolResults: [JSONValue] = []
+        for block in message.content {
+            switch block {
+            case .text(let t):
+                text.append(t)
+            case .toolUse(let id, let name, let input):
+                toolCalls.append(["id": .string(id), "type": "function",
+                                  "function": ["name": .string(name), "arguments": .string(input.jsonString())]])
+            case .toolResult(let toolUseId, let content, let isError):
+                toolResults.append(["role": "tool", "tool_call_id": .string(toolUseId),
+                                    "content": .string(isError ? "ERROR: \(content)" : content)])
+            }
+        }
+        var out = toolResults
+        switch message.role {
+        case .assistant:
+            if !text.isEmpty || !toolCalls.isEmpty {
+                var m: [String: JSONValue] = ["role": "assistant",
+                                              "content": text.isEmpty ? .null : .string(text.joined(separator: "\n"))]
+                if !toolCalls.isEmpty { m["tool_calls"] = .array(toolCalls) }
+                out.append(.object(m))
+            }
+        case .user:
+            if !text.isEmpty { out.append(["role": "user", "content": .string(text.joined(separator: "\n"))]) }
+        }
+        return out
+    }
+
+    struct UsageBody: Decodable {
+        struct PromptDetails: Decodable { var cached_tokens: Int? }
+        var prompt_tokens: Int?
+        var completion_tokens: Int?
+        var prompt_tokens_details: PromptDetails?
+
+        /// OpenAI counts cached tokens inside `prompt_tokens`; bosun counts them apart.
+        var usage: Usage {
+            let cached = prompt_tokens_details?.cached_tokens ?? 0
+            return Usage(inputTokens: max(0, (prompt_tokens ?? 0) - cached), outputTokens: completion_tokens ?? 0,
+                         cacheReadTokens: cached)
+        }
+    }
+
+    struct ToolCall: Decodable {
+        struct Function: Decodable {
+            var name: String?
+            var arguments: String?
+        }
+        var index: Int?
+        var id: String?
+        var function: Function?
+    }
+
+    struct Message: Decodable {
+        var content: String?
+        var tool_calls: [ToolCall]?
+        var refusal: String?
+    }
+
+    struct Completion: Decodable {
+        struct Choice: Decodable {
+            var message: Message?
+            var finish_reason: String?
+        }
+        var choices: [Choice]?
+        var usage: UsageBody?
+    }
+
+    struct Chunk: Decodable {
+        struct Choice: Decodable {
+            var delta: Message?
+            var finish_reason: String?
+        }
+        var choices: [Choice]?
+        var usage: UsageBody?
+        var error: JSONValue?
+    }
+
+    static func stopReason(_ raw: String?) -> StopReason {
+        switch raw {
+        case "stop": return .endTurn
+        case "tool_calls", "function_call": return .toolUse
+        case "length": return .maxTokens
+        case "content_filter": return .refusal
+        default: return .other
+        }
+    }
+
+    /// Parses a tool call's `arguments` text; an empty string means no arguments.
+    static func arguments(_ text: String, tool: String, provider: String, requestId: String?) throws -> JSONValue {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [:] }
+        do { return try JSONValue.parse(text) } catch {
+            throw ProviderErrorClassifier.malformed("tool \(tool) arguments are not valid JSON: \(text.prefix(200))",
+                                                    provider: provider, requestId: requestId)
+        }
+    }
+}

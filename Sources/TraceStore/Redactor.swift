@@ -1,0 +1,145 @@
+import Foundation
+
+/// Removes secrets from text before it is written to the trace store.
+///
+/// Two kinds of secret are replaced with `[REDACTED]`:
+/// - every configured secret value (API keys read from their env vars), wherever it appears;
+/// - the value after a credential-carrying key — `Authorization`, `Proxy-Authorization`,
+///   `x-api-key`, `api-key`, `api_key`, `apikey` — when that key is followed by `:` or `=`,
+///   as in an HTTP header line, a JSON object (also JSON escaped inside a JSON string) or
+///   `NAME=value` text. The key itself is kept so the trace still shows a header was sent.
+///
+/// Works on UTF-8 bytes with a cheap scan first, because every event passes through it.
+public struct Redactor: Sendable {
+    public static let replacement = "[REDACTED]"
+    /// Secrets shorter than this are ignored: replacing "ab" everywhere would shred the trace
+    /// and a key that short protects nothing.
+    public static let minimumSecretLength = 6
+
+    private let secrets: [[UInt8]]
+    private static let credentialKeys: [[UInt8]] = ["authorization", "x-api-key", "api-key", "api_key", "apikey"]
+        .map { Array($0.utf8) }
+    private static let replacementBytes = Array(replacement.utf8)
+
+    public init(secrets: [String]) {
+        let usable = Set(secrets.filter { $0.utf8.count >= Self.minimumSecretLength })
+        // Longest first, so a secret that contains another is replaced whole.
+        self.secrets = usable.sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
+    }
+
+    public func redact(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        var changed = false
+        // Header values first, so `Authorization: Bearer KEY` loses the whole value, not just KEY.
+        if Self.redactCredentialValues(in: &bytes) { changed = true }
+        for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// Replaces every occurrence of `needle` in `bytes`; true when anything was replaced.
+    private static func replaceAll(_ needle: [UInt8], in bytes: inout [UInt8]) -> Bool {
+        guard var index = find(needle, in: bytes, from: 0) else { return false }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var copiedUpTo = 0
+        while true {
+            output.append(contentsOf: bytes[copiedUpTo..<index])
+            output.append(contentsOf: replacementBytes)
+            copiedUpTo = index + needle.count
+            guard let next = find(needle, in: bytes, from: copiedUpTo) else { break }
+            index = next
+        }
+        output.append(contentsOf: bytes[copiedUpTo...])
+        bytes = output
+        return true
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, start + needle.count <= bytes.count else { return nil }
+        return bytes.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                let base = haystack.baseAddress!
+                var index = start
+                let lastStart = haystack.count - pattern.count
+                while index <= lastStart {
+                    // memchr jumps to candidates at C speed; memcmp confirms them.
+                    guard let hit = memchr(base + index, Int32(first), lastStart - index + 1) else { return nil }
+                    let offset = UnsafeRawPointer(hit) - base
+                    if memcmp(hit, pattern.baseAddress!, pattern.count) == 0 { return offset }
+                    index = offset + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Finds credential keys (ASCII case-insensitive) followed by a separator and blanks their values.
+    private static func redactCredentialValues(in bytes: inout [UInt8]) -> Bool {
+        var changed = false
+        var index = 0
+        while index < bytes.count {
+            guard let keyLength = credentialKeyLength(in: bytes, at: index) else { index += 1; continue }
+            let afterKey = index + keyLength
+            if let value = valueRange(in: bytes, after: afterKey) {
+                if bytes[value] != replacementBytes[...] {
+                    bytes.replaceSubrange(value, with: replacementBytes)
+                    changed = true
+                }
+                index = value.lowerBound + replacementBytes.count
+            } else {
+                index = afterKey
+            }
+        }
+        return changed
+    }
+
+    private static func credentialKeyLength(in bytes: [UInt8], at index: Int) -> Int? {
+        let first = bytes[index] | 0x20
+        guard first == UInt8(ascii: "a") || first == UInt8(ascii: "x") else { return nil }
+        outer: for key in credentialKeys where index + key.count <= bytes.count {
+            for offset in 0..<key.count {
+                var byte = bytes[index + offset]
+                if byte >= 0x41 && byte <= 0x5a { byte |= 0x20 }
+                if byte != key[offset] { continue outer }
+            }
+            return key.count
+        }
+        return nil
+    }
+
+    /// The value after a key: skip a closing quote (plain or JSON-escaped), spaces, one `:` or
+    /// `=`, spaces, a `[` after a JSON key, and an opening quote; the value ends at its closing quote, or — unquoted —
+    /// at the end of the line, a quote or a JSON delimiter (and after `=`, at a space). Nil when no separator follows the key.
+    private static func valueRange(in bytes: [UInt8], after start: Int) -> Range<Int>? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var index = start
+        func skipQuote() -> Bool {
+            if index < bytes.count, bytes[index] == quote { index += 1; return true }
+            if index + 1 < bytes.count, bytes[index] == backslash, bytes[index + 1] == quote { index += 2; return true }
+            return false
+        }
+        func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+        let keyQuoted = skipQuote()
+        skipSpaces()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") || bytes[index] == UInt8(ascii: "=") else { return nil }
+        // `NAME=value` ends at a space; a header value (`Bearer abc`) may contain one.
+        let isAssignment = bytes[index] == UInt8(ascii: "=")
+        index += 1
+        skipSpaces()
+        if keyQuoted, index < bytes.count, bytes[index] == UInt8(ascii: "[") { index += 1; skipSpaces() }
+        let quoted = skipQuote()
+        // A JSON key with a non-string value (null, a number) holds no secret, and replacing
+        // it with a bare word would break the JSON.
+        if keyQuoted && !quoted { return nil }
+        let valueStart = index
+        // Already redacted (a record read back and written again): leave it as it is.
+        if bytes[valueStart...].starts(with: replacementBytes) { return valueStart..<(valueStart + replacementBytes.count) }
+        var stops: Set<UInt8> = quoted
+            ? [quote, backslash]
+            : [quote, backslash, 0x0a, 0x0d, UInt8(ascii: "'"), UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"),
+               UInt8(ascii: "&"), UInt8(ascii: ";")]
+        if isAssignment && !quoted { stops.formUnion([0x20, 0x09]) }
+        while index < bytes.count, !stops.contains(bytes[index]) { index += 1 }
+        return valueStart < index ? valueStart..<index : nil
+    }
+}

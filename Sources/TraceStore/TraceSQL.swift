@@ -1,0 +1,82 @@
+import Foundation
+
+/// The SQL the store runs, and the mapping between rows and records.
+enum TraceSQL {
+    static let workerColumns = """
+        id, session_id, parent_id, role, model, state, task, brief_json, priority, created_at, started_at, \
+        ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json
+        """
+    static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let upsertWorker = insertWorker + """
+         ON CONFLICT(id) DO UPDATE SET session_id = excluded.session_id, parent_id = excluded.parent_id, \
+        role = excluded.role, model = excluded.model, state = excluded.state, task = excluded.task, \
+        brief_json = excluded.brief_json, priority = excluded.priority, created_at = excluded.created_at, \
+        started_at = excluded.started_at, ended_at = excluded.ended_at, steps = excluded.steps, \
+        input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, \
+        cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd, \
+        result_json = excluded.result_json, error_json = excluded.error_json
+        """
+    static let selectWorker = "SELECT \(workerColumns) FROM workers WHERE id = ?"
+    static let selectWorkers = "SELECT \(workerColumns) FROM workers WHERE session_id = ? ORDER BY created_at, rowid"
+
+    static let insertEvent = "INSERT INTO events (session_id, worker_id, seq, kind, at, data_json) VALUES (?, ?, ?, ?, ?, ?)"
+    static let eventColumns = "session_id, worker_id, seq, kind, at, data_json"
+
+    static let sessionColumns = "id, created_at, last_opened_at, workspace_root, max_concurrent_workers"
+
+    /// Binds all worker columns in `workerColumns` order, redacting the free text.
+    static func bind(_ worker: WorkerRecord, to statement: SQLiteStatement, redactor: Redactor) {
+        statement.bind(1, worker.id)
+        statement.bind(2, worker.sessionId)
+        statement.bind(3, worker.parentId)
+        statement.bind(4, worker.role)
+        statement.bind(5, worker.model)
+        statement.bind(6, worker.state)
+        statement.bind(7, redactor.redact(worker.task))
+        statement.bind(8, redactor.redact(worker.briefJSON))
+        statement.bind(9, worker.priority)
+        statement.bind(10, worker.createdAt.timeIntervalSince1970)
+        statement.bind(11, worker.startedAt?.timeIntervalSince1970)
+        statement.bind(12, worker.endedAt?.timeIntervalSince1970)
+        statement.bind(13, worker.steps)
+        statement.bind(14, worker.inputTokens)
+        statement.bind(15, worker.outputTokens)
+        statement.bind(16, worker.cacheReadTokens)
+        statement.bind(17, worker.costUSD)
+        statement.bind(18, worker.resultJSON.map(redactor.redact))
+        statement.bind(19, worker.errorJSON.map(redactor.redact))
+    }
+
+    static func worker(from row: SQLiteStatement) -> WorkerRecord {
+        WorkerRecord(
+            id: row.string(0), sessionId: row.string(1), parentId: row.optionalString(2), role: row.string(3),
+            model: row.string(4), state: row.string(5), task: row.string(6), briefJSON: row.string(7),
+            priority: row.int(8), createdAt: date(row.double(9)), startedAt: row.optionalDouble(10).map(date),
+            endedAt: row.optionalDouble(11).map(date), steps: row.int(12), inputTokens: row.int(13),
+            outputTokens: row.int(14), cacheReadTokens: row.int(15), costUSD: row.double(16),
+            resultJSON: row.optionalString(17), errorJSON: row.optionalString(18))
+    }
+
+    /// Inserts one event with its data redacted.
+    static func bind(_ event: EventRecord, to insert: SQLiteStatement, redactor: Redactor) throws(TraceStoreError) {
+        insert.bind(1, event.sessionId)
+        insert.bind(2, event.workerId)
+        insert.bind(3, event.seq)
+        insert.bind(4, event.kind)
+        insert.bind(5, event.at.timeIntervalSince1970)
+        insert.bind(6, redactor.redact(event.dataJSON))
+        try insert.run()
+    }
+
+    static func event(from row: SQLiteStatement) -> EventRecord {
+        EventRecord(sessionId: row.string(0), workerId: row.string(1), seq: row.int(2), kind: row.string(3),
+                    at: date(row.double(4)), dataJSON: row.string(5))
+    }
+
+    static func session(from row: SQLiteStatement) -> SessionRecord {
+        SessionRecord(id: row.string(0), createdAt: date(row.double(1)), lastOpenedAt: date(row.double(2)),
+                      workspaceRoot: row.string(3), maxConcurrentWorkers: row.int(4))
+    }
+
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+}

@@ -1,0 +1,50 @@
+import BosunJSON
+import Config
+import Foundation
+import Providers
+
+/// `list_files`: the files under a directory, optionally filtered by a glob, honouring `.gitignore`.
+struct ListFilesTool: WorkerTool {
+    let policy: ToolPolicy
+
+    var spec: ToolSpec {
+        ToolSpec(name: "list_files", description: """
+            List files in the workspace (recursively, skipping .git and what .gitignore ignores). \
+            `glob` filters them: `*.swift` matches names at any depth, `Sources/**/*.swift` whole paths. \
+            At most `limit` paths (default and cap \(policy.listMaxEntries)).
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "path": ["type": "string", "description": "Directory relative to the workspace root (default: the root)"],
+                    "glob": ["type": "string", "description": "Glob the relative paths must match"],
+                    "limit": ["type": "integer", "minimum": 1],
+                ],
+                "additionalProperties": false,
+            ])
+    }
+
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let args = try ToolInput(input, tool: "list_files")
+        let path = try args.string("path") ?? "."
+        let glob = try args.string("glob").map { try GlobPattern($0) }
+        let limit = min(try args.int("limit", minimum: 1) ?? policy.listMaxEntries, policy.listMaxEntries)
+        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
+        let start = try WorkspacePath.resolve(path, in: root, forWriting: false)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ToolError("\(path) is a file, not a directory; use read_file to read it")
+        }
+        var paths: [String] = []
+        var more = false
+        try Task.checkCancellation()
+        WorkspaceWalker(root: root).walk(from: start) { entry in
+            if let glob, !glob.matches(entry.relativePath) { return true }
+            if paths.count == limit { more = true; return false }
+            paths.append(entry.relativePath)
+            return true
+        }
+        if paths.isEmpty { return ToolOutput(text: "no files match") }
+        if more { paths.append("[stopped at \(limit) paths; narrow with path or glob]") }
+        return ToolOutput(text: paths.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a child process ended.
+struct ProcessOutcome: Sendable {
+    /// The exit code, when it exited normally.
+    var exitCode: Int32?
+    /// The signal that killed it, otherwise.
+    var signal: Int32?
+    /// Its stdout and stderr, interleaved as written, up to the cap.
+    var output: Data
+    /// Bytes it wrote in all, `output` included.
+    var totalOutputBytes: Int
+    var timedOut: Bool
+    /// A process outside the group (one that made itself a new session) kept the output
+    /// open after the command ended; reading stopped without waiting for it.
+    var outputAbandoned: Bool = false
+}
+
+/// Runs an argv (never through a shell) in a process group of its own, collects its merged
+/// output up to a cap, and kills the whole group with SIGKILL on timeout or when the calling
+/// task is cancelled, so no descendant outlives a worker's deadline.
+enum ProcessRunner {
+    static func run(_ argv: [String], cwd: String?, environment: [String: String], timeout: Double,
+                    outputCap: Int) async throws -> ProcessOutcome {
+        guard let executable = argv.first, !executable.isEmpty else { throw ToolError("the command is empty") }
+        try Task.checkCancellation()
+        let (pid, readEnd) = try spawn(argv, cwd: cwd, environment: environment)
+        let state = Mutex(RunState())
+        let killGroup = { @Sendable (timedOut: Bool) in
+            state.withLock { s in
+                guard !s.reaped else { return }
+                if timedOut { s.timedOut = true }
+                // Safe until reaped: the leader's pid is not reused while we have not waited for it.
+                kill(-pid, SIGKILL)
+            }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { killGroup(true) }
+
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let reader = Thread {
+                    let (data, total, abandoned) = readAll(readEnd, cap: outputCap) {
+                        state.withLock { s in s.reapedAt.map { Date().timeIntervalSince($0) > outputGraceSeconds } ?? false }
+                    }
+                    close(readEnd)
+                    state.withLock { $0.outputAbandoned = abandoned }
+                    state.withLock { $0.output = (data, total) }
+                    let outcome = state.withLock { $0.finish() }
+                    if let outcome { continuation.resume(returning: outcome) }
+                }
+                reader.start()
+                let waiter = Thread {
+                    // Wait without reaping, kill what is left of the group, then reap.
+                    var info = siginfo_t()
+                    while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+                    _ = state.withLock { _ in kill(-pid, SIGKILL) }
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    let outcome = state.withLock { s -> ProcessOutcome? in
+                        s.reaped = true
+                        s.reapedAt = Date()
+                        s.status = status
+                        return s.finish()
+                    }
+                    if let outcome { continuation.resume(returning: outcome) }
+                }
+                waiter.start()
+            }
+        } onCancel: {
+            killGroup(false)
+        }
+    }
+
+    private struct RunState {
+        var reaped = false
+        var reapedAt: Date?
+        var outputAbandoned = false
+        var timedOut = false
+        var status: Int32?
+        var output: (Data, Int)?
+        var delivered = false
+
+        /// The outcome, once both the exit status and the output are in (exactly once).
+        mutating func finish() -> ProcessOutcome? {
+            guard !delivered, let status, let output else { return nil }
+            delivered = true
+            let exited = status & 0x7f == 0
+            return ProcessOutcome(exitCode: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f,
+                                  output: output.0, totalOutputBytes: output.1, timedOut: timedOut, outputAbandoned: outputAbandoned)
+        }
+    }
+
+    /// How long output may stay open after the command's process group is gone.
+    static let outputGraceSeconds = 1.0
+
+    /// Reads until EOF, keeping the first `cap` bytes and counting the rest. Polls, so that it
+    /// can give up when `shouldGiveUp` says the command ended long enough ago.
+    private static func readAll(_ fd: Int32, cap: Int, shouldGiveUp: () -> Bool) -> (Data, Int, Bool) {
+        var kept = Data()
+        var total = 0
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 200)
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 {
+                if shouldGiveUp() { return (kept, total, true) }
+                continue
+            }
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+            if kept.count < cap { kept.append(contentsOf: buffer[0..<min(n, cap - kept.count)]) }
+        }
+        return (kept, total, false)
+    }
+
+    /// posix_spawnp with stdin from /dev/null, stdout and stderr into one pipe, a new process
+    /// group, default signal handling and an empty signal mask.
+    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String]) throws -> (pid_t, Int32) {
+        let pipe = try GNUExtensions.cloexecPipe()
+        defer { close(pipe.write) }
+        do {
+            return (try spawn(argv, cwd: cwd, environment: environment, output: pipe.write), pipe.read)
+        } catch {
+            close(pipe.read)
+            throw error
+        }
+    }
+
+    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String], output: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        if let cwd { try GNUExtensions.addChdir(&actions, cwd) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (cArgs + cEnv).forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
+        guard result == 0 else {
+            throw ToolError("cannot run \(argv[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+}

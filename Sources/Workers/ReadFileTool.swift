@@ -1,0 +1,82 @@
+import BosunJSON
+import Config
+import Foundation
+import Providers
+
+/// `read_file`: a text file of the workspace, whole or a range of lines, up to a size cap.
+struct ReadFileTool: WorkerTool {
+    let policy: ToolPolicy
+
+    var spec: ToolSpec {
+        ToolSpec(name: "read_file", description: """
+            Read a text file in the workspace. Paths are relative to the workspace root. Use offset \
+            (first line, from 1) and limit (number of lines) for large files. Output is capped at \
+            \(policy.readMaxBytes) bytes; binary files are not shown.
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "path": ["type": "string", "description": "File path relative to the workspace root"],
+                    "offset": ["type": "integer", "minimum": 1, "description": "First line to read, from 1"],
+                    "limit": ["type": "integer", "minimum": 1, "description": "Number of lines to read"],
+                ],
+                "required": ["path"],
+                "additionalProperties": false,
+            ])
+    }
+
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let args = try ToolInput(input, tool: "read_file")
+        let path = try args.requiredString("path")
+        let offset = try args.int("offset", minimum: 1) ?? 1
+        let limit = try args.int("limit", minimum: 1)
+        let real = try WorkspacePath.resolve(path, in: context.workspaceRoot, forWriting: false)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ToolError("\(path) is a directory; use list_files to see what is in it")
+        }
+        guard let handle = FileHandle(forReadingAtPath: real) else { throw ToolError("\(path): cannot be opened for reading") }
+        defer { try? handle.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: real)[.size] as? Int) ?? 0
+
+        // Without a range, a few times the output cap is enough to count lines near the start;
+        // with one, read up to 16 MiB more so that later lines can be reached.
+        let readBound = policy.readMaxBytes * 4 + (limit == nil && offset == 1 ? 0 : 16 * 1024 * 1024)
+        let data = try handle.read(upToCount: min(max(size, 1), readBound)) ?? Data()
+        if Self.looksBinary(data) {
+            return ToolOutput(text: "\(path) is a binary file (\(size) bytes); not shown")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        let first = offset - 1
+        guard first < max(lines.count, 1) else {
+            if data.count < size {
+                throw ToolError("read_file reaches only the first \(data.count) bytes of \(path) (\(lines.count) lines); offset \(offset) is beyond them. Use search to find what you need.")
+            }
+            throw ToolError("\(path) has \(lines.count) lines; offset \(offset) is past the end")
+        }
+        let last = min(lines.count, limit.map { first + $0 } ?? lines.count)
+        var shown = lines[first..<last].joined(separator: "\n")
+        var notes: [String] = []
+        if shown.utf8.count > policy.readMaxBytes {
+            shown = String(decoding: Data(shown.utf8.prefix(policy.readMaxBytes)), as: UTF8.self)
+            let shownLines = shown.split(separator: "\n", omittingEmptySubsequences: false).count
+            notes.append("[truncated at \(policy.readMaxBytes) bytes: showing lines \(offset)-\(first + shownLines) of \(lines.count)\(data.count < size ? "+" : ""); read further with offset]")
+        } else if first > 0 || last < lines.count || data.count < size {
+            notes.append("[lines \(offset)-\(last) of \(lines.count)\(data.count < size ? "+" : "")]")
+        }
+        return ToolOutput(text: ([shown] + notes).joined(separator: "\n"))
+    }
+
+    /// A NUL byte in the first 8 KiB, or bytes that are not UTF-8, mean binary.
+    static func looksBinary(_ data: Data) -> Bool {
+        let head = data.prefix(8192)
+        if head.contains(0) { return true }
+        // Allow a multi-byte character cut at the end of the sample.
+        var sample = Array(head)
+        for _ in 0..<3 where String(validating: sample, as: UTF8.self) == nil && !sample.isEmpty {
+            sample.removeLast()
+        }
+        return String(validating: sample, as: UTF8.self) == nil
+    }
+}

@@ -1,0 +1,94 @@
+import BosunJSON
+import Config
+import Foundation
+import Providers
+
+/// `run_command`: an argv (never a shell) in the workspace, inside bubblewrap, with a
+/// timeout and an output cap. Needs the role's `exec` permission.
+struct RunCommandTool: WorkerTool {
+    let policy: ToolPolicy
+    /// The sandbox binary to use; nil means none is usable here.
+    var bwrap: String? = Sandbox.bwrapPath
+
+    /// What commands see of bosun's environment: enough to find programs, never API keys.
+    static let passedEnvironment = ["PATH", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "HOME", "TZ"]
+
+    var spec: ToolSpec {
+        ToolSpec(name: "run_command", description: """
+            Run a program with arguments (an argv list, not a shell line: no pipes, globs or $VARS) \
+            in the workspace. It runs in a sandbox: the workspace and the rest of the filesystem are \
+            read-only, /tmp is private and empty, there is no network. Output (stdout and stderr \
+            together) is capped at \(policy.commandOutputMaxBytes) bytes; the timeout is at most \
+            \(Int(policy.commandTimeoutSeconds)) s.
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "command": ["type": "array", "items": ["type": "string"], "minItems": 1,
+                                "description": "Program and arguments, e.g. [\"swift\", \"test\"]"],
+                    "cwd": ["type": "string", "description": "Working directory relative to the workspace root"],
+                    "timeoutSeconds": ["type": "number", "exclusiveMinimum": 0],
+                ],
+                "required": ["command"],
+                "additionalProperties": false,
+            ])
+    }
+
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        guard context.permissions.exec else {
+            throw ToolError("run_command is not allowed: this worker's role does not grant the exec permission")
+        }
+        let args = try ToolInput(input, tool: "run_command")
+        guard let command = try args.stringArray("command"), let program = command.first, !program.isEmpty else {
+            throw ToolError("run_command: `command` must be a non-empty array of strings, program first")
+        }
+        if command.contains(where: { $0.utf8.contains(0) }) { throw ToolError("run_command: arguments may not contain NUL bytes") }
+        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
+        let cwd = try WorkspacePath.resolve(try args.string("cwd") ?? ".", in: root, forWriting: false)
+        let timeout = min(try args.double("timeoutSeconds") ?? policy.commandTimeoutSeconds, policy.commandTimeoutSeconds)
+
+        var environment = ProcessInfo.processInfo.environment.filter { Self.passedEnvironment.contains($0.key) }
+        environment["TMPDIR"] = "/tmp"
+        let argv: [String]
+        let sandboxNote: String
+        if let bwrap {
+            argv = Sandbox.wrap(command, bwrap: bwrap, workspaceRoot: root, cwd: cwd)
+            // The home directory is read-only in the sandbox; caches go to its private /tmp.
+            environment["XDG_CACHE_HOME"] = "/tmp/.cache"
+            sandboxNote = "bubblewrap (read-only filesystem, no network)"
+        } else if policy.sandbox == .allowUnsandboxed {
+            argv = command
+            sandboxNote = "none (bubblewrap is not available; tools.sandbox is allowUnsandboxed)"
+        } else {
+            throw ToolError("""
+                run_command is unavailable: bubblewrap (bwrap) is not installed or cannot create namespaces here, \
+                and commands only run sandboxed. Ask the operator to install it (apt-get install bubblewrap) \
+                or to set tools.sandbox: allowUnsandboxed in bosun's config.
+                """)
+        }
+        let outcome = try await ProcessRunner.run(argv, cwd: bwrap == nil ? cwd : nil, environment: environment,
+                                                  timeout: timeout, outputCap: policy.commandOutputMaxBytes)
+        try Task.checkCancellation()
+        return Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
+    }
+
+    static func render(command: [String], outcome: ProcessOutcome, timeout: Double, sandbox: String) -> ToolOutput {
+        var lines = ["$ " + command.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")]
+        if outcome.timedOut {
+            lines.append("timed out after \(timeout) s; the process and its children were killed")
+        } else if let code = outcome.exitCode {
+            lines.append("exit code: \(code)")
+        } else if let signal = outcome.signal {
+            lines.append("killed by signal \(signal)")
+        }
+        lines.append("sandbox: \(sandbox)")
+        lines.append("--- output (stdout and stderr) ---")
+        lines.append(String(decoding: outcome.output, as: UTF8.self))
+        if outcome.outputAbandoned {
+            lines.append("[a background process that left the command's process group kept the output open; it was not waited for]")
+        }
+        if outcome.totalOutputBytes > outcome.output.count {
+            lines.append("[output truncated: first \(outcome.output.count) of \(outcome.totalOutputBytes) bytes shown]")
+        }
+        return ToolOutput(text: lines.joined(separator: "\n"), isError: outcome.timedOut || outcome.exitCode != 0)
+    }
+}

@@ -1,0 +1,58 @@
+import Config
+import Foundation
+import Providers
+import TraceStore
+
+/// Builds the tools a worker gets from its role, with the policy's limits and the claims
+/// authority shared by every worker (the trace store, so claims hold across processes).
+public struct ToolRegistry: Sendable {
+    public let policy: ToolPolicy
+    /// Where `write_file` claims paths: the trace store when there is one, else this process's memory.
+    public let claims: any PathClaims
+    let http: HTTPClient
+
+    public init(policy: ToolPolicy, store: TraceStore?, http: HTTPClient = .shared) {
+        self.init(policy: policy, claims: store.map { StoreClaims(store: $0) } ?? InMemoryClaims(), http: http)
+    }
+
+    public init(policy: ToolPolicy, claims: any PathClaims, http: HTTPClient = .shared) {
+        self.policy = policy
+        self.claims = claims
+        self.http = http
+    }
+
+    /// Every tool name a role can list (`submit_result` belongs to the worker loop).
+    public static let knownToolNames = RoleConfig.toolNames
+
+    /// The tools for a worker of `role`: `requested` (the spawn's `tools`) must be a subset
+    /// of the role's; nil means all of the role's. Tools needing a permission the role does
+    /// not grant are refused.
+    public func tools(for role: RoleConfig, requested: [String]?) throws -> [any WorkerTool] {
+        let names = requested ?? role.tools
+        for name in names where !role.tools.contains(name) {
+            let known = Self.knownToolNames.contains(name) ? "" : " (there is no such tool)"
+            throw ToolError("tool \(name)\(known) is not offered by role \(role.name); it offers: \(role.tools.joined(separator: ", "))")
+        }
+        return try names.map { name in
+            switch name {
+            case "read_file": return ReadFileTool(policy: policy)
+            case "list_files": return ListFilesTool(policy: policy)
+            case "search": return SearchTool(policy: policy)
+            case "fetch_url": return FetchURLTool(policy: policy, http: http)
+            case "run_command":
+                guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }
+                return RunCommandTool(policy: policy)
+            case "write_file":
+                guard role.permissions.write else { throw ToolError("role \(role.name) lists write_file without the write permission") }
+                return WriteFileTool(policy: policy, claims: claims)
+            default:
+                throw ToolError("unknown tool \(name); known tools: \(Self.knownToolNames.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// Releases every path claim of a worker; the worker loop calls it when the worker ends.
+    public func releaseClaims(holder: String) async throws {
+        try await claims.releaseClaims(holder: holder)
+    }
+}

@@ -1,0 +1,261 @@
+import BosunJSON
+import Foundation
+import Providers
+
+/// Everything one run of a worker needs, resolved by the session before it starts.
+public struct WorkerLoopSetup: Sendable {
+    /// The provider's model id.
+    public var modelId: String
+    public var system: String
+    public var tools: [any WorkerTool]
+    /// The input schema of `submit_result` (see `WorkerBrief.submitSchema`).
+    public var submitSchema: JSONValue
+    /// Whether an accepted submission is also kept whole as `result.structured`.
+    public var keepsStructuredResult: Bool
+    public var limits: WorkerLimits
+    public var price: ModelPrice
+    public var toolContext: ToolContext
+    /// The output-token cap of each model call.
+    public var maxOutputTokensPerCall: Int
+
+    public init(modelId: String, system: String, tools: [any WorkerTool], submitSchema: JSONValue,
+                keepsStructuredResult: Bool, limits: WorkerLimits, price: ModelPrice, toolContext: ToolContext,
+                maxOutputTokensPerCall: Int = 4096) {
+        self.modelId = modelId
+        self.system = system
+        self.tools = tools
+        self.submitSchema = submitSchema
+        self.keepsStructuredResult = keepsStructuredResult
+        self.limits = limits
+        self.price = price
+        self.toolContext = toolContext
+        self.maxOutputTokensPerCall = maxOutputTokensPerCall
+    }
+}
+
+/// One worker's tool-calling loop: read the steer inbox, call the model, run the tools it
+/// asked for, append, repeat, until an accepted `submit_result` or a limit. It knows only a
+/// `ModelClient` and its tools; the session owns state, persistence and the deadline (it
+/// cancels the task running `run`, which aborts the model transfer and any tool).
+public struct WorkerLoop: Sendable {
+    public static let submitToolName = "submit_result"
+
+    public typealias Inbox = @Sendable () async -> [String]
+    public typealias Reporter = @Sendable (WorkerLoopEvent) async -> Void
+
+    private let setup: WorkerLoopSetup
+    private let client: any ModelClient
+    private let inbox: Inbox
+    private let report: Reporter
+
+    public init(setup: WorkerLoopSetup, client: any ModelClient, inbox: @escaping Inbox, report: @escaping Reporter) {
+        self.setup = setup
+        self.client = client
+        self.inbox = inbox
+        self.report = report
+    }
+
+    /// Runs from `history` (the brief message on a first run; the stored conversation on a
+    /// resume, whose steer message waits in the inbox). Throws only `CancellationError`.
+    public func run(history: [ChatMessage]) async throws -> WorkerOutcome {
+        var conversation = history
+        var steps = 0
+        var usage = Usage()
+        var cost = 0.0
+        let specs = setup.tools.map(\.spec) + [submitSpec]
+
+        while true {
+            try Task.checkCancellation()
+            try await deliverSteers(into: &conversation)
+
+            steps += 1
+            await report(.modelCall(step: steps, model: setup.modelId))
+            let reply: ModelReply
+            do {
+                reply = try await callModel(conversation: conversation, tools: specs)
+            } catch let failure as WorkerFailure {
+                return .failed(failure)
+            }
+            try Task.checkCancellation()
+            usage = usage + reply.usage
+            cost += setup.price.cost(of: reply.usage)
+            await report(.usage(steps: steps, usage: usage, costUSD: cost))
+
+            let assistant = ChatMessage(role: .assistant, content: reply.content)
+            conversation.append(assistant)
+            await report(.message(assistant, origin: .model))
+            let text = reply.content.compactMap { if case .text(let t) = $0 { t } else { nil } }.joined()
+            if !text.isEmpty { await report(.text(text)) }
+
+            let calls = reply.content.compactMap(ToolCall.init)
+            if let accepted = acceptedSubmission(in: calls) {
+                let answers = calls.map { call in
+                    ContentBlock.toolResult(toolUseId: call.id, content: call.name == Self.submitToolName && call.input == accepted.input
+                        ? "Result accepted." : "Not run: a result was already accepted.", isError: false)
+                }
+                let message = ChatMessage(role: .user, content: answers)
+                await report(.message(message, origin: .tool))
+                return .succeeded(accepted.result)
+            }
+            if let breach = limitBreach(steps: steps, usage: usage, cost: cost) {
+                return .failed(breach)
+            }
+
+            var answers: [ContentBlock] = []
+            for call in calls {
+                switch try await answer(call) {
+                case .answer(let block): answers.append(block)
+                case .fail(let failure): return .failed(failure)
+                }
+            }
+            if calls.isEmpty {
+                answers.append(.text("""
+                    You did not call a tool, and plain text reaches nobody. Continue the task with your tools, \
+                    or call \(Self.submitToolName) with your answer.
+                    """))
+            }
+            let message = ChatMessage(role: .user, content: answers)
+            conversation.append(message)
+            await report(.message(message, origin: .tool))
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Appends every waiting steer message, answering first any tool calls a stopped run left open.
+    private func deliverSteers(into conversation: inout [ChatMessage]) async throws {
+        let steers = await inbox()
+        guard !steers.isEmpty else { return }
+        if let answer = Conversation.answeringDanglingToolCalls(in: conversation) {
+            conversation.append(answer)
+            await report(.message(answer, origin: .system))
+        }
+        for steer in steers {
+            let message = ChatMessage.user(Conversation.steerText(steer))
+            conversation.append(message)
+            await report(.message(message, origin: .orchestrator))
+            await report(.steered(message: steer))
+        }
+    }
+
+    private func callModel(conversation: [ChatMessage], tools: [ToolSpec]) async throws -> ModelReply {
+        let request = ModelRequest(model: setup.modelId, system: setup.system, messages: conversation, tools: tools,
+                                   toolChoice: .auto, maxTokens: setup.maxOutputTokensPerCall, stream: true)
+        let report = self.report
+        do {
+            return try await client.complete(request) { progress in
+                guard case .retrying(let attempt, let delay, let error) = progress else { return }
+                Task { await report(.retry(attempt: attempt, delay: delay, error: error.description)) }
+            }
+        } catch let error as ProviderError {
+            if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
+            throw WorkerFailure(code: "provider_error", message: "The model call failed: \(error.description).")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw WorkerFailure(code: "provider_error", message: "The model call failed: \(error).")
+        }
+    }
+
+    private struct Submission {
+        var input: JSONValue
+        var result: WorkerResult
+    }
+
+    /// The first `submit_result` in the reply whose input satisfies the schema.
+    private func acceptedSubmission(in calls: [ToolCall]) -> Submission? {
+        for call in calls where call.name == Self.submitToolName {
+            guard JSONSchemaValidator.validate(call.input, against: setup.submitSchema).isEmpty else { continue }
+            return Submission(input: call.input, result: result(from: call.input))
+        }
+        return nil
+    }
+
+    private func result(from input: JSONValue) -> WorkerResult {
+        let text = input["text"]?.stringValue ?? input.jsonString()
+        let sources = input["sources"]?.arrayValue?.compactMap(\.stringValue)
+        return WorkerResult(text: text, structured: setup.keepsStructuredResult ? input : nil,
+                            sources: sources?.isEmpty == false ? sources : nil)
+    }
+
+    private func limitBreach(steps: Int, usage: Usage, cost: Double) -> WorkerFailure? {
+        let limits = setup.limits
+        let tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens
+        if tokens > limits.maxTokens {
+            return WorkerFailure(code: "max_tokens", message: """
+                The worker used \(tokens) tokens, over its limit of \(limits.maxTokens), without submitting a result. \
+                Raise limits.maxTokens or narrow the task, then steer it to continue.
+                """)
+        }
+        if cost > limits.maxCostUSD {
+            return WorkerFailure(code: "max_cost", message: """
+                The worker spent $\(String(format: "%.4f", cost)), over its limit of $\(limits.maxCostUSD), without \
+                submitting a result. Raise limits.maxCostUSD or narrow the task, then steer it to continue.
+                """)
+        }
+        if steps >= limits.maxSteps {
+            return WorkerFailure(code: "max_steps", message: """
+                The worker used all \(limits.maxSteps) steps without submitting a valid result. Raise limits.maxSteps \
+                or narrow the task, then steer it to continue.
+                """)
+        }
+        return nil
+    }
+
+    private enum Answer {
+        case answer(ContentBlock)
+        case fail(WorkerFailure)
+    }
+
+    /// Runs one tool call, or explains to the model why a submission was refused.
+    private func answer(_ call: ToolCall) async throws -> Answer {
+        if call.name == Self.submitToolName {
+            let violations = JSONSchemaValidator.validate(call.input, against: setup.submitSchema)
+            let list = violations.map { "- \($0.path.isEmpty ? "(root)" : $0.path): \($0.message)" }.joined(separator: "\n")
+            return .answer(.toolResult(toolUseId: call.id, content: """
+                Your submission does not match the output schema:
+                \(list)
+                Fix these and call \(Self.submitToolName) again.
+                """, isError: true))
+        }
+        await report(.toolCall(id: call.id, name: call.name, input: call.input))
+        let output: ToolOutput
+        if let tool = setup.tools.first(where: { $0.spec.name == call.name }) {
+            do {
+                output = try await tool.run(call.input, context: setup.toolContext)
+            } catch let error as ToolError {
+                output = ToolOutput(text: error.message, isError: true)
+            } catch {
+                if Task.isCancelled || error is CancellationError { throw CancellationError() }
+                return .fail(WorkerFailure(code: "tool_error", message: "The tool \(call.name) failed: \(error)."))
+            }
+        } else {
+            let known = (setup.tools.map(\.spec.name) + [Self.submitToolName]).joined(separator: ", ")
+            output = ToolOutput(text: "There is no tool named \(call.name). Available tools: \(known).", isError: true)
+        }
+        try Task.checkCancellation()
+        await report(.toolResult(id: call.id, name: call.name, output: output))
+        return .answer(.toolResult(toolUseId: call.id, content: output.text, isError: output.isError))
+    }
+
+    private var submitSpec: ToolSpec {
+        ToolSpec(name: Self.submitToolName,
+                 description: "Submit your final answer. Call it once, when the task is done; its input is your result.",
+                 inputSchema: setup.submitSchema)
+    }
+}
+
+/// A tool call the model made, picked out of its reply.
+private struct ToolCall {
+    var id: String
+    var name: String
+    var input: JSONValue
+
+    init?(_ block: ContentBlock) {
+        guard case .toolUse(let id, let name, let input) = block else { return nil }
+        self.id = id
+        self.name = name
+        self.input = input
+    }
+}

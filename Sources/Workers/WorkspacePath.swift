@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Resolves the paths tools are given to real paths inside the workspace root.
+///
+/// A path may be relative to the root or absolute; either way the result is the real path
+/// (every symlink resolved) and must lie inside the root's real path. Refused, with a
+/// `ToolError` the model can act on: NUL bytes, over-long paths, anything that resolves
+/// outside the root (`..`, absolute paths, symlinks pointing out, `/proc/self/...`), and
+/// device files, sockets and FIFOs.
+public enum WorkspacePath {
+    /// Linux's PATH_MAX and NAME_MAX.
+    static let maxPathBytes = 4096
+    static let maxNameBytes = 255
+
+    /// The real path of `path` inside `root`. For reading, the path must exist. For writing,
+    /// it need not: its deepest existing ancestor is resolved and the rest appended, and a
+    /// dangling symlink at the end is refused (writing through it could land anywhere).
+    public static func resolve(_ path: String, in root: String, forWriting: Bool) throws -> String {
+        try validateSyntax(path)
+        let realRoot = try realPath(root) ?? { throw ToolError("the workspace root \(root) does not exist") }()
+        let joined = path.hasPrefix("/") ? path : realRoot + "/" + path
+        let normalized = lexicallyNormalized(joined)
+
+        if let real = try realPath(normalized) {
+            try requireInside(real, root: realRoot, original: path)
+            try requireOrdinaryFile(real, original: path)
+            return real
+        }
+        guard forWriting else { throw ToolError("\(path): no such file or directory in the workspace") }
+        if isSymlink(normalized) {
+            throw ToolError("\(path) is a symlink to a missing target; refusing to write through it")
+        }
+        // Walk up to the deepest existing ancestor, resolve it, and re-append the rest.
+        var missing: [String] = []
+        var ancestor = normalized
+        while true {
+            missing.insert((ancestor as NSString).lastPathComponent, at: 0)
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+            if ancestor.isEmpty || ancestor == "/" { ancestor = "/"; break }
+            if isSymlink(ancestor), (try realPath(ancestor)) == nil {
+                throw ToolError("\(path) goes through a symlink to a missing target; refusing to write there")
+            }
+            if (try realPath(ancestor)) != nil { break }
+        }
+        guard let realAncestor = try realPath(ancestor) else { throw ToolError("\(path): cannot resolve its directory") }
+        try requireInside(realAncestor, root: realRoot, original: path)
+        let result = ([realAncestor == "/" ? "" : realAncestor] + missing).joined(separator: "/")
+        try requireInside(result, root: realRoot, original: path)
+        return result
+    }
+
+    /// `real` relative to the workspace root (`src/a.swift`); `.` for the root itself.
+    public static func relative(_ real: String, to root: String) -> String {
+        let realRoot = (try? realPath(root)).flatMap { $0 } ?? root
+        if real == realRoot { return "." }
+        return real.hasPrefix(realRoot + "/") ? String(real.dropFirst(realRoot.count + 1)) : real
+    }
+
+    private static func validateSyntax(_ path: String) throws {
+        if path.isEmpty { throw ToolError("the path is empty; give a path relative to the workspace root") }
+        if path.utf8.contains(0) { throw ToolError("the path contains a NUL byte; refused") }
+        if path.utf8.count > maxPathBytes { throw ToolError("the path is longer than \(maxPathBytes) bytes; refused") }
+        if path.split(separator: "/").contains(where: { $0.utf8.count > maxNameBytes }) {
+            throw ToolError("a path component is longer than \(maxNameBytes) bytes; refused")
+        }
+    }
+
+    /// Removes `.` and empty components and applies `..` lexically (never above `/`).
+    static func lexicallyNormalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// `realpath(3)`, nil when the path does not exist.
+    static func realPath(_ path: String) throws -> String? {
+        guard let resolved = realpath(path, nil) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno == ELOOP { throw ToolError("\(path): too many levels of symlinks; refused") }
+            if errno == ENAMETOOLONG { throw ToolError("the path is too long; refused") }
+            throw ToolError("\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    private static func requireInside(_ real: String, root: String, original: String) throws {
+        guard real == root || real.hasPrefix(root == "/" ? "/" : root + "/") else {
+            throw ToolError("\(original) resolves outside the workspace (\(root)); tools may only touch files inside it")
+        }
+    }
+
+    private static func requireOrdinaryFile(_ real: String, original: String) throws {
+        var info = stat()
+        guard stat(real, &info) == 0 else { throw ToolError("\(original): \(String(cString: strerror(errno)))") }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFDIR else {
+            throw ToolError("\(original) is a device, socket or FIFO, not a regular file; refused")
+        }
+    }
+}

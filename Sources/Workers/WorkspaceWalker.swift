@@ -1,0 +1,76 @@
+import Foundation
+
+/// Walks a directory inside the workspace the way a developer's tools would: honouring every
+/// `.gitignore` on the way down, skipping `.git`, never following symlinks out of the root.
+struct WorkspaceWalker {
+    struct Entry {
+        /// Relative to the workspace root.
+        let relativePath: String
+        let absolutePath: String
+        let size: Int
+    }
+
+    let root: String
+
+    /// Calls `visit` for every regular file under `start` (a real path inside `root`), in
+    /// sorted order, until it returns false.
+    func walk(from start: String, _ visit: (Entry) throws -> Bool) rethrows {
+        let fm = FileManager.default
+        var rules: [GitIgnoreRules] = []
+        // The .gitignore files of the directories above `start`, up to the root, apply too.
+        var ancestors: [String] = []
+        var dir = start
+        while dir.hasPrefix(root), dir != root {
+            dir = (dir as NSString).deletingLastPathComponent
+            ancestors.insert(dir, at: 0)
+        }
+        for ancestor in ancestors { if let r = loadRules(ancestor) { rules.append(r) } }
+        _ = try walkDirectory(start, rules: rules, fm: fm, visit)
+    }
+
+    private func relative(_ path: String) -> String {
+        path == root ? "" : String(path.dropFirst(root.count + 1))
+    }
+
+    private func loadRules(_ directory: String) -> GitIgnoreRules? {
+        guard let text = try? String(contentsOfFile: directory + "/.gitignore", encoding: .utf8) else { return nil }
+        return GitIgnoreRules(base: relative(directory), text: text)
+    }
+
+    private func isIgnored(_ relativePath: String, isDirectory: Bool, rules: [GitIgnoreRules]) -> Bool {
+        var ignored = false
+        for rule in rules {
+            if let verdict = rule.verdict(for: relativePath, isDirectory: isDirectory) { ignored = verdict }
+        }
+        return ignored
+    }
+
+    /// Returns false when the visitor asked to stop.
+    private func walkDirectory(_ directory: String, rules: [GitIgnoreRules], fm: FileManager,
+                               _ visit: (Entry) throws -> Bool) rethrows -> Bool {
+        var rules = rules
+        if let own = loadRules(directory), !rules.contains(where: { $0.base == own.base }) { rules.append(own) }
+        let names = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for name in names where name != ".git" {
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            var type = info.st_mode & S_IFMT
+            if type == S_IFLNK {
+                // A symlink counts only when it resolves inside the root; directories behind symlinks are not entered.
+                guard let real = try? WorkspacePath.realPath(path), real.hasPrefix(root + "/"), stat(real, &info) == 0 else { continue }
+                type = info.st_mode & S_IFMT
+                if type == S_IFDIR { continue }
+            }
+            let rel = relative(path)
+            if type == S_IFDIR {
+                if isIgnored(rel, isDirectory: true, rules: rules) { continue }
+                if try !walkDirectory(path, rules: rules, fm: fm, visit) { return false }
+            } else if type == S_IFREG {
+                if isIgnored(rel, isDirectory: false, rules: rules) { continue }
+                if try !visit(Entry(relativePath: rel, absolutePath: path, size: Int(info.st_size))) { return false }
+            }
+        }
+        return true
+    }
+}

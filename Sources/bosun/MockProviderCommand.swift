@@ -1,0 +1,114 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import MockProvider
+
+/// `bosun mock-provider`: a fake model provider on loopback for offline tests, demos and
+/// benchmarks. Prints the bound port as the first line of stdout; runs until SIGINT or SIGTERM.
+struct MockProviderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-provider",
+        abstract: "Serve fake Anthropic and OpenAI-compatible model APIs on loopback.",
+        discussion: """
+            Answers POST /v1/messages (Anthropic) and POST /v1/chat/completions (OpenAI), streaming \
+            and not. Without a script, replies synthetically: --tool-steps tool calls, then \
+            submit_result. Prints the bound port as the first line of stdout. See docs/providers.md.
+            """
+    )
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "IPv4 address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "A YAML script of reply rules.")
+    var script: String?
+
+    @Option(name: .customLong("latency-ms"), help: "Delay before the first byte of every reply.")
+    var latencyMs: Int = 0
+
+    @Option(name: .customLong("tokens-per-second"), help: "Streaming pace per reply (default: all at once).")
+    var tokensPerSecond: Double?
+
+    @Option(name: .customLong("fault"), help: "Inject a fault, e.g. 429:retry-after=1,count=2 (repeatable).")
+    var faults: [String] = []
+
+    @Option(name: .customLong("tool-steps"), help: "Synthetic mode: tool calls before submit_result.")
+    var toolSteps: Int = 2
+
+    @Option(name: .customLong("reply-tokens"), help: "Synthetic mode: words in a plain-text reply.")
+    var replyTokens: Int = 20
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must not be negative") }
+        if let tokensPerSecond, tokensPerSecond <= 0 { throw ValidationError("--tokens-per-second must be positive") }
+        guard toolSteps >= 0 else { throw ValidationError("--tool-steps must not be negative") }
+        guard replyTokens >= 1 else { throw ValidationError("--reply-tokens must be at least 1") }
+    }
+
+    func run() async throws {
+        let parsedFaults: [FaultSpec]
+        let parsedScript: MockScript?
+        do {
+            parsedFaults = try faults.map(FaultSpec.init(parsing:))
+            parsedScript = try script.map(MockScript.init(contentsOf:))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let server = MockProviderServer(options: MockProviderOptions(
+            host: host, port: port, latencyMs: latencyMs, tokensPerSecond: tokensPerSecond, script: parsedScript,
+            syntheticToolSteps: toolSteps, syntheticTextTokens: replyTokens, faults: parsedFaults))
+        let bound: Int
+        do {
+            bound = try await server.start()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        // Unbuffered, so a parent reading the first line sees it at once.
+        FileHandle.standardOutput.write(Data("\(bound)\n".utf8))
+        FileHandle.standardError.write(Data("""
+            bosun mock-provider listening on \(host):\(bound)
+              anthropic: baseURL http://\(host):\(bound)
+              openai:    baseURL http://\(host):\(bound)/v1
+
+            """.utf8))
+        await waitForTermination()
+        await server.stop()
+    }
+
+    /// Suspends until SIGINT or SIGTERM arrives.
+    private func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "mock-provider-signals")
+            let once = SignalLatch(continuation)
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler { once.fire() }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes the waiting task on the first signal and keeps the signal sources alive.
+/// `@unchecked Sendable`: every access happens on the one serial signal queue, or before
+/// the sources are resumed.
+private final class SignalLatch: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = continuation
+    }
+
+    func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+
+    func fire() {
+        continuation?.resume()
+        continuation = nil
+    }
+}

@@ -1,0 +1,96 @@
+import BosunJSON
+import Foundation
+
+/// One test's world: a small workspace, a mock provider, a config pointing at it, a trace
+/// store, and `bosun serve` processes on them.
+final class OrchestrationWorld: @unchecked Sendable {
+    // @unchecked: every property is set once in init and never changed.
+    let directory: String
+    let workspace: String
+    let configPath: String
+    let dbPath: String
+    let mock: MockProviderProcess
+
+    /// `mockArguments` go to `bosun mock-provider` (latency, tool steps, script).
+    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "") throws {
+        directory = NSTemporaryDirectory() + "bosun-e2e-\(UUID().uuidString)"
+        workspace = directory + "/workspace"
+        try FileManager.default.createDirectory(atPath: workspace + "/src", withIntermediateDirectories: true)
+        try "# Demo\n".write(toFile: workspace + "/README.md", atomically: true, encoding: .utf8)
+        try "let x = 1\n".write(toFile: workspace + "/src/main.swift", atomically: true, encoding: .utf8)
+        var arguments = mockArguments
+        if let script {
+            let scriptPath = directory + "/script.yaml"
+            try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+            arguments += ["--script", scriptPath]
+        }
+        mock = try MockProviderProcess(arguments: arguments)
+        configPath = directory + "/bosun.yaml"
+        dbPath = directory + "/trace.sqlite"
+        let config = """
+            providers:
+              mock: { kind: openai, baseURL: "http://127.0.0.1:\(mock.port)/v1" }
+            models:
+              fast:    { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }
+              stalled: { provider: mock, id: mock-stall, price: { input: 1, output: 5 } }
+              mute:    { provider: mock, id: mock-mute, price: { input: 1, output: 5 } }
+            tiers: { orchestrator: fast, mid: fast, worker: fast }
+            \(sessionYAML)
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func serve() throws -> ServeProcess {
+        try ServeProcess(arguments: ["--config", configPath, "--db", dbPath], directory: workspace)
+    }
+
+    func tearDown() {
+        mock.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+extension ServeProcess {
+    func spawn(_ params: JSONValue) async throws -> JSONValue {
+        try await request("spawn", params)
+    }
+
+    func worker(_ id: String) async throws -> JSONValue {
+        try await request("status", ["workerId": .string(id)])
+    }
+
+    func awaitAll(_ ids: [String]? = nil, timeout: Double = 60) async throws -> JSONValue {
+        var params: [String: JSONValue] = ["timeoutSeconds": .double(timeout)]
+        if let ids { params["workers"] = .array(ids.map { .string($0) }) }
+        return try await request("await", .object(params))
+    }
+
+    /// The session's whole trace, in the order it was written.
+    func trace() async throws -> [JSONValue] {
+        try await request("trace", ["limit": 10000])["events"]?.arrayValue ?? []
+    }
+}
+
+/// The most workers ever running at once according to the trace: `started` takes a slot,
+/// a terminal event gives it back. The store keeps events in the order the session made
+/// them, and a slot is given back only after the terminal event is committed.
+func peakConcurrency(_ trace: [JSONValue]) -> Int {
+    let terminal: Set<String> = ["succeeded", "failed", "cancelled", "timed_out", "interrupted"]
+    var running: Set<String> = []
+    var peak = 0
+    for event in trace {
+        guard let worker = event["workerId"]?.stringValue, let kind = event["kind"]?.stringValue else { continue }
+        if kind == "started" {
+            running.insert(worker)
+            peak = max(peak, running.count)
+        } else if terminal.contains(kind) {
+            running.remove(worker)
+        }
+    }
+    return peak
+}
+
+extension JSONValue {
+    var id: String { self["id"]?.stringValue ?? "" }
+    var state: String { self["state"]?.stringValue ?? "" }
+}

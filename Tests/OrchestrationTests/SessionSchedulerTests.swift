@@ -1,0 +1,102 @@
+import Testing
+@testable import Orchestration
+
+@Suite struct SessionSchedulerTests {
+    @Test func admitsUpToTheCapInPriorityThenArrivalOrder() {
+        var scheduler = SessionScheduler(capacity: 2)
+        let arrivals: [(String, Int)] = [("a", 0), ("b", 5), ("c", 0), ("d", 5), ("e", -1), ("f", 9)]
+        for (id, priority) in arrivals { scheduler.enqueue(id, priority: priority) }
+        #expect(scheduler.queuedIds == ["f", "b", "d", "a", "c", "e"])
+        #expect(scheduler.admit() == ["f", "b"])
+        #expect(scheduler.admit() == [])
+        #expect(scheduler.running == ["f", "b"])
+        #expect(scheduler.queuePosition(of: "d") == 1)
+        #expect(scheduler.queuePosition(of: "e") == 4)
+        #expect(scheduler.queuePosition(of: "f") == nil)
+        scheduler.release("b")
+        #expect(scheduler.admit() == ["d"])
+        scheduler.release("f")
+        scheduler.release("d")
+        #expect(scheduler.admit() == ["a", "c"])
+    }
+
+    @Test func blockedWorkersKeepTheirPlaceButAreSkipped() {
+        var scheduler = SessionScheduler(capacity: 1)
+        scheduler.enqueue("dependant", priority: 0, blocked: true)
+        scheduler.enqueue("free", priority: 0)
+        #expect(scheduler.admit() == ["free"])
+        #expect(scheduler.queuePosition(of: "dependant") == 1)
+        scheduler.release("free")
+        #expect(scheduler.admit() == [])
+        scheduler.unblock("dependant")
+        #expect(scheduler.admit() == ["dependant"])
+    }
+
+    @Test func removingAndReleasingUnknownIdsChangesNothing() {
+        var scheduler = SessionScheduler(capacity: 1)
+        scheduler.enqueue("a", priority: 0)
+        let released = scheduler.release("a")
+        let removed = scheduler.removeFromQueue("a")
+        let removedAgain = scheduler.removeFromQueue("a")
+        #expect(!released && removed && !removedAgain)
+        #expect(scheduler.admit() == [])
+        #expect(scheduler.freeSlots == 1)
+    }
+
+    @Test func loweringTheCapNeverPreemptsButHoldsBackAdmission() {
+        var scheduler = SessionScheduler(capacity: 3)
+        for id in ["a", "b", "c", "d"] { scheduler.enqueue(id, priority: 0) }
+        #expect(scheduler.admit() == ["a", "b", "c"])
+        scheduler.setCapacity(1)
+        scheduler.release("a")
+        #expect(scheduler.admit() == [])
+        scheduler.release("b")
+        scheduler.release("c")
+        #expect(scheduler.admit() == ["d"])
+    }
+
+    /// Random interleavings of enqueue, cancel and completion: the cap holds after every
+    /// operation and every worker ends up admitted or removed, exactly once.
+    @Test func randomInterleavingsKeepTheCap() {
+        var generator = SplitMix(seed: 42)
+        for _ in 0..<50 {
+            let cap = Int.random(in: 1...6, using: &generator)
+            var scheduler = SessionScheduler(capacity: cap)
+            var admitted: Set<String> = []
+            var removed: Set<String> = []
+            var next = 0
+            for _ in 0..<400 {
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0, 1:
+                    scheduler.enqueue("w\(next)", priority: Int.random(in: -2...2, using: &generator))
+                    next += 1
+                case 2:
+                    if let id = scheduler.queuedIds.randomElement(using: &generator), scheduler.removeFromQueue(id) {
+                        removed.insert(id)
+                    }
+                default:
+                    if let id = scheduler.running.randomElement(using: &generator) { scheduler.release(id) }
+                }
+                for id in scheduler.admit() {
+                    #expect(admitted.insert(id).inserted)
+                }
+                #expect(scheduler.running.count <= cap)
+            }
+            #expect(admitted.isDisjoint(with: removed))
+            #expect(admitted.count + removed.count + scheduler.queuedCount == next)
+        }
+    }
+}
+
+/// A seeded generator, so a failing interleaving can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,264 @@
+import BosunJSON
+import Foundation
+import Providers
+import Testing
+import TraceStore
+@testable import Orchestration
+
+@Suite(.serialized) struct SessionTests {
+    @Test func theCapHoldsAndEveryWorkerSucceeds() async throws {
+        let harness = try SessionHarness()
+        let client = FakeModelClient.synthetic(toolSteps: 2, latency: .milliseconds(20))
+        let session = try await harness.open(client, cap: 3)
+        var ids: [String] = []
+        for index in 0..<12 {
+            let worker = try await session.spawn(SpawnParams(task: "Count to \(index)"))
+            ids.append(worker.id)
+        }
+        let result = try await session.awaitAll()
+        #expect(result.pending.isEmpty)
+        #expect(result.finished.allSatisfy { $0.state == .succeeded && $0.steps == 3 && $0.result?.text == "done" })
+        #expect(client.peakInFlight <= 3)
+        #expect(client.peakInFlight >= 2)
+        guard case .session(let status) = try await session.status(StatusParams()) else { Issue.record("no summary"); return }
+        #expect(status.session.counts["succeeded"] == 12)
+        #expect(status.usage.inputTokens == 12 * 3 * 100)
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func higherPriorityStartsFirstThenFIFO() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let session = try await harness.open(.synthetic(toolSteps: 0, latency: .milliseconds(30)), cap: 1, log: log)
+        let first = try await session.spawn(SpawnParams(task: "Hold the slot"))
+        let low = try await session.spawn(SpawnParams(task: "Low", priority: 0))
+        let lowToo = try await session.spawn(SpawnParams(task: "Low too", priority: 0))
+        let high = try await session.spawn(SpawnParams(task: "High", priority: 5))
+        #expect(first.state == .running)
+        #expect(try await session.worker(high.id).queuePosition == 1)
+        #expect(try await session.worker(lowToo.id).queuePosition == 3)
+        _ = try await session.awaitAll()
+        let starts = log.all.filter { $0.params["kind"]?.stringValue == "started" }.compactMap { $0.params["workerId"]?.stringValue }
+        #expect(starts == [first.id, high.id, low.id, lowToo.id])
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func afterChainsPassResultsAndFailuresDownstream() async throws {
+        let harness = try SessionHarness()
+        let client = FakeModelClient { request in
+            let brief = request.messages.first.flatMap { message -> String? in
+                if case .text(let text) = message.content.first { return text }
+                return nil
+            } ?? ""
+            if brief.contains("TASK\nFail") {
+                return ModelReply(content: [.text("no")], stopReason: .endTurn, usage: Usage())
+            }
+            let answer = brief.contains("RESULTS OF EARLIER WORKERS") && brief.contains("alpha-result") ? "saw alpha" : "alpha-result"
+            return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": .string(answer)])],
+                              stopReason: .toolUse, usage: Usage())
+        }
+        let session = try await harness.open(client, cap: 2)
+        let alpha = try await session.spawn(SpawnParams(task: "Alpha"))
+        let beta = try await session.spawn(SpawnParams(task: "Beta", after: [alpha.id]))
+        #expect(beta.state == .queued)
+        let failing = try await session.spawn(SpawnParams(task: "Fail", limits: LimitOverrides(maxSteps: 1)))
+        let orphan = try await session.spawn(SpawnParams(task: "Orphan", after: [failing.id, alpha.id]))
+        _ = try await session.awaitAll()
+        #expect(try await session.worker(beta.id).result?.text == "saw alpha")
+        let failed = try await session.worker(orphan.id)
+        #expect(failed.state == .failed)
+        #expect(failed.error?.code == "dependency_failed")
+        #expect(failed.error?.message.contains(failing.id) == true)
+        #expect(failed.steps == 0)
+        let late = try await session.spawn(SpawnParams(task: "Late", after: [failing.id]))
+        #expect(late.state == .failed)
+        #expect(late.error?.code == "dependency_failed")
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func anInvalidSubmissionIsSentBackAndCountsAsAStep() async throws {
+        let harness = try SessionHarness()
+        let client = FakeModelClient { request in
+            let tries = request.messages.filter { $0.role == .assistant }.count
+            let input: JSONValue = tries == 0 ? ["count": "three"] : ["count": 3]
+            return ModelReply(content: [.toolUse(id: "s\(tries)", name: "submit_result", input: input)],
+                              stopReason: .toolUse, usage: Usage())
+        }
+        let session = try await harness.open(client)
+        let schema: JSONValue = ["type": "object", "properties": ["count": ["type": "integer"]], "required": ["count"]]
+        let worker = try await session.spawn(SpawnParams(task: "Count", output: .init(schema: schema), wait: true))
+        #expect(worker.state == .succeeded)
+        #expect(worker.steps == 2)
+        #expect(worker.result?.structured == ["count": 3])
+        let second = client.recordedRequests[1].messages.last
+        guard case .toolResult(_, let content, let isError) = second?.content.first else { Issue.record("no feedback"); return }
+        #expect(isError)
+        #expect(content.contains("count"))
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func eachLimitEndsTheWorkerWithItsCode() async throws {
+        let harness = try SessionHarness()
+        let session = try await harness.open(.synthetic(toolSteps: 100, latency: .milliseconds(1)), cap: 5)
+        let steps = try await session.spawn(SpawnParams(task: "Steps", limits: LimitOverrides(maxSteps: 3)))
+        let tokens = try await session.spawn(SpawnParams(task: "Tokens", limits: LimitOverrides(maxTokens: 250)))
+        let cost = try await session.spawn(SpawnParams(task: "Cost", limits: LimitOverrides(maxCostUSD: 0.0005)))
+        _ = try await session.awaitAll()
+        let byStep = try await session.worker(steps.id)
+        #expect(byStep.error?.code == "max_steps")
+        #expect(byStep.steps == 3)
+        #expect(try await session.worker(tokens.id).error?.code == "max_tokens")
+        #expect(try await session.worker(tokens.id).steps == 3)
+        // Each call costs 100 × $1/M + 20 × $5/M = $0.0002, so the third call crosses $0.0005.
+        #expect(try await session.worker(cost.id).error?.code == "max_cost")
+        #expect(try await session.worker(cost.id).steps == 3)
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func aTimeoutEndsAStalledWorkerPromptlyAndFreesItsSlot() async throws {
+        let harness = try SessionHarness()
+        let stalled = FakeModelClient { request in
+            if request.messages.first.map({ "\($0)".contains("Quick") }) == true {
+                return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": "ok"])],
+                                  stopReason: .toolUse, usage: Usage())
+            }
+            try await Task.sleep(for: .seconds(60))
+            throw CancellationError()
+        }
+        let log = NotificationLog()
+        let session = try await harness.open(stalled, cap: 1, log: log)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stuck = try await session.spawn(SpawnParams(task: "Stall", limits: LimitOverrides(timeoutSeconds: 0.3)))
+        let next = try await session.spawn(SpawnParams(task: "Quick"))
+        let done = try await session.awaitAll([stuck.id])
+        #expect(clock.now - start < .seconds(2.3))
+        #expect(done.finished.first?.state == .timedOut)
+        #expect(done.finished.first?.error?.code == "timeout")
+        #expect(log.events(of: stuck.id).last == "timed_out")
+        #expect(try await session.awaitAll([next.id]).finished.first?.state == .succeeded)
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func cancellingQueuedAndRunningWorkers() async throws {
+        let harness = try SessionHarness()
+        let session = try await harness.open(.synthetic(toolSteps: 1000, latency: .milliseconds(20)), cap: 1)
+        let running = try await session.spawn(SpawnParams(task: "Run"))
+        let queued = try await session.spawn(SpawnParams(task: "Wait"))
+        let cancelled = try await session.cancel(CancelParams(workerId: queued.id, reason: "changed my mind"))
+        #expect(cancelled.cancelled == [queued.id])
+        #expect(try await session.worker(queued.id).state == .cancelled)
+        #expect(try await session.worker(queued.id).error?.message.contains("changed my mind") == true)
+        _ = try await session.cancel(CancelParams(workerId: running.id))
+        #expect(try await session.worker(running.id).state == .cancelled)
+        await #expect(throws: SessionError.self) { try await session.cancel(CancelParams(workerId: running.id)) }
+        let more = try await session.spawn(SpawnParams(task: "More"))
+        let all = try await session.cancel(CancelParams(all: true))
+        #expect(all.cancelled == [more.id])
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func steeringARunningWorkerAndAFinishedOne() async throws {
+        let harness = try SessionHarness()
+        let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(40))
+        let session = try await harness.open(client)
+        let worker = try await session.spawn(SpawnParams(task: "Work"))
+        try await Task.sleep(for: .milliseconds(60))
+        let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Be brief."))
+        #expect(steer.delivery == .nextStep)
+        let finished = try await session.awaitAll([worker.id]).finished[0]
+        #expect(finished.state == .succeeded)
+        let steered = client.recordedRequests.contains { request in
+            request.messages.contains { "\($0)".contains("[Message from the orchestrator]\\nBe brief.") }
+        }
+        #expect(steered)
+
+        let resumed = try await session.steer(SteerParams(workerId: worker.id, message: "Now add a title."))
+        #expect(resumed.delivery == .resumed)
+        let again = try await session.awaitAll([worker.id]).finished[0]
+        #expect(again.state == .succeeded)
+        #expect(again.steps > finished.steps)
+        let last = client.recordedRequests.last!
+        #expect(last.messages.count > 6)
+        #expect("\(last.messages)".contains("Now add a title."))
+
+        _ = try await session.spawn(SpawnParams(task: "Doomed"))
+        let doomed = try await session.status(StatusParams())
+        guard case .session(let status) = doomed, let id = status.workers.last?.id else { return }
+        _ = try await session.cancel(CancelParams(workerId: id))
+        await #expect(throws: SessionError.self) { try await session.steer(SteerParams(workerId: id, message: "go")) }
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    @Test func aResumedSessionShowsInterruptedWorkersThatSteerResumes() async throws {
+        let harness = try SessionHarness()
+        let slow = FakeModelClient.synthetic(toolSteps: 1000, latency: .milliseconds(20))
+        let first = try await harness.open(slow, cap: 1)
+        let done = try await first.spawn(SpawnParams(task: "Quick", limits: LimitOverrides(maxSteps: 1)))
+        _ = try await first.awaitAll([done.id])
+        let running = try await first.spawn(SpawnParams(task: "Long"))
+        let queued = try await first.spawn(SpawnParams(task: "Waiting"))
+        try await Task.sleep(for: .milliseconds(100))
+        // A second process opening the same session is what a restart after kill -9 looks like.
+        let secondStore = try TraceStore(path: harness.store.path)
+        let quick = FakeModelClient.synthetic(toolSteps: 0)
+        let second = try await harness.open(quick, resume: first.id, store: secondStore)
+        #expect(second.resumed)
+        #expect(try await second.worker(done.id).state == .failed)
+        #expect(try await second.worker(running.id).state == .interrupted)
+        #expect(try await second.worker(queued.id).state == .interrupted)
+        let steer = try await second.steer(SteerParams(workerId: running.id, message: "Wrap up now."))
+        #expect(steer.delivery == .resumed)
+        let finished = try await second.awaitAll([running.id]).finished[0]
+        #expect(finished.state == .succeeded)
+        #expect(quick.recordedRequests.first.map { "\($0.messages)".contains("Wrap up now.") } == true)
+        #expect((quick.recordedRequests.first?.messages.count ?? 0) > 2)
+        await second.close()
+        await first.close()
+        await secondStore.close()
+        await harness.cleanUp()
+    }
+
+    @Test func badRequestsGetTheirErrorCodes() async throws {
+        let harness = try SessionHarness()
+        let session = try await harness.open(.synthetic(toolSteps: 0), configure: { $0.session.maxCostUSD = 0.0001 })
+        let cases: [(SpawnParams, Int, String)] = [
+            (SpawnParams(task: "  "), -32602, "task"),
+            (SpawnParams(task: "x", role: "pirate"), -32012, "role"),
+            (SpawnParams(task: "x", model: "gpt-99"), -32012, "model"),
+            (SpawnParams(task: "x", tools: ["run_command"]), -32602, "tools"),
+            (SpawnParams(task: "x", limits: LimitOverrides(maxSteps: 0)), -32602, "limits.maxSteps"),
+            (SpawnParams(task: "x", limits: LimitOverrides(timeoutSeconds: -1)), -32602, "limits.timeoutSeconds"),
+            (SpawnParams(task: "x", after: ["w_nope"]), -32010, "after"),
+            (SpawnParams(task: "x", output: .init(schema: ["type": "array"])), -32602, "output.schema"),
+        ]
+        for (params, code, field) in cases {
+            do {
+                _ = try await session.spawn(params)
+                Issue.record("spawn of \(params) was accepted")
+            } catch let error as SessionError {
+                #expect(error.code == code, "\(field): \(error)")
+                #expect(error.data?["field"] == .string(field), "\(error)")
+            }
+        }
+        await #expect(throws: SessionError.self) { try await session.awaitWorkers(AwaitParams(workers: ["w_x"])) }
+        await #expect(throws: SessionError.self) { try await session.status(StatusParams(workerId: "w_x")) }
+        _ = try await session.spawn(SpawnParams(task: "Spend", wait: true))
+        do {
+            _ = try await session.spawn(SpawnParams(task: "Over budget"))
+            Issue.record("spawn over the session budget was accepted")
+        } catch let error as SessionError {
+            #expect(error.code == -32013)
+        }
+        await session.close()
+        await harness.cleanUp()
+    }
+}
