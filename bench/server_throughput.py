@@ -7,12 +7,22 @@ last answer read. Two kinds of request: `status` (through the session) and
 `debug/sleep {"seconds": 0}` (the JSON-RPC layer alone: decode, dispatch, encode, write).
 Usage: server_throughput.py BOSUN_BIN [N] [lsp|ndjson]
 """
+import atexit
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
+
+# A scratch state and config directory: the runs create sessions, and they must not land in
+# the user's own trace store or read the user's config.
+SCRATCH = tempfile.mkdtemp(prefix="bosun-bench-")
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
+ENV = dict(os.environ, XDG_STATE_HOME=os.path.join(SCRATCH, "state"), XDG_CONFIG_HOME=os.path.join(SCRATCH, "config"))
 
 def frame(obj, framing):
     body = json.dumps(obj, separators=(",", ":")).encode()
@@ -58,7 +68,7 @@ REQUESTS = {
 
 
 def run(binary, count, framing, request):
-    proc = subprocess.Popen([binary, "serve", "--log-level", "error", "--debug-methods"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([binary, "serve", "--log-level", "error", "--debug-methods"], env=ENV, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
     reader = Reader(proc.stdout, framing).messages()
     proc.stdin.write(frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}}, framing))
