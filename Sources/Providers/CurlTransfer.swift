@@ -38,6 +38,10 @@ final class CurlTransfer: @unchecked Sendable {
     private var exceededLimit = false
     private var parser = SSEParser()
     private var finished = false
+    /// Seconds of silence allowed; checked by the loop against `lastActivity`.
+    let idleTimeout: TimeInterval
+    /// When bytes last arrived (or the transfer started). Loop thread only.
+    var lastActivity = ContinuousClock.now
 
     init(_ request: HTTPRequest) throws {
         guard CurlGlobal.initialized else { throw HTTPClientError.transport(code: -1, message: "curl_global_init failed") }
@@ -45,6 +49,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.easy = easy
         self.url = request.url
         self.maxResponseBytes = request.maxResponseBytes
+        self.idleTimeout = max(0.05, request.idleTimeout)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         try configure(request)
@@ -70,6 +75,8 @@ final class CurlTransfer: @unchecked Sendable {
         let connectMs = max(1, Int(request.connectTimeout * 1000))
         try check(bosun_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, connectMs), "connect timeout")
         try check(bosun_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1), "low speed limit")
+        // The loop enforces the idle timeout to the second (`CurlMultiLoop.expireIdle`); libcurl's
+        // own check averages speed over ~5 s, so it only backs it up.
         let idleSeconds = max(1, Int(request.idleTimeout.rounded(.up)))
         try check(bosun_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idleSeconds), "idle timeout")
         try check(bosun_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "keepalive")
@@ -124,6 +131,7 @@ final class CurlTransfer: @unchecked Sendable {
     // MARK: Callbacks (loop thread)
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        lastActivity = .now
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 1xx or a followed redirect) replaces the previous head.
@@ -145,6 +153,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Returns false to make libcurl abort the transfer (the size limit was passed).
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        lastActivity = .now
         receivedBytes += bytes.count
         if let limit = maxResponseBytes, receivedBytes > limit {
             exceededLimit = true
@@ -169,15 +178,24 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: Completion (loop thread)
 
-    /// Reports the outcome exactly once. `code` nil means the caller cancelled.
-    func complete(_ code: CURLcode?) {
+    /// How a transfer ended, as the loop saw it.
+    enum Ending {
+        case curl(CURLcode)
+        case cancelled
+        /// No byte arrived for `idleTimeout` seconds.
+        case idle
+    }
+
+    /// Reports the outcome exactly once.
+    func complete(_ ending: Ending) {
         guard !finished, let delivery else { return }
         finished = true
         let outcome: Result<Void, Error>
-        if let code {
-            outcome = code == CURLE_OK ? .success(()) : .failure(error(for: code))
-        } else {
-            outcome = .failure(CancellationError())
+        switch ending {
+        case .curl(let code): outcome = code == CURLE_OK ? .success(()) : .failure(error(for: code))
+        case .cancelled: outcome = .failure(CancellationError())
+        case .idle:
+            outcome = .failure(HTTPClientError.timedOut("no data for \(idleTimeout) s, the idle timeout (\(url))"))
         }
         switch delivery {
         case .whole(let continuation):
