@@ -17,7 +17,7 @@ enum TransferDelivery {
 /// exceptions, `cancelRequested` and `submitted`, are only touched while holding the loop's lock.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
-    /// Header and resolve lists must outlive the transfer; freed in `deinit`.
+    /// Header and connect-to lists must outlive the transfer; freed in `deinit`.
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -89,11 +89,19 @@ final class CurlTransfer: @unchecked Sendable {
         if let limit = request.maxResponseBytes {
             try check(bosun_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limit)), "max size")
         }
+        // Pins go in as CONNECT_TO, not CURLOPT_RESOLVE: RESOLVE entries land in the multi
+        // handle's shared DNS cache and would outlive this transfer, steering later ones.
+        // A pinned transfer also gets a connection of its own, never a reused one.
         for pin in request.resolve {
-            guard let list = curl_slist_append(resolveList, pin) else { throw HTTPClientError.invalidRequest("resolve pin \(pin)") }
+            let entry = try Self.connectTo(pin)
+            guard let list = curl_slist_append(resolveList, entry) else { throw HTTPClientError.invalidRequest("resolve pin \(pin)") }
             resolveList = list
         }
-        if resolveList != nil { try check(bosun_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList), "resolve pins") }
+        if resolveList != nil {
+            try check(bosun_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, resolveList), "resolve pins")
+            try check(bosun_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "fresh connection")
+            try check(bosun_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "no reuse")
+        }
 
         let method = request.method.uppercased()
         switch method {
@@ -126,6 +134,18 @@ final class CurlTransfer: @unchecked Sendable {
         try check(bosun_easy_setopt_header_callback(easy, curlHeaderCallback), "header callback")
         try check(bosun_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me), "write data")
         try check(bosun_easy_setopt_write_callback(easy, curlWriteCallback), "write callback")
+    }
+
+    /// `host:port:address` (a `CURLOPT_RESOLVE` pin; the first of a comma list) as a
+    /// `CURLOPT_CONNECT_TO` entry, `host:port:address:port`, bracketing IPv6 addresses.
+    static func connectTo(_ pin: String) throws -> String {
+        let parts = pin.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, Int(parts[1]) != nil,
+              var address = parts[2].split(separator: ",").first.map(String.init), !address.isEmpty else {
+            throw HTTPClientError.invalidRequest("resolve pin \"\(pin)\" is not host:port:address")
+        }
+        if address.contains(":"), !address.hasPrefix("[") { address = "[\(address)]" }
+        return "\(parts[0]):\(parts[1]):\(address):\(parts[1])"
     }
 
     // MARK: Callbacks (loop thread)
