@@ -26,8 +26,9 @@ extension Session {
         record.resultJSON = result.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
         record.errorJSON = failure.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
         entry.lastSeq += 1
+        let data = Self.terminalData(of: record)
         let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: state.rawValue,
-                                at: record.endedAt ?? Date(), dataJSON: Self.terminalData(of: record).jsonString())
+                                at: record.endedAt ?? Date(), dataJSON: JSONText.string(data))
         entries[workerId] = entry
 
         do {
@@ -43,7 +44,7 @@ extension Session {
         if state == .cancelled || state == .interrupted { entry.inbox = [] }
         entries[workerId] = entry
         if wasRunning { scheduler.release(workerId) }
-        deliver(event)
+        send(event, data: data)
         endProgress(workerId, state: state, failure: failure)
         resolveWaiters()
         await settleDependants(of: workerId, state: state, failure: failure)

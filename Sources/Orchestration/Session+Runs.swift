@@ -183,9 +183,9 @@ extension Session {
             let index = entry.messageCount ?? 0
             entry.messageCount = index + 1
             entries[workerId] = entry
-            let content = (try? JSONValue(encoding: message.content))?.jsonString() ?? "[]"
             recorder.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
-                                                     contentJSON: content, origin: origin.rawValue)]))
+                                                     contentJSON: JSONText.string(message.content),
+                                                     origin: origin.rawValue)]))
         }
     }
 }

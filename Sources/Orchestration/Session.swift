@@ -81,7 +81,7 @@ public actor Session {
             entry.record.errorJSON = (try? JSONValue(encoding: failure))?.jsonString()
             entry.lastSeq += 1
             let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
-                                    at: entry.record.endedAt ?? Date(), dataJSON: Self.terminalData(of: entry.record).jsonString())
+                                    at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(Self.terminalData(of: entry.record)))
             entries[id] = entry
             recorder.submit(.terminal(entry.record, event))
         }

@@ -5,7 +5,7 @@ import Testing
 /// The orchestration over the real binary and the real mock provider on loopback.
 @Suite(.serialized) struct OrchestrationEndToEndTests {
     @Test func twelveWorkersAtCapFiveNeverOverlapMoreThanFive() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "100", "--tool-steps", "2"])
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "150", "--tool-steps", "2"])
         defer { world.tearDown() }
         let serve = try world.serve()
         let info = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 5])
@@ -25,13 +25,13 @@ import Testing
         #expect(finished.count == 12)
         #expect(finished.allSatisfy { $0.state == "succeeded" && $0["steps"] == 3 })
         #expect(peakConcurrency(try await serve.trace()) == 5)
-        // Ideal: ceil(12/5) × 3 steps × 100 ms = 0.9 s. Generous here; exact figures are in bench/.
-        #expect(makespan < 3.0, "makespan \(makespan) s")
+        // Ideal: ceil(12/5) × 3 steps × 150 ms = 1.35 s. Generous here; exact figures are in bench/.
+        #expect(makespan < 4.0, "makespan \(makespan) s")
         #expect(try await serve.stop() == 0)
     }
 
     @Test func prioritiesAndAfterChainsIncludingAFailedDependency() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "50", "--tool-steps", "1"])
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"])
         defer { world.tearDown() }
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])

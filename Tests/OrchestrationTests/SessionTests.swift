@@ -30,7 +30,13 @@ import TraceStore
     @Test func higherPriorityStartsFirstThenFIFO() async throws {
         let harness = try SessionHarness()
         let log = NotificationLog()
-        let session = try await harness.open(.synthetic(toolSteps: 0, latency: .milliseconds(30)), cap: 1, log: log)
+        let client = FakeModelClient { request in
+            let holds = "\(request.messages.first?.content ?? [])".contains("Hold the slot")
+            try await Task.sleep(for: .milliseconds(holds ? 300 : 5))
+            return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": "ok"])],
+                              stopReason: .toolUse, usage: Usage())
+        }
+        let session = try await harness.open(client, cap: 1, log: log)
         let first = try await session.spawn(SpawnParams(task: "Hold the slot"))
         let low = try await session.spawn(SpawnParams(task: "Low", priority: 0))
         let lowToo = try await session.spawn(SpawnParams(task: "Low too", priority: 0))
@@ -48,6 +54,7 @@ import TraceStore
     @Test func afterChainsPassResultsAndFailuresDownstream() async throws {
         let harness = try SessionHarness()
         let client = FakeModelClient { request in
+            try await Task.sleep(for: .milliseconds(50))
             let brief = request.messages.first.flatMap { message -> String? in
                 if case .text(let text) = message.content.first { return text }
                 return nil
@@ -167,10 +174,10 @@ import TraceStore
 
     @Test func steeringARunningWorkerAndAFinishedOne() async throws {
         let harness = try SessionHarness()
-        let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(40))
+        let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(100))
         let session = try await harness.open(client)
         let worker = try await session.spawn(SpawnParams(task: "Work"))
-        try await Task.sleep(for: .milliseconds(60))
+        try await Task.sleep(for: .milliseconds(50))
         let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Be brief."))
         #expect(steer.delivery == .nextStep)
         let finished = try await session.awaitAll([worker.id]).finished[0]
