@@ -9,8 +9,8 @@ import TraceStore
 /// ever landing after "succeeded", and lets the session go on without waiting for writes it
 /// need not wait for.
 ///
-/// The consumer takes everything queued at once and saves transactions where order cannot
-/// matter: a worker row superseded by a later row of the same worker in the batch is not
+/// The consumer takes everything queued at once (letting writes nobody waits for gather for
+/// a few milliseconds) and saves transactions where order cannot matter: a worker row superseded by a later row of the same worker in the batch is not
 /// written, and the batch's messages go in one transaction.
 final class SessionRecorder: Sendable {
     enum Write: Sendable {
@@ -32,6 +32,8 @@ final class SessionRecorder: Sendable {
     private struct Queue: Sendable {
         var items: [Item] = []
         var consumer: CheckedContinuation<[Item], Never>?
+        /// The consumer's gathering pause, cut short by a write someone waits for.
+        var gathering: Task<Void, Never>?
         var finished = false
     }
 
@@ -47,8 +49,15 @@ final class SessionRecorder: Sendable {
         let shared = self.shared
         consumer = Task {
             while true {
-                let batch = await Self.nextBatch(shared)
+                var batch = await Self.nextBatch(shared)
                 if batch.isEmpty { return }
+                if !batch.contains(where: { $0.done != nil }) {
+                    // Nobody waits on these: let a few milliseconds of writes gather, so one
+                    // step's row and messages (and other workers') share transactions. A write
+                    // someone waits for ends the wait at once.
+                    await Self.gather(shared)
+                    batch += Self.takeQueued(shared)
+                }
                 await Self.write(batch, to: store, logger: logger)
             }
         }
@@ -85,12 +94,35 @@ final class SessionRecorder: Sendable {
                 return (consumer, false)
             }
             queue.items.append(item)
+            if item.done != nil { queue.gathering?.cancel() }
             return (nil, false)
         }
         if refused {
             item.done?.resume(throwing: CancellationError())
         } else {
             waiting?.resume(returning: [item])
+        }
+    }
+
+    /// How long writes nobody waits for may wait to share a transaction. The store batches
+    /// events the same way; a `kill -9` can lose at most this much unacknowledged progress.
+    static let gatherWindow = Duration.milliseconds(3)
+
+    private static func gather(_ shared: Shared) async {
+        let sleeper = Task { _ = try? await Task.sleep(for: gatherWindow) }
+        let awaited = shared.queue.withLock { queue in
+            queue.gathering = sleeper
+            return queue.items.contains { $0.done != nil }
+        }
+        if awaited { sleeper.cancel() }
+        await sleeper.value
+        shared.queue.withLock { $0.gathering = nil }
+    }
+
+    private static func takeQueued(_ shared: Shared) -> [Item] {
+        shared.queue.withLock { queue in
+            defer { queue.items = [] }
+            return queue.items
         }
     }
 

@@ -269,3 +269,27 @@ import TraceStore
         await harness.cleanUp()
     }
 }
+
+@Suite struct SessionNotificationTests {
+    @Test func progressFollowsTheWorkDoneTokenAndEventsCountFromOne() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let session = try await harness.open(.synthetic(toolSteps: 1), log: log)
+        let worker = try await session.spawn(SpawnParams(task: "Report", wait: true, workDoneToken: "tok-1"))
+        let progress = log.all.filter { $0.method == "$/progress" }
+        #expect(progress.allSatisfy { $0.params["token"] == "tok-1" })
+        let kinds = progress.compactMap { $0.params["value"]?["kind"]?.stringValue }
+        #expect(kinds.first == "begin")
+        #expect(kinds.last == "end")
+        #expect(kinds.contains("report"))
+        #expect(progress.last?.params["value"]?["message"] == "succeeded")
+        let events = log.all.filter { $0.method == "worker/event" && $0.params["workerId"]?.stringValue == worker.id }
+        #expect(events.compactMap { $0.params["seq"]?.intValue } == Array(1...Int64(events.count)))
+        #expect(events.compactMap { $0.params["kind"]?.stringValue } ==
+                ["queued", "started", "model_call", "tool_call", "tool_result", "model_call", "succeeded"])
+        let stored = try await session.trace(TraceParams(workerId: worker.id))
+        #expect(stored.events.map(\.kind) == events.compactMap { $0.params["kind"]?.stringValue })
+        await session.close()
+        await harness.cleanUp()
+    }
+}
