@@ -42,7 +42,9 @@ let package = Package(
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON"]),
-        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore"]),
+        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness"]),
+        // Writes to a trace store on command, for the crash, multi-process and redaction tests.
+        .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),

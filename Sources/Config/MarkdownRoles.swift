@@ -66,9 +66,13 @@ enum MarkdownRoles {
     /// A Claude Code subagent file, translated to a bosun role.
     static func loadClaudeAgent(file: String) throws -> Loaded {
         let (front, body, node) = try parse(file: file)
-        let fields = try ConfigFields(node, path: "", allowedKeys: ["name", "description", "tools", "model", "color", "permissionMode"])
+        // Claude Code grows new agent keys; bosun uses four and notes the ones it does not know.
+        let used = ["name", "description", "tools", "model"]
+        let understood = used + ["color", "permissionMode"]
+        let fields = try ConfigFields(node, path: "", allowedKeys: understood + node.entries.map(\.key).filter { !understood.contains($0) })
         let name = try roleName(node.entries, file: file)
-        var warnings: [String] = []
+        var warnings = node.entries.filter { !understood.contains($0.key) }
+            .map { "\(file):\($0.keyLocation.line ?? 1): Claude Code key \($0.key) has no bosun equivalent and is ignored" }
         let at = node.location
         var entries: [ConfigEntry] = []
         func add(_ key: String, _ value: ConfigNode) { entries.append(ConfigEntry(key: key, keyLocation: value.location, value: value)) }

@@ -30,8 +30,9 @@ public struct Redactor: Sendable {
     public func redact(_ text: String) -> String {
         var bytes = Array(text.utf8)
         var changed = false
-        for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
+        // Header values first, so `Authorization: Bearer KEY` loses the whole value, not just KEY.
         if Self.redactCredentialValues(in: &bytes) { changed = true }
+        for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
         return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
@@ -108,7 +109,7 @@ public struct Redactor: Sendable {
 
     /// The value after a key: skip a closing quote (plain or JSON-escaped), spaces, one `:` or
     /// `=`, spaces, a `[` after a JSON key, and an opening quote; the value ends at its closing quote, or — unquoted —
-    /// at the end of the line or a JSON delimiter. Nil when no separator follows the key.
+    /// at the end of the line, a quote or a JSON delimiter (and after `=`, at a space). Nil when no separator follows the key.
     private static func valueRange(in bytes: [UInt8], after start: Int) -> Range<Int>? {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
         var index = start
@@ -121,6 +122,8 @@ public struct Redactor: Sendable {
         let keyQuoted = skipQuote()
         skipSpaces()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") || bytes[index] == UInt8(ascii: "=") else { return nil }
+        // `NAME=value` ends at a space; a header value (`Bearer abc`) may contain one.
+        let isAssignment = bytes[index] == UInt8(ascii: "=")
         index += 1
         skipSpaces()
         if keyQuoted, index < bytes.count, bytes[index] == UInt8(ascii: "[") { index += 1; skipSpaces() }
@@ -129,9 +132,13 @@ public struct Redactor: Sendable {
         // it with a bare word would break the JSON.
         if keyQuoted && !quoted { return nil }
         let valueStart = index
-        let stops: Set<UInt8> = quoted
+        // Already redacted (a record read back and written again): leave it as it is.
+        if bytes[valueStart...].starts(with: replacementBytes) { return valueStart..<(valueStart + replacementBytes.count) }
+        var stops: Set<UInt8> = quoted
             ? [quote, backslash]
-            : [quote, backslash, 0x0a, 0x0d, UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "&"), UInt8(ascii: ";")]
+            : [quote, backslash, 0x0a, 0x0d, UInt8(ascii: "'"), UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"),
+               UInt8(ascii: "&"), UInt8(ascii: ";")]
+        if isAssignment && !quoted { stops.formUnion([0x20, 0x09]) }
         while index < bytes.count, !stops.contains(bytes[index]) { index += 1 }
         return valueStart < index ? valueStart..<index : nil
     }

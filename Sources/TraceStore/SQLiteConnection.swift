@@ -9,6 +9,7 @@ final class SQLiteConnection {
     let path: String
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    private var isClosed = false
 
     /// How long SQLite itself waits for another process's lock before reporting busy.
     static let busyTimeoutMilliseconds: Int32 = 5_000
@@ -30,7 +31,13 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes the statements and closes the file; the last connection to close also
+    /// checkpoints the WAL into the main file. Nothing may use the connection afterwards.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statements.removeAll()
         sqlite3_close_v2(handle)
     }

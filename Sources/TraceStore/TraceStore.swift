@@ -39,10 +39,27 @@ public final class TraceStore: Sendable {
             if isDirectory.boolValue { throw .badPath(path: path, reason: "it is a directory") }
         }
         let connection = try SQLiteConnection(path: path)
-        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF")
-        try Migrations.migrate(connection, to: schemaVersion)
+        try Self.setUp(connection, schemaVersion: schemaVersion)
         self.path = path
         writer = TraceWriter(connection: connection, redactor: redactor)
+    }
+
+    /// WAL mode and migrations. While a brand-new file is still in rollback-journal mode, two
+    /// processes opening it at once can deadlock on its locks, and SQLite then reports busy
+    /// without waiting; such a clash is retried for up to about five seconds.
+    private static func setUp(_ connection: SQLiteConnection, schemaVersion: Int) throws(TraceStoreError) {
+        var attempt = 0
+        while true {
+            do {
+                try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF")
+                try Migrations.migrate(connection, to: schemaVersion)
+                return
+            } catch .locked(let path) {
+                attempt += 1
+                if attempt >= 50 { throw .locked(path: path) }
+                Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.15))
+            }
+        }
     }
 
     /// Writes queued events and closes the file. Further calls fail with `.closed`.

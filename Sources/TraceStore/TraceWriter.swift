@@ -16,6 +16,8 @@ final class TraceWriter: @unchecked Sendable {
     let redactor: Redactor
     /// A batch this big is written at once rather than waiting for `maxDelay`.
     let batchSize = 2_048
+    /// The most events one transaction holds the write lock for (about 50 ms of writing).
+    let eventsPerTransaction = 8_192
     /// The longest an appended event waits before its batch is written.
     let maxDelay: Duration = .milliseconds(4)
 
@@ -106,6 +108,7 @@ final class TraceWriter: @unchecked Sendable {
                 } catch {
                     FileHandle.standardError.write(Data("bosun: trace store lost \(pendingCount()) events on close: \(error)\n".utf8))
                 }
+                connection.close()
                 condition.lock()
                 isClosed = true
                 let waiting = finished
@@ -146,23 +149,28 @@ final class TraceWriter: @unchecked Sendable {
         return pending.count
     }
 
-    /// Writes every queued event in one transaction. On failure they go back to the front
-    /// of the queue, so nothing appended is dropped by a transient error.
+    /// Writes every queued event, at most `eventsPerTransaction` per transaction so another
+    /// process sharing the file never waits long for the write lock. On failure the unwritten
+    /// events go back to the front of the queue, so a transient error drops nothing.
     func writePendingEvents() throws(TraceStoreError) {
         condition.lock()
         let batch = pending
         pending = []
         oldestPendingAt = nil
         condition.unlock()
-        guard !batch.isEmpty else { return }
+        var written = 0
         do {
-            try connection.writeTransaction { () throws(TraceStoreError) in
-                let insert = try connection.prepared(TraceSQL.insertEvent)
-                for event in batch { try TraceSQL.bind(event, to: insert, redactor: redactor) }
+            while written < batch.count {
+                let chunk = batch[written..<min(written + eventsPerTransaction, batch.count)]
+                try connection.writeTransaction { () throws(TraceStoreError) in
+                    let insert = try connection.prepared(TraceSQL.insertEvent)
+                    for event in chunk { try TraceSQL.bind(event, to: insert, redactor: redactor) }
+                }
+                written = chunk.endIndex
             }
         } catch {
             condition.lock()
-            pending.insert(contentsOf: batch, at: 0)
+            pending.insert(contentsOf: batch[written...], at: 0)
             oldestPendingAt = .now
             condition.unlock()
             throw error

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,39 +89,70 @@ enum AddressPolicy {
     }
 
     /// Every address `host` resolves to (the system resolver, numeric forms included:
-    /// `2130706433` and `0x7f000001` are 127.0.0.1). Runs off the cooperative pool.
+    /// `2130706433` and `0x7f000001` are 127.0.0.1). Runs off the cooperative pool; a
+    /// cancelled task stops waiting at once (the lookup finishes on its own thread).
     static func resolve(host: String) async throws -> [IPAddress] {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                var hints = addrinfo()
-                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-                var list: UnsafeMutablePointer<addrinfo>?
-                let status = getaddrinfo(host, nil, &hints, &list)
-                guard status == 0, let first = list else {
-                    continuation.resume(throwing: ToolError("fetch_url: cannot resolve \(host): \(String(cString: gai_strerror(status)))"))
-                    return
-                }
-                defer { freeaddrinfo(first) }
-                var addresses: [IPAddress] = []
-                var node: UnsafeMutablePointer<addrinfo>? = first
-                while let current = node {
-                    if let sockaddr = current.pointee.ai_addr {
-                        if current.pointee.ai_family == AF_INET {
-                            let value = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-                            addresses.append(.v4(UInt32(bigEndian: value)))
-                        } else if current.pointee.ai_family == AF_INET6 {
-                            let bytes = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
-                                withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
-                            }
-                            addresses.append(.v6(bytes))
-                        }
-                    }
-                    node = current.pointee.ai_next
-                }
-                var unique: [IPAddress] = []
-                for address in addresses where !unique.contains(address) { unique.append(address) }
-                continuation.resume(returning: unique)
+        let once = OnceContinuation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[IPAddress], Error>) in
+                once.install(continuation)
+                DispatchQueue.global().async { once.resume(with: Result { try lookup(host) }) }
             }
+        } onCancel: {
+            once.resume(with: .failure(CancellationError()))
         }
+    }
+
+    private static func lookup(_ host: String) throws -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let first = list else {
+            throw ToolError("fetch_url: cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPAddress] = []
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let current = node {
+            if let sockaddr = current.pointee.ai_addr {
+                if current.pointee.ai_family == AF_INET {
+                    let value = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                    addresses.append(.v4(UInt32(bigEndian: value)))
+                } else if current.pointee.ai_family == AF_INET6 {
+                    let bytes = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                        withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
+                    }
+                    addresses.append(.v6(bytes))
+                }
+            }
+            node = current.pointee.ai_next
+        }
+        var unique: [IPAddress] = []
+        for address in addresses where !unique.contains(address) { unique.append(address) }
+        return unique
+    }
+}
+
+/// A continuation resumed exactly once, by whichever comes first: the answer or a cancellation.
+private final class OnceContinuation: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<[IPAddress], Error>?, early: Result<[IPAddress], Error>?)>((nil, nil))
+
+    func install(_ continuation: CheckedContinuation<[IPAddress], Error>) {
+        let early = state.withLock { s -> Result<[IPAddress], Error>? in
+            if let early = s.early { return early }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(with result: Result<[IPAddress], Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<[IPAddress], Error>? in
+            if let c = s.continuation { s.continuation = nil; s.early = result; return c }
+            if s.early == nil { s.early = result }
+            return nil
+        }
+        continuation?.resume(with: result)
     }
 }

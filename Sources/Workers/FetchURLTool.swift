@@ -42,7 +42,7 @@ struct FetchURLTool: WorkerTool {
         var hops = 0
         while true {
             let target = try await vet(url)
-            let request = HTTPRequest(url: url, headers: [HTTPHeader(name: "User-Agent", value: "bosun-fetch/0.1"),
+            let request = HTTPRequest(url: target.url, headers: [HTTPHeader(name: "User-Agent", value: "bosun-fetch/0.1"),
                                                           HTTPHeader(name: "Accept", value: "text/html, text/*;q=0.9, application/json;q=0.9, */*;q=0.5")],
                                       connectTimeout: min(10, policy.fetchTimeoutSeconds), idleTimeout: policy.fetchTimeoutSeconds,
                                       maxResponseBytes: policy.fetchMaxBytes, resolve: target.pins, followRedirects: false)
@@ -74,6 +74,9 @@ struct FetchURLTool: WorkerTool {
     }
 
     struct VettedTarget {
+        /// The URL rebuilt from the parts that were checked (no user info, no fragment), so
+        /// curl cannot parse a different host out of it than the one vetted here.
+        var url: String
         var addresses: [IPAddress]
         var pins: [String]
     }
@@ -95,9 +98,15 @@ struct FetchURLTool: WorkerTool {
             let reason = AddressPolicy.refusalReason(address) ?? "not allowed"
             throw ToolError("fetch_url: \(host) resolves to \(address), which is \(reason); workers may only fetch public addresses (tools.allowPrivateAddresses is off)")
         }
-        let pinHost = components.host.map { $0.hasPrefix("[") ? $0 : host } ?? host
-        let pins = IPAddress(literal: host) == nil ? ["\(pinHost):\(port):\(addresses.map(\.curlForm).joined(separator: ","))"] : []
-        return VettedTarget(addresses: addresses, pins: pins)
+        guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._:".contains($0)) }) else {
+            throw ToolError("fetch_url: the host \"\(host)\" has characters a host name cannot have")
+        }
+        let urlHost = host.contains(":") ? "[\(host)]" : host
+        let portPart = components.port == nil ? "" : ":\(port)"
+        var rebuilt = "\(scheme)://\(urlHost)\(portPart)\(components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)"
+        if let query = components.percentEncodedQuery { rebuilt += "?\(query)" }
+        let pins = IPAddress(literal: host) == nil ? ["\(host):\(port):\(addresses.map(\.curlForm).joined(separator: ","))"] : []
+        return VettedTarget(url: rebuilt, addresses: addresses, pins: pins)
     }
 
     static func render(url: String, response: HTTPResponse) -> ToolOutput {

@@ -31,7 +31,7 @@ struct GitIgnoreRules: Sendable {
             let anchored = line.contains("/")
             if line.hasPrefix("/") { line.removeFirst() }
             let pattern = anchored ? line : "**/" + line
-            guard let glob = try? GlobPattern(pattern) else { continue }
+            guard let glob = try? GlobPattern(pattern, wholePath: true) else { continue }
             rules.append(Rule(glob: glob, negated: negated, directoryOnly: directoryOnly))
         }
         self.rules = rules

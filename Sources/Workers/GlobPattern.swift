@@ -9,10 +9,11 @@ struct GlobPattern: @unchecked Sendable {
     private let regex: NSRegularExpression
     let matchesNameOnly: Bool
 
-    init(_ pattern: String) throws {
+    /// `wholePath` forces matching the whole relative path even without a `/` (gitignore's anchored patterns).
+    init(_ pattern: String, wholePath: Bool = false) throws {
         var pattern = pattern
         if pattern.hasPrefix("./") { pattern.removeFirst(2) }
-        matchesNameOnly = !pattern.contains("/")
+        matchesNameOnly = !wholePath && !pattern.contains("/")
         do {
             regex = try NSRegularExpression(pattern: "^" + Self.regexSource(pattern) + "$")
         } catch {

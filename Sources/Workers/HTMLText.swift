@@ -14,7 +14,7 @@ enum HTMLText {
     private static let head = regex("<head\\b[^>]*>.*?</head\\s*>")
     private static let heading = regex("<h([1-6])\\b[^>]*>")
     private static let listItem = regex("<li\\b[^>]*>")
-    private static let block = regex("</?(p|div|br|hr|tr|table|section|article|header|footer|nav|main|aside|pre|blockquote|ul|ol|dl|dt|dd|h[1-6]|figure|figcaption|form|li)\\b[^>]*/?>")
+    private static let block = regex("</?(p|div|br|hr|tr|table|section|article|header|footer|nav|main|aside|pre|blockquote|ul|ol|dl|dt|dd|h[1-6]|figure|figcaption|form)\\b[^>]*/?>")
     private static let cell = regex("</?(td|th)\\b[^>]*>")
     private static let tag = regex("<[^>]*>")
     private static let spaces = regex("[ \\t\\u00a0]+")

@@ -15,6 +15,9 @@ struct ProcessOutcome: Sendable {
     /// Bytes it wrote in all, `output` included.
     var totalOutputBytes: Int
     var timedOut: Bool
+    /// A process outside the group (one that made itself a new session) kept the output
+    /// open after the command ended; reading stopped without waiting for it.
+    var outputAbandoned: Bool = false
 }
 
 /// Runs an argv (never through a shell) in a process group of its own, collects its merged
@@ -40,8 +43,11 @@ enum ProcessRunner {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let reader = Thread {
-                    let (data, total) = readAll(readEnd, cap: outputCap)
+                    let (data, total, abandoned) = readAll(readEnd, cap: outputCap) {
+                        state.withLock { s in s.reapedAt.map { Date().timeIntervalSince($0) > outputGraceSeconds } ?? false }
+                    }
                     close(readEnd)
+                    state.withLock { $0.outputAbandoned = abandoned }
                     state.withLock { $0.output = (data, total) }
                     let outcome = state.withLock { $0.finish() }
                     if let outcome { continuation.resume(returning: outcome) }
@@ -56,6 +62,7 @@ enum ProcessRunner {
                     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
                     let outcome = state.withLock { s -> ProcessOutcome? in
                         s.reaped = true
+                        s.reapedAt = Date()
                         s.status = status
                         return s.finish()
                     }
@@ -70,6 +77,8 @@ enum ProcessRunner {
 
     private struct RunState {
         var reaped = false
+        var reapedAt: Date?
+        var outputAbandoned = false
         var timedOut = false
         var status: Int32?
         var output: (Data, Int)?
@@ -81,23 +90,34 @@ enum ProcessRunner {
             delivered = true
             let exited = status & 0x7f == 0
             return ProcessOutcome(exitCode: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f,
-                                  output: output.0, totalOutputBytes: output.1, timedOut: timedOut)
+                                  output: output.0, totalOutputBytes: output.1, timedOut: timedOut, outputAbandoned: outputAbandoned)
         }
     }
 
-    /// Reads until EOF, keeping the first `cap` bytes and counting the rest.
-    private static func readAll(_ fd: Int32, cap: Int) -> (Data, Int) {
+    /// How long output may stay open after the command's process group is gone.
+    static let outputGraceSeconds = 1.0
+
+    /// Reads until EOF, keeping the first `cap` bytes and counting the rest. Polls, so that it
+    /// can give up when `shouldGiveUp` says the command ended long enough ago.
+    private static func readAll(_ fd: Int32, cap: Int, shouldGiveUp: () -> Bool) -> (Data, Int, Bool) {
         var kept = Data()
         var total = 0
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 200)
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 {
+                if shouldGiveUp() { return (kept, total, true) }
+                continue
+            }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             total += n
             if kept.count < cap { kept.append(contentsOf: buffer[0..<min(n, cap - kept.count)]) }
         }
-        return (kept, total)
+        return (kept, total, false)
     }
 
     /// posix_spawnp with stdin from /dev/null, stdout and stderr into one pipe, a new process

@@ -38,7 +38,8 @@ struct ReadFileTool: WorkerTool {
         defer { try? handle.close() }
         let size = (try? FileManager.default.attributesOfItem(atPath: real)[.size] as? Int) ?? 0
 
-        // Read enough to serve the requested lines: everything up to a generous bound.
+        // Without a range, a few times the output cap is enough to count lines near the start;
+        // with one, read up to 16 MiB more so that later lines can be reached.
         let readBound = policy.readMaxBytes * 4 + (limit == nil && offset == 1 ? 0 : 16 * 1024 * 1024)
         let data = try handle.read(upToCount: min(max(size, 1), readBound)) ?? Data()
         if Self.looksBinary(data) {
@@ -49,6 +50,9 @@ struct ReadFileTool: WorkerTool {
         if lines.last == "" { lines.removeLast() }
         let first = offset - 1
         guard first < max(lines.count, 1) else {
+            if data.count < size {
+                throw ToolError("read_file reaches only the first \(data.count) bytes of \(path) (\(lines.count) lines); offset \(offset) is beyond them. Use search to find what you need.")
+            }
             throw ToolError("\(path) has \(lines.count) lines; offset \(offset) is past the end")
         }
         let last = min(lines.count, limit.map { first + $0 } ?? lines.count)

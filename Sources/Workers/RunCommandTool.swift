@@ -46,13 +46,14 @@ struct RunCommandTool: WorkerTool {
         let cwd = try WorkspacePath.resolve(try args.string("cwd") ?? ".", in: root, forWriting: false)
         let timeout = min(try args.double("timeoutSeconds") ?? policy.commandTimeoutSeconds, policy.commandTimeoutSeconds)
 
-        let environment = ProcessInfo.processInfo.environment
-            .filter { Self.passedEnvironment.contains($0.key) }
-            .merging(["TMPDIR": "/tmp"]) { $1 }
+        var environment = ProcessInfo.processInfo.environment.filter { Self.passedEnvironment.contains($0.key) }
+        environment["TMPDIR"] = "/tmp"
         let argv: [String]
         let sandboxNote: String
         if let bwrap {
             argv = Sandbox.wrap(command, bwrap: bwrap, workspaceRoot: root, cwd: cwd)
+            // The home directory is read-only in the sandbox; caches go to its private /tmp.
+            environment["XDG_CACHE_HOME"] = "/tmp/.cache"
             sandboxNote = "bubblewrap (read-only filesystem, no network)"
         } else if policy.sandbox == .allowUnsandboxed {
             argv = command
@@ -82,6 +83,9 @@ struct RunCommandTool: WorkerTool {
         lines.append("sandbox: \(sandbox)")
         lines.append("--- output (stdout and stderr) ---")
         lines.append(String(decoding: outcome.output, as: UTF8.self))
+        if outcome.outputAbandoned {
+            lines.append("[a background process that left the command's process group kept the output open; it was not waited for]")
+        }
         if outcome.totalOutputBytes > outcome.output.count {
             lines.append("[output truncated: first \(outcome.output.count) of \(outcome.totalOutputBytes) bytes shown]")
         }

@@ -48,7 +48,8 @@ struct ToolInput {
 
     func stringArray(_ key: String) throws -> [String]? {
         guard let field = value[key], !field.isNull else { return nil }
-        guard let items = field.arrayValue, let strings = Optional(items.compactMap(\.stringValue)), strings.count == items.count else {
+        let strings = field.arrayValue?.compactMap(\.stringValue)
+        guard let strings, strings.count == field.arrayValue?.count else {
             throw ToolError("\(tool): `\(key)` must be an array of strings")
         }
         return strings

@@ -9,7 +9,7 @@ struct Bosun: AsyncParsableCommand {
         commandName: "bosun",
         abstract: "An orchestrator-worker runtime served as JSON-RPC on stdio.",
         version: version,
-        subcommands: [Serve.self, MockProviderCommand.self],
+        subcommands: [Serve.self, MockProviderCommand.self, TraceCommand.self, ConfigCommand.self, RolesCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -13,6 +13,7 @@ import Testing
         tools: Read, Grep, Glob, Bash, TodoWrite
         model: sonnet
         color: blue
+        hooks: { PreToolUse: [] }
         ---
 
         You are a senior code reviewer.
@@ -35,6 +36,7 @@ import Testing
         #expect(reviewer.prompt == "You are a senior code reviewer.\nCheck for bugs first.")
         #expect(reviewer.source.hasSuffix(".claude/agents/code-reviewer.md:2"))
         #expect(config.warnings.contains { $0.contains("TodoWrite") })
+        #expect(config.warnings.contains { $0.contains("code-reviewer.md:7: Claude Code key hooks") }, "\(config.warnings)")
         let planner = try config.role(named: "planner")
         #expect(planner.model == "orchestrator" && planner.tools == RoleConfig.readOnlyTools)
         #expect(try config.resolveModel(planner.model).modelId == "claude-opus-4-5")
@@ -79,5 +81,19 @@ import Testing
         let data = try JSONEncoder().encode(summaries)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"timeoutSeconds\":900"))
+    }
+}
+
+@Suite struct EffectiveConfigTests {
+    @Test func theEffectiveConfigMasksKeysAndParsesAsYAML() throws {
+        let environment = ["ANTHROPIC_API_KEY": "sk-ant-secret-value-123456789", "BOSUN_MOCK_URL": "http://127.0.0.1:9/v1"]
+        let text = BosunConfig.builtIn.effectiveYAML(environment: environment)
+        #expect(text.contains("apiKeyEnv: ANTHROPIC_API_KEY (set)"))
+        #expect(text.contains("apiKeyEnv: OPENAI_API_KEY (NOT SET)"))
+        #expect(text.contains("http://127.0.0.1:9/v1 (from BOSUN_MOCK_URL when set)"))
+        #expect(!text.contains("sk-ant-secret-value"))
+        #expect(text.contains("cacheRead: 0.3\n"), "prices print without float noise")
+        let node = try ConfigNode.parse(yaml: text, file: "out")
+        #expect(node["roles"]?["coder"]?["timeoutSeconds"] != nil)
     }
 }

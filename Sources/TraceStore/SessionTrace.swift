@@ -1,0 +1,74 @@
+import Foundation
+
+/// One session with all its workers and events, as the renderers and exporters read it.
+public struct SessionTrace: Sendable {
+    public var session: SessionRecord
+    /// In creation order.
+    public var workers: [WorkerRecord]
+    /// In the order they were written.
+    public var events: [EventRecord]
+
+    public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord]) {
+        self.session = session
+        self.workers = workers
+        self.events = events
+    }
+
+    /// When the first worker was created, or the session if it has none.
+    public var start: Date {
+        workers.map(\.createdAt).min() ?? session.createdAt
+    }
+
+    /// The latest moment anything is known to have happened in the session.
+    public var end: Date {
+        let candidates = workers.flatMap { [$0.createdAt, $0.startedAt, $0.endedAt].compactMap { $0 } } + events.map(\.at)
+        return max(candidates.max() ?? session.lastOpenedAt, start)
+    }
+
+    /// When the worker's bar ends: its end, else its last event, else its start (still running).
+    public func end(of worker: WorkerRecord) -> Date {
+        if let ended = worker.endedAt { return ended }
+        let last = events.last { $0.workerId == worker.id }?.at
+        return max(last ?? end, worker.startedAt ?? worker.createdAt)
+    }
+
+    public func events(of workerId: String) -> [EventRecord] {
+        events.filter { $0.workerId == workerId }
+    }
+}
+
+extension TraceStore {
+    /// Loads a whole session for rendering; throws `.missingSession` for an unknown id.
+    public func sessionTrace(id: String) async throws -> SessionTrace {
+        guard let session = try await session(id: id) else { throw TraceStoreError.missingSession(id: id) }
+        let workers = try await workers(sessionId: id)
+        let events = try await events(sessionId: id, workerId: nil, afterSeq: nil, limit: 0)
+        return SessionTrace(session: session, workers: workers, events: events)
+    }
+}
+
+/// Text formats shared by the renderers.
+enum TraceFormat {
+    static func timestamp(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        if seconds < 3600 { return "\(Int(seconds) / 60)m\(Int(seconds) % 60)s" }
+        return "\(Int(seconds) / 3600)h\(Int(seconds) % 3600 / 60)m"
+    }
+
+    static func cost(_ usd: Double) -> String { String(format: "$%.4f", usd) }
+
+    static func tokens(_ worker: WorkerRecord) -> String {
+        "\(worker.inputTokens) in / \(worker.outputTokens) out"
+    }
+
+    /// The first line of `text`, cut to `limit` characters with an ellipsis.
+    static func oneLine(_ text: String, limit: Int) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Plain-text views for `bosun trace sessions` and `bosun trace show`.
+public enum TraceTreeRenderer {
+    /// One line per session, newest first.
+    public static func sessionList(_ summaries: [SessionSummary]) -> String {
+        guard !summaries.isEmpty else { return "no sessions\n" }
+        var out = ""
+        for summary in summaries {
+            let states = summary.countsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            out += "\(summary.session.id)  opened \(TraceFormat.timestamp(summary.session.lastOpenedAt))  "
+            out += "\(summary.workerCount) workers\(states.isEmpty ? "" : " (\(states))")  "
+            out += "\(summary.inputTokens + summary.outputTokens) tokens  \(TraceFormat.cost(summary.costUSD))  "
+            out += "\(summary.session.workspaceRoot)\n"
+        }
+        return out
+    }
+
+    /// The session's workers as a tree (children under the worker that spawned them).
+    public static func sessionTree(_ trace: SessionTrace) -> String {
+        let session = trace.session
+        var out = "session \(session.id)  created \(TraceFormat.timestamp(session.createdAt))  "
+        out += "cap \(session.maxConcurrentWorkers)  \(session.workspaceRoot)\n"
+        let ids = Set(trace.workers.map(\.id))
+        let children = Dictionary(grouping: trace.workers) { worker in
+            worker.parentId.flatMap { ids.contains($0) ? $0 : nil } ?? ""
+        }
+        func walk(_ parent: String, prefix: String) {
+            let list = children[parent] ?? []
+            for (offset, worker) in list.enumerated() {
+                let last = offset == list.count - 1
+                out += prefix + (last ? "└─ " : "├─ ") + line(for: worker, in: trace) + "\n"
+                walk(worker.id, prefix: prefix + (last ? "   " : "│  "))
+            }
+        }
+        walk("", prefix: "")
+        if trace.workers.isEmpty { out += "(no workers)\n" }
+        return out
+    }
+
+    /// One worker's summary followed by its events, one per line.
+    public static func workerDetail(_ worker: WorkerRecord, events: [EventRecord]) -> String {
+        var out = "worker \(worker.id)  session \(worker.sessionId)\n"
+        out += "  state    \(worker.state)\n  role     \(worker.role) (model \(worker.model))\n"
+        out += "  task     \(worker.task)\n  steps    \(worker.steps)\n"
+        out += "  tokens   \(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read\n"
+        out += "  cost     \(TraceFormat.cost(worker.costUSD))\n"
+        out += "  created  \(TraceFormat.timestamp(worker.createdAt))\n"
+        if let started = worker.startedAt { out += "  started  \(TraceFormat.timestamp(started))\n" }
+        if let ended = worker.endedAt { out += "  ended    \(TraceFormat.timestamp(ended))\n" }
+        if let error = worker.errorJSON { out += "  error    \(error)\n" }
+        if let result = worker.resultJSON { out += "  result   \(TraceFormat.oneLine(result, limit: 200))\n" }
+        out += "events (\(events.count)):\n"
+        for event in events {
+            out += "  #\(event.seq)  \(TraceFormat.timestamp(event.at))  \(event.kind)  \(TraceFormat.oneLine(event.dataJSON, limit: 160))\n"
+        }
+        return out
+    }
+
+    static func line(for worker: WorkerRecord, in trace: SessionTrace) -> String {
+        let start = worker.startedAt ?? worker.createdAt
+        let duration = TraceFormat.duration(trace.end(of: worker).timeIntervalSince(start))
+        return "\(worker.id)  \(worker.state)  \(worker.role)/\(worker.model)  \(worker.steps) steps  "
+            + "\(worker.inputTokens + worker.outputTokens) tokens  \(TraceFormat.cost(worker.costUSD))  \(duration)  "
+            + TraceFormat.oneLine(worker.task, limit: 60)
+    }
+}

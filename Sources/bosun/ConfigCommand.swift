@@ -1,0 +1,58 @@
+import ArgumentParser
+import Config
+import Foundation
+
+/// `bosun config`: inspect configuration.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Inspect bosun's configuration.",
+        subcommands: [ConfigCheck.self],
+        defaultSubcommand: ConfigCheck.self
+    )
+}
+
+/// Options shared by the commands that load configuration.
+struct ConfigLocationOptions: ParsableArguments {
+    @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
+    var config: String?
+
+    @Option(help: "Workspace root, where .bosun/ and .claude/agents/ are looked for (default: the current directory).")
+    var workspace: String?
+
+    /// Loads the configuration, or exits with the error (file:line: key: message) on stderr.
+    func load() throws -> BosunConfig {
+        let root = workspace ?? FileManager.default.currentDirectoryPath
+        do {
+            return try ConfigLoader.load(explicitPath: config, workspaceRoot: root, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `bosun config check`: validate every config and role file and print the effective configuration.
+struct ConfigCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the configuration and print the effective result, secrets masked.",
+        discussion: """
+            Loads built-in defaults, $XDG_CONFIG_HOME/bosun/config.yaml, role files (.claude/agents/*.md, \
+            .bosun/roles/*.md) and the project config (--config, else $BOSUN_CONFIG, else \
+            .bosun/config.yaml), in that order. Exits 2 with file:line: key: message on the first error. \
+            API keys are never printed: each apiKeyEnv shows only whether its variable is set.
+            """
+    )
+
+    @OptionGroup var location: ConfigLocationOptions
+
+    @Flag(help: "Print role prompts whole instead of their first line.")
+    var fullPrompts = false
+
+    func run() throws {
+        let config = try location.load()
+        print(config.effectiveYAML(environment: ProcessInfo.processInfo.environment, fullPrompts: fullPrompts), terminator: "")
+        FileHandle.standardError.write(Data("config OK (\(config.sources.count) source\(config.sources.count == 1 ? "" : "s"), \(config.roles.count) roles)\n".utf8))
+    }
+}

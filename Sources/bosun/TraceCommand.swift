@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import TraceStore
+
+/// `bosun trace …`: read, export and prune the trace store.
+struct TraceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Inspect, export and prune the trace store of sessions, workers and events.",
+        subcommands: [Sessions.self, Show.self, Export.self, HTML.self, Prune.self]
+    )
+}
+
+/// `--db PATH`, shared by every `trace` subcommand.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "The trace store file (default: $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
+        valueName: "PATH"))
+    var db: String?
+
+    var path: String { db ?? TraceStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
+
+    /// Opens the existing store, runs `body`, closes it; store errors become a clear
+    /// message on stderr and exit status 1.
+    func withStore(_ body: (TraceStore) async throws -> Void) async throws {
+        do {
+            let store = try TraceStore.openExisting(path: path)
+            do {
+                try await body(store)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        } catch let error as TraceStoreError {
+            FileHandle.standardError.write(Data("bosun: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Writes `text` to `path`, or to stdout when `path` is nil or `-`.
+func emit(_ text: String, to path: String?) throws {
+    guard let path, path != "-" else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+    }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        FileHandle.standardError.write(Data("bosun: cannot write '\(path)': \(error.localizedDescription). Check that its directory exists and is writable.\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+extension TraceCommand {
+    struct Sessions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List sessions, most recently opened first.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { store in
+                try emit(TraceTreeRenderer.sessionList(try await store.sessionSummaries()), to: nil)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a session as a tree of workers, or one worker with its events.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("A session id (s_…) or a worker id (w_…).", valueName: "SESSION|WORKER"))
+        var id: String
+
+        func run() async throws {
+            try await store.withStore { store in
+                if try await store.session(id: id) != nil {
+                    try emit(TraceTreeRenderer.sessionTree(try await store.sessionTrace(id: id)), to: nil)
+                } else if let worker = try await store.worker(id: id) {
+                    let events = try await store.events(sessionId: worker.sessionId, workerId: worker.id, afterSeq: nil, limit: 0)
+                    try emit(TraceTreeRenderer.workerDetail(worker, events: events), to: nil)
+                } else {
+                    throw TraceStoreError.unknownId(id: id)
+                }
+            }
+        }
+    }
+
+    enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+        case jsonl
+        case otlpJSON = "otlp-json"
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
+        @Option(help: "jsonl (session, workers, events, one JSON object per line) or otlp-json.")
+        var format: ExportFormat = .jsonl
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "FILE"))
+        var output: String?
+
+        func run() async throws {
+            try await store.withStore { store in
+                let trace = try await store.sessionTrace(id: session)
+                switch format {
+                case .jsonl: try emit(JSONLExporter.export(trace), to: output)
+                case .otlpJSON: try emit(OTLPExporter.export(trace), to: output)
+                }
+            }
+        }
+    }
+
+    struct HTML: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "html", abstract: "Write a self-contained HTML timeline of a session.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the page to FILE (`-` for stdout).", valueName: "FILE"))
+        var output: String
+
+        func run() async throws {
+            try await store.withStore { store in
+                try emit(HTMLTimelineRenderer.render(try await store.sessionTrace(id: session)), to: output)
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete sessions (with their workers, events, messages and claims) not opened for a while.")
+        @OptionGroup var store: StoreOptions
+        @Option(name: .customLong("older-than"), help: ArgumentHelp(
+            "Age such as 30d, 12h, 90m, 2w or 45s: sessions last opened before now minus this go.", valueName: "AGE"))
+        var olderThan: PruneAge
+
+        func run() async throws {
+            try await store.withStore { store in
+                let removed = try await store.prune(olderThan: Date().addingTimeInterval(-olderThan.seconds))
+                try emit("pruned \(removed) session\(removed == 1 ? "" : "s")\n", to: nil)
+            }
+        }
+    }
+}
+
+/// An age on the command line: a whole number and a unit, `s`, `m`, `h`, `d` or `w`.
+struct PruneAge: ExpressibleByArgument {
+    let seconds: TimeInterval
+
+    init?(argument: String) {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
+        guard let unit = argument.last, let scale = units[unit], let count = Int(argument.dropLast()), count >= 0 else {
+            return nil
+        }
+        seconds = TimeInterval(count) * scale
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -1,0 +1,70 @@
+import BosunJSON
+import Foundation
+import Testing
+
+/// `bosun config check` and `bosun roles`, run as a user runs them.
+@Suite struct ConfigCommandTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// An empty workspace, so no stray `.bosun/` or `.claude/agents/` changes the answer.
+    let workspace: String = {
+        let path = NSTemporaryDirectory() + "bosun-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    func bosun(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BosunBinary.path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CONFIG_HOME"] = NSTemporaryDirectory() + "bosun-no-user-config-\(UUID().uuidString)"
+        env.removeValue(forKey: "BOSUN_CONFIG")
+        process.environment = env.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func checkPrintsTheEffectiveConfigWithKeysMasked() throws {
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let run = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": "sk-ant-e2e-secret-0123456789"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("apiKeyEnv: ANTHROPIC_API_KEY (set)"))
+        #expect(!run.stdout.contains("sk-ant-e2e-secret"))
+        #expect(run.stdout.contains("coder:") && run.stderr.contains("config OK"))
+    }
+
+    @Test func checkReportsFileLineAndKeyAndExitsTwo() throws {
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let file = NSTemporaryDirectory() + "bosun-bad-\(UUID().uuidString).yaml"
+        try "session:\n  maxConcurrentWorkers: 4\nroles:\n  coder:\n    timeoutSeconds: x\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try bosun(["config", "check", "--config", file])
+        #expect(run.status == 2)
+        #expect(run.stderr == "error: \(file):5: roles.coder.timeoutSeconds: expected a positive number, got \"x\"\n", "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func rolesListsTheRolesAsTheMethodDoes() throws {
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let run = try bosun(["roles", "--json", "--workspace", workspace])
+        #expect(run.status == 0, "\(run.stderr)")
+        let roles = try JSONValue.parse(run.stdout)["roles"]?.arrayValue ?? []
+        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "researcher", "transformer", "worker", "writer"])
+        #expect(roles.first { $0["name"] == "coder" }?["limits"]?["timeoutSeconds"] == 900)
+        let text = try bosun(["roles", "--workspace", workspace])
+        #expect(text.stdout.contains("coder\n") && text.stdout.contains("limits:  15 min, 40 steps"))
+    }
+}

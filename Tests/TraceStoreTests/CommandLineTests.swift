@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import TraceStore
+
+/// `bosun trace …` run as a real process against a store populated by another process.
+@Suite struct CommandLineTests {
+    let dir = TemporaryDirectory()
+    var bosun: String { BuiltProducts.directory.appendingPathComponent("bosun").path }
+
+    func populate() throws -> (db: String, session: String) {
+        let db = dir.file("trace.sqlite")
+        let result = try run(BuiltProducts.harness, ["populate", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        return (db, result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func listsShowsAndExports() throws {
+        let (db, session) = try populate()
+        let list = try run(bosun, ["trace", "sessions", "--db", db])
+        #expect(list.status == 0 && list.stdout.hasPrefix(session) && list.stdout.contains("8 workers"))
+        let tree = try run(bosun, ["trace", "show", session, "--db", db])
+        #expect(tree.status == 0 && tree.stdout.contains("└─ w_demo7  queued"))
+        let worker = try run(bosun, ["trace", "show", "w_demo1", "--db", db])
+        #expect(worker.status == 0 && worker.stdout.contains("events (4):") && worker.stdout.contains("#4"))
+        let jsonl = try run(bosun, ["trace", "export", session, "--format", "jsonl", "--db", db])
+        #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 1 + 8 + 50)
+        let page = dir.file("page.html")
+        let html = try run(bosun, ["trace", "html", session, "-o", page, "--db", db])
+        #expect(html.status == 0)
+        #expect(try String(contentsOfFile: page, encoding: .utf8).contains("class=\"bar state-timed_out\""))
+    }
+
+    @Test func mistakesGetAMessageAndExitStatusOne() throws {
+        let (db, _) = try populate()
+        let cases: [([String], String)] = [
+            (["trace", "show", "s_nope", "--db", db], "neither a session nor a worker"),
+            (["trace", "export", "s_nope", "--db", db], "no session 's_nope'"),
+            (["trace", "sessions", "--db", dir.file("missing.sqlite")], "no trace store at"),
+            (["trace", "sessions", "--db", dir.path], "is a directory"),
+            (["trace", "prune", "--older-than", "soon", "--db", db], "older-than"),
+        ]
+        for (arguments, message) in cases {
+            let result = try run(bosun, arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        try Data(repeating: 7, count: 4_096).write(to: URL(fileURLWithPath: dir.file("junk.sqlite")))
+        let junk = try run(bosun, ["trace", "sessions", "--db", dir.file("junk.sqlite")])
+        #expect(junk.status == 1 && junk.stderr.contains("not a readable bosun database"))
+    }
+
+    @Test func pruneDropsOnlyOldSessions() throws {
+        let (db, _) = try populate()
+        let keep = try run(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
+        #expect(keep.status == 0 && keep.stdout == "pruned 0 sessions\n")
+        Thread.sleep(forTimeInterval: 1.1)
+        let drop = try run(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
+        #expect(drop.status == 0 && drop.stdout == "pruned 1 session\n")
+        #expect(try run(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions\n")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+@testable import TraceStore
+
+/// A fresh directory under the system temp dir, removed when the test's scope ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "bosun-store-tests-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+/// Builds test records with sensible defaults.
+enum Fixture {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func worker(_ id: String, session: String, state: String = "running", parent: String? = nil,
+                       offset: TimeInterval = 0, duration: TimeInterval? = nil) -> WorkerRecord {
+        WorkerRecord(id: id, sessionId: session, parentId: parent, role: "researcher", model: "fast", state: state,
+                     task: "Find facts for \(id)", briefJSON: #"{"task":"Find facts for \#(id)"}"#,
+                     createdAt: start.addingTimeInterval(offset), startedAt: start.addingTimeInterval(offset),
+                     endedAt: duration.map { start.addingTimeInterval(offset + $0) }, steps: 3, inputTokens: 1200,
+                     outputTokens: 300, costUSD: 0.0123)
+    }
+
+    static func event(_ session: String, _ worker: String, _ seq: Int, kind: String = "text", at offset: TimeInterval = 0,
+                      data: String = #"{"text":"hello"}"#) -> EventRecord {
+        EventRecord(sessionId: session, workerId: worker, seq: seq, kind: kind, at: start.addingTimeInterval(offset), dataJSON: data)
+    }
+}
+
+/// The built test helper programs, found beside the test bundle in the build directory.
+enum BuiltProducts {
+    static var directory: URL {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // On Linux the runner is `<build>/debug/<package>PackageTests.xctest`; elsewhere it may sit in a bundle.
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("TraceStoreHarness").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    static var harness: String { directory.appendingPathComponent("TraceStoreHarness").path }
+}
+
+/// Runs a program to completion and returns its exit status and output.
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}

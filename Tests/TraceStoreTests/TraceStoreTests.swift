@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+@testable import TraceStore
+
+@Suite struct TraceStoreTests {
+    let dir = TemporaryDirectory()
+
+    func makeStore() throws -> TraceStore { try TraceStore(path: dir.file("trace.sqlite")) }
+
+    @Test func sessionsAreCreatedAndResumed() async throws {
+        let store = try makeStore()
+        let fresh = try await store.openSession(id: nil, workspaceRoot: "/a", maxConcurrentWorkers: 5)
+        #expect(fresh.session.id.hasPrefix("s_") && fresh.session.id.count == 18)
+        #expect(!fresh.resumed)
+        let named = try await store.openSession(id: "s_given", workspaceRoot: "/b", maxConcurrentWorkers: 2)
+        #expect(named.session.id == "s_given" && !named.resumed)
+        let again = try await store.openSession(id: "s_given", workspaceRoot: "/c", maxConcurrentWorkers: 7)
+        #expect(again.resumed)
+        #expect(again.session.createdAt == named.session.createdAt)
+        #expect(again.session.maxConcurrentWorkers == 7 && again.session.workspaceRoot == "/c")
+        #expect(try await store.sessions().map(\.id) == ["s_given", fresh.session.id])
+        await store.close()
+    }
+
+    @Test func workersRoundTripAndReportMistakes() async throws {
+        let store = try makeStore()
+        var worker = Fixture.worker("w_1", session: "s_1")
+        worker.resultJSON = #"{"text":"a"}"#
+        try await store.insertWorker(worker)
+        #expect(try await store.worker(id: "w_1") == worker)
+        await #expect(throws: TraceStoreError.duplicateWorker(id: "w_1")) { try await store.insertWorker(worker) }
+        worker.steps = 9
+        worker.state = "running"
+        try await store.updateWorker(worker)
+        #expect(try await store.worker(id: "w_1")?.steps == 9)
+        await #expect(throws: TraceStoreError.missingWorker(id: "w_2")) {
+            try await store.updateWorker(Fixture.worker("w_2", session: "s_1"))
+        }
+        #expect(try await store.worker(id: "w_2") == nil)
+        try await store.insertWorker(Fixture.worker("w_0", session: "s_1", offset: 5))
+        #expect(try await store.workers(sessionId: "s_1").map(\.id) == ["w_1", "w_0"])
+        await store.close()
+    }
+
+    @Test func appendedEventsAreReadBackInOrder() async throws {
+        let store = try makeStore()
+        for seq in 1...5_000 { store.append(Fixture.event("s_1", seq % 2 == 0 ? "w_a" : "w_b", (seq + 1) / 2)) }
+        #expect(try await store.lastSeq(workerId: "w_a") == 2_500)
+        #expect(try await store.lastSeq(workerId: "w_none") == 0)
+        let page = try await store.events(sessionId: "s_1", workerId: "w_a", afterSeq: 10, limit: 5)
+        #expect(page.map(\.seq) == [11, 12, 13, 14, 15])
+        let all = try await store.events(sessionId: "s_1", workerId: nil, afterSeq: nil, limit: 0)
+        #expect(all.count == 5_000)
+        #expect(all.prefix(4).map(\.workerId) == ["w_b", "w_a", "w_b", "w_a"])
+        #expect(try await store.events(sessionId: "s_other", workerId: nil, afterSeq: nil, limit: 0).isEmpty)
+        await store.close()
+    }
+
+    @Test func eventsAreWrittenWithoutAnyoneAsking() async throws {
+        let store = try makeStore()
+        store.append(Fixture.event("s_1", "w_1", 1))
+        // A second connection sees the batch once the writer's short delay has passed.
+        let reader = try TraceStore(path: dir.file("trace.sqlite"))
+        var seen = 0
+        for _ in 0..<200 where seen == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            seen = try await reader.lastSeq(workerId: "w_1")
+        }
+        #expect(seen == 1)
+        await reader.close()
+        await store.close()
+    }
+
+    @Test func terminalCommitCarriesEarlierEventsWithIt() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        for seq in 1...3 { store.append(Fixture.event("s_1", "w_1", seq)) }
+        try await store.commitTerminal(Fixture.worker("w_1", session: "s_1", state: "succeeded", duration: 2),
+                                       event: Fixture.event("s_1", "w_1", 4, kind: "succeeded"))
+        let other = try TraceStore(path: dir.file("trace.sqlite"))
+        #expect(try await other.worker(id: "w_1")?.state == "succeeded")
+        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2, 3, 4])
+        await other.close()
+        await store.close()
+    }
+
+    @Test func markInterruptedTouchesOnlyUnfinishedWorkers() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_run", session: "s_1", state: "running"))
+        try await store.insertWorker(Fixture.worker("w_queue", session: "s_1", state: "queued"))
+        try await store.insertWorker(Fixture.worker("w_done", session: "s_1", state: "succeeded", duration: 1))
+        try await store.insertWorker(Fixture.worker("w_elsewhere", session: "s_2", state: "running"))
+        #expect(try await store.markInterrupted(sessionId: "s_1") == ["w_queue", "w_run"])
+        let run = try #require(try await store.worker(id: "w_run"))
+        #expect(run.state == "interrupted" && run.endedAt != nil)
+        #expect(try await store.worker(id: "w_done")?.state == "succeeded")
+        #expect(try await store.worker(id: "w_elsewhere")?.state == "running")
+        await store.close()
+    }
+
+    @Test func messagesKeepTheConversation() async throws {
+        let store = try makeStore()
+        try await store.appendMessages([
+            MessageRecord(workerId: "w_1", index: 1, role: "assistant", contentJSON: "[2]", origin: "model"),
+            MessageRecord(workerId: "w_1", index: 0, role: "user", contentJSON: "[1]", origin: "brief"),
+        ])
+        try await store.appendMessages([MessageRecord(workerId: "w_1", index: 2, role: "user", contentJSON: "[3]", origin: "orchestrator")])
+        #expect(try await store.messages(workerId: "w_1").map(\.contentJSON) == ["[1]", "[2]", "[3]"])
+        #expect(try await store.messages(workerId: "w_2").isEmpty)
+        await store.close()
+    }
+
+    @Test func claimsAreExclusiveRenewableAndExpire() async throws {
+        let store = try makeStore()
+        let other = try TraceStore(path: dir.file("trace.sqlite"))
+        guard case .granted = try await store.claim(path: "src/a.swift", holder: "w_1", sessionId: "s_1", lease: 60) else {
+            Issue.record("first claim refused"); return
+        }
+        guard case .heldBy(let holder) = try await other.claim(path: "src/a.swift", holder: "w_2", sessionId: "s_2", lease: 60) else {
+            Issue.record("second process took a held claim"); return
+        }
+        #expect(holder.holder == "w_1" && holder.sessionId == "s_1")
+        guard case .granted(let renewed) = try await store.claim(path: "src/a.swift", holder: "w_1", sessionId: "s_1", lease: 120) else {
+            Issue.record("renewal refused"); return
+        }
+        #expect(renewed.leaseExpiresAt > holder.leaseExpiresAt)
+        _ = try await store.claim(path: "src/b.swift", holder: "w_3", sessionId: "s_1", lease: 0)
+        guard case .granted = try await other.claim(path: "src/b.swift", holder: "w_2", sessionId: "s_2", lease: 60) else {
+            Issue.record("expired claim not taken over"); return
+        }
+        try await store.releaseClaims(holder: "w_1")
+        guard case .granted = try await other.claim(path: "src/a.swift", holder: "w_2", sessionId: "s_2", lease: 60) else {
+            Issue.record("released claim still held"); return
+        }
+        await other.close()
+        await store.close()
+    }
+
+    @Test func pruneRemovesOldSessionsAndTheirRows() async throws {
+        let store = try makeStore()
+        _ = try await store.openSession(id: "s_old", workspaceRoot: "/", maxConcurrentWorkers: 1)
+        try await store.insertWorker(Fixture.worker("w_old", session: "s_old"))
+        store.append(Fixture.event("s_old", "w_old", 1))
+        try await store.appendMessages([MessageRecord(workerId: "w_old", index: 0, role: "user", contentJSON: "[]", origin: "brief")])
+        _ = try await store.claim(path: "x", holder: "w_old", sessionId: "s_old", lease: 60)
+        let cutoff = Date().addingTimeInterval(1)
+        try await Task.sleep(for: .milliseconds(1_100))
+        _ = try await store.openSession(id: "s_new", workspaceRoot: "/", maxConcurrentWorkers: 1)
+        try await store.insertWorker(Fixture.worker("w_new", session: "s_new"))
+        #expect(try await store.prune(olderThan: cutoff) == 1)
+        #expect(try await store.sessions().map(\.id) == ["s_new"])
+        #expect(try await store.worker(id: "w_old") == nil)
+        #expect(try await store.lastSeq(workerId: "w_old") == 0)
+        #expect(try await store.messages(workerId: "w_old").isEmpty)
+        guard case .granted = try await store.claim(path: "x", holder: "w_new", sessionId: "s_new", lease: 60) else {
+            Issue.record("pruned claim still held"); return
+        }
+        #expect(try await store.worker(id: "w_new") != nil)
+        await store.close()
+    }
+
+    @Test func closedStoreSaysSo() async throws {
+        let store = try makeStore()
+        store.append(Fixture.event("s_1", "w_1", 1))
+        await store.close()
+        await store.close()
+        await #expect(throws: TraceStoreError.closed(path: dir.file("trace.sqlite"))) { try await store.flush() }
+        let reopened = try makeStore()
+        #expect(try await reopened.lastSeq(workerId: "w_1") == 1)
+        await reopened.close()
+    }
+}

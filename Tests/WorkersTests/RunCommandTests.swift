@@ -1,0 +1,174 @@
+import BosunJSON
+import Config
+import Foundation
+import Testing
+@testable import Workers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.serialized) struct RunCommandTests {
+    let policy = ToolPolicy(commandTimeoutSeconds: 60)
+
+    /// A bash line that connects to a TCP port and sends one HTTP request.
+    static func probe(port: Int) -> JSONValue {
+        ["command": ["/usr/bin/bash", "-c", .string("exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET /probe HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3")]]
+    }
+
+    @Test func execIsDeniedWithoutThePermission() async throws {
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        let marker = "/tmp/bosun-denied-\(UUID().uuidString)"
+        let output = await call(RunCommandTool(policy: policy), ["command": ["touch", .string(marker)]], workspace.context())
+        #expect(output.isError && output.text.contains("exec permission"), "\(output.text)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+
+        let reader = RoleConfig(name: "reader")
+        let registry = ToolRegistry(policy: policy, store: nil)
+        #expect(throws: ToolError.self) { try registry.tools(for: reader, requested: ["run_command"]) }
+        #expect(try registry.tools(for: reader, requested: nil).map(\.spec.name) == RoleConfig.readOnlyTools)
+        let forged = RoleConfig(name: "forged", tools: ["run_command"])
+        #expect(throws: ToolError.self) { try registry.tools(for: forged, requested: nil) }
+    }
+
+    @Test func theSandboxPreventsWritesAndNetwork() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        let context = workspace.context(permissions: ToolPermissions(exec: true))
+        let sandboxed = RunCommandTool(policy: policy, bwrap: bwrap)
+        let unsandboxed = RunCommandTool(policy: ToolPolicy(commandTimeoutSeconds: 60, sandbox: .allowUnsandboxed), bwrap: nil)
+
+        // Writes: the workspace and the rest of the filesystem are read-only; /tmp is private.
+        let outsideMarker = "/var/tmp/bosun-sandbox-\(UUID().uuidString)"
+        let tmpMarker = "/tmp/bosun-sandbox-\(UUID().uuidString)"
+        var output = await call(sandboxed, ["command": ["touch", .string("\(workspace.root)/created")]], context)
+        #expect(output.isError && output.text.contains("Read-only file system"), "\(output.text)")
+        output = await call(sandboxed, ["command": ["touch", .string(outsideMarker)]], context)
+        #expect(output.isError, "\(output.text)")
+        output = await call(sandboxed, ["command": ["touch", .string(tmpMarker)]], context)
+        #expect(!output.isError && output.text.contains("exit code: 0"), "\(output.text)")
+        #expect(!FileManager.default.fileExists(atPath: "\(workspace.root)/created"))
+        #expect(!FileManager.default.fileExists(atPath: outsideMarker))
+        #expect(!FileManager.default.fileExists(atPath: tmpMarker), "the sandbox's /tmp must not be the host's")
+        // The control: without the sandbox the same write lands, so the check above can fail.
+        output = await call(unsandboxed, ["command": ["touch", .string("\(workspace.root)/created")]], context)
+        #expect(!output.isError && FileManager.default.fileExists(atPath: "\(workspace.root)/created"), "\(output.text)")
+
+        // Network: a server on loopback is unreachable from inside, reachable from outside.
+        let server = try LoopbackHTTPServer { _ in .init(body: "reached") }
+        defer { server.stop() }
+        output = await call(sandboxed, Self.probe(port: server.port), context)
+        #expect(output.isError && !output.text.contains("reached"), "\(output.text)")
+        #expect(server.requestedPaths.isEmpty)
+        output = await call(unsandboxed, Self.probe(port: server.port), context)
+        #expect(output.text.contains("reached"), "\(output.text)")
+        #expect(server.requestedPaths == ["/probe"])
+    }
+
+    @Test func withoutBubblewrapCommandsAreRefusedUnlessConfigOptsOut() async throws {
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        let context = workspace.context(permissions: ToolPermissions(exec: true))
+        let refused = await call(RunCommandTool(policy: policy, bwrap: nil), ["command": ["true"]], context)
+        #expect(refused.isError && refused.text.contains("bubblewrap") && refused.text.contains("allowUnsandboxed"))
+        let allowed = await call(RunCommandTool(policy: ToolPolicy(sandbox: .allowUnsandboxed), bwrap: nil), ["command": ["true"]], context)
+        #expect(!allowed.isError && allowed.text.contains("sandbox: none"), "\(allowed.text)")
+    }
+
+    @Test func argvIsNeverAShellAndSecretsStayOut() async throws {
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        setenv("BOSUN_TEST_API_KEY", "sk-should-not-leak", 1)
+        let tool = RunCommandTool(policy: policy)
+        let context = workspace.context(permissions: ToolPermissions(exec: true))
+        let echo = await call(tool, ["command": ["echo", "$HOME; touch pwned", "`id`"]], context)
+        #expect(echo.text.contains("$HOME; touch pwned `id`"), "\(echo.text)")
+        let env = await call(tool, ["command": ["env"]], context)
+        #expect(!env.isError && env.text.contains("PATH=") && !env.text.contains("sk-should-not-leak"), "\(env.text)")
+        let missing = await call(tool, ["command": ["no-such-program-bosun"]], context)
+        #expect(missing.isError)
+        let empty = await call(tool, ["command": []], context)
+        #expect(empty.isError && empty.text.contains("non-empty"))
+    }
+
+    @Test func outputIsCapped() async throws {
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        let tool = RunCommandTool(policy: ToolPolicy(commandOutputMaxBytes: 1000))
+        let output = await call(tool, ["command": ["seq", "1", "100000"]], workspace.context(permissions: ToolPermissions(exec: true)))
+        #expect(output.text.contains("[output truncated: first 1000 of 588895 bytes shown]"), "\(output.text.suffix(200))")
+    }
+
+    /// Whether `pid` is gone (or a zombie nobody has reaped yet, which runs nothing).
+    static func isDead(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true
+    }
+
+    /// Starts `sh` with a background grandchild, and returns the grandchild's pid once the file names it.
+    static func grandchildPid(_ file: String) async throws -> Int32 {
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ToolError("the grandchild never started")
+    }
+
+    @Test func aTimeoutKillsTheWholeProcessTree() async throws {
+        let pidFile = "/tmp/bosun-tree-\(UUID().uuidString)"
+        defer { unlink(pidFile) }
+        let started = Date()
+        let outcome = try await ProcessRunner.run(["sh", "-c", "sleep 300 & echo $! > \(pidFile); wait"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 1, outputCap: 1000)
+        #expect(outcome.timedOut && outcome.signal == SIGKILL)
+        #expect(Date().timeIntervalSince(started) < 30)
+        let grandchild = try await Self.grandchildPid(pidFile)
+        #expect(Self.isDead(grandchild), "the background sleep outlived the timeout")
+    }
+
+    @Test func cancellingTheTaskKillsTheWholeProcessTree() async throws {
+        let pidFile = "/tmp/bosun-tree-\(UUID().uuidString)"
+        defer { unlink(pidFile) }
+        let task = Task {
+            try await ProcessRunner.run(["sh", "-c", "sleep 300 & echo $! > \(pidFile); wait"], cwd: nil,
+                                        environment: ["PATH": "/usr/bin:/bin"], timeout: 300, outputCap: 1000)
+        }
+        let grandchild = try await Self.grandchildPid(pidFile)
+        #expect(!Self.isDead(grandchild))
+        task.cancel()
+        let outcome = try await task.value
+        #expect(outcome.signal == SIGKILL && !outcome.timedOut)
+        #expect(Self.isDead(grandchild), "the background sleep outlived the cancellation")
+    }
+
+    @Test func cancellingASandboxedCommandEndsItPromptly() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        let started = Date()
+        let task = Task {
+            await call(RunCommandTool(policy: policy, bwrap: bwrap), ["command": ["sh", "-c", "sleep 300 & sleep 300"]],
+                       workspace.context(permissions: ToolPermissions(exec: true)))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        task.cancel()
+        _ = await task.value
+        #expect(Date().timeIntervalSince(started) < 30)
+        let timedOut = await call(RunCommandTool(policy: policy, bwrap: bwrap), ["command": ["sleep", "300"], "timeoutSeconds": 1],
+                                  workspace.context(permissions: ToolPermissions(exec: true)))
+        #expect(timedOut.isError && timedOut.text.contains("timed out after 1.0 s"), "\(timedOut.text)")
+    }
+
+    @Test func aProcessThatEscapesTheGroupCannotHoldTheCommandOpen() async throws {
+        let started = Date()
+        let outcome = try await ProcessRunner.run(["sh", "-c", "setsid sleep 20 & echo $!; sleep 1"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 60, outputCap: 1000)
+        let escaped = Int32(String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        if let escaped { kill(escaped, SIGKILL) }
+        #expect(outcome.exitCode == 0 && outcome.outputAbandoned && escaped != nil)
+        #expect(Date().timeIntervalSince(started) < 15, "the runner waited for the escaped process")
+    }
+}
