@@ -16,6 +16,8 @@ public struct ServerOptions: Sendable {
     public var framing: Framing?
     /// The workspace root when `initialize` names none.
     public var defaultWorkspaceRoot: String
+    /// Also answer `debug/sleep`, so client authors can test cancellation and timeouts.
+    public var debugMethods: Bool
     /// How long stopping lets running requests finish before cancelling them, so a script
     /// that pipes requests and closes its input still gets every answer.
     public var gracePeriod: Duration
@@ -25,8 +27,9 @@ public struct ServerOptions: Sendable {
     public init(
         version: String, maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
         defaultWorkspaceRoot: String = FileManager.default.currentDirectoryPath,
-        gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5)
+        debugMethods: Bool = false, gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5)
     ) {
+        self.debugMethods = debugMethods
         self.gracePeriod = gracePeriod
         self.version = version
         self.maxMessageBytes = maxMessageBytes
@@ -65,6 +68,7 @@ public final class BosunServer: Sendable {
             input: input, output: output, registry: registry, maxMessageBytes: options.maxMessageBytes,
             framing: options.framing, gate: lifecycle, logger: logger)
         registerLifecycleMethods(connection: connection)
+        if options.debugMethods { registerDebugMethods() }
         connection.start { [self] failure in
             if let failure {
                 logger.error("closing the connection: \(failure)")
@@ -116,7 +120,8 @@ public final class BosunServer: Sendable {
         registry.registerNotification("initialized", EmptyParams.self) { [logger] _, _ in
             logger.debug("the client is initialized")
         }
-        registry.register("shutdown", EmptyParams.self) { [logger] _, _ in
+        registry.register("shutdown", EmptyParams.self) { [self] _, _ in
+            lifecycle.shutdownAccepted()
             logger.info("shutdown received; waiting for exit")
             return JSONValue.null
         }
@@ -124,6 +129,20 @@ public final class BosunServer: Sendable {
             let code: Int32 = lifecycle.shutdownReceived ? 0 : 1
             if code != 0 { logger.warning("exit without shutdown; exiting with code 1") }
             terminate(exitCode: code)
+        }
+    }
+
+    /// `debug/sleep {seconds}`: answers `{slept: seconds}` after that long, or -32800 when
+    /// cancelled first. At most 600 seconds.
+    private func registerDebugMethods() {
+        struct SleepParams: Decodable, Sendable { var seconds: Double }
+        struct SleepResult: Encodable, Sendable { var slept: Double }
+        registry.register("debug/sleep", SleepParams.self) { params, _ in
+            guard (0...600).contains(params.seconds) else {
+                throw RPCError.invalidParams("seconds must be between 0 and 600, got \(params.seconds)", field: "seconds")
+            }
+            try await Task.sleep(for: .seconds(params.seconds))
+            return SleepResult(slept: params.seconds)
         }
     }
 

@@ -59,6 +59,14 @@ final class ServerLifecycle: RequestGate {
         }?.resolve(succeeded)
     }
 
+    /// Records a `shutdown` that was admitted while `initialize` was still running (the
+    /// gate records the usual case itself, in arrival order).
+    func shutdownAccepted() {
+        phase.withLock { phase in
+            if case .running = phase { phase = .shuttingDown }
+        }
+    }
+
     /// True once `shutdown` was accepted: `exit` then ends with code 0.
     var shutdownReceived: Bool {
         phase.withLock { phase in

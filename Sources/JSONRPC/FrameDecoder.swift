@@ -32,6 +32,9 @@ public struct FrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     /// Index of the first byte in `buffer` not yet consumed.
     private var start = 0
+    /// Bytes before this index are known to hold no newline, so a long line arriving in
+    /// many reads is scanned once, not once per read.
+    private var searchedUpTo = 0
     private var state = ReadState.header
     private var header = HeaderBlock()
     /// True after a header error until a frame is read again: further garbage is dropped
@@ -112,7 +115,12 @@ public struct FrameDecoder: Sendable {
             state = .header
             return true
         case .header:
-            guard let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+            // A header line may not pass the limit: looking no further keeps the decision
+            // the same however the bytes were split.
+            let searchEnd = framing == .contentLength ? min(buffer.count, start + Self.maxHeaderLineBytes + 1) : buffer.count
+            let searchFrom = max(start, min(searchedUpTo, searchEnd))
+            guard let newline = buffer[searchFrom..<searchEnd].firstIndex(of: UInt8(ascii: "\n")) else {
+                searchedUpTo = searchEnd
                 lineWithoutEnd(available: available, &events)
                 return false
             }
@@ -207,9 +215,11 @@ public struct FrameDecoder: Sendable {
     private mutating func compact() {
         if start == buffer.count {
             buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+            searchedUpTo = 0
             start = 0
         } else if start > 4096, start * 2 > buffer.count {
             buffer.removeFirst(start)
+            searchedUpTo = max(0, searchedUpTo - start)
             start = 0
         }
     }

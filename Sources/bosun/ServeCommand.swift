@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
     var db: String?
 
+    @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
+    var debugMethods = false
+
     func validate() throws {
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
@@ -49,7 +52,8 @@ struct Serve: AsyncParsableCommand {
         let level = logLevel
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
         let server = BosunServer(
-            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing),
+            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing,
+                debugMethods: debugMethods),
             openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder)
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)

@@ -1,0 +1,72 @@
+# bosun: build, test, demo and benchmarks. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+SWIFT ?= swift
+# Where SwiftPM builds; engineers working in parallel pass their own (SCRATCH=.build-me).
+SCRATCH ?= .build
+SWIFT_FLAGS := --scratch-path $(SCRATCH)
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+
+# System packages: what the build links against, and what tests use when present.
+APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
+APT_TEST_PACKAGES := bubblewrap chromium neovim
+
+.PHONY: build test demo bench apt-build-deps apt-test-deps venv swift-test python-test clean
+
+build: apt-build-deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+test: apt-build-deps apt-test-deps venv
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+	$(MAKE) --no-print-directory python-test
+
+# pytest exits 5 when it collects no tests; that is not a failure.
+python-test: venv
+	BOSUN_BIN="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" \
+		$(PYTHON) -m pytest -q Tests/python || { code=$$?; [ $$code -eq 5 ] || exit $$code; }
+
+demo: build
+	python3 scripts/demo_roundtrip.py "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun"
+
+bench: apt-build-deps
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --product bosun
+	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
+		python3 bench/server_startup.py "$$BIN"; \
+		python3 bench/server_throughput.py "$$BIN"
+
+apt-build-deps:
+	@$(call apt_install,$(APT_BUILD_PACKAGES))
+
+apt-test-deps:
+	@$(call apt_install,$(APT_TEST_PACKAGES))
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Tests/python/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
+	touch $@
+
+clean:
+	rm -rf $(SCRATCH) $(VENV)
+
+# Installs the missing ones of the given apt packages: directly as root, with sudo when it
+# works without a password, otherwise it prints the exact command and fails.
+define apt_install
+missing=""; \
+for package in $(1); do \
+	dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "missing system packages:$$missing"; \
+		echo "install them with: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
+	echo "installing:$$missing"; \
+	$$sudo apt-get update -qq; \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef

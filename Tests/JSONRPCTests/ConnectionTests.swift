@@ -1,0 +1,233 @@
+import BosunJSON
+import Foundation
+import Testing
+
+@testable import JSONRPC
+
+struct EchoParams: Codable, Sendable {
+    struct Limits: Codable, Sendable { var maxSteps: Int }
+    var text: String
+    var limits: Limits?
+}
+
+struct Unencodable: Encodable, Sendable {
+    func encode(to encoder: Encoder) throws {
+        throw EncodingError.invalidValue(Double.nan, .init(codingPath: [], debugDescription: "not a number"))
+    }
+}
+
+struct Boom: Error, CustomStringConvertible { var description: String { "the disk is on fire" } }
+
+/// A registry with a method for every path through the dispatcher.
+func makeRegistry() -> MethodRegistry {
+    let registry = MethodRegistry()
+    registry.register("echo", EchoParams.self) { params, _ in params.text }
+    registry.register("ping", EmptyParams.self) { _, _ in "pong" }
+    registry.register("id", EmptyParams.self) { _, context in context.id.map { JSONValue(stringLiteral: "\($0)") } ?? .null }
+    registry.register("sleep", EmptyParams.self) { _, _ in
+        try await Task.sleep(for: .seconds(30))
+        return "woke up"
+    }
+    registry.register("fail", EmptyParams.self) { _, _ -> String in throw Boom() }
+    registry.register("refuse", EmptyParams.self) { _, _ -> String in
+        throw RPCError(code: -32010, message: "unknown worker 'w_1'", data: ["field": "workerId"])
+    }
+    registry.register("unencodable", EmptyParams.self) { _, _ in Unencodable() }
+    registry.register("notifyMe", EmptyParams.self) { _, context in
+        await context.notifier.notify("note", ["hello": "there"] as [String: String])
+        return true
+    }
+    return registry
+}
+
+private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["code"]?.intValue }
+
+@Suite struct Dispatch {
+    @Test(arguments: [
+        (#"1"#, JSONValue.int(1)), (#"0"#, .int(0)), (#"-7"#, .int(-7)),
+        (#"9007199254740993"#, .int(9_007_199_254_740_993)),
+        (#""abc""#, .string("abc")), (#""1""#, .string("1")), (#""é \"q\" \n""#, .string("é \"q\" \n")),
+    ])
+    func idsAreEchoedUnchanged(idJSON: String, id: JSONValue) async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(lspFrame(#"{"jsonrpc":"2.0","id":\#(idJSON),"method":"ping"}"#))
+        let response = try await peer.receive()
+        #expect(response["id"] == id)
+        #expect(response["result"] == "pong")
+    }
+
+    @Test func theResponseFollowsTheClientsFraming() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"# + "\n")
+        #expect(try await peer.receive()["result"] == "pong")
+    }
+
+    @Test func errorCodes() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        let cases: [(String, Int, String?)] = [
+            (#"{"jsonrpc":"2.0","id":1,"method":"ping""#, RPCError.parseError, nil),
+            (#"{"jsonrpc":"2.0","id":2}"#, RPCError.invalidRequest, nil),
+            (#"{"id":3,"method":"ping"}"#, RPCError.invalidRequest, nil),
+            (#"{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}"#, RPCError.invalidRequest, nil),
+            (#"{"jsonrpc":"2.0","id":5,"method":"ping","params":3}"#, RPCError.invalidRequest, nil),
+            (#"{"jsonrpc":"2.0","id":6,"method":7}"#, RPCError.invalidRequest, nil),
+            (#""just a string""#, RPCError.invalidRequest, nil),
+            (#"{"jsonrpc":"2.0","id":8,"method":"nope"}"#, RPCError.methodNotFound, nil),
+            (#"{"jsonrpc":"2.0","id":9,"method":"$/unknown"}"#, RPCError.methodNotFound, nil),
+            (#"{"jsonrpc":"2.0","id":10,"method":"echo","params":{}}"#, RPCError.invalidParams, "text"),
+            (#"{"jsonrpc":"2.0","id":11,"method":"echo","params":{"text":5}}"#, RPCError.invalidParams, "text"),
+            (#"{"jsonrpc":"2.0","id":12,"method":"echo","params":{"text":"x","limits":{"maxSteps":"many"}}}"#,
+             RPCError.invalidParams, "limits.maxSteps"),
+            (#"{"jsonrpc":"2.0","id":13,"method":"echo","params":{"text":null}}"#, RPCError.invalidParams, "text"),
+            (#"{"jsonrpc":"2.0","id":14,"method":"echo","params":[1]}"#, RPCError.invalidParams, "params"),
+            (#"{"jsonrpc":"2.0","id":15,"method":"unencodable"}"#, RPCError.internalError, nil),
+            (#"{"jsonrpc":"2.0","id":16,"method":"fail"}"#, RPCError.requestFailed, nil),
+            (#"{"jsonrpc":"2.0","id":17,"method":"refuse"}"#, -32010, "workerId"),
+        ]
+        for (json, code, field) in cases {
+            peer.send(json + "\n")
+            let response = try await peer.receive()
+            #expect(errorCode(response) == Int64(code), "\(json) → \(response.jsonString())")
+            #expect(response["error"]?["message"]?.stringValue?.isEmpty == false)
+            if let field {
+                #expect(response["error"]?["data"]?["field"] == .string(field), "\(json)")
+                #expect(response["error"]?["message"]?.stringValue?.contains(field) == true || field == "workerId")
+            }
+        }
+        #expect(await peer.staysQuiet())
+    }
+
+    @Test func handlerErrorsExplainThemselves() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"fail"}"# + "\n")
+        #expect(try await peer.receive()["error"]?["message"] == "'fail' failed: the disk is on fire")
+    }
+
+    @Test func emptyParamsAcceptEveryEmptyShape() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        for params in ["", #","params":null"#, #","params":{}"#, #","params":[]"#, #","params":{"extra":1}"#] {
+            peer.send(#"{"jsonrpc":"2.0","id":1,"method":"ping"\#(params)}"# + "\n")
+            #expect(try await peer.receive()["result"] == "pong", "params \(params)")
+        }
+    }
+
+    @Test func notificationsAreNeverAnswered() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","method":"ping"}"# + "\n")
+        peer.send(#"{"jsonrpc":"2.0","method":"nope"}"# + "\n")
+        peer.send(#"{"jsonrpc":"2.0","method":"$/setTrace","params":{"value":"off"}}"# + "\n")
+        peer.send(#"{"jsonrpc":"2.0","id":1,"result":null}"# + "\n")
+        #expect(await peer.staysQuiet(for: .milliseconds(300)))
+    }
+
+    @Test func handlersCanNotify() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"notifyMe"}"# + "\n")
+        let note = try await peer.receive()
+        #expect(note["method"] == "note")
+        #expect(note["params"]?["hello"] == "there")
+        #expect(note["id"] == nil)
+        #expect(try await peer.receive()["result"] == true)
+    }
+
+    @Test func cancellationAnswersWithRequestCancelled() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(lspFrame(#"{"jsonrpc":"2.0","id":"slow","method":"sleep"}"#))
+        peer.send(lspFrame(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#))
+        #expect(try await peer.receive()["id"] == 2)  // requests run concurrently
+        peer.send(lspFrame(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"slow"}}"#))
+        let response = try await peer.receive()
+        #expect(response["id"] == "slow")
+        #expect(errorCode(response) == Int64(RPCError.requestCancelled))
+    }
+
+    @Test func oversizedMessagesGetAnErrorAndTheConnectionSurvives() async throws {
+        let peer = PipePeer(registry: makeRegistry(), maxMessageBytes: 1024)
+        let big = #"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":""# + String(repeating: "z", count: 5000) + #""}}"#
+        peer.send(lspFrame(big))
+        peer.send(lspFrame(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#))
+        let error = try await peer.receive()
+        #expect(error["id"] == .null)
+        #expect(errorCode(error) == Int64(RPCError.invalidRequest))
+        #expect(error["error"]?["message"]?.stringValue?.contains("--max-message-bytes") == true)
+        #expect(try await peer.receive()["id"] == 2)
+    }
+
+    @Test func garbageGetsAParseErrorAndTheNextRequestIsAnswered() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send("Content-Length: 5\r\n\r\nhello")
+        peer.send("total garbage\r\n\r\n" + lspFrame(#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#))
+        #expect(errorCode(try await peer.receive()) == Int64(RPCError.parseError))
+        #expect(errorCode(try await peer.receive()) == Int64(RPCError.parseError))
+        #expect(try await peer.receive()["id"] == 7)
+    }
+}
+
+@Suite struct Batches {
+    @Test func aBatchIsAnsweredWithOneArrayInAnyOrder() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"ping"},{"jsonrpc":"2.0","id":"b","method":"nope"},42,{"jsonrpc":"2.0","id":3,"method":"echo","params":{"text":"hi"}}]"# + "\n")
+        guard let answers = try await peer.receive().arrayValue else {
+            Issue.record("a batch is answered with an array")
+            return
+        }
+        #expect(answers.count == 4)
+        let byID = Dictionary(answers.map { ($0["id"]?.jsonString() ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byID["1"]?["result"] == "pong")
+        #expect(errorCode(byID["\"b\""] ?? .null) == Int64(RPCError.methodNotFound))
+        #expect(errorCode(byID["null"] ?? .null) == Int64(RPCError.invalidRequest))
+        #expect(byID["3"]?["result"] == "hi")
+    }
+
+    @Test func anEmptyBatchGetsOneInvalidRequest() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send("[]\n")
+        let response = try await peer.receive()
+        #expect(response.objectValue != nil)
+        #expect(errorCode(response) == Int64(RPCError.invalidRequest))
+    }
+
+    @Test func aBatchOfNotificationsGetsNothing() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"[{"jsonrpc":"2.0","method":"ping"},{"jsonrpc":"2.0","method":"nope"}]"# + "\n")
+        #expect(await peer.staysQuiet(for: .milliseconds(300)))
+    }
+
+    @Test func anInvalidBatchIsAParseError() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"[{"jsonrpc":"2.0","method":"ping"},"# + "\n")
+        #expect(errorCode(try await peer.receive()) == Int64(RPCError.parseError))
+    }
+}
+
+@Suite struct Gate {
+    struct Refusing: RequestGate {
+        func admit(method: String, isNotification: Bool) -> Admission {
+            method == "ping" ? .reject(RPCError(code: RPCError.serverNotInitialized, message: "not yet")) : .proceed
+        }
+    }
+
+    @Test func theGateDecidesBeforeDispatch() async throws {
+        let peer = PipePeer(registry: makeRegistry(), gate: Refusing())
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"# + "\n")
+        #expect(errorCode(try await peer.receive()) == Int64(RPCError.serverNotInitialized))
+        peer.send(#"{"jsonrpc":"2.0","id":2,"method":"echo","params":{"text":"ok"}}"# + "\n")
+        #expect(try await peer.receive()["result"] == "ok")
+    }
+}
+
+@Suite struct ParamsErrors {
+    @Test func fieldPathsNameNestedAndIndexedFields() {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int?
+            init(_ s: String) { stringValue = s }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+        }
+        #expect(ParamsDecoding.fieldPath([Key("params"), Key("limits"), Key("maxSteps")]) == "limits.maxSteps")
+        #expect(ParamsDecoding.fieldPath([Key("params"), Key("inputs"), Key(intValue: 2)!]) == "inputs[2]")
+        #expect(ParamsDecoding.fieldPath([Key("params")]) == "params")
+        #expect(ParamsDecoding.fieldPath([]) == "params")
+    }
+}

@@ -1,0 +1,29 @@
+"""Shared fixtures: where the built `bosun` binary is."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def bosun_binary() -> str:
+    """`$BOSUN_BIN`, else the debug build SwiftPM made (`swift build --show-bin-path`)."""
+    configured = os.environ.get("BOSUN_BIN")
+    if configured:
+        return configured
+    scratch = os.environ.get("BOSUN_SCRATCH", ".build")
+    bin_dir = subprocess.run(["swift", "build", "--scratch-path", scratch, "--show-bin-path"], cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout.strip()
+    return str(pathlib.Path(bin_dir) / "bosun")
+
+
+BOSUN = bosun_binary()
+
+
+@pytest.fixture(scope="session")
+def bosun_bin() -> str:
+    if not os.access(BOSUN, os.X_OK):
+        pytest.fail(f"bosun binary not found at {BOSUN}; run `swift build` or set BOSUN_BIN")
+    return BOSUN

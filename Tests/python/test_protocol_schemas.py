@@ -1,0 +1,129 @@
+"""protocol/ holds a JSON Schema for every method of DESIGN §3, and the real server's
+messages validate against them."""
+import json
+import subprocess
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import ROOT
+
+PROTOCOL = ROOT / "protocol"
+BUNDLE = json.loads((PROTOCOL / "bosun-1.schema.json").read_text())
+INDEX = json.loads((PROTOCOL / "methods.json").read_text())
+DESIGN_METHODS = ["spawn", "steer", "cancel", "await", "status", "verify", "synthesize", "orchestrate", "trace", "roles"]
+LIFECYCLE = ["initialize", "initialized", "shutdown", "exit", "$/cancelRequest"]
+SERVER_NOTIFICATIONS = ["worker/event", "$/progress", "window/logMessage"]
+
+
+def validator(definition: str) -> Draft202012Validator:
+    pointer = definition.replace("~", "~0").replace("/", "~1")
+    schema = {"$schema": BUNDLE["$schema"], "$ref": f"#/$defs/{pointer}", "$defs": BUNDLE["$defs"]}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def check(definition: str, instance) -> None:
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(definition).iter_errors(instance)]
+    assert not errors, f"{definition} rejects {json.dumps(instance)[:300]}: {errors}"
+
+
+def test_the_bundle_is_a_valid_2020_12_schema():
+    Draft202012Validator.check_schema(BUNDLE)
+
+
+def test_every_method_and_notification_has_its_schemas():
+    by_name = {entry["method"]: entry for entry in INDEX["methods"]}
+    for method in DESIGN_METHODS + LIFECYCLE + SERVER_NOTIFICATIONS:
+        assert method in by_name, f"{method} missing from methods.json"
+    for entry in INDEX["methods"]:
+        assert entry["params"] in BUNDLE["$defs"], entry
+        if entry["kind"] == "request":
+            assert entry["result"] in BUNDLE["$defs"], entry
+        else:
+            assert "result" not in entry, entry
+        validator(entry["params"]).iter_errors({})  # every reference resolves
+
+
+def test_schemas_reject_wrong_shapes():
+    assert not validator("status.result").is_valid({"workers": []})
+    assert not validator("spawn.params").is_valid({"inputs": ["a"]})
+    assert not validator("cancel.params").is_valid({"reason": "no target"})
+    assert not validator("worker/event.params").is_valid({"workerId": "w_1", "seq": 1, "kind": "exploded", "at": "2026-01-01T00:00:00Z"})
+    assert validator("cancel.params").is_valid({"all": True})
+
+
+class Server:
+    """`bosun serve` over newline-delimited JSON, for checking real messages."""
+
+    def __init__(self, binary, *args):
+        self.proc = subprocess.Popen([binary, "serve", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, bufsize=0)
+        self.next_id = 0
+        self.notifications = []
+
+    def send(self, message):
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+
+    def request(self, method, params=None):
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+        while True:
+            line = self.proc.stdout.readline()
+            assert line, "the server closed its output"
+            reply = json.loads(line)
+            if "method" in reply:
+                self.notifications.append(reply)
+            elif reply.get("id") == self.next_id:
+                return reply
+
+    def close(self):
+        self.proc.stdin.close()
+        return self.proc.wait(timeout=20)
+
+
+@pytest.fixture
+def server(bosun_bin):
+    instance = Server(bosun_bin, "--debug-methods")
+    yield instance
+    instance.proc.kill()
+
+
+def result_of(definition, reply):
+    assert "result" in reply, reply
+    check(definition, reply["result"])
+    return reply["result"]
+
+
+def error_of(reply, code):
+    assert reply.get("error", {}).get("code") == code, reply
+    check("ResponseError", reply["error"])
+    return reply["error"]
+
+
+def test_real_responses_match_the_schemas(server):
+    params = {"processId": None, "clientInfo": {"name": "schema-test"}, "capabilities": {},
+              "initializationOptions": {"maxConcurrentWorkers": 4, "events": "all", "logLevel": "info"}}
+    check("initialize.params", params)
+    initialized = result_of("initialize.result", server.request("initialize", params))
+    server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+
+    implemented = {e["method"] for e in INDEX["methods"] if e["implemented"] and e["kind"] == "request"}
+    assert set(initialized["capabilities"]["methods"]) == implemented, \
+        "methods.json's implemented marks must match what the server answers"
+
+    result_of("status.result", server.request("status"))
+    result_of("status.result", server.request("status", {}))
+    error = error_of(server.request("status", {"workerId": "w_missing"}), -32010)
+    assert error["data"]["field"] == "workerId"
+    error_of(server.request("status", {"workerId": 7}), -32602)
+    error_of(server.request("spawn", {"task": "x"}), -32601)
+    result_of("debug/sleep.result", server.request("debug/sleep", {"seconds": 0}))
+    result_of("shutdown.result", server.request("shutdown"))
+    error_of(server.request("status"), -32600)
+    assert server.notifications, "logLevel info must bring window/logMessage notifications"
+    for note in server.notifications:
+        check(note["method"] + ".params", note["params"])
+    assert server.close() == 0

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Time from process start to the initialize answer, and idle RSS, of `bosun serve`.
+
+Usage: server_startup.py BOSUN_BIN [RUNS]
+"""
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}).encode()
+FRAME = b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE
+
+
+def memory_kib(pid):
+    """RSS, and how much of it is the process's own (private pages, from smaps_rollup):
+    the rest is shared library text that other processes map too."""
+    figures = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+                figures[name] = int(rest.split()[0])
+    return figures["Rss"], figures["Private_Clean"] + figures["Private_Dirty"]
+
+
+def one_start(binary):
+    """Seconds from spawning the process to reading the end of its initialize answer."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([binary, "serve", "--log-level", "error"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    proc.stdin.write(FRAME)
+    header = b""
+    while not header.endswith(b"\r\n\r\n"):
+        header += proc.stdout.read(1)
+    length = int(header.split(b":")[1])
+    body = b""
+    while len(body) < length:
+        body += proc.stdout.read(length - len(body))
+    elapsed = time.perf_counter() - started
+    assert b'"session"' in body
+    return elapsed, proc
+
+
+def main():
+    binary = sys.argv[1]
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    times = []
+    for _ in range(runs):
+        elapsed, proc = one_start(binary)
+        times.append(elapsed * 1000)
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    times.sort()
+    print(f"start to initialize answer over {runs} runs: median {statistics.median(times):.1f} ms, "
+          f"p90 {times[int(runs * 0.9) - 1]:.1f} ms, max {times[-1]:.1f} ms")
+    _, proc = one_start(binary)
+    time.sleep(2)
+    rss, private = memory_kib(proc.pid)
+    print(f"idle after initialize (2 s): RSS {rss / 1024:.1f} MB, of which private {private / 1024:.1f} MB")
+    proc.stdin.close()
+    proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
