@@ -51,7 +51,10 @@ final class LoopbackListener: Sendable {
                 let client = accept(fd, nil, nil)
                 if client < 0 {
                     if errno == EINTR || errno == ECONNABORTED { continue }
-                    return  // the listening socket was shut down by `stop`
+                    // `stop` shut the socket down. Only this thread closes it, so its number
+                    // cannot be reused by another socket while `accept` might still use it.
+                    Glibc.close(fd)
+                    return
                 }
                 let connection = LoopbackConnection(fd: client)
                 let key = ObjectIdentifier(connection)
@@ -87,7 +90,6 @@ final class LoopbackListener: Sendable {
         }
         guard !already else { return }
         Glibc.shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
         for connection in open.withLock({ Array($0.values) }) { connection.shutdownBoth() }
     }
 }

@@ -19,6 +19,7 @@ public struct MockScript: Sendable {
         } catch {
             throw MockScriptError(reason: "the script is not valid: \(error)")
         }
+        try Self.rejectUnknownKeys(yaml)
         rules = try file.rules.enumerated().map { index, raw in try MockRule(raw, index: index) }
     }
 
@@ -36,6 +37,35 @@ public struct MockScript: Sendable {
 public struct MockScriptError: Error, CustomStringConvertible, Sendable {
     public var reason: String
     public var description: String { reason }
+}
+
+extension MockScript {
+    private static let ruleKeys: Set<String> = ["match", "reply", "latencyMs", "tokensPerSecond", "usage", "fault", "times"]
+    private static let nestedKeys: [String: Set<String>] = [
+        "match": ["model", "system", "lastMessage", "lastMessageRegex", "turn"],
+        "reply": ["text", "toolCalls", "synthetic"],
+        "usage": ["inputTokens", "outputTokens"],
+    ]
+
+    /// A misspelt key would otherwise be ignored and the rule would silently match everything.
+    private static func rejectUnknownKeys(_ yaml: String) throws {
+        guard let root = (try? Yams.load(yaml: yaml)) as? [String: Any] else { return }
+        if let extra = Set(root.keys).subtracting(["rules"]).first {
+            throw MockScriptError(reason: "unknown top-level key \"\(extra)\"; a script has only \"rules\"")
+        }
+        for (index, rule) in ((root["rules"] as? [Any]) ?? []).enumerated() {
+            guard let rule = rule as? [String: Any] else { continue }
+            if let extra = Set(rule.keys).subtracting(ruleKeys).sorted().first {
+                throw MockScriptError(reason: "rule \(index + 1): unknown key \"\(extra)\"; use one of \(ruleKeys.sorted().joined(separator: ", "))")
+            }
+            for (section, allowed) in nestedKeys {
+                guard let fields = rule[section] as? [String: Any] else { continue }
+                if let extra = Set(fields.keys).subtracting(allowed).sorted().first {
+                    throw MockScriptError(reason: "rule \(index + 1): unknown key \"\(extra)\" in \(section); use one of \(allowed.sorted().joined(separator: ", "))")
+                }
+            }
+        }
+    }
 }
 
 /// What a request is matched on, normalised from either API.

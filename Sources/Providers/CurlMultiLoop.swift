@@ -63,18 +63,19 @@ final class CurlMultiLoop: @unchecked Sendable {
                 if curl_multi_add_handle(multi, transfer.easy) == CURLM_OK {
                     active[transfer.easy] = transfer
                 } else {
-                    transfer.complete(CURLE_FAILED_INIT)
+                    transfer.complete(.curl(CURLE_FAILED_INIT))
                 }
             }
-            for transfer in cancelled { finish(transfer, code: nil) }
+            for transfer in cancelled { finish(transfer, .cancelled) }
             if stop {
-                for transfer in Array(active.values) { finish(transfer, code: nil) }
+                for transfer in Array(active.values) { finish(transfer, .cancelled) }
                 curl_multi_cleanup(multi)
                 return
             }
             curl_multi_perform(multi, &running)
             readCompletions()
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            let wait = expireIdle()
+            curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
     }
 
@@ -83,15 +84,28 @@ final class CurlMultiLoop: @unchecked Sendable {
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                   let transfer = active[easy] else { continue }
-            finish(transfer, code: message.pointee.data.result)
+            finish(transfer, .curl(message.pointee.data.result))
         }
     }
 
+    /// Fails transfers silent for longer than their idle timeout; returns the milliseconds
+    /// until the next one could expire (at most 1 s), as the poll timeout.
+    private func expireIdle() -> Int {
+        let now = ContinuousClock.now
+        var next = Duration.seconds(1)
+        for transfer in Array(active.values) {
+            let left = transfer.lastActivity + .seconds(transfer.idleTimeout) - now
+            if left <= .zero { finish(transfer, .idle) } else { next = min(next, left) }
+        }
+        let components = next.components
+        return max(1, Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000) + 1)
+    }
+
     /// Removes the handle (closing its connection if the transfer was incomplete) and reports.
-    private func finish(_ transfer: CurlTransfer, code: CURLcode?) {
+    private func finish(_ transfer: CurlTransfer, _ ending: CurlTransfer.Ending) {
         if active.removeValue(forKey: transfer.easy) != nil {
             curl_multi_remove_handle(multi, transfer.easy)
         }
-        transfer.complete(code)
+        transfer.complete(ending)
     }
 }

@@ -17,7 +17,7 @@ enum TransferDelivery {
 /// exceptions, `cancelRequested` and `submitted`, are only touched while holding the loop's lock.
 final class CurlTransfer: @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
-    /// Header and resolve lists must outlive the transfer; freed in `deinit`.
+    /// Header and connect-to lists must outlive the transfer; freed in `deinit`.
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -38,6 +38,10 @@ final class CurlTransfer: @unchecked Sendable {
     private var exceededLimit = false
     private var parser = SSEParser()
     private var finished = false
+    /// Seconds of silence allowed; checked by the loop against `lastActivity`.
+    let idleTimeout: TimeInterval
+    /// When bytes last arrived (or the transfer started). Loop thread only.
+    var lastActivity = ContinuousClock.now
 
     init(_ request: HTTPRequest) throws {
         guard CurlGlobal.initialized else { throw HTTPClientError.transport(code: -1, message: "curl_global_init failed") }
@@ -45,6 +49,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.easy = easy
         self.url = request.url
         self.maxResponseBytes = request.maxResponseBytes
+        self.idleTimeout = max(0.05, request.idleTimeout)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         try configure(request)
@@ -70,6 +75,8 @@ final class CurlTransfer: @unchecked Sendable {
         let connectMs = max(1, Int(request.connectTimeout * 1000))
         try check(bosun_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, connectMs), "connect timeout")
         try check(bosun_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1), "low speed limit")
+        // The loop enforces the idle timeout to the second (`CurlMultiLoop.expireIdle`); libcurl's
+        // own check averages speed over ~5 s, so it only backs it up.
         let idleSeconds = max(1, Int(request.idleTimeout.rounded(.up)))
         try check(bosun_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, idleSeconds), "idle timeout")
         try check(bosun_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1), "keepalive")
@@ -82,11 +89,19 @@ final class CurlTransfer: @unchecked Sendable {
         if let limit = request.maxResponseBytes {
             try check(bosun_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limit)), "max size")
         }
+        // Pins go in as CONNECT_TO, not CURLOPT_RESOLVE: RESOLVE entries land in the multi
+        // handle's shared DNS cache and would outlive this transfer, steering later ones.
+        // A pinned transfer also gets a connection of its own, never a reused one.
         for pin in request.resolve {
-            guard let list = curl_slist_append(resolveList, pin) else { throw HTTPClientError.invalidRequest("resolve pin \(pin)") }
+            let entry = try Self.connectTo(pin)
+            guard let list = curl_slist_append(resolveList, entry) else { throw HTTPClientError.invalidRequest("resolve pin \(pin)") }
             resolveList = list
         }
-        if resolveList != nil { try check(bosun_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList), "resolve pins") }
+        if resolveList != nil {
+            try check(bosun_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, resolveList), "resolve pins")
+            try check(bosun_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "fresh connection")
+            try check(bosun_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "no reuse")
+        }
 
         let method = request.method.uppercased()
         switch method {
@@ -121,9 +136,22 @@ final class CurlTransfer: @unchecked Sendable {
         try check(bosun_easy_setopt_write_callback(easy, curlWriteCallback), "write callback")
     }
 
+    /// `host:port:address` (a `CURLOPT_RESOLVE` pin; the first of a comma list) as a
+    /// `CURLOPT_CONNECT_TO` entry, `host:port:address:port`, bracketing IPv6 addresses.
+    static func connectTo(_ pin: String) throws -> String {
+        let parts = pin.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, Int(parts[1]) != nil,
+              var address = parts[2].split(separator: ",").first.map(String.init), !address.isEmpty else {
+            throw HTTPClientError.invalidRequest("resolve pin \"\(pin)\" is not host:port:address")
+        }
+        if address.contains(":"), !address.hasPrefix("[") { address = "[\(address)]" }
+        return "\(parts[0]):\(parts[1]):\(address):\(parts[1])"
+    }
+
     // MARK: Callbacks (loop thread)
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        lastActivity = .now
         let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 1xx or a followed redirect) replaces the previous head.
@@ -145,6 +173,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Returns false to make libcurl abort the transfer (the size limit was passed).
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        lastActivity = .now
         receivedBytes += bytes.count
         if let limit = maxResponseBytes, receivedBytes > limit {
             exceededLimit = true
@@ -169,15 +198,24 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: Completion (loop thread)
 
-    /// Reports the outcome exactly once. `code` nil means the caller cancelled.
-    func complete(_ code: CURLcode?) {
+    /// How a transfer ended, as the loop saw it.
+    enum Ending {
+        case curl(CURLcode)
+        case cancelled
+        /// No byte arrived for `idleTimeout` seconds.
+        case idle
+    }
+
+    /// Reports the outcome exactly once.
+    func complete(_ ending: Ending) {
         guard !finished, let delivery else { return }
         finished = true
         let outcome: Result<Void, Error>
-        if let code {
-            outcome = code == CURLE_OK ? .success(()) : .failure(error(for: code))
-        } else {
-            outcome = .failure(CancellationError())
+        switch ending {
+        case .curl(let code): outcome = code == CURLE_OK ? .success(()) : .failure(error(for: code))
+        case .cancelled: outcome = .failure(CancellationError())
+        case .idle:
+            outcome = .failure(HTTPClientError.timedOut("no data for \(idleTimeout) s, the idle timeout (\(url))"))
         }
         switch delivery {
         case .whole(let continuation):

@@ -32,8 +32,10 @@ public struct HTTPRequest: Sendable {
     public var idleTimeout: TimeInterval
     /// A response body larger than this fails with `HTTPClientError.responseTooLarge`.
     public var maxResponseBytes: Int?
-    /// `CURLOPT_RESOLVE` pins, `"host:port:address"`: connect to exactly this address,
-    /// so a caller that vetted an address is sure it is the one used.
+    /// Address pins in `CURLOPT_RESOLVE` syntax, `"host:port:address"` (IPv6 bare or in
+    /// brackets): connect to exactly this address, so a caller that vetted an address is
+    /// sure it is the one used. Applied per transfer (as `CURLOPT_CONNECT_TO`, on a fresh
+    /// connection that is not reused), so a pin never leaks into another request.
     public var resolve: [String]
     /// Off by default: a caller that checks addresses must see every redirect itself.
     public var followRedirects: Bool

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# CPU cost of bosun's provider stack (HTTP client over libcurl, SSE parsing, Anthropic and
+# OpenAI decoding). The mock provider runs as its own process, so its CPU is not counted.
+# Usage: bench/providers_bench.sh   (from the repository root; writes bench/RESULTS-providers.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRATCH="${SCRATCH:-.build-providers}"
+OUT="$(mktemp -d)"
+trap 'kill "$MOCK_PID" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+
+swift build -c release --scratch-path "$SCRATCH" --product bosun >/dev/null
+BIN="$SCRATCH/release/bosun"
+
+python3 - "$OUT/script.yaml" <<'PY'
+import sys
+words = lambda n: " ".join(f"w{i}" for i in range(n))
+open(sys.argv[1], "w").write(f"""rules:
+  - match: {{ model: "long" }}
+    reply: {{ text: "{words(1000)}" }}
+  - match: {{ model: "paced" }}
+    reply: {{ text: "{words(500)}" }}
+    tokensPerSecond: 50
+""")
+PY
+
+"$BIN" mock-provider --port 0 --script "$OUT/script.yaml" --tool-steps 1 >"$OUT/port" 2>"$OUT/mock.log" &
+MOCK_PID=$!
+for _ in $(seq 100); do [ -s "$OUT/port" ] && break; sleep 0.05; done
+PORT="$(head -1 "$OUT/port")"
+
+BOSUN_BENCH_MOCK_PORT="$PORT" BOSUN_BENCH_OUT="$OUT/results.txt" \
+    swift test -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --filter ProvidersBenchmarks >"$OUT/test.log" 2>&1 \
+    || { tail -40 "$OUT/test.log"; exit 1; }
+MOCK_CPU="$(ps -o times= -p "$MOCK_PID" | tr -d ' ')"
+
+{
+    echo "# Providers benchmarks"
+    echo
+    echo "Command: \`bench/providers_bench.sh\` (release build; client in the test process, \`bosun mock-provider\` in its own)"
+    echo
+    echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')  "
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)  "
+    echo "Mock provider CPU over the whole run: ${MOCK_CPU} s"
+    echo
+    echo '```'
+    cat "$OUT/results.txt"
+    echo '```'
+} > bench/RESULTS-providers.md
+cat bench/RESULTS-providers.md
