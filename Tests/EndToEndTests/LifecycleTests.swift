@@ -6,7 +6,8 @@ import Testing
 @Suite(.serialized) struct Lifecycle {
     @Test(arguments: WireFraming.allCases)
     func initializeStatusShutdownExit(framing: WireFraming) async throws {
-        let bosun = try BosunProcess.launch(framing: framing)
+        // The most talkative log level: however much is logged, stdout stays protocol-only.
+        let bosun = try BosunProcess.launch(["serve", "--log-level", "trace"], framing: framing)
         let early = try await bosun.request("status")
         #expect(early["error"]?["code"] == -32002)
 
@@ -36,6 +37,7 @@ import Testing
         #expect(try await bosun.waitForExit() == 0)
         #expect(bosun.stdoutProblems.isEmpty)
         #expect(bosun.stderr.contains("initialized for bosun-e2e"))
+        #expect(bosun.stderr.contains("debug bosun.server: the client is initialized"))
     }
 
     @Test func exitWithoutShutdownExitsWithOne() async throws {
