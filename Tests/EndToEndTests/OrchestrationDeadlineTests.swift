@@ -36,7 +36,7 @@ import Testing
         #expect(remaining == 0, "the command outlived its worker's deadline")
         let kinds = serve.workerEvents().filter { $0["workerId"]?.stringValue == worker.id }.compactMap { $0["kind"]?.stringValue }
         #expect(kinds.last == "timed_out")
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func sigtermLeavesRunningWorkersInterruptedAndResumable() async throws {
@@ -45,13 +45,13 @@ import Testing
         let first = try world.serve()
         let info = try await first.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
         let sessionId = info["session"]?["id"]?.stringValue ?? ""
-        let roles = try await first.request("roles")["roles"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        let roles = try await first.call("roles")["roles"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
         #expect(roles.contains("coder") && roles.contains("worker"))
         let running = try await first.spawn(["task": "Keep going"])
         let queued = try await first.spawn(["task": "Wait behind it"])
         try await Task.sleep(for: .milliseconds(400))
-        kill(first.process.processIdentifier, SIGTERM)
-        first.process.waitUntilExit()
+        first.sendSignal(SIGTERM)
+        _ = try await first.waitForExit()
 
         let second = try world.serve()
         _ = try await second.initialize(root: world.workspace, options: ["session": .string(sessionId)])
@@ -59,12 +59,12 @@ import Testing
             let now = try await second.worker(worker.id)
             #expect(now.state == "interrupted")
             #expect(now["error"]?["code"] == "interrupted")
-            let trace = try await second.request("trace", ["workerId": .string(worker.id)])["events"]?.arrayValue ?? []
+            let trace = try await second.call("trace", ["workerId": .string(worker.id)])["events"]?.arrayValue ?? []
             #expect(trace.last?["kind"] == "interrupted")
             let seqs = trace.compactMap { $0["seq"]?.intValue }
             #expect(seqs == Array(1...Int64(seqs.count)), "seq must count from 1 without gaps")
         }
-        #expect(try await second.stop() == 0)
+        #expect(try await second.shutdownAndExit() == 0)
     }
 
     /// Processes whose command line is `sleep <marker>`.

@@ -27,7 +27,7 @@ import Testing
         #expect(peakConcurrency(try await serve.trace()) == 5)
         // Ideal: ceil(12/5) × 3 steps × 150 ms = 1.35 s. Generous here; exact figures are in bench/.
         #expect(makespan < 4.0, "makespan \(makespan) s")
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func prioritiesAndAfterChainsIncludingAFailedDependency() async throws {
@@ -51,7 +51,7 @@ import Testing
         #expect(failedDependency["error"]?["code"] == "dependency_failed")
         #expect(try await serve.worker(doomed.id)["error"]?["code"] == "max_steps")
         #expect(!starts.contains(orphan.id))
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func steeringARunningWorkerAndAFinishedOne() async throws {
@@ -60,11 +60,11 @@ import Testing
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace)
         let worker = try await serve.spawn(["task": "Survey the workspace"])
-        let steer = try await serve.request("steer", ["workerId": .string(worker.id), "message": "Focus on src/."])
+        let steer = try await serve.call("steer", ["workerId": .string(worker.id), "message": "Focus on src/."])
         #expect(steer["delivery"] == "next-step")
         let first = try await serve.awaitAll([worker.id])["finished"]?.arrayValue?.first
         #expect(first?.state == "succeeded")
-        let resumed = try await serve.request("steer", ["workerId": .string(worker.id), "message": "Add one more detail."])
+        let resumed = try await serve.call("steer", ["workerId": .string(worker.id), "message": "Add one more detail."])
         #expect(resumed["delivery"] == "resumed")
         let second = try await serve.awaitAll([worker.id])["finished"]?.arrayValue?.first
         #expect(second?.state == "succeeded")
@@ -72,7 +72,7 @@ import Testing
         let kinds = try await serve.trace().filter { $0["workerId"]?.stringValue == worker.id }.compactMap { $0["kind"]?.stringValue }
         #expect(kinds.filter { $0 == "steered" }.count == 2)
         #expect(kinds.filter { $0 == "started" }.count == 2)
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func cancellingWhileQueuedAndWhileRunning() async throws {
@@ -82,16 +82,16 @@ import Testing
         _ = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
         let running = try await serve.spawn(["task": "Run"])
         let queued = try await serve.spawn(["task": "Wait"])
-        let cancelQueued = try await serve.request("cancel", ["workerId": .string(queued.id), "reason": "not needed"])
+        let cancelQueued = try await serve.call("cancel", ["workerId": .string(queued.id), "reason": "not needed"])
         #expect(cancelQueued["cancelled"] == .array([.string(queued.id)]))
         #expect(try await serve.worker(queued.id).state == "cancelled")
-        _ = try await serve.request("cancel", ["workerId": .string(running.id)])
+        _ = try await serve.call("cancel", ["workerId": .string(running.id)])
         #expect(try await serve.worker(running.id).state == "cancelled")
-        await #expect(throws: RPCFailure.self) { try await serve.request("cancel", ["workerId": .string(running.id)]) }
-        await #expect(throws: RPCFailure.self) { try await serve.request("steer", ["workerId": .string(running.id), "message": "go"]) }
+        await #expect(throws: ResponseError.self) { try await serve.call("cancel", ["workerId": .string(running.id)]) }
+        await #expect(throws: ResponseError.self) { try await serve.call("steer", ["workerId": .string(running.id), "message": "go"]) }
         let cancelledEvents = serve.workerEvents(kind: "cancelled").compactMap { $0["workerId"]?.stringValue }
         #expect(Set(cancelledEvents) == [queued.id, running.id])
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func eachLimitEndsItsWorker() async throws {
@@ -115,7 +115,7 @@ import Testing
         #expect(try await serve.worker(steps.id)["steps"] == 2)
         #expect(try await serve.worker(tokens.id)["error"]?["code"] == "max_tokens")
         #expect(try await serve.worker(cost.id)["error"]?["code"] == "max_cost")
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func killNineThenResumeShowsEveryWorker() async throws {
@@ -129,21 +129,21 @@ import Testing
         let running = try await first.spawn(["task": "Long", "limits": ["maxSteps": 50]])
         let queued = try await first.spawn(["task": "Queued"])
         try await Task.sleep(for: .milliseconds(300))
-        first.kill()
+        try await first.killHard()
 
         let second = try world.serve()
         let reopened = try await second.initialize(root: world.workspace, options: ["session": .string(sessionId)])
         #expect(reopened["session"]?["resumed"] == true)
         #expect(reopened["session"]?["id"] == .string(sessionId))
-        let status = try await second.request("status")
+        let status = try await second.call("status")
         let states = Dictionary(uniqueKeysWithValues: (status["workers"]?.arrayValue ?? []).map { ($0.id, $0.state) })
         #expect(states == [quick.id: "succeeded", running.id: "interrupted", queued.id: "interrupted"])
         #expect(try await second.worker(quick.id)["result"]?["text"] != nil)
-        let steer = try await second.request("steer", ["workerId": .string(running.id), "message": "Finish now."])
+        let steer = try await second.call("steer", ["workerId": .string(running.id), "message": "Finish now."])
         #expect(steer["delivery"] == "resumed")
         let resumed = try await second.awaitAll([running.id])["finished"]?.arrayValue?.first
         #expect(resumed?.state == "succeeded")
-        #expect(try await second.stop() == 0)
+        #expect(try await second.shutdownAndExit() == 0)
     }
 
     @Test func aThousandSpawnsWithRandomCancelsLoseNothing() async throws {
@@ -163,9 +163,9 @@ import Testing
         var cancelled: Set<String> = []
         for id in ids.shuffled(using: &generator).prefix(300) {
             do {
-                let answer = try await serve.request("cancel", ["workerId": .string(id)])
+                let answer = try await serve.call("cancel", ["workerId": .string(id)])
                 cancelled.formUnion((answer["cancelled"]?.arrayValue ?? []).compactMap(\.stringValue))
-            } catch let failure as RPCFailure {
+            } catch let failure as ResponseError {
                 #expect(failure.code == -32011, "\(failure)")
             }
         }
@@ -181,6 +181,6 @@ import Testing
         let terminalEvents = trace.filter { ["succeeded", "cancelled"].contains($0["kind"]?.stringValue ?? "") }
         #expect(terminalEvents.count == 1000)
         #expect(serve.workerEvents().count == 1000)
-        #expect(try await serve.stop() == 0)
+        #expect(try await serve.shutdownAndExit() == 0)
     }
 }

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import Testing
 
 /// One test's world: a small workspace, a mock provider, a config pointing at it, a trace
 /// store, and `bosun serve` processes on them.
@@ -40,8 +41,9 @@ final class OrchestrationWorld: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    func serve() throws -> ServeProcess {
-        try ServeProcess(arguments: ["--config", configPath, "--db", dbPath], directory: workspace)
+    func serve() throws -> BosunProcess {
+        try BosunProcess.launch(["serve", "--config", configPath, "--db", dbPath], framing: .ndjson,
+                                workingDirectory: URL(fileURLWithPath: workspace))
     }
 
     func tearDown() {
@@ -50,24 +52,47 @@ final class OrchestrationWorld: @unchecked Sendable {
     }
 }
 
-extension ServeProcess {
+extension BosunProcess {
+    /// `initialize` with a workspace root, as an editor would send it.
+    @discardableResult
+    func initialize(root: String, options: JSONValue = [:]) async throws -> JSONValue {
+        try await initialize(options: options, params: ["rootUri": .string("file://\(root)")])
+    }
+
     func spawn(_ params: JSONValue) async throws -> JSONValue {
-        try await request("spawn", params)
+        try await call("spawn", params)
     }
 
     func worker(_ id: String) async throws -> JSONValue {
-        try await request("status", ["workerId": .string(id)])
+        try await call("status", ["workerId": .string(id)])
     }
 
     func awaitAll(_ ids: [String]? = nil, timeout: Double = 60) async throws -> JSONValue {
         var params: [String: JSONValue] = ["timeoutSeconds": .double(timeout)]
         if let ids { params["workers"] = .array(ids.map { .string($0) }) }
-        return try await request("await", .object(params))
+        return try await call("await", .object(params), timeout: .seconds(timeout + 10))
     }
 
     /// The session's whole trace, in the order it was written.
     func trace() async throws -> [JSONValue] {
-        try await request("trace", ["limit": 10000])["events"]?.arrayValue ?? []
+        try await call("trace", ["limit": 10000])["events"]?.arrayValue ?? []
+    }
+
+    /// `worker/event` params received so far (of `kind`, when given).
+    func workerEvents(kind: String? = nil) -> [JSONValue] {
+        pendingNotifications.filter { $0["method"] == "worker/event" }.compactMap { $0["params"] }
+            .filter { kind == nil || $0["kind"]?.stringValue == kind }
+    }
+
+    /// `shutdown`, `exit`, and the exit code.
+    func stop() async throws -> Int32 {
+        try await shutdownAndExit()
+    }
+
+    /// kill -9: no chance to write anything more.
+    func killHard() async throws {
+        sendSignal(SIGKILL)
+        _ = try await waitForExit()
     }
 }
 
