@@ -45,14 +45,21 @@ public actor Session {
 
     /// Opens session `resumeId` (or a new one): workers a crashed process left queued or
     /// running are marked `interrupted`, and every worker comes back with its last state.
+    /// An id the store does not know is refused rather than silently started afresh.
     public static func open(_ environment: SessionEnvironment, resumeId: String?,
                             maxConcurrentWorkers: Int?) async throws -> Session {
         let cap = maxConcurrentWorkers ?? environment.config.session.maxConcurrentWorkers
         guard cap > 0 else {
-            throw SessionError.invalidParams("maxConcurrentWorkers",
+            throw SessionError.invalidParams("initializationOptions.maxConcurrentWorkers",
                                              "maxConcurrentWorkers must be at least 1; got \(cap). Omit it for the default of 5.")
         }
         let store = environment.store
+        if let resumeId, try await store.session(id: resumeId) == nil {
+            throw SessionError.invalidParams("initializationOptions.session", """
+                initializationOptions.session: there is no session \(resumeId) in the trace store \(store.path). \
+                Leave it out to start a new session, or list the stored ones with `bosun trace sessions`.
+                """)
+        }
         let (record, resumed) = try await store.openSession(id: resumeId, workspaceRoot: environment.workspaceRoot,
                                                             maxConcurrentWorkers: cap)
         var loaded: [WorkerEntry] = []

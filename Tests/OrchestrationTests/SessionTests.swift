@@ -258,6 +258,13 @@ import TraceStore
         }
         await #expect(throws: SessionError.self) { try await session.awaitWorkers(AwaitParams(workers: ["w_x"])) }
         await #expect(throws: SessionError.self) { try await session.status(StatusParams(workerId: "w_x")) }
+        do {
+            _ = try await harness.open(.synthetic(toolSteps: 0), resume: "s_never_stored")
+            Issue.record("an unknown session id was accepted")
+        } catch let error as SessionError {
+            #expect(error.code == -32602)
+            #expect(error.data?["field"] == "initializationOptions.session")
+        }
         _ = try await session.spawn(SpawnParams(task: "Spend", wait: true))
         do {
             _ = try await session.spawn(SpawnParams(task: "Over budget"))
