@@ -16,6 +16,10 @@ public actor Session {
 
     let environment: SessionEnvironment
     let recorder: SessionRecorder
+    /// What worker loops report, in order: the loops hand reports over without waiting for
+    /// the actor, and one consumer applies them (see `Session+Runs`).
+    nonisolated let reports: AsyncStream<RunReport>.Continuation
+    private let reportStream: AsyncStream<RunReport>
     var scheduler: SessionScheduler
     var entries: [String: WorkerEntry] = [:]
     /// Worker ids in creation order.
@@ -36,6 +40,7 @@ public actor Session {
         self.resumed = resumed
         self.environment = environment
         recorder = SessionRecorder(store: environment.store, logger: environment.logger)
+        (reportStream, reports) = AsyncStream<RunReport>.makeStream()
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         for entry in loaded {
             entries[entry.record.id] = entry
@@ -76,8 +81,14 @@ public actor Session {
             }
         }
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
+        await session.startApplyingReports()
         await session.recordInterruptions(of: interrupted)
         return session
+    }
+
+    private func startApplyingReports() {
+        let stream = reportStream
+        Task { for await report in stream { self.apply(report) } }
     }
 
     /// The store marked these workers `interrupted` without events; the trace gets one each.
@@ -104,6 +115,7 @@ public actor Session {
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
+        reports.finish()
         await recorder.finish()
     }
 
