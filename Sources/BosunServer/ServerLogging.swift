@@ -23,6 +23,11 @@ public final class ClientLogForwarder: Sendable {
         target.withLock { $0 = nil }
     }
 
+    /// The lowest level the client asked for, if it asked.
+    fileprivate var clientLevel: Logger.Level? {
+        target.withLock { $0?.level }
+    }
+
     fileprivate func send(_ level: Logger.Level, _ message: String) {
         guard let target = target.withLock({ $0 }), level >= target.level else { return }
         target.connection.post("window/logMessage", LogMessageParams(type: LogMessageParams.type(of: level), message: message))
@@ -44,18 +49,27 @@ struct LogMessageParams: Codable, Sendable {
     }
 }
 
-/// Writes one line per record to stderr (`2026-01-02T03:04:05Z warning bosun.server: …`),
-/// and hands it to the client forwarder.
+/// Writes one line per record at or above `--log-level` to stderr
+/// (`2026-01-02T03:04:05Z warning bosun.server: …`), and hands every record to the client
+/// forwarder, which may want a lower level than stderr does.
 public struct ServerLogHandler: LogHandler {
-    public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
+    /// The level for stderr.
+    private var stderrLevel: Logger.Level
     private let label: String
     private let forwarder: ClientLogForwarder
 
     public init(label: String, level: Logger.Level, forwarder: ClientLogForwarder) {
         self.label = label
-        self.logLevel = level
+        self.stderrLevel = level
         self.forwarder = forwarder
+    }
+
+    /// The lower of the stderr level and the level a client asked for, so neither misses
+    /// records the other filtered out.
+    public var logLevel: Logger.Level {
+        get { min(stderrLevel, forwarder.clientLevel ?? stderrLevel) }
+        set { stderrLevel = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -69,8 +83,10 @@ public struct ServerLogHandler: LogHandler {
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        let stamp = Date().formatted(.iso8601)
-        FileHandle.standardError.write(Data("\(stamp) \(event.level) \(label): \(text)\n".utf8))
+        if event.level >= stderrLevel {
+            let stamp = Date().formatted(.iso8601)
+            FileHandle.standardError.write(Data("\(stamp) \(event.level) \(label): \(text)\n".utf8))
+        }
         forwarder.send(event.level, text)
     }
 }

@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func logMessagesReachClientsThatAskForThem() async throws {
-        let bosun = try BosunProcess.launch()
+        let bosun = try BosunProcess.launch(["serve", "--log-level", "error"])
         try await bosun.initialize(options: ["logLevel": "info"])
         _ = try await bosun.call("shutdown")
         var messages: [String] = []
@@ -112,6 +112,7 @@ import Testing
             messages.append(log["params"]?["message"]?.stringValue ?? "")
         }
         #expect(messages.first?.contains("initialized for bosun-e2e") == true)
+        #expect(!bosun.stderr.contains("initialized for"), "stderr keeps its own level")
     }
 
     @Test func versionAndHelp() async throws {

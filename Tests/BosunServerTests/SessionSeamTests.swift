@@ -1,0 +1,195 @@
+import BosunJSON
+import BosunServer
+import Foundation
+import JSONRPC
+import Logging
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A session that records what the server asked of it, standing in for the
+/// orchestration's session to pin down the seam's contract.
+final class RecordingSession: SessionHandle {
+    let info: SessionInfo
+    let request: SessionOpenRequest
+    private let closeCount = Mutex(0)
+
+    init(request: SessionOpenRequest) {
+        self.request = request
+        info = SessionInfo(id: "s_recorded", resumed: request.resumeSessionId != nil, maxConcurrentWorkers: request.maxConcurrentWorkers ?? 5)
+    }
+
+    var timesClosed: Int { closeCount.withLock { $0 } }
+
+    func register(on registry: MethodRegistry) {
+        registry.register("probe", EmptyParams.self) { [info] _, context in
+            await context.notifier.notify("probe/seen", ["session": info.id])
+            return info.id
+        }
+    }
+
+    func close() async { closeCount.withLock { $0 += 1 } }
+}
+
+/// Opens `RecordingSession`s and keeps the last one.
+final class RecordingOpener: Sendable {
+    private let last = Mutex<RecordingSession?>(nil)
+    private let failures = Mutex<[any Error]>([])
+
+    var session: RecordingSession? { last.withLock { $0 } }
+
+    /// The next opens throw these errors, in order.
+    func failNext(with errors: [any Error]) { failures.withLock { $0 = errors } }
+
+    var opener: SessionOpener {
+        { [self] request in
+            if let error = failures.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw error }
+            let session = RecordingSession(request: request)
+            last.withLock { $0 = session }
+            return session
+        }
+    }
+}
+
+/// A `BosunServer` in this process, on real pipes. A thread of its own reads the answers,
+/// so waiting for them never blocks the tasks that produce them.
+final class ServerOnPipes: Sendable {
+    let exitCode: Task<Int32, Never>
+    private let toServer: Int32
+    private let messages: AsyncStream<JSONValue>
+    private let received = Mutex<[JSONValue]>([])
+
+    init(opener: @escaping SessionOpener) {
+        var input: [Int32] = [0, 0]
+        var output: [Int32] = [0, 0]
+        precondition(pipe(&input) == 0 && pipe(&output) == 0)
+        signal(SIGPIPE, SIG_IGN)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = BosunServer(
+            options: ServerOptions(version: "test", gracePeriod: .milliseconds(200), drainTimeout: .seconds(2)),
+            openSession: opener, logger: logger)
+        let serverEnds = (input[0], output[1])
+        exitCode = Task.detached {
+            let code = await server.run(input: serverEnds.0, output: serverEnds.1)
+            close(serverEnds.1)
+            return code
+        }
+        toServer = input[1]
+        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
+        messages = stream
+        let fromServer = output[0]
+        Thread.detachNewThread {
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = read(fromServer, &chunk, chunk.count)
+                if count <= 0 { break }
+                pending += chunk[0..<count]
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    continuation.yield((try? JSONValue.parse(Data(pending[..<newline]))) ?? "unparseable line")
+                    pending.removeFirst(newline + 1)
+                }
+            }
+            close(fromServer)
+            continuation.finish()
+        }
+    }
+
+    func send(_ lines: String...) {
+        for line in lines {
+            let bytes = Array((line + "\n").utf8)
+            precondition(write(toServer, bytes, bytes.count) == bytes.count)
+        }
+    }
+
+    func closeInput() { close(toServer) }
+
+    /// The answer to request `id`, reading (and keeping) messages until it arrives.
+    func answer(_ id: JSONValue) async throws -> JSONValue {
+        if let earlier = received.withLock({ $0.first { $0["id"] == id } }) { return earlier }
+        for await message in messages {
+            received.withLock { $0.append(message) }
+            if message["id"] == id { return message }
+        }
+        return try #require(received.withLock { $0 }.first { $0["id"] == id }, "no answer to \(id.jsonString())")
+    }
+
+    /// Every message the server wrote, once it closed its output.
+    func allMessages() async -> [JSONValue] {
+        for await message in messages { received.withLock { $0.append(message) } }
+        return received.withLock { $0 }
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(1))) struct SessionSeam {
+    @Test func initializeOpensTheSessionWithTheClientsChoicesAndEndOfInputClosesIt() async throws {
+        let recorder = RecordingOpener()
+        let server = ServerOnPipes(opener: recorder.opener)
+        let root = FileManager.default.temporaryDirectory.path
+        server.send(
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://\#(root)","initializationOptions":{"session":"s_old","maxConcurrentWorkers":7,"events":"terminal"}}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"probe"}"#)
+        server.closeInput()
+        let messages = await server.allMessages()
+        #expect(await server.exitCode.value == 0)
+
+        let session = try #require(recorder.session)
+        #expect(session.request.workspaceRoot == URL(fileURLWithPath: root).path)
+        #expect(session.request.resumeSessionId == "s_old")
+        #expect(session.request.maxConcurrentWorkers == 7)
+        #expect(session.request.events == "terminal")
+        #expect(session.timesClosed == 1)
+
+        let initialize = try #require(messages.first { $0["id"] == 1 })
+        #expect(initialize["result"]?["session"] == ["id": "s_recorded", "resumed": true, "maxConcurrentWorkers": 7])
+        #expect(initialize["result"]?["capabilities"]?["methods"] == ["initialize", "probe", "shutdown"])
+        #expect(messages.first { $0["id"] == 2 }?["result"] == "s_recorded")
+        #expect(messages.contains { $0["method"] == "probe/seen" })
+    }
+
+    @Test func openerErrorsReachTheClientAndInitializeCanBeRetried() async throws {
+        struct DiskFull: Error, CustomStringConvertible { var description: String { "the disk is full" } }
+        let recorder = RecordingOpener()
+        recorder.failNext(with: [RPCError(code: -32012, message: "unknown provider 'x'"), DiskFull()])
+        let server = ServerOnPipes(opener: recorder.opener)
+        server.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#, #"{"jsonrpc":"2.0","id":2,"method":"probe"}"#)
+        #expect(try await server.answer(1)["error"]?["code"] == -32012)
+        // Queued behind the failed initialize, then refused like any request before it.
+        #expect(try await server.answer(2)["error"]?["code"] == -32002)
+        server.send(#"{"jsonrpc":"2.0","id":3,"method":"initialize"}"#)
+        let failed = try await server.answer(3)
+        #expect(failed["error"]?["code"] == -32803)
+        #expect(failed["error"]?["message"]?.stringValue?.contains("the disk is full") == true)
+        server.send(#"{"jsonrpc":"2.0","id":4,"method":"initialize"}"#, #"{"jsonrpc":"2.0","id":5,"method":"initialize"}"#)
+        #expect(try await server.answer(4)["result"]?["session"]?["id"] == "s_recorded")
+        // A second initialize, even pipelined behind the first, is refused.
+        #expect(try await server.answer(5)["error"]?["code"] == -32600)
+        server.send(#"{"jsonrpc":"2.0","id":6,"method":"shutdown"}"#, #"{"jsonrpc":"2.0","method":"exit"}"#)
+        #expect(try await server.answer(6)["result"] == .null)
+        #expect(await server.exitCode.value == 0)
+        #expect(recorder.session?.timesClosed == 1)
+        server.closeInput()
+    }
+
+    @Test func emptySessionAnswersStatus() async throws {
+        let server = ServerOnPipes(opener: EmptySession.opener)
+        server.send(
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"initializationOptions":{"maxConcurrentWorkers":2}}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"status"}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"status","params":{"workerId":"w_1"}}"#)
+        server.closeInput()
+        let messages = await server.allMessages()
+        let sessionID = try #require(messages.first { $0["id"] == 1 }?["result"]?["session"]?["id"]?.stringValue)
+        #expect(sessionID.hasPrefix("s_") && sessionID.count == 18)
+        let status = try #require(messages.first { $0["id"] == 2 }?["result"])
+        #expect(status["session"]?["id"] == .string(sessionID))
+        #expect(status["session"]?["maxConcurrentWorkers"] == 2)
+        #expect(status["session"]?["counts"]?.objectValue?.values.allSatisfy { $0 == 0 } == true)
+        #expect(status["session"]?["counts"]?.objectValue?.count == 7)
+        #expect(messages.first { $0["id"] == 3 }?["error"]?["code"] == -32010)
+    }
+}
