@@ -125,13 +125,16 @@ struct MockResponseWriter {
         while !isStopping(), connection.waitWhileConnected(0.2) {}
     }
 
+    /// Sends events as one HTTP chunk in one write, so each lands in one TCP segment as a
+    /// real provider's would.
     private func sendEvents(_ events: [String]) -> Bool {
-        for event in events {
-            let bytes = Data(event.utf8)
-            guard connection.write(String(bytes.count, radix: 16) + "\r\n"), connection.write(bytes), connection.write("\r\n")
-            else { return false }
-        }
-        return true
+        guard !events.isEmpty else { return true }
+        let payload = Data(events.joined().utf8)
+        var chunk = Data(String(payload.count, radix: 16).utf8)
+        chunk.append(contentsOf: [0x0D, 0x0A])
+        chunk.append(payload)
+        chunk.append(contentsOf: [0x0D, 0x0A])
+        return connection.write(chunk)
     }
 
     private var requestIdHeader: String {

@@ -24,8 +24,8 @@ public struct AnthropicClient: ModelClient {
             let message = try ProviderCall.decode(AnthropicWire.MessageBody.self, from: data, what: "the message",
                                                   provider: provider, requestId: requestId)
             return AnthropicWire.reply(message, requestId: requestId)
-        } makeAccumulator: { requestId in
-            AnthropicStreamAccumulator(provider: provider, requestId: requestId, progress: progress)
+        } makeAccumulator: {
+            AnthropicStreamAccumulator(provider: provider, progress: progress)
         }
     }
 
@@ -48,7 +48,6 @@ public struct AnthropicClient: ModelClient {
 /// `message_stop` events; an `error` event (which can follow a 200) fails the attempt.
 struct AnthropicStreamAccumulator: StreamAccumulator {
     let provider: String
-    let requestId: String?
     let progress: (@Sendable (ModelCallProgress) -> Void)?
 
     /// Blocks by stream index; tool input arrives as JSON text fragments.
@@ -60,22 +59,21 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
     private var stopped = false
     private let decoder = JSONDecoder()
 
-    init(provider: String, requestId: String?, progress: (@Sendable (ModelCallProgress) -> Void)?) {
+    init(provider: String, progress: (@Sendable (ModelCallProgress) -> Void)?) {
         self.provider = provider
-        self.requestId = requestId
         self.progress = progress
     }
 
     mutating func consume(_ event: SSEEvent) throws {
         if event.event == "error" {
-            throw ProviderErrorClassifier.classifyStreamError(data: event.data, provider: provider, requestId: requestId)
+            throw ProviderErrorClassifier.classifyStreamError(data: event.data, provider: provider, requestId: nil)
         }
         let parsed: AnthropicWire.StreamEvent
         do {
             parsed = try decoder.decode(AnthropicWire.StreamEvent.self, from: Data(event.data.utf8))
         } catch {
             throw ProviderErrorClassifier.malformed("stream event \(event.event ?? "message") is not valid JSON: \(event.data.prefix(200))",
-                                                    provider: provider, requestId: requestId)
+                                                    provider: provider, requestId: nil)
         }
         switch parsed.type {
         case "message_start":
@@ -106,7 +104,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         case "message_stop":
             stopped = true
         case "error":
-            throw ProviderErrorClassifier.classifyStreamError(data: event.data, provider: provider, requestId: requestId)
+            throw ProviderErrorClassifier.classifyStreamError(data: event.data, provider: provider, requestId: nil)
         default:
             break  // ping, content_block_stop, and event types added later
         }
@@ -116,7 +114,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         guard stopped else {
             throw AttemptFailure(error: ProviderError(kind: .connection, provider: provider,
                                                       message: "the response stream ended before message_stop",
-                                                      requestId: requestId, retryable: true))
+                                                      requestId: nil, retryable: true))
         }
         var content: [ContentBlock] = []
         for index in order {
@@ -129,13 +127,12 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
                 } else {
                     do { input = try JSONValue.parse(tool.json) } catch {
                         throw ProviderErrorClassifier.malformed("tool \(tool.name) input is not valid JSON: \(tool.json.prefix(200))",
-                                                                provider: provider, requestId: requestId)
+                                                                provider: provider, requestId: nil)
                     }
                 }
                 content.append(.toolUse(id: tool.id, name: tool.name, input: input))
             }
         }
-        return ModelReply(content: content, stopReason: AnthropicWire.stopReason(stopReason), usage: usage,
-                          requestId: requestId)
+        return ModelReply(content: content, stopReason: AnthropicWire.stopReason(stopReason), usage: usage)
     }
 }

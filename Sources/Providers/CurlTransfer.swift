@@ -7,6 +7,9 @@ enum TransferDelivery {
     case whole(CheckedContinuation<HTTPResponse, Error>)
     /// `HTTPClient.stream`: the head as soon as it is known, then parsed events.
     case stream(head: CheckedContinuation<HTTPResponseHead, Error>, events: AsyncThrowingStream<SSEEvent, Error>.Continuation)
+    /// `HTTPClient.streamEvents`: each event to `onEvent` on the loop thread, the head at the end.
+    case callback(end: CheckedContinuation<HTTPResponseHead, Error>, onHead: (@Sendable (HTTPResponseHead) -> Void)?,
+                  onEvent: @Sendable (SSEEvent) throws -> Void)
 }
 
 /// One libcurl easy handle and everything it points at.
@@ -32,7 +35,12 @@ final class CurlTransfer: @unchecked Sendable {
 
     private var status = 0
     private var headers: [HTTPHeader] = []
+    /// `.stream` only: the head continuation was resumed.
     private var headDelivered = false
+    /// A 2xx head arrived for a streaming delivery: body bytes are parsed as events.
+    private var streamingBody = false
+    /// What `onEvent` threw; it ends the transfer.
+    private var handlerError: Error?
     private var body = Data()
     private var receivedBytes = 0
     private var exceededLimit = false
@@ -161,9 +169,17 @@ final class CurlTransfer: @unchecked Sendable {
             body.removeAll()
             receivedBytes = 0
         } else if line.isEmpty {
-            if status >= 200, isSuccess, case .stream(let head, _) = delivery, !headDelivered {
+            guard isSuccess, !streamingBody else { return }
+            switch delivery {
+            case .stream(let head, _)?:
+                streamingBody = true
                 headDelivered = true
                 head.resume(returning: HTTPResponseHead(status: status, headers: headers, primaryIP: primaryIP()))
+            case .callback(_, let onHead, _)?:
+                streamingBody = true
+                onHead?(HTTPResponseHead(status: status, headers: headers, primaryIP: primaryIP()))
+            case .whole?, nil:
+                break
             }
         } else if let colon = line.firstIndex(of: ":") {
             headers.append(HTTPHeader(name: String(line[..<colon]),
@@ -171,7 +187,8 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    /// Returns false to make libcurl abort the transfer (the size limit was passed).
+    /// Returns false to make libcurl abort the transfer (the size limit was passed, or the
+    /// event handler threw).
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lastActivity = .now
         receivedBytes += bytes.count
@@ -179,10 +196,22 @@ final class CurlTransfer: @unchecked Sendable {
             exceededLimit = true
             return false
         }
-        if headDelivered, case .stream(_, let events) = delivery {
-            for event in parser.feed(bytes) { events.yield(event) }
-        } else {
+        guard streamingBody else {
             body.append(contentsOf: bytes)
+            return true
+        }
+        switch delivery {
+        case .stream(_, let events)?:
+            for event in parser.feed(bytes) { events.yield(event) }
+        case .callback(_, _, let onEvent)?:
+            for event in parser.feed(bytes) {
+                do { try onEvent(event) } catch {
+                    handlerError = error
+                    return false
+                }
+            }
+        case .whole?, nil:
+            break
         }
         return true
     }
@@ -212,6 +241,7 @@ final class CurlTransfer: @unchecked Sendable {
         finished = true
         let outcome: Result<Void, Error>
         switch ending {
+        case .curl where handlerError != nil: outcome = .failure(handlerError!)
         case .curl(let code): outcome = code == CURLE_OK ? .success(()) : .failure(error(for: code))
         case .cancelled: outcome = .failure(CancellationError())
         case .idle:
@@ -241,6 +271,14 @@ final class CurlTransfer: @unchecked Sendable {
                     head.resume(throwing: error)
                     events.finish(throwing: error)
                 }
+            }
+        case .callback(let end, _, _):
+            switch outcome {
+            case .success:
+                end.resume(returning: HTTPResponseHead(status: status, headers: headers, primaryIP: primaryIP(),
+                                                       errorBody: isSuccess ? nil : body))
+            case .failure(let error):
+                end.resume(throwing: error)
             }
         }
     }

@@ -54,4 +54,24 @@ public final class HTTPClient: Sendable {
         }
         return (head, events)
     }
+
+    /// Sends the request and hands each server-sent event to `onEvent` as it arrives, then
+    /// returns the head once the response has ended. `onHead` sees a 2xx head before the first event. `onEvent` runs on the HTTP thread, one
+    /// event at a time, so it must be quick and must not block; if it throws, the transfer
+    /// is aborted and this call rethrows that error. Cheaper than `stream` with many streams
+    /// at once: no task wakes per event. A status outside 200...299 comes back with its body
+    /// in `errorBody` and no events. Cancellation aborts the transfer.
+    public func streamEvents(_ request: HTTPRequest, onHead: (@Sendable (HTTPResponseHead) -> Void)? = nil,
+                             onEvent: @escaping @Sendable (SSEEvent) throws -> Void) async throws -> HTTPResponseHead {
+        try Task.checkCancellation()
+        let transfer = try CurlTransfer(request)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.delivery = .callback(end: continuation, onHead: onHead, onEvent: onEvent)
+                loop.submit(transfer)
+            }
+        } onCancel: { [loop] in
+            loop.cancel(transfer)
+        }
+    }
 }

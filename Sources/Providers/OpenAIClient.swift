@@ -21,8 +21,8 @@ public struct OpenAIClient: ModelClient {
             let completion = try ProviderCall.decode(OpenAIWire.Completion.self, from: data, what: "the completion",
                                                      provider: provider, requestId: requestId)
             return try Self.reply(completion, provider: provider, requestId: requestId)
-        } makeAccumulator: { requestId in
-            OpenAIStreamAccumulator(provider: provider, requestId: requestId, progress: progress)
+        } makeAccumulator: {
+            OpenAIStreamAccumulator(provider: provider, progress: progress)
         }
     }
 
@@ -61,7 +61,6 @@ public struct OpenAIClient: ModelClient {
 /// `arguments` arrive as fragments keyed by `index`, the final usage chunk, and `[DONE]`.
 struct OpenAIStreamAccumulator: StreamAccumulator {
     let provider: String
-    let requestId: String?
     let progress: (@Sendable (ModelCallProgress) -> Void)?
 
     private var text = ""
@@ -71,9 +70,8 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
     private var done = false
     private let decoder = JSONDecoder()
 
-    init(provider: String, requestId: String?, progress: (@Sendable (ModelCallProgress) -> Void)?) {
+    init(provider: String, progress: (@Sendable (ModelCallProgress) -> Void)?) {
         self.provider = provider
-        self.requestId = requestId
         self.progress = progress
     }
 
@@ -84,17 +82,17 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
             return
         }
         if event.event == "error" {
-            throw ProviderErrorClassifier.classifyStreamError(data: data, provider: provider, requestId: requestId)
+            throw ProviderErrorClassifier.classifyStreamError(data: data, provider: provider, requestId: nil)
         }
         let chunk: OpenAIWire.Chunk
         do {
             chunk = try decoder.decode(OpenAIWire.Chunk.self, from: Data(data.utf8))
         } catch {
             throw ProviderErrorClassifier.malformed("stream chunk is not valid JSON: \(data.prefix(200))",
-                                                    provider: provider, requestId: requestId)
+                                                    provider: provider, requestId: nil)
         }
         if chunk.error != nil {
-            throw ProviderErrorClassifier.classifyStreamError(data: data, provider: provider, requestId: requestId)
+            throw ProviderErrorClassifier.classifyStreamError(data: data, provider: provider, requestId: nil)
         }
         if let usage = chunk.usage { self.usage = usage.usage }
         guard let choice = chunk.choices?.first else { return }
@@ -119,7 +117,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
         guard done || finishReason != nil else {
             throw AttemptFailure(error: ProviderError(kind: .connection, provider: provider,
                                                       message: "the response stream ended before [DONE]",
-                                                      requestId: requestId, retryable: true))
+                                                      requestId: nil, retryable: true))
         }
         var content: [ContentBlock] = []
         if !text.isEmpty { content.append(.text(text)) }
@@ -127,9 +125,8 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
             let tool = tools[index]!
             content.append(.toolUse(id: tool.id ?? "call_\(index)", name: tool.name,
                                     input: try OpenAIWire.arguments(tool.arguments, tool: tool.name, provider: provider,
-                                                                    requestId: requestId)))
+                                                                    requestId: nil)))
         }
-        return ModelReply(content: content, stopReason: OpenAIWire.stopReason(finishReason), usage: usage ?? Usage(),
-                          requestId: requestId)
+        return ModelReply(content: content, stopReason: OpenAIWire.stopReason(finishReason), usage: usage ?? Usage())
     }
 }

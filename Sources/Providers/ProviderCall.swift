@@ -1,11 +1,27 @@
 import Foundation
 
-/// Builds a reply from a provider's SSE events, one event at a time.
+/// Builds a reply from a provider's SSE events, one event at a time. Runs on the HTTP
+/// thread, so `progress` callbacks it makes arrive there too.
 protocol StreamAccumulator {
     /// Takes one event; throws `AttemptFailure` for error events or unparseable data.
     mutating func consume(_ event: SSEEvent) throws
     /// The reply, once the stream ended; throws if it ended before the provider said it was done.
     func finish() throws -> ModelReply
+}
+
+/// Holds a stream's accumulator while libcurl's thread feeds it.
+///
+/// `@unchecked Sendable`: `requestId` is set and `consume` runs only on the HTTP thread, one
+/// call at a time, while the transfer lives; `finish` runs in the awaiting task after `streamEvents` returned,
+/// which orders it after every `consume`.
+final class AccumulatorBox: @unchecked Sendable {
+    var accumulator: any StreamAccumulator
+    /// From the 2xx head, set before the first event.
+    var requestId: String?
+
+    init(_ accumulator: any StreamAccumulator) {
+        self.accumulator = accumulator
+    }
 }
 
 /// One model call as HTTP attempts under a retry policy: the part both API clients share.
@@ -17,7 +33,7 @@ struct ProviderCall {
     /// Runs attempts until one succeeds, one fails for good, or the policy's bounds are hit.
     func run(_ request: HTTPRequest, streaming: Bool,
              decodeWhole: (Data, _ requestId: String?) throws -> ModelReply,
-             makeAccumulator: (_ requestId: String?) -> any StreamAccumulator) async throws -> ModelReply {
+             makeAccumulator: () -> any StreamAccumulator) async throws -> ModelReply {
         let policy = endpoint.retry
         let started = ContinuousClock.now
         var attempt = 1
@@ -68,21 +84,32 @@ struct ProviderCall {
         return try decode(response.body, requestId)
     }
 
-    private func attemptStream(_ request: HTTPRequest,
-                               makeAccumulator: (String?) -> any StreamAccumulator) async throws -> ModelReply {
+    private func attemptStream(_ request: HTTPRequest, makeAccumulator: () -> any StreamAccumulator) async throws -> ModelReply {
+        let box = AccumulatorBox(makeAccumulator())
+        let head: HTTPResponseHead
         do {
-            let (head, events) = try await http.stream(request)
-            if let body = head.errorBody {
-                throw ProviderErrorClassifier.classify(status: head.status, body: body, headers: head.headers,
-                                                       provider: endpoint.name)
+            head = try await http.streamEvents(request) { head in
+                box.requestId = Self.requestId(head.headers)
+            } onEvent: { event in
+                try box.accumulator.consume(event)
             }
-            var accumulator = makeAccumulator(Self.requestId(head.headers))
-            for try await event in events {
-                try accumulator.consume(event)
-            }
-            return try accumulator.finish()
         } catch let error as HTTPClientError {
             throw ProviderErrorClassifier.transport(error, provider: endpoint.name)
+        } catch var failure as AttemptFailure {
+            failure.error.requestId = failure.error.requestId ?? box.requestId
+            throw failure
+        }
+        let requestId = Self.requestId(head.headers)
+        if let body = head.errorBody {
+            throw ProviderErrorClassifier.classify(status: head.status, body: body, headers: head.headers, provider: endpoint.name)
+        }
+        do {
+            var reply = try box.accumulator.finish()
+            reply.requestId = requestId
+            return reply
+        } catch var failure as AttemptFailure {
+            failure.error.requestId = failure.error.requestId ?? requestId
+            throw failure
         }
     }
 

@@ -94,6 +94,44 @@ import Testing
         }
     }
 
+    /// The AsyncThrowingStream flavour: events as they come, errors in the head's body, cancellation.
+    @Test func streamDeliversEventsAndErrorBodies() async throws {
+        try await withMock(MockProviderOptions(faults: [try FaultSpec(parsing: "429:model=limited")])) { server, port in
+            func post(_ model: String) -> HTTPRequest {
+                HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/v1/messages",
+                            body: Data(#"{"model":"\#(model)","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+            }
+            let (head, events) = try await HTTPClient.shared.stream(post("m"))
+            #expect(head.status == 200 && head.errorBody == nil)
+            #expect(head.headers.value(for: "Content-Type")?.hasPrefix("text/event-stream") == true)
+            var names: [String] = []
+            for try await event in events { names.append(event.event ?? "") }
+            #expect(names.first == "message_start" && names.last == "message_stop")
+            #expect(names.filter { $0 == "content_block_delta" }.count == 20)
+
+            let (limited, none) = try await HTTPClient.shared.stream(post("limited"))
+            #expect(limited.status == 429)
+            #expect(String(decoding: limited.errorBody ?? Data(), as: UTF8.self).contains("rate_limit_error"))
+            var count = 0
+            for try await _ in none { count += 1 }
+            #expect(count == 0)
+        }
+        try await withMock(MockProviderOptions(tokensPerSecond: 20, syntheticTextTokens: 1000)) { server, port in
+            let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/v1/chat/completions",
+                                      body: Data(#"{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+            let task = Task {
+                let (_, events) = try await HTTPClient.shared.stream(request)
+                for try await _ in events {}
+            }
+            let started = ContinuousClock.now
+            while server.stats().activeResponses == 0, ContinuousClock.now - started < .seconds(5) { try await Task.sleep(for: .milliseconds(2)) }
+            task.cancel()
+            while server.stats().activeResponses > 0, ContinuousClock.now - started < .seconds(5) { try await Task.sleep(for: .milliseconds(2)) }
+            #expect(server.stats().activeResponses == 0)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test func pinsAreCheckedAndBracketed() throws {
         #expect(try CurlTransfer.connectTo("example.com:443:93.184.216.34") == "example.com:443:93.184.216.34:443")
         #expect(try CurlTransfer.connectTo("example.com:443:2606:2800::1") == "example.com:443:[2606:2800::1]:443")

@@ -27,7 +27,7 @@ import Testing
     @Test(arguments: [1, 7, 64, 100_000])
     func anthropicStreamWithThinkingAndToolInput(chunk: Int) throws {
         let text = RecordedBodies.anthropicStream.replacingOccurrences(of: "\n", with: "\r\n")
-        let reply = try runStream(text, into: AnthropicStreamAccumulator(provider: "anthropic", requestId: nil, progress: nil),
+        let reply = try runStream(text, into: AnthropicStreamAccumulator(provider: "anthropic", progress: nil),
                                   chunk: chunk)
         #expect(reply.content == [.text("Okay, let's check the weather."),
                                   .toolUse(id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather",
@@ -48,7 +48,7 @@ import Testing
     @Test(arguments: [1, 13, 100_000])
     func openAIStreamWithFragmentedArguments(chunk: Int) throws {
         let reply = try runStream(RecordedBodies.openAIStream,
-                                  into: OpenAIStreamAccumulator(provider: "openai", requestId: nil, progress: nil), chunk: chunk)
+                                  into: OpenAIStreamAccumulator(provider: "openai", progress: nil), chunk: chunk)
         #expect(reply.content == [.text("Let me check."),
                                   .toolUse(id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", name: "get_weather", input: ["location": "Paris"]),
                                   .toolUse(id: "call_second", name: "get_time", input: [:])])
@@ -94,7 +94,7 @@ import Testing
     @Test func streamEndingEarlyIsARetryableConnectionError() throws {
         let cut = RecordedBodies.anthropicStream.components(separatedBy: "event: message_delta")[0]
         let error = try #require(throws: AttemptFailure.self) {
-            try runStream(cut, into: AnthropicStreamAccumulator(provider: "a", requestId: nil, progress: nil), chunk: 50)
+            try runStream(cut, into: AnthropicStreamAccumulator(provider: "a", progress: nil), chunk: 50)
         }
         #expect(error.error.kind == .connection && error.error.retryable)
     }
