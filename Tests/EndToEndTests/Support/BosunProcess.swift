@@ -43,6 +43,14 @@ public final class BosunProcess: Sendable {
         throw LaunchError("the bosun binary was not found next to the test bundle; build it (swift build) or set BOSUN_BIN")
     }
 
+    /// Where servers started without `--db` keep their default trace store: a directory of
+    /// this test run, never the user's `~/.local/state`.
+    static let stateHome: String = {
+        let path = NSTemporaryDirectory() + "bosun-e2e-state-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
     /// Starts `bosun` with `arguments` (default `serve`); `environment` is added to this
     /// process's own.
     public static func launch(
@@ -58,7 +66,9 @@ public final class BosunProcess: Sendable {
         let process = Process()
         process.executableURL = try Self.binaryURL()
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(["XDG_STATE_HOME": Self.stateHome]) { _, new in new }
+            .merging(environment) { _, new in new }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
