@@ -118,6 +118,26 @@ import Testing
         #expect(try await serve.shutdownAndExit() == 0)
     }
 
+    @Test func providerRetriesAreNotStepsAndAFinalProviderErrorFailsTheWorker() async throws {
+        let script = "rules:\n  - match: { model: mock-mute }\n    fault: \"401:type=authentication_error,message=bad key\"\n"
+        let world = try OrchestrationWorld(mockArguments: ["--tool-steps", "1", "--fault", "500:count=2"], script: script,
+                                           providerOptions: "retry: { baseDelaySeconds: 0.05, maxDelaySeconds: 0.1 }")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+        let retried = try await serve.spawn(["task": "Survive two server errors", "wait": true])
+        #expect(retried.state == "succeeded")
+        #expect(retried["steps"] == 2)
+        let retries = serve.workerEvents(kind: "retry").filter { $0["workerId"]?.stringValue == retried.id }
+        #expect(retries.count == 2)
+        #expect(retries.first?["data"]?["attempt"] != nil)
+        let refused = try await serve.spawn(["task": "Meet a bad key", "model": "mute", "wait": true])
+        #expect(refused.state == "failed")
+        #expect(refused["error"]?["code"] == "provider_error")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("bad key") == true)
+        #expect(try await serve.stop() == 0)
+    }
+
     @Test func killNineThenResumeShowsEveryWorker() async throws {
         let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"])
         defer { world.tearDown() }

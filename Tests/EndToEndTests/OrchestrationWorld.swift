@@ -13,7 +13,8 @@ final class OrchestrationWorld: @unchecked Sendable {
     let mock: MockProviderProcess
 
     /// `mockArguments` go to `bosun mock-provider` (latency, tool steps, script).
-    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "") throws {
+    /// `providerOptions` are extra keys of the mock provider's config entry (e.g. `retry`).
+    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "", providerOptions: String = "") throws {
         directory = NSTemporaryDirectory() + "bosun-e2e-\(UUID().uuidString)"
         workspace = directory + "/workspace"
         try FileManager.default.createDirectory(atPath: workspace + "/src", withIntermediateDirectories: true)
@@ -30,7 +31,7 @@ final class OrchestrationWorld: @unchecked Sendable {
         dbPath = directory + "/trace.sqlite"
         let config = """
             providers:
-              mock: { kind: openai, baseURL: "http://127.0.0.1:\(mock.port)/v1" }
+              mock: { kind: openai, baseURL: "http://127.0.0.1:\(mock.port)/v1"\(providerOptions.isEmpty ? "" : ", " + providerOptions) }
             models:
               fast:    { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }
               stalled: { provider: mock, id: mock-stall, price: { input: 1, output: 5 } }
