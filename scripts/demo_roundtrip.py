@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """A real round trip with `bosun serve`: initialize, status, shutdown, exit, printed as
 they go over the wire. Usage: demo_roundtrip.py BOSUN_BIN"""
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ARROW_OUT, ARROW_IN = "\033[36m→\033[0m", "\033[32m←\033[0m"
 if not sys.stdout.isatty():
@@ -12,9 +15,9 @@ if not sys.stdout.isatty():
 
 
 class Connection:
-    def __init__(self, binary):
-        self.proc = subprocess.Popen([binary, "serve", "--log-level", "warning"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, bufsize=0)
+    def __init__(self, binary, store):
+        self.proc = subprocess.Popen([binary, "serve", "--log-level", "warning", "--db", store],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.next_id = 0
 
     def send(self, message):
@@ -55,7 +58,10 @@ def indent(message):
 def main():
     binary = sys.argv[1]
     print(f"bosun demo: one session with {binary}\n")
-    connection = Connection(binary)
+    # A throwaway trace store, so the demo leaves nothing behind.
+    scratch = tempfile.mkdtemp(prefix="bosun-demo-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    connection = Connection(binary, os.path.join(scratch, "demo.sqlite"))
     connection.request("initialize", {"processId": os.getpid(), "clientInfo": {"name": "make demo"},
                                       "rootUri": f"file://{os.getcwd()}",
                                       "initializationOptions": {"maxConcurrentWorkers": 3}})
@@ -65,7 +71,8 @@ def main():
     connection.notify("exit")
     code = connection.proc.wait(timeout=10)
     print(f"\nbosun exited with code {code} (0: a clean shutdown then exit)")
-    sys.exit(code)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

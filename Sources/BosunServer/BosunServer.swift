@@ -103,7 +103,9 @@ public final class BosunServer: Sendable {
             await session.close()
         }
         logForwarder.stop()
-        connection.close()
+        if !connection.close(timeout: options.drainTimeout) {
+            logger.warning("the client did not read the last messages within \(options.drainTimeout); they are dropped")
+        }
     }
 
     private func registerLifecycleMethods(connection: JSONRPCConnection) {

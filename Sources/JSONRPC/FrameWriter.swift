@@ -53,20 +53,33 @@ final class FrameWriter: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Blocks until everything sent so far is written (or the output failed).
-    func flush() {
+    /// Blocks until everything sent so far is written (or the output failed); false if
+    /// `timeout` passed first, as it does when the client stopped reading.
+    @discardableResult
+    func flush(timeout: Duration? = nil) -> Bool {
+        let deadline = timeout.map { Date(timeIntervalSinceNow: Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18) }
         condition.lock()
-        while (!pending.isEmpty || writing) && !broken { condition.wait() }
-        condition.unlock()
+        defer { condition.unlock() }
+        while (!pending.isEmpty || writing) && !broken {
+            if let deadline {
+                if !condition.wait(until: deadline) { return false }
+            } else {
+                condition.wait()
+            }
+        }
+        return true
     }
 
-    /// Writes what is queued, then stops the writer thread; later sends are dropped.
-    func close() {
-        flush()
+    /// Writes what is queued (waiting at most `timeout` for the client to read it), then
+    /// stops the writer thread; later sends are dropped. False if the timeout passed.
+    @discardableResult
+    func close(timeout: Duration) -> Bool {
+        let flushed = flush(timeout: timeout)
         condition.lock()
         closed = true
         condition.broadcast()
         condition.unlock()
+        return flushed
     }
 
     private func run() {
@@ -85,7 +98,12 @@ final class FrameWriter: @unchecked Sendable {
             if let failure {
                 broken = true
                 pending = []
+                condition.broadcast()
+                // Reported without the lock: the report may itself try to send (a log
+                // line forwarded to the client), which must find the writer broken, not locked.
+                condition.unlock()
                 onFailure(failure)
+                condition.lock()
             }
             condition.broadcast()
         }

@@ -82,8 +82,10 @@ public final class JSONRPCConnection: Sendable {
     /// Blocks until everything queued is written.
     public func flush() { writer.flush() }
 
-    /// Writes what is queued and stops writing.
-    public func close() { writer.close() }
+    /// Writes what is queued and stops writing. Waits at most `timeout` for a client that
+    /// stopped reading; false (and what was left unwritten is dropped) when it passed.
+    @discardableResult
+    public func close(timeout: Duration = .seconds(10)) -> Bool { writer.close(timeout: timeout) }
 
     // MARK: - Reading
 

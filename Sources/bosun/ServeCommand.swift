@@ -29,14 +29,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Framing: auto (from the client's first byte), lsp or ndjson.")
     var framing: FramingChoice = .auto
 
+    @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
+    var debugMethods = false
+
     @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
     var config: String?
 
     @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
     var db: String?
-
-    @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
-    var debugMethods = false
 
     func validate() throws {
         guard maxMessageBytes >= 1024 else {

@@ -77,7 +77,7 @@ import Testing
         (["maxConcurrentWorkers": "five"], "initializationOptions.maxConcurrentWorkers"),
         (["events": "bogus"], "initializationOptions.events"),
         (["logLevel": "loud"], "initializationOptions.logLevel"),
-        (["session": "s_doesnotexist"], "initializationOptions.session"),
+        (["session": ""], "initializationOptions.session"),
     ]
 
     @Test(arguments: badOptions)

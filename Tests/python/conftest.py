@@ -1,7 +1,10 @@
 """Shared fixtures: where the built `bosun` binary is."""
+import atexit
 import os
 import pathlib
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -20,6 +23,12 @@ def bosun_binary() -> str:
 
 
 BOSUN = bosun_binary()
+
+# Every bosun these tests start reads no user config and writes no user trace store.
+_SCRATCH = tempfile.mkdtemp(prefix="bosun-pytest-")
+os.environ["XDG_STATE_HOME"] = os.path.join(_SCRATCH, "state")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SCRATCH, "config")
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -85,8 +85,8 @@ class Server:
 
 
 @pytest.fixture
-def server(bosun_bin, tmp_path):
-    instance = Server(bosun_bin, "--debug-methods", "--db", str(tmp_path / "trace.sqlite"))
+def server(bosun_bin):
+    instance = Server(bosun_bin, "--debug-methods")
     yield instance
     instance.proc.kill()
 
@@ -119,11 +119,10 @@ def test_real_responses_match_the_schemas(server):
     error = error_of(server.request("status", {"workerId": "w_missing"}), -32010)
     assert error["data"]["field"] == "workerId"
     error_of(server.request("status", {"workerId": 7}), -32602)
-    error_of(server.request("spawn", {"task": "  "}), -32602)
+    error_of(server.request("spawn", {}), -32602)
+    error_of(server.request("verify", {"workerId": "w_1", "checks": [{"kind": "files", "exist": ["x"]}]}), -32601)
     result_of("roles.result", server.request("roles"))
     result_of("trace.result", server.request("trace", {}))
-    result_of("await.result", server.request("await", {"timeoutSeconds": 0}))
-    result_of("cancel.result", server.request("cancel", {"all": True}))
     result_of("debug/sleep.result", server.request("debug/sleep", {"seconds": 0}))
     result_of("shutdown.result", server.request("shutdown"))
     error_of(server.request("status"), -32600)
@@ -131,6 +130,58 @@ def test_real_responses_match_the_schemas(server):
     for note in server.notifications:
         check(note["method"] + ".params", note["params"])
     assert server.close() == 0
+
+
+@pytest.fixture
+def world(bosun_bin, tmp_path):
+    """A mock provider, a config pointing at it, and `bosun serve` on a scratch store."""
+    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--tool-steps", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(mock.stdout.readline())
+    config = tmp_path / "bosun.yaml"
+    config.write_text(f"""
+providers:
+  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
+models:
+  fast: {{ provider: mock, id: mock-fast, price: {{ input: 1, output: 5 }} }}
+tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
+""")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "README.md").write_text("# demo\n")
+    instance = Server(bosun_bin, "--config", str(config), "--db", str(tmp_path / "trace.sqlite"))
+    instance.workspace = workspace
+    yield instance
+    instance.proc.kill()
+    mock.kill()
+
+
+def test_worker_methods_and_events_match_the_schemas(world):
+    result_of("initialize.result", world.request("initialize", {
+        "rootUri": world.workspace.as_uri(), "initializationOptions": {"events": "all"}}))
+    params = {"task": "Summarise the README", "inputs": ["README.md"], "wait": True, "workDoneToken": "tok-1",
+              "limits": {"timeoutSeconds": 60, "maxSteps": 10}}
+    check("spawn.params", params)
+    worker = result_of("spawn.result", world.request("spawn", params))
+    assert worker["state"] == "succeeded", worker
+    result_of("status.result", world.request("status", {"workerId": worker["id"]}))
+    summary = result_of("status.result", world.request("status"))
+    assert summary["session"]["counts"]["succeeded"] == 1
+    result_of("await.result", world.request("await", {"workers": [worker["id"]], "timeoutSeconds": 30}))
+    trace = result_of("trace.result", world.request("trace", {"workerId": worker["id"]}))
+    assert trace["events"], "a finished worker has events"
+
+    queued = result_of("spawn.result", world.request("spawn", {"task": "Read the README again"}))
+    result_of("cancel.result", world.request("cancel", {"all": True, "reason": "schema test"}))
+    result_of("await.result", world.request("await", {"workers": [queued["id"]], "timeoutSeconds": 30}))
+    steered = world.request("steer", {"workerId": worker["id"], "message": "Add one more sentence."})
+    result_of("steer.result", steered)
+    result_of("await.result", world.request("await", {"timeoutSeconds": 30}))
+
+    kinds = {note["method"] for note in world.notifications}
+    assert "worker/event" in kinds and "$/progress" in kinds, kinds
+    for note in world.notifications:
+        check(note["method"] + ".params", note["params"])
 
 
 @pytest.fixture

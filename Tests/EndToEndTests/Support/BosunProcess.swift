@@ -19,6 +19,9 @@ import Glibc
 /// killed when the value goes away.
 public final class BosunProcess: Sendable {
     public let framing: WireFraming
+    /// A directory of this process's own: its default working directory, with its XDG state
+    /// and config directories inside.
+    public let scratch: URL
     private let process: Process
     private let stdinFD: Int32
     private let mailbox = MessageMailbox()
@@ -43,16 +46,13 @@ public final class BosunProcess: Sendable {
         throw LaunchError("the bosun binary was not found next to the test bundle; build it (swift build) or set BOSUN_BIN")
     }
 
-    /// Where servers started without `--db` keep their default trace store: a directory of
-    /// this test run, never the user's `~/.local/state`.
-    static let stateHome: String = {
-        let path = NSTemporaryDirectory() + "bosun-e2e-state-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
-
     /// Starts `bosun` with `arguments` (default `serve`); `environment` is added to this
     /// process's own.
+    ///
+    /// Each process gets a scratch directory of its own (`scratch`), removed when the value
+    /// goes away: it is the working directory (so the workspace root) unless one is given,
+    /// and `XDG_STATE_HOME` and `XDG_CONFIG_HOME` point into it unless `environment` sets
+    /// them, so no test reads the user's config or writes to their trace store.
     public static func launch(
         _ arguments: [String] = ["serve"], environment: [String: String] = [:], framing: WireFraming = .lsp,
         workingDirectory: URL? = nil
@@ -63,13 +63,20 @@ public final class BosunProcess: Sendable {
     private init(arguments: [String], environment: [String: String], framing: WireFraming, workingDirectory: URL?) throws {
         signal(SIGPIPE, SIG_IGN)
         self.framing = framing
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-e2e-\(UUID().uuidString)")
+        let workspace = scratch.appendingPathComponent("workspace")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        let isolated = [
+            "XDG_STATE_HOME": scratch.appendingPathComponent("state").path,
+            "XDG_CONFIG_HOME": scratch.appendingPathComponent("config").path,
+        ]
         let process = Process()
         process.executableURL = try Self.binaryURL()
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment
-            .merging(["XDG_STATE_HOME": Self.stateHome]) { _, new in new }
+            .merging(isolated) { _, new in new }
             .merging(environment) { _, new in new }
-        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        process.currentDirectoryURL = workingDirectory ?? workspace
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -119,6 +126,7 @@ public final class BosunProcess: Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: scratch)
     }
 
     /// Reads `fd` to its end on a thread of its own, handing each chunk (then nil) to a sink.

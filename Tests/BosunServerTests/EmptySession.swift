@@ -1,16 +1,17 @@
+import BosunServer
 import Foundation
 import JSONRPC
 
-/// A session with no workers and no store behind it: what the server runs until the
-/// orchestration's session is wired in, and a real answer to `status` meanwhile.
-public struct EmptySession: SessionHandle {
-    public let info: SessionInfo
+/// A session with no workers and no store behind it: enough to exercise the server's
+/// lifecycle without the orchestration (it answers `status` with the DESIGN §3 summary).
+struct EmptySession: SessionHandle {
+    let info: SessionInfo
 
     /// The session cap when the client sets none (DESIGN §2).
-    public static let defaultMaxConcurrentWorkers = 5
+    static let defaultMaxConcurrentWorkers = 5
 
     /// Opens a fresh session; there is nothing to resume without a trace store.
-    public static let opener: SessionOpener = { request in
+    static let opener: SessionOpener = { request in
         if let resume = request.resumeSessionId {
             throw RPCError.invalidParams(
                 "session '\(resume)' cannot be resumed: this server keeps no sessions; leave out initializationOptions.session to start a new one",
@@ -22,11 +23,11 @@ public struct EmptySession: SessionHandle {
     }
 
     /// `s_` and 16 random hex digits.
-    public static func newSessionID() -> String {
+    static func newSessionID() -> String {
         "s_" + String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
     }
 
-    public func register(on registry: MethodRegistry) {
+    func register(on registry: MethodRegistry) {
         let info = self.info
         registry.register("status", StatusParams.self) { params, _ in
             if let workerId = params.workerId {
@@ -41,7 +42,7 @@ public struct EmptySession: SessionHandle {
         }
     }
 
-    public func close() async {}
+    func close() async {}
 }
 
 struct StatusParams: Decodable, Sendable {
