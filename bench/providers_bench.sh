@@ -45,5 +45,26 @@ MOCK_CPU="$(ps -o times= -p "$MOCK_PID" | tr -d ' ')"
     echo '```'
     cat "$OUT/results.txt"
     echo '```'
+    cat <<'NOTES'
+
+Goals (issue 4): CPU per model call and per 1,000 streamed tokens are measured and recorded;
+100 concurrent streams at 50 tokens/s each must stay under 25% of one core (`goal_lt_25`).
+
+- `model_call`: 2,000 calls, 5 at a time, each a small synthetic reply (one tool call), the
+  whole client path: request encoding, libcurl transfer on the shared loop thread, SSE or
+  JSON decoding, retry wrapper. CPU is user+system time of the client process.
+- `streamed_tokens`: 40 streams of 1,000 text tokens each, 4 at a time, unpaced (the mock
+  sends as fast as it can), so several events arrive per read. OpenAI chunks repeat `id`,
+  `model`, `created`, `system_fingerprint` and `logprobs` on every token, so each costs more
+  to decode than an Anthropic `content_block_delta`.
+- `concurrent_streams`: 100 streams at once, each paced by the mock at 50 tokens/s for 500
+  tokens (10 s), so every token arrives on its own; CPU share = client CPU / wall time.
+- The machine is shared with four other engineers' builds and tests, so figures vary by
+  about ±20% between runs; the margin under the 25% goal holds across runs.
+- What got it there: stream events are decoded on the HTTP thread (`HTTPClient.streamEvents`)
+  instead of waking a task per event (29% → 20%); with 16+ transfers the loop wakes at most
+  every 2 ms, so libcurl 7.88's per-wake visit of every transfer is shared by many events,
+  and the idle-timeout scan runs at most every 100 ms (20% → 16%).
+NOTES
 } > bench/RESULTS-providers.md
 cat bench/RESULTS-providers.md

@@ -62,6 +62,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             for transfer in added {
                 if curl_multi_add_handle(multi, transfer.easy) == CURLM_OK {
                     active[transfer.easy] = transfer
+                    nextIdleScan = min(nextIdleScan, transfer.lastActivity + .seconds(transfer.idleTimeout))
                 } else {
                     transfer.complete(.curl(CURLE_FAILED_INIT))
                 }
@@ -83,22 +84,24 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// When the loop last came out of `curl_multi_poll`.
     private var lastWake = ContinuousClock.now
 
-    /// Under load, waits out the rest of `Self.minimumWakeInterval` since the last wake, so
-    /// one wake serves many sockets. libcurl 7.x's `curl_multi_perform` and `poll` both visit
-    /// every transfer on each wake; with 100 streams sending a token each every 20 ms, waking
-    /// per token is what costs. Idle or lightly used, the loop answers at once.
+    /// With many transfers, waits out the rest of `Self.minimumWakeInterval` since the last
+    /// wake, so one wake serves many sockets: libcurl 7.x's `curl_multi_perform` and `poll`
+    /// both visit every transfer on each wake, and with 100 streams sending a token each
+    /// every 20 ms, waking per token is what costs. With a handful of transfers (a session's
+    /// usual 5 workers) the loop answers at once, so request latency is untouched.
     private func paceWakeups() {
         let now = ContinuousClock.now
         let sinceWake = now - lastWake
-        if active.count > 1, sinceWake < Self.minimumWakeInterval {
+        if active.count >= Self.pacingThreshold, sinceWake < Self.minimumWakeInterval {
             let rest = (Self.minimumWakeInterval - sinceWake).components
             usleep(useconds_t(rest.attoseconds / 1_000_000_000_000))
         }
         lastWake = .now
     }
 
-    /// Adds at most this much latency to a streamed event.
-    static let minimumWakeInterval = Duration.milliseconds(5)
+    /// Adds at most this much latency to an event, and only with many transfers running.
+    static let minimumWakeInterval = Duration.milliseconds(2)
+    static let pacingThreshold = 16
 
     private func readCompletions() {
         var remaining: Int32 = 0
@@ -109,16 +112,23 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    /// Fails transfers silent for longer than their idle timeout; returns the milliseconds
-    /// until the next one could expire (at most 1 s), as the poll timeout.
+    /// When `expireIdle` next looks at every transfer.
+    private var nextIdleScan = ContinuousClock.now
+
+    /// Fails transfers silent for longer than their idle timeout, scanning at most every
+    /// 100 ms (a scan visits every transfer); returns the milliseconds until the next scan
+    /// is due (at most 1 s), as the poll timeout.
     private func expireIdle() -> Int {
         let now = ContinuousClock.now
-        var next = Duration.seconds(1)
-        for transfer in Array(active.values) {
-            let left = transfer.lastActivity + .seconds(transfer.idleTimeout) - now
-            if left <= .zero { finish(transfer, .idle) } else { next = min(next, left) }
+        if now >= nextIdleScan {
+            var next = Duration.seconds(1)
+            for transfer in Array(active.values) {
+                let left = transfer.lastActivity + .seconds(transfer.idleTimeout) - now
+                if left <= .zero { finish(transfer, .idle) } else { next = min(next, left) }
+            }
+            nextIdleScan = now + max(next, .milliseconds(100))
         }
-        let components = next.components
+        let components = (nextIdleScan - now).components
         return max(1, Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000) + 1)
     }
 
