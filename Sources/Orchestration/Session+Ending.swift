@@ -40,15 +40,15 @@ extension Session {
         entry = entries[workerId] ?? entry
         entry.record = record
         entry.ending = false
-        let pendingSteers = entry.inbox
-        if state == .cancelled || state == .interrupted { entry.inbox = [] }
+        let hasPendingSteers = !entry.inbox.isEmpty
+        if state == .cancelled || state == .interrupted { _ = entry.inbox.takeAll() }
         entries[workerId] = entry
         if wasRunning { scheduler.release(workerId) }
         send(event, data: data)
         endProgress(workerId, state: state, failure: failure)
         resolveWaiters()
         await settleDependants(of: workerId, state: state, failure: failure)
-        if !pendingSteers.isEmpty, state != .cancelled, state != .interrupted, !closing {
+        if hasPendingSteers, state != .cancelled, state != .interrupted, !closing {
             // A steer arrived during the run's last step: it was promised delivery, so the
             // worker resumes with it rather than dropping it.
             requeue(workerId)

@@ -38,6 +38,7 @@ extension Session {
         }
         entry.run += 1
         let run = entry.run
+        entry.inbox = SteerInbox(entry.inbox.takeAll())
         entry.record.state = WorkerState.running.rawValue
         entry.record.startedAt = Date()
         entry.baseline = WorkerEntry.Baseline(steps: entry.record.steps, inputTokens: entry.record.inputTokens,
@@ -55,7 +56,8 @@ extension Session {
             entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
             return
         }
-        entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan) }
+        let inbox = entry.inbox
+        entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan, inbox: inbox) }
         let timeout = entry.spec.limits.timeoutSeconds
         entries[workerId]?.deadlineTask = Task {
             try? await Task.sleep(for: .seconds(timeout))
@@ -100,7 +102,7 @@ extension Session {
     }
 
     /// Runs the loop off the actor; only its reports and its outcome come back through it.
-    private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan) async {
+    private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan, inbox: SteerInbox) async {
         let history: [ChatMessage]
         do {
             history = try await openingHistory(workerId, run: run)
@@ -113,7 +115,7 @@ extension Session {
         }
         let reports = self.reports
         let loop = WorkerLoop(setup: plan.setup, client: plan.client,
-                              inbox: { await self.takeInbox(workerId, run: run) },
+                              inbox: { inbox.takeAll() },
                               report: { event in reports.yield(RunReport(workerId: workerId, run: run, content: .event(event))) })
         guard let outcome = try? await loop.run(history: history) else { return }
         reports.yield(RunReport(workerId: workerId, run: run, content: .outcome(outcome)))
@@ -161,14 +163,6 @@ extension Session {
             let text = result.structured?.jsonString() ?? result.text
             return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text)
         }
-    }
-
-    func takeInbox(_ workerId: String, run: Int) -> [String] {
-        guard var entry = entries[workerId], entry.run == run, !entry.ending else { return [] }
-        let messages = entry.inbox
-        entry.inbox = []
-        entries[workerId] = entry
-        return messages
     }
 
     /// Turns a loop report into stored state, a stored event and notifications. Reports of

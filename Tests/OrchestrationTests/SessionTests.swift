@@ -205,6 +205,31 @@ import TraceStore
         await harness.cleanUp()
     }
 
+    /// A steer acknowledged with "next-step" while the worker's last call is in flight is not
+    /// dropped: the worker's result is committed, then it resumes with the message.
+    @Test func aSteerDuringTheLastStepResumesTheWorkerAfterItsResult() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let client = FakeModelClient.synthetic(toolSteps: 0, latency: .milliseconds(300))
+        let session = try await harness.open(client, log: log)
+        let worker = try await session.spawn(SpawnParams(task: "Answer at once"))
+        try await Task.sleep(for: .milliseconds(100))
+        let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Also say why."))
+        #expect(steer.delivery == .nextStep)
+        for _ in 0..<100 where log.events(of: worker.id).filter({ $0 == "succeeded" }).count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let finished = try await session.awaitAll([worker.id]).finished.first
+        #expect(finished?.state == .succeeded)
+        #expect(finished?.steps == 2)
+        #expect(client.recordedRequests.last.map { "\($0.messages)".contains("Also say why.") } == true)
+        let kinds = log.events(of: worker.id)
+        #expect(kinds.filter { $0 == "succeeded" }.count == 2)
+        #expect(kinds.contains("steered"))
+        await session.close()
+        await harness.cleanUp()
+    }
+
     @Test func aResumedSessionShowsInterruptedWorkersThatSteerResumes() async throws {
         let harness = try SessionHarness()
         let slow = FakeModelClient.synthetic(toolSteps: 1000, latency: .milliseconds(20))
