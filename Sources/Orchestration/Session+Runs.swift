@@ -63,7 +63,7 @@ extension Session {
             try? await Task.sleep(for: .seconds(timeout))
             guard !Task.isCancelled else { return }
             await self.end(workerId, run: run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
-                The worker ran past its timeout of \(timeout) s and was stopped. Raise limits.timeoutSeconds or \
+                The worker ran past its timeout of \(String(format: "%g", timeout)) s and was stopped. Raise limits.timeoutSeconds or \
                 narrow the task, then steer it to continue.
                 """))
         }
