@@ -3,15 +3,25 @@
 
 Usage: server_startup.py BOSUN_BIN [RUNS]
 """
+import atexit
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}).encode()
 FRAME = b"Content-Length: %d\r\n\r\n" % len(INITIALIZE) + INITIALIZE
 
+
+# A scratch state and config directory: the runs create sessions, and they must not land in
+# the user's own trace store or read the user's config.
+SCRATCH = tempfile.mkdtemp(prefix="bosun-bench-")
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
+ENV = dict(os.environ, XDG_STATE_HOME=os.path.join(SCRATCH, "state"), XDG_CONFIG_HOME=os.path.join(SCRATCH, "config"))
 
 def memory_kib(pid):
     """RSS, and how much of it is the process's own (private pages, from smaps_rollup):
@@ -28,7 +38,7 @@ def memory_kib(pid):
 def one_start(binary):
     """Seconds from spawning the process to reading the end of its initialize answer."""
     started = time.perf_counter()
-    proc = subprocess.Popen([binary, "serve", "--log-level", "error"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([binary, "serve", "--log-level", "error"], env=ENV, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
     proc.stdin.write(FRAME)
     header = b""
