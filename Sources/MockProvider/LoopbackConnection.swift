@@ -69,6 +69,10 @@ final class LoopbackConnection: @unchecked Sendable {
         let length = Int(request.header("content-length") ?? "0") ?? -1
         guard length >= 0 else { throw ConnectionReadError.malformed("bad Content-Length") }
         guard length <= Self.maxBodyBytes else { throw ConnectionReadError.tooLarge }
+        // Clients such as curl's CLI ask before sending a large body; say yes at once.
+        if request.header("expect")?.lowercased() == "100-continue", buffer.count < length {
+            write("HTTP/1.1 100 Continue\r\n\r\n")
+        }
         while buffer.count < length { try fill() }
         request.body = buffer.prefix(length)
         buffer.removeFirst(length)

@@ -243,7 +243,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
 
 /// One model endpoint behind one interface. Transient errors are retried inside
 /// `complete`; what it throws is final (a `ProviderError`, or `CancellationError`).
-/// Cancelling the calling task aborts the HTTP transfer.
+/// Cancelling the calling task aborts the HTTP transfer. `progress` may be called on the
+/// HTTP thread (streamed text arrives there): it must return quickly and never block.
 public protocol ModelClient: Sendable {
     var providerName: String { get }
     func complete(_ request: ModelRequest,

@@ -34,8 +34,13 @@ public struct OpenAIClient: ModelClient {
         if let key = endpoint.apiKey, !key.isEmpty { headers.append(HTTPHeader(name: "authorization", value: "Bearer \(key)")) }
         headers += endpoint.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         return HTTPRequest(method: "POST", url: endpoint.url("/chat/completions"), headers: headers,
-                           body: OpenAIWire.requestBody(request).jsonData(),
+                           body: OpenAIWire.requestBody(request, tokenLimitField: tokenLimitField).jsonData(),
                            connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout)
+    }
+
+    /// `max_completion_tokens` for OpenAI itself, `max_tokens` for every compatible server.
+    var tokenLimitField: String {
+        URL(string: endpoint.baseURL)?.host?.lowercased() == "api.openai.com" ? "max_completion_tokens" : "max_tokens"
     }
 
     static func reply(_ completion: OpenAIWire.Completion, provider: String, requestId: String?) throws -> ModelReply {

@@ -5,14 +5,16 @@ import Foundation
 /// llama.cpp server, LM Studio) accept it. Decoding ignores fields bosun does not use
 /// (`system_fingerprint`, `service_tier`, `logprobs`, ...).
 enum OpenAIWire {
-    static func requestBody(_ request: ModelRequest) -> JSONValue {
+    /// `tokenLimitField`: OpenAI's own API wants `max_completion_tokens` (its reasoning models
+    /// reject `max_tokens`); compatible servers know `max_tokens`.
+    static func requestBody(_ request: ModelRequest, tokenLimitField: String = "max_tokens") -> JSONValue {
         var messages: [JSONValue] = []
         if !request.system.isEmpty { messages.append(["role": "system", "content": .string(request.system)]) }
         for message in request.messages { messages += wireMessages(message) }
         var body: [String: JSONValue] = [
             "model": .string(request.model),
             "messages": .array(messages),
-            "max_tokens": .int(Int64(request.maxTokens)),
+            tokenLimitField: .int(Int64(request.maxTokens)),
         ]
         if request.stream {
             body["stream"] = true

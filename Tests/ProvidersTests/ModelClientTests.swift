@@ -89,6 +89,20 @@ import Testing
         }
     }
 
+    @Test func openAIItselfGetsMaxCompletionTokens() throws {
+        let official = OpenAIClient(endpoint: ProviderEndpoint(name: "openai", kind: .openai))
+        let officialBody = try JSONValue.parse(official.httpRequest(request(stream: false)).body!)
+        #expect(officialBody["max_completion_tokens"] == 256 && officialBody["max_tokens"] == nil)
+        let local = OpenAIClient(endpoint: ProviderEndpoint(name: "local", kind: .openai, baseURL: "http://127.0.0.1:11434/v1"))
+        let localBody = try JSONValue.parse(local.httpRequest(request(stream: false)).body!)
+        #expect(localBody["max_tokens"] == 256 && localBody["max_completion_tokens"] == nil)
+        #expect(official.httpRequest(request(stream: false)).url == "https://api.openai.com/v1/chat/completions")
+        let anthropic = AnthropicClient(endpoint: ProviderEndpoint(name: "a", kind: .anthropic))
+        #expect(anthropic.httpRequest(request(stream: false)).url == "https://api.anthropic.com/v1/messages")
+        let proxied = AnthropicClient(endpoint: ProviderEndpoint(name: "a", kind: .anthropic, baseURL: "https://proxy.example/v1/"))
+        #expect(proxied.httpRequest(request(stream: false)).url == "https://proxy.example/v1/messages")
+    }
+
     @Test func openAIWithoutKeySendsNoAuthorization() async throws {
         try await withMock { server, port in
             _ = try await makeModelClient(endpoint(.openai, port: port, apiKey: nil)).complete(request(stream: false), progress: nil)
