@@ -36,7 +36,9 @@ import Testing
     }
 
     @Test func prioritiesAndAfterChainsIncludingAFailedDependency() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"])
+        // The blocker's first call takes a second, so everything below is spawned while it runs.
+        let script = "rules:\n  - match: { lastMessage: \"Hold the only slot\" }\n    latencyMs: 1000\n    reply: { synthetic: true }\n"
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "50", "--tool-steps", "1"], script: script)
         defer { world.tearDown() }
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
@@ -144,14 +146,16 @@ import Testing
     }
 
     @Test func killNineThenResumeShowsEveryWorker() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"])
+        // "Long" spends 5 s in its first model call, so it is surely running at the kill.
+        let script = "rules:\n  - match: { lastMessage: \"Keep running\" }\n    latencyMs: 5000\n    reply: { synthetic: true }\n"
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"], script: script)
         defer { world.tearDown() }
         let first = try world.serve()
         let info = try await first.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
         let sessionId = info["session"]?["id"]?.stringValue ?? ""
         let quick = try await first.spawn(["task": "Quick", "wait": true])
         #expect(quick.state == "succeeded")
-        let running = try await first.spawn(["task": "Long", "limits": ["maxSteps": 50]])
+        let running = try await first.spawn(["task": "Keep running", "limits": ["maxSteps": 50]])
         let queued = try await first.spawn(["task": "Queued"])
         try await Task.sleep(for: .milliseconds(300))
         try await first.killHard()

@@ -213,7 +213,7 @@ import TraceStore
         let client = FakeModelClient.synthetic(toolSteps: 0, latency: .milliseconds(300))
         let session = try await harness.open(client, log: log)
         let worker = try await session.spawn(SpawnParams(task: "Answer at once"))
-        try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<200 where client.calls == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Also say why."))
         #expect(steer.delivery == .nextStep)
         for _ in 0..<100 where log.events(of: worker.id).filter({ $0 == "succeeded" }).count < 2 {
