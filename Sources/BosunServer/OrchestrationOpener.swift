@@ -73,8 +73,7 @@ public struct OrchestrationOpener: Sendable {
                                              maxConcurrentWorkers: request.maxConcurrentWorkers)
         } catch let error as SessionError {
             await store.close()
-            throw RPCError(code: error.code, message: error.message,
-                           data: error.data.map { _ in ["field": "initializationOptions.maxConcurrentWorkers"] })
+            throw RPCError(code: error.code, message: error.message, data: error.data)
         } catch {
             await store.close()
             throw RPCError(code: RPCError.requestFailed, message: "The session could not be opened: \(error)",

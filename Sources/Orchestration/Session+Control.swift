@@ -25,11 +25,11 @@ extension Session {
             throw SessionError.invalidState(workerId, state: .cancelled, action: "be steered",
                                             hint: "A cancelled worker stays cancelled; spawn a new worker for the task.")
         case .queued, .running:
-            entries[workerId]?.inbox.append(message)
+            entry.inbox.add(message)
             return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
         case .succeeded, .failed, .timedOut, .interrupted:
             if entry.ending {
-                entries[workerId]?.inbox.append(message)
+                entry.inbox.add(message)
                 return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
             }
             guard !closing else {
@@ -37,7 +37,7 @@ extension Session {
                                                 hint: "The session is shutting down; reconnect with the same session and steer again.")
             }
             try checkSessionBudgets()
-            entries[workerId]?.inbox.append(message)
+            entry.inbox.add(message)
             requeue(workerId)
             pump()
             return SteerResult(workerId: workerId, state: entries[workerId]?.state ?? .queued, delivery: .resumed)

@@ -26,8 +26,9 @@ extension Session {
         record.resultJSON = result.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
         record.errorJSON = failure.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
         entry.lastSeq += 1
+        let data = Self.terminalData(of: record)
         let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: state.rawValue,
-                                at: record.endedAt ?? Date(), dataJSON: Self.terminalData(of: record).jsonString())
+                                at: record.endedAt ?? Date(), dataJSON: JSONText.string(data))
         entries[workerId] = entry
 
         do {
@@ -39,15 +40,15 @@ extension Session {
         entry = entries[workerId] ?? entry
         entry.record = record
         entry.ending = false
-        let pendingSteers = entry.inbox
-        if state == .cancelled || state == .interrupted { entry.inbox = [] }
+        let hasPendingSteers = !entry.inbox.isEmpty
+        if state == .cancelled || state == .interrupted { _ = entry.inbox.takeAll() }
         entries[workerId] = entry
         if wasRunning { scheduler.release(workerId) }
-        deliver(event)
+        send(event, data: data)
         endProgress(workerId, state: state, failure: failure)
         resolveWaiters()
         await settleDependants(of: workerId, state: state, failure: failure)
-        if !pendingSteers.isEmpty, state != .cancelled, state != .interrupted, !closing {
+        if hasPendingSteers, state != .cancelled, state != .interrupted, !closing {
             // A steer arrived during the run's last step: it was promised delivery, so the
             // worker resumes with it rather than dropping it.
             requeue(workerId)

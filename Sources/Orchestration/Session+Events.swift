@@ -10,17 +10,13 @@ extension Session {
         entry.lastSeq += 1
         entries[workerId] = entry
         let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: kind, at: Date(),
-                                dataJSON: data.jsonString())
+                                dataJSON: JSONText.string(data))
         recorder.submit(.event(event))
         send(event, data: data)
     }
 
     /// Sends an already committed event (a terminal one) to the client.
-    func deliver(_ event: EventRecord) {
-        send(event, data: (try? JSONValue.parse(event.dataJSON)) ?? .null)
-    }
-
-    private func send(_ event: EventRecord, data: JSONValue) {
+    func send(_ event: EventRecord, data: JSONValue) {
         let wanted: Bool
         switch environment.events {
         case .all: wanted = true

@@ -5,6 +5,18 @@ import Providers
 import TraceStore
 import Workers
 
+/// A report of one run of a worker loop, on its way to the session.
+struct RunReport: Sendable {
+    enum Content: Sendable {
+        case event(WorkerLoopEvent)
+        case outcome(WorkerOutcome)
+    }
+
+    var workerId: String
+    var run: Int
+    var content: Content
+}
+
 /// What one run of a worker needs, resolved when it is admitted.
 struct RunPlan: Sendable {
     var setup: WorkerLoopSetup
@@ -26,6 +38,7 @@ extension Session {
         }
         entry.run += 1
         let run = entry.run
+        entry.inbox = SteerInbox(entry.inbox.takeAll())
         entry.record.state = WorkerState.running.rawValue
         entry.record.startedAt = Date()
         entry.baseline = WorkerEntry.Baseline(steps: entry.record.steps, inputTokens: entry.record.inputTokens,
@@ -43,13 +56,14 @@ extension Session {
             entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
             return
         }
-        entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan) }
+        let inbox = entry.inbox
+        entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan, inbox: inbox) }
         let timeout = entry.spec.limits.timeoutSeconds
         entries[workerId]?.deadlineTask = Task {
             try? await Task.sleep(for: .seconds(timeout))
             guard !Task.isCancelled else { return }
             await self.end(workerId, run: run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
-                The worker ran past its timeout of \(timeout) s and was stopped. Raise limits.timeoutSeconds or \
+                The worker ran past its timeout of \(String(format: "%g", timeout)) s and was stopped. Raise limits.timeoutSeconds or \
                 narrow the task, then steer it to continue.
                 """))
         }
@@ -88,7 +102,7 @@ extension Session {
     }
 
     /// Runs the loop off the actor; only its reports and its outcome come back through it.
-    private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan) async {
+    private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan, inbox: SteerInbox) async {
         let history: [ChatMessage]
         do {
             history = try await openingHistory(workerId, run: run)
@@ -99,15 +113,25 @@ extension Session {
                       failure: WorkerFailure(code: "store_error", message: "The worker's conversation could not be read back: \(error)"))
             return
         }
+        let reports = self.reports
         let loop = WorkerLoop(setup: plan.setup, client: plan.client,
-                              inbox: { await self.takeInbox(workerId, run: run) },
-                              report: { event in await self.record(event, of: workerId, run: run) })
+                              inbox: { inbox.takeAll() },
+                              report: { event in reports.yield(RunReport(workerId: workerId, run: run, content: .event(event))) })
         guard let outcome = try? await loop.run(history: history) else { return }
-        switch outcome {
-        case .succeeded(let result):
-            await end(workerId, run: run, state: .succeeded, result: result)
-        case .failed(let failure):
-            await end(workerId, run: run, state: .failed, failure: failure)
+        reports.yield(RunReport(workerId: workerId, run: run, content: .outcome(outcome)))
+    }
+
+    /// Applies one loop report. The loop does not wait for this, so a step never waits on the
+    /// actor; reports of one run arrive in order, its outcome last.
+    func apply(_ report: RunReport) {
+        let (workerId, run) = (report.workerId, report.run)
+        switch report.content {
+        case .event(let event):
+            record(event, of: workerId, run: run)
+        case .outcome(.succeeded(let result)):
+            Task { await self.end(workerId, run: run, state: .succeeded, result: result) }
+        case .outcome(.failed(let failure)):
+            Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
         }
     }
 
@@ -139,14 +163,6 @@ extension Session {
             let text = result.structured?.jsonString() ?? result.text
             return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text)
         }
-    }
-
-    func takeInbox(_ workerId: String, run: Int) -> [String] {
-        guard var entry = entries[workerId], entry.run == run, !entry.ending else { return [] }
-        let messages = entry.inbox
-        entry.inbox = []
-        entries[workerId] = entry
-        return messages
     }
 
     /// Turns a loop report into stored state, a stored event and notifications. Reports of
@@ -183,9 +199,9 @@ extension Session {
             let index = entry.messageCount ?? 0
             entry.messageCount = index + 1
             entries[workerId] = entry
-            let content = (try? JSONValue(encoding: message.content))?.jsonString() ?? "[]"
             recorder.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
-                                                     contentJSON: content, origin: origin.rawValue)]))
+                                                     contentJSON: JSONText.string(message.content),
+                                                     origin: origin.rawValue)]))
         }
     }
 }

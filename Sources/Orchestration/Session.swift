@@ -16,6 +16,10 @@ public actor Session {
 
     let environment: SessionEnvironment
     let recorder: SessionRecorder
+    /// What worker loops report, in order: the loops hand reports over without waiting for
+    /// the actor, and one consumer applies them (see `Session+Runs`).
+    nonisolated let reports: AsyncStream<RunReport>.Continuation
+    private let reportStream: AsyncStream<RunReport>
     var scheduler: SessionScheduler
     var entries: [String: WorkerEntry] = [:]
     /// Worker ids in creation order.
@@ -36,6 +40,7 @@ public actor Session {
         self.resumed = resumed
         self.environment = environment
         recorder = SessionRecorder(store: environment.store, logger: environment.logger)
+        (reportStream, reports) = AsyncStream<RunReport>.makeStream()
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         for entry in loaded {
             entries[entry.record.id] = entry
@@ -45,14 +50,21 @@ public actor Session {
 
     /// Opens session `resumeId` (or a new one): workers a crashed process left queued or
     /// running are marked `interrupted`, and every worker comes back with its last state.
+    /// An id the store does not know is refused rather than silently started afresh.
     public static func open(_ environment: SessionEnvironment, resumeId: String?,
                             maxConcurrentWorkers: Int?) async throws -> Session {
         let cap = maxConcurrentWorkers ?? environment.config.session.maxConcurrentWorkers
         guard cap > 0 else {
-            throw SessionError.invalidParams("maxConcurrentWorkers",
+            throw SessionError.invalidParams("initializationOptions.maxConcurrentWorkers",
                                              "maxConcurrentWorkers must be at least 1; got \(cap). Omit it for the default of 5.")
         }
         let store = environment.store
+        if let resumeId, try await store.session(id: resumeId) == nil {
+            throw SessionError.invalidParams("initializationOptions.session", """
+                initializationOptions.session: there is no session \(resumeId) in the trace store \(store.path). \
+                Leave it out to start a new session, or list the stored ones with `bosun trace sessions`.
+                """)
+        }
         let (record, resumed) = try await store.openSession(id: resumeId, workspaceRoot: environment.workspaceRoot,
                                                             maxConcurrentWorkers: cap)
         var loaded: [WorkerEntry] = []
@@ -69,8 +81,14 @@ public actor Session {
             }
         }
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
+        await session.startApplyingReports()
         await session.recordInterruptions(of: interrupted)
         return session
+    }
+
+    private func startApplyingReports() {
+        let stream = reportStream
+        Task { for await report in stream { self.apply(report) } }
     }
 
     /// The store marked these workers `interrupted` without events; the trace gets one each.
@@ -81,7 +99,7 @@ public actor Session {
             entry.record.errorJSON = (try? JSONValue(encoding: failure))?.jsonString()
             entry.lastSeq += 1
             let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
-                                    at: entry.record.endedAt ?? Date(), dataJSON: Self.terminalData(of: entry.record).jsonString())
+                                    at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(Self.terminalData(of: entry.record)))
             entries[id] = entry
             recorder.submit(.terminal(entry.record, event))
         }
@@ -97,6 +115,7 @@ public actor Session {
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
+        reports.finish()
         await recorder.finish()
     }
 

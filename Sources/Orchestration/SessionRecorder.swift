@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TraceStore
 
 /// Writes one session's worker records, events and messages to the trace store strictly in
@@ -7,6 +8,10 @@ import TraceStore
 /// issued from different tasks; funnelling them through one consumer keeps "running" from
 /// ever landing after "succeeded", and lets the session go on without waiting for writes it
 /// need not wait for.
+///
+/// The consumer takes everything queued at once (letting writes nobody waits for gather for
+/// a few milliseconds) and saves transactions where order cannot matter: a worker row superseded by a later row of the same worker in the batch is not
+/// written, and the batch's messages go in one transaction.
 final class SessionRecorder: Sendable {
     enum Write: Sendable {
         case insert(WorkerRecord)
@@ -19,55 +24,158 @@ final class SessionRecorder: Sendable {
         case barrier
     }
 
-    private typealias Item = (write: Write, done: CheckedContinuation<Void, any Error>?)
+    private struct Item: Sendable {
+        var write: Write
+        var done: CheckedContinuation<Void, any Error>?
+    }
 
-    private let continuation: AsyncStream<Item>.Continuation
+    private struct Queue: Sendable {
+        var items: [Item] = []
+        var consumer: CheckedContinuation<[Item], Never>?
+        /// The consumer's gathering pause, cut short by a write someone waits for.
+        var gathering: Task<Void, Never>?
+        var finished = false
+    }
+
+    /// Shared with the consumer task.
+    private final class Shared: Sendable {
+        let queue = Mutex(Queue())
+    }
+
+    private let shared = Shared()
     private let consumer: Task<Void, Never>
 
     init(store: TraceStore, logger: Logger) {
-        let (stream, continuation) = AsyncStream<Item>.makeStream()
-        self.continuation = continuation
+        let shared = self.shared
         consumer = Task {
-            for await item in stream {
-                do {
-                    try await Self.perform(item.write, on: store)
-                    item.done?.resume()
-                } catch {
-                    logger.error("trace store write failed: \(error)")
-                    item.done?.resume(throwing: error)
+            while true {
+                var batch = await Self.nextBatch(shared)
+                if batch.isEmpty { return }
+                if !batch.contains(where: { $0.done != nil }) {
+                    // Nobody waits on these: let a few milliseconds of writes gather, so one
+                    // step's row and messages (and other workers') share transactions. A write
+                    // someone waits for ends the wait at once.
+                    await Self.gather(shared)
+                    batch += Self.takeQueued(shared)
                 }
+                await Self.write(batch, to: store, logger: logger)
             }
         }
     }
 
     /// Queues a write and returns at once.
     func submit(_ write: Write) {
-        continuation.yield((write, nil))
+        enqueue(Item(write: write, done: nil))
     }
 
     /// Queues a write and returns once it is committed.
     func commit(_ write: Write) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            if case .terminated = continuation.yield((write, done)) {
-                done.resume(throwing: CancellationError())
-            }
+            enqueue(Item(write: write, done: done))
         }
     }
 
     /// Writes what is queued, then stops taking writes.
     func finish() async {
-        continuation.finish()
+        let waiting = shared.queue.withLock { queue in
+            queue.finished = true
+            defer { queue.consumer = nil }
+            return queue.consumer
+        }
+        waiting?.resume(returning: [])
         await consumer.value
     }
 
-    private static func perform(_ write: Write, on store: TraceStore) async throws {
-        switch write {
-        case .insert(let worker): try await store.insertWorker(worker)
-        case .update(let worker): try await store.updateWorker(worker)
-        case .event(let event): store.append(event)
-        case .messages(let messages): try await store.appendMessages(messages)
-        case .terminal(let worker, let event): try await store.commitTerminal(worker, event: event)
-        case .barrier: try await store.flush()
+    private func enqueue(_ item: Item) {
+        let (waiting, refused) = shared.queue.withLock { queue -> (CheckedContinuation<[Item], Never>?, Bool) in
+            guard !queue.finished else { return (nil, true) }
+            if let consumer = queue.consumer {
+                queue.consumer = nil
+                return (consumer, false)
+            }
+            queue.items.append(item)
+            if item.done != nil { queue.gathering?.cancel() }
+            return (nil, false)
+        }
+        if refused {
+            item.done?.resume(throwing: CancellationError())
+        } else {
+            waiting?.resume(returning: [item])
+        }
+    }
+
+    /// How long writes nobody waits for may wait to share a transaction. The store batches
+    /// events the same way; a `kill -9` can lose at most this much unacknowledged progress.
+    static let gatherWindow = Duration.milliseconds(3)
+
+    private static func gather(_ shared: Shared) async {
+        let sleeper = Task { _ = try? await Task.sleep(for: gatherWindow) }
+        let awaited = shared.queue.withLock { queue in
+            queue.gathering = sleeper
+            return queue.items.contains { $0.done != nil }
+        }
+        if awaited { sleeper.cancel() }
+        await sleeper.value
+        shared.queue.withLock { $0.gathering = nil }
+    }
+
+    private static func takeQueued(_ shared: Shared) -> [Item] {
+        shared.queue.withLock { queue in
+            defer { queue.items = [] }
+            return queue.items
+        }
+    }
+
+    /// Everything queued, waiting for the first write if there is none; empty once finished.
+    private static func nextBatch(_ shared: Shared) async -> [Item] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[Item], Never>) in
+            let ready: [Item]? = shared.queue.withLock { queue in
+                if !queue.items.isEmpty {
+                    defer { queue.items = [] }
+                    return queue.items
+                }
+                if queue.finished { return [] }
+                queue.consumer = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    private static func write(_ batch: [Item], to store: TraceStore, logger: Logger) async {
+        // The last row written for each worker in the batch; earlier plain updates are skipped.
+        var lastRow: [String: Int] = [:]
+        for (index, item) in batch.enumerated() {
+            switch item.write {
+            case .update(let worker), .terminal(let worker, _), .insert(let worker): lastRow[worker.id] = index
+            default: break
+            }
+        }
+        let messages = batch.flatMap { item -> [MessageRecord] in
+            if case .messages(let records) = item.write { return records }
+            return []
+        }
+        var messagesWritten = false
+        for (index, item) in batch.enumerated() {
+            do {
+                switch item.write {
+                case .insert(let worker): try await store.insertWorker(worker)
+                case .update(let worker):
+                    if lastRow[worker.id] == index { try await store.updateWorker(worker) }
+                case .event(let event): store.append(event)
+                case .messages:
+                    if !messagesWritten {
+                        messagesWritten = true
+                        try await store.appendMessages(messages)
+                    }
+                case .terminal(let worker, let event): try await store.commitTerminal(worker, event: event)
+                case .barrier: try await store.flush()
+                }
+                item.done?.resume()
+            } catch {
+                logger.error("trace store write failed: \(error)")
+                item.done?.resume(throwing: error)
+            }
         }
     }
 }

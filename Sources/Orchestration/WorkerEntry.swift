@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import Synchronization
 import TraceStore
 import Workers
 
@@ -24,8 +25,8 @@ struct WorkerEntry: Sendable {
     var lastSeq: Int
     /// Messages stored for the worker; nil until read back from the store (resumed sessions).
     var messageCount: Int?
-    /// Steer messages not yet delivered.
-    var inbox: [String] = []
+    /// Steer messages not yet delivered; a fresh box for each run (see `SteerInbox`).
+    var inbox = SteerInbox()
     /// Counts runs (the spawn, then each resume); reports from an older run are dropped.
     var run = 0
     var loopTask: Task<Void, Never>?
@@ -68,4 +69,25 @@ struct WorkerEntry: Sendable {
                priority: record.priority == 0 ? nil : record.priority,
                result: includeResult ? result : nil, error: failure)
     }
+}
+
+/// Steer messages waiting for a worker's next model call. The session adds to it and the
+/// running loop takes from it directly, so a step never waits on the actor to read it. Each
+/// run gets its own box holding what the last one left, so a run that is being stopped
+/// cannot take a message meant for the next.
+final class SteerInbox: Sendable {
+    private let messages: Mutex<[String]>
+
+    init(_ messages: [String] = []) { self.messages = Mutex(messages) }
+
+    func add(_ message: String) { messages.withLock { $0.append(message) } }
+
+    func takeAll() -> [String] {
+        messages.withLock { box in
+            defer { box = [] }
+            return box
+        }
+    }
+
+    var isEmpty: Bool { messages.withLock { $0.isEmpty } }
 }

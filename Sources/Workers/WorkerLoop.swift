@@ -175,7 +175,7 @@ public struct WorkerLoop: Sendable {
     private func result(from input: JSONValue) -> WorkerResult {
         let text = input["text"]?.stringValue ?? input.jsonString()
         let sources = input["sources"]?.arrayValue?.compactMap(\.stringValue)
-        return WorkerResult(text: text, structured: setup.keepsStructuredResult ? input : nil,
+        return WorkerResult(text: text, structured: setup.keepsStructuredResult ? input : JSONValue?.none,
                             sources: sources?.isEmpty == false ? sources : nil)
     }
 

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import Testing
 
 /// One test's world: a small workspace, a mock provider, a config pointing at it, a trace
 /// store, and `bosun serve` processes on them.
@@ -12,7 +13,8 @@ final class OrchestrationWorld: @unchecked Sendable {
     let mock: MockProviderProcess
 
     /// `mockArguments` go to `bosun mock-provider` (latency, tool steps, script).
-    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "") throws {
+    /// `providerOptions` are extra keys of the mock provider's config entry (e.g. `retry`).
+    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "", providerOptions: String = "") throws {
         directory = NSTemporaryDirectory() + "bosun-e2e-\(UUID().uuidString)"
         workspace = directory + "/workspace"
         try FileManager.default.createDirectory(atPath: workspace + "/src", withIntermediateDirectories: true)
@@ -29,7 +31,7 @@ final class OrchestrationWorld: @unchecked Sendable {
         dbPath = directory + "/trace.sqlite"
         let config = """
             providers:
-              mock: { kind: openai, baseURL: "http://127.0.0.1:\(mock.port)/v1" }
+              mock: { kind: openai, baseURL: "http://127.0.0.1:\(mock.port)/v1"\(providerOptions.isEmpty ? "" : ", " + providerOptions) }
             models:
               fast:    { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }
               stalled: { provider: mock, id: mock-stall, price: { input: 1, output: 5 } }
@@ -40,8 +42,9 @@ final class OrchestrationWorld: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    func serve() throws -> ServeProcess {
-        try ServeProcess(arguments: ["--config", configPath, "--db", dbPath], directory: workspace)
+    func serve() throws -> BosunProcess {
+        try BosunProcess.launch(["serve", "--config", configPath, "--db", dbPath], framing: .ndjson,
+                                workingDirectory: URL(fileURLWithPath: workspace))
     }
 
     func tearDown() {
@@ -50,24 +53,47 @@ final class OrchestrationWorld: @unchecked Sendable {
     }
 }
 
-extension ServeProcess {
+extension BosunProcess {
+    /// `initialize` with a workspace root, as an editor would send it.
+    @discardableResult
+    func initialize(root: String, options: JSONValue = [:]) async throws -> JSONValue {
+        try await initialize(options: options, params: ["rootUri": .string("file://\(root)")])
+    }
+
     func spawn(_ params: JSONValue) async throws -> JSONValue {
-        try await request("spawn", params)
+        try await call("spawn", params)
     }
 
     func worker(_ id: String) async throws -> JSONValue {
-        try await request("status", ["workerId": .string(id)])
+        try await call("status", ["workerId": .string(id)])
     }
 
     func awaitAll(_ ids: [String]? = nil, timeout: Double = 60) async throws -> JSONValue {
         var params: [String: JSONValue] = ["timeoutSeconds": .double(timeout)]
         if let ids { params["workers"] = .array(ids.map { .string($0) }) }
-        return try await request("await", .object(params))
+        return try await call("await", .object(params), timeout: .seconds(timeout + 10))
     }
 
     /// The session's whole trace, in the order it was written.
     func trace() async throws -> [JSONValue] {
-        try await request("trace", ["limit": 10000])["events"]?.arrayValue ?? []
+        try await call("trace", ["limit": 10000])["events"]?.arrayValue ?? []
+    }
+
+    /// `worker/event` params received so far (of `kind`, when given).
+    func workerEvents(kind: String? = nil) -> [JSONValue] {
+        pendingNotifications.filter { $0["method"] == "worker/event" }.compactMap { $0["params"] }
+            .filter { kind == nil || $0["kind"]?.stringValue == kind }
+    }
+
+    /// `shutdown`, `exit`, and the exit code.
+    func stop() async throws -> Int32 {
+        try await shutdownAndExit()
+    }
+
+    /// kill -9: no chance to write anything more.
+    func killHard() async throws {
+        sendSignal(SIGKILL)
+        _ = try await waitForExit()
     }
 }
 

@@ -30,7 +30,13 @@ import TraceStore
     @Test func higherPriorityStartsFirstThenFIFO() async throws {
         let harness = try SessionHarness()
         let log = NotificationLog()
-        let session = try await harness.open(.synthetic(toolSteps: 0, latency: .milliseconds(30)), cap: 1, log: log)
+        let client = FakeModelClient { request in
+            let holds = "\(request.messages.first?.content ?? [])".contains("Hold the slot")
+            try await Task.sleep(for: .milliseconds(holds ? 300 : 5))
+            return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": "ok"])],
+                              stopReason: .toolUse, usage: Usage())
+        }
+        let session = try await harness.open(client, cap: 1, log: log)
         let first = try await session.spawn(SpawnParams(task: "Hold the slot"))
         let low = try await session.spawn(SpawnParams(task: "Low", priority: 0))
         let lowToo = try await session.spawn(SpawnParams(task: "Low too", priority: 0))
@@ -48,6 +54,7 @@ import TraceStore
     @Test func afterChainsPassResultsAndFailuresDownstream() async throws {
         let harness = try SessionHarness()
         let client = FakeModelClient { request in
+            try await Task.sleep(for: .milliseconds(50))
             let brief = request.messages.first.flatMap { message -> String? in
                 if case .text(let text) = message.content.first { return text }
                 return nil
@@ -167,10 +174,10 @@ import TraceStore
 
     @Test func steeringARunningWorkerAndAFinishedOne() async throws {
         let harness = try SessionHarness()
-        let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(40))
+        let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(100))
         let session = try await harness.open(client)
         let worker = try await session.spawn(SpawnParams(task: "Work"))
-        try await Task.sleep(for: .milliseconds(60))
+        try await Task.sleep(for: .milliseconds(50))
         let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Be brief."))
         #expect(steer.delivery == .nextStep)
         let finished = try await session.awaitAll([worker.id]).finished[0]
@@ -194,6 +201,31 @@ import TraceStore
         guard case .session(let status) = doomed, let id = status.workers.last?.id else { return }
         _ = try await session.cancel(CancelParams(workerId: id))
         await #expect(throws: SessionError.self) { try await session.steer(SteerParams(workerId: id, message: "go")) }
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    /// A steer acknowledged with "next-step" while the worker's last call is in flight is not
+    /// dropped: the worker's result is committed, then it resumes with the message.
+    @Test func aSteerDuringTheLastStepResumesTheWorkerAfterItsResult() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let client = FakeModelClient.synthetic(toolSteps: 0, latency: .milliseconds(300))
+        let session = try await harness.open(client, log: log)
+        let worker = try await session.spawn(SpawnParams(task: "Answer at once"))
+        for _ in 0..<200 where client.calls == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Also say why."))
+        #expect(steer.delivery == .nextStep)
+        for _ in 0..<100 where log.events(of: worker.id).filter({ $0 == "succeeded" }).count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let finished = try await session.awaitAll([worker.id]).finished.first
+        #expect(finished?.state == .succeeded)
+        #expect(finished?.steps == 2)
+        #expect(client.recordedRequests.last.map { "\($0.messages)".contains("Also say why.") } == true)
+        let kinds = log.events(of: worker.id)
+        #expect(kinds.filter { $0 == "succeeded" }.count == 2)
+        #expect(kinds.contains("steered"))
         await session.close()
         await harness.cleanUp()
     }
@@ -251,6 +283,13 @@ import TraceStore
         }
         await #expect(throws: SessionError.self) { try await session.awaitWorkers(AwaitParams(workers: ["w_x"])) }
         await #expect(throws: SessionError.self) { try await session.status(StatusParams(workerId: "w_x")) }
+        do {
+            _ = try await harness.open(.synthetic(toolSteps: 0), resume: "s_never_stored")
+            Issue.record("an unknown session id was accepted")
+        } catch let error as SessionError {
+            #expect(error.code == -32602)
+            #expect(error.data?["field"] == "initializationOptions.session")
+        }
         _ = try await session.spawn(SpawnParams(task: "Spend", wait: true))
         do {
             _ = try await session.spawn(SpawnParams(task: "Over budget"))
@@ -258,6 +297,30 @@ import TraceStore
         } catch let error as SessionError {
             #expect(error.code == -32013)
         }
+        await session.close()
+        await harness.cleanUp()
+    }
+}
+
+@Suite struct SessionNotificationTests {
+    @Test func progressFollowsTheWorkDoneTokenAndEventsCountFromOne() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let session = try await harness.open(.synthetic(toolSteps: 1), log: log)
+        let worker = try await session.spawn(SpawnParams(task: "Report", wait: true, workDoneToken: "tok-1"))
+        let progress = log.all.filter { $0.method == "$/progress" }
+        #expect(progress.allSatisfy { $0.params["token"] == "tok-1" })
+        let kinds = progress.compactMap { $0.params["value"]?["kind"]?.stringValue }
+        #expect(kinds.first == "begin")
+        #expect(kinds.last == "end")
+        #expect(kinds.contains("report"))
+        #expect(progress.last?.params["value"]?["message"] == "succeeded")
+        let events = log.all.filter { $0.method == "worker/event" && $0.params["workerId"]?.stringValue == worker.id }
+        #expect(events.compactMap { $0.params["seq"]?.intValue } == Array(1...Int64(events.count)))
+        #expect(events.compactMap { $0.params["kind"]?.stringValue } ==
+                ["queued", "started", "model_call", "tool_call", "tool_result", "model_call", "succeeded"])
+        let stored = try await session.trace(TraceParams(workerId: worker.id))
+        #expect(stored.events.map(\.kind) == events.compactMap { $0.params["kind"]?.stringValue })
         await session.close()
         await harness.cleanUp()
     }

@@ -182,3 +182,62 @@ def test_worker_methods_and_events_match_the_schemas(world):
     assert "worker/event" in kinds and "$/progress" in kinds, kinds
     for note in world.notifications:
         check(note["method"] + ".params", note["params"])
+
+
+@pytest.fixture
+def mock_provider(bosun_bin):
+    """`bosun mock-provider` on a free port: two tool steps, then submit_result."""
+    proc = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "50", "--tool-steps", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(proc.stdout.readline())
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_worker_messages_match_the_schemas(bosun_bin, mock_provider, tmp_path):
+    """A worker's whole life (spawn, progress, events, steer, await, status, trace) as the
+    schemas describe it."""
+    config = tmp_path / "bosun.yaml"
+    config.write_text(f"""providers:
+  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{mock_provider}/v1" }}
+models:
+  fast: {{ provider: mock, id: mock-fast, price: {{ input: 1, output: 5 }} }}
+tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
+""")
+    (tmp_path / "README.md").write_text("# demo\n")
+    server = Server(bosun_bin, "--config", str(config), "--db", str(tmp_path / "trace.sqlite"))
+    try:
+        result_of("initialize.result", server.request("initialize", {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+            "initializationOptions": {"maxConcurrentWorkers": 1, "events": "all"}}))
+        server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        spawn = {"task": "Describe the workspace", "inputs": ["README.md"], "workDoneToken": "tok",
+                 "output": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}}}
+        check("spawn.params", spawn)
+        first = result_of("spawn.result", server.request("spawn", spawn))
+        queued = result_of("spawn.result", server.request("spawn", {"task": "Wait your turn", "priority": 2}))
+        assert queued["state"] == "queued" and queued["queuePosition"] == 1
+        result_of("steer.result", server.request("steer", {"workerId": first["id"], "message": "Be brief."}))
+        done = result_of("await.result", server.request("await", {"timeoutSeconds": 30}))
+        assert [w["state"] for w in done["finished"]] == ["succeeded", "succeeded"], done
+        assert done["finished"][0]["result"]["structured"]["text"]
+        result_of("steer.result", server.request("steer", {"workerId": first["id"], "message": "One more line."}))
+        result_of("await.result", server.request("await", {"workers": [first["id"]], "timeoutSeconds": 30}))
+        result_of("status.result", server.request("status", {"workerId": first["id"]}))
+        summary = result_of("status.result", server.request("status"))
+        assert summary["session"]["counts"]["succeeded"] == 2
+        events = result_of("trace.result", server.request("trace", {"workerId": first["id"]}))["events"]
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+        error = error_of(server.request("cancel", {"workerId": first["id"]}), -32011)
+        assert error["data"]["field"] == "workerId"
+        error_of(server.request("spawn", {"task": "x", "role": "pirate"}), -32012)
+        result_of("shutdown.result", server.request("shutdown"))
+        kinds = {n["method"] for n in server.notifications}
+        assert {"worker/event", "$/progress"} <= kinds, kinds
+        for note in server.notifications:
+            check(note["method"] + ".params", note["params"])
+        server.send({"jsonrpc": "2.0", "method": "exit"})
+        assert server.proc.wait(timeout=20) == 0
+    finally:
+        server.proc.kill()

@@ -1,0 +1,79 @@
+import BosunJSON
+import Foundation
+import Testing
+
+/// DESIGN §4.1 and §4.3 over the real binary: hard deadlines kill the worker's commands, and
+/// a server stopped by SIGTERM leaves its workers `interrupted` with a terminal event.
+@Suite(.serialized) struct OrchestrationDeadlineTests {
+    /// A marker no other process on the machine has in its command line.
+    static let sleepSeconds = "37.\(Int.random(in: 100...999))"
+
+    @Test func aTimeoutKillsTheCommandTheWorkerIsRunning() async throws {
+        let script = """
+            rules:
+              - match: { lastMessage: "Sleep through the deadline" }
+                reply: { toolCalls: [ { name: run_command, input: { command: [sleep, "\(Self.sleepSeconds)"] } } ] }
+            """
+        let world = try OrchestrationWorld(mockArguments: ["--tool-steps", "0"], script: script,
+                                           sessionYAML: "tools: { sandbox: allowUnsandboxed, commandTimeoutSeconds: 300 }")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let worker = try await serve.spawn(["task": "Sleep through the deadline", "role": "coder",
+                                            "limits": ["timeoutSeconds": 3]])
+        for _ in 0..<25 where Self.sleepers() == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.sleepers() > 0, "the worker's command should be running before the deadline")
+        let ended = try await serve.awaitAll([worker.id])["finished"]?.arrayValue?.first
+        #expect(ended?.state == "timed_out")
+        #expect(clock.now - start < .seconds(5), "a 3 s timeout must end the worker within 2 s of it")
+        var remaining = Self.sleepers()
+        for _ in 0..<20 where remaining > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            remaining = Self.sleepers()
+        }
+        #expect(remaining == 0, "the command outlived its worker's deadline")
+        let kinds = serve.workerEvents().filter { $0["workerId"]?.stringValue == worker.id }.compactMap { $0["kind"]?.stringValue }
+        #expect(kinds.last == "timed_out")
+        #expect(try await serve.shutdownAndExit() == 0)
+    }
+
+    @Test func sigtermLeavesRunningWorkersInterruptedAndResumable() async throws {
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "300", "--tool-steps", "10"])
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let info = try await first.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
+        let sessionId = info["session"]?["id"]?.stringValue ?? ""
+        let roles = try await first.call("roles")["roles"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(roles.contains("coder") && roles.contains("worker"))
+        let running = try await first.spawn(["task": "Keep going"])
+        let queued = try await first.spawn(["task": "Wait behind it"])
+        try await Task.sleep(for: .milliseconds(400))
+        first.sendSignal(SIGTERM)
+        _ = try await first.waitForExit()
+
+        let second = try world.serve()
+        _ = try await second.initialize(root: world.workspace, options: ["session": .string(sessionId)])
+        for worker in [running, queued] {
+            let now = try await second.worker(worker.id)
+            #expect(now.state == "interrupted")
+            #expect(now["error"]?["code"] == "interrupted")
+            let trace = try await second.call("trace", ["workerId": .string(worker.id)])["events"]?.arrayValue ?? []
+            #expect(trace.last?["kind"] == "interrupted")
+            let seqs = trace.compactMap { $0["seq"]?.intValue }
+            #expect(seqs == Array(1...Int64(seqs.count)), "seq must count from 1 without gaps")
+        }
+        #expect(try await second.shutdownAndExit() == 0)
+    }
+
+    /// Processes whose command line is `sleep <marker>`.
+    static func sleepers() -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return args.count >= 2 && args.suffix(2).last == sleepSeconds && args.contains { $0.hasSuffix("sleep") }
+        }.count
+    }
+}
