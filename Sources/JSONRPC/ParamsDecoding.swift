@@ -7,7 +7,7 @@ enum ParamsDecoding {
     /// fields are all optional accepts them and one with required fields names the first.
     static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data) throws(RPCError) -> P {
         do {
-            if let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {
+            if mayHaveParams(message), let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {
                 return params
             }
             return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
@@ -19,6 +19,15 @@ enum ParamsDecoding {
             throw RPCError(code: RPCError.invalidParams, message: "invalid params: \(error)", data: ["field": "params"])
         }
     }
+
+    /// False when the message certainly has no `params`: with no backslash in it, no key can
+    /// be spelled with escapes, so a `params` key would show as the bytes `"params"`. Lets a
+    /// request without params (a `status` poll) skip parsing the whole message again.
+    static func mayHaveParams(_ message: Data) -> Bool {
+        message.contains(UInt8(ascii: "\\")) || message.range(of: paramsKey) != nil
+    }
+
+    private static let paramsKey = Data(#""params""#.utf8)
 
     static func rpcError(for error: DecodingError) -> RPCError {
         switch error {
