@@ -20,10 +20,13 @@ public actor Session {
     /// the actor, and one consumer applies them (see `Session+Runs`).
     nonisolated let reports: AsyncStream<RunReport>.Continuation
     private let reportStream: AsyncStream<RunReport>
-    var scheduler: SessionScheduler
-    var entries: [String: WorkerEntry] = [:]
+    var scheduler: SessionScheduler { didSet { statusCache = nil } }
+    var entries: [String: WorkerEntry] = [:] { didSet { statusCache = nil } }
     /// Worker ids in creation order.
-    var order: [String] = []
+    var order: [String] = [] { didSet { statusCache = nil } }
+    /// The last whole-session `status` answer, kept until anything it shows changes (the
+    /// three properties above are all it reads besides constants).
+    var statusCache: EncodedJSON?
     /// For each worker, the queued workers that run `after` it.
     var dependants: [String: Set<String>] = [:]
     var clients: [String: any ModelClient] = [:]
@@ -140,6 +143,16 @@ public actor Session {
         let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
                                             maxCostUSD: config.session.maxCostUSD)
         return .session(SessionStatus(session: summary, usage: usage, workers: workers))
+    }
+
+    /// `status` as the JSON the client gets. The whole-session answer is reused until the
+    /// state changes: clients poll it, and building and encoding every worker's view again
+    /// at each poll is most of what a poll costs.
+    public func statusJSON(_ params: StatusParams) throws -> EncodedJSON {
+        if params.workerId == nil, let cached = statusCache { return cached }
+        let encoded = try EncodedJSON(encoding: try status(params))
+        if params.workerId == nil { statusCache = encoded }
+        return encoded
     }
 
     public func trace(_ params: TraceParams) async throws -> TraceResult {
