@@ -55,7 +55,7 @@ func emit(_ text: String, to path: String?) throws {
 
 extension TraceCommand {
     struct Sessions: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions, most recently opened first.")
+        static let configuration = CommandConfiguration(commandName: "sessions", abstract: "List sessions, most recently opened first.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -67,7 +67,7 @@ extension TraceCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a session as a tree of workers, or one worker with its events.")
+            commandName: "show", abstract: "Show a session as a tree of workers, or one worker with its events.")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("A session id (s_…) or a worker id (w_…).", valueName: "SESSION|WORKER"))
         var id: String
@@ -93,7 +93,7 @@ extension TraceCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
+            commandName: "export", abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
         @Option(help: "jsonl (session, workers, events, one JSON object per line) or otlp-json.")
@@ -129,7 +129,7 @@ extension TraceCommand {
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete sessions (with their workers, events, messages and claims) not opened for a while.")
+            commandName: "prune", abstract: "Delete sessions (with their workers, events, messages and claims) not opened for a while.")
         @OptionGroup var store: StoreOptions
         @Option(name: .customLong("older-than"), help: ArgumentHelp(
             "Age such as 30d, 12h, 90m, 2w or 45s: sessions last opened before now minus this go.", valueName: "AGE"))
