@@ -24,10 +24,23 @@ enum ParamsDecoding {
     /// be spelled with escapes, so a `params` key would show as the bytes `"params"`. Lets a
     /// request without params (a `status` poll) skip parsing the whole message again.
     static func mayHaveParams(_ message: Data) -> Bool {
-        message.contains(UInt8(ascii: "\\")) || message.range(of: paramsKey) != nil
+        let key = paramsKey
+        return message.withUnsafeBytes { bytes in
+            var matched = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: "\\") { return true }
+                if byte == key[matched] {
+                    matched += 1
+                    if matched == key.count { return true }
+                } else {
+                    matched = byte == UInt8(ascii: "\"") ? 1 : 0
+                }
+            }
+            return false
+        }
     }
 
-    private static let paramsKey = Data(#""params""#.utf8)
+    private static let paramsKey = Array(#""params""#.utf8)
 
     static func rpcError(for error: DecodingError) -> RPCError {
         switch error {
