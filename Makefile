@@ -31,7 +31,7 @@ python-test: venv
 		$(PYTHON) -m pytest -q Tests/python || { code=$$?; [ $$code -eq 5 ] || exit $$code; }
 
 demo: build
-	python3 scripts/demo_roundtrip.py "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun"
+	python3 clients/examples/demo.py --bosun "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" --keep .demo
 
 bench: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product bosun

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Foundation
 import TraceStore
 
@@ -11,18 +12,37 @@ struct TraceCommand: AsyncParsableCommand {
     )
 }
 
-/// `--db PATH`, shared by every `trace` subcommand.
+/// `--db PATH` and `--config PATH`, shared by every `trace` subcommand.
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
-        "The trace store file (default: $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
+        "The trace store file (default: the config's store.path, else $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
         valueName: "PATH"))
     var db: String?
 
-    var path: String { db ?? TraceStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "The configuration whose store.path to read when --db is not given (default: as bosun serve finds it).",
+        valueName: "PATH"))
+    var config: String?
+
+    /// The store `bosun serve` would use from this directory: `--db`, then the config's
+    /// `store.path`, then the default location.
+    func path() throws -> String {
+        if let db { return db }
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let loaded = try ConfigLoader.load(explicitPath: config, workspaceRoot: FileManager.default.currentDirectoryPath,
+                                               environment: environment)
+            return loaded.store.path ?? TraceStore.defaultPath(environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("bosun: cannot read the configuration to find the trace store: \(error)\nFix it, or pass --db PATH.\n".utf8))
+            throw ExitCode.failure
+        }
+    }
 
     /// Opens the existing store, runs `body`, closes it; store errors become a clear
     /// message on stderr and exit status 1.
     func withStore(_ body: (TraceStore) async throws -> Void) async throws {
+        let path = try path()
         do {
             let store = try TraceStore.openExisting(path: path)
             do {
