@@ -37,7 +37,8 @@ bench: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product bosun
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
-		python3 bench/server_throughput.py "$$BIN"
+		python3 bench/server_throughput.py "$$BIN"; \
+		python3 bench/status_many_workers.py "$$BIN"
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))
