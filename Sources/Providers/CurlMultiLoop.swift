@@ -22,8 +22,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = CurlGlobal.initialized
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
-        let thread = Thread { [self] in run() }
-        thread.name = name
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, a name set before start never reaches the OS,
+            // and the OS's name is what top, perf and /proc show.
+            Thread.current.name = name
+            run()
+        }
         thread.start()
     }
 
