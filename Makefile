@@ -13,7 +13,7 @@ PYTHON := $(VENV)/bin/python
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 APT_TEST_PACKAGES := bubblewrap chromium neovim
 
-.PHONY: build test demo bench apt-build-deps apt-test-deps venv swift-test python-test clean
+.PHONY: build release test demo bench apt-build-deps apt-test-deps venv swift-test python-test clean
 
 build: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS)
@@ -33,12 +33,22 @@ python-test: venv
 demo: build
 	python3 clients/examples/demo.py --bosun "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" --keep .demo
 
-bench: apt-build-deps
-	$(SWIFT) build $(SWIFT_FLAGS) -c release --product bosun
+# The binary to install: optimised, with the Swift runtime and Foundation linked in, so it
+# runs on any machine with libcurl4 and libsqlite3 and starts faster in less memory.
+release: apt-build-deps
+	$(SWIFT) build $(SWIFT_FLAGS) -c release --static-swift-stdlib --product bosun
+	@echo "built $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"
+
+# Every benchmark, against the release binary; figures go to bench/RESULTS*.md.
+bench: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
 		python3 bench/server_throughput.py "$$BIN"; \
-		python3 bench/status_many_workers.py "$$BIN"
+		python3 bench/status_many_workers.py "$$BIN"; \
+		python3 bench/orchestration_bench.py --bosun "$$BIN"; \
+		python3 bench/tools_sandbox_bench.py
+	bash bench/providers_bench.sh
+	python3 bench/store_bench.py 3
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))
