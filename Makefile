@@ -11,7 +11,8 @@ PYTHON := $(VENV)/bin/python
 
 # System packages: what the build links against, and what tests use when present.
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-APT_TEST_PACKAGES := bubblewrap chromium neovim
+# bubblewrap: the run_command sandbox tests; chromium: rendering the trace timeline page.
+APT_TEST_PACKAGES := bubblewrap chromium
 
 .PHONY: build release test demo bench apt-build-deps apt-test-deps venv swift-test python-test clean
 
