@@ -111,6 +111,16 @@ extension JSONValue {
         String(decoding: jsonBytes(), as: UTF8.self)
     }
 
+    /// Like `jsonString()`, except that a NaN or infinite double is written as `null` where it
+    /// stands (rather than the whole value becoming `null`) and nesting has no limit: for
+    /// records that must keep every other field whatever one number holds.
+    public func jsonString(nonFiniteAsNull: Bool) -> String {
+        guard nonFiniteAsNull else { return jsonString() }
+        var writer = JSONValueWriter(lenient: true)
+        _ = writer.write(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     public func jsonData() -> Data {
         Data(jsonBytes())
     }

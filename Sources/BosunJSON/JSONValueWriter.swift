@@ -6,15 +6,18 @@
 /// The same rules as `JSONEncoder`: keys sorted by their UTF-8 bytes; `"`, `\`, `\b`, `\f`,
 /// `\n`, `\r`, `\t` escaped by name and other control characters as `\u00xx`; a whole double
 /// loses its `.0`; a NaN or infinite double, or containers nested 512 deep, make the value
-/// unencodable (`write` returns false).
+/// unencodable (`write` returns false) — unless `lenient`, which writes such a double as
+/// `null` in its place and has no depth limit.
 struct JSONValueWriter {
     private(set) var bytes: [UInt8] = []
-
+    private let lenient: Bool
     /// `JSONEncoder`'s nesting limit: a container at this depth fails.
-    private static let maximumDepth = 512
+    private let maximumDepth: Int
 
-    init(capacity: Int = 256) {
+    init(capacity: Int = 256, lenient: Bool = false) {
         bytes.reserveCapacity(capacity)
+        self.lenient = lenient
+        maximumDepth = lenient ? Int.max : 512
     }
 
     /// Appends the value; false if `JSONEncoder` would have refused it.
@@ -31,14 +34,18 @@ struct JSONValueWriter {
         case .int(let number):
             append(String(number))
         case .double(let number):
-            guard number.isFinite else { return false }
+            guard number.isFinite else {
+                guard lenient else { return false }
+                append("null")
+                return true
+            }
             var text = number.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             append(text)
         case .string(let text):
             writeString(text)
         case .array(let items):
-            guard depth + 1 < Self.maximumDepth else { return false }
+            guard depth + 1 < maximumDepth else { return false }
             bytes.append(UInt8(ascii: "["))
             for (position, item) in items.enumerated() {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -46,7 +53,7 @@ struct JSONValueWriter {
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
-            guard depth + 1 < Self.maximumDepth else { return false }
+            guard depth + 1 < maximumDepth else { return false }
             bytes.append(UInt8(ascii: "{"))
             let sorted = fields.count < 2 ? Array(fields) : fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (position, field) in sorted.enumerated() {
