@@ -157,7 +157,6 @@ final class SessionRecorder: Sendable {
         for (index, item) in batch.enumerated() {
             switch item.write {
             case .update, .event, .messages:
-                if case .event(let event) = item.write { store.append(event) }
                 run.append((index, item))
                 continue
             default:
@@ -187,17 +186,19 @@ final class SessionRecorder: Sendable {
     private static func writeRun(_ run: [(index: Int, item: Item)], lastRow: [String: Int], to store: TraceStore,
                                  logger: Logger) async {
         guard !run.isEmpty else { return }
+        var events: [EventRecord] = []
         var workers: [WorkerRecord] = []
         var messages: [MessageRecord] = []
         for (index, item) in run {
             switch item.write {
+            case .event(let event): events.append(event)
             case .update(let worker) where lastRow[worker.id] == index: workers.append(worker)
             case .messages(let records): messages += records
             default: break
             }
         }
         do {
-            try await store.recordProgress(workers: workers, messages: messages)
+            try await store.recordProgress(events: events, workers: workers, messages: messages)
             for (_, item) in run { item.done?.resume() }
             return
         } catch {
@@ -208,7 +209,7 @@ final class SessionRecorder: Sendable {
                 switch item.write {
                 case .update(let worker) where lastRow[worker.id] == index: try await store.updateWorker(worker)
                 case .messages(let records): try await store.appendMessages(records)
-                case .event: try await store.flush()
+                case .event(let event): store.append(event)
                 default: break
                 }
                 item.done?.resume()

@@ -32,12 +32,18 @@ extension TraceStore {
         }
     }
 
-    /// A step's progress in one transaction: every pending event, then the rows of existing
-    /// workers (as `updateWorker` writes them), then messages (as `appendMessages`). If any
-    /// part fails (a worker that does not exist: `missingWorker`), none of it is written.
-    public func recordProgress(workers: [WorkerRecord], messages: [MessageRecord]) async throws {
+    /// A step's progress in one transaction: every pending event, then `events`, the rows of
+    /// existing workers (as `updateWorker` writes them) and messages (as `appendMessages`).
+    /// If any part fails (a worker that does not exist: `missingWorker`), none of it is
+    /// written; `append`ed events stay queued, and `events` are the caller's to retry.
+    /// Passing events here rather than to `append` spares the writer thread a wake-up.
+    public func recordProgress(events: [EventRecord] = [], workers: [WorkerRecord], messages: [MessageRecord]) async throws {
         let redactor = writer.redactor
         try await writer.performWithPendingEvents { db throws(TraceStoreError) in
+            if !events.isEmpty {
+                let insert = try db.prepared(TraceSQL.insertEvent)
+                for event in events { try TraceSQL.bind(event, to: insert, redactor: redactor) }
+            }
             for worker in workers {
                 let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
                 exists.bind(1, worker.id)
