@@ -31,13 +31,14 @@ python-test: venv
 		$(PYTHON) -m pytest -q Tests/python || { code=$$?; [ $$code -eq 5 ] || exit $$code; }
 
 demo: build
-	python3 scripts/demo_roundtrip.py "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun"
+	python3 clients/examples/demo.py --bosun "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" --keep .demo
 
 bench: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --product bosun
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
-		python3 bench/server_throughput.py "$$BIN"
+		python3 bench/server_throughput.py "$$BIN"; \
+		python3 bench/status_many_workers.py "$$BIN"
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))

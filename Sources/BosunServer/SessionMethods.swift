@@ -32,7 +32,7 @@ public struct OrchestrationSessionHandle: SessionHandle {
             try await Self.answer { try await session.awaitWorkers(params) }
         }
         registry.register("status", Orchestration.StatusParams.self) { params, _ in
-            try await Self.answer { try await session.status(params) }
+            try await Self.answer { try await session.statusJSON(params) }
         }
         registry.register("trace", TraceParams.self) { params, _ in
             try await Self.answer { try await session.trace(params) }

@@ -84,7 +84,7 @@ enum ConfigDecoder {
     /// An environment variable name; refuses what looks like the secret itself.
     private static func environmentName(_ fields: ConfigFields, _ key: String) throws -> String? {
         guard let name = try fields.string(key) else { return nil }
-        guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+        guard name.isEnvironmentVariableName else {
             throw fields.error(key, "expected the name of an environment variable (like ANTHROPIC_API_KEY), not a value; put the key itself in that variable, never in a config file")
         }
         return name

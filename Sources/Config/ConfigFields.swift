@@ -53,7 +53,7 @@ struct ConfigFields {
     func number(_ key: String, positive: Bool = true) throws -> Double? {
         guard let value = value(key) else { return nil }
         let expected = positive ? "a positive number" : "a number, zero or more"
-        guard case .scalar(let text, true, _) = value, let number = Double(text.replacingOccurrences(of: "_", with: "")),
+        guard case .scalar(let text, true, _) = value, let number = Double(text.withoutDigitSeparators),
               number.isFinite else {
             throw error(key, "expected \(expected), got \(value.summary)")
         }
@@ -64,7 +64,7 @@ struct ConfigFields {
     /// A whole number of at least `minimum`.
     func int(_ key: String, minimum: Int = 1) throws -> Int? {
         guard let value = value(key) else { return nil }
-        guard case .scalar(let text, true, _) = value, let number = Int(text.replacingOccurrences(of: "_", with: "")) else {
+        guard case .scalar(let text, true, _) = value, let number = Int(text.withoutDigitSeparators) else {
             throw error(key, "expected a whole number of at least \(minimum), got \(value.summary)")
         }
         if number < minimum { throw error(key, "expected a whole number of at least \(minimum), got \(number)") }

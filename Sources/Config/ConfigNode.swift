@@ -51,7 +51,10 @@ extension ConfigNode {
     static func parse(yaml: String, file: String, lineOffset: Int = 0) throws -> ConfigNode {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: yaml)
+            // The basic resolver (no tag rules): `convert` reads scalars as text and style
+            // alone, and the default resolver's rules are regular expressions whose compiling
+            // loads ICU's pattern and property data (1.5 MB resident) at every session start.
+            node = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw ConfigError.fromYams(error, file: file, lineOffset: lineOffset)
         }

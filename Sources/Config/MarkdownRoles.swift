@@ -117,7 +117,7 @@ enum MarkdownRoles {
     private static func roleName(_ entries: [ConfigEntry], file: String) throws -> (text: String, at: SourceLocation) {
         if let entry = entries.first(where: { $0.key == "name" }) {
             guard case .scalar(let name, _, let at) = entry.value,
-                  name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) != nil else {
+                  name.isRoleName else {
                 throw ConfigFields.locatedError(entry.value, key: "name", "expected a role name of letters, digits, `-`, `_` and `.`, got \(entry.value.summary)")
             }
             return (name, at)

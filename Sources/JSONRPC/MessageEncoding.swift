@@ -5,9 +5,7 @@ import Foundation
 /// spliced into the envelope as bytes, so the writer never touches JSON.
 enum MessageEncoding {
     static func encodeValue<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return try encoder.encode(value)
+        try EncodedJSON.encoder.encode(value)
     }
 
     static func idJSON(_ id: RequestID?) -> Data {

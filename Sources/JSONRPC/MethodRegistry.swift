@@ -1,3 +1,4 @@
+import BosunJSON
 import Foundation
 import Synchronization
 
@@ -36,6 +37,18 @@ public final class MethodRegistry: Sendable {
                     code: RPCError.internalError,
                     message: "the result of '\(context.method)' could not be encoded as JSON: \(error)")
             }
+        }
+        tables.withLock { $0.requests[method] = entry }
+    }
+
+    /// A method whose result is already JSON text: answered with those bytes as they are.
+    public func register<P: Decodable & Sendable>(
+        _ method: String, _ params: P.Type,
+        handler: @escaping @Sendable (P, RequestContext) async throws -> EncodedJSON
+    ) {
+        let entry: RequestHandler = { message, context in
+            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
+            return try await handler(params, context).data
         }
         tables.withLock { $0.requests[method] = entry }
     }

@@ -7,7 +7,7 @@ enum ParamsDecoding {
     /// fields are all optional accepts them and one with required fields names the first.
     static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data) throws(RPCError) -> P {
         do {
-            if let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {
+            if mayHaveParams(message), let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {
                 return params
             }
             return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
@@ -19,6 +19,28 @@ enum ParamsDecoding {
             throw RPCError(code: RPCError.invalidParams, message: "invalid params: \(error)", data: ["field": "params"])
         }
     }
+
+    /// False when the message certainly has no `params`: with no backslash in it, no key can
+    /// be spelled with escapes, so a `params` key would show as the bytes `"params"`. Lets a
+    /// request without params (a `status` poll) skip parsing the whole message again.
+    static func mayHaveParams(_ message: Data) -> Bool {
+        let key = paramsKey
+        return message.withUnsafeBytes { bytes in
+            var matched = 0
+            for byte in bytes {
+                if byte == UInt8(ascii: "\\") { return true }
+                if byte == key[matched] {
+                    matched += 1
+                    if matched == key.count { return true }
+                } else {
+                    matched = byte == UInt8(ascii: "\"") ? 1 : 0
+                }
+            }
+            return false
+        }
+    }
+
+    private static let paramsKey = Array(#""params""#.utf8)
 
     static func rpcError(for error: DecodingError) -> RPCError {
         switch error {

@@ -20,10 +20,15 @@ public actor Session {
     /// the actor, and one consumer applies them (see `Session+Runs`).
     nonisolated let reports: AsyncStream<RunReport>.Continuation
     private let reportStream: AsyncStream<RunReport>
-    var scheduler: SessionScheduler
-    var entries: [String: WorkerEntry] = [:]
+    var scheduler: SessionScheduler { didSet { stateVersion &+= 1 } }
+    var entries: [String: WorkerEntry] = [:] { didSet { stateVersion &+= 1 } }
     /// Worker ids in creation order.
-    var order: [String] = []
+    var order: [String] = [] { didSet { stateVersion &+= 1 } }
+    /// Counts changes to the three properties above, which are all `status` reads besides
+    /// constants: a cached answer is good while this is unchanged.
+    var stateVersion: UInt64 = 0
+    /// The last whole-session `status` answer, and the `stateVersion` it shows.
+    var statusCache: (version: UInt64, json: EncodedJSON)?
     /// For each worker, the queued workers that run `after` it.
     var dependants: [String: Set<String>] = [:]
     var clients: [String: any ModelClient] = [:]
@@ -140,6 +145,38 @@ public actor Session {
         let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
                                             maxCostUSD: config.session.maxCostUSD)
         return .session(SessionStatus(session: summary, usage: usage, workers: workers))
+    }
+
+    /// `status` as the JSON the client gets. The whole-session answer is reused while the
+    /// state is unchanged: clients poll it, and encoding every worker's view is most of what
+    /// a poll costs. A fresh answer is encoded off the actor, which is held only while the
+    /// views are built, as it was before there was a cache.
+    public nonisolated func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
+        switch try await statusSnapshot(params) {
+        case .cached(let json):
+            return json
+        case .fresh(let result, let version):
+            let json = try EncodedJSON(encoding: result)
+            if let version { await cacheStatus(json, shows: version) }
+            return json
+        }
+    }
+
+    enum StatusSnapshot: Sendable {
+        case cached(EncodedJSON)
+        /// `version` is the state shown, for a whole-session answer (worth caching).
+        case fresh(StatusResult, version: UInt64?)
+    }
+
+    private func statusSnapshot(_ params: StatusParams) throws -> StatusSnapshot {
+        guard params.workerId == nil else { return .fresh(try status(params), version: nil) }
+        if let cache = statusCache, cache.version == stateVersion { return .cached(cache.json) }
+        return .fresh(try status(params), version: stateVersion)
+    }
+
+    /// Keeps an answer unless the state moved on while it was being encoded.
+    private func cacheStatus(_ json: EncodedJSON, shows version: UInt64) {
+        if version == stateVersion { statusCache = (version, json) }
     }
 
     public func trace(_ params: TraceParams) async throws -> TraceResult {

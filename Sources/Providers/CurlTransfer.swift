@@ -52,7 +52,7 @@ final class CurlTransfer: @unchecked Sendable {
     var lastActivity = ContinuousClock.now
 
     init(_ request: HTTPRequest) throws {
-        guard CurlGlobal.initialized else { throw HTTPClientError.transport(code: -1, message: "curl_global_init failed") }
+        guard CurlGlobal.initialized else { throw HTTPClientError.transport(code: -1, message: CurlGlobal.failure) }
         guard let easy = curl_easy_init() else { throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed") }
         self.easy = easy
         self.url = request.url
@@ -318,7 +318,10 @@ private let curlWriteCallback: curl_write_callback = { buffer, size, count, user
     return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count)) ? size * count : 0
 }
 
-/// `curl_global_init` exactly once per process, before the first handle.
+/// `curl_global_init` exactly once per process, before the first handle. This is also
+/// what loads libcurl, which bosun does not link (see CCurl's shim.h).
 enum CurlGlobal {
     static let initialized: Bool = bosun_global_init() == CURLE_OK
+    /// Why `initialized` is false: libcurl missing or too old, or its initialisation failed.
+    static var failure: String { bosun_curl_failure().map { String(cString: $0) } ?? "libcurl is initialised" }
 }

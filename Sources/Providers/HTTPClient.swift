@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An async HTTP client over libcurl's multi interface: one dedicated thread per client
 /// runs every transfer (see `CurlMultiLoop`). Cancelling the calling task aborts the
@@ -7,19 +8,35 @@ public final class HTTPClient: Sendable {
     /// The process-wide client: one thread, one connection cache, for every provider call.
     public static let shared = HTTPClient(name: "bosun-http")
 
-    private let loop: CurlMultiLoop
+    private let name: String
+    /// Started by the first transfer, not by `init`: a session holds a client from its
+    /// start, and loading libcurl and starting the thread before any call costs memory
+    /// and start-up time for nothing.
+    private let startedLoop = Mutex<CurlMultiLoop?>(nil)
 
     public init(name: String = "bosun-http") {
-        loop = CurlMultiLoop(name: name)
+        self.name = name
     }
 
-    deinit { loop.stop() }
+    deinit { startedLoop.withLock { $0?.stop() } }
+
+    /// The loop, started on first use. Only called after a `CurlTransfer` was made, so
+    /// libcurl is loaded.
+    private var loop: CurlMultiLoop {
+        startedLoop.withLock { started in
+            if let started { return started }
+            let loop = CurlMultiLoop(name: name)
+            started = loop
+            return loop
+        }
+    }
 
     /// Sends the request and awaits the whole response (any status; only transport
     /// failures throw `HTTPClientError`). Cancellation throws `CancellationError`.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try Task.checkCancellation()
         let transfer = try CurlTransfer(request)
+        let loop = self.loop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.delivery = .whole(continuation)
@@ -40,6 +57,7 @@ public final class HTTPClient: Sendable {
     {
         try Task.checkCancellation()
         let transfer = try CurlTransfer(request)
+        let loop = self.loop
         let (events, eventsContinuation) = AsyncThrowingStream<SSEEvent, Error>.makeStream()
         eventsContinuation.onTermination = { [loop] termination in
             if case .cancelled = termination { loop.cancel(transfer) }
@@ -65,6 +83,7 @@ public final class HTTPClient: Sendable {
                              onEvent: @escaping @Sendable (SSEEvent) throws -> Void) async throws -> HTTPResponseHead {
         try Task.checkCancellation()
         let transfer = try CurlTransfer(request)
+        let loop = self.loop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.delivery = .callback(end: continuation, onHead: onHead, onEvent: onEvent)

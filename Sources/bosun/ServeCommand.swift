@@ -11,7 +11,11 @@ import Glibc
 
 /// `bosun serve`: the bosun/1 protocol on stdin and stdout.
 struct Serve: AsyncParsableCommand {
+    // Every command names itself: ArgumentParser otherwise derives the name from the type's
+    // name, and String(describing:) of a type costs a scan of every protocol conformance
+    // in the process, at every start.
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the bosun/1 JSON-RPC protocol on stdin and stdout (the default command).",
         discussion: """
             Messages use LSP framing (Content-Length headers) unless the client's first byte is \

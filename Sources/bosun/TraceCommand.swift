@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Foundation
 import TraceStore
 
@@ -11,18 +12,37 @@ struct TraceCommand: AsyncParsableCommand {
     )
 }
 
-/// `--db PATH`, shared by every `trace` subcommand.
+/// `--db PATH` and `--config PATH`, shared by every `trace` subcommand.
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
-        "The trace store file (default: $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
+        "The trace store file (default: the config's store.path, else $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
         valueName: "PATH"))
     var db: String?
 
-    var path: String { db ?? TraceStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "The configuration whose store.path to read when --db is not given (default: as bosun serve finds it).",
+        valueName: "PATH"))
+    var config: String?
+
+    /// The store `bosun serve` would use from this directory: `--db`, then the config's
+    /// `store.path`, then the default location.
+    func path() throws -> String {
+        if let db { return db }
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let loaded = try ConfigLoader.load(explicitPath: config, workspaceRoot: FileManager.default.currentDirectoryPath,
+                                               environment: environment)
+            return loaded.store.path ?? TraceStore.defaultPath(environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("bosun: cannot read the configuration to find the trace store: \(error)\nFix it, or pass --db PATH.\n".utf8))
+            throw ExitCode.failure
+        }
+    }
 
     /// Opens the existing store, runs `body`, closes it; store errors become a clear
     /// message on stderr and exit status 1.
     func withStore(_ body: (TraceStore) async throws -> Void) async throws {
+        let path = try path()
         do {
             let store = try TraceStore.openExisting(path: path)
             do {
@@ -55,7 +75,7 @@ func emit(_ text: String, to path: String?) throws {
 
 extension TraceCommand {
     struct Sessions: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions, most recently opened first.")
+        static let configuration = CommandConfiguration(commandName: "sessions", abstract: "List sessions, most recently opened first.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -67,7 +87,7 @@ extension TraceCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a session as a tree of workers, or one worker with its events.")
+            commandName: "show", abstract: "Show a session as a tree of workers, or one worker with its events.")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("A session id (s_…) or a worker id (w_…).", valueName: "SESSION|WORKER"))
         var id: String
@@ -93,7 +113,7 @@ extension TraceCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
+            commandName: "export", abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
         @Option(help: "jsonl (session, workers, events, one JSON object per line) or otlp-json.")
@@ -129,7 +149,7 @@ extension TraceCommand {
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete sessions (with their workers, events, messages and claims) not opened for a while.")
+            commandName: "prune", abstract: "Delete sessions (with their workers, events, messages and claims) not opened for a while.")
         @OptionGroup var store: StoreOptions
         @Option(name: .customLong("older-than"), help: ArgumentHelp(
             "Age such as 30d, 12h, 90m, 2w or 45s: sessions last opened before now minus this go.", valueName: "AGE"))

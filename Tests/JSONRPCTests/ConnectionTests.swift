@@ -231,3 +231,33 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(ParamsDecoding.fieldPath([]) == "params")
     }
 }
+
+/// The scan that lets a request without params skip the second parse: it may say "maybe"
+/// too often, never "no" when params are there.
+@Suite struct ParamsPresence {
+    @Test(arguments: [
+        (#"{"jsonrpc":"2.0","id":1,"method":"status"}"#, false),
+        (#"{"jsonrpc":"2.0","id":"params","method":"status"}"#, true),
+        (#"{"jsonrpc":"2.0","id":1,"method":"status","params":{}}"#, true),
+        (#"{"params":null,"jsonrpc":"2.0","id":1,"method":"status"}"#, true),
+        (#"{"jsonrpc":"2.0","id":1,"method":"status","\u0070arams":{"workerId":"w"}}"#, true),
+        (#"{"jsonrpc":"2.0","id":1,"method":"status","""params":1}"#, true),
+        (#"{"jsonrpc":"2.0","id":1,"method":"status","param":{},"arams":1}"#, false),
+        (#"{"jsonrpc":"2.0","id":1,"method":"p\"params"}"#, true),
+    ])
+    func detectsEveryWayParamsCanBeWritten(message: String, mayHave: Bool) {
+        #expect(ParamsDecoding.mayHaveParams(Data(message.utf8)) == mayHave)
+    }
+
+    @Test func absentParamsStillNameAMissingRequiredField() throws {
+        let message = Data(#"{"jsonrpc":"2.0","id":1,"method":"echo"}"#.utf8)
+        #expect(throws: RPCError.self) { try ParamsDecoding.decode(EchoParams.self, fromMessage: message) }
+        do {
+            _ = try ParamsDecoding.decode(EchoParams.self, fromMessage: message)
+        } catch {
+            #expect(error.message.contains("'text'"), "\(error.message)")
+        }
+        let escaped = Data(#"{"jsonrpc":"2.0","id":1,"method":"echo","\u0070arams":{"text":"hi"}}"#.utf8)
+        #expect(try ParamsDecoding.decode(EchoParams.self, fromMessage: escaped).text == "hi")
+    }
+}

@@ -30,6 +30,25 @@ import Testing
         #expect(try String(contentsOfFile: page, encoding: .utf8).contains("class=\"bar state-timed_out\""))
     }
 
+    /// Without --db, `bosun trace` reads the store `bosun serve` would use: the config's
+    /// store.path; a broken config is reported instead of guessed around.
+    @Test func findsTheStoreThroughTheConfig() throws {
+        let (db, session) = try populate()
+        let config = dir.file("bosun.yaml")
+        try "store: { path: \"\(db)\" }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = dir.file("xdg-config")
+        environment["XDG_STATE_HOME"] = dir.file("xdg-state")
+        let viaFlag = try run(bosun, ["trace", "sessions", "--config", config], environment: environment)
+        #expect(viaFlag.status == 0 && viaFlag.stdout.hasPrefix(session), "\(viaFlag.stderr)")
+        environment["BOSUN_CONFIG"] = config
+        let viaEnvironment = try run(bosun, ["trace", "sessions"], environment: environment)
+        #expect(viaEnvironment.status == 0 && viaEnvironment.stdout.hasPrefix(session), "\(viaEnvironment.stderr)")
+        try "store: { path: 7 }\nbogus: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let broken = try run(bosun, ["trace", "sessions"], environment: environment)
+        #expect(broken.status == 1 && broken.stderr.contains("bosun.yaml:") && broken.stderr.contains("--db"), "\(broken.stderr)")
+    }
+
     @Test func mistakesGetAMessageAndExitStatusOne() throws {
         let (db, _) = try populate()
         let cases: [([String], String)] = [

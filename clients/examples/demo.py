@@ -37,14 +37,18 @@ TASKS = [
     ("worker", "Name the files that document configuration"),
 ]
 
+# The worker/event kinds the demo prints; model_call, text and tool_result are left out to
+# keep the screen readable (`bosun trace show` lists them all afterwards).
+SHOWN_EVENTS = {"started", "tool_call", "steered", "retry", "succeeded", "failed", "cancelled", "timed_out", "interrupted"}
+
 CONFIG = """\
 providers:
   mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
 models:
-  fast:  {{ provider: mock, id: mock-fast,  price: {{ input: 1, output: 5 }} }}
-  mid:   {{ provider: mock, id: mock-mid,   price: {{ input: 3, output: 15 }} }}
-  smart: {{ provider: mock, id: mock-smart, price: {{ input: 5, output: 25 }} }}
-tiers: {{ orchestrator: smart, mid: mid, worker: fast }}
+  fast:     {{ provider: mock, id: mock-fast,     price: {{ input: 1, output: 5 }} }}
+  balanced: {{ provider: mock, id: mock-balanced, price: {{ input: 3, output: 15 }} }}
+  smart:    {{ provider: mock, id: mock-smart,    price: {{ input: 5, output: 25 }} }}
+tiers: {{ orchestrator: smart, mid: balanced, worker: fast }}
 session: {{ maxConcurrentWorkers: 5, maxCostUSD: 5 }}
 store: {{ path: "{db}" }}
 """
@@ -96,16 +100,18 @@ def main() -> int:
         if note.method != "worker/event":
             return
         p = note.params
-        if p["kind"] in ("text", "model_call"):
-            return
         if p["kind"] == "started":
             started.set()
+        if p["kind"] not in SHOWN_EVENTS:
+            return
+        detail = p.get("data", {}).get("tool") or p.get("data", {}).get("name") or ""
         with printed:
-            say(f"    event  {p['workerId']:<14} #{p['seq']:<3} {p['kind']}")
+            say(f"    event  {p['workerId']:<14} #{p['seq']:<3} {p['kind']} {detail}".rstrip())
 
     try:
+        # The demo's own config only: a user config under XDG_CONFIG_HOME stays out of it.
         client = BosunClient.start([bosun, "serve", "--config", config, "--db", db],
-                                   cwd=REPO, on_notification=on_notification)
+                                   env={"XDG_CONFIG_HOME": workdir}, cwd=REPO, on_notification=on_notification)
         info = client.initialize(root=REPO, events="all")
         session = info["session"]
         say(f"▸ initialize → {info['serverInfo']['name']} {info['serverInfo'].get('version', '')}, "

@@ -1,0 +1,46 @@
+import BosunJSON
+import Foundation
+import Testing
+@testable import Orchestration
+
+/// `statusJSON` reuses its last whole-session answer until the state changes; it must
+/// always say what `status` says at that moment.
+@Suite(.serialized) struct StatusCacheTests {
+    @Test func theEncodedStatusFollowsEveryChange() async throws {
+        let harness = try SessionHarness()
+        let client = FakeModelClient.synthetic(toolSteps: 1, latency: .milliseconds(30))
+        let session = try await harness.open(client, cap: 1)
+
+        func expectCurrent(_ when: String) async throws {
+            let encoded = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
+            let fresh = try JSONValue(encoding: try await session.status(StatusParams()))
+            #expect(encoded == fresh, "\(when)")
+        }
+
+        try await expectCurrent("empty session")
+        let empty = try await session.statusJSON(StatusParams())
+        #expect(try await session.statusJSON(StatusParams()) == empty)
+
+        let running = try await session.spawn(SpawnParams(task: "First"))
+        let queued = try await session.spawn(SpawnParams(task: "Second"))
+        let afterSpawns = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
+        #expect(afterSpawns["workers"]?.arrayValue?.count == 2)
+        #expect(afterSpawns["session"]?["counts"]?["queued"] == 1)
+        try await expectCurrent("one running, one queued")
+
+        _ = try await session.cancel(CancelParams(workerId: queued.id))
+        try await expectCurrent("after a cancel")
+        _ = try await session.awaitAll()
+        let done = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
+        #expect(done["session"]?["counts"]?["succeeded"] == 1)
+        #expect(done["session"]?["counts"]?["cancelled"] == 1)
+        #expect(done["usage"]?["inputTokens"] == 200)
+        try await expectCurrent("every worker ended")
+
+        let one = try JSONValue.parse(try await session.statusJSON(StatusParams(workerId: running.id)).data)
+        #expect(one == (try JSONValue(encoding: try await session.status(StatusParams(workerId: running.id)))))
+        #expect(one["result"]?["text"] == "done")
+        await session.close()
+        await harness.cleanUp()
+    }
+}
