@@ -65,6 +65,16 @@ Goals (issue 4): CPU per model call and per 1,000 streamed tokens are measured a
   instead of waking a task per event (29% → 20%); with 16+ transfers the loop wakes at most
   every 2 ms, so libcurl 7.88's per-wake visit of every transfer is shared by many events,
   and the idle-timeout scan runs at most every 100 ms (20% → 16%).
+- Before/after the JSON fast paths (2026-11-22; 00:46 UTC run → 01:24 UTC run, same
+  machine and command): per model call anthropic 0.250 → 0.130 ms (whole) and 0.402 →
+  0.189 ms (streamed), openai 0.242 → 0.150 ms and 0.309 → 0.197 ms; per 1,000 streamed
+  tokens anthropic 5.9 → 3.5 ms, openai 13.5 → 5.0 ms; 100 concurrent paced streams
+  13.4% → 13.9% of a core (unchanged within noise: with one token per wake, libcurl's
+  wake-up and poll cost dominates, not decoding). What changed: request bodies are written
+  by BosunJSON's direct writer instead of `JSONEncoder`, stream chunks and replies are read
+  from BosunJSON's direct parser instead of a `JSONDecoder` per chunk (`WireObject`,
+  falling back to `JSONDecoder` for anything unusual), and ASCII whitespace is trimmed by
+  hand instead of through `NSString` per chunk and per header line.
 NOTES
 } > bench/RESULTS-providers.md
 cat bench/RESULTS-providers.md

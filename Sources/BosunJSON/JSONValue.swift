@@ -108,23 +108,40 @@ extension JSONValue {
 extension JSONValue {
     /// Compact JSON text with sorted keys, so equal values always print the same.
     public func jsonString() -> String {
-        String(decoding: jsonData(), as: UTF8.self)
+        String(decoding: jsonBytes(), as: UTF8.self)
+    }
+
+    /// Like `jsonString()`, except that a NaN or infinite double is written as `null` where it
+    /// stands (rather than the whole value becoming `null`) and nesting has no limit: for
+    /// records that must keep every other field whatever one number holds.
+    public func jsonString(nonFiniteAsNull: Bool) -> String {
+        guard nonFiniteAsNull else { return jsonString() }
+        var writer = JSONValueWriter(lenient: true)
+        _ = writer.write(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        Data(jsonBytes())
+    }
+
+    /// The same text as `jsonString()`, as UTF-8 bytes.
+    public func jsonBytes() -> [UInt8] {
+        var writer = JSONValueWriter()
+        // What `JSONEncoder` refuses (a NaN or infinite double, or nesting 512 deep) prints as null.
+        return writer.write(self) ? writer.bytes : Array("null".utf8)
     }
 
     /// Parses JSON text (any top-level value).
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        if let value = data.withUnsafeBytes({ JSONValueParser.parse($0.bindMemory(to: UInt8.self)) }) { return value }
+        return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
     public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
+        var text = text
+        if let value = text.withUTF8({ JSONValueParser.parse($0) }) { return value }
+        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
     /// Converts any Encodable value into a JSONValue.

@@ -38,9 +38,18 @@ enum MessageEncoding {
 
     static func notification<T: Encodable>(method: String, params: T) throws -> Data {
         var out = Data(#"{"jsonrpc":"2.0","method":"#.utf8)
-        out.append(try encodeValue(method))
+        out.append(contentsOf: JSONValue.string(method).jsonBytes())
         out.append(contentsOf: #","params":"#.utf8)
-        out.append(try encodeValue(params))
+        // Worker events are JSONValues, one notification per event: BosunJSON's direct writer
+        // skips JSONEncoder's Codable path. It writes `null` only for null or for what
+        // JSONEncoder refuses, and the latter must still fail here.
+        if let json = params as? JSONValue {
+            let bytes = json.jsonBytes()
+            if json != .null, bytes == Array("null".utf8) { _ = try encodeValue(params) }
+            out.append(contentsOf: bytes)
+        } else {
+            out.append(try encodeValue(params))
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }

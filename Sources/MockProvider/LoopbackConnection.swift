@@ -105,18 +105,29 @@ final class LoopbackConnection: @unchecked Sendable {
     func write(_ text: String) -> Bool { write(Data(text.utf8)) }
 
     /// Sleeps up to `seconds`, returning false early if the peer closed the connection.
+    /// `poll` counts whole milliseconds: it waits the whole ones (rounding up made every
+    /// scripted latency up to a millisecond too long) and a sub-millisecond sleep ends it.
     func waitWhileConnected(_ seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .nanoseconds(Int64((seconds * 1e9).rounded()))
         while true {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return true }
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { return true }
+            let slice = min(remaining, .seconds(1)).components
+            let wholeMilliseconds = Int32(slice.seconds * 1000 + slice.attoseconds / 1_000_000_000_000_000)
+            if wholeMilliseconds == 0 {
+                var rest = timespec(tv_sec: 0, tv_nsec: Int(slice.attoseconds / 1_000_000_000))
+                nanosleep(&rest, nil)
+                return true
+            }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, Int32(min(remaining * 1000, 1000).rounded(.up)))
+            let ready = poll(&pfd, 1, wholeMilliseconds)
             if ready > 0 {
                 var byte: UInt8 = 0
                 let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
                 if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { return false }
-                if n > 0 { usleep(useconds_t(min(remaining, 0.01) * 1_000_000)) }  // pipelined bytes: keep pacing
+                if n > 0 {  // pipelined bytes: keep pacing
+                    usleep(useconds_t(min(remaining, .milliseconds(10)).components.attoseconds / 1_000_000_000_000))
+                }
             } else if ready < 0, errno != EINTR {
                 return false
             }

@@ -11,7 +11,7 @@ import TraceStore
 ///
 /// The consumer takes everything queued at once (letting writes nobody waits for gather for
 /// a few milliseconds) and saves transactions where order cannot matter: a worker row superseded by a later row of the same worker in the batch is not
-/// written, and the batch's messages go in one transaction.
+/// written, and each run of row updates, events and messages goes in one transaction.
 final class SessionRecorder: Sendable {
     enum Write: Sendable {
         case insert(WorkerRecord)
@@ -151,25 +151,66 @@ final class SessionRecorder: Sendable {
             default: break
             }
         }
-        let messages = batch.flatMap { item -> [MessageRecord] in
-            if case .messages(let records) = item.write { return records }
-            return []
-        }
-        var messagesWritten = false
+        // Runs of updates, events and messages go in one transaction together (a step's
+        // usual writes); inserts, terminal commits and barriers keep their own, in order.
+        var run: [(index: Int, item: Item)] = []
         for (index, item) in batch.enumerated() {
+            switch item.write {
+            case .update, .event, .messages:
+                run.append((index, item))
+                continue
+            default:
+                break
+            }
+            await writeRun(run, lastRow: lastRow, to: store, logger: logger)
+            run = []
             do {
                 switch item.write {
                 case .insert(let worker): try await store.insertWorker(worker)
-                case .update(let worker):
-                    if lastRow[worker.id] == index { try await store.updateWorker(worker) }
-                case .event(let event): store.append(event)
-                case .messages:
-                    if !messagesWritten {
-                        messagesWritten = true
-                        try await store.appendMessages(messages)
-                    }
                 case .terminal(let worker, let event): try await store.commitTerminal(worker, event: event)
                 case .barrier: try await store.flush()
+                case .update, .event, .messages: break
+                }
+                item.done?.resume()
+            } catch {
+                logger.error("trace store write failed: \(error)")
+                item.done?.resume(throwing: error)
+            }
+        }
+        await writeRun(run, lastRow: lastRow, to: store, logger: logger)
+    }
+
+    /// One transaction for the run's rows and messages (and the events already appended to
+    /// the store). If it fails, each write is retried on its own, so one bad row loses
+    /// nothing else and each waiter hears about its own write.
+    private static func writeRun(_ run: [(index: Int, item: Item)], lastRow: [String: Int], to store: TraceStore,
+                                 logger: Logger) async {
+        guard !run.isEmpty else { return }
+        var events: [EventRecord] = []
+        var workers: [WorkerRecord] = []
+        var messages: [MessageRecord] = []
+        for (index, item) in run {
+            switch item.write {
+            case .event(let event): events.append(event)
+            case .update(let worker) where lastRow[worker.id] == index: workers.append(worker)
+            case .messages(let records): messages += records
+            default: break
+            }
+        }
+        do {
+            try await store.recordProgress(events: events, workers: workers, messages: messages)
+            for (_, item) in run { item.done?.resume() }
+            return
+        } catch {
+            logger.debug("trace store: a step's combined write failed (\(error)); writing its parts one by one")
+        }
+        for (index, item) in run {
+            do {
+                switch item.write {
+                case .update(let worker) where lastRow[worker.id] == index: try await store.updateWorker(worker)
+                case .messages(let records): try await store.appendMessages(records)
+                case .event(let event): store.append(event)
+                default: break
                 }
                 item.done?.resume()
             } catch {

@@ -93,9 +93,45 @@ public struct WorkerEvent: Codable, Sendable, Hashable {
     }
 }
 
-/// RFC 3339 UTC timestamps with milliseconds, as every time on the wire is written.
+/// RFC 3339 UTC timestamps with milliseconds, as every time on the wire is written
+/// (`2026-11-22T01:10:11.123Z`, what `Date.ISO8601FormatStyle(includingFractionalSeconds: true)`
+/// writes). Formatted by hand for years 1970–9999, once per `worker/event` notification:
+/// the format style costs several microseconds a call. Other dates go to the style.
 enum WireTime {
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    static func string(_ date: Date) -> String { style.format(date) }
+    static func string(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        guard interval >= 0, interval < 253_402_300_800 else { return style.format(date) }
+        let whole = interval.rounded(.down)
+        let millis = Int(((interval - whole) * 1000).rounded(.down))
+        var seconds = time_t(whole)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        out.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        out.append(UInt8(ascii: "."))
+        digits(millis, 3)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
 }

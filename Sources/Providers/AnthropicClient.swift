@@ -70,7 +70,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         }
         let parsed: AnthropicWire.StreamEvent
         do {
-            parsed = try decoder.decode(AnthropicWire.StreamEvent.self, from: Data(event.data.utf8))
+            parsed = try AnthropicWire.StreamEvent.decode(Data(event.data.utf8), with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream event \(event.event ?? "message") is not valid JSON: \(event.data.prefix(200))",
                                                     provider: provider, requestId: nil)
@@ -122,7 +122,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
                 content.append(.text(text))
             } else if let tool = tools[index] {
                 let input: JSONValue
-                if tool.json.trimmingCharacters(in: .whitespaces).isEmpty {
+                if tool.json.trimmingWhitespace().isEmpty {
                     input = [:]
                 } else {
                     do { input = try JSONValue.parse(tool.json) } catch {

@@ -116,3 +116,53 @@ enum AnthropicWire {
         var usage: UsageBody?
     }
 }
+
+// Direct reads of the same fields (see `WireObject`).
+extension AnthropicWire.UsageBody: WireObject {
+    init(fields: WireFields) throws {
+        input_tokens = try fields.int("input_tokens")
+        output_tokens = try fields.int("output_tokens")
+        cache_creation_input_tokens = try fields.int("cache_creation_input_tokens")
+        cache_read_input_tokens = try fields.int("cache_read_input_tokens")
+    }
+}
+
+extension AnthropicWire.Block: WireObject {
+    init(fields: WireFields) throws {
+        guard let type = try fields.string("type") else { throw WireFields.Mismatch() }
+        self.type = type
+        text = try fields.string("text")
+        id = try fields.string("id")
+        name = try fields.string("name")
+        input = fields.json("input")
+    }
+}
+
+extension AnthropicWire.MessageBody: WireObject {
+    init(fields: WireFields) throws {
+        content = try fields.array("content")
+        stop_reason = try fields.string("stop_reason")
+        usage = try fields.nested("usage")
+    }
+}
+
+extension AnthropicWire.StreamEvent: WireObject {
+    init(fields: WireFields) throws {
+        guard let type = try fields.string("type") else { throw WireFields.Mismatch() }
+        self.type = type
+        index = try fields.int("index")
+        message = try fields.nested("message")
+        content_block = try fields.nested("content_block")
+        delta = try fields.nested("delta")
+        usage = try fields.nested("usage")
+    }
+}
+
+extension AnthropicWire.StreamEvent.Delta: WireObject {
+    init(fields: WireFields) throws {
+        type = try fields.string("type")
+        text = try fields.string("text")
+        partial_json = try fields.string("partial_json")
+        stop_reason = try fields.string("stop_reason")
+    }
+}

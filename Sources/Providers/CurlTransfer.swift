@@ -160,7 +160,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
         lastActivity = .now
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace(newlines: true)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 1xx or a followed redirect) replaces the previous head.
             let parts = line.split(separator: " ", maxSplits: 2)
@@ -183,7 +183,7 @@ final class CurlTransfer: @unchecked Sendable {
             }
         } else if let colon = line.firstIndex(of: ":") {
             headers.append(HTTPHeader(name: String(line[..<colon]),
-                                      value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                                      value: String(line[line.index(after: colon)...]).trimmingWhitespace()))
         }
     }
 

@@ -6,9 +6,14 @@ public struct OpenAIClient: ModelClient {
     public let endpoint: ProviderEndpoint
     private let http: HTTPClient
 
+    /// `max_completion_tokens` for OpenAI itself, `max_tokens` for every compatible server.
+    /// Worked out once: parsing the URL on every request showed in profiles.
+    let tokenLimitField: String
+
     public init(endpoint: ProviderEndpoint, http: HTTPClient = .shared) {
         self.endpoint = endpoint
         self.http = http
+        tokenLimitField = URL(string: endpoint.baseURL)?.host?.lowercased() == "api.openai.com" ? "max_completion_tokens" : "max_tokens"
     }
 
     public var providerName: String { endpoint.name }
@@ -38,10 +43,6 @@ public struct OpenAIClient: ModelClient {
                            connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout)
     }
 
-    /// `max_completion_tokens` for OpenAI itself, `max_tokens` for every compatible server.
-    var tokenLimitField: String {
-        URL(string: endpoint.baseURL)?.host?.lowercased() == "api.openai.com" ? "max_completion_tokens" : "max_tokens"
-    }
 
     static func reply(_ completion: OpenAIWire.Completion, provider: String, requestId: String?) throws -> ModelReply {
         guard let choice = completion.choices?.first else {
@@ -81,7 +82,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
     }
 
     mutating func consume(_ event: SSEEvent) throws {
-        let data = event.data.trimmingCharacters(in: .whitespaces)
+        let data = event.data.trimmingWhitespace()
         if data == "[DONE]" {
             done = true
             return
@@ -91,7 +92,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
         }
         let chunk: OpenAIWire.Chunk
         do {
-            chunk = try decoder.decode(OpenAIWire.Chunk.self, from: Data(data.utf8))
+            chunk = try OpenAIWire.Chunk.decode(Data(data.utf8), with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream chunk is not valid JSON: \(data.prefix(200))",
                                                     provider: provider, requestId: nil)

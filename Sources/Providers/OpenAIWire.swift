@@ -131,10 +131,77 @@ enum OpenAIWire {
 
     /// Parses a tool call's `arguments` text; an empty string means no arguments.
     static func arguments(_ text: String, tool: String, provider: String, requestId: String?) throws -> JSONValue {
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [:] }
+        if text.trimmingWhitespace(newlines: true).isEmpty { return [:] }
         do { return try JSONValue.parse(text) } catch {
             throw ProviderErrorClassifier.malformed("tool \(tool) arguments are not valid JSON: \(text.prefix(200))",
                                                     provider: provider, requestId: requestId)
         }
+    }
+}
+
+// Direct reads of the same fields (see `WireObject`).
+extension OpenAIWire.UsageBody: WireObject {
+    init(fields: WireFields) throws {
+        prompt_tokens = try fields.int("prompt_tokens")
+        completion_tokens = try fields.int("completion_tokens")
+        prompt_tokens_details = try fields.nested("prompt_tokens_details")
+    }
+}
+
+extension OpenAIWire.UsageBody.PromptDetails: WireObject {
+    init(fields: WireFields) throws {
+        cached_tokens = try fields.int("cached_tokens")
+    }
+}
+
+extension OpenAIWire.ToolCall: WireObject {
+    init(fields: WireFields) throws {
+        index = try fields.int("index")
+        id = try fields.string("id")
+        function = try fields.nested("function")
+    }
+}
+
+extension OpenAIWire.ToolCall.Function: WireObject {
+    init(fields: WireFields) throws {
+        name = try fields.string("name")
+        arguments = try fields.string("arguments")
+    }
+}
+
+extension OpenAIWire.Message: WireObject {
+    init(fields: WireFields) throws {
+        content = try fields.string("content")
+        tool_calls = try fields.array("tool_calls")
+        refusal = try fields.string("refusal")
+    }
+}
+
+extension OpenAIWire.Completion: WireObject {
+    init(fields: WireFields) throws {
+        choices = try fields.array("choices")
+        usage = try fields.nested("usage")
+    }
+}
+
+extension OpenAIWire.Completion.Choice: WireObject {
+    init(fields: WireFields) throws {
+        message = try fields.nested("message")
+        finish_reason = try fields.string("finish_reason")
+    }
+}
+
+extension OpenAIWire.Chunk: WireObject {
+    init(fields: WireFields) throws {
+        choices = try fields.array("choices")
+        usage = try fields.nested("usage")
+        error = fields.json("error")
+    }
+}
+
+extension OpenAIWire.Chunk.Choice: WireObject {
+    init(fields: WireFields) throws {
+        delta = try fields.nested("delta")
+        finish_reason = try fields.string("finish_reason")
     }
 }

@@ -118,10 +118,10 @@ struct ProviderCall {
     }
 
     /// Decodes a provider JSON document, turning a failure into a non-retryable malformed-response error.
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, what: String, provider: String,
-                                     requestId: String?) throws -> T {
+    static func decode<T: WireObject>(_ type: T.Type, from data: Data, what: String, provider: String,
+                                      requestId: String?) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try T.decode(data, with: JSONDecoder())
         } catch {
             throw ProviderErrorClassifier.malformed("\(what) is not valid JSON of the expected shape (\(error)): "
                                                         + String(decoding: data.prefix(200), as: UTF8.self),

@@ -50,9 +50,15 @@ final class TraceWriter: @unchecked Sendable {
 
     /// Runs `body` on the writer thread after every event appended so far is written.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T) async throws(TraceStoreError) -> T {
+        try await perform(body, eventsInTransaction: false)
+    }
+
+    private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T,
+                                      eventsInTransaction: Bool) async throws(TraceStoreError) -> T {
         let result: Result<T, TraceStoreError> = await withCheckedContinuation { continuation in
             let job: Job = { writer in
                 continuation.resume(returning: Result { () throws(TraceStoreError) -> T in
+                    if eventsInTransaction { return try writer.writePendingEvents(with: body) }
                     try writer.writePendingEvents()
                     return try body(writer.connection)
                 })
@@ -60,6 +66,13 @@ final class TraceWriter: @unchecked Sendable {
             if !enqueue(job) { continuation.resume(returning: .failure(.closed(path: connection.path))) }
         }
         return try result.get()
+    }
+
+    /// Runs `body` on the writer thread in the same write transaction as every event appended
+    /// so far (one transaction and one thread hop instead of two or three). If the
+    /// transaction fails, nothing of it is kept and the events stay queued for the next write.
+    func performWithPendingEvents(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> Void) async throws(TraceStoreError) {
+        try await perform(body, eventsInTransaction: true)
     }
 
     /// Writes what is queued, stops the thread and waits for it. Later calls return at once.
@@ -147,6 +160,38 @@ final class TraceWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return pending.count
+    }
+
+    /// Writes every queued event and then `body` in one transaction (two if there are more
+    /// events than `eventsPerTransaction`); on failure the events go back to the queue.
+    private func writePendingEvents<T>(with body: (SQLiteConnection) throws(TraceStoreError) -> T) throws(TraceStoreError) -> T {
+        condition.lock()
+        let batch = pending
+        let fits = batch.count <= eventsPerTransaction
+        if fits {
+            pending = []
+            oldestPendingAt = nil
+        }
+        condition.unlock()
+        guard fits else {
+            try writePendingEvents()
+            return try connection.writeTransaction { () throws(TraceStoreError) in try body(connection) }
+        }
+        do {
+            return try connection.writeTransaction { () throws(TraceStoreError) in
+                if !batch.isEmpty {
+                    let insert = try connection.prepared(TraceSQL.insertEvent)
+                    for event in batch { try TraceSQL.bind(event, to: insert, redactor: redactor) }
+                }
+                return try body(connection)
+            }
+        } catch {
+            condition.lock()
+            pending.insert(contentsOf: batch, at: 0)
+            oldestPendingAt = .now
+            condition.unlock()
+            throw error
+        }
     }
 
     /// Writes every queued event, at most `eventsPerTransaction` per transaction so another

@@ -33,7 +33,10 @@ struct WorkspaceWalker {
     }
 
     private func loadRules(_ directory: String) -> GitIgnoreRules? {
-        guard let text = try? String(contentsOfFile: directory + "/.gitignore", encoding: .utf8) else { return nil }
+        // `contents(atPath:)` answers a missing file with nil; `String(contentsOfFile:)` built
+        // an NSError for every directory without a .gitignore, which showed in profiles.
+        guard let data = FileManager.default.contents(atPath: directory + "/.gitignore"),
+              let text = String(data: data, encoding: .utf8) else { return nil }
         return GitIgnoreRules(base: relative(directory), text: text)
     }
 

@@ -24,3 +24,9 @@ import Testing
         #expect(decoded == content)
     }
 }
+
+@Suite struct JSONTextNonFiniteTests {
+    @Test func aNonFiniteNumberBecomesNullInPlace() {
+        #expect(JSONText.string(["a": .double(.nan), "b": [1, .double(-.infinity)], "c": "kept"]) == #"{"a":null,"b":[1,null],"c":"kept"}"#)
+    }
+}

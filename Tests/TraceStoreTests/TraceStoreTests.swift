@@ -84,6 +84,31 @@ import Testing
         await store.close()
     }
 
+    @Test func progressGoesInOneTransactionOrNotAtAll() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        for seq in 1...2 { store.append(Fixture.event("s_1", "w_1", seq)) }
+        var row = Fixture.worker("w_1", session: "s_1")
+        row.steps = 7
+        let message = MessageRecord(workerId: "w_1", index: 0, role: "assistant", contentJSON: "[1]", origin: "model")
+        // A missing worker fails the whole write: neither the row, the message nor the given event lands.
+        await #expect(throws: TraceStoreError.missingWorker(id: "w_2")) {
+            try await store.recordProgress(events: [Fixture.event("s_1", "w_1", 9)], workers: [row, Fixture.worker("w_2", session: "s_1")], messages: [message])
+        }
+        let other = try TraceStore(path: dir.file("trace.sqlite"))
+        #expect(try await other.worker(id: "w_1")?.steps == 3)
+        #expect(try await other.messages(workerId: "w_1").isEmpty)
+        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: 8, limit: 0).isEmpty)
+        // The appended events were not lost with the failed transaction.
+        store.append(Fixture.event("s_1", "w_1", 3))
+        try await store.recordProgress(events: [Fixture.event("s_1", "w_1", 4)], workers: [row], messages: [message])
+        #expect(try await other.worker(id: "w_1")?.steps == 7)
+        #expect(try await other.messages(workerId: "w_1").map(\.contentJSON) == ["[1]"])
+        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2, 3, 4])
+        await other.close()
+        await store.close()
+    }
+
     @Test func markInterruptedTouchesOnlyUnfinishedWorkers() async throws {
         let store = try makeStore()
         try await store.insertWorker(Fixture.worker("w_run", session: "s_1", state: "running"))

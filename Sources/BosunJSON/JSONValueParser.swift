@@ -1,0 +1,251 @@
+/// The fast path of `JSONValue.parse`: a direct parser for plain RFC 8259 JSON in UTF-8,
+/// about ten times cheaper than decoding `JSONValue` through `JSONDecoder` (whose Codable
+/// path tries each case in turn for every value). Provider stream chunks, tool inputs and
+/// request bodies all come through here.
+///
+/// It gives up (returns nil) on anything whose meaning it would have to guess: malformed
+/// text, numbers with a fraction or exponent that are whole, integers beyond 64 bits,
+/// duplicate keys, invalid UTF-8, lone surrogates, deep nesting. `JSONValue.parse` then
+/// asks `JSONDecoder`, so results and errors stay exactly what they always were.
+struct JSONValueParser {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+    private var depth = 0
+
+    private struct GiveUp: Error {}
+
+    /// Deeper than this goes to `JSONDecoder` (which has its own limit).
+    private static let maximumDepth = 256
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        var parser = JSONValueParser(bytes)
+        do {
+            parser.skipWhitespace()
+            let value = try parser.value()
+            parser.skipWhitespace()
+            // `JSONValue?.none`, not `nil`: JSONValue is nil-literal-expressible, so a bare nil here would be `.null`.
+            guard parser.index == bytes.count else { return JSONValue?.none }
+            return value
+        } catch {
+            return JSONValue?.none
+        }
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private func peek() throws -> UInt8 {
+        guard index < bytes.count else { throw GiveUp() }
+        return bytes[index]
+    }
+
+    private mutating func value() throws -> JSONValue {
+        switch try peek() {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw GiveUp()
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { throw GiveUp() }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw GiveUp() }
+        index += count
+    }
+
+    private mutating func object() throws -> JSONValue {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw GiveUp() }
+        index += 1
+        var fields: [String: JSONValue] = [:]
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return .object(fields)
+        }
+        while true {
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
+            let key = try string()
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
+            index += 1
+            skipWhitespace()
+            let value = try value()
+            // Which duplicate wins is JSONDecoder's business.
+            guard fields.updateValue(value, forKey: key) == nil else { throw GiveUp() }
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                depth -= 1
+                return .object(fields)
+            default: throw GiveUp()
+            }
+        }
+    }
+
+    private mutating func array() throws -> JSONValue {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw GiveUp() }
+        index += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return .array(items)
+        }
+        while true {
+            skipWhitespace()
+            items.append(try value())
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                depth -= 1
+                return .array(items)
+            default: throw GiveUp()
+            }
+        }
+    }
+
+    /// Integers that fit 64 bits become `.int`; other numbers `.double` unless they are whole
+    /// (`JSONDecoder` may read those as integers: its call).
+    private mutating func number() throws -> JSONValue {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let integerStart = index
+        try digits()
+        if bytes[integerStart] == UInt8(ascii: "0"), index - integerStart > 1 { throw GiveUp() }
+        var isInteger = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            try digits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            try digits()
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if isInteger {
+            guard let value = Int64(text) else { throw GiveUp() }
+            return .int(value)
+        }
+        guard let value = Double(text), value.isFinite, value.rounded() != value else { throw GiveUp() }
+        return .double(value)
+    }
+
+    private mutating func digits() throws {
+        let start = index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        guard index > start else { throw GiveUp() }
+    }
+
+    private mutating func string() throws -> String {
+        index += 1
+        let start = index
+        // The common case: no escapes, so the bytes between the quotes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = try Self.validated(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw GiveUp() }
+            index += 1
+        }
+        var unescaped = Array(bytes[start..<index])
+        while true {
+            let byte = try peek()
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return try unescaped.withUnsafeBufferPointer { try Self.validated($0) }
+            case UInt8(ascii: "\\"):
+                try escape(into: &unescaped)
+            case 0..<0x20:
+                throw GiveUp()
+            default:
+                unescaped.append(byte)
+            }
+        }
+    }
+
+    private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {
+        guard let text = String(validating: utf8, as: UTF8.self) else { throw GiveUp() }
+        return text
+    }
+
+    private mutating func escape(into out: inout [UInt8]) throws {
+        let byte = try peek()
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if (0xD800..<0xDC00).contains(scalar) {
+                guard try peek() == UInt8(ascii: "\\") else { throw GiveUp() }
+                index += 1
+                guard try peek() == UInt8(ascii: "u") else { throw GiveUp() }
+                index += 1
+                let low = try hex4()
+                guard (0xDC00..<0xE000).contains(low) else { throw GiveUp() }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00..<0xE000).contains(scalar) {
+                throw GiveUp()
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw GiveUp() }
+            out.append(contentsOf: UTF8.encode(unicode)!)
+        default:
+            throw GiveUp()
+        }
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard bytes.count - index >= 4 else { throw GiveUp() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw GiveUp()
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+}

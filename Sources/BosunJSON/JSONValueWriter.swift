@@ -1,0 +1,111 @@
+/// Writes a `JSONValue` as compact JSON text, byte for byte what Foundation's `JSONEncoder`
+/// with `[.sortedKeys, .withoutEscapingSlashes]` writes for it, without the Codable machinery
+/// (which costs tens of microseconds per small value on Linux, and every provider request
+/// body, tool input and stored value goes through here).
+///
+/// The same rules as `JSONEncoder`: keys sorted by their UTF-8 bytes; `"`, `\`, `\b`, `\f`,
+/// `\n`, `\r`, `\t` escaped by name and other control characters as `\u00xx`; a whole double
+/// loses its `.0`; a NaN or infinite double, or containers nested 512 deep, make the value
+/// unencodable (`write` returns false) — unless `lenient`, which writes such a double as
+/// `null` in its place and has no depth limit.
+struct JSONValueWriter {
+    private(set) var bytes: [UInt8] = []
+    private let lenient: Bool
+    /// `JSONEncoder`'s nesting limit: a container at this depth fails.
+    private let maximumDepth: Int
+
+    init(capacity: Int = 256, lenient: Bool = false) {
+        bytes.reserveCapacity(capacity)
+        self.lenient = lenient
+        maximumDepth = lenient ? Int.max : 512
+    }
+
+    /// Appends the value; false if `JSONEncoder` would have refused it.
+    mutating func write(_ value: JSONValue) -> Bool {
+        write(value, depth: 0)
+    }
+
+    private mutating func write(_ value: JSONValue, depth: Int) -> Bool {
+        switch value {
+        case .null:
+            append("null")
+        case .bool(let flag):
+            append(flag ? "true" : "false")
+        case .int(let number):
+            append(String(number))
+        case .double(let number):
+            guard number.isFinite else {
+                guard lenient else { return false }
+                append("null")
+                return true
+            }
+            var text = number.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            append(text)
+        case .string(let text):
+            writeString(text)
+        case .array(let items):
+            guard depth + 1 < maximumDepth else { return false }
+            bytes.append(UInt8(ascii: "["))
+            for (position, item) in items.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                guard write(item, depth: depth + 1) else { return false }
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            guard depth + 1 < maximumDepth else { return false }
+            bytes.append(UInt8(ascii: "{"))
+            let sorted = fields.count < 2 ? Array(fields) : fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (position, field) in sorted.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeString(field.key)
+                bytes.append(UInt8(ascii: ":"))
+                guard write(field.value, depth: depth + 1) else { return false }
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        return true
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func writeString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var mark = 0
+            for (offset, byte) in utf8.enumerated() {
+                let escape: UInt8
+                switch byte {
+                case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
+                case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+                case 0x08: escape = UInt8(ascii: "b")
+                case 0x0C: escape = UInt8(ascii: "f")
+                case 0x0A: escape = UInt8(ascii: "n")
+                case 0x0D: escape = UInt8(ascii: "r")
+                case 0x09: escape = UInt8(ascii: "t")
+                case 0x00..<0x20: escape = 0
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<offset]))
+                bytes.append(UInt8(ascii: "\\"))
+                if escape == 0 {
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                              Self.hexDigit(byte >> 4), Self.hexDigit(byte & 0xF)])
+                } else {
+                    bytes.append(escape)
+                }
+                mark = offset + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+}

@@ -1,0 +1,94 @@
+import BosunJSON
+import Foundation
+
+/// A provider wire type that can be read straight from parsed JSON, skipping `JSONDecoder`'s
+/// Codable machinery, which cost more than everything else in a streamed call (one decode
+/// per SSE chunk). `init(fields:)` must read exactly what the `Decodable` conformance reads.
+protocol WireObject: Decodable {
+    /// Throws `WireFields.Mismatch` wherever `Decodable` would fail, or might read differently.
+    init(fields: WireFields) throws
+}
+
+extension WireObject {
+    /// Reads `data` directly when it is plain JSON whose fields have the expected types;
+    /// anything else (malformed text, a mismatched field) goes to `decoder`, whose result
+    /// and error are the reference.
+    static func decode(_ data: Data, with decoder: JSONDecoder) throws -> Self {
+        if let value = try? JSONValue.parse(data), let fields = WireFields(value), let decoded = try? Self(fields: fields) {
+            return decoded
+        }
+        return try decoder.decode(Self.self, from: data)
+    }
+}
+
+/// One JSON object's fields, read the way `decodeIfPresent` reads them: absent or null is
+/// nil, a value of another type is a `Mismatch`.
+struct WireFields {
+    struct Mismatch: Error {}
+
+    let object: [String: JSONValue]
+
+    init?(_ value: JSONValue) {
+        guard case .object(let object) = value else { return nil }
+        self.object = object
+    }
+
+    private func present(_ key: String) -> JSONValue? {
+        guard let value = object[key], value != .null else { return nil }
+        return value
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = present(key) else { return nil }
+        guard case .string(let text) = value else { throw Mismatch() }
+        return text
+    }
+
+    /// Only JSON integers: whether `Decodable` takes `2.0` as an `Int` is its business.
+    func int(_ key: String) throws -> Int? {
+        guard let value = present(key) else { return nil }
+        guard case .int(let number) = value, let exact = Int(exactly: number) else { throw Mismatch() }
+        return exact
+    }
+
+    func json(_ key: String) -> JSONValue? {
+        present(key)
+    }
+
+    func nested<T: WireObject>(_ key: String, as type: T.Type = T.self) throws -> T? {
+        guard let value = present(key) else { return nil }
+        guard let fields = WireFields(value) else { throw Mismatch() }
+        return try T(fields: fields)
+    }
+
+    func array<T: WireObject>(_ key: String, of type: T.Type = T.self) throws -> [T]? {
+        guard let value = present(key) else { return nil }
+        guard case .array(let items) = value else { throw Mismatch() }
+        return try items.map { item in
+            guard let fields = WireFields(item) else { throw Mismatch() }
+            return try T(fields: fields)
+        }
+    }
+}
+
+extension String {
+    /// `trimmingCharacters(in: .whitespaces)`, or `.whitespacesAndNewlines` with `newlines`,
+    /// without Foundation's cost in the common case (it bridges through NSString, and showed
+    /// in profiles once per SSE chunk and header line): ASCII whitespace is cut here, and only
+    /// text whose remaining ends are not ASCII goes to Foundation (Unicode spaces live there).
+    func trimmingWhitespace(newlines: Bool = false) -> String {
+        let utf8 = self.utf8
+        func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x09 || (newlines && (0x0A...0x0D).contains(byte))
+        }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while start < end, isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        if start < end, utf8[start] >= 0x80 || utf8[utf8.index(before: end)] >= 0x80 {
+            return trimmingCharacters(in: newlines ? .whitespacesAndNewlines : .whitespaces)
+        }
+        if start == utf8.startIndex, end == utf8.endIndex { return self }
+        return String(self[start..<end])
+    }
+}
