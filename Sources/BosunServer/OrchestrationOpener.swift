@@ -58,13 +58,12 @@ public struct OrchestrationOpener: Sendable {
         } catch {
             throw RPCError(code: RPCError.requestFailed, message: "\(error)", data: ["field": "store"])
         }
-        let relay = NotificationRelay(notifier: request.notifier)
         let environment = self.environment
         let sessionEnvironment = SessionEnvironment(
             config: config, store: store, workspaceRoot: root,
             clientForProvider: { name in makeModelClient(try config.endpoint(forProvider: name, environment: environment)) },
             toolsForRole: tools(config, store),
-            notify: { relay.send($0, $1) },
+            notify: { [notifier = request.notifier] in notifier.notify($0, $1) },
             events: EventDelivery(rawValue: request.events) ?? .all,
             logger: logger)
         let session: Session
@@ -81,7 +80,6 @@ public struct OrchestrationOpener: Sendable {
         }
         let info = SessionInfo(id: session.id, resumed: session.resumed, maxConcurrentWorkers: await session.maxConcurrentWorkers)
         return OrchestrationSessionHandle(info: info, session: session) {
-            await relay.finish()
             await store.close()
         }
     }

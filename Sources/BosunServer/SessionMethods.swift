@@ -8,7 +8,7 @@ import Orchestration
 public struct OrchestrationSessionHandle: SessionHandle {
     public let info: SessionInfo
     let session: Session
-    /// Runs when the session has closed (closes the relay and the store it owns).
+    /// Runs when the session has closed (closes the store it owns).
     let onClose: @Sendable () async -> Void
 
     public init(info: SessionInfo, session: Session, onClose: @escaping @Sendable () async -> Void) {
@@ -55,31 +55,5 @@ public struct OrchestrationSessionHandle: SessionHandle {
         } catch let error as SessionError {
             throw RPCError(code: error.code, message: error.message, data: error.data)
         }
-    }
-}
-
-/// Forwards a session's notifications to the client in the order the session made them.
-/// The session must not wait on the client's pipe, and one task per notification could
-/// reorder `worker/event`s; a single consumer keeps them in order.
-final class NotificationRelay: Sendable {
-    private let continuation: AsyncStream<(String, JSONValue)>.Continuation
-    private let consumer: Task<Void, Never>
-
-    init(notifier: any ClientNotifier) {
-        let (stream, continuation) = AsyncStream<(String, JSONValue)>.makeStream()
-        self.continuation = continuation
-        consumer = Task {
-            for await (method, params) in stream { await notifier.notify(method, params) }
-        }
-    }
-
-    func send(_ method: String, _ params: JSONValue) {
-        continuation.yield((method, params))
-    }
-
-    /// Sends what is queued, then stops.
-    func finish() async {
-        continuation.finish()
-        await consumer.value
     }
 }

@@ -1,7 +1,11 @@
 /// Sends notifications to the connected client. Safe to call from any task, at any time;
 /// notifications sent after the connection closed are dropped.
+///
+/// `notify` queues the message for the writer and returns at once, without waiting for the
+/// client to read. Everything posted goes out in the order it was posted, so a caller that
+/// notifies before it answers a request is sure the client sees the notification first.
 public protocol ClientNotifier: Sendable {
-    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) async
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T)
 }
 
 /// What a handler knows about the request it is answering.

@@ -252,7 +252,7 @@ public final class JSONRPCConnection: Sendable {
 struct ConnectionNotifier: ClientNotifier {
     let connection: JSONRPCConnection
 
-    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) async {
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) {
         connection.post(method, params)
     }
 }

@@ -103,9 +103,13 @@ enum WireTime {
     static func string(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         guard interval >= 0, interval < 253_402_300_800 else { return style.format(date) }
-        let whole = interval.rounded(.down)
-        let millis = Int(((interval - whole) * 1000).rounded(.down))
-        var seconds = time_t(whole)
+        // Date keeps seconds since 2001 (its reference date); split those, as the format
+        // style does, so the milliseconds are truncated from the stored value itself and
+        // not from a sum that rounding may have carried over a millisecond.
+        let reference = date.timeIntervalSinceReferenceDate
+        let whole = reference.rounded(.down)
+        let millis = min(999, Int(((reference - whole) * 1000).rounded(.down)))
+        var seconds = time_t(whole) + 978_307_200
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var out = [UInt8]()

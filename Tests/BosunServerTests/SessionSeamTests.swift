@@ -26,7 +26,7 @@ final class RecordingSession: SessionHandle {
 
     func register(on registry: MethodRegistry) {
         registry.register("probe", EmptyParams.self) { [info] _, context in
-            await context.notifier.notify("probe/seen", ["session": info.id])
+            context.notifier.notify("probe/seen", ["session": info.id])
             return info.id
         }
     }

@@ -34,7 +34,7 @@ func makeRegistry() -> MethodRegistry {
     }
     registry.register("unencodable", EmptyParams.self) { _, _ in Unencodable() }
     registry.register("notifyMe", EmptyParams.self) { _, context in
-        await context.notifier.notify("note", ["hello": "there"] as [String: String])
+        context.notifier.notify("note", ["hello": "there"] as [String: String])
         return true
     }
     return registry
