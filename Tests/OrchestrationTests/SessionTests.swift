@@ -232,13 +232,22 @@ import TraceStore
 
     @Test func aResumedSessionShowsInterruptedWorkersThatSteerResumes() async throws {
         let harness = try SessionHarness()
-        let slow = FakeModelClient.synthetic(toolSteps: 1000, latency: .milliseconds(20))
-        let first = try await harness.open(slow, cap: 1)
+        // "Long" takes two steps, then its third model call never returns: like a process
+        // killed mid-call, the first session writes nothing more once that call is in flight.
+        let synthetic = FakeModelClient.synthetic(toolSteps: 1000)
+        let stuck = FakeModelClient { request in
+            if "\(request.messages)".contains("Long"), request.messages.filter({ $0.role == .assistant }).count >= 2 {
+                try await Task.sleep(for: .seconds(600))
+            }
+            return try await synthetic.complete(request, progress: nil)
+        }
+        let first = try await harness.open(stuck, cap: 1)
         let done = try await first.spawn(SpawnParams(task: "Quick", limits: LimitOverrides(maxSteps: 1)))
         _ = try await first.awaitAll([done.id])
         let running = try await first.spawn(SpawnParams(task: "Long"))
         let queued = try await first.spawn(SpawnParams(task: "Waiting"))
-        try await Task.sleep(for: .milliseconds(100))
+        while stuck.calls < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(200))  // the recorder's batched writes land
         // A second process opening the same session is what a restart after kill -9 looks like.
         let secondStore = try TraceStore(path: harness.store.path)
         let quick = FakeModelClient.synthetic(toolSteps: 0)
