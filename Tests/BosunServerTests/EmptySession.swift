@@ -1,6 +1,7 @@
 import BosunServer
 import Foundation
 import JSONRPC
+import Orchestration
 
 /// A session with no workers and no store behind it: enough to exercise the server's
 /// lifecycle without the orchestration (it answers `status` with the DESIGN §3 summary).
@@ -32,7 +33,7 @@ struct EmptySession: SessionHandle {
         registry.register("status", StatusParams.self) { params, _ in
             if let workerId = params.workerId {
                 throw RPCError(
-                    code: RPCError.unknownWorker,
+                    code: SessionError.unknownWorkerCode,
                     message: "unknown worker '\(workerId)': this session has no workers; call status without workerId to list them",
                     data: ["field": "workerId"])
             }
