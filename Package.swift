@@ -25,7 +25,10 @@ let package = Package(
         .target(name: "JSONRPC", dependencies: ["BosunJSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Providers", dependencies: ["BosunJSON", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "TraceStore", dependencies: ["CSQLite"]),
+        // Its async calls queue their work on the caller's executor before suspending, so calls
+        // made in order from one actor reach the writer thread in that order.
+        .target(name: "TraceStore", dependencies: ["CSQLite"],
+                swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Yams"]),
         .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore",
                                                  .product(name: "Logging", package: "swift-log")]),

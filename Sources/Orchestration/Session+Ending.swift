@@ -32,7 +32,7 @@ extension Session {
         entries[workerId] = entry
 
         do {
-            try await recorder.commit(.terminal(record, event))
+            try await store.commitTerminal(record, event: event)
         } catch {
             logger.error("worker \(workerId) ended \(state.rawValue) but the store did not take it: \(error)")
         }
@@ -81,7 +81,7 @@ extension Session {
         entry.record.resultJSON = nil
         entry.record.errorJSON = nil
         entries[workerId] = entry
-        recorder.submit(.update(entry.record))
+        store.submit(.workerProgress(entry.record))
         scheduler.enqueue(workerId, priority: entry.record.priority)
         emit(workerId, kind: "queued", data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),

@@ -11,7 +11,7 @@ extension Session {
         entries[workerId] = entry
         let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: kind, at: Date(),
                                 dataJSON: JSONText.string(data))
-        recorder.submit(.event(event))
+        store.submit(.event(event))
         send(event, data: data)
     }
 

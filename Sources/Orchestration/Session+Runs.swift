@@ -45,7 +45,7 @@ extension Session {
                                               outputTokens: entry.record.outputTokens,
                                               cacheReadTokens: entry.record.cacheReadTokens, costUSD: entry.record.costUSD)
         entries[workerId] = entry
-        recorder.submit(.update(entry.record))
+        store.submit(.workerProgress(entry.record))
         emit(workerId, kind: "started", data: ["run": .int(Int64(run))])
 
         let plan: RunPlan
@@ -140,8 +140,7 @@ extension Session {
         guard let entry = entries[workerId], entry.run == run else { throw CancellationError() }
         var stored: [ChatMessage] = []
         if entry.messageCount != 0 {
-            try await recorder.commit(.barrier)
-            let records = try await environment.store.messages(workerId: workerId)
+            let records = try await store.messages(workerId: workerId)
             stored = try records.map { record in
                 let content = try JSONValue.parse(record.contentJSON).decode(as: [ContentBlock].self)
                 return ChatMessage(role: ChatRole(rawValue: record.role) ?? .user, content: content)
@@ -194,12 +193,12 @@ extension Session {
             entry.record.cacheReadTokens = base.cacheReadTokens + usage.cacheReadTokens
             entry.record.costUSD = base.costUSD + cost
             entries[workerId] = entry
-            recorder.submit(.update(entry.record))
+            store.submit(.workerProgress(entry.record))
         case .message(let message, let origin):
             let index = entry.messageCount ?? 0
             entry.messageCount = index + 1
             entries[workerId] = entry
-            recorder.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
+            store.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
                                                      contentJSON: JSONText.string(message.content),
                                                      origin: origin.rawValue)]))
         }

@@ -20,7 +20,7 @@ extension Session {
         entries[record.id] = entry
         order.append(record.id)
         do {
-            try await recorder.commit(.insert(record))
+            try await store.insertWorker(record)
         } catch {
             entries[record.id] = nil
             order.removeAll { $0 == record.id }

@@ -15,7 +15,6 @@ public actor Session {
     public nonisolated let resumed: Bool
 
     let environment: SessionEnvironment
-    let recorder: SessionRecorder
     /// What worker loops report, in order: the loops hand reports over without waiting for
     /// the actor, and one consumer applies them (see `Session+Runs`).
     nonisolated let reports: AsyncStream<RunReport>.Continuation
@@ -37,6 +36,9 @@ public actor Session {
     var closing = false
 
     var config: BosunConfig { environment.config }
+    /// Writes reach it in the order the actor makes them: deferred ones (`submit`) are
+    /// committed within milliseconds, awaited ones after everything submitted before them.
+    var store: TraceStore { environment.store }
     var logger: Logger { environment.logger }
     public var maxConcurrentWorkers: Int { scheduler.capacity }
 
@@ -44,7 +46,6 @@ public actor Session {
         id = record.id
         self.resumed = resumed
         self.environment = environment
-        recorder = SessionRecorder(store: environment.store, logger: environment.logger)
         (reportStream, reports) = AsyncStream<RunReport>.makeStream()
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         for entry in loaded {
@@ -106,7 +107,8 @@ public actor Session {
             let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
                                     at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(Self.terminalData(of: entry.record)))
             entries[id] = entry
-            recorder.submit(.terminal(entry.record, event))
+            store.submit(.workerProgress(entry.record))
+            store.submit(.event(event))
         }
     }
 
@@ -121,7 +123,11 @@ public actor Session {
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
         reports.finish()
-        await recorder.finish()
+        do {
+            try await store.flush()
+        } catch {
+            logger.error("the session's last writes did not reach the trace store: \(error)")
+        }
     }
 
     // MARK: - Read-only methods
@@ -190,8 +196,7 @@ public actor Session {
         guard (1...10_000).contains(limit) else {
             throw SessionError.invalidParams("limit", "limit must be between 1 and 10000; got \(limit). Page with afterSeq.")
         }
-        try await recorder.commit(.barrier)
-        let records = try await environment.store.events(sessionId: id, workerId: params.workerId,
+        let records = try await store.events(sessionId: id, workerId: params.workerId,
                                                          afterSeq: params.afterSeq, limit: limit)
         let events = records.map { record in
             WorkerEvent(workerId: record.workerId, seq: record.seq, kind: record.kind, at: WireTime.string(record.at),

@@ -16,6 +16,12 @@ enum TraceSQL {
         cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd, \
         result_json = excluded.result_json, error_json = excluded.error_json
         """
+    /// What changes after a worker is inserted. The columns of its indexes (id, session,
+    /// creation time) are not among them, so an update touches the row's page only.
+    static let updateProgress = """
+        UPDATE workers SET state = ?, started_at = ?, ended_at = ?, steps = ?, input_tokens = ?, output_tokens = ?, \
+        cache_read_tokens = ?, cost_usd = ?, result_json = ?, error_json = ? WHERE id = ?
+        """
     static let selectWorker = "SELECT \(workerColumns) FROM workers WHERE id = ?"
     static let selectWorkers = "SELECT \(workerColumns) FROM workers WHERE session_id = ? ORDER BY created_at, rowid"
 
@@ -45,6 +51,38 @@ enum TraceSQL {
         statement.bind(17, worker.costUSD)
         statement.bind(18, worker.resultJSON.map(redactor.redact))
         statement.bind(19, worker.errorJSON.map(redactor.redact))
+    }
+
+    /// Updates an existing worker's run state and usage; `missingWorker` if there is none.
+    static func updateProgress(of worker: WorkerRecord, in db: SQLiteConnection, redactor: Redactor) throws(TraceStoreError) {
+        let update = try db.prepared(updateProgress)
+        update.bind(1, worker.state)
+        update.bind(2, worker.startedAt?.timeIntervalSince1970)
+        update.bind(3, worker.endedAt?.timeIntervalSince1970)
+        update.bind(4, worker.steps)
+        update.bind(5, worker.inputTokens)
+        update.bind(6, worker.outputTokens)
+        update.bind(7, worker.cacheReadTokens)
+        update.bind(8, worker.costUSD)
+        update.bind(9, worker.resultJSON.map(redactor.redact))
+        update.bind(10, worker.errorJSON.map(redactor.redact))
+        update.bind(11, worker.id)
+        try update.run()
+        if db.changes == 0 { throw .missingWorker(id: worker.id) }
+    }
+
+    /// Stores messages at their index, replacing any already there.
+    static func insert(_ messages: [MessageRecord], into db: SQLiteConnection, redactor: Redactor) throws(TraceStoreError) {
+        guard !messages.isEmpty else { return }
+        let insert = try db.prepared("INSERT OR REPLACE INTO messages (worker_id, idx, role, content_json, origin) VALUES (?, ?, ?, ?, ?)")
+        for message in messages {
+            insert.bind(1, message.workerId)
+            insert.bind(2, message.index)
+            insert.bind(3, message.role)
+            insert.bind(4, redactor.redact(message.contentJSON))
+            insert.bind(5, message.origin)
+            try insert.run()
+        }
     }
 
     static func worker(from row: SQLiteStatement) -> WorkerRecord {

@@ -16,47 +16,27 @@ extension TraceStore {
         }
     }
 
-    /// Records progress of an existing worker (state, steps, usage). Use `commitTerminal`
-    /// for a terminal state, so its event lands in the same transaction.
+    /// Records the run state and usage of an existing worker (state, start and end times,
+    /// steps, tokens, cost, result, error); committed when this returns. A worker's id,
+    /// session, role, model, task, brief and priority are fixed when it is inserted. Use
+    /// `commitTerminal` for a terminal state, so its event lands in the same transaction.
     public func updateWorker(_ worker: WorkerRecord) async throws {
         let redactor = writer.redactor
         try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in
-                let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
-                exists.bind(1, worker.id)
-                if try exists.rows({ _ in true }).isEmpty { throw .missingWorker(id: worker.id) }
-                let upsert = try db.prepared(TraceSQL.upsertWorker)
-                TraceSQL.bind(worker, to: upsert, redactor: redactor)
-                try upsert.run()
-            }
+            try db.writeTransaction { () throws(TraceStoreError) in try TraceSQL.updateProgress(of: worker, in: db, redactor: redactor) }
         }
     }
 
-    /// A step's progress in one transaction: every pending event, then `events`, the rows of
-    /// existing workers (as `updateWorker` writes them) and messages (as `appendMessages`).
-    /// If any part fails (a worker that does not exist: `missingWorker`), none of it is
-    /// written; `append`ed events stay queued, and `events` are the caller's to retry.
-    /// Passing events here rather than to `append` spares the writer thread a wake-up.
-    public func recordProgress(events: [EventRecord] = [], workers: [WorkerRecord], messages: [MessageRecord]) async throws {
-        let redactor = writer.redactor
-        try await writer.performWithPendingEvents { db throws(TraceStoreError) in
-            if !events.isEmpty {
-                let insert = try db.prepared(TraceSQL.insertEvent)
-                for event in events { try TraceSQL.bind(event, to: insert, redactor: redactor) }
-            }
-            for worker in workers {
-                let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
-                exists.bind(1, worker.id)
-                if try exists.rows({ _ in true }).isEmpty { throw .missingWorker(id: worker.id) }
-                let upsert = try db.prepared(TraceSQL.upsertWorker)
-                TraceSQL.bind(worker, to: upsert, redactor: redactor)
-                try upsert.run()
-            }
-            try Self.insert(messages, into: db, redactor: redactor)
-        }
+    /// Queues a write nobody waits for and returns at once: it is committed with its batch
+    /// within a few milliseconds, and before any call made after it runs. A write that can
+    /// never succeed (the progress of a worker that was never inserted) is dropped with a
+    /// line on stderr; one that may (the file locked by another process) is retried.
+    /// Ignored after `close`.
+    public func submit(_ write: DeferredWrite) {
+        writer.submit(write)
     }
 
-    /// Writes every pending event, then the worker row and its terminal event in one
+    /// Writes every queued write, then the worker row and its terminal event in one
     /// transaction. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
     public func commitTerminal(_ worker: WorkerRecord, event: EventRecord) async throws {
         let redactor = writer.redactor
@@ -89,13 +69,12 @@ extension TraceStore {
 
     // MARK: Events
 
-    /// Queues an event and returns at once; it is written with its batch within a few
-    /// milliseconds, and before any later awaited call runs. Ignored after `close`.
+    /// Queues an event: `submit(.event(event))`.
     public func append(_ event: EventRecord) {
-        writer.append(event)
+        writer.submit(.event(event))
     }
 
-    /// Waits until every event appended so far is committed.
+    /// Waits until every write submitted so far is committed.
     public func flush() async throws {
         try await writer.perform { _ throws(TraceStoreError) in }
     }
@@ -141,20 +120,7 @@ extension TraceStore {
         guard !messages.isEmpty else { return }
         let redactor = writer.redactor
         try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in try Self.insert(messages, into: db, redactor: redactor) }
-        }
-    }
-
-    private static func insert(_ messages: [MessageRecord], into db: SQLiteConnection, redactor: Redactor) throws(TraceStoreError) {
-        guard !messages.isEmpty else { return }
-        let insert = try db.prepared("INSERT OR REPLACE INTO messages (worker_id, idx, role, content_json, origin) VALUES (?, ?, ?, ?, ?)")
-        for message in messages {
-            insert.bind(1, message.workerId)
-            insert.bind(2, message.index)
-            insert.bind(3, message.role)
-            insert.bind(4, redactor.redact(message.contentJSON))
-            insert.bind(5, message.origin)
-            try insert.run()
+            try db.writeTransaction { () throws(TraceStoreError) in try TraceSQL.insert(messages, into: db, redactor: redactor) }
         }
     }
 

@@ -1,31 +1,54 @@
+import CSQLite
 import Foundation
+
+/// A write nobody waits for: a worker's events, the progress of its row, its conversation.
+/// Queued without waiting on I/O and committed with its batch within a few milliseconds.
+public enum DeferredWrite: Sendable {
+    case event(EventRecord)
+    /// The run state and usage of an existing worker (see `TraceStore.updateWorker`).
+    case workerProgress(WorkerRecord)
+    /// Messages stored at their index, replacing one already there.
+    case messages([MessageRecord])
+}
 
 /// The one thread that talks to SQLite for a `TraceStore`.
 ///
-/// Callers hand it two kinds of work: events, which `append` only queues (it never waits on
-/// I/O), and jobs, which run in submission order and resume an awaiting caller. Queued events
-/// are written in batches — when `batchSize` are waiting or `maxDelay` after the oldest arrived —
-/// and always before the next job runs, so a job sees (and orders after) every earlier event.
+/// Callers hand it two kinds of work, in one first-in-first-out queue: deferred writes, which
+/// `submit` only queues, and jobs, which resume an awaiting caller. Deferred writes are
+/// committed in batches — one transaction for everything queued, when `batchSize` are
+/// waiting or `maxDelay` after the oldest arrived — and always before a job queued after
+/// them runs, so every job sees (and orders after) every write submitted before it.
+///
+/// Batching lives here, on the thread that would be woken anyway, so that a worker's step
+/// (an event, its row, a message or two, from several calls) costs one wake-up of this
+/// thread and one transaction, and its caller never waits.
 ///
 /// `@unchecked Sendable` is sound because every mutable property below is read and written only
 /// while `condition` is locked, and `connection` is used only on `thread` after `init`.
 final class TraceWriter: @unchecked Sendable {
-    typealias Job = @Sendable (TraceWriter) -> Void
+    /// Runs on the writer thread; `failure` is set when the writes queued before the job
+    /// could not be committed (they stay queued), and the job should report it.
+    typealias Job = @Sendable (TraceWriter, _ failure: TraceStoreError?) -> Void
 
     let connection: SQLiteConnection
     let redactor: Redactor
     /// A batch this big is written at once rather than waiting for `maxDelay`.
     let batchSize = 2_048
-    /// The most events one transaction holds the write lock for (about 50 ms of writing).
-    let eventsPerTransaction = 8_192
-    /// The longest an appended event waits before its batch is written.
+    /// The most writes one transaction holds the write lock for (about 50 ms of writing).
+    let writesPerTransaction = 8_192
+    /// The longest a deferred write waits before its batch is written.
     let maxDelay: Duration = .milliseconds(4)
 
+    private enum Queued {
+        case write(DeferredWrite)
+        case job(Job)
+    }
+
     private let condition = NSCondition()
-    private var pending: [EventRecord] = []
-    private var oldestPendingAt: ContinuousClock.Instant?
-    private var jobs: [Job] = []
-    private var jobsHead = 0
+    private var queue: [Queued] = []
+    private var queuedWrites = 0
+    private var queuedJobs = 0
+    private var oldestWriteAt: ContinuousClock.Instant?
     private var isClosing = false
     private var isClosed = false
     private var finished: [CheckedContinuation<Void, Never>] = []
@@ -33,46 +56,40 @@ final class TraceWriter: @unchecked Sendable {
     init(connection: SQLiteConnection, redactor: Redactor) {
         self.connection = connection
         self.redactor = redactor
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "bosun.trace-writer"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, a name set before start never reaches the OS.
+            Thread.current.name = "bosun-trace"
+            runLoop()
+        }
         thread.start()
     }
 
-    /// Queues an event; returns at once. Ignored after `close`.
-    func append(_ event: EventRecord) {
+    /// Queues a write; returns at once. Ignored after `close`.
+    func submit(_ write: DeferredWrite) {
         condition.lock()
         defer { condition.unlock() }
         guard !isClosing else { return }
-        if pending.isEmpty { oldestPendingAt = .now }
-        pending.append(event)
-        if pending.count == 1 || pending.count >= batchSize { condition.signal() }
+        if queuedWrites == 0 { oldestWriteAt = .now }
+        queue.append(.write(write))
+        queuedWrites += 1
+        // The thread needs waking only to start the batch's clock, or to write a full batch.
+        if queuedWrites == 1 || queuedWrites == batchSize { condition.signal() }
     }
 
-    /// Runs `body` on the writer thread after every event appended so far is written.
+    /// Runs `body` on the writer thread after every write submitted so far is committed.
+    ///
+    /// `nonisolated(nonsending)`: the job is queued on the caller's executor before the call
+    /// first suspends, so calls made in order from one actor reach the thread in that order.
+    nonisolated(nonsending)
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T) async throws(TraceStoreError) -> T {
-        try await perform(body, eventsInTransaction: false)
-    }
-
-    private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T,
-                                      eventsInTransaction: Bool) async throws(TraceStoreError) -> T {
         let result: Result<T, TraceStoreError> = await withCheckedContinuation { continuation in
-            let job: Job = { writer in
-                continuation.resume(returning: Result { () throws(TraceStoreError) -> T in
-                    if eventsInTransaction { return try writer.writePendingEvents(with: body) }
-                    try writer.writePendingEvents()
-                    return try body(writer.connection)
-                })
+            let job: Job = { writer, failure in
+                if let failure { return continuation.resume(returning: .failure(failure)) }
+                continuation.resume(returning: Result { () throws(TraceStoreError) -> T in try body(writer.connection) })
             }
             if !enqueue(job) { continuation.resume(returning: .failure(.closed(path: connection.path))) }
         }
         return try result.get()
-    }
-
-    /// Runs `body` on the writer thread in the same write transaction as every event appended
-    /// so far (one transaction and one thread hop instead of two or three). If the
-    /// transaction fails, nothing of it is kept and the events stay queued for the next write.
-    func performWithPendingEvents(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> Void) async throws(TraceStoreError) {
-        try await perform(body, eventsInTransaction: true)
     }
 
     /// Writes what is queued, stops the thread and waits for it. Later calls return at once.
@@ -95,59 +112,47 @@ final class TraceWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !isClosing else { return false }
-        jobs.append(job)
+        queue.append(.job(job))
+        queuedJobs += 1
         condition.signal()
         return true
     }
 
-    private enum Work { case job(Job), writeEvents, stop }
+    // MARK: - The thread
 
     private func runLoop() {
         while true {
-            switch nextWork() {
-            case .job(let job):
-                job(self)
-            case .writeEvents:
-                do {
-                    try writePendingEvents()
-                } catch {
-                    // Nobody awaits these events; they stay queued and are retried, and the
-                    // next job or flush reports the failure to its caller.
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-            case .stop:
-                do {
-                    try writePendingEvents()
-                } catch {
-                    FileHandle.standardError.write(Data("bosun: trace store lost \(pendingCount()) events on close: \(error)\n".utf8))
-                }
-                connection.close()
-                condition.lock()
-                isClosed = true
-                let waiting = finished
-                finished = []
-                condition.unlock()
-                waiting.forEach { $0.resume() }
+            let (work, stopping) = nextWork()
+            let unwritten = process(work)
+            if stopping {
+                stop(unwritten: unwritten)
                 return
+            }
+            if !unwritten.isEmpty {
+                // Not written for a reason that may pass (another process holds the lock, the
+                // disk is full): back to the front of the queue, retried after a pause. The
+                // next job or flush reports the failure to its caller.
+                requeue(unwritten)
+                Thread.sleep(forTimeInterval: 0.05)
             }
         }
     }
 
-    private func nextWork() -> Work {
+    /// Everything queued, once a job waits, a batch is full or due, or the store closes.
+    private func nextWork() -> (work: [Queued], stopping: Bool) {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if jobsHead < jobs.count {
-                let job = jobs[jobsHead]
-                jobsHead += 1
-                if jobsHead == jobs.count { jobs.removeAll(keepingCapacity: true); jobsHead = 0 }
-                return .job(job)
+            let due = oldestWriteAt.map { $0 + maxDelay }
+            if queuedJobs > 0 || isClosing || queuedWrites >= batchSize || (due.map { ContinuousClock.now >= $0 } ?? false) {
+                let work = queue
+                queue = []
+                queuedWrites = 0
+                queuedJobs = 0
+                oldestWriteAt = nil
+                return (work, isClosing)
             }
-            if isClosing { return .stop }
-            if pending.count >= batchSize { return .writeEvents }
-            if let oldest = oldestPendingAt, !pending.isEmpty {
-                let due = oldest + maxDelay
-                if ContinuousClock.now >= due { return .writeEvents }
+            if let due {
                 let wait = ContinuousClock.now.duration(to: due)
                 _ = condition.wait(until: Date(timeIntervalSinceNow: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))
             } else {
@@ -156,69 +161,117 @@ final class TraceWriter: @unchecked Sendable {
         }
     }
 
-    private func pendingCount() -> Int {
+    /// Commits each run of writes and runs each job, in queue order. Returns the writes left
+    /// unwritten by a failure that may pass; every job after such a failure hears of it.
+    private func process(_ work: [Queued]) -> [DeferredWrite] {
+        var run: [DeferredWrite] = []
+        var failure: TraceStoreError?
+        for item in work {
+            switch item {
+            case .write(let write):
+                run.append(write)
+            case .job(let job):
+                if failure == nil, !run.isEmpty {
+                    failure = write(run)
+                    if failure == nil { run = [] }
+                }
+                job(self, failure)
+            }
+        }
+        if failure == nil, !run.isEmpty, write(run) == nil { run = [] }
+        return run
+    }
+
+    private func requeue(_ writes: [DeferredWrite]) {
         condition.lock()
         defer { condition.unlock() }
-        return pending.count
+        queue.insert(contentsOf: writes.map(Queued.write), at: 0)
+        queuedWrites += writes.count
+        oldestWriteAt = .now
     }
 
-    /// Writes every queued event and then `body` in one transaction (two if there are more
-    /// events than `eventsPerTransaction`); on failure the events go back to the queue.
-    private func writePendingEvents<T>(with body: (SQLiteConnection) throws(TraceStoreError) -> T) throws(TraceStoreError) -> T {
+    private func stop(unwritten: [DeferredWrite]) {
+        if !unwritten.isEmpty {
+            FileHandle.standardError.write(Data("bosun: trace store lost \(unwritten.count) writes on close\n".utf8))
+        }
+        connection.close()
         condition.lock()
-        let batch = pending
-        let fits = batch.count <= eventsPerTransaction
-        if fits {
-            pending = []
-            oldestPendingAt = nil
-        }
+        isClosed = true
+        let waiting = finished
+        finished = []
         condition.unlock()
-        guard fits else {
-            try writePendingEvents()
-            return try connection.writeTransaction { () throws(TraceStoreError) in try body(connection) }
-        }
-        do {
-            return try connection.writeTransaction { () throws(TraceStoreError) in
-                if !batch.isEmpty {
-                    let insert = try connection.prepared(TraceSQL.insertEvent)
-                    for event in batch { try TraceSQL.bind(event, to: insert, redactor: redactor) }
-                }
-                return try body(connection)
-            }
-        } catch {
-            condition.lock()
-            pending.insert(contentsOf: batch, at: 0)
-            oldestPendingAt = .now
-            condition.unlock()
-            throw error
-        }
+        waiting.forEach { $0.resume() }
     }
 
-    /// Writes every queued event, at most `eventsPerTransaction` per transaction so another
-    /// process sharing the file never waits long for the write lock. On failure the unwritten
-    /// events go back to the front of the queue, so a transient error drops nothing.
-    func writePendingEvents() throws(TraceStoreError) {
-        condition.lock()
-        let batch = pending
-        pending = []
-        oldestPendingAt = nil
-        condition.unlock()
-        var written = 0
-        do {
-            while written < batch.count {
-                let chunk = batch[written..<min(written + eventsPerTransaction, batch.count)]
+    // MARK: - Writing
+
+    /// Commits `writes`, at most `writesPerTransaction` per transaction so another process
+    /// sharing the file never waits long for the write lock. A chunk that fails is written
+    /// again one write per transaction, so one bad write (a worker that does not exist) is
+    /// dropped with a line on stderr and loses nothing else. Returns the error that stopped
+    /// the writing if it may pass, after which the writes from the failed one on are unwritten.
+    private func write(_ writes: [DeferredWrite]) -> TraceStoreError? {
+        var start = 0
+        while start < writes.count {
+            let chunk = writes[start..<min(start + writesPerTransaction, writes.count)]
+            do {
                 try connection.writeTransaction { () throws(TraceStoreError) in
-                    let insert = try connection.prepared(TraceSQL.insertEvent)
-                    for event in chunk { try TraceSQL.bind(event, to: insert, redactor: redactor) }
+                    for write in Self.coalesced(chunk) { try apply(write) }
                 }
-                written = chunk.endIndex
+            } catch {
+                if let stopped = writeOneByOne(chunk) { return stopped }
             }
-        } catch {
-            condition.lock()
-            pending.insert(contentsOf: batch[written...], at: 0)
-            oldestPendingAt = .now
-            condition.unlock()
-            throw error
+            start = chunk.endIndex
+        }
+        return nil
+    }
+
+    private func writeOneByOne(_ chunk: ArraySlice<DeferredWrite>) -> TraceStoreError? {
+        for write in chunk {
+            do {
+                try connection.writeTransaction { () throws(TraceStoreError) in try apply(write) }
+            } catch where error.mayPass {
+                return error
+            } catch {
+                FileHandle.standardError.write(Data("bosun: trace store dropped a write: \(error)\n".utf8))
+            }
+        }
+        return nil
+    }
+
+    /// The writes with every worker row but the last of each worker left out: in one
+    /// transaction only the last one is seen.
+    private static func coalesced(_ writes: ArraySlice<DeferredWrite>) -> [DeferredWrite] {
+        var lastRow: [String: Int] = [:]
+        for (index, write) in zip(writes.indices, writes) {
+            if case .workerProgress(let worker) = write { lastRow[worker.id] = index }
+        }
+        return zip(writes.indices, writes).compactMap { index, write in
+            if case .workerProgress(let worker) = write, lastRow[worker.id] != index { return nil }
+            return write
+        }
+    }
+
+    private func apply(_ write: DeferredWrite) throws(TraceStoreError) {
+        switch write {
+        case .event(let event):
+            try TraceSQL.bind(event, to: connection.prepared(TraceSQL.insertEvent), redactor: redactor)
+        case .workerProgress(let worker):
+            try TraceSQL.updateProgress(of: worker, in: connection, redactor: redactor)
+        case .messages(let messages):
+            try TraceSQL.insert(messages, into: connection, redactor: redactor)
+        }
+    }
+}
+
+extension TraceStoreError {
+    /// Whether trying again later may succeed (a lock held by another process, a full disk),
+    /// rather than never (a worker that does not exist, a constraint).
+    var mayPass: Bool {
+        switch self {
+        case .missingWorker, .duplicateWorker, .missingSession, .unknownId: return false
+        case .sqlite(_, let code, _): return code != SQLITE_TOOBIG && code != SQLITE_CONSTRAINT && code != SQLITE_MISMATCH
+        default: return true
         }
     }
 }

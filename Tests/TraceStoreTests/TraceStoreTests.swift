@@ -84,28 +84,65 @@ import Testing
         await store.close()
     }
 
-    @Test func progressGoesInOneTransactionOrNotAtAll() async throws {
+    @Test func deferredWritesLandInOrderAndABadOneLosesNothingElse() async throws {
         let store = try makeStore()
         try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
-        for seq in 1...2 { store.append(Fixture.event("s_1", "w_1", seq)) }
         var row = Fixture.worker("w_1", session: "s_1")
         row.steps = 7
+        row.state = "running"
         let message = MessageRecord(workerId: "w_1", index: 0, role: "assistant", contentJSON: "[1]", origin: "model")
-        // A missing worker fails the whole write: neither the row, the message nor the given event lands.
-        await #expect(throws: TraceStoreError.missingWorker(id: "w_2")) {
-            try await store.recordProgress(events: [Fixture.event("s_1", "w_1", 9)], workers: [row, Fixture.worker("w_2", session: "s_1")], messages: [message])
-        }
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
+        store.submit(.workerProgress(row))
+        // The progress of a worker that was never inserted can never be written: it alone is dropped.
+        store.submit(.workerProgress(Fixture.worker("w_2", session: "s_1")))
+        store.submit(.messages([message]))
+        store.submit(.event(Fixture.event("s_1", "w_1", 2)))
+        // A read queued after the writes sees them, with no flush in between.
+        #expect(try await store.messages(workerId: "w_1").map(\.contentJSON) == ["[1]"])
         let other = try TraceStore(path: dir.file("trace.sqlite"))
-        #expect(try await other.worker(id: "w_1")?.steps == 3)
-        #expect(try await other.messages(workerId: "w_1").isEmpty)
-        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: 8, limit: 0).isEmpty)
-        // The appended events were not lost with the failed transaction.
-        store.append(Fixture.event("s_1", "w_1", 3))
-        try await store.recordProgress(events: [Fixture.event("s_1", "w_1", 4)], workers: [row], messages: [message])
         #expect(try await other.worker(id: "w_1")?.steps == 7)
-        #expect(try await other.messages(workerId: "w_1").map(\.contentJSON) == ["[1]"])
-        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2, 3, 4])
+        #expect(try await other.worker(id: "w_2") == nil)
+        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2])
         await other.close()
+        await store.close()
+    }
+
+    @Test func theLastRowOfAWorkerWinsAndAwaitedWritesKeepTheirPlace() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        var row = Fixture.worker("w_1", session: "s_1")
+        for steps in 1...5 {
+            row.steps = steps
+            store.submit(.workerProgress(row))
+        }
+        #expect(try await store.worker(id: "w_1")?.steps == 5)
+        // Queued, awaited, queued: the store applies them in that order.
+        row.steps = 6
+        store.submit(.workerProgress(row))
+        row.steps = 7
+        try await store.updateWorker(row)
+        #expect(try await store.worker(id: "w_1")?.steps == 7)
+        row.steps = 8
+        store.submit(.workerProgress(row))
+        try await store.commitTerminal(Fixture.worker("w_1", session: "s_1", state: "succeeded", duration: 2),
+                                       event: Fixture.event("s_1", "w_1", 1, kind: "succeeded"))
+        #expect(try await store.worker(id: "w_1")?.state == "succeeded")
+        await store.close()
+    }
+
+    @Test func progressUpdatesLeaveAWorkersIdentityAlone() async throws {
+        let store = try makeStore()
+        let inserted = Fixture.worker("w_1", session: "s_1")
+        try await store.insertWorker(inserted)
+        var row = inserted
+        row.task = "another task"
+        row.priority = 9
+        row.steps = 4
+        row.resultJSON = #"{"text":"done"}"#
+        try await store.updateWorker(row)
+        let stored = try #require(try await store.worker(id: "w_1"))
+        #expect(stored.task == inserted.task && stored.priority == inserted.priority)
+        #expect(stored.steps == 4 && stored.resultJSON == row.resultJSON)
         await store.close()
     }
 
