@@ -82,20 +82,24 @@ final class SQLiteConnection {
         }
     }
 
+    // BEGIN and COMMIT run as cached statements: `sqlite3_exec` would parse them every time.
     private func begin() throws(TraceStoreError) {
-        for _ in 0..<Self.beginAttempts {
-            let code = sqlite3_exec(handle, "BEGIN IMMEDIATE", nil, nil, nil)
-            if code == SQLITE_OK { return }
-            if code != SQLITE_BUSY && code != SQLITE_LOCKED { throw error(code: code) }
-        }
-        throw .locked(path: path)
+        try runRetryingBusy(try prepared("BEGIN IMMEDIATE"))
     }
 
     private func commit() throws(TraceStoreError) {
+        try runRetryingBusy(try prepared("COMMIT"))
+    }
+
+    /// Runs `statement`, sitting out a busy lock (each attempt waits up to the busy timeout).
+    private func runRetryingBusy(_ statement: SQLiteStatement) throws(TraceStoreError) {
         for _ in 0..<Self.beginAttempts {
-            let code = sqlite3_exec(handle, "COMMIT", nil, nil, nil)
-            if code == SQLITE_OK { return }
-            if code != SQLITE_BUSY { throw error(code: code) }
+            do {
+                try statement.run()
+                return
+            } catch .locked {
+                continue
+            }
         }
         throw .locked(path: path)
     }

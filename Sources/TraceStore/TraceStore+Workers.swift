@@ -4,15 +4,13 @@ extension TraceStore {
     /// Inserts a new worker; committed when this returns.
     public func insertWorker(_ worker: WorkerRecord) async throws {
         let redactor = writer.redactor
-        try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in
-                let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
-                exists.bind(1, worker.id)
-                if try !exists.rows({ _ in true }).isEmpty { throw .duplicateWorker(id: worker.id) }
-                let insert = try db.prepared(TraceSQL.insertWorker)
-                TraceSQL.bind(worker, to: insert, redactor: redactor)
-                try insert.run()
-            }
+        try await writer.performWrite { db throws(TraceStoreError) in
+            let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
+            exists.bind(1, worker.id)
+            if try !exists.rows({ _ in true }).isEmpty { throw .duplicateWorker(id: worker.id) }
+            let insert = try db.prepared(TraceSQL.insertWorker)
+            TraceSQL.bind(worker, to: insert, redactor: redactor)
+            try insert.run()
         }
     }
 
@@ -22,8 +20,8 @@ extension TraceStore {
     /// `commitTerminal` for a terminal state, so its event lands in the same transaction.
     public func updateWorker(_ worker: WorkerRecord) async throws {
         let redactor = writer.redactor
-        try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in try TraceSQL.updateProgress(of: worker, in: db, redactor: redactor) }
+        try await writer.performWrite { db throws(TraceStoreError) in
+            try TraceSQL.updateProgress(of: worker, in: db, redactor: redactor)
         }
     }
 
@@ -36,17 +34,15 @@ extension TraceStore {
         writer.submit(write)
     }
 
-    /// Writes every queued write, then the worker row and its terminal event in one
-    /// transaction. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
+    /// Writes the worker row and its terminal event in one transaction, with every write
+    /// queued before it. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
     public func commitTerminal(_ worker: WorkerRecord, event: EventRecord) async throws {
         let redactor = writer.redactor
-        try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in
-                let upsert = try db.prepared(TraceSQL.upsertWorker)
-                TraceSQL.bind(worker, to: upsert, redactor: redactor)
-                try upsert.run()
-                try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor)
-            }
+        try await writer.performWrite { db throws(TraceStoreError) in
+            let upsert = try db.prepared(TraceSQL.upsertWorker)
+            TraceSQL.bind(worker, to: upsert, redactor: redactor)
+            try upsert.run()
+            try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor)
         }
     }
 
@@ -119,8 +115,8 @@ extension TraceStore {
     public func appendMessages(_ messages: [MessageRecord]) async throws {
         guard !messages.isEmpty else { return }
         let redactor = writer.redactor
-        try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in try TraceSQL.insert(messages, into: db, redactor: redactor) }
+        try await writer.performWrite { db throws(TraceStoreError) in
+            try TraceSQL.insert(messages, into: db, redactor: redactor)
         }
     }
 

@@ -74,33 +74,31 @@ public final class TraceStore: Sendable {
     public func openSession(id: String?, workspaceRoot: String, maxConcurrentWorkers: Int) async throws -> (session: SessionRecord, resumed: Bool) {
         let id = id ?? Self.makeSessionId()
         let now = Date()
-        return try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in
-                let select = try db.prepared("SELECT \(TraceSQL.sessionColumns) FROM sessions WHERE id = ?")
-                select.bind(1, id)
-                if var existing = try select.rows(TraceSQL.session).first {
-                    let update = try db.prepared("UPDATE sessions SET last_opened_at = ?, workspace_root = ?, max_concurrent_workers = ? WHERE id = ?")
-                    update.bind(1, now.timeIntervalSince1970)
-                    update.bind(2, workspaceRoot)
-                    update.bind(3, maxConcurrentWorkers)
-                    update.bind(4, id)
-                    try update.run()
-                    existing.lastOpenedAt = TraceSQL.date(now.timeIntervalSince1970)
-                    existing.workspaceRoot = workspaceRoot
-                    existing.maxConcurrentWorkers = maxConcurrentWorkers
-                    return (existing, true)
-                }
-                let insert = try db.prepared("INSERT INTO sessions (\(TraceSQL.sessionColumns)) VALUES (?, ?, ?, ?, ?)")
-                insert.bind(1, id)
-                insert.bind(2, now.timeIntervalSince1970)
-                insert.bind(3, now.timeIntervalSince1970)
-                insert.bind(4, workspaceRoot)
-                insert.bind(5, maxConcurrentWorkers)
-                try insert.run()
-                let stamp = TraceSQL.date(now.timeIntervalSince1970)
-                return (SessionRecord(id: id, createdAt: stamp, lastOpenedAt: stamp, workspaceRoot: workspaceRoot,
-                                      maxConcurrentWorkers: maxConcurrentWorkers), false)
+        return try await writer.performWrite { db throws(TraceStoreError) in
+            let select = try db.prepared("SELECT \(TraceSQL.sessionColumns) FROM sessions WHERE id = ?")
+            select.bind(1, id)
+            if var existing = try select.rows(TraceSQL.session).first {
+                let update = try db.prepared("UPDATE sessions SET last_opened_at = ?, workspace_root = ?, max_concurrent_workers = ? WHERE id = ?")
+                update.bind(1, now.timeIntervalSince1970)
+                update.bind(2, workspaceRoot)
+                update.bind(3, maxConcurrentWorkers)
+                update.bind(4, id)
+                try update.run()
+                existing.lastOpenedAt = TraceSQL.date(now.timeIntervalSince1970)
+                existing.workspaceRoot = workspaceRoot
+                existing.maxConcurrentWorkers = maxConcurrentWorkers
+                return (existing, true)
             }
+            let insert = try db.prepared("INSERT INTO sessions (\(TraceSQL.sessionColumns)) VALUES (?, ?, ?, ?, ?)")
+            insert.bind(1, id)
+            insert.bind(2, now.timeIntervalSince1970)
+            insert.bind(3, now.timeIntervalSince1970)
+            insert.bind(4, workspaceRoot)
+            insert.bind(5, maxConcurrentWorkers)
+            try insert.run()
+            let stamp = TraceSQL.date(now.timeIntervalSince1970)
+            return (SessionRecord(id: id, createdAt: stamp, lastOpenedAt: stamp, workspaceRoot: workspaceRoot,
+                                  maxConcurrentWorkers: maxConcurrentWorkers), false)
         }
     }
 
@@ -124,16 +122,14 @@ public final class TraceStore: Sendable {
     /// returns their ids. Writes no events: the caller reports them as it sees fit.
     public func markInterrupted(sessionId: String) async throws -> [String] {
         let now = Date().timeIntervalSince1970
-        return try await writer.perform { db throws(TraceStoreError) in
-            try db.writeTransaction { () throws(TraceStoreError) in
-                let update = try db.prepared("""
-                    UPDATE workers SET state = 'interrupted', ended_at = ? \
-                    WHERE session_id = ? AND state IN ('queued', 'running') RETURNING id
-                    """)
-                update.bind(1, now)
-                update.bind(2, sessionId)
-                return try update.rows { $0.string(0) }.sorted()
-            }
+        return try await writer.performWrite { db throws(TraceStoreError) in
+            let update = try db.prepared("""
+                UPDATE workers SET state = 'interrupted', ended_at = ? \
+                WHERE session_id = ? AND state IN ('queued', 'running') RETURNING id
+                """)
+            update.bind(1, now)
+            update.bind(2, sessionId)
+            return try update.rows { $0.string(0) }.sorted()
         }
     }
 

@@ -26,9 +26,18 @@ public enum DeferredWrite: Sendable {
 /// `@unchecked Sendable` is sound because every mutable property below is read and written only
 /// while `condition` is locked, and `connection` is used only on `thread` after `init`.
 final class TraceWriter: @unchecked Sendable {
-    /// Runs on the writer thread; `failure` is set when the writes queued before the job
-    /// could not be committed (they stay queued), and the job should report it.
-    typealias Job = @Sendable (TraceWriter, _ failure: TraceStoreError?) -> Void
+    /// A call's work on the writer thread.
+    struct Job: Sendable {
+        /// Whether `body` writes: it then runs inside a write transaction, which the writes
+        /// queued before it join (one transaction instead of two).
+        let writes: Bool
+        /// Does the work and returns how to tell the caller, which happens only once the
+        /// work is committed.
+        let body: @Sendable (SQLiteConnection) throws(TraceStoreError) -> @Sendable () -> Void
+        /// Tells the caller it failed: its own error, or that of the writes queued before it,
+        /// which stay queued.
+        let fail: @Sendable (TraceStoreError) -> Void
+    }
 
     let connection: SQLiteConnection
     let redactor: Redactor
@@ -78,15 +87,28 @@ final class TraceWriter: @unchecked Sendable {
 
     /// Runs `body` on the writer thread after every write submitted so far is committed.
     ///
-    /// `nonisolated(nonsending)`: the job is queued on the caller's executor before the call
-    /// first suspends, so calls made in order from one actor reach the thread in that order.
-    nonisolated(nonsending)
+    /// `nonisolated(nonsending)` (the module's default): the job is queued on the caller's
+    /// executor before the call first suspends, so calls made in order from one actor reach
+    /// the thread in that order.
     func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T) async throws(TraceStoreError) -> T {
+        try await run(body, writes: false)
+    }
+
+    /// Runs `body` in a write transaction on the writer thread, together with the writes
+    /// submitted before it; returns once that transaction is committed.
+    func performWrite<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T) async throws(TraceStoreError) -> T {
+        try await run(body, writes: true)
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(TraceStoreError) -> T,
+                                  writes: Bool) async throws(TraceStoreError) -> T {
         let result: Result<T, TraceStoreError> = await withCheckedContinuation { continuation in
-            let job: Job = { writer, failure in
-                if let failure { return continuation.resume(returning: .failure(failure)) }
-                continuation.resume(returning: Result { () throws(TraceStoreError) -> T in try body(writer.connection) })
-            }
+            let job = Job(writes: writes, body: { db throws(TraceStoreError) in
+                let value = try body(db)
+                return { continuation.resume(returning: .success(value)) }
+            }, fail: { error in
+                continuation.resume(returning: .failure(error))
+            })
             if !enqueue(job) { continuation.resume(returning: .failure(.closed(path: connection.path))) }
         }
         return try result.get()
@@ -108,7 +130,7 @@ final class TraceWriter: @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ job: @escaping Job) -> Bool {
+    private func enqueue(_ job: Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !isClosing else { return false }
@@ -171,15 +193,48 @@ final class TraceWriter: @unchecked Sendable {
             case .write(let write):
                 run.append(write)
             case .job(let job):
-                if failure == nil, !run.isEmpty {
-                    failure = write(run)
-                    if failure == nil { run = [] }
+                if let failure {
+                    job.fail(failure)
+                    continue
                 }
-                job(self, failure)
+                if job.writes, !run.isEmpty, run.count <= writesPerTransaction, let done = try? commit(run, with: job) {
+                    run = []
+                    done()
+                    continue
+                }
+                if !run.isEmpty {
+                    failure = write(run)
+                    if let failure {
+                        job.fail(failure)
+                        continue
+                    }
+                    run = []
+                }
+                execute(job)
             }
         }
         if failure == nil, !run.isEmpty, write(run) == nil { run = [] }
         return run
+    }
+
+    /// The queued writes and a write job in one transaction. If it fails, nothing of it is
+    /// kept and the caller writes them apart, so that each failure reaches its own owner.
+    private func commit(_ run: [DeferredWrite], with job: Job) throws(TraceStoreError) -> @Sendable () -> Void {
+        try connection.writeTransaction { () throws(TraceStoreError) in
+            for write in Self.coalesced(run[...]) { try apply(write) }
+            return try job.body(connection)
+        }
+    }
+
+    private func execute(_ job: Job) {
+        do {
+            let done = job.writes
+                ? try connection.writeTransaction { () throws(TraceStoreError) in try job.body(connection) }
+                : try job.body(connection)
+            done()
+        } catch {
+            job.fail(error)
+        }
     }
 
     private func requeue(_ writes: [DeferredWrite]) {

@@ -130,6 +130,28 @@ import Testing
         await store.close()
     }
 
+    @Test func aCallAndTheWritesQueuedBeforeItFailOnlyTheirOwnWay() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        // Queued writes share the terminal commit's transaction; a bad one among them is
+        // dropped alone and the commit still lands.
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
+        store.submit(.workerProgress(Fixture.worker("w_missing", session: "s_1")))
+        try await store.commitTerminal(Fixture.worker("w_1", session: "s_1", state: "succeeded", duration: 2),
+                                       event: Fixture.event("s_1", "w_1", 2, kind: "succeeded"))
+        // A call that fails takes none of the writes queued before it down with it.
+        store.submit(.event(Fixture.event("s_1", "w_1", 3)))
+        await #expect(throws: TraceStoreError.duplicateWorker(id: "w_1")) {
+            try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        }
+        let other = try TraceStore(path: dir.file("trace.sqlite"))
+        #expect(try await other.worker(id: "w_1")?.state == "succeeded")
+        #expect(try await other.worker(id: "w_missing") == nil)
+        #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2, 3])
+        await other.close()
+        await store.close()
+    }
+
     @Test func progressUpdatesLeaveAWorkersIdentityAlone() async throws {
         let store = try makeStore()
         let inserted = Fixture.worker("w_1", session: "s_1")
