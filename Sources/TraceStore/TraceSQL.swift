@@ -7,15 +7,6 @@ enum TraceSQL {
         ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json
         """
     static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    static let upsertWorker = insertWorker + """
-         ON CONFLICT(id) DO UPDATE SET session_id = excluded.session_id, parent_id = excluded.parent_id, \
-        role = excluded.role, model = excluded.model, state = excluded.state, task = excluded.task, \
-        brief_json = excluded.brief_json, priority = excluded.priority, created_at = excluded.created_at, \
-        started_at = excluded.started_at, ended_at = excluded.ended_at, steps = excluded.steps, \
-        input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, \
-        cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd, \
-        result_json = excluded.result_json, error_json = excluded.error_json
-        """
     /// What changes after a worker is inserted. The columns of its indexes (id, session,
     /// creation time) are not among them, so an update touches the row's page only.
     static let updateProgress = """

@@ -34,14 +34,21 @@ extension TraceStore {
         writer.submit(write)
     }
 
-    /// Writes the worker row and its terminal event in one transaction, with every write
-    /// queued before it. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
+    /// Writes the worker's run state (as `updateWorker` does; the whole row if the worker is
+    /// not stored yet) and its terminal event in one transaction, with every write queued
+    /// before it. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
     public func commitTerminal(_ worker: WorkerRecord, event: EventRecord) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
-            let upsert = try db.prepared(TraceSQL.upsertWorker)
-            TraceSQL.bind(worker, to: upsert, redactor: redactor)
-            try upsert.run()
+            do throws(TraceStoreError) {
+                try TraceSQL.updateProgress(of: worker, in: db, redactor: redactor)
+            } catch .missingWorker {
+                let insert = try db.prepared(TraceSQL.insertWorker)
+                TraceSQL.bind(worker, to: insert, redactor: redactor)
+                try insert.run()
+            } catch {
+                throw error
+            }
             try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor)
         }
     }

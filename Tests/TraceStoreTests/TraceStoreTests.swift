@@ -80,6 +80,10 @@ import Testing
         let other = try TraceStore(path: dir.file("trace.sqlite"))
         #expect(try await other.worker(id: "w_1")?.state == "succeeded")
         #expect(try await other.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2, 3, 4])
+        // A terminal state of a worker the store has not seen stores the whole row.
+        let unseen = Fixture.worker("w_unseen", session: "s_1", state: "interrupted", duration: 1)
+        try await store.commitTerminal(unseen, event: Fixture.event("s_1", "w_unseen", 1, kind: "interrupted"))
+        #expect(try await other.worker(id: "w_unseen") == unseen)
         await other.close()
         await store.close()
     }
