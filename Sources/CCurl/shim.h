@@ -2,6 +2,12 @@
 #define BOSUN_CCURL_SHIM_H
 #include <curl/curl.h>
 
+#include <pthread.h>
+/* glibc declares this only under _GNU_SOURCE, which Swift's Glibc module does not set.
+ * Foundation's Thread.current.name loses a race when two threads name themselves at once. */
+extern int pthread_setname_np(pthread_t thread, const char *name);
+static inline void bosun_name_this_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+
 /* curl_easy_setopt / curl_easy_getinfo / curl_multi_setopt are variadic C macros
    that Swift cannot call; these typed wrappers are the only way in. */
 static inline CURLcode bosun_easy_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }

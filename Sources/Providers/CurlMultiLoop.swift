@@ -23,9 +23,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
         let thread = Thread { [self] in
-            // Named from inside: on Linux, a name set before start never reaches the OS,
-            // and the OS's name is what top, perf and /proc show.
-            Thread.current.name = name
+            // Named from inside: a name set before start never reaches the OS, whose name
+            // is what top, perf and /proc show.
+            bosun_name_this_thread(name)
             run()
         }
         thread.start()

@@ -66,8 +66,8 @@ final class TraceWriter: @unchecked Sendable {
         self.connection = connection
         self.redactor = redactor
         let thread = Thread { [self] in
-            // Named from inside: on Linux, a name set before start never reaches the OS.
-            Thread.current.name = "bosun-trace"
+            // Named from inside: a name set before start never reaches the OS.
+            bosun_name_this_thread("bosun-trace")
             runLoop()
         }
         thread.start()

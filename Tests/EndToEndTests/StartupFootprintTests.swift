@@ -12,7 +12,10 @@ import Testing
         defer { world.tearDown() }
         let serve = try world.serve()
         try await serve.initialize(root: world.workspace)
-        #expect(!threadNames(of: serve).contains("bosun-http"))
+        let before = threadNames(of: serve)
+        #expect(!before.contains("bosun-http"))
+        // The trace writer names its thread too, at the same moment: both names must stick.
+        #expect(before.contains("bosun-trace"), "\(before)")
 
         let worker = try await serve.spawn(["task": "List the files", "wait": true])
         #expect(worker.state == "succeeded", "\(worker)")
