@@ -5,18 +5,6 @@ import Providers
 import TraceStore
 import Workers
 
-/// A report of one run of a worker loop, on its way to the session.
-struct RunReport: Sendable {
-    enum Content: Sendable {
-        case event(WorkerLoopEvent)
-        case outcome(WorkerOutcome)
-    }
-
-    var workerId: String
-    var run: Int
-    var content: Content
-}
-
 /// What one run of a worker needs, resolved when it is admitted.
 struct RunPlan: Sendable {
     var setup: WorkerLoopSetup
@@ -113,25 +101,15 @@ extension Session {
                       failure: WorkerFailure(code: "store_error", message: "The worker's conversation could not be read back: \(error)"))
             return
         }
-        let reports = self.reports
+        // Each report is a short visit to the actor by the loop's own task: when the actor
+        // is free the task runs it on the same thread, so a report costs no thread wake-up.
         let loop = WorkerLoop(setup: plan.setup, client: plan.client,
                               inbox: { inbox.takeAll() },
-                              report: { event in reports.yield(RunReport(workerId: workerId, run: run, content: .event(event))) })
-        guard let outcome = try? await loop.run(history: history) else { return }
-        reports.yield(RunReport(workerId: workerId, run: run, content: .outcome(outcome)))
-    }
-
-    /// Applies one loop report. The loop does not wait for this, so a step never waits on the
-    /// actor; reports of one run arrive in order, its outcome last.
-    func apply(_ report: RunReport) {
-        let (workerId, run) = (report.workerId, report.run)
-        switch report.content {
-        case .event(let event):
-            record(event, of: workerId, run: run)
-        case .outcome(.succeeded(let result)):
-            Task { await self.end(workerId, run: run, state: .succeeded, result: result) }
-        case .outcome(.failed(let failure)):
-            Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
+                              report: { event in await self.record(event, of: workerId, run: run) })
+        switch try? await loop.run(history: history) {
+        case .succeeded(let result): await end(workerId, run: run, state: .succeeded, result: result)
+        case .failed(let failure): await end(workerId, run: run, state: .failed, failure: failure)
+        case nil: return
         }
     }
 

@@ -15,10 +15,6 @@ public actor Session {
     public nonisolated let resumed: Bool
 
     let environment: SessionEnvironment
-    /// What worker loops report, in order: the loops hand reports over without waiting for
-    /// the actor, and one consumer applies them (see `Session+Runs`).
-    nonisolated let reports: AsyncStream<RunReport>.Continuation
-    private let reportStream: AsyncStream<RunReport>
     var scheduler: SessionScheduler { didSet { stateVersion &+= 1 } }
     var entries: [String: WorkerEntry] = [:] { didSet { stateVersion &+= 1 } }
     /// Worker ids in creation order.
@@ -46,7 +42,6 @@ public actor Session {
         id = record.id
         self.resumed = resumed
         self.environment = environment
-        (reportStream, reports) = AsyncStream<RunReport>.makeStream()
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         for entry in loaded {
             entries[entry.record.id] = entry
@@ -87,14 +82,8 @@ public actor Session {
             }
         }
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
-        await session.startApplyingReports()
         await session.recordInterruptions(of: interrupted)
         return session
-    }
-
-    private func startApplyingReports() {
-        let stream = reportStream
-        Task { for await report in stream { self.apply(report) } }
     }
 
     /// The store marked these workers `interrupted` without events; the trace gets one each.
@@ -122,7 +111,6 @@ public actor Session {
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
-        reports.finish()
         do {
             try await store.flush()
         } catch {
