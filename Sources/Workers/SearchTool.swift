@@ -49,7 +49,10 @@ struct SearchTool: WorkerTool {
         let searchFile = { (entry: WorkspaceWalker.Entry) -> Bool in
             if Task.isCancelled { return false }
             if let glob, !glob.matches(entry.relativePath) { return true }
-            guard entry.size <= policy.searchMaxFileBytes, let data = FileManager.default.contents(atPath: entry.absolutePath),
+            // The walker no longer stats what it lists; the size check stats here (through a symlink, as before).
+            var info = stat()
+            guard stat(entry.absolutePath, &info) == 0, info.st_size <= policy.searchMaxFileBytes,
+                  let data = FileManager.default.contents(atPath: entry.absolutePath),
                   !ReadFileTool.looksBinary(data) else { skipped += 1; return true }
             var lineNumber = 0
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
@@ -64,8 +67,7 @@ struct SearchTool: WorkerTool {
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), !isDirectory.boolValue {
-            let size = (try? FileManager.default.attributesOfItem(atPath: start)[.size] as? Int) ?? 0
-            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root), absolutePath: start, size: size))
+            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root), absolutePath: start))
         } else {
             WorkspaceWalker(root: root).walk(from: start, searchFile)
         }
