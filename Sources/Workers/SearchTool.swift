@@ -40,8 +40,8 @@ struct SearchTool: WorkerTool {
         } catch {
             throw ToolError("search: invalid regular expression \"\(pattern)\"")
         }
-        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
-        let start = try WorkspacePath.resolve(path, in: root, forWriting: false)
+        let root = try WorkspaceRoot(context.workspaceRoot)
+        let (start, isDirectory) = try root.resolveExisting(path)
 
         var matches: [String] = []
         var more = false
@@ -65,11 +65,10 @@ struct SearchTool: WorkerTool {
             }
             return true
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), !isDirectory.boolValue {
-            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root), absolutePath: start))
+        if !isDirectory {
+            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root.path), absolutePath: start))
         } else {
-            WorkspaceWalker(root: root).walk(from: start, searchFile)
+            WorkspaceWalker(root: root.path).walk(from: start, searchFile)
         }
         try Task.checkCancellation()
         if matches.isEmpty { return ToolOutput(text: "no matches") }
