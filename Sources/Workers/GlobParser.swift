@@ -6,10 +6,14 @@
 ///   `[`; otherwise `[` is literal. `[!]` and `[^]` take the `]` as their first member and
 ///   continue to the next `]` (so `[!]a]` is neither `]` nor `a`). `[:` with a `:]` after it
 ///   (ICU's property syntax, `[:alpha:]`) is invalid.
-/// - `{a,b}` alternatives, nestable; an unclosed `{` makes the pattern invalid; `}` and `,`
-///   outside braces are literal.
+/// - `{a,b}` alternatives, nestable up to `maxNesting` deep; an unclosed `{` makes the pattern
+///   invalid; `}` and `,` outside braces are literal.
 /// - Everything else is literal, the backslash included: there is no escaping.
 enum GlobParser {
+    /// ICU refused groups nested about 100 deep, so deeper braces were already invalid; this
+    /// limit, with a margin, bounds the parser's recursion (and the nodes' deinit).
+    static let maxNesting = 64
+
     private indirect enum Node {
         case scalar(Unicode.Scalar)
         case anyButSlash, star, globstar, segments
@@ -53,6 +57,7 @@ enum GlobParser {
                 }
                 append(.scalar("["))
             case "{":
+                guard groups.count <= maxNesting else { return nil }
                 groups.append([[]])
             case "}" where groups.count > 1:
                 append(.alternatives(groups.removeLast()))

@@ -46,28 +46,41 @@ struct GlobPattern: Sendable {
     /// instructions waiting for the next scalar; `seen` marks what the step already added.
     private func run(_ subject: Substring.UnicodeScalarView) -> Bool {
         let count = program.count
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * count) { buffer in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * count) { buffer in
             buffer.initialize(repeating: 0)
             var current = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
             var next = UnsafeMutableBufferPointer(rebasing: buffer[count..<(2 * count)])
-            let seen = UnsafeMutableBufferPointer(rebasing: buffer[(2 * count)...])
+            let seen = UnsafeMutableBufferPointer(rebasing: buffer[(2 * count)..<(3 * count)])
+            let pending = UnsafeMutableBufferPointer(rebasing: buffer[(3 * count)...])
             var currentCount = 0
             var nextCount = 0
             var step = 1
 
-            /// Adds `pc` and everything reachable from it without consuming a scalar.
-            func add(_ pc: Int, to list: UnsafeMutableBufferPointer<Int>, _ listCount: inout Int) {
-                guard seen[pc] != step else { return }
-                seen[pc] = step
-                switch program[pc] {
-                case .jump(let target):
-                    add(target, to: list, &listCount)
-                case .split(let first, let second):
-                    add(first, to: list, &listCount)
-                    add(second, to: list, &listCount)
-                default:
-                    list[listCount] = pc
-                    listCount += 1
+            /// Adds `start` and every instruction reachable from it without consuming a scalar.
+            /// Iterative: a pattern of many `{,}` in a row makes long chains. Each instruction
+            /// is marked when pushed, so `pending` never holds more than `count`.
+            func add(_ start: Int, to list: UnsafeMutableBufferPointer<Int>, _ listCount: inout Int) {
+                var top = 0
+                func push(_ pc: Int) {
+                    guard seen[pc] != step else { return }
+                    seen[pc] = step
+                    pending[top] = pc
+                    top += 1
+                }
+                push(start)
+                while top > 0 {
+                    top -= 1
+                    let pc = pending[top]
+                    switch program[pc] {
+                    case .jump(let target):
+                        push(target)
+                    case .split(let first, let second):
+                        push(second)
+                        push(first)
+                    default:
+                        list[listCount] = pc
+                        listCount += 1
+                    }
                 }
             }
 

@@ -112,6 +112,20 @@ import Testing
 
     /// Differences from the regex translation, on purpose: ICU's `.` stopped at line
     /// terminators and its `$` matched before a final one; names are just scalars here.
+    /// Braces nest up to GlobParser.maxNesting (ICU refused about 100); long flat patterns are fine.
+    @Test func nestingIsBoundedAndLongPatternsWork() throws {
+        let depth = GlobParser.maxNesting
+        let deepest = String(repeating: "{a,", count: depth) + "b" + String(repeating: "}", count: depth)
+        #expect(try GlobPattern(deepest).matches("b") && GlobPattern(deepest).matches("a"))
+        let tooDeep = String(repeating: "{", count: depth + 1) + "b" + String(repeating: "}", count: depth + 1)
+        #expect(throws: ToolError.self) { try GlobPattern(tooDeep) }
+        #expect(throws: ToolError.self) { try GlobPattern(String(repeating: "{", count: 100) + String(repeating: "}", count: 100)) }
+        let flat = try GlobPattern(String(repeating: "{,}", count: 50_000) + "x*", wholePath: true)
+        #expect(flat.matches("xyz") && !flat.matches("y"))
+        let stars = try GlobPattern(String(repeating: "*a", count: 200), wholePath: true)
+        #expect(!stars.matches(String(repeating: "a", count: 199) + "b") && stars.matches(String(repeating: "a", count: 400)))
+    }
+
     @Test func newlinesAreOrdinaryCharacters() throws {
         #expect(try !GlobPattern("a").matches("a\n"))
         #expect(try GlobPattern("**", wholePath: true).matches("a\nb"))
