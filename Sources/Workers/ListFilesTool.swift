@@ -28,16 +28,13 @@ struct ListFilesTool: WorkerTool {
         let path = try args.string("path") ?? "."
         let glob = try args.string("glob").map { try GlobPattern($0) }
         let limit = min(try args.int("limit", minimum: 1) ?? policy.listMaxEntries, policy.listMaxEntries)
-        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
-        let start = try WorkspacePath.resolve(path, in: root, forWriting: false)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ToolError("\(path) is a file, not a directory; use read_file to read it")
-        }
+        let root = try WorkspaceRoot(context.workspaceRoot)
+        let (start, isDirectory) = try root.resolveExisting(path)
+        guard isDirectory else { throw ToolError("\(path) is a file, not a directory; use read_file to read it") }
         var paths: [String] = []
         var more = false
         try Task.checkCancellation()
-        WorkspaceWalker(root: root).walk(from: start) { entry in
+        WorkspaceWalker(root: root.path).walk(from: start) { entry in
             if let glob, !glob.matches(entry.relativePath) { return true }
             if paths.count == limit { more = true; return false }
             paths.append(entry.relativePath)

@@ -29,14 +29,13 @@ struct ReadFileTool: WorkerTool {
         let path = try args.requiredString("path")
         let offset = try args.int("offset", minimum: 1) ?? 1
         let limit = try args.int("limit", minimum: 1)
-        let real = try WorkspacePath.resolve(path, in: context.workspaceRoot, forWriting: false)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ToolError("\(path) is a directory; use list_files to see what is in it")
-        }
+        let (real, isDirectory) = try WorkspacePath.resolveExisting(path, in: context.workspaceRoot)
+        if isDirectory { throw ToolError("\(path) is a directory; use list_files to see what is in it") }
         guard let handle = FileHandle(forReadingAtPath: real) else { throw ToolError("\(path): cannot be opened for reading") }
         defer { try? handle.close() }
-        let size = (try? FileManager.default.attributesOfItem(atPath: real)[.size] as? Int) ?? 0
+        // fstat on the open file, not `attributesOfItem` (a dictionary of every attribute, by path).
+        var info = stat()
+        let size = fstat(handle.fileDescriptor, &info) == 0 ? Int(info.st_size) : 0
 
         // Without a range, a few times the output cap is enough to count lines near the start;
         // with one, read up to 16 MiB more so that later lines can be reached.

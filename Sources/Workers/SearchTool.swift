@@ -40,8 +40,8 @@ struct SearchTool: WorkerTool {
         } catch {
             throw ToolError("search: invalid regular expression \"\(pattern)\"")
         }
-        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
-        let start = try WorkspacePath.resolve(path, in: root, forWriting: false)
+        let root = try WorkspaceRoot(context.workspaceRoot)
+        let (start, isDirectory) = try root.resolveExisting(path)
 
         var matches: [String] = []
         var more = false
@@ -49,7 +49,10 @@ struct SearchTool: WorkerTool {
         let searchFile = { (entry: WorkspaceWalker.Entry) -> Bool in
             if Task.isCancelled { return false }
             if let glob, !glob.matches(entry.relativePath) { return true }
-            guard entry.size <= policy.searchMaxFileBytes, let data = FileManager.default.contents(atPath: entry.absolutePath),
+            // The walker no longer stats what it lists; the size check stats here (through a symlink, as before).
+            var info = stat()
+            guard stat(entry.absolutePath, &info) == 0, info.st_size <= policy.searchMaxFileBytes,
+                  let data = FileManager.default.contents(atPath: entry.absolutePath),
                   !ReadFileTool.looksBinary(data) else { skipped += 1; return true }
             var lineNumber = 0
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
@@ -62,12 +65,10 @@ struct SearchTool: WorkerTool {
             }
             return true
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), !isDirectory.boolValue {
-            let size = (try? FileManager.default.attributesOfItem(atPath: start)[.size] as? Int) ?? 0
-            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root), absolutePath: start, size: size))
+        if !isDirectory {
+            _ = searchFile(WorkspaceWalker.Entry(relativePath: WorkspacePath.relative(start, to: root.path), absolutePath: start))
         } else {
-            WorkspaceWalker(root: root).walk(from: start, searchFile)
+            WorkspaceWalker(root: root.path).walk(from: start, searchFile)
         }
         try Task.checkCancellation()
         if matches.isEmpty { return ToolOutput(text: "no matches") }

@@ -20,16 +20,11 @@ public enum WorkspacePath {
     /// dangling symlink at the end is refused (writing through it could land anywhere).
     public static func resolve(_ path: String, in root: String, forWriting: Bool) throws -> String {
         try validateSyntax(path)
-        let realRoot = try realPath(root) ?? { throw ToolError("the workspace root \(root) does not exist") }()
-        let joined = path.hasPrefix("/") ? path : realRoot + "/" + path
-        let normalized = lexicallyNormalized(joined)
+        let realRoot = try realRootPath(root)
+        let normalized = lexicallyNormalized(path.hasPrefix("/") ? path : realRoot + "/" + path)
 
-        if let real = try realPath(normalized) {
-            try requireInside(real, root: realRoot, original: path)
-            try requireOrdinaryFile(real, original: path)
-            return real
-        }
-        guard forWriting else { throw ToolError("\(path): no such file or directory in the workspace") }
+        if let existing = try existing(normalized, realRoot: realRoot, original: path) { return existing.real }
+        guard forWriting else { throw missing(path) }
         if isSymlink(normalized) {
             throw ToolError("\(path) is a symlink to a missing target; refusing to write through it")
         }
@@ -52,6 +47,30 @@ public enum WorkspacePath {
         return result
     }
 
+    /// `resolve(path, in: root, forWriting: false)`, and whether the path is a directory (the
+    /// check already made it, so callers need not stat it again).
+    static func resolveExisting(_ path: String, in root: String) throws -> (real: String, isDirectory: Bool) {
+        try validateSyntax(path)
+        let realRoot = try realRootPath(root)
+        let normalized = lexicallyNormalized(path.hasPrefix("/") ? path : realRoot + "/" + path)
+        guard let existing = try existing(normalized, realRoot: realRoot, original: path) else { throw missing(path) }
+        return existing
+    }
+
+    static func realRootPath(_ root: String) throws -> String {
+        try realPath(root) ?? { throw ToolError("the workspace root \(root) does not exist") }()
+    }
+
+    static func missing(_ path: String) -> ToolError { ToolError("\(path): no such file or directory in the workspace") }
+
+    /// The real path of `normalized` (absolute, lexically normalized) when it exists, checked
+    /// to lie inside `realRoot` and to be a regular file or directory; nil when it does not exist.
+    static func existing(_ normalized: String, realRoot: String, original: String) throws -> (real: String, isDirectory: Bool)? {
+        guard let real = try realPath(normalized) else { return nil }
+        try requireInside(real, root: realRoot, original: original)
+        return (real, try requireOrdinaryFile(real, original: original))
+    }
+
     /// `real` relative to the workspace root (`src/a.swift`); `.` for the root itself.
     public static func relative(_ real: String, to root: String) -> String {
         let realRoot = (try? realPath(root)).flatMap { $0 } ?? root
@@ -59,7 +78,7 @@ public enum WorkspacePath {
         return real.hasPrefix(realRoot + "/") ? String(real.dropFirst(realRoot.count + 1)) : real
     }
 
-    private static func validateSyntax(_ path: String) throws {
+    static func validateSyntax(_ path: String) throws {
         if path.isEmpty { throw ToolError("the path is empty; give a path relative to the workspace root") }
         if path.utf8.contains(0) { throw ToolError("the path contains a NUL byte; refused") }
         if path.utf8.count > maxPathBytes { throw ToolError("the path is longer than \(maxPathBytes) bytes; refused") }
@@ -102,12 +121,14 @@ public enum WorkspacePath {
         }
     }
 
-    private static func requireOrdinaryFile(_ real: String, original: String) throws {
+    /// Whether `real` is a directory; throws unless it is one or a regular file.
+    static func requireOrdinaryFile(_ real: String, original: String) throws -> Bool {
         var info = stat()
         guard stat(real, &info) == 0 else { throw ToolError("\(original): \(String(cString: strerror(errno)))") }
         let type = info.st_mode & S_IFMT
         guard type == S_IFREG || type == S_IFDIR else {
             throw ToolError("\(original) is a device, socket or FIFO, not a regular file; refused")
         }
+        return type == S_IFDIR
     }
 }

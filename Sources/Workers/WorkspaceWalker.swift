@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Walks a directory inside the workspace the way a developer's tools would: honouring every
 /// `.gitignore` on the way down, skipping `.git`, never following symlinks out of the root.
@@ -7,15 +10,14 @@ struct WorkspaceWalker {
         /// Relative to the workspace root.
         let relativePath: String
         let absolutePath: String
-        let size: Int
     }
 
     let root: String
 
     /// Calls `visit` for every regular file under `start` (a real path inside `root`), in
-    /// sorted order, until it returns false.
+    /// sorted order, until it returns false. Files are reported by their type in the directory
+    /// listing: the walk stats only symlinks (and entries of file systems that give no type).
     func walk(from start: String, _ visit: (Entry) throws -> Bool) rethrows {
-        let fm = FileManager.default
         var rules: [GitIgnoreRules] = []
         // The .gitignore files of the directories above `start`, up to the root, apply too.
         var ancestors: [String] = []
@@ -25,7 +27,7 @@ struct WorkspaceWalker {
             ancestors.insert(dir, at: 0)
         }
         for ancestor in ancestors { if let r = loadRules(ancestor) { rules.append(r) } }
-        _ = try walkDirectory(start, rules: rules, fm: fm, visit)
+        _ = try walkDirectory(start, rules: rules, visit)
     }
 
     private func relative(_ path: String) -> String {
@@ -33,10 +35,7 @@ struct WorkspaceWalker {
     }
 
     private func loadRules(_ directory: String) -> GitIgnoreRules? {
-        // `contents(atPath:)` answers a missing file with nil; `String(contentsOfFile:)` built
-        // an NSError for every directory without a .gitignore, which showed in profiles.
-        guard let data = FileManager.default.contents(atPath: directory + "/.gitignore"),
-              let text = String(data: data, encoding: .utf8) else { return nil }
+        guard let text = DirectoryReading.utf8Text(ofFile: directory + "/.gitignore") else { return nil }
         return GitIgnoreRules(base: relative(directory), text: text)
     }
 
@@ -49,16 +48,24 @@ struct WorkspaceWalker {
     }
 
     /// Returns false when the visitor asked to stop.
-    private func walkDirectory(_ directory: String, rules: [GitIgnoreRules], fm: FileManager,
-                               _ visit: (Entry) throws -> Bool) rethrows -> Bool {
+    private func walkDirectory(_ directory: String, rules: [GitIgnoreRules], _ visit: (Entry) throws -> Bool) rethrows -> Bool {
+        let entries = DirectoryReading.entries(in: directory).sorted { $0.name < $1.name }
         var rules = rules
-        if let own = loadRules(directory), !rules.contains(where: { $0.base == own.base }) { rules.append(own) }
-        let names = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-        for name in names where name != ".git" {
-            let path = directory + "/" + name
+        // Only a listed .gitignore is opened: most directories have none.
+        if entries.contains(where: { $0.name == ".gitignore" }), let own = loadRules(directory),
+           !rules.contains(where: { $0.base == own.base }) {
+            rules.append(own)
+        }
+        for entry in entries where entry.name != ".git" {
+            let path = directory + "/" + entry.name
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            var type = info.st_mode & S_IFMT
+            var type: mode_t
+            if let known = entry.type {
+                type = known
+            } else {
+                guard lstat(path, &info) == 0 else { continue }
+                type = info.st_mode & S_IFMT
+            }
             if type == S_IFLNK {
                 // A symlink counts only when it resolves inside the root; directories behind symlinks are not entered.
                 guard let real = try? WorkspacePath.realPath(path), real.hasPrefix(root + "/"), stat(real, &info) == 0 else { continue }
@@ -68,10 +75,10 @@ struct WorkspaceWalker {
             let rel = relative(path)
             if type == S_IFDIR {
                 if isIgnored(rel, isDirectory: true, rules: rules) { continue }
-                if try !walkDirectory(path, rules: rules, fm: fm, visit) { return false }
+                if try !walkDirectory(path, rules: rules, visit) { return false }
             } else if type == S_IFREG {
                 if isIgnored(rel, isDirectory: false, rules: rules) { continue }
-                if try !visit(Entry(relativePath: rel, absolutePath: path, size: Int(info.st_size))) { return false }
+                if try !visit(Entry(relativePath: rel, absolutePath: path)) { return false }
             }
         }
         return true
