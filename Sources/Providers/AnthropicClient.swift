@@ -70,7 +70,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         }
         let parsed: AnthropicWire.StreamEvent
         do {
-            parsed = try AnthropicWire.StreamEvent.decode(Data(event.data.utf8), with: decoder)
+            parsed = try AnthropicWire.StreamEvent.decode(event.data, with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream event \(event.event ?? "message") is not valid JSON: \(event.data.prefix(200))",
                                                     provider: provider, requestId: nil)

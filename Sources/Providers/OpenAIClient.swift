@@ -92,7 +92,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
         }
         let chunk: OpenAIWire.Chunk
         do {
-            chunk = try OpenAIWire.Chunk.decode(Data(data.utf8), with: decoder)
+            chunk = try OpenAIWire.Chunk.decode(data, with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream chunk is not valid JSON: \(data.prefix(200))",
                                                     provider: provider, requestId: nil)
