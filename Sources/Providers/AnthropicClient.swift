@@ -39,7 +39,7 @@ public struct AnthropicClient: ModelClient {
         headers += endpoint.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         let path = endpoint.baseURL.hasSuffix("/v1") || endpoint.baseURL.hasSuffix("/v1/") ? "/messages" : "/v1/messages"
         return HTTPRequest(method: "POST", url: endpoint.url(path), headers: headers,
-                           body: AnthropicWire.requestBody(request).jsonData(),
+                           body: AnthropicWire.requestBody(request),
                            connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout)
     }
 }
