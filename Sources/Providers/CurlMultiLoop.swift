@@ -59,6 +59,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
+    /// The pipe is closed only here, when nothing can call `wake` any more: closed at `stop`,
+    /// a late `cancel` could write into whatever file reused its descriptor number.
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
     /// Hands a configured transfer to the loop thread.
     func submit(_ transfer: CurlTransfer) {
         lock.withLock {
@@ -109,8 +116,6 @@ final class CurlMultiLoop: @unchecked Sendable {
             if stop {
                 for transfer in Array(active.values) { finish(transfer, .cancelled) }
                 curl_multi_cleanup(multi)
-                close(wakeRead)
-                close(wakeWrite)
                 return
             }
             runTimerIfDue()
