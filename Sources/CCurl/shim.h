@@ -16,9 +16,6 @@ static inline CURLcode bosun_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { r
 static inline CURLcode bosun_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode bosun_easy_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode bosun_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
-static inline CURLMcode bosun_multi_setopt_pointer(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
-static inline CURLMcode bosun_multi_setopt_socket_callback(CURLM *m, curl_socket_callback cb) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, cb); }
-static inline CURLMcode bosun_multi_setopt_timer_callback(CURLM *m, curl_multi_timer_callback cb) { return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, cb); }
 /* CURL_GLOBAL_ALL is a macro expression Swift does not import. */
 static inline CURLcode bosun_global_init(void) { return curl_global_init(CURL_GLOBAL_ALL); }
 #endif

@@ -4,19 +4,11 @@ import Foundation
 /// One libcurl multi handle driven by one dedicated thread: every transfer of an
 /// `HTTPClient` runs here, so a hundred streams cost one thread and one `poll`.
 ///
-/// The loop uses libcurl's socket interface: libcurl says which sockets to watch
-/// (`watch`) and when it next needs time (`setTimer`); the loop polls those sockets and
-/// hands each ready one to `curl_multi_socket_action`, so a wake costs work for that
-/// transfer only. (`curl_multi_perform` visited every transfer on every wake and polled
-/// each one's socket: most of a step's system calls.)
-///
-/// Other threads never touch the multi handle; they queue work under `lock` and write a
-/// byte to the wake-up pipe, which the loop polls with the sockets.
+/// Other threads never touch the multi handle; they queue work under `lock` and call
+/// `curl_multi_wakeup` (documented thread-safe) to interrupt `curl_multi_poll`.
 ///
 /// `@unchecked Sendable`: `incoming`, `cancels` and `stopping` are only accessed while
-/// holding `lock`; `active`, `watched`, `timerDeadline` and the multi handle's state are
-/// only accessed on the loop thread (libcurl calls the socket and timer callbacks there,
-/// from inside the calls the loop makes). The wake-up pipe's descriptors never change.
+/// holding `lock`; `active` and the multi handle's state are only accessed on the loop thread.
 final class CurlMultiLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let lock = NSLock()
@@ -25,31 +17,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var stopping = false
     /// Transfers added to the multi handle, by easy handle. Loop thread only.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
-    /// The sockets libcurl asked to watch, with the `poll` events it wants. Loop thread only.
-    private var watched: [curl_socket_t: Int16] = [:]
-    /// When libcurl wants `CURL_SOCKET_TIMEOUT` handled; nil when it has no timer. Loop thread only.
-    private var timerDeadline: ContinuousClock.Instant?
-    /// Read end and write end of the wake-up pipe (non-blocking, close-on-exec).
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
 
     init(name: String) {
         _ = CurlGlobal.initialized
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { fatalError("pipe failed: \(String(cString: strerror(errno)))") }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = bosun_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
-        _ = bosun_multi_setopt_socket_callback(multi, curlSocketCallback)
-        _ = bosun_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
-        _ = bosun_multi_setopt_timer_callback(multi, curlTimerCallback)
         let thread = Thread { [self] in
             // Named from inside: on Linux, a name set before start never reaches the OS,
             // and the OS's name is what top, perf and /proc show.
@@ -59,20 +31,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
-    /// The pipe is closed only here, when nothing can call `wake` any more: closed at `stop`,
-    /// a late `cancel` could write into whatever file reused its descriptor number.
-    deinit {
-        close(wakeRead)
-        close(wakeWrite)
-    }
-
     /// Hands a configured transfer to the loop thread.
     func submit(_ transfer: CurlTransfer) {
         lock.withLock {
             transfer.submitted = true
             incoming.append(transfer)
         }
-        wake()
+        curl_multi_wakeup(multi)
     }
 
     /// Aborts a transfer wherever it is: queued, running, or already done (then a no-op).
@@ -82,29 +47,23 @@ final class CurlMultiLoop: @unchecked Sendable {
             // Not yet submitted: `submit` will see the flag. Its delivery may still be being set.
             if transfer.submitted { cancels.append(transfer) }
         }
-        wake()
+        curl_multi_wakeup(multi)
     }
 
     /// Fails every transfer as cancelled and ends the thread.
     func stop() {
         lock.withLock { stopping = true }
-        wake()
-    }
-
-    /// Interrupts the loop's `poll`. A full pipe already holds a wake-up, so a failed write is fine.
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        curl_multi_wakeup(multi)
     }
 
     private func run() {
+        var running: Int32 = 0
         while true {
             let (added, cancelled, stop) = lock.withLock {
                 defer { incoming.removeAll(); cancels.removeAll() }
                 return (incoming.filter { !$0.cancelRequested }, incoming.filter(\.cancelRequested) + cancels, stopping)
             }
             for transfer in added {
-                // libcurl asks (through the timer) to be driven at once for the new handle.
                 if curl_multi_add_handle(multi, transfer.easy) == CURLM_OK {
                     active[transfer.easy] = transfer
                     nextIdleScan = min(nextIdleScan, transfer.lastActivity + .seconds(transfer.idleTimeout))
@@ -118,73 +77,21 @@ final class CurlMultiLoop: @unchecked Sendable {
                 curl_multi_cleanup(multi)
                 return
             }
-            runTimerIfDue()
+            curl_multi_perform(multi, &running)
             readCompletions()
-            var wait = expireIdle()
-            if let timerDeadline { wait = min(wait, Self.milliseconds(until: timerDeadline)) }
+            let wait = expireIdle()
             paceWakeups()
-            pollAndAct(timeout: wait)
-            runTimerIfDue()
-            readCompletions()
+            curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
     }
 
-    /// Polls the wake-up pipe and the watched sockets, then gives libcurl each ready socket.
-    private func pollAndAct(timeout: Int) {
-        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-        fds.reserveCapacity(watched.count + 1)
-        for (socket, events) in watched { fds.append(pollfd(fd: socket, events: events, revents: 0)) }
-        guard poll(&fds, nfds_t(fds.count), Int32(timeout)) > 0 else { return }
-        if fds[0].revents != 0 {
-            var sink = [UInt8](repeating: 0, count: 64)
-            while read(wakeRead, &sink, sink.count) > 0 {}
-        }
-        var running: Int32 = 0
-        for entry in fds.dropFirst() where entry.revents != 0 {
-            var mask: Int32 = 0
-            if entry.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { mask |= CURL_CSELECT_IN }
-            if entry.revents & Int16(POLLOUT) != 0 { mask |= CURL_CSELECT_OUT }
-            if entry.revents & Int16(POLLERR) != 0 { mask |= CURL_CSELECT_ERR }
-            curl_multi_socket_action(multi, entry.fd, mask, &running)
-        }
-    }
-
-    /// Lets libcurl do its timed work (connecting, its own timeouts, newly added handles).
-    private func runTimerIfDue() {
-        guard let deadline = timerDeadline, deadline <= .now else { return }
-        timerDeadline = nil
-        var running: Int32 = 0
-        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-    }
-
-    /// libcurl's socket callback: what to watch `socket` for, or to stop watching it.
-    fileprivate func watch(_ socket: curl_socket_t, _ what: Int32) {
-        switch what {
-        case CURL_POLL_IN: watched[socket] = Int16(POLLIN)
-        case CURL_POLL_OUT: watched[socket] = Int16(POLLOUT)
-        case CURL_POLL_INOUT: watched[socket] = Int16(POLLIN | POLLOUT)
-        default: watched[socket] = nil  // CURL_POLL_REMOVE
-        }
-    }
-
-    /// libcurl's timer callback: -1 removes the timer, otherwise it is due in `milliseconds`.
-    fileprivate func setTimer(_ milliseconds: Int) {
-        timerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
-    }
-
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int {
-        let components = (deadline - .now).components
-        guard components.seconds >= 0, components.attoseconds >= 0 else { return 0 }
-        // Rounded up, so the poll does not return just before the deadline.
-        return Int(components.seconds) * 1000 + Int((components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
-    }
-
-    /// When the loop last came out of `poll`.
+    /// When the loop last came out of `curl_multi_poll`.
     private var lastWake = ContinuousClock.now
 
     /// With many transfers, waits out the rest of `Self.minimumWakeInterval` since the last
-    /// wake, so one wake serves many sockets: with 100 streams sending a token each every
-    /// 20 ms, waking per token is what costs. With a handful of transfers (a session's
+    /// wake, so one wake serves many sockets: libcurl 7.x's `curl_multi_perform` and `poll`
+    /// both visit every transfer on each wake, and with 100 streams sending a token each
+    /// every 20 ms, waking per token is what costs. With a handful of transfers (a session's
     /// usual 5 workers) the loop answers at once, so request latency is untouched.
     private func paceWakeups() {
         let now = ContinuousClock.now
@@ -236,16 +143,4 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         transfer.complete(ending)
     }
-}
-
-private let curlSocketCallback: curl_socket_callback = { _, socket, what, userdata, _ in
-    guard let userdata else { return 0 }
-    Unmanaged<CurlMultiLoop>.fromOpaque(userdata).takeUnretainedValue().watch(socket, what)
-    return 0
-}
-
-private let curlTimerCallback: curl_multi_timer_callback = { _, milliseconds, userdata in
-    guard let userdata else { return 0 }
-    Unmanaged<CurlMultiLoop>.fromOpaque(userdata).takeUnretainedValue().setTimer(milliseconds)
-    return 0
 }
