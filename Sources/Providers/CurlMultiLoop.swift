@@ -23,12 +23,15 @@ final class CurlMultiLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
         let thread = Thread { [self] in
-            // Named from inside: on Linux, a name set before start never reaches the OS,
-            // and the OS's name is what top, perf and /proc show.
+            // The OS's name is what top, perf and /proc show, and Foundation's setter only
+            // reaches it once `start()` has stored the thread's handle: set from inside, it is
+            // lost if the new thread runs first; set before `start()`, always. So it is set
+            // both from inside and right after `start()`, and whichever comes second sticks.
             Thread.current.name = name
             run()
         }
         thread.start()
+        thread.name = name
     }
 
     /// Hands a configured transfer to the loop thread.
