@@ -103,7 +103,16 @@ public struct JSONValueWriter {
         var text = text
         text.withUTF8 { utf8 in
             var mark = 0
-            for (offset, byte) in utf8.enumerated() {
+            var offset = 0
+            while offset < utf8.count {
+                // Eight bytes at a time past runs that need no escape (most of a request body).
+                while utf8.count - offset >= 8,
+                      !Self.mayNeedEscape(UnsafeRawPointer(utf8.baseAddress! + offset).loadUnaligned(as: UInt64.self)) {
+                    offset += 8
+                }
+                guard offset < utf8.count else { break }
+                let byte = utf8[offset]
+                offset += 1
                 let escape: UInt8
                 switch byte {
                 case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
@@ -116,7 +125,7 @@ public struct JSONValueWriter {
                 case 0x00..<0x20: escape = 0
                 default: continue
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<offset]))
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<offset - 1]))
                 bytes.append(UInt8(ascii: "\\"))
                 if escape == 0 {
                     bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
@@ -124,11 +133,22 @@ public struct JSONValueWriter {
                 } else {
                     bytes.append(escape)
                 }
-                mark = offset + 1
+                mark = offset
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\\` (false means
+    /// none is; true may be a false alarm only in the sense that the bytes are then looked
+    /// at one by one). The "has a byte less than n" and "has a zero byte" word tricks.
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
