@@ -179,14 +179,24 @@ struct JSONValueParser {
         let start = index
         // The common case: no escapes, so the bytes between the quotes are the string.
         var allBits: UInt8 = 0
+        var allWordBits: UInt64 = 0
         while index < bytes.count {
+            // Eight bytes at a time past plain text (no quote, backslash or control byte).
+            while bytes.count - index >= 8 {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                guard !Self.mayEndOrEscape(word) else { break }
+                allWordBits |= word
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
                 // ASCII is valid UTF-8 as it stands: `String(decoding:)` takes it without the
                 // generic validation that `String(validating:)` runs (which showed in profiles).
-                return allBits < 0x80 ? String(decoding: utf8, as: UTF8.self) : try Self.validated(utf8)
+                let ascii = allBits < 0x80 && allWordBits & 0x8080_8080_8080_8080 == 0
+                return ascii ? String(decoding: utf8, as: UTF8.self) : try Self.validated(utf8)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw GiveUp() }
@@ -210,6 +220,16 @@ struct JSONValueParser {
                 unescaped.append(byte)
             }
         }
+    }
+
+    /// Whether any of the eight bytes of `word` may be `"`, `\\` or below 0x20 (false means
+    /// none is): the "has a byte less than n" and "has a zero byte" word tricks.
+    private static func mayEndOrEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {

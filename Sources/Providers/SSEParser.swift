@@ -58,6 +58,11 @@ public struct SSEParser: Sendable {
                 }
             }
             var end = index
+            // Eight bytes at a time past words with no line end, then byte by byte.
+            while bytes.count - end >= 8,
+                  !Self.mayHoldLineEnd(UnsafeRawPointer(bytes.baseAddress! + end).loadUnaligned(as: UInt64.self)) {
+                end += 8
+            }
             while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
             let run = UnsafeBufferPointer(rebasing: bytes[index..<end])
             guard end < bytes.count else {
@@ -78,6 +83,15 @@ public struct SSEParser: Sendable {
             index = end + 1
         }
         return events
+    }
+
+    /// Whether any of the eight bytes of `word` may be `\n` or `\r` (false means none is):
+    /// the "has a zero byte" word trick.
+    private static func mayHoldLineEnd(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        return hasZeroByte(word ^ (ones &* 0x0A)) || hasZeroByte(word ^ (ones &* 0x0D))
     }
 
     /// Ends the stream: an event without its closing blank line is discarded, as the spec says.

@@ -43,6 +43,27 @@ import Testing
         }
     }
 
+    /// Strings are scanned eight bytes at a time: every length around the word size, with
+    /// each kind of byte that ends the fast scan at every position.
+    @Test func stringsAtEveryPositionOfAWord() {
+        let specials: [[UInt8]] = [
+            Array("é".utf8), Array("😀".utf8), [0xFF], [0xC3], Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array(#"\""#.utf8),
+            [0x01], [0x1F], [0x7F], [0x20], [0x21], [0x5B], [0x5D],
+        ]
+        for length in 0...20 {
+            for special in specials {
+                for position in 0...length {
+                    var body = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    body.insert(contentsOf: special, at: position)
+                    let string = [UInt8(ascii: "\"")] + body + [UInt8(ascii: "\"")]
+                    expectSameAsReference(string, fastPath: nil, "\(length) \(position) \(special)")
+                    expectSameAsReference(Array(#"{"k":"#.utf8) + string + Array(#","x":1}"#.utf8), fastPath: nil,
+                                          "in an object: \(length) \(position) \(special)")
+                }
+            }
+        }
+    }
+
     @Test func stringsInAndOutsideASCII() {
         let quote = UInt8(ascii: "\"")
         let bodies: [[UInt8]] = [
