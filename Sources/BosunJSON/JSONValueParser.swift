@@ -11,6 +11,8 @@ struct JSONValueParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// Fields of the objects being read, innermost last (see `object()`).
+    private var pendingFields: [(String, JSONValue)] = []
 
     private struct GiveUp: Error {}
 
@@ -73,13 +75,15 @@ struct JSONValueParser {
         depth += 1
         guard depth <= Self.maximumDepth else { throw GiveUp() }
         index += 1
-        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(fields)
+            return .object([:])
         }
+        // The fields wait on `pendingFields` until the object is closed, so its dictionary is
+        // made once at its final size rather than grown (and rehashed) field by field.
+        let base = pendingFields.count
         while true {
             skipWhitespace()
             guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
@@ -89,14 +93,20 @@ struct JSONValueParser {
             index += 1
             skipWhitespace()
             let value = try value()
-            // Which duplicate wins is JSONDecoder's business.
-            guard fields.updateValue(value, forKey: key) == nil else { throw GiveUp() }
+            pendingFields.append((key, value))
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
+                var fields = [String: JSONValue](minimumCapacity: pendingFields.count - base)
+                for position in base..<pendingFields.count {
+                    let (key, value) = pendingFields[position]
+                    // Which duplicate wins is JSONDecoder's business.
+                    guard fields.updateValue(value, forKey: key) == nil else { throw GiveUp() }
+                }
+                pendingFields.removeSubrange(base...)
                 return .object(fields)
             default: throw GiveUp()
             }
@@ -168,15 +178,29 @@ struct JSONValueParser {
         index += 1
         let start = index
         // The common case: no escapes, so the bytes between the quotes are the string.
+        var allBits: UInt8 = 0
+        var allWordBits: UInt64 = 0
         while index < bytes.count {
+            // Eight bytes at a time past plain text (no quote, backslash or control byte).
+            while bytes.count - index >= 8 {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                guard !Self.mayEndOrEscape(word) else { break }
+                allWordBits |= word
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try Self.validated(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return text
+                // ASCII is valid UTF-8 as it stands: `String(decoding:)` takes it without the
+                // generic validation that `String(validating:)` runs (which showed in profiles).
+                let ascii = allBits < 0x80 && allWordBits & 0x8080_8080_8080_8080 == 0
+                return ascii ? String(decoding: utf8, as: UTF8.self) : try Self.validated(utf8)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw GiveUp() }
+            allBits |= byte
             index += 1
         }
         var unescaped = Array(bytes[start..<index])
@@ -185,7 +209,9 @@ struct JSONValueParser {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                return try unescaped.withUnsafeBufferPointer { try Self.validated($0) }
+                return try unescaped.withUnsafeBufferPointer { utf8 in
+                    utf8.allSatisfy { $0 < 0x80 } ? String(decoding: utf8, as: UTF8.self) : try Self.validated(utf8)
+                }
             case UInt8(ascii: "\\"):
                 try escape(into: &unescaped)
             case 0..<0x20:
@@ -194,6 +220,16 @@ struct JSONValueParser {
                 unescaped.append(byte)
             }
         }
+    }
+
+    /// Whether any of the eight bytes of `word` may be `"`, `\\` or below 0x20 (false means
+    /// none is): the "has a byte less than n" and "has a zero byte" word tricks.
+    private static func mayEndOrEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {

@@ -8,24 +8,33 @@
 /// loses its `.0`; a NaN or infinite double, or containers nested 512 deep, make the value
 /// unencodable (`write` returns false) — unless `lenient`, which writes such a double as
 /// `null` in its place and has no depth limit.
-struct JSONValueWriter {
-    private(set) var bytes: [UInt8] = []
+///
+/// Public so that a caller can write a larger document piece by piece (a provider request
+/// body around its messages and tools) with the same text as encoding it as one value.
+public struct JSONValueWriter {
+    public private(set) var bytes: [UInt8] = []
     private let lenient: Bool
     /// `JSONEncoder`'s nesting limit: a container at this depth fails.
+    public static let nestingLimit = 512
     private let maximumDepth: Int
+    /// The deepest container level written so far (1 for a top-level object or array).
+    public private(set) var deepestLevel = 0
 
-    init(capacity: Int = 256, lenient: Bool = false) {
+    public init(capacity: Int = 256, lenient: Bool = false) {
         bytes.reserveCapacity(capacity)
         self.lenient = lenient
-        maximumDepth = lenient ? Int.max : 512
+        maximumDepth = lenient ? Int.max : Self.nestingLimit
     }
 
     /// Appends the value; false if `JSONEncoder` would have refused it.
-    mutating func write(_ value: JSONValue) -> Bool {
+    public mutating func write(_ value: JSONValue) -> Bool {
         write(value, depth: 0)
     }
 
-    private mutating func write(_ value: JSONValue, depth: Int) -> Bool {
+    /// Appends the value as it would be written `depth` containers deep inside a larger value
+    /// (which matters only to the nesting limit); false if `JSONEncoder` would have refused
+    /// that larger value.
+    public mutating func write(_ value: JSONValue, depth: Int) -> Bool {
         switch value {
         case .null:
             append("null")
@@ -46,6 +55,7 @@ struct JSONValueWriter {
             writeString(text)
         case .array(let items):
             guard depth + 1 < maximumDepth else { return false }
+            deepestLevel = max(deepestLevel, depth + 1)
             bytes.append(UInt8(ascii: "["))
             for (position, item) in items.enumerated() {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -54,6 +64,7 @@ struct JSONValueWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let fields):
             guard depth + 1 < maximumDepth else { return false }
+            deepestLevel = max(deepestLevel, depth + 1)
             bytes.append(UInt8(ascii: "{"))
             let sorted = fields.count < 2 ? Array(fields) : fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (position, field) in sorted.enumerated() {
@@ -72,12 +83,36 @@ struct JSONValueWriter {
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func writeString(_ text: String) {
+    /// Appends JSON text as it is: punctuation, or a value this writer wrote before.
+    public mutating func writeRaw(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    public mutating func writeRaw(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// Appends an integer, as `.int` writes it.
+    public mutating func writeInt(_ number: Int) {
+        append(String(number))
+    }
+
+    /// Appends a JSON string literal, escaped as `JSONEncoder` escapes it.
+    public mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
             var mark = 0
-            for (offset, byte) in utf8.enumerated() {
+            var offset = 0
+            while offset < utf8.count {
+                // Eight bytes at a time past runs that need no escape (most of a request body).
+                while utf8.count - offset >= 8,
+                      !Self.mayNeedEscape(UnsafeRawPointer(utf8.baseAddress! + offset).loadUnaligned(as: UInt64.self)) {
+                    offset += 8
+                }
+                guard offset < utf8.count else { break }
+                let byte = utf8[offset]
+                offset += 1
                 let escape: UInt8
                 switch byte {
                 case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
@@ -90,7 +125,7 @@ struct JSONValueWriter {
                 case 0x00..<0x20: escape = 0
                 default: continue
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<offset]))
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark..<offset - 1]))
                 bytes.append(UInt8(ascii: "\\"))
                 if escape == 0 {
                     bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
@@ -98,11 +133,22 @@ struct JSONValueWriter {
                 } else {
                     bytes.append(escape)
                 }
-                mark = offset + 1
+                mark = offset
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[mark...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\\` (false means
+    /// none is; true may be a false alarm only in the sense that the bytes are then looked
+    /// at one by one). The "has a byte less than n" and "has a zero byte" word tricks.
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {

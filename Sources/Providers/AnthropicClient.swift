@@ -39,7 +39,7 @@ public struct AnthropicClient: ModelClient {
         headers += endpoint.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         let path = endpoint.baseURL.hasSuffix("/v1") || endpoint.baseURL.hasSuffix("/v1/") ? "/messages" : "/v1/messages"
         return HTTPRequest(method: "POST", url: endpoint.url(path), headers: headers,
-                           body: AnthropicWire.requestBody(request).jsonData(),
+                           body: AnthropicWire.requestBody(request),
                            connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout)
     }
 }
@@ -70,7 +70,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         }
         let parsed: AnthropicWire.StreamEvent
         do {
-            parsed = try AnthropicWire.StreamEvent.decode(Data(event.data.utf8), with: decoder)
+            parsed = try AnthropicWire.StreamEvent.decode(event.data, with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream event \(event.event ?? "message") is not valid JSON: \(event.data.prefix(200))",
                                                     provider: provider, requestId: nil)

@@ -5,43 +5,79 @@ import Foundation
 /// shapes. Decoding names only the fields bosun uses, so extra fields real responses
 /// carry (`stop_details`, `service_tier`, `cache_creation`, ...) are ignored.
 enum AnthropicWire {
-    static func requestBody(_ request: ModelRequest) -> JSONValue {
-        var body: [String: JSONValue] = [
-            "model": .string(request.model),
-            "max_tokens": .int(Int64(request.maxTokens)),
-            "messages": .array(request.messages.map(message)),
-        ]
-        if !request.system.isEmpty { body["system"] = .string(request.system) }
-        if request.stream { body["stream"] = true }
-        if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map {
-                ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema]
-            })
-            switch request.toolChoice {
-            case .auto: body["tool_choice"] = ["type": "auto"]
-            case .any: body["tool_choice"] = ["type": "any"]
-            case .tool(let name): body["tool_choice"] = ["type": "tool", "name": .string(name)]
-            case .none: body["tool_choice"] = ["type": "none"]
-            }
+    /// The request body as JSON text, its keys written in sorted order (see `RequestBodyWriter`).
+    static func requestBody(_ request: ModelRequest) -> Data {
+        var w = RequestBodyWriter()
+        w.raw(#"{"max_tokens":"#)
+        w.int(request.maxTokens)
+        w.raw(#","messages":["#)
+        for (position, message) in request.messages.enumerated() {
+            if position > 0 { w.raw(",") }
+            writeMessage(message, into: &w)
         }
-        return .object(body)
+        w.raw(#"],"model":"#)
+        w.string(request.model)
+        if request.stream { w.raw(#","stream":true"#) }
+        if !request.system.isEmpty {
+            w.raw(#","system":"#)
+            w.string(request.system)
+        }
+        if !request.tools.isEmpty {
+            switch request.toolChoice {
+            case .auto: w.raw(#","tool_choice":{"type":"auto"}"#)
+            case .any: w.raw(#","tool_choice":{"type":"any"}"#)
+            case .tool(let name):
+                w.raw(#","tool_choice":{"name":"#)
+                w.string(name)
+                w.raw(#","type":"tool"}"#)
+            case .none: w.raw(#","tool_choice":{"type":"none"}"#)
+            }
+            w.raw(#","tools":["#)
+            for (position, tool) in request.tools.enumerated() {
+                if position > 0 { w.raw(",") }
+                w.raw(#"{"description":"#)
+                w.string(tool.description)
+                w.raw(#","input_schema":"#)
+                w.encoded(tool.encodedSchema, depth: 3)
+                w.raw(#","name":"#)
+                w.string(tool.name)
+                w.raw("}")
+            }
+            w.raw("]")
+        }
+        w.raw("}")
+        return w.data
     }
 
-    private static func message(_ message: ChatMessage) -> JSONValue {
-        let blocks: [JSONValue] = message.content.map { block in
+    private static func writeMessage(_ message: ChatMessage, into w: inout RequestBodyWriter) {
+        w.raw(#"{"content":["#)
+        for (position, block) in message.content.enumerated() {
+            if position > 0 { w.raw(",") }
             switch block {
             case .text(let text):
-                return ["type": "text", "text": .string(text)]
+                w.raw(#"{"text":"#)
+                w.string(text)
+                w.raw(#","type":"text"}"#)
             case .toolUse(let id, let name, let input):
-                return ["type": "tool_use", "id": .string(id), "name": .string(name), "input": input]
+                w.raw(#"{"id":"#)
+                w.string(id)
+                w.raw(#","input":"#)
+                w.value(input, depth: 5)
+                w.raw(#","name":"#)
+                w.string(name)
+                w.raw(#","type":"tool_use"}"#)
             case .toolResult(let toolUseId, let content, let isError):
-                var result: [String: JSONValue] = ["type": "tool_result", "tool_use_id": .string(toolUseId),
-                                                   "content": .string(content)]
-                if isError { result["is_error"] = true }
-                return .object(result)
+                w.raw(#"{"content":"#)
+                w.string(content)
+                if isError { w.raw(#","is_error":true"#) }
+                w.raw(#","tool_use_id":"#)
+                w.string(toolUseId)
+                w.raw(#","type":"tool_result"}"#)
             }
         }
-        return ["role": .string(message.role.rawValue), "content": .array(blocks)]
+        w.raw(#"],"role":"#)
+        w.string(message.role.rawValue)
+        w.raw("}")
     }
 
     struct UsageBody: Decodable {

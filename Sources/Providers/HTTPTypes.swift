@@ -14,7 +14,23 @@ public struct HTTPHeader: Sendable, Hashable {
 extension Array where Element == HTTPHeader {
     /// The first header with this name, compared case-insensitively.
     public func value(for name: String) -> String? {
-        first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        first { HTTPHeader.namesMatch($0.name, name) }?.value
+    }
+}
+
+extension HTTPHeader {
+    /// `a.caseInsensitiveCompare(b) == .orderedSame`, decided byte by byte when both are
+    /// ASCII (header names are, in practice): Foundation's compare bridges through NSString,
+    /// and every call looks up its request id among the headers twice. Anything else still
+    /// goes to Foundation, whose Unicode case folding is the reference.
+    static func namesMatch(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8
+        let y = b.utf8
+        guard x.allSatisfy({ $0 < 0x80 }), y.allSatisfy({ $0 < 0x80 }) else {
+            return a.caseInsensitiveCompare(b) == .orderedSame
+        }
+        func folded(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        return x.count == y.count && x.elementsEqual(y) { folded($0) == folded($1) }
     }
 }
 

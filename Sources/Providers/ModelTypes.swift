@@ -74,12 +74,58 @@ public struct ChatMessage: Codable, Sendable, Hashable {
 public struct ToolSpec: Codable, Sendable, Hashable {
     public var name: String
     public var description: String
-    public var inputSchema: JSONValue
+    public var inputSchema: JSONValue {
+        didSet { encodedSchema = EncodedSchema(inputSchema) }
+    }
+    /// `inputSchema` as JSON text, written when the spec is made: a worker sends the same
+    /// specs with every model call, and re-encoding their schemas showed in profiles.
+    private(set) var encodedSchema: EncodedSchema
 
     public init(name: String, description: String, inputSchema: JSONValue) {
         self.name = name
         self.description = description
         self.inputSchema = inputSchema
+        encodedSchema = EncodedSchema(inputSchema)
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, description, inputSchema }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), description: try c.decode(String.self, forKey: .description),
+                  inputSchema: try c.decode(JSONValue.self, forKey: .inputSchema))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(inputSchema, forKey: .inputSchema)
+    }
+
+    // The encoding follows from the schema, so equality ignores it.
+    public static func == (a: ToolSpec, b: ToolSpec) -> Bool {
+        a.name == b.name && a.description == b.description && a.inputSchema == b.inputSchema
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(description)
+        hasher.combine(inputSchema)
+    }
+}
+
+/// A JSON value written once, to be copied into larger documents (`RequestBodyWriter`).
+struct EncodedSchema: Sendable {
+    /// The text `JSONValueWriter` writes for the value on its own; nil if it refused it.
+    let json: [UInt8]?
+    /// How deeply its containers nest (0 for a scalar), for the writer's nesting limit.
+    let levels: Int
+
+    init(_ value: JSONValue) {
+        var writer = JSONValueWriter()
+        json = writer.write(value) ? writer.bytes : nil
+        levels = writer.deepestLevel
     }
 }
 

@@ -8,12 +8,12 @@ public struct OpenAIClient: ModelClient {
 
     /// `max_completion_tokens` for OpenAI itself, `max_tokens` for every compatible server.
     /// Worked out once: parsing the URL on every request showed in profiles.
-    let tokenLimitField: String
+    let tokenLimitField: OpenAIWire.TokenLimitField
 
     public init(endpoint: ProviderEndpoint, http: HTTPClient = .shared) {
         self.endpoint = endpoint
         self.http = http
-        tokenLimitField = URL(string: endpoint.baseURL)?.host?.lowercased() == "api.openai.com" ? "max_completion_tokens" : "max_tokens"
+        tokenLimitField = URL(string: endpoint.baseURL)?.host?.lowercased() == "api.openai.com" ? .maxCompletionTokens : .maxTokens
     }
 
     public var providerName: String { endpoint.name }
@@ -39,7 +39,7 @@ public struct OpenAIClient: ModelClient {
         if let key = endpoint.apiKey, !key.isEmpty { headers.append(HTTPHeader(name: "authorization", value: "Bearer \(key)")) }
         headers += endpoint.extraHeaders.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         return HTTPRequest(method: "POST", url: endpoint.url("/chat/completions"), headers: headers,
-                           body: OpenAIWire.requestBody(request, tokenLimitField: tokenLimitField).jsonData(),
+                           body: OpenAIWire.requestBody(request, tokenLimitField: tokenLimitField),
                            connectTimeout: endpoint.connectTimeout, idleTimeout: endpoint.idleTimeout)
     }
 
@@ -92,7 +92,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
         }
         let chunk: OpenAIWire.Chunk
         do {
-            chunk = try OpenAIWire.Chunk.decode(Data(data.utf8), with: decoder)
+            chunk = try OpenAIWire.Chunk.decode(data, with: decoder)
         } catch {
             throw ProviderErrorClassifier.malformed("stream chunk is not valid JSON: \(data.prefix(200))",
                                                     provider: provider, requestId: nil)

@@ -5,69 +5,123 @@ import Foundation
 /// llama.cpp server, LM Studio) accept it. Decoding ignores fields bosun does not use
 /// (`system_fingerprint`, `service_tier`, `logprobs`, ...).
 enum OpenAIWire {
-    /// `tokenLimitField`: OpenAI's own API wants `max_completion_tokens` (its reasoning models
-    /// reject `max_tokens`); compatible servers know `max_tokens`.
-    static func requestBody(_ request: ModelRequest, tokenLimitField: String = "max_tokens") -> JSONValue {
-        var messages: [JSONValue] = []
-        if !request.system.isEmpty { messages.append(["role": "system", "content": .string(request.system)]) }
-        for message in request.messages { messages += wireMessages(message) }
-        var body: [String: JSONValue] = [
-            "model": .string(request.model),
-            "messages": .array(messages),
-            tokenLimitField: .int(Int64(request.maxTokens)),
-        ]
-        if request.stream {
-            body["stream"] = true
-            body["stream_options"] = ["include_usage": true]
-        }
-        if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map {
-                ["type": "function",
-                 "function": ["name": .string($0.name), "description": .string($0.description), "parameters": $0.inputSchema]]
-            })
-            switch request.toolChoice {
-            case .auto: body["tool_choice"] = "auto"
-            case .any: body["tool_choice"] = "required"
-            case .none: body["tool_choice"] = "none"
-            case .tool(let name): body["tool_choice"] = ["type": "function", "function": ["name": .string(name)]]
-            }
-        }
-        if let schema = request.responseSchema {
-            body["response_format"] = ["type": "json_schema", "json_schema": ["name": "response", "schema": schema]]
-        }
-        return .object(body)
+    /// The field that limits the reply's tokens: OpenAI's own API wants
+    /// `max_completion_tokens` (its reasoning models reject `max_tokens`); compatible servers
+    /// know `max_tokens`. Both sort before every other field of the body.
+    enum TokenLimitField {
+        case maxTokens
+        case maxCompletionTokens
     }
 
-    /// One bosun message can become several: tool results are separate `tool` messages.
-    private static func wireMessages(_ message: ChatMessage) -> [JSONValue] {
+    /// The request body as JSON text: the object of fields `model`, `messages`, the token
+    /// limit, `stream`/`stream_options`, `tools`/`tool_choice` and `response_format`, written
+    /// in sorted key order (see `RequestBodyWriter`).
+    static func requestBody(_ request: ModelRequest, tokenLimitField: TokenLimitField = .maxTokens) -> Data {
+        var w = RequestBodyWriter()
+        switch tokenLimitField {
+        case .maxTokens: w.raw(#"{"max_tokens":"#)
+        case .maxCompletionTokens: w.raw(#"{"max_completion_tokens":"#)
+        }
+        w.int(request.maxTokens)
+        w.raw(#","messages":["#)
+        var first = true
+        if !request.system.isEmpty {
+            w.raw(#"{"content":"#)
+            w.string(request.system)
+            w.raw(#","role":"system"}"#)
+            first = false
+        }
+        for message in request.messages { writeMessages(message, first: &first, into: &w) }
+        w.raw(#"],"model":"#)
+        w.string(request.model)
+        if let schema = request.responseSchema {
+            w.raw(#","response_format":{"json_schema":{"name":"response","schema":"#)
+            w.value(schema, depth: 3)
+            w.raw(#"},"type":"json_schema"}"#)
+        }
+        if request.stream { w.raw(#","stream":true,"stream_options":{"include_usage":true}"#) }
+        if !request.tools.isEmpty {
+            switch request.toolChoice {
+            case .auto: w.raw(#","tool_choice":"auto""#)
+            case .any: w.raw(#","tool_choice":"required""#)
+            case .none: w.raw(#","tool_choice":"none""#)
+            case .tool(let name):
+                w.raw(#","tool_choice":{"function":{"name":"#)
+                w.string(name)
+                w.raw(#"},"type":"function"}"#)
+            }
+            w.raw(#","tools":["#)
+            for (position, tool) in request.tools.enumerated() {
+                if position > 0 { w.raw(",") }
+                w.raw(#"{"function":{"description":"#)
+                w.string(tool.description)
+                w.raw(#","name":"#)
+                w.string(tool.name)
+                w.raw(#","parameters":"#)
+                w.encoded(tool.encodedSchema, depth: 4)
+                w.raw(#"},"type":"function"}"#)
+            }
+            w.raw("]")
+        }
+        w.raw("}")
+        return w.data
+    }
+
+    /// One bosun message can become several: tool results are separate `tool` messages,
+    /// which come first.
+    private static func writeMessages(_ message: ChatMessage, first: inout Bool, into w: inout RequestBodyWriter) {
+        func separate() {
+            if !first { w.raw(",") }
+            first = false
+        }
         var text: [String] = []
-        var toolCalls: [JSONValue] = []
-        var toolResults: [JSONValue] = []
+        var hasToolCalls = false
         for block in message.content {
             switch block {
             case .text(let t):
                 text.append(t)
-            case .toolUse(let id, let name, let input):
-                toolCalls.append(["id": .string(id), "type": "function",
-                                  "function": ["name": .string(name), "arguments": .string(input.jsonString())]])
+            case .toolUse:
+                hasToolCalls = true
             case .toolResult(let toolUseId, let content, let isError):
-                toolResults.append(["role": "tool", "tool_call_id": .string(toolUseId),
-                                    "content": .string(isError ? "ERROR: \(content)" : content)])
+                separate()
+                w.raw(#"{"content":"#)
+                w.string(isError ? "ERROR: \(content)" : content)
+                w.raw(#","role":"tool","tool_call_id":"#)
+                w.string(toolUseId)
+                w.raw("}")
             }
         }
-        var out = toolResults
         switch message.role {
         case .assistant:
-            if !text.isEmpty || !toolCalls.isEmpty {
-                var m: [String: JSONValue] = ["role": "assistant",
-                                              "content": text.isEmpty ? .null : .string(text.joined(separator: "\n"))]
-                if !toolCalls.isEmpty { m["tool_calls"] = .array(toolCalls) }
-                out.append(.object(m))
+            guard !text.isEmpty || hasToolCalls else { return }
+            separate()
+            w.raw(#"{"content":"#)
+            if text.isEmpty { w.raw("null") } else { w.string(text.joined(separator: "\n")) }
+            w.raw(#","role":"assistant""#)
+            if hasToolCalls {
+                w.raw(#","tool_calls":["#)
+                var firstCall = true
+                for case .toolUse(let id, let name, let input) in message.content {
+                    if !firstCall { w.raw(",") }
+                    firstCall = false
+                    w.raw(#"{"function":{"arguments":"#)
+                    w.string(input.jsonString())
+                    w.raw(#","name":"#)
+                    w.string(name)
+                    w.raw(#"},"id":"#)
+                    w.string(id)
+                    w.raw(#","type":"function"}"#)
+                }
+                w.raw("]")
             }
+            w.raw("}")
         case .user:
-            if !text.isEmpty { out.append(["role": "user", "content": .string(text.joined(separator: "\n"))]) }
+            guard !text.isEmpty else { return }
+            separate()
+            w.raw(#"{"content":"#)
+            w.string(text.joined(separator: "\n"))
+            w.raw(#","role":"user"}"#)
         }
-        return out
     }
 
     struct UsageBody: Decodable {

@@ -19,6 +19,15 @@ extension WireObject {
         }
         return try decoder.decode(Self.self, from: data)
     }
+
+    /// `decode(Data(text.utf8), with:)` without copying the text into `Data` first (an SSE
+    /// event's data is already a String); only the fallback to `decoder` copies it.
+    static func decode(_ text: String, with decoder: JSONDecoder) throws -> Self {
+        if let value = try? JSONValue.parse(text), let fields = WireFields(value), let decoded = try? Self(fields: fields) {
+            return decoded
+        }
+        return try decoder.decode(Self.self, from: Data(text.utf8))
+    }
 }
 
 /// One JSON object's fields, read the way `decodeIfPresent` reads them: absent or null is

@@ -48,6 +48,22 @@ import Testing
         }
     }
 
+    /// The writer skips eight bytes at a time past text that needs no escape: every length
+    /// around the word size, with each character that needs one at every position.
+    @Test func writerEscapesAtEveryPositionOfAWord() {
+        let specials = ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\t", "\u{7f}", "é", "😀", " ", "!", "#", "[", "]"]
+        for length in 0...20 {
+            for special in specials {
+                for position in 0...length {
+                    var characters = Array(repeating: "a", count: length)
+                    characters.insert(special, at: position)
+                    let value = JSONValue.string(characters.joined())
+                    #expect(value.jsonString() == referenceText(value), "\(length) \(position) \(special.unicodeScalars.map(\.value))")
+                }
+            }
+        }
+    }
+
     @Test func writerMatchesJSONEncoderOnRandomValues() {
         var generator = SeededGenerator(seed: 42)
         for _ in 0..<300 {
