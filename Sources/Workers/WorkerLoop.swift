@@ -47,12 +47,20 @@ public struct WorkerLoop: Sendable {
     private let client: any ModelClient
     private let inbox: Inbox
     private let report: Reporter
+    /// Every tool's spec, `submit_result`'s last: made once, as a spec encodes its schema.
+    private let specs: [ToolSpec]
+    private let toolsByName: [String: any WorkerTool]
 
     public init(setup: WorkerLoopSetup, client: any ModelClient, inbox: @escaping Inbox, report: @escaping Reporter) {
         self.setup = setup
         self.client = client
         self.inbox = inbox
         self.report = report
+        let toolSpecs = setup.tools.map(\.spec)
+        specs = toolSpecs + [ToolSpec(name: Self.submitToolName,
+                                      description: "Submit your final answer. Call it once, when the task is done; its input is your result.",
+                                      inputSchema: setup.submitSchema)]
+        toolsByName = Dictionary(zip(toolSpecs.map(\.name), setup.tools), uniquingKeysWith: { first, _ in first })
     }
 
     /// Runs from `history` (the brief message on a first run; the stored conversation on a
@@ -62,7 +70,6 @@ public struct WorkerLoop: Sendable {
         var steps = 0
         var usage = Usage()
         var cost = 0.0
-        let specs = setup.tools.map(\.spec) + [submitSpec]
 
         while true {
             try Task.checkCancellation()
@@ -221,7 +228,7 @@ public struct WorkerLoop: Sendable {
         }
         await report(.toolCall(id: call.id, name: call.name, input: call.input))
         let output: ToolOutput
-        if let tool = setup.tools.first(where: { $0.spec.name == call.name }) {
+        if let tool = toolsByName[call.name] {
             do {
                 output = try await tool.run(call.input, context: setup.toolContext)
             } catch let error as ToolError {
@@ -231,18 +238,12 @@ public struct WorkerLoop: Sendable {
                 return .fail(WorkerFailure(code: "tool_error", message: "The tool \(call.name) failed: \(error)."))
             }
         } else {
-            let known = (setup.tools.map(\.spec.name) + [Self.submitToolName]).joined(separator: ", ")
+            let known = specs.map(\.name).joined(separator: ", ")
             output = ToolOutput(text: "There is no tool named \(call.name). Available tools: \(known).", isError: true)
         }
         try Task.checkCancellation()
         await report(.toolResult(id: call.id, name: call.name, output: output))
         return .answer(.toolResult(toolUseId: call.id, content: output.text, isError: output.isError))
-    }
-
-    private var submitSpec: ToolSpec {
-        ToolSpec(name: Self.submitToolName,
-                 description: "Submit your final answer. Call it once, when the task is done; its input is your result.",
-                 inputSchema: setup.submitSchema)
     }
 }
 
