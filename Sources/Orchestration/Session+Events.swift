@@ -6,10 +6,11 @@ import Workers
 extension Session {
     /// Stores a non-terminal event with the worker's next seq and sends it to the client.
     func emit(_ workerId: String, kind: String, data: JSONValue) {
-        guard var entry = entries[workerId] else { return }
-        entry.lastSeq += 1
-        entries[workerId] = entry
-        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: kind, at: Date(),
+        // Changed in place: copying the whole entry out and back costs more than the event.
+        guard let index = entries.index(forKey: workerId) else { return }
+        entries.values[index].lastSeq += 1
+        let seq = entries.values[index].lastSeq
+        let event = EventRecord(sessionId: id, workerId: workerId, seq: seq, kind: kind, at: Date(),
                                 dataJSON: JSONText.string(data))
         store.submit(.event(event))
         send(event, data: data)
@@ -46,7 +47,7 @@ extension Session {
     }
 
     func reportProgress(_ workerId: String, message: String) {
-        guard let token = entries[workerId]?.spec.workDoneToken else { return }
+        guard let index = entries.index(forKey: workerId), let token = entries.values[index].spec.workDoneToken else { return }
         environment.notify("$/progress", ["token": token, "value": ["kind": "report", "message": .string(message)]])
     }
 

@@ -145,11 +145,12 @@ extension Session {
     /// Turns a loop report into stored state, a stored event and notifications. Reports of
     /// a run that has ended (timed out, cancelled) are dropped.
     func record(_ event: WorkerLoopEvent, of workerId: String, run: Int) {
-        guard var entry = entries[workerId], entry.run == run, !entry.ending, entry.state == .running else { return }
+        // The entry is read and changed in place: a report is frequent, the entry large.
+        guard let index = entries.index(forKey: workerId), entries.values[index].isCurrent(run: run) else { return }
         switch event {
         case .modelCall(let step, let model):
             emit(workerId, kind: "model_call", data: ["step": .int(Int64(step)), "model": .string(model)])
-            reportProgress(workerId, message: "step \(step) of \(entry.spec.limits.maxSteps)")
+            reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
         case .text(let text):
             emit(workerId, kind: "text", data: ["text": .string(text)])
         case .toolCall(let callId, let name, let input):
@@ -164,21 +165,13 @@ extension Session {
         case .steered(let message):
             emit(workerId, kind: "steered", data: ["message": .string(message)])
         case .usage(let steps, let usage, let cost):
-            let base = entry.baseline
-            entry.record.steps = base.steps + steps
-            entry.record.inputTokens = base.inputTokens + usage.inputTokens
-            entry.record.outputTokens = base.outputTokens + usage.outputTokens
-            entry.record.cacheReadTokens = base.cacheReadTokens + usage.cacheReadTokens
-            entry.record.costUSD = base.costUSD + cost
-            entries[workerId] = entry
-            store.submit(.workerProgress(entry.record))
+            entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
+            store.submit(.workerProgress(entries.values[index].record))
         case .message(let message, let origin):
-            let index = entry.messageCount ?? 0
-            entry.messageCount = index + 1
-            entries[workerId] = entry
-            store.submit(.messages([MessageRecord(workerId: workerId, index: index, role: message.role.rawValue,
-                                                     contentJSON: JSONText.string(message.content),
-                                                     origin: origin.rawValue)]))
+            let messageIndex = entries.values[index].messageCount ?? 0
+            entries.values[index].messageCount = messageIndex + 1
+            store.submit(.messages([MessageRecord(workerId: workerId, index: messageIndex, role: message.role.rawValue,
+                                                  contentJSON: JSONText.string(message.content), origin: origin.rawValue)]))
         }
     }
 }

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import Providers
 import Synchronization
 import TraceStore
 import Workers
@@ -46,6 +47,20 @@ struct WorkerEntry: Sendable {
     }
 
     var state: WorkerState { WorkerState(rawValue: record.state) ?? .interrupted }
+
+    /// Whether reports of run `run` still count: it is the current run, running, not ending.
+    func isCurrent(run: Int) -> Bool {
+        self.run == run && !ending && record.state == WorkerState.running.rawValue
+    }
+
+    /// Sets the record's totals from the current run's own (steps, usage, cost) on top of the baseline.
+    mutating func apply(steps: Int, usage: Usage, costUSD: Double) {
+        record.steps = baseline.steps + steps
+        record.inputTokens = baseline.inputTokens + usage.inputTokens
+        record.outputTokens = baseline.outputTokens + usage.outputTokens
+        record.cacheReadTokens = baseline.cacheReadTokens + usage.cacheReadTokens
+        record.costUSD = baseline.costUSD + costUSD
+    }
 
     var usage: WorkerUsage {
         WorkerUsage(inputTokens: record.inputTokens, outputTokens: record.outputTokens,
