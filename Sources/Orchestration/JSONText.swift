@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Providers
+import Workers
 
 /// Compact JSON text for the values the session stores on every step (event data, message
 /// content), through BosunJSON's direct writer (Foundation's `JSONEncoder` costs tens of
@@ -14,6 +15,25 @@ enum JSONText {
     /// A message's content blocks, as `ContentBlock`'s Codable form spells them.
     static func string(_ content: [ContentBlock]) -> String {
         string(.array(content.map(json)))
+    }
+
+    /// A result as `WorkerResult`'s Codable form spells it (absent fields left out).
+    static func string(_ result: WorkerResult) -> String {
+        var fields: [String: JSONValue] = ["text": .string(result.text)]
+        if let structured = result.structured { fields["structured"] = structured }
+        if let sources = result.sources { fields["sources"] = .array(sources.map(JSONValue.string)) }
+        return string(.object(fields))
+    }
+
+    /// A failure as `WorkerFailure`'s Codable form spells it.
+    static func string(_ failure: WorkerFailure) -> String {
+        string(["code": .string(failure.code), "message": .string(failure.message)])
+    }
+
+    /// Any other value through `JSONEncoder` (nil if it cannot be encoded): for values
+    /// stored once per worker, where writing them by hand would only duplicate `Codable`.
+    static func encoded<T: Encodable>(_ value: T) -> String? {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func json(_ block: ContentBlock) -> JSONValue {

@@ -137,7 +137,9 @@ extension Session {
     }
 
     private func isSatisfied(_ workerIds: [String], mode: AwaitParams.Mode) -> Bool {
-        let ended = { (id: String) in self.entries[id].map { $0.state.isTerminal && !$0.ending } ?? true }
+        let ended = { (id: String) in
+            self.entries.index(forKey: id).map { self.entries.values[$0].hasEnded } ?? true
+        }
         switch mode {
         case .all: return workerIds.allSatisfy(ended)
         case .any: return workerIds.isEmpty || workerIds.contains(where: ended)

@@ -23,8 +23,8 @@ extension Session {
         var record = entry.record
         record.state = state.rawValue
         record.endedAt = Date()
-        record.resultJSON = result.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
-        record.errorJSON = failure.flatMap { try? JSONValue(encoding: $0) }?.jsonString()
+        record.resultJSON = result.map(JSONText.string)
+        record.errorJSON = failure.map(JSONText.string)
         entry.lastSeq += 1
         let data = Self.terminalData(of: record)
         let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: state.rawValue,

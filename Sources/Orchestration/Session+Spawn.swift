@@ -126,7 +126,7 @@ extension Session {
                               workDoneToken: params.workDoneToken)
         let record = WorkerRecord(id: Self.makeWorkerId(), sessionId: id, role: roleName, model: model.alias,
                                   state: WorkerState.queued.rawValue, task: task,
-                                  briefJSON: (try? JSONValue(encoding: spec))?.jsonString() ?? "{}",
+                                  briefJSON: JSONText.encoded(spec) ?? "{}",
                                   priority: params.priority ?? 0, createdAt: Date())
         return (record, spec)
     }

@@ -91,7 +91,7 @@ public actor Session {
         for id in order where ids.contains(id) {
             guard var entry = entries[id] else { continue }
             let failure = WorkerFailure.interrupted
-            entry.record.errorJSON = (try? JSONValue(encoding: failure))?.jsonString()
+            entry.record.errorJSON = JSONText.string(failure)
             entry.lastSeq += 1
             let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
                                     at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(Self.terminalData(of: entry.record)))

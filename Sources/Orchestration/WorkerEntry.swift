@@ -48,6 +48,9 @@ struct WorkerEntry: Sendable {
 
     var state: WorkerState { WorkerState(rawValue: record.state) ?? .interrupted }
 
+    /// Terminal, and committed as such.
+    var hasEnded: Bool { state.isTerminal && !ending }
+
     /// Whether reports of run `run` still count: it is the current run, running, not ending.
     func isCurrent(run: Int) -> Bool {
         self.run == run && !ending && record.state == WorkerState.running.rawValue
