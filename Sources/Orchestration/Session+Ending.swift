@@ -4,9 +4,9 @@ import TraceStore
 import Workers
 
 extension Session {
-    /// Ends a worker: stops its run, commits the terminal state with its event, and only
-    /// then frees its slot, notifies, wakes waiters, settles its dependants and admits the
-    /// next worker. `run` nil ends whatever run is current (cancel, shutdown); a stale run's
+    /// Ends a worker: stops its run, commits the terminal state with its event (which also
+    /// drops the paths it claimed), and only then frees its slot, notifies, wakes waiters,
+    /// settles its dependants and admits the next worker. `run` nil ends whatever run is current (cancel, shutdown); a stale run's
     /// outcome is ignored, as is anything for a worker already ending or ended.
     func end(_ workerId: String, run: Int?, state: WorkerState, result: WorkerResult? = nil,
              failure: WorkerFailure? = nil) async {
@@ -54,7 +54,6 @@ extension Session {
             requeue(workerId)
         }
         pump()
-        Task { [store = environment.store] in try? await store.releaseClaims(holder: workerId) }
     }
 
     /// Unblocks the workers waiting on `workerId`, or fails them if it did not succeed.

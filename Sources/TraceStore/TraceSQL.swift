@@ -62,6 +62,12 @@ enum TraceSQL {
         if db.changes == 0 { throw .missingWorker(id: worker.id) }
     }
 
+    static func releaseClaims(holder: String, in db: SQLiteConnection) throws(TraceStoreError) {
+        let delete = try db.prepared("DELETE FROM claims WHERE holder = ?")
+        delete.bind(1, holder)
+        try delete.run()
+    }
+
     /// Stores messages at their index, replacing any already there.
     static func insert(_ messages: [MessageRecord], into db: SQLiteConnection, redactor: Redactor) throws(TraceStoreError) {
         guard !messages.isEmpty else { return }

@@ -34,10 +34,6 @@ extension TraceStore {
 
     /// Drops every claim `holder` has, expired or not.
     public func releaseClaims(holder: String) async throws {
-        try await writer.performWrite { db throws(TraceStoreError) in
-            let delete = try db.prepared("DELETE FROM claims WHERE holder = ?")
-            delete.bind(1, holder)
-            try delete.run()
-        }
+        try await writer.performWrite { db throws(TraceStoreError) in try TraceSQL.releaseClaims(holder: holder, in: db) }
     }
 }

@@ -35,8 +35,9 @@ extension TraceStore {
     }
 
     /// Writes the worker's run state (as `updateWorker` does; the whole row if the worker is
-    /// not stored yet) and its terminal event in one transaction, with every write queued
-    /// before it. Returns only after COMMIT: once it returns, a `kill -9` cannot lose it.
+    /// not stored yet) and its terminal event, and drops every path claim it holds, in one
+    /// transaction with every write queued before it. Returns only after COMMIT: once it
+    /// returns, a `kill -9` cannot lose it.
     public func commitTerminal(_ worker: WorkerRecord, event: EventRecord) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
@@ -50,6 +51,7 @@ extension TraceStore {
                 throw error
             }
             try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor)
+            try TraceSQL.releaseClaims(holder: worker.id, in: db)
         }
     }
 

@@ -134,6 +134,20 @@ import Testing
         await store.close()
     }
 
+    @Test func aTerminalCommitReleasesTheWorkersClaims() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        guard case .granted = try await store.claim(path: "src/a.swift", holder: "w_1", sessionId: "s_1", lease: 600) else {
+            Issue.record("claim refused"); return
+        }
+        try await store.commitTerminal(Fixture.worker("w_1", session: "s_1", state: "succeeded", duration: 1),
+                                       event: Fixture.event("s_1", "w_1", 1, kind: "succeeded"))
+        guard case .granted = try await store.claim(path: "src/a.swift", holder: "w_2", sessionId: "s_1", lease: 60) else {
+            Issue.record("an ended worker's claim is still held"); return
+        }
+        await store.close()
+    }
+
     @Test func aCallAndTheWritesQueuedBeforeItFailOnlyTheirOwnWay() async throws {
         let store = try makeStore()
         try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
