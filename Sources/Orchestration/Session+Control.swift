@@ -110,7 +110,7 @@ extension Session {
                 var waiter = Waiter(workerIds: workerIds, mode: mode, continuation: continuation)
                 if let timeoutSeconds {
                     waiter.timeout = Task {
-                        try? await Task.sleep(for: .seconds(timeoutSeconds))
+                        try? await Task.sleep(for: .clampedSeconds(timeoutSeconds))
                         guard !Task.isCancelled else { return }
                         self.releaseWaiter(waiterId)
                     }

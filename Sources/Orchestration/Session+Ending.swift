@@ -15,9 +15,8 @@ extension Session {
         let wasRunning = entry.state == .running
         entry.ending = true
         entry.loopTask?.cancel()
-        entry.deadlineTask?.cancel()
         entry.loopTask = nil
-        entry.deadlineTask = nil
+        disarmDeadline(workerId)
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 
         var record = entry.record

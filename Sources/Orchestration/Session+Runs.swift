@@ -46,15 +46,7 @@ extension Session {
         }
         let inbox = entry.inbox
         entries[workerId]?.loopTask = Task { await self.execute(workerId, run: run, plan: plan, inbox: inbox) }
-        let timeout = entry.spec.limits.timeoutSeconds
-        entries[workerId]?.deadlineTask = Task {
-            try? await Task.sleep(for: .seconds(timeout))
-            guard !Task.isCancelled else { return }
-            await self.end(workerId, run: run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
-                The worker ran past its timeout of \(String(format: "%g", timeout)) s and was stopped. Raise limits.timeoutSeconds or \
-                narrow the task, then steer it to continue.
-                """))
-        }
+        armDeadline(workerId, run: run, timeoutSeconds: entry.spec.limits.timeoutSeconds)
     }
 
     private func makePlan(for entry: WorkerEntry) throws -> RunPlan {

@@ -28,6 +28,9 @@ public actor Session {
     var dependants: [String: Set<String>] = [:]
     var clients: [String: any ModelClient] = [:]
     var waiters: [UInt64: Waiter] = [:]
+    /// Each running worker's deadline, and the one timer that ends overdue runs.
+    var deadlines: [String: WorkerDeadline] = [:]
+    var deadlineTimer: (at: ContinuousClock.Instant, task: Task<Void, Never>)?
     var nextWaiterId: UInt64 = 0
     var closing = false
 
@@ -111,6 +114,7 @@ public actor Session {
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
+        stopDeadlineTimer()
         do {
             try await store.flush()
         } catch {

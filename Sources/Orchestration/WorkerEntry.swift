@@ -31,7 +31,6 @@ struct WorkerEntry: Sendable {
     /// Counts runs (the spawn, then each resume); reports from an older run are dropped.
     var run = 0
     var loopTask: Task<Void, Never>?
-    var deadlineTask: Task<Void, Never>?
     /// `after` dependencies that have not yet succeeded.
     var waitingOn: Set<String> = []
     /// Totals before the current run; the loop reports the run's own totals on top.

@@ -153,6 +153,39 @@ import TraceStore
         await harness.cleanUp()
     }
 
+    @Test func eachWorkerTimesOutAtItsOwnDeadline() async throws {
+        let harness = try SessionHarness()
+        let stalled = FakeModelClient { _ in
+            try await Task.sleep(for: .seconds(60))
+            throw CancellationError()
+        }
+        let session = try await harness.open(stalled, cap: 4)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // The session's one timer is armed for the long deadline first, then moved sooner.
+        let late = try await session.spawn(SpawnParams(task: "Late", limits: LimitOverrides(timeoutSeconds: 1.2)))
+        let early = try await session.spawn(SpawnParams(task: "Early", limits: LimitOverrides(timeoutSeconds: 0.3)))
+        let never = try await session.spawn(SpawnParams(task: "Never", limits: LimitOverrides(timeoutSeconds: 1e300)))
+        let first = try await session.awaitWorkers(AwaitParams(workers: [late.id, early.id], mode: .any, timeoutSeconds: 30))
+        #expect(first.finished.map(\.id) == [early.id])
+        #expect(clock.now - start < .seconds(1.1))
+        let both = try await session.awaitAll([late.id, early.id])
+        #expect(both.finished.allSatisfy { $0.state == .timedOut && $0.error?.code == "timeout" })
+        #expect(clock.now - start >= .seconds(1.2))
+        // Timeouts too large to represent are as good as none: the worker still runs, and an
+        // await with such a timeout returns when the worker ends.
+        guard case .worker(let view) = try await session.status(StatusParams(workerId: never.id)) else {
+            Issue.record("no worker view"); return
+        }
+        #expect(view.state == .running)
+        let waiting = Task { try await session.awaitWorkers(AwaitParams(workers: [never.id], mode: .all, timeoutSeconds: 1e300)) }
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await session.cancel(CancelParams(workerId: never.id))
+        #expect(try await waiting.value.finished.map(\.state) == [.cancelled])
+        await session.close()
+        await harness.cleanUp()
+    }
+
     @Test func cancellingQueuedAndRunningWorkers() async throws {
         let harness = try SessionHarness()
         let session = try await harness.open(.synthetic(toolSteps: 1000, latency: .milliseconds(20)), cap: 1)
