@@ -99,8 +99,11 @@ public enum JSONSchemaValidator {
         return node
     }
 
+    /// A JSON Pointer reference token: `~` as `~0`, `/` as `~1`. Most keys have neither, and
+    /// Foundation's `replacingOccurrences` costs microseconds even then.
     static func escape(_ token: String) -> String {
-        token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     private struct Run {

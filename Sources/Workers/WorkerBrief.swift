@@ -99,7 +99,10 @@ public struct WorkerBrief: Sendable, Hashable, Codable {
             task cannot be done, say why in your submission instead of guessing. Messages marked as coming \
             from the orchestrator are instructions from the one who commissioned you.
             """
-        let trimmed = rolePrompt.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trimmed at both ends by hand: `trimmingCharacters` bridges the whole prompt to NSString.
+        var trimmed = Substring(rolePrompt)
+        while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
+        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
         return trimmed.isEmpty ? rules : "\(trimmed)\n\n\(rules)"
     }
 }

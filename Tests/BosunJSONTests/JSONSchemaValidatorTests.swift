@@ -50,6 +50,7 @@ import Testing
              value: ["id": 7], failures: ["/id"]),
         Case(name: "false schema", schema: false, value: 1, failures: [""]),
         Case(name: "escaped path", schema: ["properties": ["a/b": ["type": "string"]]], value: ["a/b": 1], failures: ["/a~1b"]),
+        Case(name: "escaped tilde", schema: ["properties": ["a~b/c": ["type": "string"]]], value: ["a~b/c": 1], failures: ["/a~0b~1c"]),
     ]
 
     @Test(arguments: cases)

@@ -131,6 +131,13 @@ private final class Reports: Sendable {
 }
 
 @Suite struct WorkerBriefTests {
+    @Test func theSystemPromptPutsTheTrimmedRolePromptBeforeTheRules() {
+        let rules = WorkerBrief.systemPrompt(rolePrompt: "")
+        #expect(rules.hasPrefix("You are a worker commissioned by an orchestrator"))
+        #expect(WorkerBrief.systemPrompt(rolePrompt: " \n\t\u{2028}") == rules)
+        #expect(WorkerBrief.systemPrompt(rolePrompt: "\n  You review code.\n\nBe terse. \r\n") == "You review code.\n\nBe terse.\n\n" + rules)
+    }
+
     @Test func rendersEverySectionGivenAndLeavesOutEmptyOnes() {
         let full = WorkerBrief(task: "Summarise the README", inputs: ["README.md"], scope: "Only the README.",
                                output: .init(format: "Three bullets."), doNot: ["Do not invent features"])
