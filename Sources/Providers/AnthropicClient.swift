@@ -57,7 +57,6 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
     private var usage = Usage()
     private var stopReason: String?
     private var stopped = false
-    private let decoder = JSONDecoder()
 
     init(provider: String, progress: (@Sendable (ModelCallProgress) -> Void)?) {
         self.provider = provider
@@ -70,7 +69,7 @@ struct AnthropicStreamAccumulator: StreamAccumulator {
         }
         let parsed: AnthropicWire.StreamEvent
         do {
-            parsed = try AnthropicWire.StreamEvent.decode(event.data, with: decoder)
+            parsed = try AnthropicWire.StreamEvent.decode(event.data)
         } catch {
             throw ProviderErrorClassifier.malformed("stream event \(event.event ?? "message") is not valid JSON: \(event.data.prefix(200))",
                                                     provider: provider, requestId: nil)

@@ -160,6 +160,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
         lastActivity = .now
+        if let header = Self.asciiHeader(bytes) {
+            headers.append(header)
+            return
+        }
         let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace(newlines: true)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 1xx or a followed redirect) replaces the previous head.
@@ -185,6 +189,28 @@ final class CurlTransfer: @unchecked Sendable {
             headers.append(HTTPHeader(name: String(line[..<colon]),
                                       value: String(line[line.index(after: colon)...]).trimmingWhitespace()))
         }
+    }
+
+    /// An all-ASCII `Name: value` line split in place, as the String path below splits it
+    /// (the line trimmed of spaces, tabs and line ends, the value of spaces and tabs): one
+    /// String per part instead of four. nil for anything else (a status line, the blank
+    /// line, no colon, a byte outside ASCII), which takes the String path.
+    static func asciiHeader(_ bytes: UnsafeRawBufferPointer) -> HTTPHeader? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        func isSpaceOrLineEnd(_ byte: UInt8) -> Bool { isSpace(byte) || (0x0A...0x0D).contains(byte) }
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpaceOrLineEnd(bytes[start]) { start += 1 }
+        while start < end, isSpaceOrLineEnd(bytes[end - 1]) { end -= 1 }
+        let line = bytes[start..<end]
+        guard !line.starts(with: "HTTP/".utf8), let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var valueStart = colon + 1
+        var valueEnd = end
+        while valueStart < valueEnd, isSpace(bytes[valueStart]) { valueStart += 1 }
+        while valueStart < valueEnd, isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+        return HTTPHeader(name: String(decoding: bytes[start..<colon], as: UTF8.self),
+                          value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
     }
 
     /// Returns false to make libcurl abort the transfer (the size limit was passed, or the

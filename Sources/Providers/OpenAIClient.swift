@@ -74,7 +74,6 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
     private var finishReason: String?
     private var usage: Usage?
     private var done = false
-    private let decoder = JSONDecoder()
 
     init(provider: String, progress: (@Sendable (ModelCallProgress) -> Void)?) {
         self.provider = provider
@@ -92,7 +91,7 @@ struct OpenAIStreamAccumulator: StreamAccumulator {
         }
         let chunk: OpenAIWire.Chunk
         do {
-            chunk = try OpenAIWire.Chunk.decode(data, with: decoder)
+            chunk = try OpenAIWire.Chunk.decode(data)
         } catch {
             throw ProviderErrorClassifier.malformed("stream chunk is not valid JSON: \(data.prefix(200))",
                                                     provider: provider, requestId: nil)

@@ -121,7 +121,7 @@ struct ProviderCall {
     static func decode<T: WireObject>(_ type: T.Type, from data: Data, what: String, provider: String,
                                       requestId: String?) throws -> T {
         do {
-            return try T.decode(data, with: JSONDecoder())
+            return try T.decode(data)
         } catch {
             throw ProviderErrorClassifier.malformed("\(what) is not valid JSON of the expected shape (\(error)): "
                                                         + String(decoding: data.prefix(200), as: UTF8.self),

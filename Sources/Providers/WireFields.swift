@@ -11,22 +11,23 @@ protocol WireObject: Decodable {
 
 extension WireObject {
     /// Reads `data` directly when it is plain JSON whose fields have the expected types;
-    /// anything else (malformed text, a mismatched field) goes to `decoder`, whose result
-    /// and error are the reference.
-    static func decode(_ data: Data, with decoder: JSONDecoder) throws -> Self {
+    /// anything else (malformed text, a mismatched field) goes to a `JSONDecoder`, whose
+    /// result and error are the reference. (It is made only then: making one per call showed
+    /// in profiles.)
+    static func decode(_ data: Data) throws -> Self {
         if let value = try? JSONValue.parse(data), let fields = WireFields(value), let decoded = try? Self(fields: fields) {
             return decoded
         }
-        return try decoder.decode(Self.self, from: data)
+        return try JSONDecoder().decode(Self.self, from: data)
     }
 
-    /// `decode(Data(text.utf8), with:)` without copying the text into `Data` first (an SSE
-    /// event's data is already a String); only the fallback to `decoder` copies it.
-    static func decode(_ text: String, with decoder: JSONDecoder) throws -> Self {
+    /// `decode(Data(text.utf8))` without copying the text into `Data` first (an SSE event's
+    /// data is already a String); only the fallback copies it.
+    static func decode(_ text: String) throws -> Self {
         if let value = try? JSONValue.parse(text), let fields = WireFields(value), let decoded = try? Self(fields: fields) {
             return decoded
         }
-        return try decoder.decode(Self.self, from: Data(text.utf8))
+        return try JSONDecoder().decode(Self.self, from: Data(text.utf8))
     }
 }
 

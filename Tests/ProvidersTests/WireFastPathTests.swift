@@ -8,7 +8,7 @@ import Testing
 @Suite struct WireFastPathTests {
     private func same<T: WireObject>(_ type: T.Type, _ text: String) {
         let data = Data(text.utf8)
-        let fast = Result { try T.decode(data, with: JSONDecoder()) }
+        let fast = Result { try T.decode(data) }
         let reference = Result { try JSONDecoder().decode(T.self, from: data) }
         switch (fast, reference) {
         case (.success(let a), .success(let b)): #expect(canonical(a) == canonical(b), "\(text)")
