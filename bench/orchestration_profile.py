@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Where a model step's CPU goes: the makespan run of orchestration_bench.py (50 workers x 4
+steps x 200 ms at cap 5 against `bosun mock-provider`), with a tool attached to `bosun serve`
+from the first spawn to the await answer only (not startup, not the final trace).
+
+    python3 bench/orchestration_profile.py compare N BIN [BIN...]   # alternating runs, medians
+    python3 bench/orchestration_profile.py stat BIN     # perf stat: task-clock, context switches
+    python3 bench/orchestration_profile.py record BIN   # perf record with call graphs -> OUT/perf.data
+    python3 bench/orchestration_profile.py strace BIN   # strace -f -c: system calls per kind
+    python3 bench/orchestration_profile.py threads BIN  # CPU and context switches per thread
+
+OUT (default: a fresh temp dir, printed) receives perf.data, stat.txt, strace.txt. On a
+shared machine compare binaries only within one `compare` run: CPU per step moves by +-30%
+with the host's load, the ratio between alternating binaries much less.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import orchestration_bench as bench  # noqa: E402
+
+TOOLS = {
+    "stat": lambda pid, out: ["perf", "stat", "-e", "task-clock,context-switches", "-o", f"{out}/stat.txt", "-p", str(pid)],
+    "record": lambda pid, out: ["perf", "record", "-F", "4000", "--call-graph", "dwarf,16384", "-o", f"{out}/perf.data",
+                                "-p", str(pid)],
+    "strace": lambda pid, out: ["strace", "-f", "-c", "-o", f"{out}/strace.txt", "-p", str(pid)],
+}
+
+
+def threads(pid: int) -> list[str]:
+    rows = []
+    for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            switches = dict(line.split(":") for line in f if "ctxt_switches" in line)
+        cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / bench.TICKS
+        rows.append(f"{tid:>8} {name:<16} {cpu_ms:6.0f} ms  voluntary {switches['voluntary_ctxt_switches'].strip():>5}"
+                    f"  involuntary {switches['nonvoluntary_ctxt_switches'].strip():>5}")
+    return rows
+
+
+def profiled_run(binary: str, mode: str, out: str) -> None:
+    world = bench.World(binary, ["--latency-ms", "200", "--tool-steps", "3"])
+    try:
+        client = world.serve()
+        client.initialize(root=world.workspace, maxConcurrentWorkers=5, events="none")
+        pid = client.process.pid
+        tool = subprocess.Popen(TOOLS[mode](pid, out), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) if mode in TOOLS else None
+        time.sleep(0.5)  # let the tool attach
+        before = bench.cpu_seconds(pid)
+        for i in range(50):
+            client.request("spawn", {"task": f"Survey the workspace, part {i}"})
+        done = client.request("await", {"timeoutSeconds": 600}, timeout=620)
+        cpu = bench.cpu_seconds(pid) - before
+        if tool:
+            tool.send_signal(signal.SIGINT)
+            tool.wait()
+        if mode == "threads":
+            print("\n".join(threads(pid)))
+        steps = sum(w["steps"] for w in done["finished"])
+        print(f"{steps} model steps, {cpu * 1000:.0f} ms CPU = {cpu / steps * 1000:.3f} ms per step")
+        client.close()
+    finally:
+        world.close()
+
+
+def compare(runs: int, binaries: list[str]) -> None:
+    figures: dict[str, list[float]] = {b: [] for b in binaries}
+    for _ in range(runs):
+        for binary in binaries:
+            result = bench.makespan(binary, 50, 4, 200, 5)
+            figures[binary].append(result["cpu_per_step_ms"])
+            print(f"{binary}: {result['cpu_per_step_ms']:.3f} ms per step, makespan "
+                  f"{(result['elapsed'] / result['ideal'] - 1) * 100:+.2f}%", flush=True)
+    for binary, values in figures.items():
+        print(f"{binary}: median {statistics.median(values):.3f} ms per step "
+              f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} runs)")
+
+
+def main() -> int:
+    if len(sys.argv) < 3 or sys.argv[1] not in ("compare", "threads", *TOOLS):
+        print(__doc__)
+        return 2
+    if sys.argv[1] == "compare":
+        compare(int(sys.argv[2]), sys.argv[3:])
+        return 0
+    out = os.environ.get("OUT") or tempfile.mkdtemp(prefix="bosun-profile-")
+    print(f"output in {out}")
+    profiled_run(sys.argv[2], sys.argv[1], out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
