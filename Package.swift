@@ -42,15 +42,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON"]),
+        // Helpers shared by test targets (a seeded random number generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON"]),

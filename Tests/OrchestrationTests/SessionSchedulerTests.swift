@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Orchestration
 
 @Suite struct SessionSchedulerTests {
@@ -58,7 +59,7 @@ import Testing
     /// Random interleavings of enqueue, cancel and completion: the cap holds after every
     /// operation and every worker ends up admitted or removed, exactly once.
     @Test func randomInterleavingsKeepTheCap() {
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<50 {
             let cap = Int.random(in: 1...6, using: &generator)
             var scheduler = SessionScheduler(capacity: cap)
@@ -85,18 +86,5 @@ import Testing
             #expect(admitted.isDisjoint(with: removed))
             #expect(admitted.count + removed.count + scheduler.queuedCount == next)
         }
-    }
-}
-
-/// A seeded generator, so a failing interleaving can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Providers
 
 /// `SSEParser` scans for line ends a run at a time and reads whole lines in place; this
@@ -12,7 +13,7 @@ import Testing
     ]
 
     @Test func randomStreamsAndSplitsMatchTheReference() {
-        var generator = SplitMix(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         for round in 0..<400 {
             var bytes: [UInt8] = round % 7 == 0 ? [0xEF, 0xBB, 0xBF] : []
             for _ in 0..<Int.random(in: 0...40, using: &generator) { bytes += Self.pieces.randomElement(using: &generator)! }
@@ -31,18 +32,6 @@ import Testing
             var referenceSplit = ReferenceSSEParser()
             #expect(mineSplit.feed(bytes.lazy.map { $0 }) == referenceSplit.feed(bytes), "round \(round) as a lazy collection")
         }
-    }
-}
-
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
