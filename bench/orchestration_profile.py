@@ -98,6 +98,7 @@ def main() -> int:
         compare(int(sys.argv[2]), sys.argv[3:])
         return 0
     out = os.environ.get("OUT") or tempfile.mkdtemp(prefix="bosun-profile-")
+    os.makedirs(out, exist_ok=True)
     print(f"output in {out}")
     profiled_run(sys.argv[2], sys.argv[1], out)
     return 0
