@@ -53,6 +53,9 @@ extension Session {
         let now = ContinuousClock.now
         let overdue = deadlines.filter { $0.value.at <= now }.sorted { $0.key < $1.key }
         for (workerId, deadline) in overdue {
+            // An earlier end in this loop may have let the worker end and start a new run,
+            // with a deadline of its own: that one stays.
+            guard deadlines[workerId]?.run == deadline.run else { continue }
             deadlines[workerId] = nil
             await end(workerId, run: deadline.run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
                 The worker ran past its timeout of \(String(format: "%g", deadline.timeoutSeconds)) s and was stopped. \

@@ -6,8 +6,9 @@ import Workers
 extension Session {
     /// Ends a worker: stops its run, commits the terminal state with its event (which also
     /// drops the paths it claimed), and only then frees its slot, notifies, wakes waiters,
-    /// settles its dependants and admits the next worker. `run` nil ends whatever run is current (cancel, shutdown); a stale run's
-    /// outcome is ignored, as is anything for a worker already ending or ended.
+    /// settles its dependants and admits the next worker. `run` nil ends whatever run is
+    /// current (cancel, shutdown); a stale run's outcome is ignored, as is anything for a
+    /// worker already ending or ended.
     func end(_ workerId: String, run: Int?, state: WorkerState, result: WorkerResult? = nil,
              failure: WorkerFailure? = nil) async {
         guard var entry = entries[workerId], !entry.ending, !entry.state.isTerminal else { return }
