@@ -63,10 +63,10 @@ def main():
 ## What is measured
 
 - **Throughput**: 1,000,000 events (100 workers, ~120-byte JSON data, two secrets configured
-  for redaction) appended by one task as fast as it can, timed from the first `append` until
-  `flush()` returns, i.e. until all are committed to the WAL-mode SQLite file. `append` only
+  for redaction) appended by one task as fast as it can, timed from the first `submit(.event)` until
+  `flush()` returns, i.e. until all are committed to the WAL-mode SQLite file. `submit` only
   queues; a dedicated writer thread commits batches of up to 8,192 events per transaction.
-- **Append cost**: what a caller pays per `append` (mean, and the 99.9th percentile).
+- **Append cost**: what a caller pays per `submit` (mean, and the 99.9th percentile).
 - **Terminal commit latency**: 300 `commitTerminal` calls (worker row + terminal event in one
   `BEGIN IMMEDIATE` transaction, awaited until COMMIT), on a quiet store and while another task
   appends 20,000 events/s (so each commit first writes the pending batch). p50 / p95 / p99 in ms.

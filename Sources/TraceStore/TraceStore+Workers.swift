@@ -74,11 +74,6 @@ extension TraceStore {
 
     // MARK: Events
 
-    /// Queues an event: `submit(.event(event))`.
-    public func append(_ event: EventRecord) {
-        writer.submit(.event(event))
-    }
-
     /// Waits until every write submitted so far is committed.
     public func flush() async throws {
         try await writer.perform { _ throws(TraceStoreError) in }

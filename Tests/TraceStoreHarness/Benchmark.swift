@@ -20,8 +20,8 @@ enum Benchmark {
         let started = clock.now
         for index in 0..<total {
             let before = clock.now
-            store.append(EventRecord(sessionId: session, workerId: "w_\(index % 100)", seq: index / 100 + 1,
-                                     kind: "text", at: Date(), dataJSON: data))
+            store.submit(.event(EventRecord(sessionId: session, workerId: "w_\(index % 100)", seq: index / 100 + 1,
+                                     kind: "text", at: Date(), dataJSON: data)))
             appendNanos.append(seconds(clock.now - before) * 1e9)
         }
         let appended = clock.now
@@ -35,7 +35,7 @@ enum Benchmark {
             while !Task.isCancelled {
                 for _ in 0..<200 {
                     seq += 1
-                    store.append(EventRecord(sessionId: session, workerId: "w_load", seq: seq, kind: "text", at: Date(), dataJSON: data))
+                    store.submit(.event(EventRecord(sessionId: session, workerId: "w_load", seq: seq, kind: "text", at: Date(), dataJSON: data)))
                 }
                 try? await Task.sleep(for: .milliseconds(10))
             }

@@ -47,7 +47,7 @@ func crashWriter(db: String) async throws {
         try await store.insertWorker(worker(id, session: session, state: "running", task: "crash round \(round)", started: Date()))
         let count = Int.random(in: 1...400)
         for seq in 1...count {
-            store.append(event(session, id, seq, "text", #"{"n":\#(seq),"pad":"\#(String(repeating: "x", count: 64))"}"#))
+            store.submit(.event(event(session, id, seq, "text", #"{"n":\#(seq),"pad":"\#(String(repeating: "x", count: 64))"}"#)))
             if seq % 97 == 0 { try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000))) }
         }
         var finished = worker(id, session: session, state: "succeeded", task: "crash round \(round)", started: Date(),
@@ -67,7 +67,7 @@ func concurrentWriter(db: String, name: String, workers: Int, events: Int, lockF
     for index in 1...workers {
         let id = "w_\(name)_\(index)"
         try await store.insertWorker(worker(id, session: session, state: "running", task: "\(name) \(index)", started: Date()))
-        for seq in 1...events { store.append(event(session, id, seq, "text")) }
+        for seq in 1...events { store.submit(.event(event(session, id, seq, "text"))) }
         try await store.commitTerminal(worker(id, session: session, state: "succeeded", task: "\(name) \(index)",
                                               started: Date(), ended: Date(), steps: events),
                                        event: event(session, id, events + 1, "succeeded"))
@@ -109,8 +109,8 @@ func populate(db: String, secretEnv: String?) async throws {
         record.briefJSON = #"{"task":"part \#(index)","headers":{"Authorization":"Bearer \#(key)","x-api-key":"\#(key)"}}"#
         try await store.insertWorker(record)
         for seq in 1...(index + 2) {
-            store.append(EventRecord(sessionId: session, workerId: id, seq: seq, kind: seq == 1 ? "started" : "tool_call",
-                                     at: began.addingTimeInterval(Double(seq)), dataJSON: #"{"step":\#(seq),"note":"Authorization: Bearer \#(key)"}"#))
+            store.submit(.event(EventRecord(sessionId: session, workerId: id, seq: seq, kind: seq == 1 ? "started" : "tool_call",
+                                     at: began.addingTimeInterval(Double(seq)), dataJSON: #"{"step":\#(seq),"note":"Authorization: Bearer \#(key)"}"#)))
         }
         try await store.appendMessages([
             MessageRecord(workerId: id, index: 0, role: "user", contentJSON: #"[{"type":"text","text":"use \#(key)"}]"#, origin: "brief"),

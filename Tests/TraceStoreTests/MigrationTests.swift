@@ -32,7 +32,7 @@ import Testing
         let old = try TraceStore(path: path, redactor: Redactor(secrets: []), schemaVersion: 1, create: true)
         let session = try await old.openSession(id: "s_old", workspaceRoot: "/w", maxConcurrentWorkers: 2).session
         try await old.insertWorker(Fixture.worker("w_old", session: session.id))
-        old.append(Fixture.event(session.id, "w_old", 1))
+        old.submit(.event(Fixture.event(session.id, "w_old", 1)))
         try await old.flush()
         await old.close()
         let connection = try SQLiteConnection(path: path)

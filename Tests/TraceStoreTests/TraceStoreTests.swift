@@ -44,7 +44,7 @@ import Testing
 
     @Test func appendedEventsAreReadBackInOrder() async throws {
         let store = try makeStore()
-        for seq in 1...5_000 { store.append(Fixture.event("s_1", seq % 2 == 0 ? "w_a" : "w_b", (seq + 1) / 2)) }
+        for seq in 1...5_000 { store.submit(.event(Fixture.event("s_1", seq % 2 == 0 ? "w_a" : "w_b", (seq + 1) / 2))) }
         #expect(try await store.lastSeq(workerId: "w_a") == 2_500)
         #expect(try await store.lastSeq(workerId: "w_none") == 0)
         let page = try await store.events(sessionId: "s_1", workerId: "w_a", afterSeq: 10, limit: 5)
@@ -58,7 +58,7 @@ import Testing
 
     @Test func eventsAreWrittenWithoutAnyoneAsking() async throws {
         let store = try makeStore()
-        store.append(Fixture.event("s_1", "w_1", 1))
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
         // A second connection sees the batch once the writer's short delay has passed.
         let reader = try TraceStore(path: dir.file("trace.sqlite"))
         var seen = 0
@@ -74,7 +74,7 @@ import Testing
     @Test func terminalCommitCarriesEarlierEventsWithIt() async throws {
         let store = try makeStore()
         try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
-        for seq in 1...3 { store.append(Fixture.event("s_1", "w_1", seq)) }
+        for seq in 1...3 { store.submit(.event(Fixture.event("s_1", "w_1", seq))) }
         try await store.commitTerminal(Fixture.worker("w_1", session: "s_1", state: "succeeded", duration: 2),
                                        event: Fixture.event("s_1", "w_1", 4, kind: "succeeded"))
         let other = try TraceStore(path: dir.file("trace.sqlite"))
@@ -242,7 +242,7 @@ import Testing
         let store = try makeStore()
         _ = try await store.openSession(id: "s_old", workspaceRoot: "/", maxConcurrentWorkers: 1)
         try await store.insertWorker(Fixture.worker("w_old", session: "s_old"))
-        store.append(Fixture.event("s_old", "w_old", 1))
+        store.submit(.event(Fixture.event("s_old", "w_old", 1)))
         try await store.appendMessages([MessageRecord(workerId: "w_old", index: 0, role: "user", contentJSON: "[]", origin: "brief")])
         _ = try await store.claim(path: "x", holder: "w_old", sessionId: "s_old", lease: 60)
         let cutoff = Date().addingTimeInterval(1)
@@ -263,7 +263,7 @@ import Testing
 
     @Test func closedStoreSaysSo() async throws {
         let store = try makeStore()
-        store.append(Fixture.event("s_1", "w_1", 1))
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
         await store.close()
         await store.close()
         await #expect(throws: TraceStoreError.closed(path: dir.file("trace.sqlite"))) { try await store.flush() }
