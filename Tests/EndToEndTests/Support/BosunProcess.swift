@@ -100,7 +100,7 @@ public final class BosunProcess: Sendable {
                 guard let chunk else { return mailbox.close() }
                 do {
                     for text in try splitter.feed(chunk) {
-                        guard let message = try? FastJSONParser.parse(text) else {
+                        guard let message = try? JSONValue.parse(text) else {
                             outputProblems.withLock { $0.append("not JSON: \(String(decoding: text, as: UTF8.self))") }
                             continue
                         }
