@@ -42,12 +42,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Helpers shared by test targets (a seeded random number generator).
+        // Helpers shared by test targets (a seeded random number generator, running a program).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON", "TestSupport"]),
-        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness"]),
+        .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
-        .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,15 +1,10 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// `bosun config check` and `bosun roles`, run as a user runs them.
 @Suite struct ConfigCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// An empty workspace, so no stray `.bosun/` or `.claude/agents/` changes the answer.
     let workspace: String = {
         let path = NSTemporaryDirectory() + "bosun-cli-\(UUID().uuidString)"
@@ -17,24 +12,11 @@ import Testing
         return path
     }()
 
-    func bosun(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BosunBinary.path)
-        process.arguments = arguments
+    func bosun(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CONFIG_HOME"] = NSTemporaryDirectory() + "bosun-no-user-config-\(UUID().uuidString)"
         env.removeValue(forKey: "BOSUN_CONFIG")
-        process.environment = env.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return try runProcess(BosunBinary.path, arguments, environment: env.merging(environment) { $1 })
     }
 
     @Test func checkPrintsTheEffectiveConfigWithKeysMasked() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TraceStore
 
 /// `bosun trace …` run as a real process against a store populated by another process.
@@ -9,23 +10,23 @@ import Testing
 
     func populate() throws -> (db: String, session: String) {
         let db = dir.file("trace.sqlite")
-        let result = try run(BuiltProducts.harness, ["populate", db])
+        let result = try runProcess(BuiltProducts.harness, ["populate", db])
         #expect(result.status == 0, "\(result.stderr)")
         return (db, result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test func listsShowsAndExports() throws {
         let (db, session) = try populate()
-        let list = try run(bosun, ["trace", "sessions", "--db", db])
+        let list = try runProcess(bosun, ["trace", "sessions", "--db", db])
         #expect(list.status == 0 && list.stdout.hasPrefix(session) && list.stdout.contains("8 workers"))
-        let tree = try run(bosun, ["trace", "show", session, "--db", db])
+        let tree = try runProcess(bosun, ["trace", "show", session, "--db", db])
         #expect(tree.status == 0 && tree.stdout.contains("└─ w_demo7  queued"))
-        let worker = try run(bosun, ["trace", "show", "w_demo1", "--db", db])
+        let worker = try runProcess(bosun, ["trace", "show", "w_demo1", "--db", db])
         #expect(worker.status == 0 && worker.stdout.contains("events (4):") && worker.stdout.contains("#4"))
-        let jsonl = try run(bosun, ["trace", "export", session, "--format", "jsonl", "--db", db])
+        let jsonl = try runProcess(bosun, ["trace", "export", session, "--format", "jsonl", "--db", db])
         #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 1 + 8 + 50)
         let page = dir.file("page.html")
-        let html = try run(bosun, ["trace", "html", session, "-o", page, "--db", db])
+        let html = try runProcess(bosun, ["trace", "html", session, "-o", page, "--db", db])
         #expect(html.status == 0)
         #expect(try String(contentsOfFile: page, encoding: .utf8).contains("class=\"bar state-timed_out\""))
     }
@@ -39,13 +40,13 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = dir.file("xdg-config")
         environment["XDG_STATE_HOME"] = dir.file("xdg-state")
-        let viaFlag = try run(bosun, ["trace", "sessions", "--config", config], environment: environment)
+        let viaFlag = try runProcess(bosun, ["trace", "sessions", "--config", config], environment: environment)
         #expect(viaFlag.status == 0 && viaFlag.stdout.hasPrefix(session), "\(viaFlag.stderr)")
         environment["BOSUN_CONFIG"] = config
-        let viaEnvironment = try run(bosun, ["trace", "sessions"], environment: environment)
+        let viaEnvironment = try runProcess(bosun, ["trace", "sessions"], environment: environment)
         #expect(viaEnvironment.status == 0 && viaEnvironment.stdout.hasPrefix(session), "\(viaEnvironment.stderr)")
         try "store: { path: 7 }\nbogus: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let broken = try run(bosun, ["trace", "sessions"], environment: environment)
+        let broken = try runProcess(bosun, ["trace", "sessions"], environment: environment)
         #expect(broken.status == 1 && broken.stderr.contains("bosun.yaml:") && broken.stderr.contains("--db"), "\(broken.stderr)")
     }
 
@@ -59,22 +60,22 @@ import Testing
             (["trace", "prune", "--older-than", "soon", "--db", db], "older-than"),
         ]
         for (arguments, message) in cases {
-            let result = try run(bosun, arguments)
+            let result = try runProcess(bosun, arguments)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
         try Data(repeating: 7, count: 4_096).write(to: URL(fileURLWithPath: dir.file("junk.sqlite")))
-        let junk = try run(bosun, ["trace", "sessions", "--db", dir.file("junk.sqlite")])
+        let junk = try runProcess(bosun, ["trace", "sessions", "--db", dir.file("junk.sqlite")])
         #expect(junk.status == 1 && junk.stderr.contains("not a readable bosun database"))
     }
 
     @Test func pruneDropsOnlyOldSessions() throws {
         let (db, _) = try populate()
-        let keep = try run(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
+        let keep = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
         #expect(keep.status == 0 && keep.stdout == "pruned 0 sessions\n")
         Thread.sleep(forTimeInterval: 1.1)
-        let drop = try run(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
+        let drop = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(drop.status == 0 && drop.stdout == "pruned 1 session\n")
-        #expect(try run(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions\n")
+        #expect(try runProcess(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TraceStore
 
 @Suite struct RedactionTests {
@@ -35,7 +36,7 @@ import Testing
         let db = dir.file("trace.sqlite")
         var environment = ProcessInfo.processInfo.environment
         environment["ANTHROPIC_API_KEY"] = Self.key
-        let result = try run(BuiltProducts.harness, ["populate", db, "ANTHROPIC_API_KEY"], environment: environment)
+        let result = try runProcess(BuiltProducts.harness, ["populate", db, "ANTHROPIC_API_KEY"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(files.contains("trace.sqlite"))
