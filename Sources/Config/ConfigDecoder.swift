@@ -73,9 +73,9 @@ enum ConfigDecoder {
             let retry = try ConfigFields(retryNode, path: "\(path).retry", allowedKeys: ["maxAttempts", "baseDelaySeconds", "maxDelaySeconds", "maxTotalSeconds"])
             var policy = RetryPolicy()
             if let value = try retry.int("maxAttempts") { policy.maxAttempts = value }
-            if let value = try retry.number("baseDelaySeconds") { policy.baseDelay = value }
-            if let value = try retry.number("maxDelaySeconds") { policy.maxDelay = value }
-            if let value = try retry.number("maxTotalSeconds") { policy.maxTotalSeconds = value }
+            if let value = try retry.seconds("baseDelaySeconds") { policy.baseDelay = value }
+            if let value = try retry.seconds("maxDelaySeconds") { policy.maxDelay = value }
+            if let value = try retry.seconds("maxTotalSeconds") { policy.maxTotalSeconds = value }
             config.retry = policy
         }
         return config
@@ -117,7 +117,7 @@ enum ConfigDecoder {
         var role = RoleConfig(name: name, source: origin)
         if let value = try fields.string("description") { role.description = value }
         if let value = try fields.string("model") { role.model = value }
-        if let value = try fields.number("timeoutSeconds") { role.timeoutSeconds = value }
+        if let value = try fields.seconds("timeoutSeconds") { role.timeoutSeconds = value }
         if let value = try fields.int("maxSteps") { role.maxSteps = value }
         if let value = try fields.int("maxTokens") { role.maxTokens = value }
         if let value = try fields.number("maxCostUSD") { role.maxCostUSD = value }
@@ -187,17 +187,17 @@ enum ConfigDecoder {
         let f = try ConfigFields(node, path: path, allowedKeys: toolPolicyKeys)
         if let v = try f.bool("allowPrivateAddresses") { policy.allowPrivateAddresses = v }
         if let v = try f.int("fetchMaxBytes") { policy.fetchMaxBytes = v }
-        if let v = try f.number("fetchTimeoutSeconds") { policy.fetchTimeoutSeconds = v }
+        if let v = try f.seconds("fetchTimeoutSeconds") { policy.fetchTimeoutSeconds = v }
         if let v = try f.int("fetchMaxRedirects", minimum: 0) { policy.fetchMaxRedirects = v }
         if let v = try f.int("readMaxBytes") { policy.readMaxBytes = v }
         if let v = try f.int("writeMaxBytes") { policy.writeMaxBytes = v }
         if let v = try f.int("listMaxEntries") { policy.listMaxEntries = v }
         if let v = try f.int("searchMaxMatches") { policy.searchMaxMatches = v }
         if let v = try f.int("searchMaxFileBytes") { policy.searchMaxFileBytes = v }
-        if let v = try f.number("commandTimeoutSeconds") { policy.commandTimeoutSeconds = v }
+        if let v = try f.seconds("commandTimeoutSeconds") { policy.commandTimeoutSeconds = v }
         if let v = try f.int("commandOutputMaxBytes") { policy.commandOutputMaxBytes = v }
         if let v = try f.choice("sandbox", SandboxMode.allCases.map(\.rawValue)) { policy.sandbox = SandboxMode(rawValue: v) ?? .require }
-        if let v = try f.number("claimLeaseSeconds") { policy.claimLeaseSeconds = v }
+        if let v = try f.seconds("claimLeaseSeconds") { policy.claimLeaseSeconds = v }
         return policy
     }
 }

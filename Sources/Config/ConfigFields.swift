@@ -61,6 +61,18 @@ struct ConfigFields {
         return number
     }
 
+    /// A positive number of seconds, at most `maxSeconds`: a larger one (`1e300`) is no
+    /// deadline a clock can hold, and would stop the process where it is used.
+    func seconds(_ key: String) throws -> Double? {
+        guard let number = try number(key) else { return nil }
+        if number > Self.maxSeconds {
+            throw error(key, "expected at most \(Int(Self.maxSeconds)) seconds (about 31 years), got \(number)")
+        }
+        return number
+    }
+
+    static let maxSeconds = 1e9
+
     /// A whole number of at least `minimum`.
     func int(_ key: String, minimum: Int = 1) throws -> Int? {
         guard let value = value(key) else { return nil }
