@@ -14,6 +14,7 @@ final class LoopbackListener: Sendable {
     private let fd: Int32
     let port: Int
     private let open = Mutex<[ObjectIdentifier: LoopbackConnection]>([:])
+    private let accepted = Atomic<Int>(0)
     private let stopped = Mutex(false)
 
     init(host: String, port: Int) throws {
@@ -56,13 +57,14 @@ final class LoopbackListener: Sendable {
                     Glibc.close(fd)
                     return
                 }
+                accepted.add(1, ordering: .relaxed)
                 let connection = LoopbackConnection(fd: client)
                 let key = ObjectIdentifier(connection)
-                let accepted = stopped.withLock { isStopped in
+                let isServing = stopped.withLock { isStopped in
                     if !isStopped { open.withLock { $0[key] = connection } }
                     return !isStopped
                 }
-                guard accepted else {
+                guard isServing else {
                     connection.close()
                     continue
                 }
@@ -81,6 +83,9 @@ final class LoopbackListener: Sendable {
 
     /// Connections currently open.
     var openConnections: Int { open.withLock { $0.count } }
+
+    /// Connections accepted since `start`: how many times a client connected.
+    var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
 
     /// Stops accepting and wakes every connection thread so it ends.
     func stop() {

@@ -41,6 +41,9 @@ public struct MockProviderStats: Sendable {
     public var activeResponses: Int
     /// TCP connections open right now.
     public var openConnections: Int
+    /// TCP connections accepted since the server started (a client that keeps its
+    /// connections alive opens each only once).
+    public var acceptedConnections: Int
     public var faultsInjected: Int
 }
 

@@ -50,10 +50,10 @@ public final class MockProviderServer: Sendable {
     public var port: Int? { listener.withLock { $0?.port } }
 
     public func stats() -> MockProviderStats {
-        let open = listener.withLock { $0?.openConnections } ?? 0
+        let (open, accepted) = listener.withLock { ($0?.openConnections ?? 0, $0?.acceptedConnections ?? 0) }
         return state.withLock {
             MockProviderStats(requests: $0.requests, activeResponses: $0.activeResponses, openConnections: open,
-                              faultsInjected: $0.faultsInjected)
+                              acceptedConnections: accepted, faultsInjected: $0.faultsInjected)
         }
     }
 

@@ -22,6 +22,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = CurlGlobal.initialized
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
+        _ = bosun_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.keptConnections)
         let thread = Thread { [self] in
             // Named from inside: a name set before start never reaches the OS, whose name
             // is what top, perf and /proc show.
@@ -30,6 +31,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         thread.start()
     }
+
+    /// How many connections libcurl keeps open for reuse once their transfers end. Its default,
+    /// four per transfer running at that moment, falls to four as the last transfers of a burst
+    /// end together (five workers finishing a wave), so it closed the fifth idle connection to
+    /// the provider and the next request paid a new TCP and TLS handshake. 64 keeps every
+    /// connection of a session's workers (5 by default) and of a few sessions besides.
+    static let keptConnections = 64
 
     /// Hands a configured transfer to the loop thread.
     func submit(_ transfer: CurlTransfer) {

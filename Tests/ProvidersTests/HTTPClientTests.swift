@@ -140,6 +140,29 @@ import Testing
         #expect(throws: HTTPClientError.self) { try CurlTransfer.connectTo("example.com:https:1.2.3.4") }
     }
 
+    /// Six overlapping calls need six connections. They end one by one, and libcurl's default
+    /// cache (four connections per transfer still running) closed one as the last ended; the
+    /// next six calls must find all six open instead of connecting again.
+    @Test func connectionsOfABurstStayOpenForTheNext() async throws {
+        try await withMock(MockProviderOptions(latencyMs: 400)) { server, port in
+            let client = makeModelClient(endpoint(.openai, port: port), http: HTTPClient(name: "test-http"))
+            for burst in 1...3 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<6 {
+                        group.addTask {
+                            // Started 50 ms apart, so they all overlap but end apart.
+                            try await Task.sleep(for: .milliseconds(50 * index))
+                            _ = try await client.complete(request(stream: true), progress: nil)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(server.stats().requests == 6 * burst)
+                #expect(server.stats().acceptedConnections == 6, "after burst \(burst)")
+            }
+        }
+    }
+
     @Test func fiftyConcurrentStreams() async throws {
         try await withMock(MockProviderOptions(tokensPerSecond: 200, syntheticTextTokens: 40)) { server, port in
             let started = ContinuousClock.now
