@@ -63,6 +63,9 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// Write transactions committed on this connection.
+    private(set) var commits = 0
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -75,6 +78,7 @@ final class SQLiteConnection {
         do {
             let result = try body()
             try commit()
+            commits += 1
             return result
         } catch {
             try? execute("ROLLBACK")

@@ -78,13 +78,19 @@ final class TraceWriter: @unchecked Sendable {
     /// Queues a write; returns at once. Ignored after `close`.
     func submit(_ write: DeferredWrite) {
         condition.lock()
-        defer { condition.unlock() }
-        guard !isClosing else { return }
+        guard !isClosing else {
+            condition.unlock()
+            return
+        }
         if queuedWrites == 0 { oldestWriteAt = .now }
         queue.append(.write(write))
         queuedWrites += 1
         // The thread needs waking only to start the batch's clock, or to write a full batch.
-        if queuedWrites == 1 || queuedWrites == batchSize { condition.signal() }
+        let wake = queuedWrites == 1 || queuedWrites == batchSize
+        condition.unlock()
+        // Signalled after unlocking: woken under the lock, the thread would at once block on
+        // it again (two more futex calls and a context switch per wake-up).
+        if wake { condition.signal() }
     }
 
     /// Runs `body` on the writer thread after every write submitted so far is committed.
@@ -116,6 +122,9 @@ final class TraceWriter: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Calls queued and not yet taken up by the thread.
+    var queuedJobCount: Int { condition.withLock { queuedJobs } }
+
     /// Writes what is queued, stops the thread and waits for it. Later calls return at once.
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -134,10 +143,13 @@ final class TraceWriter: @unchecked Sendable {
 
     private func enqueue(_ job: Job) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        guard !isClosing else { return false }
+        guard !isClosing else {
+            condition.unlock()
+            return false
+        }
         queue.append(.job(job))
         queuedJobs += 1
+        condition.unlock()
         condition.signal()
         return true
     }
@@ -185,23 +197,82 @@ final class TraceWriter: @unchecked Sendable {
         }
     }
 
-    /// Commits each run of writes and runs each job, in queue order. Returns the writes left
+    /// Commits each run of writes and runs each job, in queue order. Writes and write jobs
+    /// queued together share one transaction (group commit). Returns the writes left
     /// unwritten by a failure that may pass; every job after such a failure hears of it.
     private func process(_ work: [Queued]) -> [DeferredWrite] {
+        var group: [Queued] = []
+        var unwritten: [DeferredWrite] = []
+        var failure: TraceStoreError?
+        func commitTheGroup() {
+            let (left, stopped) = commitGroup(group, after: failure)
+            unwritten += left
+            failure = stopped
+            group = []
+        }
+        for item in work {
+            if case .job(let job) = item, !job.writes {
+                commitTheGroup()
+                if let failure { job.fail(failure) } else { execute(job) }
+            } else {
+                group.append(item)
+            }
+        }
+        commitTheGroup()
+        return unwritten
+    }
+
+    /// Writes and write jobs in one transaction, in their order; if that fails, nothing of it
+    /// is kept and they are written apart, so that each failure reaches its own owner.
+    private func commitGroup(_ group: [Queued], after failure: TraceStoreError?) -> ([DeferredWrite], TraceStoreError?) {
+        guard failure == nil else {
+            var unwritten: [DeferredWrite] = []
+            for item in group {
+                switch item {
+                case .write(let write): unwritten.append(write)
+                case .job(let job): job.fail(failure!)
+                }
+            }
+            return (unwritten, failure)
+        }
+        let jobs = group.filter { if case .job = $0 { return true } else { return false } }.count
+        if jobs > 0, group.count - jobs <= writesPerTransaction, let done = try? commitTogether(group) {
+            done.forEach { $0() }
+            return ([], nil)
+        }
+        return processApart(group)
+    }
+
+    private func commitTogether(_ group: [Queued]) throws(TraceStoreError) -> [@Sendable () -> Void] {
+        try connection.writeTransaction { () throws(TraceStoreError) in
+            var done: [@Sendable () -> Void] = []
+            var run: ArraySlice<DeferredWrite> = []
+            for item in group {
+                switch item {
+                case .write(let write):
+                    run.append(write)
+                case .job(let job):
+                    for write in Self.coalesced(run) { try apply(write) }
+                    run = []
+                    done.append(try job.body(connection))
+                }
+            }
+            for write in Self.coalesced(run) { try apply(write) }
+            return done
+        }
+    }
+
+    /// Each job in its own transaction, each run of writes between them in its own.
+    private func processApart(_ group: [Queued]) -> ([DeferredWrite], TraceStoreError?) {
         var run: [DeferredWrite] = []
         var failure: TraceStoreError?
-        for item in work {
+        for item in group {
             switch item {
             case .write(let write):
                 run.append(write)
             case .job(let job):
                 if let failure {
                     job.fail(failure)
-                    continue
-                }
-                if job.writes, !run.isEmpty, run.count <= writesPerTransaction, let done = try? commit(run, with: job) {
-                    run = []
-                    done()
                     continue
                 }
                 if !run.isEmpty {
@@ -216,16 +287,7 @@ final class TraceWriter: @unchecked Sendable {
             }
         }
         if failure == nil, !run.isEmpty, write(run) == nil { run = [] }
-        return run
-    }
-
-    /// The queued writes and a write job in one transaction. If it fails, nothing of it is
-    /// kept and the caller writes them apart, so that each failure reaches its own owner.
-    private func commit(_ run: [DeferredWrite], with job: Job) throws(TraceStoreError) -> @Sendable () -> Void {
-        try connection.writeTransaction { () throws(TraceStoreError) in
-            for write in Self.coalesced(run[...]) { try apply(write) }
-            return try job.body(connection)
-        }
+        return (run, failure)
     }
 
     private func execute(_ job: Job) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TraceStore
 
@@ -170,6 +171,81 @@ import Testing
         await store.close()
     }
 
+    /// Holds the writer thread until `calls` more calls are queued behind it, so that they
+    /// reach the thread together; returns how many transactions the connection had committed.
+    private func holdWriter(_ store: TraceStore, until calls: Int, while queue: @escaping @Sendable () async -> Void) async throws -> (before: Int, after: Int) {
+        let entered = Atomic<Bool>(false)
+        let gate = DispatchSemaphore(value: 0)
+        async let before = store.writer.perform { db in
+            entered.store(true, ordering: .sequentiallyConsistent)
+            gate.wait()
+            return db.commits
+        }
+        do {
+            try await waitUntil { entered.load(ordering: .sequentiallyConsistent) }
+        } catch {
+            gate.signal()
+            throw error
+        }
+        // Started only now, so that every call queues behind the gate.
+        async let queued: Void = queue()
+        do {
+            try await waitUntil { store.writer.queuedJobCount >= calls }
+        } catch {
+            gate.signal()
+            throw error
+        }
+        gate.signal()
+        let committed = try await before
+        await queued
+        return (committed, try await store.writer.perform { $0.commits })
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    @Test func callsQueuedTogetherShareOneTransaction() async throws {
+        let store = try makeStore()
+        let (before, after) = try await holdWriter(store, until: 40) {
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        store.submit(.event(Fixture.event("s_1", "w_\(index)", 1)))
+                        try? await store.insertWorker(Fixture.worker("w_\(index)", session: "s_1"))
+                    }
+                }
+            }
+        }
+        #expect(after - before == 1)
+        #expect(try await store.workers(sessionId: "s_1").count == 40)
+        #expect(try await store.events(sessionId: "s_1", workerId: nil, afterSeq: nil, limit: 0).count == 40)
+        await store.close()
+    }
+
+    @Test func aFailingCallQueuedWithOthersFailsAlone() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_0", session: "s_1"))
+        let failures = Failures()
+        _ = try await holdWriter(store, until: 20) {
+            await withTaskGroup(of: Void.self) { group in
+                // w_0 exists already: that insert alone fails.
+                for index in 0..<20 {
+                    group.addTask {
+                        do { try await store.insertWorker(Fixture.worker("w_\(index)", session: "s_1")) } catch { failures.add(error) }
+                    }
+                }
+            }
+        }
+        #expect(failures.all == [.duplicateWorker(id: "w_0")])
+        #expect(try await store.workers(sessionId: "s_1").count == 20)
+        await store.close()
+    }
+
     @Test func progressUpdatesLeaveAWorkersIdentityAlone() async throws {
         let store = try makeStore()
         let inserted = Fixture.worker("w_1", session: "s_1")
@@ -271,4 +347,14 @@ import Testing
         #expect(try await reopened.lastSeq(workerId: "w_1") == 1)
         await reopened.close()
     }
+}
+
+/// Errors collected from concurrent calls.
+private final class Failures: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var errors: [TraceStoreError] = []
+
+    func add(_ error: Error) { lock.withLock { errors.append(error as! TraceStoreError) } }
+    var all: [TraceStoreError] { lock.withLock { errors } }
 }
