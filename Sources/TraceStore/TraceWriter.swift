@@ -28,8 +28,8 @@ public enum DeferredWrite: Sendable {
 final class TraceWriter: @unchecked Sendable {
     /// A call's work on the writer thread.
     struct Job: Sendable {
-        /// Whether `body` writes: it then runs inside a write transaction, which the writes
-        /// queued before it join (one transaction instead of two).
+        /// Whether `body` writes: it then runs inside a write transaction, shared with the
+        /// writes and write jobs queued next to it (group commit).
         let writes: Bool
         /// Does the work and returns how to tell the caller, which happens only once the
         /// work is committed.
@@ -225,12 +225,12 @@ final class TraceWriter: @unchecked Sendable {
     /// Writes and write jobs in one transaction, in their order; if that fails, nothing of it
     /// is kept and they are written apart, so that each failure reaches its own owner.
     private func commitGroup(_ group: [Queued], after failure: TraceStoreError?) -> ([DeferredWrite], TraceStoreError?) {
-        guard failure == nil else {
+        if let failure {
             var unwritten: [DeferredWrite] = []
             for item in group {
                 switch item {
                 case .write(let write): unwritten.append(write)
-                case .job(let job): job.fail(failure!)
+                case .job(let job): job.fail(failure)
                 }
             }
             return (unwritten, failure)
