@@ -7,7 +7,7 @@ from the first spawn to the await answer only (not startup, not the final trace)
     python3 bench/orchestration_profile.py stat BIN     # perf stat: task-clock, context switches
     python3 bench/orchestration_profile.py record BIN   # perf record with call graphs -> OUT/perf.data
     python3 bench/orchestration_profile.py strace BIN   # strace -f -c: system calls per kind
-    python3 bench/orchestration_profile.py threads BIN  # CPU and context switches per thread
+    python3 bench/orchestration_profile.py threads BIN  # CPU (ns precision) and context switches per thread, whole life
 
 OUT (default: a fresh temp dir, printed) receives perf.data, stat.txt, strace.txt. On a
 shared machine compare binaries only within one `compare` run: CPU per step moves by +-30%
@@ -40,16 +40,16 @@ TOOLS = {
 
 
 def threads(pid: int) -> list[str]:
+    """Each thread's CPU so far (schedstat, nanoseconds) and context switches."""
     rows = []
     for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            cpu_ms = int(f.read().split()[0]) / 1e6
         with open(f"/proc/{pid}/task/{tid}/comm") as f:
             name = f.read().strip()
         with open(f"/proc/{pid}/task/{tid}/status") as f:
             switches = dict(line.split(":") for line in f if "ctxt_switches" in line)
-        cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 / bench.TICKS
-        rows.append(f"{tid:>8} {name:<16} {cpu_ms:6.0f} ms  voluntary {switches['voluntary_ctxt_switches'].strip():>5}"
+        rows.append(f"{tid:>8} {name:<16} {cpu_ms:8.1f} ms  voluntary {switches['voluntary_ctxt_switches'].strip():>5}"
                     f"  involuntary {switches['nonvoluntary_ctxt_switches'].strip():>5}")
     return rows
 
