@@ -40,13 +40,15 @@ release: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --static-swift-stdlib --product bosun
 	@echo "built $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"
 
-# Every benchmark, against the release binary; figures go to bench/RESULTS*.md.
+# Every benchmark, against the release binary; figures go to bench/RESULTS*.md. The peer
+# comparison installs the OpenAI Agents SDK from PyPI into bench/.venv-peer on first use.
 bench: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
 		python3 bench/server_throughput.py "$$BIN"; \
 		python3 bench/status_many_workers.py "$$BIN"; \
 		python3 bench/orchestration_bench.py --bosun "$$BIN"; \
+		python3 bench/peer_compare.py "$$BIN" --runs 3; \
 		python3 bench/tools_sandbox_bench.py
 	bash bench/providers_bench.sh
 	python3 bench/store_bench.py 3

@@ -61,7 +61,7 @@ class World:
                 f.write(script)
             args += ["--script", path]
         self.mock = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        port = int(self.mock.stdout.readline())
+        self.port = port = int(self.mock.stdout.readline())
         self.config = os.path.join(self.dir, "bosun.yaml")
         with open(self.config, "w") as f:
             f.write(f"""providers:
