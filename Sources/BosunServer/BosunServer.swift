@@ -12,6 +12,8 @@ import Glibc
 public struct ServerOptions: Sendable {
     public var version: String
     public var maxMessageBytes: Int
+    /// Unwritten output past which droppable notifications are dropped (see `FrameWriter`).
+    public var notificationBacklogBytes: Int
     /// nil: chosen from the client's first byte.
     public var framing: Framing?
     /// The workspace root when `initialize` names none.
@@ -25,7 +27,8 @@ public struct ServerOptions: Sendable {
     public var drainTimeout: Duration
 
     public init(
-        version: String, maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
+        version: String, maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes,
+        notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit, framing: Framing? = nil,
         defaultWorkspaceRoot: String = FileManager.default.currentDirectoryPath,
         debugMethods: Bool = false, gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5)
     ) {
@@ -33,6 +36,7 @@ public struct ServerOptions: Sendable {
         self.gracePeriod = gracePeriod
         self.version = version
         self.maxMessageBytes = maxMessageBytes
+        self.notificationBacklogBytes = notificationBacklogBytes
         self.framing = framing
         self.defaultWorkspaceRoot = defaultWorkspaceRoot
         self.drainTimeout = drainTimeout
@@ -66,7 +70,7 @@ public final class BosunServer: Sendable {
     public func run(input: Int32, output: Int32) async -> Int32 {
         let connection = JSONRPCConnection(
             input: input, output: output, registry: registry, maxMessageBytes: options.maxMessageBytes,
-            framing: options.framing, gate: lifecycle, logger: logger)
+            framing: options.framing, notificationBacklogLimit: options.notificationBacklogBytes, gate: lifecycle, logger: logger)
         registerLifecycleMethods(connection: connection)
         if options.debugMethods { registerDebugMethods() }
         connection.start { [self] failure in

@@ -63,7 +63,7 @@ public struct OrchestrationOpener: Sendable {
             config: config, store: store, workspaceRoot: root,
             clientForProvider: { name in makeModelClient(try config.endpoint(forProvider: name, environment: environment)) },
             toolsForRole: tools(config, store),
-            notify: { [notifier = request.notifier] in notifier.notify($0, $1) },
+            notify: { [notifier = request.notifier] in notifier.notify($0, $1, droppable: $2) },
             events: EventDelivery(rawValue: request.events) ?? .all,
             logger: logger)
         let session: Session

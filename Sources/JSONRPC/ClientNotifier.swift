@@ -5,7 +5,16 @@
 /// client to read. Everything posted goes out in the order it was posted, so a caller that
 /// notifies before it answers a request is sure the client sees the notification first.
 public protocol ClientNotifier: Sendable {
-    func notify<T: Encodable & Sendable>(_ method: String, _ params: T)
+    /// `droppable`: the client can get this again another way (a stored worker event), so it
+    /// may be dropped while the client is not reading; it is then counted and the client
+    /// told with one `bosun/notificationsDropped` once it reads again.
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T, droppable: Bool)
+}
+
+extension ClientNotifier {
+    public func notify<T: Encodable & Sendable>(_ method: String, _ params: T) {
+        notify(method, params, droppable: false)
+    }
 }
 
 /// What a handler knows about the request it is answering.

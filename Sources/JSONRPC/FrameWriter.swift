@@ -9,6 +9,12 @@ import Glibc
 /// Senders append framed bytes to a buffer and return at once; one thread writes whatever
 /// has piled up with as few `write` calls as possible, so under load many responses leave
 /// in one syscall, and no two messages can ever interleave.
+///
+/// A client that stops reading must not make the server hold everything it would have sent.
+/// Messages sent as droppable (notifications the client can fetch again, such as stored
+/// worker events) are dropped while `backlogLimit` bytes wait to be written; once the
+/// backlog is down to half of that, one `bosun/notificationsDropped` notification tells the
+/// client how many it missed. Responses are never dropped.
 final class FrameWriter: @unchecked Sendable {
     // Safety: every mutable property below is read and written only while `condition` is
     // locked; the writer thread releases the lock only around the `write` calls, and only
@@ -24,10 +30,17 @@ final class FrameWriter: @unchecked Sendable {
     /// The output failed (the client went away); everything sent afterwards is dropped.
     private var broken = false
     private let onFailure: @Sendable (String) -> Void
+    /// Droppable messages are dropped while this many bytes wait to be written.
+    let backlogLimit: Int
+    /// Droppable messages dropped since the client was last told.
+    private var dropped = 0
 
-    init(fd: Int32, framing: Framing, onFailure: @escaping @Sendable (String) -> Void) {
+    static let droppedNotificationMethod = "bosun/notificationsDropped"
+
+    init(fd: Int32, framing: Framing, backlogLimit: Int, onFailure: @escaping @Sendable (String) -> Void) {
         self.fd = fd
         self.framing = framing
+        self.backlogLimit = backlogLimit
         self.onFailure = onFailure
     }
 
@@ -44,13 +57,29 @@ final class FrameWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Queues one JSON text; returns without waiting for the write.
-    func send(_ json: Data) {
+    /// Queues one JSON text; returns without waiting for the write. A `droppable` one is
+    /// dropped (and counted) instead while `backlogLimit` bytes are waiting.
+    func send(_ json: Data, droppable: Bool = false) {
         condition.lock()
         defer { condition.unlock() }
         guard !broken, !closed else { return }
+        if droppable, pending.count >= backlogLimit {
+            dropped += 1
+            return
+        }
         framing.frame(json, into: &pending)
         condition.broadcast()
+    }
+
+    /// After a drop, once the backlog is down to half the limit: tells the client how many
+    /// notifications it missed. Called with `condition` locked.
+    private func reportDrops() {
+        guard dropped > 0, pending.count < backlogLimit / 2 else { return }
+        let notice = #"{"jsonrpc":"2.0","method":"\#(Self.droppedNotificationMethod)","params":{"count":\#(dropped),"#
+            + #""message":"\#(dropped) notifications were not sent: the client was not reading its input and more than "#
+            + #"\#(backlogLimit) bytes waited to be written. Worker events are all in the trace: fetch the missing ones with trace (afterSeq)."}}"#
+        framing.frame(Data(notice.utf8), into: &pending)
+        dropped = 0
     }
 
     /// Blocks until everything sent so far is written (or the output failed); false if
@@ -95,6 +124,7 @@ final class FrameWriter: @unchecked Sendable {
             spare.removeAll(keepingCapacity: spare.capacity <= 1 << 22)
             condition.lock()
             writing = false
+            reportDrops()
             if let failure {
                 broken = true
                 pending = []

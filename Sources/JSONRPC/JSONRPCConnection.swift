@@ -25,10 +25,13 @@ public final class JSONRPCConnection: Sendable {
     private let logger: Logger
 
     public static let defaultMaxMessageBytes = 64 << 20
+    /// Unwritten output past which droppable notifications are dropped (see `FrameWriter`).
+    public static let defaultNotificationBacklogLimit = 32 << 20
 
     public init(
         input: Int32, output: Int32, registry: MethodRegistry,
         maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
+        notificationBacklogLimit: Int = JSONRPCConnection.defaultNotificationBacklogLimit,
         gate: (any RequestGate)? = nil, logger: Logger
     ) {
         self.inputFD = input
@@ -37,7 +40,8 @@ public final class JSONRPCConnection: Sendable {
         self.fixedFraming = framing
         self.gate = gate
         self.logger = logger
-        self.writer = FrameWriter(fd: output, framing: framing ?? .contentLength) { [logger] failure in
+        self.writer = FrameWriter(fd: output, framing: framing ?? .contentLength,
+                                  backlogLimit: notificationBacklogLimit) { [logger] failure in
             logger.warning("\(failure); later messages to the client are dropped")
         }
     }
@@ -61,10 +65,11 @@ public final class JSONRPCConnection: Sendable {
         thread.start()
     }
 
-    /// Queues a notification without waiting (for callers that cannot await, like a log handler).
-    public func post<T: Encodable>(_ method: String, _ params: T) {
+    /// Queues a notification without waiting (for callers that cannot await, like a log
+    /// handler). A `droppable` one is dropped while the client is not reading (see `FrameWriter`).
+    public func post<T: Encodable>(_ method: String, _ params: T, droppable: Bool = false) {
         do {
-            writer.send(try MessageEncoding.notification(method: method, params: params))
+            writer.send(try MessageEncoding.notification(method: method, params: params), droppable: droppable)
         } catch {
             logger.error("could not encode the params of notification '\(method)': \(error)")
         }
@@ -252,7 +257,7 @@ public final class JSONRPCConnection: Sendable {
 struct ConnectionNotifier: ClientNotifier {
     let connection: JSONRPCConnection
 
-    func notify<T: Encodable & Sendable>(_ method: String, _ params: T) {
-        connection.post(method, params)
+    func notify<T: Encodable & Sendable>(_ method: String, _ params: T, droppable: Bool) {
+        connection.post(method, params, droppable: droppable)
     }
 }

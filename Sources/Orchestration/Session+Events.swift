@@ -25,13 +25,16 @@ extension Session {
         case .none: wanted = false
         }
         guard wanted else { return }
+        // Terminal events are never dropped: a client that was not reading still learns how
+        // each worker ended, and can fetch the rest with `trace`.
+        let droppable = !(WorkerState(rawValue: event.kind)?.isTerminal ?? false)
         environment.notify("worker/event", [
             "workerId": .string(event.workerId),
             "seq": .int(Int64(event.seq)),
             "kind": .string(event.kind),
             "at": .string(WireTime.string(event.at)),
             "data": data,
-        ])
+        ], droppable)
     }
 
     // MARK: - $/progress on a spawn's workDoneToken
@@ -43,17 +46,17 @@ extension Session {
             "title": .string("bosun \(entry.record.role) \(workerId)"),
             "message": .string("queued: \(entry.record.task)"),
             "cancellable": false,
-        ]])
+        ]], false)
     }
 
     func reportProgress(_ workerId: String, message: String) {
         guard let index = entries.index(forKey: workerId), let token = entries.values[index].spec.workDoneToken else { return }
-        environment.notify("$/progress", ["token": token, "value": ["kind": "report", "message": .string(message)]])
+        environment.notify("$/progress", ["token": token, "value": ["kind": "report", "message": .string(message)]], true)
     }
 
     func endProgress(_ workerId: String, state: WorkerState, failure: WorkerFailure?) {
         guard let token = entries[workerId]?.spec.workDoneToken else { return }
         let message = failure.map { "\(state.rawValue): \($0.message)" } ?? state.rawValue
-        environment.notify("$/progress", ["token": token, "value": ["kind": "end", "message": .string(message)]])
+        environment.notify("$/progress", ["token": token, "value": ["kind": "end", "message": .string(message)]], false)
     }
 }

@@ -17,15 +17,17 @@ public struct SessionEnvironment: Sendable {
     public var clientForProvider: @Sendable (String) throws -> any ModelClient
     /// The tools a role grants, narrowed to `requested` when the spawn names some.
     public var toolsForRole: @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
-    /// Sends a notification (`worker/event`, `$/progress`) to the client.
-    public var notify: @Sendable (String, JSONValue) -> Void
+    /// Sends a notification (`worker/event`, `$/progress`) to the client. A `droppable` one
+    /// (an event that is in the trace, a progress report the next one supersedes) may be
+    /// dropped while the client is not reading its input.
+    public var notify: @Sendable (_ method: String, _ params: JSONValue, _ droppable: Bool) -> Void
     public var events: EventDelivery
     public var logger: Logger
 
     public init(config: BosunConfig, store: TraceStore, workspaceRoot: String,
                 clientForProvider: @escaping @Sendable (String) throws -> any ModelClient,
                 toolsForRole: @escaping @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool],
-                notify: @escaping @Sendable (String, JSONValue) -> Void, events: EventDelivery = .all,
+                notify: @escaping @Sendable (String, JSONValue, Bool) -> Void, events: EventDelivery = .all,
                 logger: Logger = Logger(label: "bosun.session")) {
         self.config = config
         self.store = store

@@ -27,6 +27,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest message accepted, in bytes; larger ones get an error and are skipped.")
     var maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes
 
+    @Option(help: ArgumentHelp(
+        "Unwritten output, in bytes, past which worker events and progress reports are dropped.",
+        discussion: "A client that stops reading then misses them (every worker event stays in the trace) and gets one bosun/notificationsDropped with the count once it reads again. Responses and terminal events are never dropped."))
+    var notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit
+
     @Option(help: "Lowest level logged to stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -46,6 +51,9 @@ struct Serve: AsyncParsableCommand {
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
         }
+        guard notificationBacklogBytes >= 4096 else {
+            throw ValidationError("--notification-backlog-bytes must be at least 4096, got \(notificationBacklogBytes)")
+        }
     }
 
     func run() async throws {
@@ -56,8 +64,8 @@ struct Serve: AsyncParsableCommand {
         let level = logLevel
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
         let server = BosunServer(
-            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes, framing: framing.framing,
-                debugMethods: debugMethods),
+            options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes,
+                notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, debugMethods: debugMethods),
             openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder)
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)

@@ -66,10 +66,12 @@ struct EchoTool: WorkerTool {
 
 /// Notifications a session sent, in order.
 final class NotificationLog: Sendable {
-    private let entries = Mutex([(method: String, params: JSONValue)]())
+    private let entries = Mutex([(method: String, params: JSONValue, droppable: Bool)]())
 
-    func append(_ method: String, _ params: JSONValue) { entries.withLock { $0.append((method, params)) } }
-    var all: [(method: String, params: JSONValue)] { entries.withLock { $0 } }
+    func append(_ method: String, _ params: JSONValue, droppable: Bool = false) {
+        entries.withLock { $0.append((method, params, droppable)) }
+    }
+    var all: [(method: String, params: JSONValue, droppable: Bool)] { entries.withLock { $0 } }
 
     func events(of workerId: String) -> [String] {
         all.filter { $0.method == "worker/event" && $0.params["workerId"]?.stringValue == workerId }
@@ -95,7 +97,7 @@ struct SessionHarness {
         let environment = SessionEnvironment(
             config: config, store: store ?? self.store, workspaceRoot: directory.path,
             clientForProvider: { _ in client }, toolsForRole: { _, _ in [EchoTool()] },
-            notify: { log.append($0, $1) }, events: .all, logger: Logger(label: "test"))
+            notify: { log.append($0, $1, droppable: $2) }, events: .all, logger: Logger(label: "test"))
         return try await Session.open(environment, resumeId: resume, maxConcurrentWorkers: cap)
     }
 

@@ -366,4 +366,26 @@ import TraceStore
         await session.close()
         await harness.cleanUp()
     }
+
+    /// What a client that stops reading may miss: what it can fetch again (stored events) or
+    /// what the next message supersedes (progress reports); never how a worker ended, nor
+    /// the begin and end of its progress.
+    @Test func onlyNotificationsTheClientCanRecoverAreDroppable() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let session = try await harness.open(.synthetic(toolSteps: 1), log: log)
+        _ = try await session.spawn(SpawnParams(task: "Report", wait: true, workDoneToken: "tok-1"))
+        let flags = log.all.map { entry in
+            let kind = entry.method == "$/progress" ? entry.params["value"]?["kind"]?.stringValue : entry.params["kind"]?.stringValue
+            return "\(entry.method) \(kind ?? "?"): \(entry.droppable)"
+        }
+        #expect(flags == [
+            "worker/event queued: true", "$/progress begin: false", "worker/event started: true",
+            "worker/event model_call: true", "$/progress report: true", "worker/event tool_call: true",
+            "$/progress report: true", "worker/event tool_result: true", "worker/event model_call: true",
+            "$/progress report: true", "worker/event succeeded: false", "$/progress end: false",
+        ])
+        await session.close()
+        await harness.cleanUp()
+    }
 }
