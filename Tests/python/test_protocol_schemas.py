@@ -13,7 +13,7 @@ BUNDLE = json.loads((PROTOCOL / "bosun-1.schema.json").read_text())
 INDEX = json.loads((PROTOCOL / "methods.json").read_text())
 DESIGN_METHODS = ["spawn", "steer", "cancel", "await", "status", "verify", "synthesize", "orchestrate", "trace", "roles"]
 LIFECYCLE = ["initialize", "initialized", "shutdown", "exit", "$/cancelRequest"]
-SERVER_NOTIFICATIONS = ["worker/event", "$/progress", "window/logMessage"]
+SERVER_NOTIFICATIONS = ["worker/event", "$/progress", "window/logMessage", "bosun/notificationsDropped"]
 
 
 def validator(definition: str) -> Draft202012Validator:
