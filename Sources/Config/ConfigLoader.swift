@@ -5,8 +5,11 @@ import Foundation
 /// Layers, lowest precedence first, each merged key by key over the ones before:
 /// 1. built-in defaults;
 /// 2. the user's `$XDG_CONFIG_HOME/bosun/config.yaml` (else `~/.config/bosun/config.yaml`);
-/// 3. role files: Claude Code's `<workspace>/.claude/agents/*.md`, then `<workspace>/.bosun/roles/*.md`
-///    (a role file defines its role whole, replacing a role of the same name from the layers below);
+/// 3. role files: Claude Code's user agents (`$CLAUDE_CONFIG_DIR/agents/*.md`, else
+///    `~/.claude/agents/*.md`), its project agents `<workspace>/.claude/agents/*.md`, then
+///    `<workspace>/.bosun/roles/*.md` (a role file defines its role whole, replacing a role of
+///    the same name from the layers and files before it, as Claude Code's project agents
+///    replace its user agents);
 /// 4. the project config: `--config PATH`, else `$BOSUN_CONFIG`, else `<workspace>/.bosun/config.yaml`.
 public enum ConfigLoader {
     public static func load(explicitPath: String?, workspaceRoot: String, environment: [String: String]) throws -> BosunConfig {
@@ -19,7 +22,8 @@ public enum ConfigLoader {
             sources.append(user)
         }
 
-        let agentFiles = MarkdownRoles.files(in: "\(workspaceRoot)/.claude/agents")
+        let agentFiles = (userAgentsDirectory(environment: environment).map(MarkdownRoles.files(in:)) ?? [])
+            + MarkdownRoles.files(in: "\(workspaceRoot)/.claude/agents")
         let roleFiles = MarkdownRoles.files(in: "\(workspaceRoot)/.bosun/roles")
         var roles = tree["roles"] ?? .mapping([], at: SourceLocation(file: BuiltInConfig.sourceName, line: nil))
         for file in agentFiles + roleFiles {
@@ -41,6 +45,13 @@ public enum ConfigLoader {
     public static func userConfigPath(environment: [String: String]) -> String? {
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return "\(xdg)/bosun/config.yaml" }
         if let home = environment["HOME"], !home.isEmpty { return "\(home)/.config/bosun/config.yaml" }
+        return nil
+    }
+
+    /// Claude Code's user-level agents: `$CLAUDE_CONFIG_DIR/agents`, else `$HOME/.claude/agents`.
+    public static func userAgentsDirectory(environment: [String: String]) -> String? {
+        if let dir = environment["CLAUDE_CONFIG_DIR"], !dir.isEmpty { return "\(dir)/agents" }
+        if let home = environment["HOME"], !home.isEmpty { return "\(home)/.claude/agents" }
         return nil
     }
 

@@ -42,6 +42,27 @@ import Testing
         #expect(try config.resolveModel(planner.model).modelId == "claude-opus-4-5")
     }
 
+    /// As in Claude Code: `~/.claude/agents` (or `$CLAUDE_CONFIG_DIR/agents`) for every
+    /// project, the project's `.claude/agents` winning on a name both define.
+    @Test func userLevelClaudeCodeAgentsLoadAndProjectAgentsReplaceThem() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        try box.write("home/.claude/agents/linter.md", "---\nname: linter\ndescription: Lints, from home.\n---\nLint.\n")
+        try box.write("home/.claude/agents/tester.md", "---\nname: tester\ndescription: Tests, from home.\n---\nTest.\n")
+        try box.write("ws/.claude/agents/tester.md", "---\nname: tester\ndescription: Tests, from the project.\n---\nTest here.\n")
+        let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
+        #expect(try config.role(named: "linter").description == "Lints, from home.")
+        #expect(try config.role(named: "linter").source.hasSuffix("home/.claude/agents/linter.md:2"))
+        #expect(try config.role(named: "tester").description == "Tests, from the project.")
+
+        try box.write("claude-dir/agents/auditor.md", "---\nname: auditor\ndescription: Audits.\n---\nAudit.\n")
+        var environment = box.environment
+        environment["CLAUDE_CONFIG_DIR"] = "\(box.root)/claude-dir"
+        let relocated = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: environment)
+        #expect(try relocated.role(named: "auditor").description == "Audits.")
+        #expect(throws: ConfigError.self) { try relocated.role(named: "linter") }
+    }
+
     @Test func bosunRoleFilesLoadAndReplaceABuiltInRole() throws {
         let box = try ConfigSandbox()
         defer { box.remove() }

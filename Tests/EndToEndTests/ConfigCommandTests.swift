@@ -15,6 +15,7 @@ import TestSupport
     func bosun(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CONFIG_HOME"] = NSTemporaryDirectory() + "bosun-no-user-config-\(UUID().uuidString)"
+        env["CLAUDE_CONFIG_DIR"] = NSTemporaryDirectory() + "bosun-no-user-agents-\(UUID().uuidString)"
         env.removeValue(forKey: "BOSUN_CONFIG")
         return try runProcess(BosunBinary.path, arguments, environment: env.merging(environment) { $1 })
     }

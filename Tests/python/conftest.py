@@ -24,10 +24,11 @@ def bosun_binary() -> str:
 
 BOSUN = bosun_binary()
 
-# Every bosun these tests start reads no user config and writes no user trace store.
+# Every bosun these tests start reads no user config or agents and writes no user trace store.
 _SCRATCH = tempfile.mkdtemp(prefix="bosun-pytest-")
 os.environ["XDG_STATE_HOME"] = os.path.join(_SCRATCH, "state")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_SCRATCH, "config")
+os.environ["CLAUDE_CONFIG_DIR"] = os.path.join(_SCRATCH, "claude")  # no user-level Claude Code agents
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 

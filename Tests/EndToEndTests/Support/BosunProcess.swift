@@ -51,8 +51,9 @@ public final class BosunProcess: Sendable {
     ///
     /// Each process gets a scratch directory of its own (`scratch`), removed when the value
     /// goes away: it is the working directory (so the workspace root) unless one is given,
-    /// and `XDG_STATE_HOME` and `XDG_CONFIG_HOME` point into it unless `environment` sets
-    /// them, so no test reads the user's config or writes to their trace store.
+    /// and `XDG_STATE_HOME`, `XDG_CONFIG_HOME` and `CLAUDE_CONFIG_DIR` point into it unless
+    /// `environment` sets them, so no test reads the user's config or Claude Code agents, or
+    /// writes to their trace store.
     public static func launch(
         _ arguments: [String] = ["serve"], environment: [String: String] = [:], framing: WireFraming = .lsp,
         workingDirectory: URL? = nil
@@ -69,6 +70,7 @@ public final class BosunProcess: Sendable {
         let isolated = [
             "XDG_STATE_HOME": scratch.appendingPathComponent("state").path,
             "XDG_CONFIG_HOME": scratch.appendingPathComponent("config").path,
+            "CLAUDE_CONFIG_DIR": scratch.appendingPathComponent("claude").path,
         ]
         let process = Process()
         process.executableURL = try Self.binaryURL()
