@@ -51,7 +51,7 @@ struct RunCommandTool: WorkerTool {
         let argv: [String]
         let sandboxNote: String
         if let bwrap {
-            argv = Sandbox.wrap(command, bwrap: bwrap, workspaceRoot: root, cwd: cwd)
+            argv = Sandbox.wrap(command, bwrap: bwrap, workspaceRoot: root, cwd: cwd, home: environment["HOME"])
             // The home directory is read-only in the sandbox; caches go to its private /tmp.
             environment["XDG_CACHE_HOME"] = "/tmp/.cache"
             sandboxNote = "bubblewrap (read-only filesystem, no network)"

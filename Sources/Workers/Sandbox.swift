@@ -4,9 +4,20 @@ import Glibc
 #endif
 
 /// bubblewrap, as `run_command` uses it: the whole filesystem read-only (the workspace
-/// included), a private `/tmp`, fresh `/dev` and `/proc`, no network, new PID/IPC/UTS
-/// namespaces, a new session (no terminal injection), and death with bosun.
+/// included), the home directory's credential stores hidden, a private `/tmp`, fresh `/dev`
+/// and `/proc`, no network, new PID/IPC/UTS namespaces, a new session (no terminal
+/// injection), and death with bosun.
 enum Sandbox {
+    /// Under the home directory, what a command must not read: keys, tokens and passwords,
+    /// and conversations (Claude Code's, bosun's trace store). A command's output goes to the
+    /// model provider, so whatever it can read can leave the machine. Inside the sandbox only,
+    /// directories are empty and files cannot be opened (a read-only `/dev/null` over them).
+    static let hiddenHomePaths = [
+        ".ssh", ".gnupg", ".aws", ".azure", ".config/gcloud", ".kube", ".docker", ".config/gh",
+        ".netrc", ".git-credentials", ".pgpass", ".pypirc", ".npmrc", ".cargo/credentials", ".cargo/credentials.toml",
+        ".claude", ".claude.json", ".local/state/bosun",
+    ]
+
     /// `bwrap` on PATH, when it is there and can actually create namespaces here (it cannot
     /// in some containers); probed once per process.
     static let bwrapPath: String? = {
@@ -18,11 +29,24 @@ enum Sandbox {
         return nil
     }()
 
-    /// The argv that runs `command` inside the sandbox, starting in `cwd`.
-    static func wrap(_ command: [String], bwrap: String, workspaceRoot: String, cwd: String) -> [String] {
+    /// The argv that runs `command` inside the sandbox, starting in `cwd`, with the
+    /// `hiddenHomePaths` of `home` hidden.
+    static func wrap(_ command: [String], bwrap: String, workspaceRoot: String, cwd: String, home: String?) -> [String] {
         var argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         // Re-expose the workspace (read-only) in case it lives under /tmp, which the tmpfs hid.
         argv += ["--ro-bind", workspaceRoot, workspaceRoot]
+        // Then hide, even inside the workspace (a workspace that is the home directory).
+        if let home, home.hasPrefix("/") {
+            for relative in hiddenHomePaths {
+                // Where a symlink leads: bwrap cannot mount over the link itself.
+                guard let resolved = realpath("\(home)/\(relative)", nil) else { continue }
+                let path = String(cString: resolved)
+                free(resolved)
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                argv += (info.st_mode & S_IFMT) == S_IFDIR ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]
+            }
+        }
         argv += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", cwd, "--"]
         return argv + command
     }

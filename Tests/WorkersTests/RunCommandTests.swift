@@ -66,6 +66,37 @@ import Glibc
         #expect(server.requestedPaths == ["/probe"])
     }
 
+    /// A command's output goes to the model provider: the home directory's keys and tokens
+    /// must read as empty inside the sandbox, while the rest of it stays readable.
+    @Test func theSandboxHidesCredentialStoresInTheHomeDirectory() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
+        let workspace = try TestWorkspace()
+        defer { workspace.remove() }
+        // Inside the workspace, which the sandbox shows even when it lives under /tmp.
+        let home = "\(workspace.root)/home"
+        try FileManager.default.createDirectory(atPath: "\(home)/.ssh", withIntermediateDirectories: true)
+        try "SECRET-KEY".write(toFile: "\(home)/.ssh/id_ed25519", atomically: true, encoding: .utf8)
+        try "machine example.com password SECRET-NETRC".write(toFile: "\(home)/.netrc", atomically: true, encoding: .utf8)
+        try "VISIBLE".write(toFile: "\(home)/notes.txt", atomically: true, encoding: .utf8)
+        // A credential directory that is a symlink elsewhere is hidden where it leads.
+        try FileManager.default.createDirectory(atPath: "\(workspace.root)/elsewhere/aws", withIntermediateDirectories: true)
+        try "SECRET-AWS".write(toFile: "\(workspace.root)/elsewhere/aws/credentials", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: "\(home)/.aws", withDestinationPath: "\(workspace.root)/elsewhere/aws")
+
+        func read(_ paths: [String], home: String?) async throws -> String {
+            let argv = Sandbox.wrap(["cat"] + paths, bwrap: bwrap, workspaceRoot: workspace.root, cwd: workspace.root, home: home)
+            let outcome = try await ProcessRunner.run(argv, cwd: nil, environment: ["PATH": "/usr/bin:/bin"], timeout: 30,
+                                                      outputCap: 1 << 16)
+            return String(decoding: outcome.output, as: UTF8.self)
+        }
+        let secrets = ["\(home)/.ssh/id_ed25519", "\(home)/.netrc", "\(home)/.aws/credentials"]
+        let hidden = try await read(secrets + ["\(home)/notes.txt"], home: home)
+        #expect(!hidden.contains("SECRET") && hidden.contains("VISIBLE"), "\(hidden)")
+        // The control: a sandbox told of no home directory shows them, so the check above can fail.
+        let shown = try await read(secrets, home: nil)
+        #expect(shown.contains("SECRET-KEY") && shown.contains("SECRET-NETRC") && shown.contains("SECRET-AWS"), "\(shown)")
+    }
+
     @Test func withoutBubblewrapCommandsAreRefusedUnlessConfigOptsOut() async throws {
         let workspace = try TestWorkspace()
         defer { workspace.remove() }
