@@ -34,15 +34,7 @@ import Glibc
         let done = DispatchSemaphore(value: 0)
         let readEnd = fds[0]
         Thread.detachNewThread {
-            var decoder = FrameDecoder(maxMessageBytes: 1 << 20)
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let count = read(readEnd, &chunk, chunk.count)
-                if count <= 0 { break }
-                for case .message(let bytes) in decoder.feed(chunk[0..<count]) {
-                    received.withLock { $0.append((try? JSONValue.parse(Data(bytes))) ?? "unparseable") }
-                }
-            }
+            readMessages(from: readEnd) { message in received.withLock { $0.append(message) } }
             done.signal()
         }
         #expect(writer.close(timeout: .seconds(30)))
@@ -51,7 +43,7 @@ import Glibc
         close(fds[0])
 
         let messages = received.withLock { $0 }
-        #expect(!messages.contains("unparseable"))
+        #expect(!messages.contains("unparseable message from the server"))
         #expect(messages.compactMap { $0["id"]?.intValue } == [999, 1999, 2999, 3999, 4999])
         let events = messages.compactMap { $0["method"] == "event" ? $0["params"]?["n"]?.intValue : nil }
         #expect(events == events.sorted())

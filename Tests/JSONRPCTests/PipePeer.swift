@@ -39,15 +39,7 @@ final class PipePeer: Sendable {
         let inbox = self.inbox
         let fromServer = output[0]
         Thread.detachNewThread {
-            var decoder = FrameDecoder(maxMessageBytes: 1 << 26)
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let count = read(fromServer, &chunk, chunk.count)
-                if count <= 0 { break }
-                for case .message(let bytes) in decoder.feed(chunk[0..<count]) {
-                    inbox.put((try? JSONValue.parse(Data(bytes))) ?? "unparseable message from the server")
-                }
-            }
+            readMessages(from: fromServer) { inbox.put($0) }
             close(fromServer)
             inbox.close()
         }
@@ -147,3 +139,17 @@ final class Inbox: Sendable {
 }
 
 func lspFrame(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\n\r\n\(json)" }
+
+/// Reads `fd` to its end, handing over each message the server framed (a string saying so
+/// for one that is not JSON).
+func readMessages(from fd: Int32, _ deliver: (JSONValue) -> Void) {
+    var decoder = FrameDecoder(maxMessageBytes: 1 << 26)
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = read(fd, &chunk, chunk.count)
+        if count <= 0 { break }
+        for case .message(let bytes) in decoder.feed(chunk[0..<count]) {
+            deliver((try? JSONValue.parse(Data(bytes))) ?? "unparseable message from the server")
+        }
+    }
+}
