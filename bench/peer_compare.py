@@ -84,7 +84,7 @@ def run_peer(binary: str) -> dict:
         w.close()
 
 
-def line(name: str, result: dict) -> str:
+def summary_line(name: str, result: dict) -> str:
     per_step = result["cpu_seconds"] / result["steps"] * 1000
     return (f"{name:<16} {result['steps']} steps, {result['cpu_seconds'] * 1000:7.0f} ms CPU = {per_step:6.3f} ms per step; "
             f"makespan {result['makespan_seconds']:.3f} s ({result['makespan_seconds'] / IDEAL:.3f} of the ideal {IDEAL:.1f} s)")
@@ -100,8 +100,8 @@ def main() -> int:
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores")
     for _ in range(args.runs):
         b, p = run_bosun(args.bosun), run_peer(args.bosun)
-        print(line("bosun", b))
-        print(line("Agents SDK", p), flush=True)
+        print(summary_line("bosun", b))
+        print(summary_line("Agents SDK", p), flush=True)
         ours.append(b["cpu_seconds"] / b["steps"] * 1000)
         theirs.append(p["cpu_seconds"] / p["steps"] * 1000)
         ratios.append(theirs[-1] / ours[-1])
