@@ -106,7 +106,7 @@ struct InitializeResult: Encodable, Sendable {
         /// Every request method answered now, the session's included.
         var methods: [String]
         /// Notifications the server may send.
-        var notifications = ["worker/event", "$/progress", "window/logMessage"]
+        var notifications = ["worker/event", "$/progress", "window/logMessage", "bosun/notificationsDropped"]
         var batches = true
         var cancellation = true
     }

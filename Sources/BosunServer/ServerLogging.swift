@@ -30,7 +30,9 @@ public final class ClientLogForwarder: Sendable {
 
     fileprivate func send(_ level: Logger.Level, _ message: String) {
         guard let target = target.withLock({ $0 }), level >= target.level else { return }
-        target.connection.post("window/logMessage", LogMessageParams(type: LogMessageParams.type(of: level), message: message))
+        // Droppable: a client that stops reading must not pile up log lines, which stderr has too.
+        target.connection.post("window/logMessage", LogMessageParams(type: LogMessageParams.type(of: level), message: message),
+                               droppable: true)
     }
 }
 

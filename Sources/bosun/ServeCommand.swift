@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     var maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes
 
     @Option(help: ArgumentHelp(
-        "Unwritten output, in bytes, past which worker events and progress reports are dropped.",
+        "Unwritten output, in bytes, past which worker events, progress reports and log messages are dropped.",
         discussion: "A client that stops reading then misses them (every worker event stays in the trace) and gets one bosun/notificationsDropped with the count once it reads again. Responses and terminal events are never dropped."))
     var notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit
 
