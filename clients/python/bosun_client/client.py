@@ -32,8 +32,9 @@ class BosunClient:
     """One connection to one `bosun serve` process.
 
     Requests may be issued from several threads; responses are matched by id. Server
-    notifications (`worker/event`, `$/progress`, `window/logMessage`) go to `on_notification`
-    when given, and are queued for `next_notification` otherwise.
+    notifications (`worker/event`, `$/progress`, `window/logMessage`,
+    `bosun/notificationsDropped`) go to `on_notification` when given, and are queued for
+    `next_notification` otherwise.
     """
 
     def __init__(self, process: subprocess.Popen, on_notification: Optional[Callable[[Notification], None]] = None):
