@@ -44,6 +44,8 @@ enum Sandbox {
                 free(resolved)
                 var info = stat()
                 guard stat(path, &info) == 0 else { continue }
+                // Never over the workspace itself (one kept under, say, ~/.config/gh).
+                if workspaceRoot == path || workspaceRoot.hasPrefix(path + "/") { continue }
                 argv += (info.st_mode & S_IFMT) == S_IFDIR ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]
             }
         }

@@ -97,6 +97,18 @@ import Glibc
         #expect(shown.contains("SECRET-KEY") && shown.contains("SECRET-NETRC") && shown.contains("SECRET-AWS"), "\(shown)")
     }
 
+    @Test func aWorkspaceInsideAHiddenDirectoryStaysVisible() throws {
+        let home = NSTemporaryDirectory() + "bosun-home-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: "\(home)/.config/gh/project", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(home)/.ssh", withIntermediateDirectories: true)
+        let real = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        let workspace = real("\(home)/.config/gh/project")
+        let argv = Sandbox.wrap(["true"], bwrap: "/usr/bin/bwrap", workspaceRoot: workspace, cwd: workspace, home: home)
+        #expect(!argv.contains(real("\(home)/.config/gh")), "\(argv)")
+        #expect(argv.contains(real("\(home)/.ssh")), "\(argv)")
+    }
+
     @Test func withoutBubblewrapCommandsAreRefusedUnlessConfigOptsOut() async throws {
         let workspace = try TestWorkspace()
         defer { workspace.remove() }
