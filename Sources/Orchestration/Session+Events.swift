@@ -18,23 +18,23 @@ extension Session {
 
     /// Sends an already committed event (a terminal one) to the client.
     func send(_ event: EventRecord, data: JSONValue) {
+        let isTerminal = WorkerState(rawValue: event.kind)?.isTerminal ?? false
         let wanted: Bool
         switch environment.events {
         case .all: wanted = true
-        case .terminal: wanted = WorkerState(rawValue: event.kind)?.isTerminal ?? false
+        case .terminal: wanted = isTerminal
         case .none: wanted = false
         }
         guard wanted else { return }
-        // Terminal events are never dropped: a client that was not reading still learns how
-        // each worker ended, and can fetch the rest with `trace`.
-        let droppable = !(WorkerState(rawValue: event.kind)?.isTerminal ?? false)
+        // Droppable unless terminal: a client that was not reading still learns how each
+        // worker ended, and can fetch the rest with `trace`.
         environment.notify("worker/event", [
             "workerId": .string(event.workerId),
             "seq": .int(Int64(event.seq)),
             "kind": .string(event.kind),
             "at": .string(WireTime.string(event.at)),
             "data": data,
-        ], droppable)
+        ], !isTerminal)
     }
 
     // MARK: - $/progress on a spawn's workDoneToken

@@ -39,9 +39,7 @@ enum Sandbox {
         if let home, home.hasPrefix("/") {
             for relative in hiddenHomePaths {
                 // Where a symlink leads: bwrap cannot mount over the link itself.
-                guard let resolved = realpath("\(home)/\(relative)", nil) else { continue }
-                let path = String(cString: resolved)
-                free(resolved)
+                guard let path = (try? WorkspacePath.realPath("\(home)/\(relative)")) ?? nil else { continue }
                 var info = stat()
                 guard stat(path, &info) == 0 else { continue }
                 // Never over the workspace itself (one kept under, say, ~/.config/gh).
