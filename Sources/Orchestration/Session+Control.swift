@@ -36,9 +36,10 @@ extension Session {
                 throw SessionError.invalidState(workerId, state: entry.state, action: "be resumed now",
                                                 hint: "The session is shutting down; reconnect with the same session and steer again.")
             }
-            try checkSessionBudgets()
+            try checkSessionBudget()
+            let place = try reserveQueuePlace(blocked: false)
             entry.inbox.add(message)
-            requeue(workerId)
+            requeue(workerId, place: place)
             pump()
             return SteerResult(workerId: workerId, state: entries[workerId]?.state ?? .queued, delivery: .resumed)
         }

@@ -72,16 +72,20 @@ extension Session {
         }
     }
 
-    /// Puts an ended worker back on the queue to resume its conversation with its inbox.
-    func requeue(_ workerId: String) {
-        guard var entry = entries[workerId], entry.state.isTerminal, !entry.ending else { return }
+    /// Puts an ended worker back on the queue to resume its conversation with its inbox,
+    /// in the `place` promised to it if any.
+    func requeue(_ workerId: String, place: SessionScheduler.QueuePlace? = nil) {
+        guard var entry = entries[workerId], entry.state.isTerminal, !entry.ending else {
+            if let place { scheduler.giveBack(place) }
+            return
+        }
         entry.record.state = WorkerState.queued.rawValue
         entry.record.endedAt = nil
         entry.record.resultJSON = nil
         entry.record.errorJSON = nil
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        scheduler.enqueue(workerId, priority: entry.record.priority)
+        scheduler.enqueue(workerId, priority: entry.record.priority, place: place)
         emit(workerId, kind: "queued", data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(entry.record.priority)),

@@ -24,6 +24,12 @@ extension Session {
             scheduler.release(workerId)
             return
         }
+        if let exhausted = budget.exhaustion() {
+            // It never starts: the slot goes back now, and the worker ends from the queue.
+            scheduler.release(workerId)
+            entries[workerId]?.loopTask = Task { await self.end(workerId, run: nil, state: .failed, failure: exhausted) }
+            return
+        }
         entry.run += 1
         let run = entry.run
         entry.inbox = SteerInbox(entry.inbox.takeAll())
@@ -77,7 +83,7 @@ extension Session {
                                     tools: tools, submitSchema: brief.submitSchema,
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
-                                    maxOutputTokensPerCall: model.maxOutputTokens ?? 4096)
+                                    maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget)
         return RunPlan(setup: setup, client: client)
     }
 

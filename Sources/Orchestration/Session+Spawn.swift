@@ -14,7 +14,9 @@ extension Session {
                                message: "The session is shutting down and takes no new workers. Reconnect and spawn again.")
         }
         let (record, spec) = try validate(params)
-        try checkSessionBudgets()
+        try checkSessionBudget()
+        let mayWait = spec.after.contains { entries[$0]?.state != .succeeded }
+        let place = try reserveQueuePlace(blocked: mayWait)
 
         var entry = WorkerEntry(record: record, spec: spec, lastSeq: 0, messageCount: 0)
         entries[record.id] = entry
@@ -22,12 +24,14 @@ extension Session {
         do {
             try await store.insertWorker(record)
         } catch {
+            scheduler.giveBack(place)
             entries[record.id] = nil
             order.removeAll { $0 == record.id }
             throw SessionError(code: -32603, message: "The worker could not be stored: \(error)")
         }
         let workerId = record.id
         guard let stored = entries[workerId], !stored.state.isTerminal, !stored.ending else {
+            scheduler.giveBack(place)
             return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
         }
         entry = stored
@@ -44,7 +48,7 @@ extension Session {
             }
         }
         entries[workerId] = entry
-        scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty)
+        scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty, place: place)
         emit(workerId, kind: "queued", data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(record.priority)),
@@ -181,21 +185,30 @@ extension Session {
         return limits
     }
 
-    /// The session-wide bounds a new run must fit in: the cost budget and the queue limit.
-    func checkSessionBudgets() throws {
-        let limits = config.session
-        if let budget = limits.maxCostUSD, sessionCostUSD >= budget {
-            throw SessionError.budgetExhausted("session.maxCostUSD", """
-                The session has spent $\(String(format: "%.4f", sessionCostUSD)) of its $\(budget) budget \
-                (session.maxCostUSD). Raise session.maxCostUSD in the config, or start a new session.
-                """)
-        }
-        if scheduler.queuedCount >= limits.maxQueuedWorkers {
+    /// Refuses a new run once the session has spent its budget (`session.maxCostUSD`).
+    func checkSessionBudget() throws {
+        guard let limit = budget.limitUSD else { return }
+        let spent = budget.spentUSD
+        guard spent >= limit else { return }
+        throw SessionError.budgetExhausted("session.maxCostUSD", """
+            The session has spent $\(String(format: "%.4f", spent)) of its $\(limit) budget \
+            (session.maxCostUSD). Raise session.maxCostUSD in the config and resume the session, or start a new one.
+            """)
+    }
+
+    /// Promises a new run its place on the queue, or refuses it when the queue is full
+    /// (`session.maxQueuedWorkers`). Checking and promising are one step on the actor, so
+    /// spawns that arrive together are counted against each other, not all against the same
+    /// queue. `blocked`: the worker may have to wait on `after` dependencies.
+    func reserveQueuePlace(blocked: Bool) throws -> SessionScheduler.QueuePlace {
+        let limit = config.session.maxQueuedWorkers
+        guard let place = scheduler.reserveQueuePlace(blocked: blocked, limit: limit) else {
             throw SessionError.budgetExhausted("session.maxQueuedWorkers", """
-                The session's queue is full (\(limits.maxQueuedWorkers) workers waiting, session.maxQueuedWorkers). \
+                The session's queue is full (\(limit) workers waiting, session.maxQueuedWorkers). \
                 Await or cancel some workers before spawning more.
                 """)
         }
+        return place
     }
 
     static func makeWorkerId() -> String {

@@ -33,6 +33,9 @@ public actor Session {
     var deadlineTimer: (at: ContinuousClock.Instant, task: Task<Void, Never>)?
     var nextWaiterId: UInt64 = 0
     var closing = false
+    /// `session.maxCostUSD` and what the session has spent, shared with every running loop,
+    /// which charges and checks it around each model call.
+    let budget: SessionBudget
 
     var config: BosunConfig { environment.config }
     /// Writes reach it in the order the actor makes them: deferred ones (`submit`) are
@@ -46,6 +49,8 @@ public actor Session {
         self.resumed = resumed
         self.environment = environment
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
+        budget = SessionBudget(limitUSD: environment.config.session.maxCostUSD,
+                               spentUSD: loaded.reduce(0) { $0 + $1.record.costUSD })
         for entry in loaded {
             entries[entry.record.id] = entry
             order.append(entry.record.id)
@@ -210,10 +215,6 @@ public actor Session {
 
     func view(_ workerId: String) -> Worker? {
         entries[workerId]?.view(queuePosition: scheduler.queuePosition(of: workerId), includeResult: true)
-    }
-
-    var sessionCostUSD: Double {
-        entries.values.reduce(0) { $0 + $1.record.costUSD }
     }
 
     /// The client for a provider, made once per session.

@@ -17,10 +17,12 @@ public struct WorkerLoopSetup: Sendable {
     public var toolContext: ToolContext
     /// The output-token cap of each model call.
     public var maxOutputTokensPerCall: Int
+    /// The session's budget, shared with its other workers; nil when it has none.
+    public var sessionBudget: SessionBudget?
 
     public init(modelId: String, system: String, tools: [any WorkerTool], submitSchema: JSONValue,
                 keepsStructuredResult: Bool, limits: WorkerLimits, price: ModelPrice, toolContext: ToolContext,
-                maxOutputTokensPerCall: Int = 4096) {
+                maxOutputTokensPerCall: Int = 4096, sessionBudget: SessionBudget? = nil) {
         self.modelId = modelId
         self.system = system
         self.tools = tools
@@ -30,6 +32,7 @@ public struct WorkerLoopSetup: Sendable {
         self.price = price
         self.toolContext = toolContext
         self.maxOutputTokensPerCall = maxOutputTokensPerCall
+        self.sessionBudget = sessionBudget
     }
 }
 
@@ -74,6 +77,9 @@ public struct WorkerLoop: Sendable {
         while true {
             try Task.checkCancellation()
             try await deliverSteers(into: &conversation)
+            // Checked again right before each call: another worker may have spent the
+            // session's budget while this one ran its tools.
+            if let exhausted = setup.sessionBudget?.exhaustion() { return .failed(exhausted) }
 
             steps += 1
             await report(.modelCall(step: steps, model: setup.modelId))
@@ -83,9 +89,11 @@ public struct WorkerLoop: Sendable {
             } catch let failure as WorkerFailure {
                 return .failed(failure)
             }
+            let callCost = setup.price.cost(of: reply.usage)
+            setup.sessionBudget?.charge(callCost)
             try Task.checkCancellation()
             usage = usage + reply.usage
-            cost += setup.price.cost(of: reply.usage)
+            cost += callCost
             await report(.usage(steps: steps, usage: usage, costUSD: cost))
 
             let assistant = ChatMessage(role: .assistant, content: reply.content)
@@ -187,6 +195,7 @@ public struct WorkerLoop: Sendable {
     }
 
     private func limitBreach(steps: Int, usage: Usage, cost: Double) -> WorkerFailure? {
+        if let exhausted = setup.sessionBudget?.exhaustion() { return exhausted }
         let limits = setup.limits
         let tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens
         if tokens > limits.maxTokens {

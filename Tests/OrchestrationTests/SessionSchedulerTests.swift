@@ -87,4 +87,41 @@ import TestSupport
             #expect(admitted.count + removed.count + scheduler.queuedCount == next)
         }
     }
+
+    /// Spawns that are checked together (each before any is enqueued) are counted against
+    /// each other: free slots take the first, the queue limit the next, and the rest are refused.
+    @Test func queuePlacesArePromisedInTheStepThatChecksThem() {
+        var scheduler = SessionScheduler(capacity: 2)
+        var places: [SessionScheduler.QueuePlace] = []
+        for _ in 0..<5 {
+            if let place = scheduler.reserveQueuePlace(blocked: false, limit: 3) { places.append(place) }
+        }
+        #expect(places.count == 5, "two for the free slots and three for the queue")
+        let sixth = scheduler.reserveQueuePlace(blocked: false, limit: 3)
+        let blockedSixth = scheduler.reserveQueuePlace(blocked: true, limit: 3)
+        #expect(sixth == nil && blockedSixth == nil)
+        scheduler.giveBack(places.removeLast())
+        let again = scheduler.reserveQueuePlace(blocked: false, limit: 3)
+        #expect(again != nil, "a place given back can be promised again")
+        places += again.map { [$0] } ?? []
+        for (index, place) in places.enumerated() { scheduler.enqueue("w\(index)", priority: 0, place: place) }
+        #expect(scheduler.admit() == ["w0", "w1"])
+        #expect(scheduler.queuedCount == 3)
+        let overLimit = scheduler.reserveQueuePlace(blocked: false, limit: 3)
+        #expect(overLimit == nil)
+    }
+
+    /// A worker that may wait on `after` cannot count on a free slot: it needs a queue place.
+    @Test func aBlockedWorkerNeedsAQueuePlaceEvenWithFreeSlots() {
+        var scheduler = SessionScheduler(capacity: 4)
+        let first = scheduler.reserveQueuePlace(blocked: true, limit: 1)
+        let second = scheduler.reserveQueuePlace(blocked: true, limit: 1)
+        let ready = scheduler.reserveQueuePlace(blocked: false, limit: 1)
+        #expect(first != nil && second == nil)
+        #expect(ready != nil, "a ready worker takes a free slot")
+        scheduler.enqueue("dependant", priority: 0, blocked: true, place: first)
+        scheduler.unblock("dependant")
+        let afterUnblock = scheduler.reserveQueuePlace(blocked: true, limit: 1)
+        #expect(afterUnblock != nil, "unblocked, the dependant can take a free slot, so its queue place is free again")
+    }
 }
