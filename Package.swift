@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module dependencies point one way (see ARCHITECTURE.md):
 //   BosunJSON <- JSONRPC, Providers, Config, Workers
+//   Workspace <- Workers
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- BosunServer <- bosun
 // JSONRPC knows nothing of workers; Providers knows nothing of sessions;
 // TraceStore knows SQL and records.
@@ -30,7 +31,10 @@ let package = Package(
         .target(name: "TraceStore", dependencies: ["CSQLite"],
                 swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Yams"]),
-        .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore",
+        // Path containment, directory walks, globs and .gitignore, child processes and the
+        // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
+        .target(name: "Workspace"),
+        .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
                                                        .product(name: "Logging", package: "swift-log")]),
@@ -51,7 +55,8 @@ let package = Package(
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What the run_command sandbox costs per command: `true` run directly vs inside bubblewrap
-with the exact arguments bosun uses (Sources/Workers/Sandbox.swift). Stdlib only.
+with the exact arguments bosun uses (Sources/Workspace/Sandbox.swift). Stdlib only.
 
     python3 bench/tools_sandbox_bench.py [runs]
 """

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 
 /// `list_files`: the files under a directory, optionally filtered by a glob, honouring `.gitignore`.
 struct ListFilesTool: WorkerTool {

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 
 /// `read_file`: a text file of the workspace, whole or a range of lines, up to a size cap.
 struct ReadFileTool: WorkerTool {

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 
 /// `run_command`: an argv (never a shell) in the workspace, inside bubblewrap, with a
 /// timeout and an output cap. Needs the role's `exec` permission.

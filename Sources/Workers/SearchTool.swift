@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 
 /// `search`: a regular expression over the workspace's text files, honouring `.gitignore`.
 struct SearchTool: WorkerTool {

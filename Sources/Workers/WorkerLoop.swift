@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Providers
+import Workspace
 
 /// Everything one run of a worker needs, resolved by the session before it starts.
 public struct WorkerLoopSetup: Sendable {
@@ -241,6 +242,8 @@ public struct WorkerLoop: Sendable {
             do {
                 output = try await tool.run(call.input, context: setup.toolContext)
             } catch let error as ToolError {
+                output = ToolOutput(text: error.message, isError: true)
+            } catch let error as WorkspaceError {
                 output = ToolOutput(text: error.message, isError: true)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 #if canImport(Glibc)
 import Glibc
 #endif

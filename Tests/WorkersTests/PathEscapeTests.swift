@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Testing
 @testable import Workers
+import Workspace
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Testing
 @testable import Workers
+import Workspace
 
 /// A temporary workspace (a real directory, symlinks resolved) with helpers to fill it.
 struct TestWorkspace {
@@ -37,11 +38,13 @@ struct TestWorkspace {
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 }
 
-/// Runs a tool and returns its output, turning a thrown ToolError into an error output as the worker loop does.
+/// Runs a tool and returns its output, turning a thrown ToolError or WorkspaceError into an error output as the worker loop does.
 func call(_ tool: any WorkerTool, _ input: JSONValue, _ context: ToolContext) async -> ToolOutput {
     do {
         return try await tool.run(input, context: context)
     } catch let error as ToolError {
+        return ToolOutput(text: error.message, isError: true)
+    } catch let error as WorkspaceError {
         return ToolOutput(text: error.message, isError: true)
     } catch {
         return ToolOutput(text: "unexpected \(type(of: error)): \(error)", isError: true)

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import TraceStore
 @testable import Workers
+import Workspace
 
 @Suite(.serialized) struct WriteFileTests {
     let policy = ToolPolicy()

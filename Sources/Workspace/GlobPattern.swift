@@ -6,26 +6,26 @@
 /// Matching works on Unicode scalars, exactly (no canonical equivalence), and runs the
 /// compiled pattern as a Thompson automaton: time linear in the subject, whatever the pattern.
 /// (Until issue 6 a glob was translated to an NSRegularExpression, compiled on every call;
-/// `GlobParser` documents the syntax kept from it, and WorkersTests pins it.)
-struct GlobPattern: Sendable {
-    let matchesNameOnly: Bool
+/// `GlobParser` documents the syntax kept from it, and WorkspaceTests pins it.)
+public struct GlobPattern: Sendable {
+    public let matchesNameOnly: Bool
     private let program: [GlobInstruction]
     /// The pattern's scalars when it has no wildcard at all: matching is then a comparison.
     private let literal: [Unicode.Scalar]?
 
     /// `wholePath` forces matching the whole relative path even without a `/` (gitignore's anchored patterns).
-    init(_ pattern: String, wholePath: Bool = false) throws {
+    public init(_ pattern: String, wholePath: Bool = false) throws {
         var pattern = pattern
         if pattern.hasPrefix("./") { pattern.removeFirst(2) }
         matchesNameOnly = !wholePath && !pattern.utf8.contains(UInt8(ascii: "/"))
-        guard let program = GlobParser.compile(pattern) else { throw ToolError("invalid glob pattern \"\(pattern)\"") }
+        guard let program = GlobParser.compile(pattern) else { throw WorkspaceError("invalid glob pattern \"\(pattern)\"") }
         self.program = program
         let scalars = program.dropLast().compactMap { if case .scalar(let scalar) = $0 { scalar } else { nil } }
         literal = scalars.count == program.count - 1 ? scalars : nil
     }
 
     /// Whether `relativePath` (`a/b/c.swift`) matches.
-    func matches(_ relativePath: String) -> Bool {
+    public func matches(_ relativePath: String) -> Bool {
         let subject = matchesNameOnly ? Self.lastComponent(relativePath) : relativePath.unicodeScalars[...]
         if let literal { return subject.elementsEqual(literal) }
         return run(subject)

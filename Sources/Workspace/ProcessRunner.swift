@@ -5,28 +5,28 @@ import Glibc
 #endif
 
 /// How a child process ended.
-struct ProcessOutcome: Sendable {
+public struct ProcessOutcome: Sendable {
     /// The exit code, when it exited normally.
-    var exitCode: Int32?
+    public var exitCode: Int32?
     /// The signal that killed it, otherwise.
-    var signal: Int32?
+    public var signal: Int32?
     /// Its stdout and stderr, interleaved as written, up to the cap.
-    var output: Data
+    public var output: Data
     /// Bytes it wrote in all, `output` included.
-    var totalOutputBytes: Int
-    var timedOut: Bool
+    public var totalOutputBytes: Int
+    public var timedOut: Bool
     /// A process outside the group (one that made itself a new session) kept the output
     /// open after the command ended; reading stopped without waiting for it.
-    var outputAbandoned: Bool = false
+    public var outputAbandoned: Bool = false
 }
 
 /// Runs an argv (never through a shell) in a process group of its own, collects its merged
 /// output up to a cap, and kills the whole group with SIGKILL on timeout or when the calling
 /// task is cancelled, so no descendant outlives a worker's deadline.
-enum ProcessRunner {
-    static func run(_ argv: [String], cwd: String?, environment: [String: String], timeout: Double,
+public enum ProcessRunner {
+    public static func run(_ argv: [String], cwd: String?, environment: [String: String], timeout: Double,
                     outputCap: Int) async throws -> ProcessOutcome {
-        guard let executable = argv.first, !executable.isEmpty else { throw ToolError("the command is empty") }
+        guard let executable = argv.first, !executable.isEmpty else { throw WorkspaceError("the command is empty") }
         try Task.checkCancellation()
         let (pid, readEnd) = try spawn(argv, cwd: cwd, environment: environment)
         let state = Mutex(RunState())
@@ -160,7 +160,7 @@ enum ProcessRunner {
         var pid: pid_t = 0
         let result = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
         guard result == 0 else {
-            throw ToolError("cannot run \(argv[0]): \(String(cString: strerror(result)))")
+            throw WorkspaceError("cannot run \(argv[0]): \(String(cString: strerror(result)))")
         }
         return pid
     }

@@ -5,19 +5,26 @@ import Glibc
 
 /// Walks a directory inside the workspace the way a developer's tools would: honouring every
 /// `.gitignore` on the way down, skipping `.git`, never following symlinks out of the root.
-struct WorkspaceWalker {
-    struct Entry {
+public struct WorkspaceWalker {
+    public struct Entry {
         /// Relative to the workspace root.
-        let relativePath: String
-        let absolutePath: String
+        public let relativePath: String
+        public let absolutePath: String
+
+        public init(relativePath: String, absolutePath: String) {
+            self.relativePath = relativePath
+            self.absolutePath = absolutePath
+        }
     }
 
-    let root: String
+    public let root: String
+
+    public init(root: String) { self.root = root }
 
     /// Calls `visit` for every regular file under `start` (a real path inside `root`), in
     /// sorted order, until it returns false. Files are reported by their type in the directory
     /// listing: the walk stats only symlinks (and entries of file systems that give no type).
-    func walk(from start: String, _ visit: (Entry) throws -> Bool) rethrows {
+    public func walk(from start: String, _ visit: (Entry) throws -> Bool) rethrows {
         var rules: [GitIgnoreRules] = []
         // The .gitignore files of the directories above `start`, up to the root, apply too.
         var ancestors: [String] = []

@@ -1,5 +1,5 @@
 /// Compiles a glob to `GlobInstruction`s, with the syntax the regular-expression translation
-/// had (WorkersTests pins it):
+/// had (WorkspaceTests pins it):
 /// - `*` any run of scalars but `/`; `**/` zero or more whole segments; any other `**` any run
 ///   of scalars, `/` included; `?` one scalar but `/`.
 /// - `[...]` a character class (`GlobCharacterClass`) when a `]` closes it, not right after the

@@ -7,7 +7,7 @@ import Glibc
 /// included), the home directory's credential stores hidden, a private `/tmp`, fresh `/dev`
 /// and `/proc`, no network, new PID/IPC/UTS namespaces, a new session (no terminal
 /// injection), and death with bosun.
-enum Sandbox {
+public enum Sandbox {
     /// Under the home directory, what a command must not read: keys, tokens and passwords,
     /// and conversations (Claude Code's, bosun's trace store). A command's output goes to the
     /// model provider, so whatever it can read can leave the machine. Inside the sandbox only,
@@ -20,7 +20,7 @@ enum Sandbox {
 
     /// `bwrap` on PATH, when it is there and can actually create namespaces here (it cannot
     /// in some containers); probed once per process.
-    static let bwrapPath: String? = {
+    public static let bwrapPath: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/bwrap"
@@ -31,7 +31,7 @@ enum Sandbox {
 
     /// The argv that runs `command` inside the sandbox, starting in `cwd`, with the
     /// `hiddenHomePaths` of `home` hidden.
-    static func wrap(_ command: [String], bwrap: String, workspaceRoot: String, cwd: String, home: String?) -> [String] {
+    public static func wrap(_ command: [String], bwrap: String, workspaceRoot: String, cwd: String, home: String?) -> [String] {
         var argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         // Re-expose the workspace (read-only) in case it lives under /tmp, which the tmpfs hid.
         argv += ["--ro-bind", workspaceRoot, workspaceRoot]

@@ -1,5 +1,5 @@
 import Testing
-@testable import Workers
+@testable import Workspace
 
 /// Pins the glob syntax. Until issue 6 a glob was translated to an NSRegularExpression; the
 /// direct matcher replaced it, and every case below marked `sameAsRegex` was run against the
@@ -103,7 +103,7 @@ import Testing
         do {
             _ = try GlobPattern(pattern)
             Issue.record("\(pattern.debugDescription) was accepted")
-        } catch let error as ToolError {
+        } catch let error as WorkspaceError {
             #expect(error.message == "invalid glob pattern \"\(pattern)\"")
         } catch {
             Issue.record("unexpected \(error)")
@@ -118,8 +118,8 @@ import Testing
         let deepest = String(repeating: "{a,", count: depth) + "b" + String(repeating: "}", count: depth)
         #expect(try GlobPattern(deepest).matches("b") && GlobPattern(deepest).matches("a"))
         let tooDeep = String(repeating: "{", count: depth + 1) + "b" + String(repeating: "}", count: depth + 1)
-        #expect(throws: ToolError.self) { try GlobPattern(tooDeep) }
-        #expect(throws: ToolError.self) { try GlobPattern(String(repeating: "{", count: 100) + String(repeating: "}", count: 100)) }
+        #expect(throws: WorkspaceError.self) { try GlobPattern(tooDeep) }
+        #expect(throws: WorkspaceError.self) { try GlobPattern(String(repeating: "{", count: 100) + String(repeating: "}", count: 100)) }
         let flat = try GlobPattern(String(repeating: "{,}", count: 50_000) + "x*", wholePath: true)
         #expect(flat.matches("xyz") && !flat.matches("y"))
         let stars = try GlobPattern(String(repeating: "*a", count: 200), wholePath: true)

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// A path may be relative to the root or absolute; either way the result is the real path
 /// (every symlink resolved) and must lie inside the root's real path. Refused, with a
-/// `ToolError` the model can act on: NUL bytes, over-long paths, anything that resolves
+/// `WorkspaceError` the model can act on: NUL bytes, over-long paths, anything that resolves
 /// outside the root (`..`, absolute paths, symlinks pointing out, `/proc/self/...`), and
 /// device files, sockets and FIFOs.
 public enum WorkspacePath {
@@ -26,7 +26,7 @@ public enum WorkspacePath {
         if let existing = try existing(normalized, realRoot: realRoot, original: path) { return existing.real }
         guard forWriting else { throw missing(path) }
         if isSymlink(normalized) {
-            throw ToolError("\(path) is a symlink to a missing target; refusing to write through it")
+            throw WorkspaceError("\(path) is a symlink to a missing target; refusing to write through it")
         }
         // Walk up to the deepest existing ancestor, resolve it, and re-append the rest.
         var missing: [String] = []
@@ -36,11 +36,11 @@ public enum WorkspacePath {
             ancestor = (ancestor as NSString).deletingLastPathComponent
             if ancestor.isEmpty || ancestor == "/" { ancestor = "/"; break }
             if isSymlink(ancestor), (try realPath(ancestor)) == nil {
-                throw ToolError("\(path) goes through a symlink to a missing target; refusing to write there")
+                throw WorkspaceError("\(path) goes through a symlink to a missing target; refusing to write there")
             }
             if (try realPath(ancestor)) != nil { break }
         }
-        guard let realAncestor = try realPath(ancestor) else { throw ToolError("\(path): cannot resolve its directory") }
+        guard let realAncestor = try realPath(ancestor) else { throw WorkspaceError("\(path): cannot resolve its directory") }
         try requireInside(realAncestor, root: realRoot, original: path)
         let result = ([realAncestor == "/" ? "" : realAncestor] + missing).joined(separator: "/")
         try requireInside(result, root: realRoot, original: path)
@@ -49,7 +49,7 @@ public enum WorkspacePath {
 
     /// `resolve(path, in: root, forWriting: false)`, and whether the path is a directory (the
     /// check already made it, so callers need not stat it again).
-    static func resolveExisting(_ path: String, in root: String) throws -> (real: String, isDirectory: Bool) {
+    public static func resolveExisting(_ path: String, in root: String) throws -> (real: String, isDirectory: Bool) {
         try validateSyntax(path)
         let realRoot = try realRootPath(root)
         let normalized = lexicallyNormalized(path.hasPrefix("/") ? path : realRoot + "/" + path)
@@ -58,10 +58,10 @@ public enum WorkspacePath {
     }
 
     static func realRootPath(_ root: String) throws -> String {
-        try realPath(root) ?? { throw ToolError("the workspace root \(root) does not exist") }()
+        try realPath(root) ?? { throw WorkspaceError("the workspace root \(root) does not exist") }()
     }
 
-    static func missing(_ path: String) -> ToolError { ToolError("\(path): no such file or directory in the workspace") }
+    static func missing(_ path: String) -> WorkspaceError { WorkspaceError("\(path): no such file or directory in the workspace") }
 
     /// The real path of `normalized` (absolute, lexically normalized) when it exists, checked
     /// to lie inside `realRoot` and to be a regular file or directory; nil when it does not exist.
@@ -79,11 +79,11 @@ public enum WorkspacePath {
     }
 
     static func validateSyntax(_ path: String) throws {
-        if path.isEmpty { throw ToolError("the path is empty; give a path relative to the workspace root") }
-        if path.utf8.contains(0) { throw ToolError("the path contains a NUL byte; refused") }
-        if path.utf8.count > maxPathBytes { throw ToolError("the path is longer than \(maxPathBytes) bytes; refused") }
+        if path.isEmpty { throw WorkspaceError("the path is empty; give a path relative to the workspace root") }
+        if path.utf8.contains(0) { throw WorkspaceError("the path contains a NUL byte; refused") }
+        if path.utf8.count > maxPathBytes { throw WorkspaceError("the path is longer than \(maxPathBytes) bytes; refused") }
         if path.split(separator: "/").contains(where: { $0.utf8.count > maxNameBytes }) {
-            throw ToolError("a path component is longer than \(maxNameBytes) bytes; refused")
+            throw WorkspaceError("a path component is longer than \(maxNameBytes) bytes; refused")
         }
     }
 
@@ -99,12 +99,12 @@ public enum WorkspacePath {
     }
 
     /// `realpath(3)`, nil when the path does not exist.
-    static func realPath(_ path: String) throws -> String? {
+    public static func realPath(_ path: String) throws -> String? {
         guard let resolved = realpath(path, nil) else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
-            if errno == ELOOP { throw ToolError("\(path): too many levels of symlinks; refused") }
-            if errno == ENAMETOOLONG { throw ToolError("the path is too long; refused") }
-            throw ToolError("\(path): \(String(cString: strerror(errno)))")
+            if errno == ELOOP { throw WorkspaceError("\(path): too many levels of symlinks; refused") }
+            if errno == ENAMETOOLONG { throw WorkspaceError("the path is too long; refused") }
+            throw WorkspaceError("\(path): \(String(cString: strerror(errno)))")
         }
         defer { free(resolved) }
         return String(cString: resolved)
@@ -117,17 +117,17 @@ public enum WorkspacePath {
 
     private static func requireInside(_ real: String, root: String, original: String) throws {
         guard real == root || real.hasPrefix(root == "/" ? "/" : root + "/") else {
-            throw ToolError("\(original) resolves outside the workspace (\(root)); tools may only touch files inside it")
+            throw WorkspaceError("\(original) resolves outside the workspace (\(root)); tools may only touch files inside it")
         }
     }
 
     /// Whether `real` is a directory; throws unless it is one or a regular file.
     static func requireOrdinaryFile(_ real: String, original: String) throws -> Bool {
         var info = stat()
-        guard stat(real, &info) == 0 else { throw ToolError("\(original): \(String(cString: strerror(errno)))") }
+        guard stat(real, &info) == 0 else { throw WorkspaceError("\(original): \(String(cString: strerror(errno)))") }
         let type = info.st_mode & S_IFMT
         guard type == S_IFREG || type == S_IFDIR else {
-            throw ToolError("\(original) is a device, socket or FIFO, not a regular file; refused")
+            throw WorkspaceError("\(original) is a device, socket or FIFO, not a regular file; refused")
         }
         return type == S_IFDIR
     }

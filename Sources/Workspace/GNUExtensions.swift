@@ -16,17 +16,17 @@ enum GNUExtensions {
     /// another thread at the same moment cannot inherit them (and hold our EOF hostage).
     static func cloexecPipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
-        guard let pipe2Function else { throw ToolError("this system's C library has no pipe2") }
+        guard let pipe2Function else { throw WorkspaceError("this system's C library has no pipe2") }
         guard pipe2Function(&fds, O_CLOEXEC) == 0 else {
-            throw ToolError("cannot create a pipe: \(String(cString: strerror(errno)))")
+            throw WorkspaceError("cannot create a pipe: \(String(cString: strerror(errno)))")
         }
         return (fds[0], fds[1])
     }
 
     /// Makes the spawned child start in `directory`.
     static func addChdir(_ actions: inout posix_spawn_file_actions_t, _ directory: String) throws {
-        guard let addChdirFunction else { throw ToolError("this system's C library cannot set a spawned process's directory") }
+        guard let addChdirFunction else { throw WorkspaceError("this system's C library cannot set a spawned process's directory") }
         let result = withUnsafeMutablePointer(to: &actions) { addChdirFunction(UnsafeMutableRawPointer($0), directory) }
-        guard result == 0 else { throw ToolError("cannot use \(directory) as the working directory: \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw WorkspaceError("cannot use \(directory) as the working directory: \(String(cString: strerror(result)))") }
     }
 }

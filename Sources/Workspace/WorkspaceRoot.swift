@@ -1,21 +1,21 @@
 /// The workspace root of one tool call, resolved once: the tools that take a path inside it
 /// used to resolve the root, then resolve the path "in" that result, which resolved the root
 /// again (every realpath(3) re-reads each component of the root's path).
-struct WorkspaceRoot {
+public struct WorkspaceRoot {
     /// The root's real path.
-    let path: String
-    let isDirectory: Bool
+    public let path: String
+    public let isDirectory: Bool
 
     /// Checked as `WorkspacePath.resolve(".", in: root, forWriting: false)` checks it: the
     /// root must exist and be a directory or a regular file (errors name it `.`).
-    init(_ root: String) throws {
+    public init(_ root: String) throws {
         path = try WorkspacePath.realRootPath(root)
         isDirectory = try WorkspacePath.requireOrdinaryFile(path, original: ".")
     }
 
     /// `WorkspacePath.resolve(path, in: self.path, forWriting: false)` without resolving the
     /// root again, and whether the result is a directory.
-    func resolveExisting(_ path: String) throws -> (real: String, isDirectory: Bool) {
+    public func resolveExisting(_ path: String) throws -> (real: String, isDirectory: Bool) {
         try WorkspacePath.validateSyntax(path)
         let normalized = WorkspacePath.lexicallyNormalized(path.hasPrefix("/") ? path : self.path + "/" + path)
         // The root itself (`.`, `./`, `a/..`) was resolved and checked a moment ago.

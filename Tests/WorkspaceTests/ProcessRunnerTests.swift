@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import Workspace
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.serialized) struct ProcessRunnerTests {
+    /// Whether `pid` is gone (or a zombie nobody has reaped yet, which runs nothing).
+    static func isDead(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true
+    }
+
+    /// Starts `sh` with a background grandchild, and returns the grandchild's pid once the file names it.
+    static func grandchildPid(_ file: String) async throws -> Int32 {
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WorkspaceError("the grandchild never started")
+    }
+
+    @Test func aTimeoutKillsTheWholeProcessTree() async throws {
+        let pidFile = "/tmp/bosun-tree-\(UUID().uuidString)"
+        defer { unlink(pidFile) }
+        let started = Date()
+        let outcome = try await ProcessRunner.run(["sh", "-c", "sleep 300 & echo $! > \(pidFile); wait"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 1, outputCap: 1000)
+        #expect(outcome.timedOut && outcome.signal == SIGKILL)
+        #expect(Date().timeIntervalSince(started) < 30)
+        let grandchild = try await Self.grandchildPid(pidFile)
+        #expect(Self.isDead(grandchild), "the background sleep outlived the timeout")
+    }
+
+    @Test func cancellingTheTaskKillsTheWholeProcessTree() async throws {
+        let pidFile = "/tmp/bosun-tree-\(UUID().uuidString)"
+        defer { unlink(pidFile) }
+        let task = Task {
+            try await ProcessRunner.run(["sh", "-c", "sleep 300 & echo $! > \(pidFile); wait"], cwd: nil,
+                                        environment: ["PATH": "/usr/bin:/bin"], timeout: 300, outputCap: 1000)
+        }
+        let grandchild = try await Self.grandchildPid(pidFile)
+        #expect(!Self.isDead(grandchild))
+        task.cancel()
+        let outcome = try await task.value
+        #expect(outcome.signal == SIGKILL && !outcome.timedOut)
+        #expect(Self.isDead(grandchild), "the background sleep outlived the cancellation")
+    }
+
+    @Test func aProcessThatEscapesTheGroupCannotHoldTheCommandOpen() async throws {
+        let started = Date()
+        let outcome = try await ProcessRunner.run(["sh", "-c", "setsid sleep 20 & echo $!; sleep 1"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 60, outputCap: 1000)
+        let escaped = Int32(String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        if let escaped { kill(escaped, SIGKILL) }
+        #expect(outcome.exitCode == 0 && outcome.outputAbandoned && escaped != nil)
+        #expect(Date().timeIntervalSince(started) < 15, "the runner waited for the escaped process")
+    }
+}
