@@ -4,6 +4,7 @@ with the exact arguments bosun uses (Sources/Workspace/Sandbox.swift). Stdlib on
 
     python3 bench/tools_sandbox_bench.py [runs]
 """
+import os
 import shutil
 import statistics
 import subprocess
@@ -15,9 +16,18 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 
 
 def sandboxed(bwrap, workspace, argv):
-    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--ro-bind", workspace, workspace, "--unshare-all", "--die-with-parent", "--new-session",
-            "--chdir", workspace, "--"] + argv
+    argv_out = [bwrap]
+    for path in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"]:
+        if os.path.islink(path):
+            argv_out += ["--symlink", os.readlink(path), path]
+        elif os.path.exists(path):
+            argv_out += ["--ro-bind", path, path]
+    home = os.path.expanduser("~")
+    argv_out += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+                 "--perms", "0700", "--tmpfs", home, "--ro-bind", workspace, workspace,
+                 "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--cap-drop", "ALL",
+                 "--die-with-parent", "--new-session", "--chdir", workspace, "--"]
+    return argv_out + argv
 
 
 def measure(argv):

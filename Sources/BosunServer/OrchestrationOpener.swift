@@ -33,7 +33,14 @@ public struct OrchestrationOpener: Sendable {
 
     /// The worker tools of `ToolRegistry`, with path claims kept in the session's store.
     public static let registryTools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { config, store in
-        let registry = ToolRegistry(policy: config.tools, store: store)
+        // The YAML config files read (but the project's own `.bosun/config.yaml`, part of the workspace)
+        // and the user's config directory are bosun's: never shown to a sandboxed tool.
+        let configFiles = config.sources.filter {
+            $0.hasPrefix("/") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasSuffix("/.bosun/config.yaml")
+        }
+        let userConfigDirectory = ConfigLoader.userConfigPath(environment: ProcessInfo.processInfo.environment)
+            .map { ($0 as NSString).deletingLastPathComponent }
+        let registry = ToolRegistry(policy: config.tools, store: store, privatePaths: configFiles + (userConfigDirectory.map { [$0] } ?? []))
         return { role, requested in try registry.tools(for: role, requested: requested) }
     }
 

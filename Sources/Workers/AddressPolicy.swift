@@ -45,8 +45,9 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 /// Which addresses `fetch_url` may reach: public unicast only, unless config allows private
 /// ones. Everything a server-side request forgery would aim at is refused: loopback,
 /// private and carrier-grade NAT ranges, link-local (cloud metadata lives at
-/// 169.254.169.254), unspecified, multicast, reserved and documentation ranges, and IPv6
-/// forms that embed such an IPv4 address (mapped, NAT64, 6to4).
+/// 169.254.169.254), unspecified, multicast, reserved and documentation ranges, and every
+/// IPv6 form that embeds an IPv4 address (mapped, translated, compatible, NAT64 including
+/// its local-use prefix, 6to4, Teredo), whatever the address it embeds.
 enum AddressPolicy {
     /// Why `address` is refused, or nil when it is public.
     static func refusalReason(_ address: IPAddress) -> String? {
@@ -56,12 +57,21 @@ enum AddressPolicy {
         case .v6(let b):
             if b.allSatisfy({ $0 == 0 }) { return "the unspecified address" }
             if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return "loopback" }
+            // Every form that embeds an IPv4 address is refused whatever it embeds: a translator
+            // or a dual-stack host may reach the IPv4 address behind it.
             if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff { return "an IPv4-mapped address" }
+            if b[0..<8].allSatisfy({ $0 == 0 }) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0 {
+                return "an IPv4-translated address"
+            }
             if b[0..<12].allSatisfy({ $0 == 0 }) { return "an IPv4-compatible address" }
             if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b { return "a NAT64 address" }
             if b[0] == 0x20 && b[1] == 0x02 { return "a 6to4 address" }
             if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0 { return "a Teredo address" }
+            // 2001::/23: IETF protocol assignments (Teredo, ORCHID, AS112, benchmarking).
+            if b[0] == 0x20 && b[1] == 0x01 && b[2] & 0xfe == 0 { return "an IETF protocol assignment" }
             if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 { return "a documentation address" }
+            if b[0] == 0x3f && b[1] == 0xff && b[2] & 0xf0 == 0 { return "a documentation address" }
+            if b[0] == 0 { return "a reserved address (::/8)" }
             if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return "link-local" }
             if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return "site-local" }
             if b[0] & 0xfe == 0xfc { return "a private (unique local) address" }

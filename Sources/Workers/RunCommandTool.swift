@@ -10,6 +10,8 @@ struct RunCommandTool: WorkerTool {
     let policy: ToolPolicy
     /// The sandbox binary to use; nil means none is usable here.
     var bwrap: String? = Sandbox.bwrapPath
+    /// Paths the sandbox hides wherever they live: the trace store's directory, bosun's config files.
+    var privatePaths: [String] = []
 
     /// What commands see of bosun's environment: enough to find programs, never API keys.
     static let passedEnvironment = ["PATH", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "HOME", "TZ"]
@@ -17,8 +19,9 @@ struct RunCommandTool: WorkerTool {
     var spec: ToolSpec {
         ToolSpec(name: "run_command", description: """
             Run a program with arguments (an argv list, not a shell line: no pipes, globs or $VARS) \
-            in the workspace. It runs in a sandbox: the workspace and the rest of the filesystem are \
-            read-only, /tmp is private and empty, there is no network. Output (stdout and stderr \
+            in the workspace. It runs in a sandbox as an unprivileged user: the workspace and the system \
+            directories are read-only, the home directory and /tmp are private and empty, nothing else of \
+            the machine is visible, there is no network. Output (stdout and stderr \
             together) is capped at \(policy.commandOutputMaxBytes) bytes; the timeout is at most \
             \(Int(policy.commandTimeoutSeconds)) s.
             """, inputSchema: [
@@ -52,10 +55,9 @@ struct RunCommandTool: WorkerTool {
         let argv: [String]
         let sandboxNote: String
         if let bwrap {
-            argv = Sandbox.wrap(command, bwrap: bwrap, workspaceRoot: root, cwd: cwd, home: environment["HOME"])
-            // The home directory is read-only in the sandbox; caches go to its private /tmp.
-            environment["XDG_CACHE_HOME"] = "/tmp/.cache"
-            sandboxNote = "bubblewrap (read-only filesystem, no network)"
+            let view = SandboxView(workspaceRoot: root, home: environment["HOME"], privatePaths: privatePaths)
+            argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd)
+            sandboxNote = "bubblewrap (system directories and the workspace read-only, empty home, no network, unprivileged)"
         } else if policy.sandbox == .allowUnsandboxed {
             argv = command
             sandboxNote = "none (bubblewrap is not available; tools.sandbox is allowUnsandboxed)"

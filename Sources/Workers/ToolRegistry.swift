@@ -10,14 +10,20 @@ public struct ToolRegistry: Sendable {
     /// Where `write_file` claims paths: the trace store when there is one, else this process's memory.
     public let claims: any PathClaims
     let http: HTTPClient
+    /// What sandboxed tools must never see: the store's directory and `privatePaths`.
+    let privatePaths: [String]
 
-    public init(policy: ToolPolicy, store: TraceStore?, http: HTTPClient = .shared) {
-        self.init(policy: policy, claims: store.map { StoreClaims(store: $0) } ?? InMemoryClaims(), http: http)
+    /// `privatePaths`: bosun's config files and directories, hidden from sandboxed tools
+    /// wherever they live (the store's directory is added here).
+    public init(policy: ToolPolicy, store: TraceStore?, privatePaths: [String] = [], http: HTTPClient = .shared) {
+        self.init(policy: policy, claims: store.map { StoreClaims(store: $0) } ?? InMemoryClaims(),
+                  privatePaths: privatePaths + (store.map { [($0.path as NSString).deletingLastPathComponent] } ?? []), http: http)
     }
 
-    public init(policy: ToolPolicy, claims: any PathClaims, http: HTTPClient = .shared) {
+    public init(policy: ToolPolicy, claims: any PathClaims, privatePaths: [String] = [], http: HTTPClient = .shared) {
         self.policy = policy
         self.claims = claims
+        self.privatePaths = privatePaths
         self.http = http
     }
 
@@ -41,7 +47,7 @@ public struct ToolRegistry: Sendable {
             case "fetch_url": return FetchURLTool(policy: policy, http: http)
             case "run_command":
                 guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }
-                return RunCommandTool(policy: policy)
+                return RunCommandTool(policy: policy, privatePaths: privatePaths)
             case "write_file":
                 guard role.permissions.write else { throw ToolError("role \(role.name) lists write_file without the write permission") }
                 return WriteFileTool(policy: policy, claims: claims)

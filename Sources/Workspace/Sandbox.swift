@@ -3,20 +3,58 @@ import Foundation
 import Glibc
 #endif
 
-/// bubblewrap, as `run_command` uses it: the whole filesystem read-only (the workspace
-/// included), the home directory's credential stores hidden, a private `/tmp`, fresh `/dev`
-/// and `/proc`, no network, new PID/IPC/UTS namespaces, a new session (no terminal
-/// injection), and death with bosun.
+/// What a sandboxed command sees of the machine, besides the system directories.
+public struct SandboxView: Sendable, Hashable {
+    /// The workspace's real path; shown at the same path.
+    public var workspaceRoot: String
+    /// Whether the command may change the workspace (`run_command` never may).
+    public var workspaceWritable: Bool
+    /// The home directory: the command gets an empty, private one at this path.
+    public var home: String?
+    /// Paths that must never be visible wherever they live (the trace store's directory,
+    /// bosun's config files): hidden even when they lie under a system directory or in
+    /// the workspace.
+    public var privatePaths: [String]
+
+    public init(workspaceRoot: String, workspaceWritable: Bool = false, home: String? = nil, privatePaths: [String] = []) {
+        self.workspaceRoot = workspaceRoot
+        self.workspaceWritable = workspaceWritable
+        self.home = home
+        self.privatePaths = privatePaths
+    }
+}
+
+/// bubblewrap, as `run_command` and `search` use it. The view is built from an allow-list:
+/// a fresh root holding only the system directories (read-only), the workspace (read-only
+/// unless the view says otherwise), a private `/tmp`, an empty home, fresh `/dev` and
+/// `/proc`. Everything else of the machine (other homes, `/root`, `/var`, the trace store,
+/// mounted volumes) does not exist inside.
+///
+/// The command runs as an unprivileged uid (65534) in a user namespace of its own, with
+/// every capability dropped and `no_new_privs` set (bubblewrap sets it), so it cannot
+/// remount, unmount or mount anything, even when bosun runs as root. It also gets no
+/// network, new PID/IPC/UTS/cgroup namespaces, a new session (no terminal injection), and
+/// dies with bosun.
+///
+/// When bosun runs as root, the sandbox's uid maps to root outside, so files only root may
+/// read would be readable by their owner; the system's own secrets among them are hidden
+/// (`hiddenSystemPaths`).
 public enum Sandbox {
-    /// Under the home directory, what a command must not read: keys, tokens and passwords,
-    /// and conversations (Claude Code's, bosun's trace store). A command's output goes to the
-    /// model provider, so whatever it can read can leave the machine. Inside the sandbox only,
-    /// directories are empty and files cannot be opened (a read-only `/dev/null` over them).
-    static let hiddenHomePaths = [
-        ".ssh", ".gnupg", ".aws", ".azure", ".config/gcloud", ".kube", ".docker", ".config/gh",
-        ".netrc", ".git-credentials", ".pgpass", ".pypirc", ".npmrc", ".cargo/credentials", ".cargo/credentials.toml",
-        ".claude", ".claude.json", ".local/state/bosun",
-    ]
+    /// The system directories shown read-only, when they exist (a symlink, as `/bin` is on
+    /// merged-/usr systems, is recreated as the same symlink).
+    static let systemPaths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"]
+
+    /// Files under the system directories that only root may read: password hashes, host
+    /// keys, sudo rules, TLS private keys. Hidden because the sandbox's uid owns root's files.
+    static let hiddenSystemPaths = ["/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers",
+                                    "/etc/sudoers.d", "/etc/ssl/private", "/etc/ssh"]
+
+    /// Under a home directory, conversations a command must not read (Claude Code's, bosun's
+    /// trace store in its default place); hidden when the workspace shows the home directory.
+    static let conversationPaths = [".claude", ".local/state/bosun"]
+
+    /// The uid and gid commands run as inside their user namespace (`nobody`).
+    static let unprivilegedID = "65534"
 
     /// `bwrap` on PATH, when it is there and can actually create namespaces here (it cannot
     /// in some containers); probed once per process.
@@ -29,31 +67,58 @@ public enum Sandbox {
         return nil
     }()
 
-    /// The argv that runs `command` inside the sandbox, starting in `cwd`, with the
-    /// `hiddenHomePaths` of `home` hidden.
-    public static func wrap(_ command: [String], bwrap: String, workspaceRoot: String, cwd: String, home: String?) -> [String] {
-        var argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        // Re-expose the workspace (read-only) in case it lives under /tmp, which the tmpfs hid.
-        argv += ["--ro-bind", workspaceRoot, workspaceRoot]
-        // Then hide, even inside the workspace (a workspace that is the home directory).
-        if let home, home.hasPrefix("/") {
-            for relative in hiddenHomePaths {
-                // Where a symlink leads: bwrap cannot mount over the link itself.
-                guard let path = (try? WorkspacePath.realPath("\(home)/\(relative)")) ?? nil else { continue }
-                var info = stat()
-                guard stat(path, &info) == 0 else { continue }
-                // Never over the workspace itself (one kept under, say, ~/.config/gh).
-                if workspaceRoot == path || workspaceRoot.hasPrefix(path + "/") { continue }
-                argv += (info.st_mode & S_IFMT) == S_IFDIR ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]
+    /// The argv that runs `command` inside the sandbox described by `view`, starting in `cwd`.
+    public static func wrap(_ command: [String], bwrap: String, view: SandboxView, cwd: String) -> [String] {
+        var argv = [bwrap]
+        var visible: [String] = []
+        for path in systemPaths {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFLNK, let target = symlinkTarget(path) {
+                argv += ["--symlink", target, path]
+            } else {
+                argv += ["--ro-bind", path, path]
+                visible.append(path)
             }
         }
-        argv += ["--unshare-all", "--die-with-parent", "--new-session", "--chdir", cwd, "--"]
+        argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+        // The home directory: empty and private (before the workspace, which may lie inside it).
+        if let home = view.home, home.hasPrefix("/"), home != "/" {
+            argv += ["--perms", "0700", "--tmpfs", home]
+        }
+        argv += [view.workspaceWritable ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
+        visible.append(view.workspaceRoot)
+        // Then hide, wherever it would show: credential stores in a workspace that is (or holds) the
+        // home directory, the system's secrets, bosun's own private paths. Never the workspace itself.
+        var hidden = hiddenSystemPaths + view.privatePaths
+        if let home = view.home, home.hasPrefix("/") {
+            hidden += (CredentialPaths.homeRelative + conversationPaths).map { "\(home)/\($0)" }
+        }
+        for path in hidden {
+            // Where a symlink leads: bwrap cannot mount over the link itself.
+            guard let real = (try? WorkspacePath.realPath(path)) ?? nil else { continue }
+            guard visible.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else { continue }
+            if view.workspaceRoot == real || view.workspaceRoot.hasPrefix(real + "/") { continue }
+            var info = stat()
+            guard stat(real, &info) == 0 else { continue }
+            argv += (info.st_mode & S_IFMT) == S_IFDIR ? ["--tmpfs", real] : ["--ro-bind", "/dev/null", real]
+        }
+        argv += ["--unshare-all", "--unshare-user", "--uid", unprivilegedID, "--gid", unprivilegedID, "--cap-drop", "ALL",
+                 "--die-with-parent", "--new-session", "--chdir", cwd, "--"]
         return argv + command
     }
 
-    /// Runs `bwrap ... true` and reports whether it worked.
+    /// Where the symlink at `path` points, as written.
+    private static func symlinkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs a trivial command in the sandbox this type builds and reports whether it worked.
     private static func probe(_ bwrap: String) -> Bool {
-        let argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--", "true"]
+        let argv = wrap(["true"], bwrap: bwrap, view: SandboxView(workspaceRoot: "/tmp"), cwd: "/")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -5,8 +5,8 @@ import Foundation
 public struct TemporaryDirectory: Sendable {
     public let path: String
 
-    public init(prefix: String = "bosun-test") throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    public init(prefix: String = "bosun-test", in parent: String = FileManager.default.temporaryDirectory.path) throws {
+        let base = "\(parent)/\(prefix)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         path = URL(fileURLWithPath: base).resolvingSymlinksInPath().path
     }

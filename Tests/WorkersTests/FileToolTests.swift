@@ -102,6 +102,9 @@ import Testing
         ("169.254.169.254", "link-local"), ("0.0.0.0", "unspecified"), ("100.64.1.1", "carrier-grade"), ("224.0.0.1", "multicast"),
         ("::1", "loopback"), ("::", "unspecified"), ("fe80::1", "link-local"), ("fd12::1", "private"), ("::ffff:8.8.8.8", "IPv4-mapped"),
         ("64:ff9b::7f00:1", "NAT64"), ("2002:7f00:1::", "6to4"), ("ff02::1", "multicast"),
+        // IPv4-translated (::ffff:0:0/96), local-use NAT64 (64:ff9b:1::/48), and the rest of ::/8.
+        ("::ffff:0:127.0.0.1", "IPv4-translated"), ("::ffff:0:8.8.8.8", "IPv4-translated"), ("64:ff9b:1::a00:1", "NAT64"),
+        ("::1:0:0:7f00:1", "reserved"), ("2001:10::1", "IETF"), ("3fff::1", "documentation"),
     ])
     func privateAddressesAreClassified(_ literal: String, _ reason: String) throws {
         let address = try #require(IPAddress(literal: literal))

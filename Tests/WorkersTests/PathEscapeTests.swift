@@ -161,6 +161,10 @@ import Glibc
         #expect(viaName.text.contains("loopback content"), "\(viaName.text)")
         let refused = await call(FetchURLTool(policy: ToolPolicy(), http: .shared), ["url": .string("\(server.baseURL)/z")], workspace.context())
         #expect(refused.isError && refused.text.contains("loopback"))
+        // Loopback written as an IPv4-translated IPv6 address is refused as such, not tried.
+        let translated = await call(FetchURLTool(policy: ToolPolicy(), http: .shared),
+                                    ["url": .string("http://[::ffff:0:127.0.0.1]:\(server.port)/t")], workspace.context())
+        #expect(translated.isError && translated.text.contains("IPv4-translated"), "\(translated.text)")
         #expect(server.requestedPaths == ["/x", "/y"])
     }
 
