@@ -14,7 +14,7 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # bubblewrap: the run_command sandbox tests; chromium: rendering the trace timeline page.
 APT_TEST_PACKAGES := bubblewrap chromium
 
-.PHONY: build release test demo bench apt-build-deps apt-test-deps venv swift-test python-test clean
+.PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test clean
 
 build: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS)
@@ -52,6 +52,16 @@ bench: release
 		python3 bench/tools_sandbox_bench.py
 	bash bench/providers_bench.sh
 	python3 bench/store_bench.py 3
+
+# The reliability proof (RELIABILITY.md). chaos: 20 kill -9 rounds of one session (`make
+# test` runs 3, in Tests/python/test_chaos.py). stress: the orchestration under load, against
+# the release binary, since it also records memory and latency. Each part prints its figures.
+chaos: build
+	python3 Tests/reliability/chaos.py --rounds 20 --bosun "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun"
+
+stress: release
+	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
+		python3 Tests/reliability/stress.py --bosun "$$BIN"
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))

@@ -1,0 +1,220 @@
+"""`make stress`: the orchestration under load, over the real binary and the mock provider.
+
+- cap-storm: 1,000 random spawn / cancel / steer operations from several threads at once
+  against a session capped at 4; the cap is checked three ways: replaying the `worker/event`
+  notifications in arrival order, replaying the store's events in commit order, and polling
+  `status` throughout. No notification may be dropped (the replay needs them all).
+- queue: 10,000 pipelined spawns behind one busy slot; the server's RSS and the latency of
+  a whole-session `status` with 10,000 workers are recorded, then everything is cancelled.
+- shared-store: 20 `bosun serve` processes, one session each, on one store file, each running
+  its workers to the end; every worker ends `succeeded` in its own session, and
+  `PRAGMA integrity_check` says ok.
+
+Run: python3 Tests/reliability/stress.py [cap-storm queue shared-store]   (exit status 1 on a
+violation). Each part prints one JSON line of figures; timing figures are recorded, not
+asserted (they go to bench/RESULTS.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from world import (TERMINAL, BosunError, Collector, World, bosun_binary, percentile, rss_kib, wait_until)
+
+
+def peak_running(events: list[tuple[str, str]]) -> int:
+    """The most workers running at once in a sequence of (workerId, kind): `started` takes
+    a slot, a terminal event gives it back."""
+    running: set[str] = set()
+    peak = 0
+    for worker_id, kind in events:
+        if kind == "started":
+            running.add(worker_id)
+            peak = max(peak, len(running))
+        elif kind in TERMINAL:
+            running.discard(worker_id)
+    return peak
+
+
+def cap_storm(bosun: str, operations: int = 1000, cap: int = 4, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    world = World(bosun, ["--latency-ms", "20", "--tool-steps", "1"])
+    notes = Collector()
+    client = world.serve(on_notification=notes)
+    try:
+        client.initialize(root=str(world.workspace), maxConcurrentWorkers=cap)
+        known: list[str] = []
+        known_lock = threading.Lock()
+        tally = {"spawn": 0, "cancel": 0, "steer": 0, "refused": 0}
+        status_peak = [0]
+        done = threading.Event()
+
+        def poll_status() -> None:
+            while not done.is_set():
+                running = client.request("status", timeout=60)["session"]["counts"]["running"]
+                status_peak[0] = max(status_peak[0], running)
+
+        def operate(index: int) -> None:
+            op_rng = random.Random(seed * 100_003 + index)
+            with known_lock:
+                target = op_rng.choice(known) if known else None
+            kind = op_rng.choices(["spawn", "cancel", "steer"], weights=[5, 3, 2])[0] if target else "spawn"
+            try:
+                if kind == "spawn":
+                    worker = client.request("spawn", {"task": f"Storm item {index}", "priority": op_rng.randint(0, 3)},
+                                            timeout=60)
+                    with known_lock:
+                        known.append(worker["id"])
+                elif kind == "cancel":
+                    client.request("cancel", {"workerId": target}, timeout=60)
+                else:
+                    client.request("steer", {"workerId": target, "message": f"Also note item {index}."}, timeout=60)
+                outcome = kind
+            except BosunError as error:
+                # Cancelling an ended worker and steering a cancelled one are refused (-32011).
+                if error.code != -32011:
+                    raise
+                outcome = "refused"
+            with known_lock:
+                tally[outcome] += 1
+
+        poller = threading.Thread(target=poll_status, daemon=True)
+        poller.start()
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(operate, range(operations)))
+        done_all = client.request("await", {"timeoutSeconds": 300}, timeout=330)
+        seconds = time.monotonic() - started
+        done.set()
+        poller.join(timeout=60)
+        assert not done_all["pending"], f"{len(done_all['pending'])} workers did not end"
+        client.close()
+        notified = [(n.params["workerId"], n.params["kind"]) for n in notes.snapshot() if n.method == "worker/event"]
+        dropped = [n for n in notes.snapshot() if n.method == "bosun/notificationsDropped"]
+        stored = world.query("SELECT worker_id, kind FROM events ORDER BY id")
+        figures = {"part": "cap-storm", "operations": operations, "cap": cap, **tally,
+                   "workers": len(known), "events": len(stored), "seconds": round(seconds, 2),
+                   "peak_from_notifications": peak_running(notified), "peak_from_store": peak_running(stored),
+                   "peak_from_status": status_peak[0], "integrity": world.integrity()}
+        assert not dropped, f"notifications were dropped: {dropped[0].params}"
+        assert len(notified) == len(stored), f"{len(notified)} notifications, {len(stored)} stored events"
+        for source in ("notifications", "store", "status"):
+            assert 1 <= figures[f"peak_from_{source}"] <= cap, f"the cap broke by {source}: {figures}"
+        assert figures["integrity"] == "ok", figures
+        return figures
+    finally:
+        client.process.kill()
+        world.close()
+
+
+def queue_10k(bosun: str, spawns: int = 10_000, samples: int = 50) -> dict:
+    # Every call takes 60 s: one worker holds the only slot, the rest wait on the queue.
+    world = World(bosun, ["--latency-ms", "60000", "--tool-steps", "1"])
+    client = world.serve(extra_args=[])
+    try:
+        client.initialize(root=str(world.workspace), maxConcurrentWorkers=1, events="terminal")
+        rss_before, _ = rss_kib(client.process.pid)
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            ids = list(pool.map(lambda i: client.request("spawn", {"task": f"Wait in line {i}"}, timeout=300)["id"],
+                                range(spawns)))
+        spawn_seconds = time.monotonic() - started
+        assert len(set(ids)) == spawns
+        latencies = []
+        for _ in range(samples):
+            sent = time.monotonic()
+            status = client.request("status", timeout=60)
+            latencies.append((time.monotonic() - sent) * 1000)
+        counts = status["session"]["counts"]
+        assert sum(counts.values()) == spawns and counts["running"] <= 1, status["session"]
+        queued = counts["queued"]
+        # A state change between polls makes each `status` encode afresh (no cached answer).
+        fresh = []
+        for index in range(10):
+            client.request("cancel", {"workerId": ids[-1 - index]}, timeout=60)
+            sent = time.monotonic()
+            client.request("status", timeout=60)
+            fresh.append((time.monotonic() - sent) * 1000)
+        rss_now, rss_peak = rss_kib(client.process.pid)
+        client.request("cancel", {"all": True}, timeout=300)
+        left = client.request("await", {"timeoutSeconds": 60}, timeout=90)["pending"]
+        assert not left, f"{len(left)} workers still waiting after cancel all"
+        client.close(timeout=60)
+        return {"part": "queue", "spawns": spawns, "queued_at_status": queued, "spawn_seconds": round(spawn_seconds, 2),
+                "spawns_per_second": round(spawns / spawn_seconds),
+                "status_ms_cached_p50": round(percentile(latencies, 0.5), 1),
+                "status_ms_cached_p99": round(percentile(latencies, 0.99), 1),
+                "status_ms_fresh_p50": round(percentile(fresh, 0.5), 1),
+                "status_ms_fresh_max": round(max(fresh), 1),
+                "rss_mib_idle": round(rss_before / 1024, 1), "rss_mib_10k_queued": round(rss_now / 1024, 1),
+                "rss_mib_peak": round(rss_peak / 1024, 1)}
+    finally:
+        client.process.kill()
+        world.close()
+
+
+def shared_store(bosun: str, servers: int = 20, workers_each: int = 20) -> dict:
+    world = World(bosun, ["--latency-ms", "20", "--tool-steps", "2"])
+    clients = []
+    try:
+        started = time.monotonic()
+        for _ in range(servers):
+            clients.append(world.serve())
+
+        def run_one(client) -> tuple[str, list[dict]]:
+            session = client.initialize(root=str(world.workspace), maxConcurrentWorkers=4, events="terminal")["session"]["id"]
+            for index in range(workers_each):
+                client.request("spawn", {"task": f"List the files, part {index}"}, timeout=120)
+            answer = client.request("await", {"timeoutSeconds": 300}, timeout=330)
+            assert not answer["pending"], f"session {session}: {len(answer['pending'])} workers did not end"
+            return session, answer["finished"]
+
+        with ThreadPoolExecutor(max_workers=servers) as pool:
+            results = list(pool.map(run_one, clients))
+        seconds = time.monotonic() - started
+        codes = [client.close(timeout=60) for client in clients]
+        sessions = {session for session, _ in results}
+        assert len(sessions) == servers, "two servers opened the same session"
+        for session, finished in results:
+            states = {worker["state"] for worker in finished}
+            assert len(finished) == workers_each and states == {"succeeded"}, f"session {session}: {states}"
+            stored = world.query("SELECT COUNT(*) FROM workers WHERE session_id = ? AND state = 'succeeded'", session)
+            assert stored[0][0] == workers_each, f"session {session}: {stored[0][0]} stored as succeeded"
+        assert codes == [0] * servers, f"exit codes {codes}"
+        events = world.query("SELECT COUNT(*) FROM events")[0][0]
+        integrity = world.integrity()
+        assert integrity == "ok", integrity
+        return {"part": "shared-store", "servers": servers, "workers": servers * workers_each, "events": events,
+                "seconds": round(seconds, 2), "integrity": integrity}
+    finally:
+        for client in clients:
+            client.process.kill()
+        world.close()
+
+
+PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_store}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("parts", nargs="*", default=list(PARTS), choices=list(PARTS))
+    parser.add_argument("--bosun", default=None, help="the binary (default: $BOSUN_BIN or the debug build)")
+    args = parser.parse_args()
+    bosun = args.bosun or bosun_binary()
+    failed = False
+    for part in args.parts:
+        try:
+            print(json.dumps(PARTS[part](bosun), sort_keys=True), flush=True)
+        except AssertionError as failure:
+            print(f"FAILED {part}: {failure}", flush=True)
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
