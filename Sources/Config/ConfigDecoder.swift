@@ -46,6 +46,10 @@ enum ConfigDecoder {
                 throw ConfigFields.locatedError(modelNode, key: "roles.\(entry.key).model",
                                                 "unknown model alias or tier \"\(decoded.model)\"; aliases: \(models.keys.sorted().joined(separator: ", ")); tiers: \(tiers.keys.sorted().joined(separator: ", "))")
             }
+            for (index, fallback) in decoded.fallbackModels.enumerated() where models[fallback] == nil && tiers[fallback] == nil {
+                throw ConfigFields.locatedError(entry.value["fallbackModels"] ?? entry.value, key: "roles.\(entry.key).fallbackModels[\(index)]",
+                                                "unknown model alias or tier \"\(fallback)\"; aliases: \(models.keys.sorted().joined(separator: ", ")); tiers: \(tiers.keys.sorted().joined(separator: ", "))")
+            }
             roles[entry.key] = decoded
         }
 
@@ -107,7 +111,7 @@ enum ConfigDecoder {
     }
 
     static let roleKeys = ["description", "model", "tools", "permissions", "timeoutSeconds", "maxSteps", "maxTokens",
-                           "maxCostUSD", "prompt"]
+                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels"]
 
     private static func role(named name: String, _ node: ConfigNode, keyLocation: SourceLocation) throws -> RoleConfig {
         let path = "roles.\(name)"
@@ -122,6 +126,9 @@ enum ConfigDecoder {
         if let value = try fields.int("maxTokens") { role.maxTokens = value }
         if let value = try fields.number("maxCostUSD") { role.maxCostUSD = value }
         if let value = try fields.string("prompt") { role.prompt = value }
+        if let value = try fields.int("stallRepeats", minimum: 0) { role.stallRepeats = value }
+        if let value = try fields.stringList("fallbackModels") { role.fallbackModels = value }
+        if let retryNode = fields.value("retry") { role.retry = try retry(retryNode, path: "\(path).retry") }
         if let permissionsNode = fields.value("permissions") {
             role.permissions = try permissions(permissionsNode, path: "\(path).permissions")
         }
@@ -138,6 +145,18 @@ enum ConfigDecoder {
             role.tools = tools
         }
         return role
+    }
+
+    private static func retry(_ node: ConfigNode, path: String) throws -> RetrySetting {
+        let fields = try ConfigFields(node, path: path, allowedKeys: ["attempts", "on"])
+        var setting = RetrySetting(attempts: try fields.int("attempts", minimum: 0) ?? 1)
+        if let reasons = try fields.stringList("on") {
+            for reason in reasons where !RetrySetting.reasons.contains(reason) {
+                throw fields.error("on", "unknown reason \"\(reason)\"; a retry can follow: \(RetrySetting.reasons.joined(separator: ", "))")
+            }
+            setting.on = reasons
+        }
+        return setting
     }
 
     /// Either a list (`[write, exec]`) or a mapping (`{write: true}`).

@@ -77,11 +77,19 @@ public struct RoleConfig: Sendable, Hashable {
     public var prompt: String
     /// Where the role was defined: `built-in`, or the file (and line) that last set it.
     public var source: String
+    /// Identical tool calls in a row after which a worker is nudged, and then failed as
+    /// `stalled` if it goes on; 0 turns stall detection off.
+    public var stallRepeats: Int
+    /// Runs again a worker that ended in one of the listed ways.
+    public var retry: RetrySetting?
+    /// Model aliases (or tiers) tried in order when the role's model fails with a provider error.
+    public var fallbackModels: [String]
 
     public init(name: String, description: String = "", model: String = "worker",
                 tools: [String] = RoleConfig.readOnlyTools, permissions: ToolPermissions = ToolPermissions(),
                 timeoutSeconds: Double = 300, maxSteps: Int = 20, maxTokens: Int = 200_000, maxCostUSD: Double = 0.5,
-                prompt: String = "", source: String = "built-in") {
+                prompt: String = "", source: String = "built-in", stallRepeats: Int = 3,
+                retry: RetrySetting? = nil, fallbackModels: [String] = []) {
         self.name = name
         self.description = description
         self.model = model
@@ -93,12 +101,31 @@ public struct RoleConfig: Sendable, Hashable {
         self.maxCostUSD = maxCostUSD
         self.prompt = prompt
         self.source = source
+        self.stallRepeats = stallRepeats
+        self.retry = retry
+        self.fallbackModels = fallbackModels
     }
 
     /// The tools a role gets when it names none.
     public static let readOnlyTools = ["read_file", "list_files", "search"]
     /// Every tool name a role may list. `write_file` needs `permissions.write`, `run_command` needs `permissions.exec`.
     public static let toolNames = ["read_file", "list_files", "search", "fetch_url", "run_command", "write_file"]
+}
+
+/// A role's `retry`: how many more runs a worker gets, and which endings earn one.
+public struct RetrySetting: Sendable, Hashable {
+    /// Endings a retry can follow: an error code of a failed worker, or `timed_out`.
+    public static let reasons = ["provider_error", "timed_out", "stalled", "tool_error", "invalid_output",
+                                 "max_steps", "max_tokens", "max_cost"]
+
+    /// Runs after the first; 0 means none.
+    public var attempts: Int
+    public var on: [String]
+
+    public init(attempts: Int, on: [String] = ["provider_error", "timed_out", "stalled"]) {
+        self.attempts = attempts
+        self.on = on
+    }
 }
 
 /// Bounds on one session (one connection, or one resumed session id).

@@ -13,6 +13,7 @@ extension Session {
              failure: WorkerFailure? = nil) async {
         guard var entry = entries[workerId], !entry.ending, !entry.state.isTerminal else { return }
         if let run, entry.run != run { return }
+        if let run, recover(workerId, run: run, state: state, failure: failure) { return }
         let wasRunning = entry.state == .running
         entry.ending = true
         entry.loopTask?.cancel()

@@ -83,7 +83,8 @@ extension Session {
                                     tools: tools, submitSchema: brief.submitSchema,
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
-                                    maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget)
+                                    maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget,
+                                    stallRepeats: role.stallRepeats)
         return RunPlan(setup: setup, client: client)
     }
 

@@ -36,6 +36,9 @@ struct WorkerEntry: Sendable {
     /// Totals before the current run; the loop reports the run's own totals on top.
     var baseline = Baseline()
     var ending = false
+    /// What the role's retry and fallback settings have spent on this worker; made at the
+    /// first run that ends badly.
+    var recovery: WorkerRecovery?
 
     struct Baseline: Sendable {
         var steps = 0

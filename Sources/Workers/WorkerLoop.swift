@@ -20,10 +20,12 @@ public struct WorkerLoopSetup: Sendable {
     public var maxOutputTokensPerCall: Int
     /// The session's budget, shared with its other workers; nil when it has none.
     public var sessionBudget: SessionBudget?
+    /// Identical tool calls in a row that count as a stall (see `StallDetector`); 0 is off.
+    public var stallRepeats: Int
 
     public init(modelId: String, system: String, tools: [any WorkerTool], submitSchema: JSONValue,
                 keepsStructuredResult: Bool, limits: WorkerLimits, price: ModelPrice, toolContext: ToolContext,
-                maxOutputTokensPerCall: Int = 4096, sessionBudget: SessionBudget? = nil) {
+                maxOutputTokensPerCall: Int = 4096, sessionBudget: SessionBudget? = nil, stallRepeats: Int = 3) {
         self.modelId = modelId
         self.system = system
         self.tools = tools
@@ -34,6 +36,7 @@ public struct WorkerLoopSetup: Sendable {
         self.toolContext = toolContext
         self.maxOutputTokensPerCall = maxOutputTokensPerCall
         self.sessionBudget = sessionBudget
+        self.stallRepeats = stallRepeats
     }
 }
 
@@ -74,6 +77,7 @@ public struct WorkerLoop: Sendable {
         var steps = 0
         var usage = Usage()
         var cost = 0.0
+        var stall = StallDetector(repeats: setup.stallRepeats)
 
         while true {
             try Task.checkCancellation()
@@ -119,7 +123,7 @@ public struct WorkerLoop: Sendable {
 
             var answers: [ContentBlock] = []
             for call in calls {
-                switch try await answer(call) {
+                switch try await answer(call, stall: &stall) {
                 case .answer(let block): answers.append(block)
                 case .fail(let failure): return .failed(failure)
                 }
@@ -226,7 +230,7 @@ public struct WorkerLoop: Sendable {
     }
 
     /// Runs one tool call, or explains to the model why a submission was refused.
-    private func answer(_ call: ToolCall) async throws -> Answer {
+    private func answer(_ call: ToolCall, stall: inout StallDetector) async throws -> Answer {
         if call.name == Self.submitToolName {
             let violations = JSONSchemaValidator.validate(call.input, against: setup.submitSchema)
             let list = violations.map { "- \($0.path.isEmpty ? "(root)" : $0.path): \($0.message)" }.joined(separator: "\n")
@@ -236,8 +240,15 @@ public struct WorkerLoop: Sendable {
                 Fix these and call \(Self.submitToolName) again.
                 """, isError: true))
         }
+        let verdict = stall.observe(tool: call.name, input: call.input)
+        if verdict == .stalled {
+            return .fail(WorkerFailure(code: "stalled", message: """
+                The worker kept calling \(call.name) with the same input after being told it was repeating itself. \
+                Steer it with what it is missing, or narrow the task.
+                """))
+        }
         await report(.toolCall(id: call.id, name: call.name, input: call.input))
-        let output: ToolOutput
+        var output: ToolOutput
         if let tool = toolsByName[call.name] {
             do {
                 output = try await tool.run(call.input, context: setup.toolContext)
@@ -254,6 +265,9 @@ public struct WorkerLoop: Sendable {
             output = ToolOutput(text: "There is no tool named \(call.name). Available tools: \(known).", isError: true)
         }
         try Task.checkCancellation()
+        if verdict == .nudge {
+            output.text += "\n\n" + StallDetector.nudgeText(tool: call.name, repeats: stall.repeats)
+        }
         await report(.toolResult(id: call.id, name: call.name, output: output))
         return .answer(.toolResult(toolUseId: call.id, content: output.text, isError: output.isError))
     }

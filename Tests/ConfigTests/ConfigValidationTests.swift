@@ -38,6 +38,11 @@ import Testing
         Case(yaml: "models:\n  x: { provider: nowhere, id: m }\n", line: 2, key: "models.x.provider", says: "unknown provider"),
         Case(yaml: "tiers:\n  worker: huge\n", line: 2, key: "tiers.worker", says: "unknown model alias"),
         Case(yaml: "roles:\n  r:\n    model: gpt-9\n", line: 3, key: "roles.r.model", says: "unknown model alias or tier"),
+        Case(yaml: "roles:\n  r:\n    retry: { attempts: 2, on: [oops] }\n", line: 3, key: "roles.r.retry.on",
+             says: "unknown reason \"oops\"; a retry can follow: provider_error"),
+        Case(yaml: "roles:\n  r:\n    fallbackModels: [worker, gpt-9]\n", line: 3, key: "roles.r.fallbackModels[1]",
+             says: "unknown model alias or tier \"gpt-9\""),
+        Case(yaml: "roles:\n  r:\n    stallRepeats: -1\n", line: 3, key: "roles.r.stallRepeats", says: "at least 0"),
         Case(yaml: "roles:\n  r:\n    tools: [read_file, hack]\n", line: 3, key: "roles.r.tools", says: "unknown tool \"hack\""),
         Case(yaml: "roles:\n  r:\n    tools: [run_command]\n", line: 3, key: "roles.r.tools", says: "exec permission"),
         Case(yaml: "roles:\n  r:\n    tools: [write_file]\n", line: 3, key: "roles.r.tools", says: "write permission"),
@@ -58,6 +63,23 @@ import Testing
         if let key = testCase.key { #expect(error.key == key, "\(error)") }
         #expect(error.description.contains(testCase.says), "\(error)")
         #expect(error.description.hasPrefix("\(error.file!):\(testCase.line): "), "\(error)")
+    }
+
+    @Test func recoverySettingsAreRead() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("config.yaml", """
+            roles:
+              r: { stallRepeats: 5, fallbackModels: [mid], retry: { attempts: 2, on: [stalled, timed_out] } }
+              plain: {}
+            """)
+        let config = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: box.environment)
+        let role = try config.role(named: "r")
+        #expect(role.stallRepeats == 5)
+        #expect(role.fallbackModels == ["mid"])
+        #expect(role.retry == RetrySetting(attempts: 2, on: ["stalled", "timed_out"]))
+        let plain = try config.role(named: "plain")
+        #expect(plain.stallRepeats == 3 && plain.retry == nil && plain.fallbackModels.isEmpty)
     }
 
     @Test func theDescriptionReadsFileLineKeyMessage() {

@@ -1,0 +1,55 @@
+import BosunJSON
+import Config
+import Foundation
+import Workers
+
+extension Session {
+    /// Carries out a role's recovery settings (see `WorkerRecovery`) for a run that ended on
+    /// its own: the worker goes back on the queue to resume its conversation, on a fallback
+    /// model or on the same one, instead of ending. Returns whether it did. Cancels, shutdown
+    /// and a session that is closing never recover.
+    func recover(_ workerId: String, run: Int, state: WorkerState, failure: WorkerFailure?) -> Bool {
+        guard !closing, var entry = entries[workerId], entry.run == run, entry.state == .running, !entry.ending,
+              let role = try? config.role(named: entry.record.role) else { return false }
+        var recovery = entry.recovery ?? WorkerRecovery(role: role)
+        let decision = recovery.decide(state: state, failure: failure)
+        entry.recovery = recovery
+        guard let decision else {
+            entries[workerId] = entry
+            return false
+        }
+        let reason = WorkerRecovery.reason(state: state, failure: failure) ?? state.rawValue
+        var data: [String: JSONValue] = ["reason": .string(reason), "run": .int(Int64(run))]
+        var note = "Your last run ended with \(reason)"
+        if let failure { note += ": \(failure.message)" }
+        switch decision {
+        case .fallback(let model):
+            guard (try? config.resolveModel(model)) != nil else { return false }
+            data["model"] = .string(model)
+            data["previousModel"] = .string(entry.record.model)
+            note += " The model \(entry.record.model) is failing; you now run on \(model). Continue the task."
+            entry.record.model = model
+        case .retry(let attempt, let of):
+            data["attempt"] = .int(Int64(attempt))
+            data["of"] = .int(Int64(of))
+            note += " This is retry \(attempt) of \(of): continue the task, and do not repeat what did not work."
+        }
+        entry.loopTask?.cancel()
+        entry.loopTask = nil
+        disarmDeadline(workerId)
+        entry.inbox.add(note)
+        entry.record.state = WorkerState.queued.rawValue
+        entries[workerId] = entry
+        scheduler.release(workerId)
+        store.submit(.workerProgress(entry.record))
+        emit(workerId, kind: "retry", data: .object(data))
+        scheduler.enqueue(workerId, priority: entry.record.priority)
+        emit(workerId, kind: "queued", data: [
+            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
+            "priority": .int(Int64(entry.record.priority)),
+            "resumed": true,
+        ])
+        pump()
+        return true
+    }
+}
