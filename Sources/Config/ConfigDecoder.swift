@@ -198,7 +198,7 @@ enum ConfigDecoder {
 
     static let toolPolicyKeys = ["allowPrivateAddresses", "fetchMaxBytes", "fetchTimeoutSeconds", "fetchMaxRedirects",
                                  "readMaxBytes", "writeMaxBytes", "listMaxEntries", "searchMaxMatches", "searchMaxFileBytes",
-                                 "commandTimeoutSeconds", "commandOutputMaxBytes", "sandbox", "claimLeaseSeconds"]
+                                 "commandTimeoutSeconds", "commandOutputMaxBytes", "sandbox", "claimLeaseSeconds", "allowCredentialFiles"]
 
     private static func toolPolicy(_ node: ConfigNode?, path: String) throws -> ToolPolicy {
         var policy = ToolPolicy()
@@ -217,6 +217,7 @@ enum ConfigDecoder {
         if let v = try f.int("commandOutputMaxBytes") { policy.commandOutputMaxBytes = v }
         if let v = try f.choice("sandbox", SandboxMode.allCases.map(\.rawValue)) { policy.sandbox = SandboxMode(rawValue: v) ?? .require }
         if let v = try f.seconds("claimLeaseSeconds") { policy.claimLeaseSeconds = v }
+        if let v = try f.bool("allowCredentialFiles") { policy.allowCredentialFiles = v }
         return policy
     }
 }

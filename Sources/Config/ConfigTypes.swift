@@ -181,12 +181,15 @@ public struct ToolPolicy: Sendable, Hashable {
     public var sandbox: SandboxMode
     /// How long a write claim holds without its worker ending; a crashed process's claims lapse after it.
     public var claimLeaseSeconds: Double
+    /// Let the file tools read and write credential files (`.ssh/`, `.netrc`, …) inside the
+    /// workspace. Off by default: what a tool reads goes to the model provider.
+    public var allowCredentialFiles: Bool
 
     public init(allowPrivateAddresses: Bool = false, fetchMaxBytes: Int = 2_000_000, fetchTimeoutSeconds: Double = 30,
                 fetchMaxRedirects: Int = 5, readMaxBytes: Int = 256_000, writeMaxBytes: Int = 1_000_000,
                 listMaxEntries: Int = 1_000, searchMaxMatches: Int = 200, searchMaxFileBytes: Int = 1_000_000,
                 commandTimeoutSeconds: Double = 120, commandOutputMaxBytes: Int = 64_000,
-                sandbox: SandboxMode = .require, claimLeaseSeconds: Double = 3_600) {
+                sandbox: SandboxMode = .require, claimLeaseSeconds: Double = 3_600, allowCredentialFiles: Bool = false) {
         self.allowPrivateAddresses = allowPrivateAddresses
         self.fetchMaxBytes = fetchMaxBytes
         self.fetchTimeoutSeconds = fetchTimeoutSeconds
@@ -200,5 +203,6 @@ public struct ToolPolicy: Sendable, Hashable {
         self.commandOutputMaxBytes = commandOutputMaxBytes
         self.sandbox = sandbox
         self.claimLeaseSeconds = claimLeaseSeconds
+        self.allowCredentialFiles = allowCredentialFiles
     }
 }

@@ -73,6 +73,7 @@ extension BosunConfig {
                 ("searchMaxMatches", int(t.searchMaxMatches)), ("searchMaxFileBytes", int(t.searchMaxFileBytes)),
                 ("commandTimeoutSeconds", number(t.commandTimeoutSeconds)), ("commandOutputMaxBytes", int(t.commandOutputMaxBytes)),
                 ("sandbox", scalar(t.sandbox.rawValue)), ("claimLeaseSeconds", number(t.claimLeaseSeconds)),
+                ("allowCredentialFiles", Node(String(t.allowCredentialFiles), Tag(.bool))),
             ])),
         ])
         let body = (try? Yams.serialize(node: tree, width: -1, allowUnicode: true)) ?? ""

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Workspace
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,15 +102,7 @@ enum AddressPolicy {
     /// `2130706433` and `0x7f000001` are 127.0.0.1). Runs off the cooperative pool; a
     /// cancelled task stops waiting at once (the lookup finishes on its own thread).
     static func resolve(host: String) async throws -> [IPAddress] {
-        let once = OnceContinuation()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[IPAddress], Error>) in
-                once.install(continuation)
-                DispatchQueue.global().async { once.resume(with: Result { try lookup(host) }) }
-            }
-        } onCancel: {
-            once.resume(with: .failure(CancellationError()))
-        }
+        try await BlockingWork.run { try lookup(host) }
     }
 
     private static func lookup(_ host: String) throws -> [IPAddress] {
@@ -141,28 +133,5 @@ enum AddressPolicy {
         var unique: [IPAddress] = []
         for address in addresses where !unique.contains(address) { unique.append(address) }
         return unique
-    }
-}
-
-/// A continuation resumed exactly once, by whichever comes first: the answer or a cancellation.
-private final class OnceContinuation: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<[IPAddress], Error>?, early: Result<[IPAddress], Error>?)>((nil, nil))
-
-    func install(_ continuation: CheckedContinuation<[IPAddress], Error>) {
-        let early = state.withLock { s -> Result<[IPAddress], Error>? in
-            if let early = s.early { return early }
-            s.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    func resume(with result: Result<[IPAddress], Error>) {
-        let continuation = state.withLock { s -> CheckedContinuation<[IPAddress], Error>? in
-            if let c = s.continuation { s.continuation = nil; s.early = result; return c }
-            if s.early == nil { s.early = result }
-            return nil
-        }
-        continuation?.resume(with: result)
     }
 }

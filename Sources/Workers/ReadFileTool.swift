@@ -30,13 +30,28 @@ struct ReadFileTool: WorkerTool {
         let path = try args.requiredString("path")
         let offset = try args.int("offset", minimum: 1) ?? 1
         let limit = try args.int("limit", minimum: 1)
-        let (real, isDirectory) = try WorkspacePath.resolveExisting(path, in: context.workspaceRoot)
-        if isDirectory { throw ToolError("\(path) is a directory; use list_files to see what is in it") }
-        guard let handle = FileHandle(forReadingAtPath: real) else { throw ToolError("\(path): cannot be opened for reading") }
-        defer { try? handle.close() }
-        // fstat on the open file, not `attributesOfItem` (a dictionary of every attribute, by path).
+        return try await BlockingWork.run { [policy] in
+            try Self.read(path, offset: offset, limit: limit, root: context.workspaceRoot, policy: policy)
+        }
+    }
+
+    /// Opens the file beneath the workspace's descriptor (no path race can lead out) and reads it.
+    private static func read(_ path: String, offset: Int, limit: Int?, root: String, policy: ToolPolicy) throws -> ToolOutput {
+        let workspace = try WorkspaceDirectory(root)
+        let relative = try workspace.relative(path)
+        try WorkspaceDirectory.refuseCredential(relative, shownAs: path, allowed: policy.allowCredentialFiles)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        let descriptor = try workspace.open(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY, shownAs: path)
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var info = stat()
-        let size = fstat(handle.fileDescriptor, &info) == 0 ? Int(info.st_size) : 0
+        guard fstat(descriptor, &info) == 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw ToolError("\(path) is a directory; use list_files to see what is in it") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ToolError("\(path) is a device, socket or FIFO, not a regular file; refused") }
+        // A symlink inside the workspace may lead to a credential file under another name.
+        if let real = workspace.relativePath(ofDescriptor: descriptor) {
+            try WorkspaceDirectory.refuseCredential(real, shownAs: path, allowed: policy.allowCredentialFiles)
+        }
+        let size = Int(info.st_size)
 
         // Without a range, a few times the output cap is enough to count lines near the start;
         // with one, read up to 16 MiB more so that later lines can be reached.

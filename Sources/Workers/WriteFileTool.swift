@@ -46,14 +46,16 @@ struct WriteFileTool: WorkerTool {
         guard content.count <= policy.writeMaxBytes else {
             throw ToolError("write_file: \(content.count) bytes is over the \(policy.writeMaxBytes)-byte limit (tools.writeMaxBytes)")
         }
-        let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
-        let target = try WorkspacePath.resolve(path, in: root, forWriting: true)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ToolError("write_file: \(path) is a directory")
+        let workspace = try WorkspaceDirectory(context.workspaceRoot)
+        let relativePath = try workspace.relative(path)
+        if relativePath.isEmpty { throw ToolError("write_file: \(path) is a directory") }
+        try WorkspaceDirectory.refuseCredential(relativePath, shownAs: path, allowed: policy.allowCredentialFiles)
+        let target = try await BlockingWork.run { [policy] in
+            try WriteTarget.locate(relativePath, in: workspace, shownAs: path, allowCredentialFiles: policy.allowCredentialFiles)
         }
-        let relative = WorkspacePath.relative(target, to: root)
-        switch try await claims.claim(path: target, holder: context.workerId, sessionId: context.sessionId, lease: policy.claimLeaseSeconds) {
+        let relative = target.relative
+        switch try await claims.claim(path: "\(workspace.path)/\(relative)", holder: context.workerId, sessionId: context.sessionId,
+                                      lease: policy.claimLeaseSeconds) {
         case .granted:
             break
         case .heldBy(let holder, let sessionId, let until):
@@ -63,38 +65,33 @@ struct WriteFileTool: WorkerTool {
                 """)
         }
         try Task.checkCancellation()
-        let written = try writeAtomically(content, to: target, append: append, root: root, shownAs: relative)
+        let written = try await BlockingWork.run { [policy] in
+            try Self.writeAtomically(content, to: target, append: append, maxBytes: policy.writeMaxBytes)
+        }
         return ToolOutput(text: "\(append ? "appended" : "wrote") \(content.count) bytes to \(relative) (\(written) bytes now; claimed by this worker)")
     }
 
-    /// Writes beside the target and renames over it; returns the file's new size.
-    private func writeAtomically(_ content: Data, to target: String, append: Bool, root: String, shownAs relative: String) throws -> Int {
-        let fm = FileManager.default
-        let directory = (target as NSString).deletingLastPathComponent
-        do {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ToolError("write_file: cannot create the directory of \(relative): \(error.localizedDescription)")
-        }
-        // The directory may have been swapped for a symlink meanwhile: check again where it really is.
-        guard let realDirectory = try WorkspacePath.realPath(directory), realDirectory == root || realDirectory.hasPrefix(root + "/") else {
-            throw ToolError("write_file: the directory of \(relative) resolves outside the workspace; refused")
-        }
+    /// Writes beside the target, in the directory held open, and renames over it; returns the file's new size.
+    private static func writeAtomically(_ content: Data, to target: WriteTarget, append: Bool, maxBytes: Int) throws -> Int {
+        let directory = target.directory.descriptor
+        let relative = target.relative
         var data = content
         var mode: mode_t = 0o644
         var info = stat()
-        if lstat(target, &info) == 0 {
+        if fstatat(directory, target.name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
             mode = info.st_mode & 0o7777
             if append {
-                guard let existing = fm.contents(atPath: target) else { throw ToolError("write_file: cannot read \(relative) to append to it") }
-                data = existing + content
-                guard data.count <= policy.writeMaxBytes else {
-                    throw ToolError("write_file: appending would make \(relative) \(data.count) bytes, over the \(policy.writeMaxBytes)-byte limit")
+                let existing = openat(directory, target.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                guard existing >= 0 else { throw ToolError("write_file: cannot read \(relative) to append to it") }
+                let handle = FileHandle(fileDescriptor: existing, closeOnDealloc: true)
+                data = (try handle.readToEnd() ?? Data()) + content
+                guard data.count <= maxBytes else {
+                    throw ToolError("write_file: appending would make \(relative) \(data.count) bytes, over the \(maxBytes)-byte limit")
                 }
             }
         }
-        let temporary = "\(realDirectory)/.\((target as NSString).lastPathComponent).bosun-\(UUID().uuidString).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        let temporary = ".\(target.name).bosun-\(UUID().uuidString).tmp"
+        let fd = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ToolError("write_file: cannot write in the directory of \(relative): \(String(cString: strerror(errno)))") }
         var failure: Int32 = 0
         data.withUnsafeBytes { buffer in
@@ -107,9 +104,9 @@ struct WriteFileTool: WorkerTool {
         }
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         close(fd)
-        if failure == 0 && rename(temporary, "\(realDirectory)/\((target as NSString).lastPathComponent)") != 0 { failure = errno }
+        if failure == 0 && renameat(directory, temporary, directory, target.name) != 0 { failure = errno }
         if failure != 0 {
-            unlink(temporary)
+            unlinkat(directory, temporary, 0)
             throw ToolError("write_file: writing \(relative) failed: \(String(cString: strerror(failure)))")
         }
         return data.count

@@ -7,10 +7,24 @@ import Glibc
 enum GNUExtensions {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private typealias AddChdir = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>) -> Int32
+    /// `syscall(2)` with the four arguments `openat2` takes (glibc's is variadic, which Swift
+    /// cannot call; its assembly reads the registers the same either way).
+    private typealias Syscall4 = @convention(c) (Int, Int, UnsafeRawPointer, UnsafeRawPointer, Int) -> Int
 
     private static let pipe2Function: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
+    private static let syscallFunction: Syscall4? = dlsym(nil, "syscall").map { unsafeBitCast($0, to: Syscall4.self) }
     private static let addChdirFunction: AddChdir? =
         dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+
+    /// `O_PATH` (a descriptor that names a file without opening it for I/O): 010000000 on
+    /// every architecture bosun builds for.
+    static let openPathFlag: Int32 = 0o10000000
+
+    /// `syscall(number, a, b, c, d)`; -1 with `errno` ENOSYS when the C library has no syscall().
+    static func syscall4(_ number: Int, _ a: Int, _ b: UnsafeRawPointer, _ c: UnsafeRawPointer, _ d: Int) -> Int {
+        guard let syscallFunction else { errno = ENOSYS; return -1 }
+        return syscallFunction(number, a, b, c, d)
+    }
 
     /// A pipe whose two ends are close-on-exec from the start, so a process spawned by
     /// another thread at the same moment cannot inherit them (and hold our EOF hostage).

@@ -1,0 +1,44 @@
+import Dispatch
+import Synchronization
+
+/// Runs blocking work (file reads and writes, directory walks, name lookups) on Dispatch's
+/// global threads, never on Swift's cooperative pool: that pool has one thread per core, so
+/// a few tools blocked in system calls would stall every task of the process, `status` and
+/// the deadline timers included. A cancelled caller stops waiting at once; the work
+/// finishes on its own thread and its result is dropped.
+public enum BlockingWork {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let once = OnceContinuation<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+                once.install(continuation)
+                DispatchQueue.global().async { once.resume(with: Result { try work() }) }
+            }
+        } onCancel: {
+            once.resume(with: .failure(CancellationError()))
+        }
+    }
+}
+
+/// A continuation resumed exactly once, by whichever comes first: the answer or a cancellation.
+private final class OnceContinuation<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, Error>?, early: Result<T, Error>?)>((nil, nil))
+
+    func install(_ continuation: CheckedContinuation<T, Error>) {
+        let early = state.withLock { s -> Result<T, Error>? in
+            if let early = s.early { return early }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(with result: Result<T, Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<T, Error>? in
+            if let c = s.continuation { s.continuation = nil; s.early = result; return c }
+            if s.early == nil { s.early = result }
+            return nil
+        }
+        continuation?.resume(with: result)
+    }
+}
