@@ -135,8 +135,9 @@ def storm(client, ledger: Ledger, rng: random.Random, spawns: int, stop: threadi
                 status = client.request("status", timeout=30)
                 for worker in status["workers"]:
                     ledger.heard(worker)
-                resumable = [w["id"] for w in status["workers"] if w["state"] in ("interrupted", "failed", "timed_out")]
-                for worker_id in rng.sample(resumable, min(3, len(resumable))):
+                # Finished workers are resumed too, so that the kill finds many runs in flight.
+                resumable = [w["id"] for w in status["workers"] if w["state"] in TERMINAL - {"cancelled"}]
+                for worker_id in rng.sample(resumable, min(4, len(resumable))):
                     ledger.steering(worker_id)
                     client.request("steer", {"workerId": worker_id, "message": "Carry on."}, timeout=30)
             elif method == "await":
@@ -159,10 +160,11 @@ def storm(client, ledger: Ledger, rng: random.Random, spawns: int, stop: threadi
 
 def run(rounds: int, workers: int, seed: int, bosun: str, log=print) -> dict:
     rng = random.Random(seed)
-    world = World(bosun, ["--latency-ms", "150", "--tool-steps", "2"])
+    world = World(bosun, ["--latency-ms", "150", "--tool-steps", "3"])
     ledger = Ledger()
     session_id = None
-    summary = {"rounds": rounds, "seed": seed, "kills": 0, "integrity_checks": 0, "told_checked": 0}
+    summary = {"rounds": rounds, "seed": seed, "kills": 0, "integrity_checks": 0, "told_checked": 0,
+               "interrupted_at_restarts": 0}
     per_round = max(1, workers // rounds)
     started = time.monotonic()
     try:
@@ -180,6 +182,7 @@ def run(rounds: int, workers: int, seed: int, bosun: str, log=print) -> dict:
             if round_number > 1:
                 shown = verify(client, ledger, round_number)
                 summary["told_checked"] += shown["told"]
+                summary["interrupted_at_restarts"] += shown["counts"].get("interrupted", 0)
                 log(f"round {round_number}: {shown['workers']} workers, {shown['told']} told states unchanged, "
                     f"{json.dumps(shown['counts'], sort_keys=True)}")
 
@@ -187,7 +190,7 @@ def run(rounds: int, workers: int, seed: int, bosun: str, log=print) -> dict:
             spawns = per_round if round_number < rounds else workers - per_round * (rounds - 1)
             driver = threading.Thread(target=storm, args=(client, ledger, rng, spawns, stop), daemon=True)
             driver.start()
-            time.sleep(rng.uniform(0.0, 2.0))
+            time.sleep(rng.uniform(0.1, 2.5))
             kill_hard(client)
             stop.set()
             driver.join(timeout=60)
