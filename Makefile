@@ -11,8 +11,9 @@ PYTHON := $(VENV)/bin/python
 
 # System packages: what the build links against, and what tests use when present.
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-# bubblewrap: the run_command sandbox tests; chromium: rendering the trace timeline page.
-APT_TEST_PACKAGES := bubblewrap chromium
+# bubblewrap: the run_command sandbox tests; chromium: rendering the trace timeline page;
+# neovim: the headless tests of the Neovim plugin in clients/nvim.
+APT_TEST_PACKAGES := bubblewrap chromium neovim
 
 .PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test clean
 
@@ -71,7 +72,8 @@ apt-test-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: Tests/python/requirements.txt
+# The requirements install the Python client from clients/python, so a change to it reinstalls.
+$(VENV)/.installed: Tests/python/requirements.txt clients/python/pyproject.toml $(wildcard clients/python/bosun_client/*.py) clients/python/bosun_client/py.typed
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
 	touch $@

@@ -99,7 +99,7 @@ def makespan(bosun: str, workers: int, steps: int, latency_ms: int, cap: int) ->
     world = World(bosun, ["--latency-ms", str(latency_ms), "--tool-steps", str(steps - 1)])
     try:
         client = world.serve()
-        client.initialize(root=world.workspace, maxConcurrentWorkers=cap, events="none")
+        client.initialize(root=world.workspace, max_concurrent_workers=cap, events="none")
         pid = client.process.pid
         cpu_before = cpu_seconds(pid)
         start = time.monotonic()
@@ -128,7 +128,7 @@ def rss_per_queued(bosun: str, count: int) -> dict:
     world = World(bosun, ["--tool-steps", "0"], script=STALL_SCRIPT)
     try:
         client = world.serve()
-        client.initialize(root=world.workspace, maxConcurrentWorkers=1, events="none")
+        client.initialize(root=world.workspace, max_concurrent_workers=1, events="none")
         pid = client.process.pid
         client.request("spawn", {"task": "Hold the slot", "model": "stalled", "limits": {"timeoutSeconds": 600}})
         for i in range(20):  # warm up allocators and statement caches
@@ -150,7 +150,7 @@ def rss_per_running(bosun: str, count: int) -> dict:
     world = World(bosun, ["--tool-steps", "0"], script=STALL_SCRIPT)
     try:
         client = world.serve()
-        client.initialize(root=world.workspace, maxConcurrentWorkers=count + 10, events="none")
+        client.initialize(root=world.workspace, max_concurrent_workers=count + 10, events="none")
         pid = client.process.pid
         for i in range(5):
             client.request("spawn", {"task": f"warm {i}", "wait": True})

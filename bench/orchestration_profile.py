@@ -59,7 +59,7 @@ def profiled_run(binary: str, mode: str, out: str) -> tuple[int, float]:
     world = bench.World(binary, ["--latency-ms", "200", "--tool-steps", "3"])
     try:
         client = world.serve()
-        client.initialize(root=world.workspace, maxConcurrentWorkers=5, events="none")
+        client.initialize(root=world.workspace, max_concurrent_workers=5, events="none")
         pid = client.process.pid
         tool = subprocess.Popen(TOOLS[mode](pid, out), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL) if mode in TOOLS else None

@@ -56,7 +56,7 @@ def run_bosun(binary: str) -> dict:
     w = world(binary)
     try:
         client = w.serve()
-        client.initialize(root=w.workspace, maxConcurrentWorkers=CAP, events="none")
+        client.initialize(root=w.workspace, max_concurrent_workers=CAP, events="none")
         pid = client.process.pid
         time.sleep(0.3)
         cpu_before, start = cpu_ns(pid), time.monotonic()

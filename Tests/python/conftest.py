@@ -37,3 +37,35 @@ def bosun_bin() -> str:
     if not os.access(BOSUN, os.X_OK):
         pytest.fail(f"bosun binary not found at {BOSUN}; run `swift build` or set BOSUN_BIN")
     return BOSUN
+
+
+@pytest.fixture
+def mock_provider(bosun_bin):
+    """Starts `bosun mock-provider` with the given options and returns its port; stopped after the test."""
+    started = []
+
+    def start(*options: str) -> int:
+        process = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", *options],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        started.append(process)
+        line = process.stdout.readline().strip()
+        assert line.isdigit(), f"the mock provider printed {line!r} instead of its port"
+        return int(line)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def write_mock_config(directory: pathlib.Path, port: int) -> pathlib.Path:
+    """A bosun config whose every tier is a model on the mock provider at `port`, with its store in `directory`."""
+    config = directory / "bosun.yaml"
+    config.write_text(f"""providers:
+  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
+models:
+  fast: {{ provider: mock, id: mock-fast, price: {{ input: 1, output: 5 }} }}
+tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
+store: {{ path: "{directory / 'trace.sqlite'}" }}
+""")
+    return config

@@ -1,15 +1,26 @@
-"""A small Python client for bosun/1: start `bosun serve`, speak JSON-RPC over its stdio.
-
-Standard library only. Example::
+"""A Python client for bosun/1: start `bosun serve` and drive its workers. Standard library only.
 
     from bosun_client import BosunClient
 
     with BosunClient.start(["bosun", "serve"]) as bosun:
-        bosun.initialize()
-        worker = bosun.request("spawn", {"task": "Summarise README.md", "wait": True})
-        print(worker["result"]["text"])
+        bosun.initialize(root=".")
+        worker = bosun.spawn("Summarise README.md", inputs=["README.md"], wait=True)
+        print(worker.state, worker.result.text if worker.result else worker.error)
+
+`AsyncBosunClient` (in `bosun_client.aio`) is the same for asyncio.
 """
 
-from .client import BosunClient, BosunError, Notification
+from .aio import AsyncBosunClient
+from .client import BosunClient, Notification
+from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
+from .params import Limits
+from .types import (TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict, InitializeResult, Role, Session,
+                    SessionStatus, SteerResult, SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError,
+                    WorkerEvent, WorkerResult)
 
-__all__ = ["BosunClient", "BosunError", "Notification"]
+__version__ = "0.1.0"
+
+__all__ = ["AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "CancelResult", "CheckResult", "Conflict",
+           "ConnectionClosed", "ErrorCode", "InitializeResult", "Limits", "Notification", "RequestTimeout", "Role",
+           "Session", "SessionStatus", "SteerResult", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult",
+           "VerifyRound", "Worker", "WorkerError", "WorkerEvent", "WorkerResult"]

@@ -1,29 +1,29 @@
-"""JSON-RPC 2.0 over stdio with LSP framing (`Content-Length`), as bosun/1 speaks it."""
+"""The synchronous client: one `bosun serve` process, JSON-RPC over its stdin and stdout."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import queue
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence, Union, overload
+
+from . import framing, params
+from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
+from .params import LimitsLike
+from .streams import TRACE_PAGE, EventCursor
+from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
+                    VerifyResult, Worker, WorkerEvent)
+
+CANCEL_GRACE_SECONDS = 5.0
+"""How long a timed-out request waits for the server to confirm its `$/cancelRequest`."""
 
 
-class BosunError(Exception):
-    """A JSON-RPC error response: `code`, `message` and optional `data`, as the server sent them."""
-
-    def __init__(self, code: int, message: str, data: Any = None):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.data = data
-
-
-@dataclass
+@dataclass(frozen=True)
 class Notification:
+    """A message from the server that is not an answer: `worker/event`, `$/progress`, …"""
     method: str
     params: Any
 
@@ -31,75 +31,188 @@ class Notification:
 class BosunClient:
     """One connection to one `bosun serve` process.
 
-    Requests may be issued from several threads; responses are matched by id. Server
-    notifications (`worker/event`, `$/progress`, `window/logMessage`,
-    `bosun/notificationsDropped`) go to `on_notification` when given, and are queued for
-    `next_notification` otherwise.
+    Methods may be called from several threads; answers are matched by id. No call has a
+    time limit unless you pass `timeout` (seconds): then, when it passes, the client sends
+    `$/cancelRequest` and raises `RequestTimeout`. Error answers raise `BosunError` with the
+    server's code, message and data.
+
+    Every notification goes to `on_notification` when given (on the reader thread: keep it
+    short). `events(worker_id)` follows one worker's events.
     """
+
+    client_name = "bosun_client.py"
 
     def __init__(self, process: subprocess.Popen, on_notification: Optional[Callable[[Notification], None]] = None):
         self.process = process
         self._ids = itertools.count(1)
-        self._pending: dict[int, "queue.Queue[dict]"] = {}
+        self._pending: dict = {}
+        self._streams: dict = {}
+        self._closed = False
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._notifications: "queue.Queue[Notification]" = queue.Queue()
         self._on_notification = on_notification
         self._reader = threading.Thread(target=self._read_loop, name="bosun-reader", daemon=True)
         self._reader.start()
 
     @classmethod
-    def start(cls, argv: list[str], env: Optional[dict] = None, cwd: Optional[str] = None,
-              stderr=None, on_notification=None) -> "BosunClient":
-        """Starts `argv` (e.g. ["bosun", "serve", "--config", path]) and connects to it."""
-        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def start(cls, argv: Sequence[str], env: Optional[dict] = None, cwd: Optional[str] = None, stderr: Any = None,
+              on_notification: Optional[Callable[[Notification], None]] = None) -> "BosunClient":
+        """Starts `argv` (such as `["bosun", "serve", "--config", path]`) and connects to it.
+
+        `env` is added to this process's environment. The server's log (its stderr) is
+        discarded unless `stderr` is a file to write it to.
+        """
+        process = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=stderr if stderr is not None else subprocess.DEVNULL,
                                    env={**os.environ, **(env or {})}, cwd=cwd)
         return cls(process, on_notification)
 
-    # -- protocol -----------------------------------------------------------------
+    # -- the methods of bosun/1 -------------------------------------------------
 
-    def initialize(self, root: Optional[str] = None, **options) -> dict:
-        """Runs the `initialize` / `initialized` handshake; `options` become initializationOptions."""
-        params: dict[str, Any] = {"processId": os.getpid(), "clientInfo": {"name": "bosun_client.py"}}
-        if root:
-            params["rootUri"] = "file://" + os.path.abspath(root)
-        if options:
-            params["initializationOptions"] = options
-        result = self.request("initialize", params)
+    def initialize(self, root: Optional[str] = None, *, session: Optional[str] = None,
+                   max_concurrent_workers: Optional[int] = None, events: Optional[str] = None,
+                   log_level: Optional[str] = None, timeout: Optional[float] = None) -> InitializeResult:
+        """The `initialize` / `initialized` handshake. `root` is the workspace for file tools;
+        `session` resumes a session id; `events` is `all` (default), `terminal` or `none`."""
+        result = self.request("initialize", params.initialize(root, self.client_name, session, max_concurrent_workers,
+                                                                events, log_level), timeout)
         self.notify("initialized", {})
-        return result
+        return InitializeResult.from_wire(result)
 
-    def request(self, method: str, params: Any = None, timeout: Optional[float] = 60) -> Any:
-        """Sends a request and waits for its result; raises BosunError on an error response."""
+    def spawn(self, task: str, *, inputs: Optional[Sequence[str]] = None, scope: Optional[str] = None,
+              output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+              do_not: Optional[Sequence[str]] = None, role: Optional[str] = None, model: Optional[str] = None,
+              tools: Optional[Sequence[str]] = None, limits: LimitsLike = None, after: Optional[Sequence[str]] = None,
+              priority: Optional[int] = None, wait: bool = False, work_done_token: Union[int, str, None] = None,
+              timeout: Optional[float] = None) -> Worker:
+        """Starts a worker. With `wait=True` the answer is the finished worker with its result,
+        however long that takes (the worker's own limits bound it)."""
+        return Worker.from_wire(self.request("spawn", params.spawn(
+            task, inputs, scope, output_format, output_schema, do_not, role, model, tools, limits, after, priority,
+            wait, work_done_token), timeout))
+
+    def steer(self, worker_id: str, message: str, *, timeout: Optional[float] = None) -> SteerResult:
+        return SteerResult.from_wire(self.request("steer", params.steer(worker_id, message), timeout))
+
+    def cancel(self, worker_id: str, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
+        return CancelResult.from_wire(self.request("cancel", params.cancel(worker_id, False, reason), timeout))
+
+    def cancel_all(self, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
+        return CancelResult.from_wire(self.request("cancel", params.cancel(None, True, reason), timeout))
+
+    def await_workers(self, workers: Optional[Sequence[str]] = None, *, mode: Optional[str] = None,
+                      timeout_seconds: Optional[float] = None, timeout: Optional[float] = None) -> AwaitResult:
+        """bosun's `await` (a Python keyword): waits for `workers` (default all) to end, `mode`
+        `all` or `any`. `timeout_seconds` makes the server answer with what is still pending."""
+        return AwaitResult.from_wire(self.request("await", params.await_workers(workers, mode, timeout_seconds), timeout))
+
+    @overload
+    def status(self, worker_id: None = None, *, timeout: Optional[float] = None) -> SessionStatus: ...
+
+    @overload
+    def status(self, worker_id: str, *, timeout: Optional[float] = None) -> Worker: ...
+
+    def status(self, worker_id: Optional[str] = None, *, timeout: Optional[float] = None) -> Union[Worker, SessionStatus]:
+        """One worker with its result, or the whole session (counts, usage, every worker)."""
+        if worker_id is not None:
+            return Worker.from_wire(self.request("status", {"workerId": worker_id}, timeout))
+        return SessionStatus.from_wire(self.request("status", None, timeout))
+
+    def trace(self, worker_id: Optional[str] = None, *, after_seq: Optional[int] = None, limit: Optional[int] = None,
+              timeout: Optional[float] = None) -> list:
+        """Stored events in order. For one worker without `limit`, every page of them."""
+        if worker_id is None or limit is not None:
+            return self._events(self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+        events: list = []
+        while True:
+            page = self._events(self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            events += page
+            if len(page) < TRACE_PAGE:
+                return events
+            after_seq = page[-1].seq
+
+    def roles(self, *, timeout: Optional[float] = None) -> list:
+        return [Role.from_wire(r) for r in self.request("roles", None, timeout)["roles"]]
+
+    def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
+               max_rounds: Optional[int] = None, timeout: Optional[float] = None) -> VerifyResult:
+        """Runs `checks` (wire form, such as `{"kind": "command", "command": ["pytest", "-q"]}`)
+        on a worker's output; with `feedback="steer"` failures go back to the worker, up to `max_rounds`."""
+        return VerifyResult.from_wire(self.request("verify", params.verify(worker_id, checks, feedback, max_rounds), timeout))
+
+    def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
+                   output_schema: Optional[dict] = None, model: Optional[str] = None,
+                   timeout: Optional[float] = None) -> SynthesisResult:
+        """One answer from several workers' results, with the conflicts between them named."""
+        return SynthesisResult.from_wire(self.request("synthesize", params.synthesize(
+            workers, instruction, output_format, output_schema, model), timeout))
+
+    def events(self, worker_id: str, *, after_seq: Optional[int] = None, poll_seconds: float = 2.0) -> Iterator[WorkerEvent]:
+        """One worker's events, from the first (or after `after_seq`) to the end of its run.
+
+        Events sent before the call come from the trace store; `poll_seconds` of quiet
+        makes the stream check the store for events the server dropped.
+        """
+        inbox: "queue.Queue[WorkerEvent]" = queue.Queue()
+        with self._lock:
+            self._streams.setdefault(worker_id, []).append(inbox)
+        try:
+            cursor = EventCursor(after_seq)
+            yield from cursor.take(self.trace(worker_id, after_seq=after_seq), history=True)
+            while not cursor.done:
+                try:
+                    event = inbox.get(timeout=poll_seconds)
+                except queue.Empty:
+                    batch = self.trace(worker_id, after_seq=cursor.last_seq)
+                else:
+                    batch = self.trace(worker_id, after_seq=cursor.last_seq) if cursor.missed_some_before(event) else [event]
+                yield from cursor.take(batch)
+        finally:
+            with self._lock:
+                self._streams[worker_id].remove(inbox)
+                if not self._streams[worker_id]:
+                    del self._streams[worker_id]
+
+    # -- JSON-RPC ------------------------------------------------------------------
+
+    def request(self, method: str, params: Any = None, timeout: Optional[float] = None) -> Any:
+        """Sends a request and returns its result; raises BosunError for an error answer.
+
+        With `timeout`, a request still unanswered after that many seconds is cancelled with
+        `$/cancelRequest` and raises RequestTimeout. Ctrl-C cancels it on the server too.
+        """
         request_id = next(self._ids)
         slot: "queue.Queue[dict]" = queue.Queue(maxsize=1)
         with self._lock:
+            if self._closed:
+                raise ConnectionClosed(method, self.process.poll())
             self._pending[request_id] = slot
-        message = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self._send(message)
         try:
-            response = slot.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no answer to {method} (id {request_id}) within {timeout} s") from None
+            self._send(framing.request(request_id, method, params))
+            try:
+                response = slot.get(timeout=timeout)
+            except queue.Empty:
+                self.notify("$/cancelRequest", {"id": request_id})
+                try:
+                    response = slot.get(timeout=CANCEL_GRACE_SECONDS)
+                except queue.Empty:
+                    raise RequestTimeout(method, request_id, timeout, False, CANCEL_GRACE_SECONDS) from None
+                if response.get("error", {}).get("code") == ErrorCode.REQUEST_CANCELLED:
+                    raise RequestTimeout(method, request_id, timeout, True, CANCEL_GRACE_SECONDS) from None
+            except KeyboardInterrupt:
+                self.notify("$/cancelRequest", {"id": request_id})
+                raise
         finally:
             with self._lock:
                 self._pending.pop(request_id, None)
+        if response.get("closed"):
+            raise ConnectionClosed(method, self.process.poll())
         if "error" in response:
-            error = response["error"]
-            raise BosunError(error.get("code"), error.get("message", ""), error.get("data"))
+            raise BosunError.from_wire(response["error"])
         return response.get("result")
 
     def notify(self, method: str, params: Any = None) -> None:
-        message = {"jsonrpc": "2.0", "method": method}
-        if params is not None:
-            message["params"] = params
-        self._send(message)
-
-    def next_notification(self, timeout: Optional[float] = 10) -> Notification:
-        return self._notifications.get(timeout=timeout)
+        self._send(framing.notification(method, params))
 
     def close(self, timeout: float = 10) -> int:
         """Shuts the server down politely (`shutdown`, `exit`) and returns its exit code."""
@@ -107,7 +220,7 @@ class BosunClient:
             try:
                 self.request("shutdown", timeout=timeout)
                 self.notify("exit")
-            except (BosunError, TimeoutError, BrokenPipeError, OSError):
+            except (BosunError, OSError):
                 pass
             try:
                 self.process.stdin.close()
@@ -122,36 +235,37 @@ class BosunClient:
     def __enter__(self) -> "BosunClient":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
     # -- transport ----------------------------------------------------------------
 
+    @staticmethod
+    def _events(result: dict) -> list:
+        return [WorkerEvent.from_wire(e) for e in result["events"]]
+
     def _send(self, message: dict) -> None:
-        body = json.dumps(message, separators=(",", ":")).encode()
         with self._write_lock:
-            self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.process.stdin.write(framing.encode(message))
             self.process.stdin.flush()
 
     def _read_loop(self) -> None:
         stream = self.process.stdout
-        while True:
-            length = None
+        try:
             while True:
-                line = stream.readline()
-                if not line:
-                    return self._fail_pending()
-                line = line.strip()
-                if not line:
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value.strip())
-            if length is None:
-                continue
-            message = json.loads(stream.read(length))
-            for item in message if isinstance(message, list) else [message]:
-                self._dispatch(item)
+                length = None
+                while True:
+                    line = stream.readline()
+                    if not line:
+                        return
+                    if not line.strip():
+                        break
+                    length = framing.content_length(line) if length is None else length
+                if length is not None:
+                    for message in framing.messages(stream.read(length)):
+                        self._dispatch(message)
+        finally:
+            self._fail_pending()
 
     def _dispatch(self, message: dict) -> None:
         if "id" in message and ("result" in message or "error" in message):
@@ -159,15 +273,23 @@ class BosunClient:
                 slot = self._pending.get(message["id"])
             if slot is not None:
                 slot.put(message)
-        elif "method" in message:
-            note = Notification(message["method"], message.get("params"))
-            if self._on_notification:
-                self._on_notification(note)
-            else:
-                self._notifications.put(note)
+            return
+        if "method" not in message:
+            return
+        note = Notification(message["method"], message.get("params"))
+        if note.method == "worker/event" and isinstance(note.params, dict):
+            with self._lock:
+                inboxes = list(self._streams.get(note.params.get("workerId"), []))
+            if inboxes:
+                event = WorkerEvent.from_wire(note.params)
+                for inbox in inboxes:
+                    inbox.put(event)
+        if self._on_notification:
+            self._on_notification(note)
 
     def _fail_pending(self) -> None:
         with self._lock:
-            pending = list(self._pending.items())
-        for request_id, slot in pending:
-            slot.put({"id": request_id, "error": {"code": -32099, "message": "bosun closed the connection"}})
+            self._closed = True
+            pending = list(self._pending.values())
+        for slot in pending:
+            slot.put({"closed": True})

@@ -1,0 +1,263 @@
+"""The asyncio client: the same methods as `BosunClient`, as coroutines."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from typing import Any, AsyncIterator, Callable, Optional, Sequence, Union, overload
+
+from . import framing, params
+from .client import CANCEL_GRACE_SECONDS, Notification
+from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
+from .params import LimitsLike
+from .streams import TRACE_PAGE, EventCursor
+from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
+                    VerifyResult, Worker, WorkerEvent)
+
+
+class AsyncBosunClient:
+    """One connection to one `bosun serve` process, for asyncio.
+
+    Any number of calls may be in flight at once. No call has a time limit unless you pass
+    `timeout`; when it passes, or when the awaiting task is cancelled, the client sends
+    `$/cancelRequest` so the server stops the work too.
+
+        async with await AsyncBosunClient.start(["bosun", "serve"]) as bosun:
+            await bosun.initialize(root=".")
+            worker = await bosun.spawn("Summarise README.md", inputs=["README.md"])
+            async for event in bosun.events(worker.id):
+                print(event.seq, event.kind)
+    """
+
+    client_name = "bosun_client.aio"
+
+    def __init__(self, process: asyncio.subprocess.Process,
+                 on_notification: Optional[Callable[[Notification], None]] = None):
+        self.process = process
+        self._ids = itertools.count(1)
+        self._pending: dict = {}
+        self._streams: dict = {}
+        self._closed = False
+        self._write_lock = asyncio.Lock()
+        self._on_notification = on_notification
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    @classmethod
+    async def start(cls, argv: Sequence[str], env: Optional[dict] = None, cwd: Optional[str] = None,
+                    stderr: Any = None, on_notification: Optional[Callable[[Notification], None]] = None
+                    ) -> "AsyncBosunClient":
+        """Starts `argv` (such as `["bosun", "serve"]`) and connects to it; see `BosunClient.start`."""
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=stderr if stderr is not None else asyncio.subprocess.DEVNULL,
+            env={**os.environ, **(env or {})}, cwd=cwd)
+        return cls(process, on_notification)
+
+    # -- the methods of bosun/1 (documented on BosunClient) ----------------------
+
+    async def initialize(self, root: Optional[str] = None, *, session: Optional[str] = None,
+                         max_concurrent_workers: Optional[int] = None, events: Optional[str] = None,
+                         log_level: Optional[str] = None, timeout: Optional[float] = None) -> InitializeResult:
+        result = await self.request("initialize", params.initialize(
+            root, self.client_name, session, max_concurrent_workers, events, log_level), timeout)
+        await self.notify("initialized", {})
+        return InitializeResult.from_wire(result)
+
+    async def spawn(self, task: str, *, inputs: Optional[Sequence[str]] = None, scope: Optional[str] = None,
+                    output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                    do_not: Optional[Sequence[str]] = None, role: Optional[str] = None, model: Optional[str] = None,
+                    tools: Optional[Sequence[str]] = None, limits: LimitsLike = None,
+                    after: Optional[Sequence[str]] = None, priority: Optional[int] = None, wait: bool = False,
+                    work_done_token: Union[int, str, None] = None, timeout: Optional[float] = None) -> Worker:
+        return Worker.from_wire(await self.request("spawn", params.spawn(
+            task, inputs, scope, output_format, output_schema, do_not, role, model, tools, limits, after, priority,
+            wait, work_done_token), timeout))
+
+    async def steer(self, worker_id: str, message: str, *, timeout: Optional[float] = None) -> SteerResult:
+        return SteerResult.from_wire(await self.request("steer", params.steer(worker_id, message), timeout))
+
+    async def cancel(self, worker_id: str, *, reason: Optional[str] = None,
+                     timeout: Optional[float] = None) -> CancelResult:
+        return CancelResult.from_wire(await self.request("cancel", params.cancel(worker_id, False, reason), timeout))
+
+    async def cancel_all(self, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
+        return CancelResult.from_wire(await self.request("cancel", params.cancel(None, True, reason), timeout))
+
+    async def await_workers(self, workers: Optional[Sequence[str]] = None, *, mode: Optional[str] = None,
+                            timeout_seconds: Optional[float] = None, timeout: Optional[float] = None) -> AwaitResult:
+        return AwaitResult.from_wire(await self.request(
+            "await", params.await_workers(workers, mode, timeout_seconds), timeout))
+
+    @overload
+    async def status(self, worker_id: None = None, *, timeout: Optional[float] = None) -> SessionStatus: ...
+
+    @overload
+    async def status(self, worker_id: str, *, timeout: Optional[float] = None) -> Worker: ...
+
+    async def status(self, worker_id: Optional[str] = None, *,
+                     timeout: Optional[float] = None) -> Union[Worker, SessionStatus]:
+        if worker_id is not None:
+            return Worker.from_wire(await self.request("status", {"workerId": worker_id}, timeout))
+        return SessionStatus.from_wire(await self.request("status", None, timeout))
+
+    async def trace(self, worker_id: Optional[str] = None, *, after_seq: Optional[int] = None,
+                    limit: Optional[int] = None, timeout: Optional[float] = None) -> list:
+        if worker_id is None or limit is not None:
+            return _events(await self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+        events: list = []
+        while True:
+            page = _events(await self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            events += page
+            if len(page) < TRACE_PAGE:
+                return events
+            after_seq = page[-1].seq
+
+    async def roles(self, *, timeout: Optional[float] = None) -> list:
+        return [Role.from_wire(r) for r in (await self.request("roles", None, timeout))["roles"]]
+
+    async def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
+                     max_rounds: Optional[int] = None, timeout: Optional[float] = None) -> VerifyResult:
+        return VerifyResult.from_wire(await self.request(
+            "verify", params.verify(worker_id, checks, feedback, max_rounds), timeout))
+
+    async def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
+                         output_schema: Optional[dict] = None, model: Optional[str] = None,
+                         timeout: Optional[float] = None) -> SynthesisResult:
+        return SynthesisResult.from_wire(await self.request("synthesize", params.synthesize(
+            workers, instruction, output_format, output_schema, model), timeout))
+
+    async def events(self, worker_id: str, *, after_seq: Optional[int] = None,
+                     poll_seconds: float = 2.0) -> AsyncIterator[WorkerEvent]:
+        """One worker's events to the end of its run; see `BosunClient.events`."""
+        inbox: "asyncio.Queue[WorkerEvent]" = asyncio.Queue()
+        self._streams.setdefault(worker_id, []).append(inbox)
+        try:
+            cursor = EventCursor(after_seq)
+            for event in cursor.take(await self.trace(worker_id, after_seq=after_seq), history=True):
+                yield event
+            while not cursor.done:
+                try:
+                    event = await asyncio.wait_for(inbox.get(), poll_seconds)
+                except asyncio.TimeoutError:
+                    batch = await self.trace(worker_id, after_seq=cursor.last_seq)
+                else:
+                    batch = (await self.trace(worker_id, after_seq=cursor.last_seq)
+                             if cursor.missed_some_before(event) else [event])
+                for event in cursor.take(batch):
+                    yield event
+        finally:
+            self._streams[worker_id].remove(inbox)
+            if not self._streams[worker_id]:
+                del self._streams[worker_id]
+
+    # -- JSON-RPC ------------------------------------------------------------------
+
+    async def request(self, method: str, params: Any = None, timeout: Optional[float] = None) -> Any:
+        """Sends a request and returns its result; see `BosunClient.request`."""
+        if self._closed:
+            raise ConnectionClosed(method, self.process.returncode)
+        request_id = next(self._ids)
+        answer: "asyncio.Future[dict]" = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = answer
+        try:
+            await self._send(framing.request(request_id, method, params))
+            try:
+                response = await asyncio.wait_for(asyncio.shield(answer), timeout)
+            except asyncio.TimeoutError:
+                await self.notify("$/cancelRequest", {"id": request_id})
+                try:
+                    response = await asyncio.wait_for(answer, CANCEL_GRACE_SECONDS)
+                except asyncio.TimeoutError:
+                    raise RequestTimeout(method, request_id, timeout, False, CANCEL_GRACE_SECONDS) from None
+                if response.get("error", {}).get("code") == ErrorCode.REQUEST_CANCELLED:
+                    raise RequestTimeout(method, request_id, timeout, True, CANCEL_GRACE_SECONDS) from None
+            except asyncio.CancelledError:
+                if not self._closed:
+                    await self.notify("$/cancelRequest", {"id": request_id})
+                raise
+        finally:
+            self._pending.pop(request_id, None)
+        if response.get("closed"):
+            raise ConnectionClosed(method, self.process.returncode)
+        if "error" in response:
+            raise BosunError.from_wire(response["error"])
+        return response.get("result")
+
+    async def notify(self, method: str, params: Any = None) -> None:
+        await self._send(framing.notification(method, params))
+
+    async def close(self, timeout: float = 10) -> int:
+        """Shuts the server down politely (`shutdown`, `exit`) and returns its exit code."""
+        if self.process.returncode is None:
+            try:
+                await self.request("shutdown", timeout=timeout)
+                await self.notify("exit")
+            except (BosunError, OSError):
+                pass
+            self.process.stdin.close()
+        try:
+            code = await asyncio.wait_for(self.process.wait(), timeout)
+        except asyncio.TimeoutError:
+            self.process.kill()
+            code = await self.process.wait()
+        await self._reader
+        return code
+
+    async def __aenter__(self) -> "AsyncBosunClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    # -- transport ----------------------------------------------------------------
+
+    async def _send(self, message: dict) -> None:
+        async with self._write_lock:
+            self.process.stdin.write(framing.encode(message))
+            await self.process.stdin.drain()
+
+    async def _read_loop(self) -> None:
+        stream = self.process.stdout
+        try:
+            while True:
+                length = None
+                while True:
+                    line = await stream.readline()
+                    if not line:
+                        return
+                    if not line.strip():
+                        break
+                    length = framing.content_length(line) if length is None else length
+                if length is not None:
+                    for message in framing.messages(await stream.readexactly(length)):
+                        self._dispatch(message)
+        except asyncio.IncompleteReadError:
+            return
+        finally:
+            self._closed = True
+            for answer in self._pending.values():
+                if not answer.done():
+                    answer.set_result({"closed": True})
+
+    def _dispatch(self, message: dict) -> None:
+        if "id" in message and ("result" in message or "error" in message):
+            answer = self._pending.get(message["id"])
+            if answer is not None and not answer.done():
+                answer.set_result(message)
+            return
+        if "method" not in message:
+            return
+        note = Notification(message["method"], message.get("params"))
+        if note.method == "worker/event" and isinstance(note.params, dict):
+            inboxes = self._streams.get(note.params.get("workerId"), [])
+            if inboxes:
+                event = WorkerEvent.from_wire(note.params)
+                for inbox in inboxes:
+                    inbox.put_nowait(event)
+        if self._on_notification:
+            self._on_notification(note)
+
+
+def _events(result: dict) -> list:
+    return [WorkerEvent.from_wire(e) for e in result["events"]]

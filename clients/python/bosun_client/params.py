@@ -1,0 +1,85 @@
+"""Params of each bosun/1 method, built from Python keyword arguments (snake_case in, camelCase out).
+
+Both clients build their requests here, so the sync and asyncio clients cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Union
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A worker's limits; each one given replaces the role's."""
+    timeout_seconds: Optional[float] = None
+    max_steps: Optional[int] = None
+    max_tokens: Optional[int] = None
+    max_cost_usd: Optional[float] = None
+
+    def to_wire(self) -> dict:
+        return compact(timeoutSeconds=self.timeout_seconds, maxSteps=self.max_steps,
+                       maxTokens=self.max_tokens, maxCostUSD=self.max_cost_usd)
+
+
+LimitsLike = Union[Limits, dict, None]
+"""A `Limits`, or the wire form `{"timeoutSeconds": …, "maxSteps": …}`."""
+
+
+def compact(**fields: Any) -> dict:
+    """The fields that were given: None means "not sent", so the server's default applies."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _list(values: Optional[Sequence[str]]) -> Optional[list]:
+    return list(values) if values is not None else None
+
+
+def initialize(root: Optional[str], client_name: str, session: Optional[str], max_concurrent_workers: Optional[int],
+               events: Optional[str], log_level: Optional[str]) -> dict:
+    params: dict = {"processId": os.getpid(), "clientInfo": {"name": client_name}}
+    if root is not None:
+        params["rootUri"] = "file://" + os.path.abspath(root)
+    options = compact(session=session, maxConcurrentWorkers=max_concurrent_workers, events=events, logLevel=log_level)
+    if options:
+        params["initializationOptions"] = options
+    return params
+
+
+def spawn(task: str, inputs: Optional[Sequence[str]], scope: Optional[str], output_format: Optional[str],
+          output_schema: Optional[dict], do_not: Optional[Sequence[str]], role: Optional[str], model: Optional[str],
+          tools: Optional[Sequence[str]], limits: LimitsLike, after: Optional[Sequence[str]], priority: Optional[int],
+          wait: bool, work_done_token: Union[int, str, None]) -> dict:
+    output = compact(format=output_format, schema=output_schema)
+    return compact(task=task, inputs=_list(inputs), scope=scope, output=output or None, doNot=_list(do_not),
+                   role=role, model=model, tools=_list(tools),
+                   limits=limits.to_wire() if isinstance(limits, Limits) else limits,
+                   after=_list(after), priority=priority, wait=wait or None, workDoneToken=work_done_token)
+
+
+def steer(worker_id: str, message: str) -> dict:
+    return {"workerId": worker_id, "message": message}
+
+
+def cancel(worker_id: Optional[str], everyone: bool, reason: Optional[str]) -> dict:
+    return compact(workerId=worker_id, all=True if everyone else None, reason=reason)
+
+
+def await_workers(workers: Optional[Sequence[str]], mode: Optional[str], timeout_seconds: Optional[float]) -> dict:
+    return compact(workers=_list(workers), mode=mode, timeoutSeconds=timeout_seconds)
+
+
+def trace(worker_id: Optional[str], after_seq: Optional[int], limit: Optional[int]) -> dict:
+    return compact(workerId=worker_id, afterSeq=after_seq, limit=limit)
+
+
+def verify(worker_id: str, checks: Sequence[dict], feedback: Optional[str], max_rounds: Optional[int]) -> dict:
+    return compact(workerId=worker_id, checks=list(checks), feedback=feedback, maxRounds=max_rounds)
+
+
+def synthesize(workers: Sequence[str], instruction: str, output_format: Optional[str], output_schema: Optional[dict],
+               model: Optional[str]) -> dict:
+    output = compact(format=output_format, schema=output_schema)
+    return compact(workers=list(workers), instruction=instruction, output=output or None, model=model)
+
