@@ -1,0 +1,154 @@
+-- Headless test of clients/nvim against the real `bosun serve` and `bosun mock-provider`.
+-- Run by Tests/python/test_nvim_plugin.py, which starts the mock and writes the config:
+--   BOSUN_BIN, BOSUN_TEST_CONFIG, BOSUN_TEST_WORKSPACE, BOSUN_TEST_DB come from there.
+-- Every wait polls a condition (vim.wait); a failure writes why to stderr and exits 1.
+
+local notes = {}
+
+local function fail(message)
+  io.stderr:write('FAIL: ' .. message .. '\n')
+  for _, note in ipairs(notes) do
+    io.stderr:write(string.format('notified (level %d): %s\n', note.level, note.message))
+  end
+  vim.cmd('cquit 1')
+end
+
+local function check(condition, message)
+  if not condition then
+    fail(message)
+  end
+end
+
+local function wait_for(what, condition)
+  if not vim.wait(30000, condition, 20) then
+    fail('timed out waiting for ' .. what)
+  end
+end
+
+vim.notify = function(message, level)
+  table.insert(notes, { message = message, level = level or vim.log.levels.INFO })
+end
+
+local function noted(pattern, level)
+  for _, note in ipairs(notes) do
+    if note.message:match(pattern) and (level == nil or note.level == level) then
+      return note.message
+    end
+  end
+end
+
+local function buffer_lines(buf)
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+end
+
+local ok, err = pcall(function()
+  local bosun = require('bosun')
+  local client = require('bosun.client')
+  bosun.setup({
+    cmd = vim.env.BOSUN_BIN,
+    config = vim.env.BOSUN_TEST_CONFIG,
+    db = vim.env.BOSUN_TEST_DB,
+    root_dir = vim.env.BOSUN_TEST_WORKSPACE,
+  })
+  check(bosun.statusline() == '', 'the statusline is empty before bosun starts')
+
+  local progress = 0
+  vim.api.nvim_create_autocmd('User', { pattern = 'LspProgressUpdate', callback = function() progress = progress + 1 end })
+
+  -- :BosunSpawn with a role and a visual selection as its input.
+  local spawned
+  local spawn = bosun.spawn
+  bosun.spawn = function(spec, on_spawned)
+    spawned = spec
+    return spawn(spec, on_spawned)
+  end
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'first line', 'second line', 'third line' })
+  client.with_client(function() end)
+  wait_for('bosun to start and list its roles', function() return client.state.roles.researcher ~= nil end)
+  vim.cmd('1,2BosunSpawn researcher List the files in the workspace')
+  check(spawned.role == 'researcher' and spawned.task == 'List the files in the workspace', 'role and task parsed')
+  check(spawned.inputs and spawned.inputs[1]:match('lines 1%-2:\nfirst line\nsecond line$'), 'the selection is the input')
+  wait_for('the spawn answer', function() return client.state.last_worker ~= nil end)
+  local id = client.state.last_worker
+  check(noted('spawned ' .. id .. ' %(researcher'), 'spawn was reported')
+
+  wait_for('the worker to start', function() return client.state.workers[id].state == 'running' end)
+  check(client.state.events >= 2, 'worker/event notifications arrived')
+  check(bosun.statusline():match('^bosun: 1 running'), 'statusline shows the running worker: ' .. bosun.statusline())
+
+  -- :BosunStatus: a floating window whose rows follow the worker.
+  vim.cmd('BosunStatus')
+  local win = vim.api.nvim_get_current_win()
+  check(vim.api.nvim_win_get_config(win).relative == 'editor', 'the status window floats')
+  local status_buf = vim.api.nvim_win_get_buf(win)
+  wait_for('the status window to show the running worker', function()
+    local text = buffer_lines(status_buf)
+    return text:match(id .. '%s+running%s+researcher') ~= nil
+  end)
+  local lines = vim.api.nvim_buf_get_lines(status_buf, 0, -1, false)
+  check(lines[1]:match('^bosun  session s_') and lines[2]:match('WORKER%s+STATE%s+ROLE%s+STEPS%s+TOKENS%s+COST%s+ELAPSED'),
+    'status header: ' .. lines[1] .. ' / ' .. lines[2])
+  vim.cmd('wincmd p')
+
+  -- :BosunSteer reaches the running worker.
+  vim.cmd('BosunSteer ' .. id .. ' Keep the answer short.')
+  wait_for('the steer answer', function() return noted('steered ' .. id) end)
+  check(noted('delivery next%-step'), 'a running worker reads a steer at its next step: ' .. noted('steered'))
+
+  wait_for('the worker to succeed', function() return client.state.workers[id].state == 'succeeded' end)
+  wait_for('the status window to refresh with steps, tokens and cost', function()
+    local row = buffer_lines(status_buf):match(id .. '[^\n]*')
+    return row and row:match('succeeded%s+researcher%s+[1-9]%d*%s+[1-9]%d*k?%s+%$0%.%d+%s+%d+%.%ds')
+  end)
+  wait_for('the end to be reported', function() return noted(id .. ' succeeded: ') end)
+  check(progress > 0, "the worker's progress went through Neovim's LSP progress")
+  local lsp_client = vim.lsp.get_client_by_id(client.state.client_id)
+  check(lsp_client.messages == nil or lsp_client.messages.progress['bosun-spawn-1'] ~= nil, 'progress on the spawn token')
+  require('bosun.status_window').close()
+
+  -- :BosunTrace shows the worker's events in a split.
+  vim.cmd('BosunTrace ' .. id)
+  wait_for('the trace split', function() return vim.api.nvim_buf_get_name(0):match('bosun://trace/') end)
+  local trace = buffer_lines(0)
+  check(trace:match('events of ' .. id) and trace:match('queued') and trace:match('started') and trace:match('steered')
+    and trace:match('succeeded'), 'the trace split lists the events:\n' .. trace)
+  vim.cmd('close')
+
+  -- :BosunAwait shows the finished worker's result.
+  vim.cmd('BosunAwait ' .. id)
+  wait_for('the await results', function() return vim.api.nvim_buf_get_name(0):match('bosun://results') end)
+  check(buffer_lines(0):match('# ' .. id .. '  succeeded'), 'the result split names the worker')
+  vim.cmd('close')
+
+  -- :BosunCancel ends a worker on a model that never answers in time.
+  bosun.spawn({ task = 'Wait for a slow model', model = 'slow' })
+  wait_for('the slow worker to start', function()
+    local last = client.state.last_worker
+    return last ~= id and client.state.workers[last].state == 'running'
+  end)
+  local slow = client.state.last_worker
+  vim.cmd('BosunCancel')
+  wait_for('the cancel', function() return client.state.workers[slow].state == 'cancelled' end)
+  wait_for('the cancel to be reported', function() return noted('^bosun: cancelled ' .. slow) end)
+
+  -- bosun's own error message reaches vim.notify.
+  vim.cmd('BosunSteer w_nobody hello')
+  wait_for('the error', function() return noted('steer failed', vim.log.levels.ERROR) end)
+  check(noted('steer failed'):match('w_nobody'), "bosun's message names the worker: " .. noted('steer failed'))
+
+  -- :checkhealth bosun
+  vim.cmd('checkhealth bosun')
+  local report = buffer_lines(0)
+  check(report:match('bosun found: ') and report:match('version: ') and report:match('configuration valid')
+    and report:match('ANTHROPIC_API_KEY is '),
+    'checkhealth:\n' .. report)
+
+  bosun.stop()
+  wait_for('bosun serve to exit', function() return not client.state.ready end)
+end)
+
+if not ok then
+  fail(tostring(err))
+end
+io.stdout:write('ok\n')
+vim.cmd('qall!')

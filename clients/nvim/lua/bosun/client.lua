@@ -1,0 +1,218 @@
+-- The connection to `bosun serve` (Neovim's own LSP client speaks bosun/1 unchanged) and
+-- what the plugin knows about the session's workers, kept current from `worker/event`s.
+local config = require('bosun.config')
+
+local M = {}
+
+local TERMINAL = { succeeded = true, failed = true, cancelled = true, timed_out = true, interrupted = true }
+M.TERMINAL = TERMINAL
+
+-- Everything the plugin knows; reset when the server exits.
+local function fresh_state()
+  return {
+    client_id = nil,
+    client = nil, -- the LSP client object, once initialized
+    ready = false,
+    waiting = {}, -- callbacks run once `initialize` has answered
+    info = nil, -- the initialize result: serverInfo, capabilities, session
+    roles = {}, -- role name -> role, from `roles`
+    workers = {}, -- worker id -> the latest Worker/WorkerSummary seen
+    order = {}, -- worker ids, first seen first
+    last_worker = nil, -- the id the commands default to
+    counts = nil, -- workers per state, from the last `status`
+    usage = nil, -- the session's usage, from the last `status`
+    events = 0, -- worker/event notifications received
+    refresh_pending = false,
+  }
+end
+
+M.state = fresh_state()
+
+-- Functions called (with no arguments) whenever the workers' state changed.
+M.listeners = {}
+
+local function changed()
+  for _, listener in pairs(M.listeners) do
+    listener()
+  end
+  vim.cmd('redrawstatus')
+end
+
+function M.notify(message, level)
+  vim.notify('bosun: ' .. message, level or vim.log.levels.INFO, { title = 'bosun' })
+end
+
+-- bosun's own message, which says what was wrong and what to do.
+function M.notify_error(method, err)
+  local message = type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)
+  local field = type(err) == 'table' and type(err.data) == 'table' and err.data.field
+  M.notify(string.format('%s failed: %s%s', method, message, field and (' (field ' .. field .. ')') or ''),
+    vim.log.levels.ERROR)
+end
+
+-- Records a worker (or summary) from the server, keeping fields a summary lacks.
+function M.remember(worker)
+  local known = M.state.workers[worker.id]
+  if not known then
+    table.insert(M.state.order, worker.id)
+    M.state.workers[worker.id] = worker
+  else
+    M.state.workers[worker.id] = vim.tbl_extend('force', known, worker)
+  end
+end
+
+function M.supports(method)
+  local info = M.state.info
+  local methods = info and info.capabilities and info.capabilities.methods or {}
+  return vim.tbl_contains(methods, method)
+end
+
+-- Refreshes every worker's steps, tokens and cost from `status`, at most ten times a second.
+function M.refresh()
+  if M.state.refresh_pending or not M.state.ready then
+    return
+  end
+  M.state.refresh_pending = true
+  vim.defer_fn(function()
+    M.state.refresh_pending = false
+    M.request('status', vim.empty_dict(), function(result)
+      for _, worker in ipairs(result.workers or {}) do
+        M.remember(worker)
+      end
+      M.state.counts = result.session and result.session.counts
+      M.state.usage = result.usage
+      changed()
+    end)
+  end, 100)
+end
+
+local function on_worker_end(id, kind)
+  M.request('status', { workerId = id }, function(worker)
+    M.remember(worker)
+    changed()
+    if not config.options.notify_on_end then
+      return
+    end
+    local detail = worker.result and worker.result.text or (worker.error and worker.error.message) or ''
+    detail = vim.split(detail, '\n', { trimempty = true })[1] or ''
+    local level = kind == 'succeeded' and vim.log.levels.INFO or vim.log.levels.WARN
+    M.notify(string.format('%s %s: %s', id, kind, detail), level)
+  end)
+end
+
+local STATE_OF_EVENT = { queued = 'queued', started = 'running' }
+
+local function on_worker_event(_, event)
+  M.state.events = M.state.events + 1
+  local worker = M.state.workers[event.workerId]
+  local state = TERMINAL[event.kind] and event.kind or STATE_OF_EVENT[event.kind]
+  if worker and state then
+    worker.state = state
+  elseif not worker then
+    M.remember({ id = event.workerId, state = state or 'running', role = '', task = '' })
+  end
+  if TERMINAL[event.kind] then
+    on_worker_end(event.workerId, event.kind)
+  end
+  vim.cmd('doautocmd <nomodeline> User BosunWorkerEvent')
+  changed()
+  M.refresh()
+end
+
+local function on_progress(err, result, ctx, handler_config)
+  vim.lsp.handlers['$/progress'](err, result, ctx, handler_config)
+  changed()
+end
+
+local function on_dropped(_, result)
+  M.notify(result.message or 'some worker events were dropped', vim.log.levels.WARN)
+end
+
+-- Runs `callback(client)` once bosun is up, starting `bosun serve` if needed.
+function M.with_client(callback)
+  local state = M.state
+  if state.ready then
+    return callback(state.client)
+  end
+  table.insert(state.waiting, callback)
+  if state.client_id then
+    return
+  end
+  local cmd = config.serve_cmd()
+  if vim.fn.executable(cmd[1]) ~= 1 then
+    state.waiting = {}
+    return M.notify(string.format("'%s' is not an executable; install bosun or set require('bosun').setup{cmd = '/path/to/bosun'}",
+      cmd[1]), vim.log.levels.ERROR)
+  end
+  local init_options = config.options.init_options
+  state.client_id = vim.lsp.start_client({
+    name = 'bosun',
+    cmd = cmd,
+    root_dir = config.options.root_dir or vim.loop.cwd(),
+    init_options = next(init_options or {}) and init_options or nil,
+    handlers = {
+      ['worker/event'] = on_worker_event,
+      ['$/progress'] = on_progress,
+      ['bosun/notificationsDropped'] = on_dropped,
+    },
+    on_init = function(client, result)
+      state.info = result
+      state.client = client
+      state.ready = true
+      M.request('roles', vim.empty_dict(), function(roles)
+        for _, role in ipairs(roles.roles or {}) do
+          state.roles[role.name] = role
+        end
+      end)
+      local waiting = state.waiting
+      state.waiting = {}
+      for _, waiter in ipairs(waiting) do
+        waiter(client)
+      end
+    end,
+    on_exit = function(code, signal)
+      vim.schedule(function()
+        if M.state == state then
+          M.state = fresh_state()
+          changed()
+        end
+        if code ~= 0 then
+          M.notify(string.format('bosun serve exited with code %d (signal %d); see :lua vim.cmd("edit " .. vim.lsp.get_log_path())',
+            code, signal), vim.log.levels.ERROR)
+        end
+      end)
+    end,
+  })
+end
+
+-- Neovim 0.11 made the client's functions methods (`client:request`); 0.7 to 0.10 call them plainly.
+local function send_request(lsp_client, method, params, handler)
+  if vim.fn.has('nvim-0.11') == 1 then
+    return lsp_client:request(method, params, handler)
+  end
+  return lsp_client.request(method, params, handler)
+end
+
+-- Sends `method` and calls `on_result(result)`; an error answer goes to vim.notify with
+-- bosun's message, or to `on_error(err)` when given. Returns nothing: the answer is async.
+function M.request(method, params, on_result, on_error)
+  M.with_client(function(lsp_client)
+    send_request(lsp_client, method, params, function(err, result)
+      if err then
+        return (on_error or function(e)
+          M.notify_error(method, e)
+        end)(err)
+      end
+      on_result(result)
+    end)
+  end)
+end
+
+-- Stops `bosun serve` (shutdown, exit); running workers are marked interrupted.
+function M.stop()
+  if M.state.client_id then
+    vim.lsp.stop_client(M.state.client_id)
+  end
+end
+
+return M
