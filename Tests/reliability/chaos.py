@@ -171,14 +171,11 @@ def run(rounds: int, workers: int, seed: int, bosun: str, log=print) -> dict:
         for round_number in range(1, rounds + 1):
             ledger.new_round()
             client = world.serve(on_notification=on_event(ledger))
-            options = {"maxConcurrentWorkers": 8}
-            if session_id:
-                options["session"] = session_id
-            info = client.initialize(root=str(world.workspace), **options)
+            info = client.initialize(root=str(world.workspace), session=session_id, max_concurrent_workers=8)
             if session_id is None:
-                session_id = info["session"]["id"]
-            elif info["session"]["id"] != session_id or not info["session"]["resumed"]:
-                raise AssertionError(f"round {round_number}: the session was not resumed: {info['session']}")
+                session_id = info.session.id
+            elif info.session.id != session_id or not info.session.resumed:
+                raise AssertionError(f"round {round_number}: the session was not resumed: {info.session}")
             if round_number > 1:
                 shown = verify(client, ledger, round_number)
                 summary["told_checked"] += shown["told"]
@@ -203,7 +200,7 @@ def run(rounds: int, workers: int, seed: int, bosun: str, log=print) -> dict:
         # A last server: everything is still there, and every interrupted worker can be resumed to the end.
         ledger.new_round()
         client = world.serve(on_notification=on_event(ledger))
-        client.initialize(root=str(world.workspace), session=session_id, maxConcurrentWorkers=8)
+        client.initialize(root=str(world.workspace), session=session_id, max_concurrent_workers=8)
         shown = verify(client, ledger, rounds + 1)
         summary["told_checked"] += shown["told"]
         status = client.request("status", timeout=60)

@@ -47,7 +47,7 @@ def cap_storm(bosun: str, operations: int = 1000, cap: int = 4, seed: int = 7) -
     notes = Collector()
     client = world.serve(on_notification=notes)
     try:
-        client.initialize(root=str(world.workspace), maxConcurrentWorkers=cap)
+        client.initialize(root=str(world.workspace), max_concurrent_workers=cap)
         known: list[str] = []
         known_lock = threading.Lock()
         tally = {"spawn": 0, "cancel": 0, "steer": 0, "refused": 0}
@@ -117,7 +117,7 @@ def queue_10k(bosun: str, spawns: int = 10_000, samples: int = 50) -> dict:
     world = World(bosun, ["--latency-ms", "60000", "--tool-steps", "1"])
     client = world.serve(extra_args=[])
     try:
-        client.initialize(root=str(world.workspace), maxConcurrentWorkers=1, events="terminal")
+        client.initialize(root=str(world.workspace), max_concurrent_workers=1, events="terminal")
         rss_before, _ = rss_kib(client.process.pid)
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=32) as pool:
@@ -167,7 +167,7 @@ def shared_store(bosun: str, servers: int = 20, workers_each: int = 20) -> dict:
             clients.append(world.serve())
 
         def run_one(client) -> tuple[str, list[dict]]:
-            session = client.initialize(root=str(world.workspace), maxConcurrentWorkers=4, events="terminal")["session"]["id"]
+            session = client.initialize(root=str(world.workspace), max_concurrent_workers=4, events="terminal").session.id
             for index in range(workers_each):
                 client.request("spawn", {"task": f"List the files, part {index}"}, timeout=120)
             answer = client.request("await", {"timeoutSeconds": 300}, timeout=330)
