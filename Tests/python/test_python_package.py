@@ -39,7 +39,10 @@ def test_the_readme_example_runs_against_a_slow_model(bosun_bin, mock_provider, 
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "notes.txt").write_text("a note\n")
-    env = {**os.environ, "PATH": f"{pathlib.Path(bosun_bin).parent}{os.pathsep}{os.environ['PATH']}",
+    on_path = tmp_path / "bin"  # the example runs `bosun` from PATH, as a user would
+    on_path.mkdir()
+    (on_path / "bosun").symlink_to(bosun_bin)
+    env = {**os.environ, "PATH": f"{on_path}{os.pathsep}{os.environ['PATH']}",
            "BOSUN_CONFIG": str(write_mock_config(tmp_path, port))}
     run = subprocess.run([sys.executable, "-c", example], cwd=workspace, env=env, capture_output=True, text=True,
                          timeout=120)
