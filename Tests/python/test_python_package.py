@@ -16,8 +16,8 @@ import pytest
 from conftest import ROOT, write_mock_config
 
 import bosun_client
-from bosun_client import (AsyncBosunClient, BosunClient, BosunError, ErrorCode, Limits, RequestTimeout, SessionStatus,
-                          Worker, WorkerEvent)
+from bosun_client import (AsyncBosunClient, BosunClient, BosunError, ConnectionClosed, ErrorCode, Limits, RequestTimeout,
+                          SessionStatus, Worker, WorkerEvent)
 
 
 def start_client(bosun_bin, directory, port, *extra):
@@ -82,6 +82,18 @@ def test_errors_carry_the_servers_code_message_and_field(bosun_bin, mock_provide
         with pytest.raises(BosunError) as role:
             client.spawn("Count the files", role="pirate")
         assert role.value.code == ErrorCode.UNKNOWN_ROLE_MODEL_OR_PROVIDER and "researcher" in role.value.message
+
+
+def test_a_server_that_dies_fails_every_call_with_connection_closed(bosun_bin, mock_provider, tmp_path):
+    client = start_client(bosun_bin, tmp_path, mock_provider())
+    client.initialize(root=str(tmp_path))
+    client.process.kill()
+    client.process.wait()
+    for _ in range(2):  # whether the reader has seen the end yet or not
+        with pytest.raises(ConnectionClosed) as closed:
+            client.status()
+        assert closed.value.code == ErrorCode.CONNECTION_CLOSED and "exited with code -9" in closed.value.message
+    assert client.close() == -9
 
 
 def test_a_client_timeout_cancels_the_request_on_the_server(bosun_bin, mock_provider, tmp_path):

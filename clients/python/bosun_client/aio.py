@@ -161,7 +161,10 @@ class AsyncBosunClient:
         answer: "asyncio.Future[dict]" = asyncio.get_running_loop().create_future()
         self._pending[request_id] = answer
         try:
-            await self._send(framing.request(request_id, method, params))
+            try:
+                await self._send(framing.request(request_id, method, params))
+            except OSError:
+                raise ConnectionClosed(method, self.process.returncode) from None
             try:
                 response = await asyncio.wait_for(asyncio.shield(answer), timeout)
             except asyncio.TimeoutError:

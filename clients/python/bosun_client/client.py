@@ -188,7 +188,10 @@ class BosunClient:
                 raise ConnectionClosed(method, self.process.poll())
             self._pending[request_id] = slot
         try:
-            self._send(framing.request(request_id, method, params))
+            try:
+                self._send(framing.request(request_id, method, params))
+            except OSError:
+                raise ConnectionClosed(method, self.process.poll()) from None
             try:
                 response = slot.get(timeout=timeout)
             except queue.Empty:
