@@ -17,7 +17,7 @@ def test_the_neovim_plugin_end_to_end(bosun_bin, mock_provider, tmp_path):
     nvim = shutil.which("nvim")
     if nvim is None:
         pytest.fail("nvim is not installed; `make test` installs it (APT_TEST_PACKAGES)")
-    port = mock_provider("--latency-ms", "400")
+    port = mock_provider("--latency-ms", "1000")  # slow enough to steer it while it runs
     slow_port = mock_provider("--latency-ms", "60000")
     workspace = tmp_path / "workspace"
     workspace.mkdir()
