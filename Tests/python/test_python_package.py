@@ -27,7 +27,8 @@ def start_client(bosun_bin, directory, port, *extra):
 
 def test_the_package_is_installed_with_its_type_marker():
     location = pathlib.Path(bosun_client.__file__).resolve().parent
-    assert ROOT not in location.parents, f"bosun_client was imported from the checkout ({location}), not installed"
+    assert "site-packages" in location.parts and (ROOT / "clients" / "python") not in location.parents, \
+        f"bosun_client was imported from {location}, not installed"
     assert (location / "py.typed").is_file()
     assert importlib.metadata.version("bosun-client") == bosun_client.__version__
 
