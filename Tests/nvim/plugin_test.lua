@@ -49,6 +49,7 @@ local ok, err = pcall(function()
     config = vim.env.BOSUN_TEST_CONFIG,
     db = vim.env.BOSUN_TEST_DB,
     root_dir = vim.env.BOSUN_TEST_WORKSPACE,
+    browser = false,
   })
   check(bosun.statusline() == '', 'the statusline is empty before bosun starts')
 
@@ -114,11 +115,39 @@ local ok, err = pcall(function()
     and trace:match('succeeded'), 'the trace split lists the events:\n' .. trace)
   vim.cmd('close')
 
+  -- :BosunTrace! writes the session's HTML timeline.
+  vim.cmd('BosunTrace!')
+  local page = noted('^bosun: timeline: (.*)$')
+  check(page, 'the timeline path is shown')
+  page = page:match('timeline: (.*)$')
+  local html = table.concat(vim.fn.readfile(page), '\n')
+  check(html:match('<html') and html:match(id), 'the timeline page shows the worker')
+
   -- :BosunAwait shows the finished worker's result.
   vim.cmd('BosunAwait ' .. id)
   wait_for('the await results', function() return vim.api.nvim_buf_get_name(0):match('bosun://results') end)
   check(buffer_lines(0):match('# ' .. id .. '  succeeded'), 'the result split names the worker')
   vim.cmd('close')
+
+  -- :BosunVerify and :BosunSynthesize run when the server lists them, and say so when not.
+  if client.supports('verify') then
+    vim.cmd('BosunVerify ' .. id .. ' true')
+    wait_for('the verify result', function() return vim.api.nvim_buf_get_name(0):match('bosun://verify/') end)
+    check(buffer_lines(0):match('passed after 1 round'), 'verify passed:\n' .. buffer_lines(0))
+    vim.cmd('close')
+  else
+    vim.cmd('BosunVerify ' .. id .. ' true')
+    check(noted('does not implement verify', vim.log.levels.ERROR), 'verify is refused by name')
+  end
+  if client.supports('synthesize') then
+    vim.cmd('BosunSynthesize Summarise what the workers found')
+    wait_for('the synthesis', function() return vim.api.nvim_buf_get_name(0):match('bosun://synthesis') end)
+    check(buffer_lines(0):match('Sources: ' .. id), 'the synthesis names its sources:\n' .. buffer_lines(0))
+    vim.cmd('close')
+  else
+    vim.cmd('BosunSynthesize Summarise what the workers found')
+    check(noted('does not implement synthesize', vim.log.levels.ERROR), 'synthesize is refused by name')
+  end
 
   -- :BosunCancel ends a worker on a model that never answers in time.
   bosun.spawn({ task = 'Wait for a slow model', model = 'slow' })

@@ -15,6 +15,9 @@ M.defaults = {
   root_dir = nil,
   -- Sent as initializationOptions (maxConcurrentWorkers, events, logLevel, session).
   init_options = {},
+  -- What opens the HTML timeline of :BosunTrace!: a command (the page is its last argument),
+  -- nil for xdg-open (or open on macOS), false to only show the page's path.
+  browser = nil,
   -- Notify when a worker ends (vim.notify with its state and the start of its result).
   notify_on_end = true,
 }

@@ -115,9 +115,12 @@ function M.open_timeline()
   if vim.v.shell_error ~= 0 then
     return client.notify('bosun trace html failed: ' .. output, vim.log.levels.ERROR)
   end
-  local opener = vim.fn.has('mac') == 1 and 'open' or 'xdg-open'
-  if vim.fn.executable(opener) == 1 then
-    vim.fn.jobstart({ opener, page }, { detach = true })
+  local browser = config.options.browser
+  if browser == nil then
+    browser = vim.fn.has('mac') == 1 and 'open' or 'xdg-open'
+  end
+  if browser and vim.fn.executable(browser) == 1 then
+    vim.fn.jobstart({ browser, page }, { detach = true })
   end
   client.notify('timeline: ' .. page)
   return page
