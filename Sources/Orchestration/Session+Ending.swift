@@ -18,6 +18,8 @@ extension Session {
         entry.ending = true
         entry.loopTask?.cancel()
         entry.loopTask = nil
+        entry.slotWaiter?.resume()
+        entry.slotWaiter = nil
         disarmDeadline(workerId)
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 

@@ -24,6 +24,8 @@ extension Session {
             scheduler.release(workerId)
             return
         }
+        // A parent back from await_workers: the slot goes to the run that waits for it.
+        if resumeParked(workerId) { return }
         if let exhausted = budget.exhaustion() {
             // It never starts: the slot goes back now, and the worker ends from the queue.
             scheduler.release(workerId)
@@ -70,9 +72,13 @@ extension Session {
         } catch {
             throw WorkerFailure(code: "provider_error", message: "Provider \(model.providerName) cannot be used: \(error)")
         }
-        let tools: [any WorkerTool]
+        var tools: [any WorkerTool]
         do {
             tools = try environment.toolsForRole(role, entry.spec.tools)
+            if role.permissions.spawn {
+                let delegation = SessionDelegation(session: self)
+                tools += [SpawnWorkerTool(delegation: delegation), AwaitWorkersTool(delegation: delegation)] as [any WorkerTool]
+            }
         } catch {
             throw WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)")
         }

@@ -9,11 +9,17 @@ extension Session {
     /// Validates the brief, persists the worker, then admits or queues it. With `wait`, returns
     /// once it has ended; cancelling such a request cancels the worker too.
     public func spawn(_ params: SpawnParams) async throws -> Worker {
+        try await spawn(params, parent: nil)
+    }
+
+    /// `spawn`, for the client (`parent` nil) or for a worker's `spawn_worker`.
+    func spawn(_ params: SpawnParams, parent: String?) async throws -> Worker {
         guard !closing else {
             throw SessionError(code: SessionError.invalidStateCode,
                                message: "The session is shutting down and takes no new workers. Reconnect and spawn again.")
         }
-        let (record, spec) = try validate(params)
+        var (record, spec) = try validate(params)
+        record.parentId = parent
         try checkSessionBudget()
         let mayWait = spec.after.contains { entries[$0]?.state != .succeeded }
         let place = try reserveQueuePlace(blocked: mayWait)

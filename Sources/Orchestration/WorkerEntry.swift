@@ -39,6 +39,8 @@ struct WorkerEntry: Sendable {
     /// What the role's retry and fallback settings have spent on this worker; made at the
     /// first run that ends badly.
     var recovery: WorkerRecovery?
+    /// A parent back from `await_workers`, waiting for `launch` to give it a slot again.
+    var slotWaiter: CheckedContinuation<Void, Never>?
 
     struct Baseline: Sendable {
         var steps = 0
@@ -86,7 +88,7 @@ struct WorkerEntry: Sendable {
                createdAt: WireTime.string(record.createdAt), startedAt: record.startedAt.map(WireTime.string),
                endedAt: record.endedAt.map(WireTime.string), steps: record.steps, usage: usage,
                queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
-               priority: record.priority == 0 ? nil : record.priority,
+               priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
                result: includeResult ? result : nil, error: failure)
     }
 }

@@ -20,12 +20,14 @@ public struct Worker: Codable, Sendable, Hashable {
     public var queuePosition: Int?
     public var after: [String]?
     public var priority: Int?
+    /// The worker that spawned this one with `spawn_worker`.
+    public var parent: String?
     public var result: WorkerResult?
     public var error: WorkerFailure?
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
-                queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil,
+                queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil, parent: String? = nil,
                 result: WorkerResult? = nil, error: WorkerFailure? = nil) {
         self.id = id
         self.role = role
@@ -40,6 +42,7 @@ public struct Worker: Codable, Sendable, Hashable {
         self.queuePosition = queuePosition
         self.after = after
         self.priority = priority
+        self.parent = parent
         self.result = result
         self.error = error
     }

@@ -1,0 +1,84 @@
+import BosunJSON
+import Providers
+
+/// What a worker whose role has the `spawn` permission may ask of its session: commission
+/// child workers and wait for them. The session implements it (it owns the queue, the slots
+/// and the depth cap); the tools below only carry the model's input across. Refusals the
+/// model can act on (depth cap, unknown role, budget) are thrown as `ToolError`.
+public protocol WorkerDelegation: Sendable {
+    /// Spawns a child of `parent` from a `spawn_worker` input; answers at once with the child.
+    func spawnChild(of parent: String, _ input: JSONValue) async throws -> ToolOutput
+    /// Waits for children of `parent` from an `await_workers` input. The parent gives its
+    /// slot back while it waits and takes one again before this returns.
+    func awaitChildren(of parent: String, _ input: JSONValue) async throws -> ToolOutput
+}
+
+/// `spawn_worker`: commissions a child worker with a brief of its own.
+public struct SpawnWorkerTool: WorkerTool {
+    public static let name = "spawn_worker"
+    let delegation: any WorkerDelegation
+
+    public init(delegation: any WorkerDelegation) { self.delegation = delegation }
+
+    public var spec: ToolSpec {
+        ToolSpec(name: Self.name, description: """
+            Commission a child worker for one bounded part of your task. Give it a brief: a one-sentence \
+            task with an active verb, the inputs it needs, its scope, the output you want back and what not \
+            to do. It answers at once with the child's id; the child runs in parallel with you. Call \
+            await_workers to collect results. Children cannot see your conversation: put everything they \
+            need in the brief.
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "task": ["type": "string", "description": "One sentence, active verb."],
+                    "inputs": ["type": "array", "items": ["type": "string"], "description": "Files, URLs or data the child needs."],
+                    "scope": ["type": "string", "description": "What is in and out of bounds."],
+                    "output": ["type": "object", "properties": [
+                        "format": ["type": "string"],
+                        "schema": ["type": "object", "description": "A JSON Schema the child's result must match."],
+                    ], "additionalProperties": false],
+                    "doNot": ["type": "array", "items": ["type": "string"], "description": "Likely mistakes to avoid."],
+                    "role": ["type": "string", "description": "The child's role; default worker."],
+                    "tools": ["type": "array", "items": ["type": "string"], "description": "A subset of the role's tools."],
+                    "limits": ["type": "object", "properties": [
+                        "timeoutSeconds": ["type": "number"], "maxSteps": ["type": "integer"],
+                        "maxTokens": ["type": "integer"], "maxCostUSD": ["type": "number"],
+                    ], "additionalProperties": false],
+                ],
+                "required": ["task"],
+                "additionalProperties": false,
+            ])
+    }
+
+    public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        try await delegation.spawnChild(of: context.workerId, input)
+    }
+}
+
+/// `await_workers`: waits for children and returns their results.
+public struct AwaitWorkersTool: WorkerTool {
+    public static let name = "await_workers"
+    let delegation: any WorkerDelegation
+
+    public init(delegation: any WorkerDelegation) { self.delegation = delegation }
+
+    public var spec: ToolSpec {
+        ToolSpec(name: Self.name, description: """
+            Wait for child workers you spawned and get their results. Without `workers`, waits for all your \
+            children. mode "any" returns as soon as one has finished. While you wait you hold no slot, so \
+            your children can run.
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "workers": ["type": "array", "items": ["type": "string"], "description": "Child worker ids; default all."],
+                    "mode": ["type": "string", "enum": ["all", "any"]],
+                    "timeoutSeconds": ["type": "number", "exclusiveMinimum": 0],
+                ],
+                "additionalProperties": false,
+            ])
+    }
+
+    public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        try await delegation.awaitChildren(of: context.workerId, input)
+    }
+}
