@@ -33,6 +33,13 @@ def test_the_package_is_installed_with_its_type_marker():
     assert importlib.metadata.version("bosun-client") == bosun_client.__version__
 
 
+def test_the_package_type_checks():
+    """py.typed promises sound hints: mypy checks the installed package as a user's checker would."""
+    run = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull, "-p", "bosun_client"],
+                         cwd=ROOT / "Tests", capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def test_the_readme_example_runs_against_a_slow_model(bosun_bin, mock_provider, tmp_path):
     port = mock_provider("--latency-ms", "700")
     readme = (ROOT / "clients" / "python" / "README.md").read_text()

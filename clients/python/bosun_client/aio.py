@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from typing import Any, AsyncIterator, Callable, Optional, Sequence, Union, overload
+from typing import Any, AsyncIterator, Callable, Optional, Sequence, Union, cast, overload
 
 from . import framing, params
 from .client import CANCEL_GRACE_SECONDS, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
-from .streams import TRACE_PAGE, EventCursor
+from .streams import TRACE_PAGE, EventCursor, events_of_trace
 from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
                     VerifyResult, Worker, WorkerEvent)
 
@@ -34,7 +34,11 @@ class AsyncBosunClient:
 
     def __init__(self, process: asyncio.subprocess.Process,
                  on_notification: Optional[Callable[[Notification], None]] = None):
+        if process.stdin is None or process.stdout is None:
+            raise ValueError("bosun serve must be started with stdin and stdout pipes (see AsyncBosunClient.start)")
         self.process = process
+        self._stdin: asyncio.StreamWriter = process.stdin
+        self._stdout: asyncio.StreamReader = process.stdout
         self._ids = itertools.count(1)
         self._pending: dict = {}
         self._streams: dict = {}
@@ -102,18 +106,18 @@ class AsyncBosunClient:
         return SessionStatus.from_wire(await self.request("status", None, timeout))
 
     async def trace(self, worker_id: Optional[str] = None, *, after_seq: Optional[int] = None,
-                    limit: Optional[int] = None, timeout: Optional[float] = None) -> list:
+                    limit: Optional[int] = None, timeout: Optional[float] = None) -> list[WorkerEvent]:
         if worker_id is None or limit is not None:
-            return _events(await self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
-        events: list = []
+            return events_of_trace(await self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+        events: list[WorkerEvent] = []
         while True:
-            page = _events(await self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            page = events_of_trace(await self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
             events += page
             if len(page) < TRACE_PAGE:
                 return events
             after_seq = page[-1].seq
 
-    async def roles(self, *, timeout: Optional[float] = None) -> list:
+    async def roles(self, *, timeout: Optional[float] = None) -> list[Role]:
         return [Role.from_wire(r) for r in (await self.request("roles", None, timeout))["roles"]]
 
     async def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
@@ -172,9 +176,9 @@ class AsyncBosunClient:
                 try:
                     response = await asyncio.wait_for(answer, CANCEL_GRACE_SECONDS)
                 except asyncio.TimeoutError:
-                    raise RequestTimeout(method, request_id, timeout, False, CANCEL_GRACE_SECONDS) from None
+                    raise RequestTimeout(method, request_id, cast(float, timeout), False, CANCEL_GRACE_SECONDS) from None
                 if response.get("error", {}).get("code") == ErrorCode.REQUEST_CANCELLED:
-                    raise RequestTimeout(method, request_id, timeout, True, CANCEL_GRACE_SECONDS) from None
+                    raise RequestTimeout(method, request_id, cast(float, timeout), True, CANCEL_GRACE_SECONDS) from None
             except asyncio.CancelledError:
                 if not self._closed:
                     await self.notify("$/cancelRequest", {"id": request_id})
@@ -198,7 +202,7 @@ class AsyncBosunClient:
                 await self.notify("exit")
             except (BosunError, OSError):
                 pass
-            self.process.stdin.close()
+            self._stdin.close()
         try:
             code = await asyncio.wait_for(self.process.wait(), timeout)
         except asyncio.TimeoutError:
@@ -217,11 +221,11 @@ class AsyncBosunClient:
 
     async def _send(self, message: dict) -> None:
         async with self._write_lock:
-            self.process.stdin.write(framing.encode(message))
-            await self.process.stdin.drain()
+            self._stdin.write(framing.encode(message))
+            await self._stdin.drain()
 
     async def _read_loop(self) -> None:
-        stream = self.process.stdout
+        stream = self._stdout
         try:
             while True:
                 length = None
@@ -260,7 +264,3 @@ class AsyncBosunClient:
                     inbox.put_nowait(event)
         if self._on_notification:
             self._on_notification(note)
-
-
-def _events(result: dict) -> list:
-    return [WorkerEvent.from_wire(e) for e in result["events"]]

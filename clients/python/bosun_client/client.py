@@ -8,12 +8,12 @@ import queue
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional, Sequence, Union, overload
+from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union, cast, overload
 
 from . import framing, params
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
-from .streams import TRACE_PAGE, EventCursor
+from .streams import TRACE_PAGE, EventCursor, events_of_trace
 from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
                     VerifyResult, Worker, WorkerEvent)
 
@@ -43,7 +43,11 @@ class BosunClient:
     client_name = "bosun_client.py"
 
     def __init__(self, process: subprocess.Popen, on_notification: Optional[Callable[[Notification], None]] = None):
+        if process.stdin is None or process.stdout is None:
+            raise ValueError("bosun serve must be started with stdin and stdout pipes (see BosunClient.start)")
         self.process = process
+        self._stdin: IO[bytes] = process.stdin
+        self._stdout: IO[bytes] = process.stdout
         self._ids = itertools.count(1)
         self._pending: dict = {}
         self._streams: dict = {}
@@ -119,19 +123,19 @@ class BosunClient:
         return SessionStatus.from_wire(self.request("status", None, timeout))
 
     def trace(self, worker_id: Optional[str] = None, *, after_seq: Optional[int] = None, limit: Optional[int] = None,
-              timeout: Optional[float] = None) -> list:
+              timeout: Optional[float] = None) -> list[WorkerEvent]:
         """Stored events in order. For one worker without `limit`, every page of them."""
         if worker_id is None or limit is not None:
-            return self._events(self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
-        events: list = []
+            return events_of_trace(self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+        events: list[WorkerEvent] = []
         while True:
-            page = self._events(self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            page = events_of_trace(self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
             events += page
             if len(page) < TRACE_PAGE:
                 return events
             after_seq = page[-1].seq
 
-    def roles(self, *, timeout: Optional[float] = None) -> list:
+    def roles(self, *, timeout: Optional[float] = None) -> list[Role]:
         return [Role.from_wire(r) for r in self.request("roles", None, timeout)["roles"]]
 
     def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
@@ -199,9 +203,9 @@ class BosunClient:
                 try:
                     response = slot.get(timeout=CANCEL_GRACE_SECONDS)
                 except queue.Empty:
-                    raise RequestTimeout(method, request_id, timeout, False, CANCEL_GRACE_SECONDS) from None
+                    raise RequestTimeout(method, request_id, cast(float, timeout), False, CANCEL_GRACE_SECONDS) from None
                 if response.get("error", {}).get("code") == ErrorCode.REQUEST_CANCELLED:
-                    raise RequestTimeout(method, request_id, timeout, True, CANCEL_GRACE_SECONDS) from None
+                    raise RequestTimeout(method, request_id, cast(float, timeout), True, CANCEL_GRACE_SECONDS) from None
             except KeyboardInterrupt:
                 self.notify("$/cancelRequest", {"id": request_id})
                 raise
@@ -226,7 +230,7 @@ class BosunClient:
             except (BosunError, OSError):
                 pass
             try:
-                self.process.stdin.close()
+                self._stdin.close()
             except OSError:
                 pass
         try:
@@ -243,17 +247,13 @@ class BosunClient:
 
     # -- transport ----------------------------------------------------------------
 
-    @staticmethod
-    def _events(result: dict) -> list:
-        return [WorkerEvent.from_wire(e) for e in result["events"]]
-
     def _send(self, message: dict) -> None:
         with self._write_lock:
-            self.process.stdin.write(framing.encode(message))
-            self.process.stdin.flush()
+            self._stdin.write(framing.encode(message))
+            self._stdin.flush()
 
     def _read_loop(self) -> None:
-        stream = self.process.stdout
+        stream = self._stdout
         try:
             while True:
                 length = None

@@ -16,6 +16,11 @@ TRACE_PAGE = 1000
 """Events per `trace` request when a stream or `trace()` pages through a worker's history."""
 
 
+def events_of_trace(result: dict) -> list[WorkerEvent]:
+    """The events of a `trace` answer."""
+    return [WorkerEvent.from_wire(e) for e in result["events"]]
+
+
 class EventCursor:
     """Where one stream is in one worker's events. Pure bookkeeping; the clients do the I/O."""
 

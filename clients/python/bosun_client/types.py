@@ -29,6 +29,12 @@ def parse_time(text: Optional[str]) -> Optional[datetime]:
     return datetime.fromisoformat(whole + micro + ("+00:00" if zone == "Z" else zone))
 
 
+def _required_time(text: str) -> datetime:
+    parsed = parse_time(text)
+    assert parsed is not None
+    return parsed
+
+
 def _raw() -> Any:
     return field(default_factory=dict, repr=False, compare=False)
 
@@ -130,7 +136,7 @@ class WorkerEvent:
 
     @classmethod
     def from_wire(cls, data: dict) -> "WorkerEvent":
-        return cls(data["workerId"], data["seq"], data["kind"], parse_time(data["at"]), data.get("data"))
+        return cls(data["workerId"], data["seq"], data["kind"], _required_time(data["at"]), data.get("data"))
 
 
 @dataclass(frozen=True)
