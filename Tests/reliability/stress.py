@@ -202,12 +202,15 @@ PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_stor
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("parts", nargs="*", default=list(PARTS), choices=list(PARTS))
+    parser.add_argument("parts", nargs="*", metavar="part", help=f"any of {', '.join(PARTS)} (default: all)")
     parser.add_argument("--bosun", default=None, help="the binary (default: $BOSUN_BIN or the debug build)")
     args = parser.parse_args()
+    unknown = [part for part in args.parts if part not in PARTS]
+    if unknown:
+        parser.error(f"unknown part {unknown[0]}; the parts are {', '.join(PARTS)}")
     bosun = args.bosun or bosun_binary()
     failed = False
-    for part in args.parts:
+    for part in args.parts or list(PARTS):
         try:
             print(json.dumps(PARTS[part](bosun), sort_keys=True), flush=True)
         except AssertionError as failure:
