@@ -175,3 +175,29 @@ def test_the_asyncio_client(bosun_bin, mock_provider, tmp_path):
             return await client.close()
 
     assert asyncio.run(run()) == 0
+
+
+def test_cancelling_an_asyncio_task_cancels_its_request_on_the_server(bosun_bin, mock_provider, tmp_path):
+    config = write_mock_config(tmp_path, mock_provider("--latency-ms", "60000"))
+
+    async def run():
+        started = asyncio.Event()
+
+        def on_notification(note):
+            if note.method == "worker/event" and note.params["kind"] == "started":
+                started.set()
+
+        async with await AsyncBosunClient.start([bosun_bin, "serve", "--config", str(config)], cwd=tmp_path,
+                                                on_notification=on_notification) as client:
+            await client.initialize(root=str(tmp_path))
+            waiting = asyncio.ensure_future(client.spawn("Wait for a slow model", wait=True))
+            await started.wait()
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            [worker] = (await client.status()).workers
+            async for event in client.events(worker.id):
+                last = event
+            return last.kind, (await client.status(worker.id)).error.code
+
+    assert asyncio.run(asyncio.wait_for(run(), 60)) == ("cancelled", "cancelled")
