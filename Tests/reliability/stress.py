@@ -4,8 +4,9 @@
   against a session capped at 4; the cap is checked three ways: replaying the `worker/event`
   notifications in arrival order, replaying the store's events in commit order, and polling
   `status` throughout. No notification may be dropped (the replay needs them all).
-- queue: 10,000 pipelined spawns behind one busy slot; the server's RSS and the latency of
-  a whole-session `status` with 10,000 workers are recorded, then everything is cancelled.
+- queue: 10,000 spawns written back to back behind one busy slot, all accepted; the server's
+  RSS and the latency of a whole-session `status` with 10,000 workers (to the answer's last
+  byte, before parsing) are recorded, then everything is cancelled.
 - shared-store: 20 `bosun serve` processes, one session each, on one store file, each running
   its workers to the end; every worker ends `succeeded` in its own session, and
   `PRAGMA integrity_check` says ok.
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -112,49 +115,106 @@ def cap_storm(bosun: str, operations: int = 1000, cap: int = 4, seed: int = 7) -
         world.close()
 
 
+class RawPipe:
+    """`bosun serve` over NDJSON on raw pipes: requests are written back to back without
+    waiting, and an answer's latency is the time to its last byte, before any JSON parsing."""
+
+    def __init__(self, world: World):
+        self.process = subprocess.Popen(
+            [world.bosun, "serve", "--config", str(world.config), "--db", str(world.db), "--framing", "ndjson",
+             "--log-level", "error"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, **world.env}, cwd=str(world.workspace))
+        self.next_id = 0
+
+    def send(self, method: str, params: dict) -> int:
+        self.next_id += 1
+        line = json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}) + "\n"
+        self.process.stdin.write(line.encode())
+        return self.next_id
+
+    def flush(self) -> None:
+        self.process.stdin.flush()
+
+    def answer_line(self) -> bytes:
+        """The next line that is a response (notifications are skipped)."""
+        while True:
+            line = self.process.stdout.readline()
+            assert line, "bosun serve closed its output"
+            # Small lines are parsed to tell notifications from answers; a line this large
+            # can only be a `status` answer, and parsing it would be timed with it.
+            if len(line) > 1 << 16 or "method" not in json.loads(line):
+                return line
+
+    def call(self, method: str, params: dict) -> dict:
+        self.send(method, params)
+        self.flush()
+        answer = json.loads(self.answer_line())
+        assert "result" in answer, f"{method}: {answer}"
+        return answer["result"]
+
+    def timed(self, method: str, params: dict) -> tuple[float, int]:
+        """Milliseconds to the last byte of the answer, and its size."""
+        sent = time.monotonic()
+        self.send(method, params)
+        self.flush()
+        line = self.answer_line()
+        return (time.monotonic() - sent) * 1000, len(line)
+
+
 def queue_10k(bosun: str, spawns: int = 10_000, samples: int = 50) -> dict:
     # Every call takes 60 s: one worker holds the only slot, the rest wait on the queue.
     world = World(bosun, ["--latency-ms", "60000", "--tool-steps", "1"])
-    client = world.serve(extra_args=[])
+    serve = RawPipe(world)
     try:
-        client.initialize(root=str(world.workspace), max_concurrent_workers=1, events="terminal")
-        rss_before, _ = rss_kib(client.process.pid)
+        serve.call("initialize", {"rootUri": f"file://{world.workspace}",
+                                  "initializationOptions": {"maxConcurrentWorkers": 1, "events": "terminal"}})
+        rss_idle, _ = rss_kib(serve.process.pid)
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            ids = list(pool.map(lambda i: client.request("spawn", {"task": f"Wait in line {i}"}, timeout=300)["id"],
-                                range(spawns)))
+
+        def write_spawns() -> None:
+            for index in range(spawns):
+                serve.send("spawn", {"task": f"Wait in line {index}"})
+            serve.process.stdin.flush()
+
+        # Written from another thread while this one reads, so no answer waits in the server
+        # for the client to read it (that would measure the output backlog, not the queue).
+        writer = threading.Thread(target=write_spawns)
+        writer.start()
+        ids = []
+        for _ in range(spawns):
+            answer = json.loads(serve.answer_line())
+            assert "result" in answer, f"a spawn was refused: {answer}"
+            ids.append(answer["result"]["id"])
+        writer.join()
         spawn_seconds = time.monotonic() - started
         assert len(set(ids)) == spawns
-        latencies = []
-        for _ in range(samples):
-            sent = time.monotonic()
-            status = client.request("status", timeout=60)
-            latencies.append((time.monotonic() - sent) * 1000)
-        counts = status["session"]["counts"]
-        assert sum(counts.values()) == spawns and counts["running"] <= 1, status["session"]
-        queued = counts["queued"]
-        # A state change between polls makes each `status` encode afresh (no cached answer).
-        fresh = []
+        counts = serve.call("status", {})["session"]["counts"]
+        assert sum(counts.values()) == spawns and counts["running"] <= 1, counts
+        unchanged = [serve.timed("status", {}) for _ in range(samples)]
+        # A state change before each poll makes `status` encode afresh (no cached answer).
+        changed = []
         for index in range(10):
-            client.request("cancel", {"workerId": ids[-1 - index]}, timeout=60)
-            sent = time.monotonic()
-            client.request("status", timeout=60)
-            fresh.append((time.monotonic() - sent) * 1000)
-        rss_now, rss_peak = rss_kib(client.process.pid)
-        client.request("cancel", {"all": True}, timeout=300)
-        left = client.request("await", {"timeoutSeconds": 60}, timeout=90)["pending"]
+            serve.call("cancel", {"workerId": ids[-1 - index]})
+            changed.append(serve.timed("status", {}))
+        rss_now, rss_peak = rss_kib(serve.process.pid)
+        serve.call("cancel", {"all": True})
+        left = serve.call("await", {"timeoutSeconds": 60})["pending"]
         assert not left, f"{len(left)} workers still waiting after cancel all"
-        client.close(timeout=60)
-        return {"part": "queue", "spawns": spawns, "queued_at_status": queued, "spawn_seconds": round(spawn_seconds, 2),
-                "spawns_per_second": round(spawns / spawn_seconds),
-                "status_ms_cached_p50": round(percentile(latencies, 0.5), 1),
-                "status_ms_cached_p99": round(percentile(latencies, 0.99), 1),
+        serve.call("shutdown", {})
+        ms = [m for m, _ in unchanged]
+        fresh = [m for m, _ in changed]
+        return {"part": "queue", "spawns": spawns, "queued_at_status": counts["queued"],
+                "spawn_seconds": round(spawn_seconds, 2), "spawns_per_second": round(spawns / spawn_seconds),
+                "status_bytes": unchanged[-1][1],
+                "status_ms_cached_p50": round(percentile(ms, 0.5), 1),
+                "status_ms_cached_p99": round(percentile(ms, 0.99), 1),
                 "status_ms_fresh_p50": round(percentile(fresh, 0.5), 1),
                 "status_ms_fresh_max": round(max(fresh), 1),
-                "rss_mib_idle": round(rss_before / 1024, 1), "rss_mib_10k_queued": round(rss_now / 1024, 1),
+                "rss_mib_idle": round(rss_idle / 1024, 1), "rss_mib_10k_queued": round(rss_now / 1024, 1),
                 "rss_mib_peak": round(rss_peak / 1024, 1)}
     finally:
-        client.process.kill()
+        serve.process.kill()
+        serve.process.wait(timeout=30)
         world.close()
 
 
