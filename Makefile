@@ -11,9 +11,9 @@ PYTHON := $(VENV)/bin/python
 
 # System packages: what the build links against, and what tests use when present.
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-# bubblewrap: the run_command sandbox tests; chromium: rendering the trace timeline page;
-# neovim: the headless tests of the Neovim plugin in clients/nvim.
-APT_TEST_PACKAGES := bubblewrap chromium neovim
+# bubblewrap: the run_command and search sandbox; ripgrep: what search runs; chromium:
+# rendering the trace timeline page; neovim: the headless tests of the Neovim plugin in clients/nvim.
+APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim
 
 .PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test clean
 
@@ -50,7 +50,8 @@ bench: release
 		python3 bench/status_many_workers.py "$$BIN"; \
 		python3 bench/orchestration_bench.py --bosun "$$BIN"; \
 		python3 bench/peer_compare.py "$$BIN" --runs 3; \
-		python3 bench/tools_sandbox_bench.py
+		python3 bench/tools_sandbox_bench.py; \
+		python3 bench/pathological_search_bench.py "$$BIN"
 	bash bench/providers_bench.sh
 	python3 bench/store_bench.py 3
 
@@ -63,6 +64,8 @@ chaos: build
 stress: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 Tests/reliability/stress.py --bosun "$$BIN"
+	# Symlink-swap races against read_file, write_file and search: 10,000 attempts each (make test runs 2,000).
+	BOSUN_RACE_ATTEMPTS=10000 BOSUN_RACE_SEARCH_ATTEMPTS=10000 $(SWIFT) test $(SWIFT_FLAGS) --filter SymlinkRaceTests
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))

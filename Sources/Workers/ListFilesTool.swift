@@ -29,18 +29,23 @@ struct ListFilesTool: WorkerTool {
         let path = try args.string("path") ?? "."
         let glob = try args.string("glob").map { try GlobPattern($0) }
         let limit = min(try args.int("limit", minimum: 1) ?? policy.listMaxEntries, policy.listMaxEntries)
-        let root = try WorkspaceRoot(context.workspaceRoot)
-        let (start, isDirectory) = try root.resolveExisting(path)
-        guard isDirectory else { throw ToolError("\(path) is a file, not a directory; use read_file to read it") }
-        var paths: [String] = []
-        var more = false
-        try Task.checkCancellation()
-        WorkspaceWalker(root: root.path).walk(from: start) { entry in
-            if let glob, !glob.matches(entry.relativePath) { return true }
-            if paths.count == limit { more = true; return false }
-            paths.append(entry.relativePath)
-            return true
+        // The walk reads directories: on a thread of its own, never the cooperative pool's.
+        let (found, more) = try await BlockingWork.run { () throws -> ([String], Bool) in
+            let root = try WorkspaceRoot(context.workspaceRoot)
+            let (start, isDirectory) = try root.resolveExisting(path)
+            guard isDirectory else { throw ToolError("\(path) is a file, not a directory; use read_file to read it") }
+            var paths: [String] = []
+            var more = false
+            WorkspaceWalker(root: root.path).walk(from: start) { entry in
+                if let glob, !glob.matches(entry.relativePath) { return true }
+                if paths.count == limit { more = true; return false }
+                paths.append(entry.relativePath)
+                return true
+            }
+            return (paths, more)
         }
+        try Task.checkCancellation()
+        var paths = found
         if paths.isEmpty { return ToolOutput(text: "no files match") }
         if more { paths.append("[stopped at \(limit) paths; narrow with path or glob]") }
         return ToolOutput(text: paths.joined(separator: "\n"))

@@ -43,7 +43,7 @@ public struct ToolRegistry: Sendable {
             switch name {
             case "read_file": return ReadFileTool(policy: policy)
             case "list_files": return ListFilesTool(policy: policy)
-            case "search": return SearchTool(policy: policy)
+            case "search": return SearchTool(policy: policy, privatePaths: privatePaths)
             case "fetch_url": return FetchURLTool(policy: policy, http: http)
             case "run_command":
                 guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }

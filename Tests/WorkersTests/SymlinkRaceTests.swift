@@ -12,9 +12,12 @@ import Glibc
 /// `../outside` as fast as it can while the tools work through it. Resolving a path and then
 /// opening it by name let 42 of 4,000 reads, 35 of 1,400 writes and 351 of 2,000 searches out
 /// (issue 13); opening beneath the workspace's descriptor lets none out.
-/// `BOSUN_RACE_ATTEMPTS` sets the attempts per tool (2,000 here; `make stress` runs 10,000).
+/// `BOSUN_RACE_ATTEMPTS` sets the attempts per file tool (2,000 here) and `BOSUN_RACE_SEARCH_ATTEMPTS`
+/// those of search (200 here); `make stress` runs 10,000 of each.
 @Suite(.serialized) struct SymlinkRaceTests {
     static let attempts = ProcessInfo.processInfo.environment["BOSUN_RACE_ATTEMPTS"].flatMap(Int.init) ?? 2_000
+    /// Each search starts a sandboxed ripgrep (tens of milliseconds): fewer of them in `make test`.
+    static let searchAttempts = ProcessInfo.processInfo.environment["BOSUN_RACE_SEARCH_ATTEMPTS"].flatMap(Int.init) ?? 200
 
     /// The workspace with `d/` (a directory) and `d_alt` (a symlink to the outside), the
     /// outside directory with a secret, and the swapper exchanging `d` and `d_alt` with
@@ -90,5 +93,21 @@ import Glibc
         let outsideNow = try FileManager.default.contentsOfDirectory(atPath: race.outside)
         #expect(outsideNow == ["secret.txt"], "\(outsideNow.count - 1) of \(Self.attempts) writes got out")
         #expect(written > 0, "writes inside the workspace must still work while the swap goes on")
+    }
+
+    @Test func searchNeverFindsOutsideDuringASwap() async throws {
+        let race = try Race()
+        defer { race.stop() }
+        #expect(try await race.waitUntilSwapping(), "control: a read by path must see the outside while the swapper runs")
+        let tool = SearchTool(policy: ToolPolicy())
+        var escapes = 0, found = 0
+        for attempt in 0..<Self.searchAttempts {
+            let input: JSONValue = attempt % 2 == 0 ? ["pattern": "SECRET|inside"] : ["pattern": "SECRET|inside", "path": "d"]
+            let output = await call(tool, input, race.workspace.context())
+            if output.text.contains("SECRET") { escapes += 1 }
+            if output.text.contains(":1: inside") { found += 1 }
+        }
+        #expect(escapes == 0, "\(escapes) of \(Self.searchAttempts) searches got out")
+        #expect(found > 0, "searches inside the workspace must still find the file while the swap goes on")
     }
 }
