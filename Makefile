@@ -64,7 +64,7 @@ chaos: build
 stress: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 Tests/reliability/stress.py --bosun "$$BIN"
-	# Symlink-swap races against read_file, write_file and search: 10,000 attempts each (make test runs 2,000).
+	# Symlink-swap races against read_file, write_file and search: 10,000 attempts each (make test: 2,000, 200 searches).
 	BOSUN_RACE_ATTEMPTS=10000 BOSUN_RACE_SEARCH_ATTEMPTS=10000 $(SWIFT) test $(SWIFT_FLAGS) --filter SymlinkRaceTests
 
 apt-build-deps:
