@@ -15,12 +15,12 @@ from .client import BosunClient, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import Limits
 from .types import (TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict, InitializeResult, Role, Session,
-                    SessionStatus, SteerResult, SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError,
+                    SessionStatus, Source, SteerResult, SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError,
                     WorkerEvent, WorkerResult)
 
 __version__ = "0.1.0"
 
 __all__ = ["AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "CancelResult", "CheckResult", "Conflict",
            "ConnectionClosed", "ErrorCode", "InitializeResult", "Limits", "Notification", "RequestTimeout", "Role",
-           "Session", "SessionStatus", "SteerResult", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult",
+           "Session", "SessionStatus", "Source", "SteerResult", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult",
            "VerifyRound", "Worker", "WorkerError", "WorkerEvent", "WorkerResult"]

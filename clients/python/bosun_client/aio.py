@@ -121,15 +121,18 @@ class AsyncBosunClient:
         return [Role.from_wire(r) for r in (await self.request("roles", None, timeout))["roles"]]
 
     async def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
-                     max_rounds: Optional[int] = None, timeout: Optional[float] = None) -> VerifyResult:
-        return VerifyResult.from_wire(await self.request(
-            "verify", params.verify(worker_id, checks, feedback, max_rounds), timeout))
+                     max_rounds: Optional[int] = None, escalate: Optional[bool] = None,
+                     timeout: Optional[float] = None) -> VerifyResult:
+        return VerifyResult.from_wire(await self.request("verify", params.verify(
+            worker_id, checks, feedback, max_rounds, escalate), timeout))
 
     async def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
                          output_schema: Optional[dict] = None, model: Optional[str] = None,
-                         timeout: Optional[float] = None) -> SynthesisResult:
+                         require_all: Optional[bool] = None, timeout_seconds: Optional[float] = None,
+                         max_input_chars: Optional[int] = None, timeout: Optional[float] = None) -> SynthesisResult:
         return SynthesisResult.from_wire(await self.request("synthesize", params.synthesize(
-            workers, instruction, output_format, output_schema, model), timeout))
+            workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
+            max_input_chars), timeout))
 
     async def events(self, worker_id: str, *, after_seq: Optional[int] = None,
                      poll_seconds: float = 2.0) -> AsyncIterator[WorkerEvent]:

@@ -139,17 +139,23 @@ class BosunClient:
         return [Role.from_wire(r) for r in self.request("roles", None, timeout)["roles"]]
 
     def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
-               max_rounds: Optional[int] = None, timeout: Optional[float] = None) -> VerifyResult:
-        """Runs `checks` (wire form, such as `{"kind": "command", "command": ["pytest", "-q"]}`)
-        on a worker's output; with `feedback="steer"` failures go back to the worker, up to `max_rounds`."""
-        return VerifyResult.from_wire(self.request("verify", params.verify(worker_id, checks, feedback, max_rounds), timeout))
+               max_rounds: Optional[int] = None, escalate: Optional[bool] = None,
+               timeout: Optional[float] = None) -> VerifyResult:
+        """Runs `checks` (wire form, such as `{"kind": "command", "command": ["pytest", "-q"]}`) on a
+        worker's output, waiting for it to end first. With `feedback="steer"` failures go back to the
+        worker, up to `max_rounds`; with `escalate=True` a still-failing worker moves a model tier up."""
+        return VerifyResult.from_wire(self.request("verify", params.verify(
+            worker_id, checks, feedback, max_rounds, escalate), timeout))
 
     def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
                    output_schema: Optional[dict] = None, model: Optional[str] = None,
-                   timeout: Optional[float] = None) -> SynthesisResult:
-        """One answer from several workers' results, with the conflicts between them named."""
+                   require_all: Optional[bool] = None, timeout_seconds: Optional[float] = None,
+                   max_input_chars: Optional[int] = None, timeout: Optional[float] = None) -> SynthesisResult:
+        """One answer from several workers' results (waited for up to `timeout_seconds`), with
+        the conflicts between them named and the workers it could not use in `gaps`."""
         return SynthesisResult.from_wire(self.request("synthesize", params.synthesize(
-            workers, instruction, output_format, output_schema, model), timeout))
+            workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
+            max_input_chars), timeout))
 
     def events(self, worker_id: str, *, after_seq: Optional[int] = None, poll_seconds: float = 2.0) -> Iterator[WorkerEvent]:
         """One worker's events, from the first (or after `after_seq`) to the end of its run.

@@ -74,12 +74,15 @@ def trace(worker_id: Optional[str], after_seq: Optional[int], limit: Optional[in
     return compact(workerId=worker_id, afterSeq=after_seq, limit=limit)
 
 
-def verify(worker_id: str, checks: Sequence[dict], feedback: Optional[str], max_rounds: Optional[int]) -> dict:
-    return compact(workerId=worker_id, checks=list(checks), feedback=feedback, maxRounds=max_rounds)
+def verify(worker_id: str, checks: Sequence[dict], feedback: Optional[str], max_rounds: Optional[int],
+           escalate: Optional[bool]) -> dict:
+    return compact(workerId=worker_id, checks=list(checks), feedback=feedback, maxRounds=max_rounds, escalate=escalate)
 
 
 def synthesize(workers: Sequence[str], instruction: str, output_format: Optional[str], output_schema: Optional[dict],
-               model: Optional[str]) -> dict:
+               model: Optional[str], require_all: Optional[bool], timeout_seconds: Optional[float],
+               max_input_chars: Optional[int]) -> dict:
     output = compact(format=output_format, schema=output_schema)
-    return compact(workers=list(workers), instruction=instruction, output=output or None, model=model)
+    return compact(workers=list(workers), instruction=instruction, output=output or None, model=model,
+                   requireAll=require_all, timeoutSeconds=timeout_seconds, maxInputChars=max_input_chars)
 

@@ -104,6 +104,8 @@ class Worker:
     after: Optional[list[str]] = None
     result: Optional[WorkerResult] = None
     error: Optional[WorkerError] = None
+    verification: Optional[str] = None
+    """`unverified`, `passed` or `failed`: the outcome of the last `verify` of this worker."""
     raw: dict[str, Any] = _raw()
 
     @property
@@ -118,7 +120,7 @@ class Worker:
                    steps=data.get("steps", 0), usage=Usage.from_wire(data.get("usage")),
                    queue_position=data.get("queuePosition"), after=data.get("after"),
                    result=WorkerResult.from_wire(data.get("result")), error=WorkerError.from_wire(data.get("error")),
-                   raw=data)
+                   verification=data.get("verification"), raw=data)
 
 
 @dataclass(frozen=True)
@@ -234,21 +236,25 @@ class CheckResult:
     kind: str
     passed: bool
     summary: str
+    """One line to read first; `output` is the evidence (bounded)."""
     output: Optional[str] = None
+    duration_ms: Optional[int] = None
 
     @classmethod
     def from_wire(cls, data: dict) -> "CheckResult":
-        return cls(data["kind"], data["passed"], data.get("summary", ""), data.get("output"))
+        return cls(data["kind"], data["passed"], data.get("summary", ""), data.get("output"), data.get("durationMs"))
 
 
 @dataclass(frozen=True)
 class VerifyRound:
     round: int
     checks: list[CheckResult]
+    model: Optional[str] = None
+    """The model the worker ran on in this round (a higher tier after escalation)."""
 
     @classmethod
     def from_wire(cls, data: dict) -> "VerifyRound":
-        return cls(data["round"], [CheckResult.from_wire(c) for c in data.get("checks", [])])
+        return cls(data["round"], [CheckResult.from_wire(c) for c in data.get("checks", [])], data.get("model"))
 
 
 @dataclass(frozen=True)
@@ -272,18 +278,30 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A worker the synthesis drew on, and what it took from it."""
+    worker_id: str
+    claim: str = ""
+
+
+@dataclass(frozen=True)
 class SynthesisResult:
     text: str
-    sources: list[str]
-    """Ids of the workers the synthesis drew on."""
+    sources: list[Source]
     conflicts: list[Conflict]
+    """Where the workers disagree: named, not settled silently."""
     usage: Usage
+    id: Optional[str] = None
+    """The synthesizer's own worker id (it runs as a worker: in `status`, the trace and the timeline)."""
+    gaps: list[str] = field(default_factory=list)
+    """What the synthesis could not draw on, such as workers that did not succeed."""
     structured: Any = None
     raw: dict[str, Any] = _raw()
 
     @classmethod
     def from_wire(cls, data: dict) -> "SynthesisResult":
-        return cls(data.get("text", ""), [s.get("workerId") for s in data.get("sources", [])],
+        return cls(data.get("text", ""), [Source(s.get("workerId", ""), s.get("claim", "")) for s in data.get("sources", [])],
                    [Conflict(c.get("topic", ""), list(c.get("workers", [])), c.get("summary", ""))
                     for c in data.get("conflicts", [])],
-                   Usage.from_wire(data.get("usage")), data.get("structured"), data)
+                   Usage.from_wire(data.get("usage")), data.get("id"), list(data.get("gaps", [])),
+                   data.get("structured"), data)

@@ -50,7 +50,7 @@ function M.show_verification(result)
   local lines = { string.format('# verify %s: %s after %d round(s)', result.worker.id,
     result.passed and 'passed' or 'FAILED', #result.rounds), '' }
   for _, round in ipairs(result.rounds) do
-    table.insert(lines, string.format('## round %d', round.round))
+    table.insert(lines, string.format('## round %d%s', round.round, round.model and (' on ' .. round.model) or ''))
     for _, check in ipairs(round.checks) do
       table.insert(lines, string.format('- %s %s: %s', check.passed and 'pass' or 'FAIL', check.kind, check.summary))
     end
@@ -75,6 +75,9 @@ function M.show_synthesis(result)
     return source.workerId
   end, result.sources or {})
   vim.list_extend(lines, { '', 'Sources: ' .. table.concat(sources, ', ') })
+  if #(result.gaps or {}) > 0 then
+    table.insert(lines, 'Gaps: ' .. table.concat(result.gaps, '; '))
+  end
   M.scratch('bosun://synthesis', lines)
 end
 
