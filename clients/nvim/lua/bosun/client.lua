@@ -177,8 +177,8 @@ function M.with_client(callback)
           changed()
         end
         if code ~= 0 then
-          M.notify(string.format('bosun serve exited with code %d (signal %d); see :lua vim.cmd("edit " .. vim.lsp.get_log_path())',
-            code, signal), vim.log.levels.ERROR)
+          M.notify(string.format('bosun serve exited with code %d (signal %d); its stderr is in the LSP log, %s',
+            code, signal, vim.lsp.get_log_path()), vim.log.levels.ERROR)
         end
       end)
     end,
