@@ -173,7 +173,15 @@ local ok, err = pcall(function()
     'checkhealth:\n' .. report)
 
   bosun.stop()
-  wait_for('bosun serve to exit', function() return not client.state.ready end)
+  wait_for('bosun serve to exit', function() return not client.state.ready and not client.state.starting end)
+
+  -- A bosun that cannot start says why through vim.notify.
+  bosun.setup({ cmd = vim.env.BOSUN_BIN, config = vim.env.BOSUN_TEST_WORKSPACE .. '/missing.yaml' })
+  client.with_client(function() end)
+  wait_for('the failed start to be reported', function() return noted('cannot start', vim.log.levels.ERROR) end)
+  check(noted('cannot start'):match('missing%.yaml: the config file named by %-%-config does not exist'),
+    "bosun's own message says what is wrong: " .. noted('cannot start'))
+  check(not client.state.starting, 'a failed start can be retried')
 end)
 
 if not ok then

@@ -10,6 +10,7 @@ M.TERMINAL = TERMINAL
 -- Everything the plugin knows; reset when the server exits.
 local function fresh_state()
   return {
+    starting = false, -- `bosun serve` is being started (its config checked, then initialize)
     client_id = nil,
     client = nil, -- the LSP client object, once initialized
     ready = false,
@@ -128,27 +129,13 @@ local function on_dropped(_, result)
   M.notify(result.message or 'some worker events were dropped', vim.log.levels.WARN)
 end
 
--- Runs `callback(client)` once bosun is up, starting `bosun serve` if needed.
-function M.with_client(callback)
-  local state = M.state
-  if state.ready then
-    return callback(state.client)
-  end
-  table.insert(state.waiting, callback)
-  if state.client_id then
-    return
-  end
-  local cmd = config.serve_cmd()
-  if vim.fn.executable(cmd[1]) ~= 1 then
-    state.waiting = {}
-    return M.notify(string.format("'%s' is not an executable; install bosun or set require('bosun').setup{cmd = '/path/to/bosun'}",
-      cmd[1]), vim.log.levels.ERROR)
-  end
+-- Starts `bosun serve` through Neovim's LSP client.
+local function start_serve(state, cmd, root_dir)
   local init_options = config.options.init_options
   state.client_id = vim.lsp.start_client({
     name = 'bosun',
     cmd = cmd,
-    root_dir = config.options.root_dir or vim.loop.cwd(),
+    root_dir = root_dir,
     init_options = next(init_options or {}) and init_options or nil,
     handlers = {
       ['worker/event'] = on_worker_event,
@@ -181,6 +168,52 @@ function M.with_client(callback)
             code, signal, vim.lsp.get_log_path()), vim.log.levels.ERROR)
         end
       end)
+    end,
+  })
+end
+
+-- Runs `callback(client)` once bosun is up, starting `bosun serve` if needed. The
+-- configuration is checked first (`bosun config check`, without blocking the editor):
+-- Neovim's LSP client has no way to report a refused `initialize` other than an error
+-- trace, while the check's own message says what is wrong and what to do.
+function M.with_client(callback)
+  local state = M.state
+  if state.ready then
+    return callback(state.client)
+  end
+  table.insert(state.waiting, callback)
+  if state.starting then
+    return
+  end
+  local cmd = config.serve_cmd()
+  if vim.fn.executable(cmd[1]) ~= 1 then
+    state.waiting = {}
+    return M.notify(string.format("'%s' is not an executable; install bosun or set require('bosun').setup{cmd = '/path/to/bosun'}",
+      cmd[1]), vim.log.levels.ERROR)
+  end
+  state.starting = true
+  local root_dir = config.options.root_dir or vim.loop.cwd()
+  local check = { cmd[1], 'config', 'check' }
+  if config.options.config then
+    vim.list_extend(check, { '--config', config.options.config })
+  end
+  local errors = {}
+  vim.fn.jobstart(check, {
+    cwd = root_dir,
+    stdout_buffered = true,
+    stderr_buffered = true,
+    on_stderr = function(_, lines)
+      errors = lines
+    end,
+    on_exit = function(_, code)
+      if M.state ~= state then
+        return
+      end
+      if code ~= 0 then
+        M.state = fresh_state()
+        return M.notify('cannot start: ' .. vim.trim(table.concat(errors, '\n')), vim.log.levels.ERROR)
+      end
+      start_serve(state, cmd, root_dir)
     end,
   })
 end
