@@ -12,8 +12,9 @@ PYTHON := $(VENV)/bin/python
 # System packages: what the build links against, and what tests use when present.
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # bubblewrap: the run_command and search sandbox; ripgrep: what search runs; chromium:
-# rendering the trace timeline page; neovim: the headless tests of the Neovim plugin in clients/nvim.
-APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim
+# rendering the trace timeline page; neovim: the headless tests of the Neovim plugin in
+# clients/nvim; tmux: a terminal for the `bosun top` tests.
+APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
 .PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test clean
 

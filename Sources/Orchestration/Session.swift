@@ -36,6 +36,8 @@ public actor Session {
     /// `session.maxCostUSD` and what the session has spent, shared with every running loop,
     /// which charges and checks it around each model call.
     let budget: SessionBudget
+    /// Answers requests other processes leave in the store (`Session+RemoteControl`).
+    var remoteControlPoll: Task<Void, Never>?
 
     var config: BosunConfig { environment.config }
     /// Writes reach it in the order the actor makes them: deferred ones (`submit`) are
@@ -91,6 +93,7 @@ public actor Session {
         }
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
         await session.recordInterruptions(of: interrupted)
+        await session.startRemoteControlPoll()
         return session
     }
 
@@ -114,6 +117,7 @@ public actor Session {
     public func close() async {
         guard !closing else { return }
         closing = true
+        stopRemoteControlPoll()
         for id in order {
             guard let entry = entries[id], !entry.state.isTerminal, !entry.ending else { continue }
             await end(id, run: nil, state: .interrupted, failure: .interrupted)

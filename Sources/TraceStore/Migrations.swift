@@ -68,6 +68,21 @@ enum Migrations {
         ) WITHOUT ROWID;
         CREATE INDEX claims_by_holder ON claims(holder);
         """,
+        // 3: requests from other processes (`bosun top`, `bosun cancel`) to the session that
+        // owns a worker; the owner polls the pending ones and records what it did.
+        """
+        CREATE TABLE controls (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            worker_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT,
+            requested_at REAL NOT NULL,
+            handled_at REAL,
+            outcome TEXT
+        );
+        CREATE INDEX controls_pending ON controls(session_id) WHERE handled_at IS NULL;
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

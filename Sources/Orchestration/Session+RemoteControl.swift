@@ -1,0 +1,63 @@
+import Foundation
+import TraceStore
+
+/// Requests from other processes sharing the store (`bosun top`, `bosun cancel`), which
+/// cannot reach this session's client connection: they write a row to the store's
+/// `controls` table and this session answers it.
+///
+/// One light poll: every half second a query on the trace writer's thread that reads a
+/// partial index of unhandled requests (empty almost always). No worker waits on it, and
+/// it shares the writer's queue, so it costs at most one extra batch commit per poll.
+extension Session {
+    /// Half a second keeps a cancel from another terminal under a second end to end.
+    static let remoteControlInterval: Duration = .milliseconds(500)
+
+    /// Starts the poll; `close` stops it. The task holds the session weakly, so a session
+    /// dropped without `close` does not live on for its poll's sake.
+    func startRemoteControlPoll() {
+        remoteControlPoll = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.remoteControlInterval)
+                guard let session = self, !Task.isCancelled else { return }
+                await session.answerRemoteControls()
+            }
+        }
+    }
+
+    func stopRemoteControlPoll() {
+        remoteControlPoll?.cancel()
+        remoteControlPoll = nil
+    }
+
+    /// Handles every pending request of this session and records each outcome.
+    func answerRemoteControls() async {
+        guard !closing else { return }
+        let pending: [ControlRequest]
+        do {
+            pending = try await store.pendingControls(sessionId: id)
+        } catch {
+            logger.debug("could not read control requests from the trace store: \(error)")
+            return
+        }
+        for request in pending {
+            let outcome: String
+            switch request.action {
+            case .cancel:
+                do {
+                    _ = try await cancel(CancelParams(workerId: request.workerId, reason: request.reason))
+                    outcome = "cancelled"
+                } catch let error as SessionError {
+                    outcome = error.message
+                } catch {
+                    outcome = "\(error)"
+                }
+            }
+            logger.info("control request \(request.id) from another process: \(request.action.rawValue) \(request.workerId): \(outcome)")
+            do {
+                try await store.finishControl(id: request.id, outcome: outcome)
+            } catch {
+                logger.warning("could not record the outcome of control request \(request.id): \(error)")
+            }
+        }
+    }
+}

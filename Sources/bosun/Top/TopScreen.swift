@@ -1,0 +1,144 @@
+import Foundation
+import TraceStore
+
+/// What the person at `bosun top` has chosen: the selected worker, the state filter, the
+/// page shown and the last message.
+struct TopViewState {
+    enum Page { case workers, events(workerId: String) }
+    /// The filters `f` cycles through; nil shows every worker.
+    static let filters: [String?] = [nil, "running", "queued", "succeeded", "failed", "cancelled", "timed_out", "interrupted"]
+
+    var page: Page = .workers
+    var filterIndex = 0
+    var selectedId: String?
+    /// A cancel waiting for `y`.
+    var confirmingCancelOf: String?
+    var message = ""
+
+    var filter: String? { Self.filters[filterIndex] }
+}
+
+/// Renders a snapshot as screen lines, each cut to the terminal's width. With `colour`,
+/// states are coloured and the selected row is in reverse video; without, plain text.
+struct TopScreen {
+    var width: Int
+    var height: Int
+    var colour: Bool
+
+    static let stateColours: [String: String] = [
+        "queued": "90", "running": "34", "succeeded": "32", "failed": "31",
+        "cancelled": "33", "timed_out": "35", "interrupted": "33",
+    ]
+
+    func workerLines(_ snapshot: TopSnapshot, burn: Double?, view: TopViewState) -> [String] {
+        var lines = header(snapshot, burn: burn)
+        let rows = visibleRows(snapshot, view: view)
+        lines.append(bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "TASK"]))))
+        let room = max(height - lines.count - 2, 1)
+        let selected = rows.firstIndex { $0.worker.id == view.selectedId } ?? 0
+        let first = min(max(selected - room + 1, 0), max(rows.count - room, 0))
+        for (index, row) in rows.enumerated().dropFirst(first).prefix(room) {
+            lines.append(line(for: row, at: snapshot.takenAt, selected: index == selected))
+        }
+        if rows.isEmpty {
+            lines.append(snapshot.session == nil ? "no sessions in this store yet" : "no workers\(view.filter.map { " \($0)" } ?? "")")
+        }
+        while lines.count < height - 1 { lines.append("") }
+        lines.append(footer(view))
+        return lines
+    }
+
+    func eventLines(_ snapshot: TopSnapshot, burn: Double?, worker: WorkerRecord?, events: [EventRecord], view: TopViewState) -> [String] {
+        var lines = header(snapshot, burn: burn)
+        guard let worker else { return lines + ["that worker is gone from the store"] }
+        lines.append(bold(fit("events of \(worker.id)  \(worker.state)  \(worker.role)/\(worker.model)  \(oneLine(worker.task))")))
+        let room = max(height - lines.count - 1, 1)
+        for event in events.suffix(room) {
+            lines.append(fit("#\(event.seq)  \(clock(event.at))  \(event.kind.padding(12))  \(oneLine(event.dataJSON))"))
+        }
+        while lines.count < height - 1 { lines.append("") }
+        lines.append(fit("esc/q back  ·  \(events.count) events\(view.message.isEmpty ? "" : "  ·  " + view.message)"))
+        return lines
+    }
+
+    func visibleRows(_ snapshot: TopSnapshot, view: TopViewState) -> [TopSnapshot.Row] {
+        guard let filter = view.filter else { return snapshot.rows }
+        return snapshot.rows.filter { $0.worker.state == filter }
+    }
+
+    func header(_ snapshot: TopSnapshot, burn: Double?) -> [String] {
+        guard let session = snapshot.session else { return [bold("bosun top"), ""] }
+        let counts = ["running", "queued"].map { "\(snapshot.count($0)) \($0)" }
+            + ["\(snapshot.rows.filter(\.worker.isTerminal).count) ended"]
+        let queue = snapshot.rows.compactMap { row in row.queuePosition.map { ($0, row.worker.id) } }.sorted { $0.0 < $1.0 }
+        return [
+            bold(fit("bosun top  session \(session.id)  cap \(session.maxConcurrentWorkers)  \(counts.joined(separator: ", "))  \(clock(snapshot.takenAt))")),
+            fit("spend \(String(format: "$%.4f", snapshot.totalCostUSD))  burn \(burn.map { String(format: "$%.4f/min", $0) } ?? "—")  "
+                + "\(snapshot.totalTokens) tokens  \(session.workspaceRoot)"),
+            fit("queue: " + (queue.isEmpty ? "empty" : queue.map { "\($0.0). \($0.1)" }.joined(separator: "  "))),
+        ]
+    }
+
+    func footer(_ view: TopViewState) -> String {
+        if let id = view.confirmingCancelOf { return bold(fit("cancel \(id)? y/n")) }
+        let keys = "↑↓ move  enter events  f filter: \(view.filter ?? "all")  c cancel  q quit"
+        return fit(view.message.isEmpty ? keys : keys + "  ·  " + view.message)
+    }
+
+    func line(for row: TopSnapshot.Row, at now: Date, selected: Bool) -> String {
+        let worker = row.worker
+        let elapsed = row.elapsed(at: now)
+        let state = worker.state + (row.queuePosition.map { " #\($0)" } ?? "")
+        var cells = columns([selected ? "›" : "", worker.id, state, worker.role, worker.model, "\(worker.steps)",
+                             "\(worker.inputTokens + worker.outputTokens)", String(format: "$%.4f", worker.costUSD),
+                             duration(elapsed), bar(elapsed, of: worker.state == "queued" ? nil : row.timeoutSeconds),
+                             oneLine(worker.task)])
+        cells = fit(cells)
+        guard colour else { return cells }
+        if selected { return "\u{1b}[7m" + cells + "\u{1b}[0m" }
+        guard let code = Self.stateColours[worker.state], let range = cells.range(of: " " + worker.state) else { return cells }
+        return cells.replacingCharacters(in: range, with: " \u{1b}[\(code)m\(worker.state)\u{1b}[0m")
+    }
+
+    /// Fixed-width columns; the last (the task) takes what is left.
+    func columns(_ cells: [String]) -> String {
+        let widths = [1, 20, 15, 12, 10, 5, 8, 9, 8, 12]
+        return zip(cells, widths).map { $0.0.padding($0.1) }.joined(separator: " ") + " " + (cells.last ?? "")
+    }
+
+    /// Ten cells of elapsed time against the timeout, and the percentage.
+    func bar(_ elapsed: TimeInterval, of timeout: Double?) -> String {
+        guard let timeout, timeout > 0 else { return "" }
+        let fraction = min(elapsed / timeout, 1)
+        let filled = Int((fraction * 8).rounded())
+        return String(repeating: "#", count: filled) + String(repeating: ".", count: 8 - filled) + String(format: "%3d%%", Int(fraction * 100))
+    }
+
+    func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 60 { return String(format: "%.1fs", seconds) }
+        if seconds < 3600 { return "\(Int(seconds) / 60)m\(String(format: "%02d", Int(seconds) % 60))s" }
+        return "\(Int(seconds) / 3600)h\(String(format: "%02d", Int(seconds) % 3600 / 60))m"
+    }
+
+    func clock(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970) % 86_400
+        return String(format: "%02d:%02d:%02dZ", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+    }
+
+    func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+    }
+
+    func fit(_ text: String) -> String {
+        text.count > width ? String(text.prefix(max(width - 1, 0))) + "…" : text
+    }
+
+    func bold(_ text: String) -> String { colour ? "\u{1b}[1m" + text + "\u{1b}[0m" : text }
+}
+
+extension String {
+    /// Left-aligned in `width` characters (cut when longer), for table cells.
+    func padding(_ width: Int) -> String {
+        count >= width ? String(prefix(width)) : self + String(repeating: " ", count: width - count)
+    }
+}

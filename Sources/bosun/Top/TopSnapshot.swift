@@ -1,0 +1,86 @@
+import Foundation
+import TraceStore
+
+/// What `bosun top` shows at one moment: a session's workers as the store has them, read
+/// by a process other than the one running them.
+struct TopSnapshot {
+    struct Row {
+        var worker: WorkerRecord
+        /// The worker's timeout from its stored brief, when it has one.
+        var timeoutSeconds: Double?
+        /// 1 for the next worker to start; nil when not queued.
+        var queuePosition: Int?
+
+        /// Waiting time for a queued worker, running time otherwise, up to now while it runs.
+        func elapsed(at now: Date) -> TimeInterval {
+            if worker.state == "queued" { return max(now.timeIntervalSince(worker.createdAt), 0) }
+            let start = worker.startedAt ?? worker.createdAt
+            return max((worker.endedAt ?? now).timeIntervalSince(start), 0)
+        }
+    }
+
+    var session: SessionRecord?
+    var rows: [Row]
+    var takenAt: Date
+
+    var totalCostUSD: Double { rows.reduce(0) { $0 + $1.worker.costUSD } }
+    var totalTokens: Int { rows.reduce(0) { $0 + $1.worker.inputTokens + $1.worker.outputTokens } }
+
+    func count(_ state: String) -> Int { rows.filter { $0.worker.state == state }.count }
+
+    /// Reads session `sessionId`, or the most recently opened one. `timeouts` caches each
+    /// worker's timeout, which never changes once its brief is stored.
+    static func load(from store: TraceStore, sessionId: String?, timeouts: inout [String: Double]) async throws -> TopSnapshot {
+        let now = Date()
+        let session: SessionRecord?
+        if let sessionId {
+            guard let found = try await store.session(id: sessionId) else { throw TraceStoreError.missingSession(id: sessionId) }
+            session = found
+        } else {
+            session = try await store.sessions().first
+        }
+        guard let session else { return TopSnapshot(session: nil, rows: [], takenAt: now) }
+        let workers = try await store.workers(sessionId: session.id)
+        // The queue's order as the scheduler keeps it: higher priority first, then first come.
+        let queued = workers.filter { $0.state == "queued" }
+            .enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
+        var positions: [String: Int] = [:]
+        for (position, entry) in queued.enumerated() { positions[entry.element.id] = position + 1 }
+        let rows = workers.map { worker in
+            if timeouts[worker.id] == nil, let timeout = timeoutSeconds(ofBrief: worker.briefJSON) { timeouts[worker.id] = timeout }
+            return Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id])
+        }
+        return TopSnapshot(session: session, rows: rows, takenAt: now)
+    }
+
+    /// `limits.timeoutSeconds` of a stored brief (the spec `spawn` resolved).
+    static func timeoutSeconds(ofBrief json: String) -> Double? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let limits = object["limits"] as? [String: Any] else { return nil }
+        return (limits["timeoutSeconds"] as? NSNumber)?.doubleValue
+    }
+}
+
+/// Spend over time from the snapshots `top` has taken: the cost added over the last minute
+/// (or since `top` started), per minute.
+struct BurnRate {
+    /// The session the samples are of; a new session starts a new rate.
+    var sessionId: String?
+    private var samples: [(at: Date, costUSD: Double)] = []
+    let window: TimeInterval = 60
+
+    init(sessionId: String?) { self.sessionId = sessionId }
+
+    mutating func add(_ snapshot: TopSnapshot) {
+        samples.append((snapshot.takenAt, snapshot.totalCostUSD))
+        samples.removeAll { snapshot.takenAt.timeIntervalSince($0.at) > window }
+    }
+
+    /// USD per minute; nil until two samples a second apart exist.
+    var perMinute: Double? {
+        guard let first = samples.first, let last = samples.last else { return nil }
+        let span = last.at.timeIntervalSince(first.at)
+        guard span >= 1 else { return nil }
+        return max(last.costUSD - first.costUSD, 0) / span * 60
+    }
+}

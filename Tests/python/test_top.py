@@ -1,0 +1,185 @@
+"""`bosun top` in a real terminal, and `bosun cancel`, against a real `bosun serve`.
+
+tmux gives `top` a terminal (`send-keys` types, `capture-pane` reads the screen). The
+session runs in another process, a `bosun serve` over pipes with the mock provider, exactly
+as when `top` watches it from another terminal: the two share only the trace store file.
+"""
+import json
+import queue
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+
+def wait_for(predicate, what, timeout=30):
+    """Polls `predicate` until it returns something true; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+class Serve:
+    """A `bosun serve` speaking newline-delimited JSON; its output is read on a thread."""
+
+    def __init__(self, bosun, config, db, workspace):
+        self.process = subprocess.Popen([bosun, "serve", "--config", str(config), "--db", str(db), "--framing", "ndjson",
+                                         "--log-level", "error"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=workspace)
+        self.messages = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.next_id = 0
+
+    def _read(self):
+        for line in self.process.stdout:
+            if line.strip():
+                self.messages.put(json.loads(line))
+
+    def request(self, method, params):
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        self.process.stdin.flush()
+        return wait_for(lambda: self._find(lambda m: m.get("id") == self.next_id), f"the answer to {method}")[1]
+
+    def event(self, worker_id, kind):
+        """The time the `worker/event` of that kind arrived (first read), once it has."""
+        return self._find(lambda m: m.get("method") == "worker/event" and m["params"]["workerId"] == worker_id
+                          and m["params"]["kind"] == kind)
+
+    def _find(self, match):
+        while not self.messages.empty():
+            self.seen.append((time.monotonic(), self.messages.get()))
+        return next((at_and_message for at_and_message in self.seen if match(at_and_message[1])), None)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+class Tmux:
+    """One `bosun top` in a tmux server of its own (a private socket)."""
+
+    def __init__(self, command, environment):
+        self.socket = f"bosun-top-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{key}={value}" for key, value in environment.items())
+        subprocess.run(["tmux", "-L", self.socket, "new-session", "-d", "-s", "top", "-x", "180", "-y", "30",
+                        f"env {exports} {command}"], check=True)
+
+    def screen(self, escapes=False):
+        result = subprocess.run(["tmux", "-L", self.socket, "capture-pane", "-p", "-t", "top"] + (["-e"] if escapes else []),
+                                capture_output=True, text=True)
+        return result.stdout if result.returncode == 0 else None
+
+    def keys(self, *keys):
+        subprocess.run(["tmux", "-L", self.socket, "send-keys", "-t", "top", *keys], check=True)
+
+    def row(self, worker_id):
+        screen = self.screen() or ""
+        return next((line for line in screen.splitlines() if f" {worker_id} " in line), "")
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def session(bosun_bin, tmp_path):
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "100", "--tool-steps", "1000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(mock.stdout.readline())
+    config = tmp_path / "bosun.yaml"
+    config.write_text(f"""providers:
+  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
+models:
+  fast: {{ provider: mock, id: mock-fast }}
+tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
+""")
+    db = tmp_path / "trace.sqlite"
+    serve = Serve(bosun_bin, config, db, workspace)
+    assert "result" in serve.request("initialize", {"rootUri": f"file://{workspace}",
+                                                    "initializationOptions": {"maxConcurrentWorkers": 1}})
+    try:
+        yield serve, db
+    finally:
+        serve.close()
+        mock.terminate()
+        mock.wait()
+
+
+def spawn_long(serve, task):
+    answer = serve.request("spawn", {"task": task, "limits": {"maxSteps": 1000, "timeoutSeconds": 300}})
+    return answer["result"]["id"]
+
+
+def test_top_shows_state_changes_and_cancels_a_worker_of_another_process(bosun_bin, session):
+    serve, db = session
+    first = spawn_long(serve, "List the files again and again")
+    second = spawn_long(serve, "Wait your turn, then list the files")
+    top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
+    try:
+        wait_for(lambda: " running " in top.row(first), "the first worker shown running")
+        assert "queued #1" in top.row(second)
+        assert f"queue: 1. {second}" in top.screen()
+        assert "%" in top.row(first)  # the bar of elapsed time against the timeout
+
+        # The first row is selected: cancel it from top.
+        top.keys("c")
+        wait_for(lambda: f"cancel {first}? y/n" in (top.screen() or ""), "the cancel confirmation")
+        top.keys("y")
+        wait_for(lambda: serve.event(first, "cancelled"), "the serving process to cancel the worker")
+        # Its slot goes to the queued worker; top shows both changes.
+        started_at, _ = wait_for(lambda: serve.event(second, "started"), "the second worker to start")
+        wait_for(lambda: " cancelled " in top.row(first) and " running " in top.row(second), "top to show the changes")
+        print(f"top showed the second worker running {time.monotonic() - started_at:.3f}s after its started event")
+        assert f"cancelled {first}" in top.screen()
+
+        # The worker's events, and back.
+        top.keys("Down", "Enter")
+        wait_for(lambda: f"events of {second}" in (top.screen() or ""), "the events page")
+        assert " started " in top.screen()
+        top.keys("Escape")
+        wait_for(lambda: "WORKER" in (top.screen() or ""), "the worker table again")
+
+        # The same channel from the command line.
+        cancel = subprocess.run([bosun_bin, "cancel", second, "--db", str(db)], capture_output=True, text=True, timeout=30)
+        assert cancel.returncode == 0, cancel.stderr
+        assert cancel.stdout == f"cancelled {second}\n"
+        wait_for(lambda: " cancelled " in top.row(second), "top to show the command line's cancel")
+        again = subprocess.run([bosun_bin, "cancel", second, "--db", str(db)], capture_output=True, text=True, timeout=30)
+        assert again.returncode == 1 and "already ended" in again.stderr
+
+        # The filter hides what does not match.
+        top.keys("f")  # running: nothing runs now
+        wait_for(lambda: "no workers running" in (top.screen() or ""), "the running filter")
+        assert "\x1b[34m" not in top.screen(escapes=True)  # NO_COLOR: no state colours
+        top.keys("q")
+        wait_for(lambda: top.screen() is None, "top to quit")
+    finally:
+        top.close()
+    status = serve.request("status", {})["result"]
+    assert {w["id"]: w["state"] for w in status["workers"]} == {first: "cancelled", second: "cancelled"}
+
+
+def test_top_colours_states_unless_no_color(bosun_bin, session):
+    serve, db = session
+    worker = spawn_long(serve, "List the files for a while")
+    top = Tmux(f"{bosun_bin} top --db {db}", {"TERM": "xterm-256color"})
+    try:
+        wait_for(lambda: " running " in top.row(worker), "the worker shown running")
+        spawn_long(serve, "Queue behind the first")
+        wait_for(lambda: "\x1b[90mqueued" in (top.screen(escapes=True) or ""), "a coloured queued state")
+    finally:
+        top.close()
+        serve.request("cancel", {"all": True})
