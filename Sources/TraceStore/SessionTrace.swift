@@ -7,12 +7,19 @@ public struct SessionTrace: Sendable {
     public var workers: [WorkerRecord]
     /// In the order they were written.
     public var events: [EventRecord]
+    /// When the trace was read: a worker still queued or running has lasted until now, not
+    /// until its last stored step.
+    public var readAt: Date
 
-    public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord]) {
+    public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord], readAt: Date = Date()) {
         self.session = session
         self.workers = workers
         self.events = events
+        self.readAt = readAt
     }
+
+    /// Whether any worker is still queued or running.
+    public var isLive: Bool { workers.contains { !$0.isTerminal } }
 
     /// When the first worker was created, or the session if it has none.
     public var start: Date {
@@ -22,12 +29,15 @@ public struct SessionTrace: Sendable {
     /// The latest moment anything is known to have happened in the session.
     public var end: Date {
         let candidates = workers.flatMap { [$0.createdAt, $0.startedAt, $0.endedAt].compactMap { $0 } } + events.map(\.at)
+            + (isLive ? [readAt] : [])
         return max(candidates.max() ?? session.lastOpenedAt, start)
     }
 
-    /// When the worker's bar ends: its end, else its last event, else its start (still running).
+    /// When the worker's bar ends: its end; now, while it is queued or running; else (a
+    /// worker left without an end) its last event, else its start.
     public func end(of worker: WorkerRecord) -> Date {
         if let ended = worker.endedAt { return ended }
+        if !worker.isTerminal { return max(readAt, worker.startedAt ?? worker.createdAt) }
         let last = events.last { $0.workerId == worker.id }?.at
         return max(last ?? end, worker.startedAt ?? worker.createdAt)
     }

@@ -39,7 +39,8 @@ public enum TraceTreeRenderer {
     }
 
     /// One worker's summary followed by its events, one per line.
-    public static func workerDetail(_ worker: WorkerRecord, events: [EventRecord]) -> String {
+    /// A worker still queued or running has lasted until `readAt`.
+    public static func workerDetail(_ worker: WorkerRecord, events: [EventRecord], readAt: Date = Date()) -> String {
         var out = "worker \(worker.id)  session \(worker.sessionId)\n"
         out += "  state    \(worker.state)\n  role     \(worker.role) (model \(worker.model))\n"
         out += "  task     \(worker.task)\n  steps    \(worker.steps)\n"
@@ -48,6 +49,9 @@ public enum TraceTreeRenderer {
         out += "  created  \(TraceFormat.timestamp(worker.createdAt))\n"
         if let started = worker.startedAt { out += "  started  \(TraceFormat.timestamp(started))\n" }
         if let ended = worker.endedAt { out += "  ended    \(TraceFormat.timestamp(ended))\n" }
+        let start = worker.startedAt ?? worker.createdAt
+        let elapsed = (worker.endedAt ?? (worker.isTerminal ? events.last?.at ?? start : readAt)).timeIntervalSince(start)
+        out += "  elapsed  \(TraceFormat.duration(max(elapsed, 0)))\(worker.isTerminal ? "" : " so far")\n"
         if let error = worker.errorJSON { out += "  error    \(error)\n" }
         if let result = worker.resultJSON { out += "  result   \(TraceFormat.oneLine(result, limit: 200))\n" }
         out += "events (\(events.count)):\n"

@@ -41,7 +41,9 @@ struct ConfigCheck: ParsableCommand {
             Loads built-in defaults, $XDG_CONFIG_HOME/bosun/config.yaml, role files (.claude/agents/*.md, \
             .bosun/roles/*.md) and the project config (--config, else $BOSUN_CONFIG, else \
             .bosun/config.yaml), in that order. Exits 2 with file:line: key: message on the first error. \
-            API keys are never printed: each apiKeyEnv shows only whether its variable is set.
+            API keys are never printed: each apiKeyEnv shows only whether its variable is set. A warning on \
+            stderr names every role whose model's provider has no API key (or no address) in this environment; \
+            warnings do not change the exit status.
             """
     )
 
@@ -52,7 +54,14 @@ struct ConfigCheck: ParsableCommand {
 
     func run() throws {
         let config = try location.load()
-        print(config.effectiveYAML(environment: ProcessInfo.processInfo.environment, fullPrompts: fullPrompts), terminator: "")
-        FileHandle.standardError.write(Data("config OK (\(config.sources.count) source\(config.sources.count == 1 ? "" : "s"), \(config.roles.count) roles)\n".utf8))
+        let environment = ProcessInfo.processInfo.environment
+        print(config.effectiveYAML(environment: environment, fullPrompts: fullPrompts), terminator: "")
+        let warnings = config.roleWarnings(environment: environment)
+        for warning in warnings {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        let summary = "\(config.sources.count) source\(config.sources.count == 1 ? "" : "s"), \(config.roles.count) roles"
+            + (warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")
+        FileHandle.standardError.write(Data("config OK (\(summary))\n".utf8))
     }
 }

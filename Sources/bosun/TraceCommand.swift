@@ -77,10 +77,12 @@ extension TraceCommand {
     struct Sessions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "sessions", abstract: "List sessions, most recently opened first.")
         @OptionGroup var store: StoreOptions
+        @Flag(help: "Print one JSON document instead of text.") var json = false
 
         func run() async throws {
             try await store.withStore { store in
-                try emit(TraceTreeRenderer.sessionList(try await store.sessionSummaries()), to: nil)
+                let summaries = try await store.sessionSummaries()
+                try emit(json ? TraceJSONRenderer.sessionList(summaries) : TraceTreeRenderer.sessionList(summaries), to: nil)
             }
         }
     }
@@ -91,14 +93,17 @@ extension TraceCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("A session id (s_…) or a worker id (w_…).", valueName: "SESSION|WORKER"))
         var id: String
+        @Flag(help: "Print one JSON document instead of text.") var json = false
 
         func run() async throws {
             try await store.withStore { store in
                 if try await store.session(id: id) != nil {
-                    try emit(TraceTreeRenderer.sessionTree(try await store.sessionTrace(id: id)), to: nil)
+                    let trace = try await store.sessionTrace(id: id)
+                    try emit(json ? TraceJSONRenderer.sessionTree(trace) : TraceTreeRenderer.sessionTree(trace), to: nil)
                 } else if let worker = try await store.worker(id: id) {
                     let events = try await store.events(sessionId: worker.sessionId, workerId: worker.id, afterSeq: nil, limit: 0)
-                    try emit(TraceTreeRenderer.workerDetail(worker, events: events), to: nil)
+                    try emit(json ? TraceJSONRenderer.workerDetail(worker, events: events)
+                                  : TraceTreeRenderer.workerDetail(worker, events: events), to: nil)
                 } else {
                     throw TraceStoreError.unknownId(id: id)
                 }

@@ -29,6 +29,27 @@ import TestSupport
         #expect(run.stdout.contains("coder:") && run.stderr.contains("config OK"))
     }
 
+    @Test func checkWarnsAboutEveryRoleWhoseProviderKeyIsUnset() throws {
+        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        let unset = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": ""])
+        #expect(unset.status == 0, "\(unset.stderr)")
+        let warnings = unset.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+        #expect(warnings.count == 6, "\(unset.stderr)")
+        for role in ["analyst", "coder", "researcher", "transformer", "worker", "writer"] {
+            #expect(warnings.contains { $0.contains("role \"\(role)\"") && $0.contains("ANTHROPIC_API_KEY") }, "\(role)")
+        }
+        #expect(unset.stderr.contains("6 warnings"))
+        let set = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": "sk-ant-e2e-secret-0123456789"])
+        #expect(!set.stderr.contains("warning:"), "\(set.stderr)")
+    }
+
+    @Test func anUnknownCommandIsAnErrorNotServesUsage() throws {
+        let run = try bosun(["frobnicate"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("unknown command 'frobnicate'") && !run.stderr.contains("--max-message-bytes"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     @Test func checkReportsFileLineAndKeyAndExitsTwo() throws {
         defer { try? FileManager.default.removeItem(atPath: workspace) }
         let file = NSTemporaryDirectory() + "bosun-bad-\(UUID().uuidString).yaml"

@@ -57,16 +57,64 @@ import TestSupport
             (["trace", "export", "s_nope", "--db", db], "no session 's_nope'"),
             (["trace", "sessions", "--db", dir.file("missing.sqlite")], "no trace store at"),
             (["trace", "sessions", "--db", dir.path], "is a directory"),
-            (["trace", "prune", "--older-than", "soon", "--db", db], "older-than"),
         ]
         for (arguments, message) in cases {
             let result = try runProcess(bosun, arguments)
-            #expect(result.status != 0, "\(arguments)")
+            #expect(result.status == 1, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // Command-line mistakes are usage errors: the usage, and exit status 64.
+        let usage = try runProcess(bosun, ["trace", "prune", "--older-than", "soon", "--db", db])
+        #expect(usage.status == 64 && usage.stderr.contains("--older-than"), "\(usage.stderr)")
         try Data(repeating: 7, count: 4_096).write(to: URL(fileURLWithPath: dir.file("junk.sqlite")))
         let junk = try runProcess(bosun, ["trace", "sessions", "--db", dir.file("junk.sqlite")])
         #expect(junk.status == 1 && junk.stderr.contains("not a readable bosun database"))
+    }
+
+    @Test func sessionsAndShowAnswerInJSON() throws {
+        let (db, session) = try populate()
+        let list = try runProcess(bosun, ["trace", "sessions", "--json", "--db", db])
+        let sessions = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["sessions"] as? [[String: Any]])
+        #expect(sessions.first?["id"] as? String == session && sessions.first?["workers"] as? Int == 8)
+        let tree = try runProcess(bosun, ["trace", "show", session, "--json", "--db", db])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(tree.stdout.utf8)) as? [String: Any])
+        let workers = try #require(document["workers"] as? [[String: Any]])
+        #expect(workers.count == 8 && (document["session"] as? [String: Any])?["id"] as? String == session)
+        // The populated running worker started about 66 s ago, its last step 16 s later: its
+        // elapsed time counts to now, not to that step.
+        let running = try #require(workers.first { $0["state"] as? String == "running" })
+        #expect((running["elapsedSeconds"] as? Double ?? 0) >= 60, "\(running)")
+        let worker = try runProcess(bosun, ["trace", "show", "w_demo1", "--json", "--db", db])
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(worker.stdout.utf8)) as? [String: Any])
+        #expect((detail["events"] as? [Any])?.count == 4 && (detail["worker"] as? [String: Any])?["id"] as? String == "w_demo1")
+    }
+
+    /// With no `bosun serve` owning the session, a cancel is withdrawn, not left to fire later.
+    @Test func cancelWithoutAnOwnerIsWithdrawn() async throws {
+        let (db, session) = try populate()
+        let tree = try runProcess(bosun, ["trace", "show", session, "--json", "--db", db])
+        let workers = try #require((try JSONSerialization.jsonObject(with: Data(tree.stdout.utf8)) as? [String: Any])?["workers"] as? [[String: Any]])
+        let running = try #require(workers.first { $0["state"] as? String == "running" }?["id"] as? String)
+        let ended = try #require(workers.first { $0["state"] as? String == "succeeded" }?["id"] as? String)
+        let orphan = try runProcess(bosun, ["cancel", running, "--wait", "0.3", "--db", db])
+        #expect(orphan.status == 1 && orphan.stderr.contains("no running bosun serve answered"), "\(orphan.stderr)")
+        let store = try TraceStore.openExisting(path: db)
+        #expect(try await store.pendingControls(sessionId: session).isEmpty)
+        await store.close()
+        let done = try runProcess(bosun, ["cancel", ended, "--db", db])
+        #expect(done.status == 1 && done.stderr.contains("already ended"), "\(done.stderr)")
+        let unknown = try runProcess(bosun, ["cancel", "w_nope", "--db", db])
+        #expect(unknown.status == 1 && unknown.stderr.contains("neither a session nor a worker"), "\(unknown.stderr)")
+    }
+
+    /// `top` with stdout not a terminal prints the table once, without escapes.
+    @Test func topPrintsPlainTextWhenNotATerminal() throws {
+        let (db, session) = try populate()
+        let run = try runProcess(bosun, ["top", "--db", db], environment: ProcessInfo.processInfo.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("session \(session)") && run.stdout.contains("WORKER") && !run.stdout.contains("\u{1b}"))
+        #expect(run.stdout.split(separator: "\n").filter { $0.contains(" w_demo") }.count == 8, "\(run.stdout)")
+        #expect(run.stdout.contains("queue: 1. w_demo7"))
     }
 
     @Test func pruneDropsOnlyOldSessions() throws {

@@ -22,7 +22,7 @@ import Testing
             Fixture.event("s_render", "w_running", 1, kind: "text", at: 12),
             Fixture.event("s_render", "w_child2", 1, kind: "failed", at: 7, data: "not json"),
         ]
-        return SessionTrace(session: session, workers: workers, events: events)
+        return SessionTrace(session: session, workers: workers, events: events, readAt: Fixture.start.addingTimeInterval(12))
     }()
 
     @Test func htmlHasOneBarPerWorkerAndNothingExternal() {
@@ -44,7 +44,7 @@ import Testing
         let html = HTMLTimelineRenderer.render(Self.trace)
         // The session spans 0…12 s; the parent runs 0…10 s, so its bar starts at 0 and covers 10/12.
         #expect(html.contains("style=\"left:0.000%;width:83.333%\""))
-        // The running worker ends at its last event, the end of the session.
+        // The running worker lasts until the trace was read, the end of the session.
         #expect(html.contains("style=\"left:50.000%;width:50.000%\""))
     }
 
@@ -92,5 +92,14 @@ import Testing
         #expect(lines[3].hasPrefix("│  └─ w_child2  failed"))
         #expect(lines[4].hasPrefix("└─ w_running  running"))
         #expect(lines[1].contains("3 steps  1500 tokens  $0.0123  10.0s"))
+    }
+
+    @Test func aRunningWorkerHasLastedUntilTheTraceWasRead() {
+        var trace = Self.trace
+        trace.readAt = Fixture.start.addingTimeInterval(60)
+        let line = TraceTreeRenderer.sessionTree(trace).split(separator: "\n")[4]
+        // Started at +6 s, last stored step at +12 s, read at +60 s.
+        #expect(line.contains("54.0s"), "\(line)")
+        #expect(trace.end == Fixture.start.addingTimeInterval(60))
     }
 }

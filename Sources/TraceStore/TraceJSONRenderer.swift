@@ -1,0 +1,50 @@
+import Foundation
+
+/// `bosun trace sessions --json` and `bosun trace show --json`: the same views as
+/// `TraceTreeRenderer`, as one JSON document each, for scripts and editor plugins. Workers
+/// have the shape of `trace export`'s worker lines plus `elapsedSeconds`, which for a worker
+/// still queued or running counts up to the moment the trace was read.
+public enum TraceJSONRenderer {
+    /// `{"sessions": [...]}`, most recently opened first.
+    public static func sessionList(_ summaries: [SessionSummary]) -> String {
+        let sessions = summaries.map { summary -> [String: Any] in
+            var object = sessionObject(summary.session)
+            object["workers"] = summary.workerCount
+            object["counts"] = summary.countsByState
+            object["usage"] = ["inputTokens": summary.inputTokens, "outputTokens": summary.outputTokens, "costUSD": summary.costUSD]
+            return object
+        }
+        return JSONLExporter.encode(["sessions": sessions], pretty: true) + "\n"
+    }
+
+    /// `{"session": {...}, "workers": [...]}`, workers in creation order with `parentId`.
+    public static func sessionTree(_ trace: SessionTrace) -> String {
+        let workers = trace.workers.map { workerObject($0, in: trace) }
+        return JSONLExporter.encode(["session": sessionObject(trace.session), "workers": workers], pretty: true) + "\n"
+    }
+
+    /// `{"worker": {...}, "events": [...]}`.
+    public static func workerDetail(_ worker: WorkerRecord, events: [EventRecord], readAt: Date = Date()) -> String {
+        let trace = SessionTrace(session: SessionRecord(id: worker.sessionId, createdAt: worker.createdAt, lastOpenedAt: worker.createdAt,
+                                                        workspaceRoot: "", maxConcurrentWorkers: 0),
+                                 workers: [worker], events: events, readAt: readAt)
+        let eventObjects = events.map { event -> [String: Any] in
+            ["seq": event.seq, "kind": event.kind, "at": TraceFormat.timestamp(event.at), "data": JSONLExporter.embedded(event.dataJSON)]
+        }
+        return JSONLExporter.encode(["worker": workerObject(worker, in: trace), "events": eventObjects], pretty: true) + "\n"
+    }
+
+    static func sessionObject(_ session: SessionRecord) -> [String: Any] {
+        ["id": session.id, "createdAt": TraceFormat.timestamp(session.createdAt),
+         "lastOpenedAt": TraceFormat.timestamp(session.lastOpenedAt), "workspaceRoot": session.workspaceRoot,
+         "maxConcurrentWorkers": session.maxConcurrentWorkers]
+    }
+
+    static func workerObject(_ worker: WorkerRecord, in trace: SessionTrace) -> [String: Any] {
+        var object = JSONLExporter.object(for: worker)
+        object["type"] = nil
+        let start = worker.startedAt ?? worker.createdAt
+        object["elapsedSeconds"] = max(trace.end(of: worker).timeIntervalSince(start), 0)
+        return object
+    }
+}
