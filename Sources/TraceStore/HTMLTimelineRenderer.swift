@@ -1,8 +1,11 @@
 import Foundation
 
 /// `bosun trace html`: one self-contained page (inline CSS, no scripts or external assets)
-/// with a timeline of the session's workers as bars over time, coloured by state. Hovering a
-/// bar shows its numbers; clicking a row opens its brief, result, error and events.
+/// with a timeline of the session's workers. Each row shows the worker's wait in the queue,
+/// then its run as a bar coloured by state, with its model calls and tool calls as segments
+/// along the bar's lower half, and its tokens and cost beside it. Hovering shows numbers;
+/// clicking a row opens its brief, result, error and events. A table of totals per role
+/// follows the timeline.
 public enum HTMLTimelineRenderer {
     /// Events listed per worker on the page; the rest are counted, not shown.
     static let eventsShownPerWorker = 200
@@ -14,6 +17,7 @@ public enum HTMLTimelineRenderer {
     public static func render(_ trace: SessionTrace) -> String {
         let start = trace.start
         let span = max(trace.end.timeIntervalSince(start), 0.001)
+        let ticks = TimelineLayout.ticks(span: span)
         var html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">
@@ -22,55 +26,15 @@ public enum HTMLTimelineRenderer {
             <header><h1>Session <code>\(escape(trace.session.id))</code></h1>
             <p class="summary">\(escape(summary(trace)))</p>
             <ul class="legend">\(legend)</ul></header>
-            <main><div class="axis"><span class="label"></span><span class="track">\(axis(span: span))</span></div>
-            <div class="timeline">
+            <main><div class="axis"><span class="label">worker</span><span class="meta">tokens · cost</span><span class="track">\(axis(ticks, span: span))</span></div>
+            <div class="timeline"><div class="grid">\(grid(ticks, span: span))</div>
 
             """
         for worker in trace.workers {
-            html += row(for: worker, in: trace, start: start, span: span)
+            html += HTMLTimelineRow.render(worker, in: trace, start: start, span: span)
         }
         if trace.workers.isEmpty { html += "<p class=\"empty\">This session has no workers.</p>\n" }
-        html += "</div></main></body></html>\n"
-        return html
-    }
-
-    static func row(for worker: WorkerRecord, in trace: SessionTrace, start: Date, span: TimeInterval) -> String {
-        let begin = worker.startedAt ?? worker.createdAt
-        let end = trace.end(of: worker)
-        let left = begin.timeIntervalSince(start) / span * 100
-        let width = max(end.timeIntervalSince(begin) / span * 100, 0.4)
-        let duration = TraceFormat.duration(end.timeIntervalSince(begin))
-        let tooltip = "\(worker.id) · \(worker.state) · \(worker.role)/\(worker.model)\n\(worker.steps) steps · "
-            + "\(TraceFormat.tokens(worker)) tokens · \(TraceFormat.cost(worker.costUSD)) · \(duration)\n"
-            + TraceFormat.oneLine(worker.task, limit: 120)
-        let events = trace.events(of: worker.id)
-        var html = """
-            <details class="worker" id="\(escape(worker.id))" data-state="\(escape(worker.state))">
-            <summary><span class="label">\(worker.parentId == nil ? "" : "↳ ")<b>\(escape(worker.role))</b> \(escape(TraceFormat.oneLine(worker.task, limit: 40)))</span>
-            <span class="track"><span class="bar state-\(escape(worker.state))" style="left:\(percent(left));width:\(percent(min(width, 100 - left)))" title="\(escape(tooltip))"></span></span></summary>
-            <div class="info"><dl>
-            <dt>worker</dt><dd><code>\(escape(worker.id))</code>\(worker.parentId.map { " (spawned by <code>\(escape($0))</code>)" } ?? "")</dd>
-            <dt>state</dt><dd>\(escape(worker.state))</dd>
-            <dt>role / model</dt><dd>\(escape(worker.role)) / \(escape(worker.model))</dd>
-            <dt>steps</dt><dd>\(worker.steps)</dd>
-            <dt>tokens</dt><dd>\(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read</dd>
-            <dt>cost</dt><dd>\(TraceFormat.cost(worker.costUSD))</dd>
-            <dt>time</dt><dd>\(escape(TraceFormat.timestamp(begin))) for \(duration)</dd>
-            </dl>
-            <h3>Brief</h3><pre>\(escape(worker.briefJSON))</pre>
-
-            """
-        if let result = worker.resultJSON { html += "<h3>Result</h3><pre>\(escape(result))</pre>\n" }
-        if let error = worker.errorJSON { html += "<h3>Error</h3><pre>\(escape(error))</pre>\n" }
-        html += "<h3>Events (\(events.count))</h3><ol class=\"events\">\n"
-        for event in events.prefix(eventsShownPerWorker) {
-            let offset = TraceFormat.duration(max(event.at.timeIntervalSince(start), 0))
-            html += "<li value=\"\(event.seq)\"><span class=\"kind\">\(escape(event.kind))</span> +\(offset) <code>\(escape(TraceFormat.oneLine(event.dataJSON, limit: 200)))</code></li>\n"
-        }
-        if events.count > eventsShownPerWorker {
-            html += "<li class=\"more\">… \(events.count - eventsShownPerWorker) more: see <code>bosun trace show \(escape(worker.id))</code></li>\n"
-        }
-        html += "</ol></div></details>\n"
+        html += "</div>\n" + roleTotals(trace) + "</main></body></html>\n"
         return html
     }
 
@@ -84,14 +48,34 @@ public enum HTMLTimelineRenderer {
 
     static var legend: String {
         stateColours.map { "<li><span class=\"swatch state-\($0.state)\"></span>\($0.state)</li>" }.joined()
+            + "<li><span class=\"swatch queue-wait\"></span>waiting in the queue</li>"
+            + "<li><span class=\"swatch seg-model\"></span>model call</li><li><span class=\"swatch seg-tool\"></span>tool call</li>"
     }
 
-    /// Five ticks across the track, labelled with the time since the session's first worker.
-    static func axis(span: TimeInterval) -> String {
-        (0...4).map { tick in
-            let fraction = Double(tick) / 4
-            return "<span class=\"tick\" style=\"left:\(percent(fraction * 100))\">+\(TraceFormat.duration(span * fraction))</span>"
-        }.joined()
+    /// Round ticks (`0`, `10s`, `20s`, … or `1m`, `2m`, …) since the session's first worker.
+    static func axis(_ ticks: [(offset: TimeInterval, label: String)], span: TimeInterval) -> String {
+        ticks.map { "<span class=\"tick\" style=\"left:\(percent($0.offset / span * 100))\">\(escape($0.label))</span>" }.joined()
+    }
+
+    static func grid(_ ticks: [(offset: TimeInterval, label: String)], span: TimeInterval) -> String {
+        ticks.map { "<span style=\"left:\(percent($0.offset / span * 100))\"></span>" }.joined()
+    }
+
+    /// Workers, time, tokens and cost per role, so the space under a short timeline says
+    /// where the money went.
+    static func roleTotals(_ trace: SessionTrace) -> String {
+        guard !trace.workers.isEmpty else { return "" }
+        var html = "<h2>By role</h2><table class=\"totals\"><thead><tr><th>role</th><th>workers</th><th>states</th>"
+            + "<th>steps</th><th>input tokens</th><th>output tokens</th><th>cost</th><th>worker time</th></tr></thead><tbody>\n"
+        for (role, workers) in Dictionary(grouping: trace.workers, by: \.role).sorted(by: { $0.key < $1.key }) {
+            let states = Dictionary(grouping: workers, by: \.state).sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key)" }
+            let time = workers.reduce(0) { $0 + trace.end(of: $1).timeIntervalSince($1.startedAt ?? $1.createdAt) }
+            html += "<tr><td>\(escape(role))</td><td>\(workers.count)</td><td>\(escape(states.joined(separator: ", ")))</td>"
+                + "<td>\(workers.reduce(0) { $0 + $1.steps })</td><td>\(workers.reduce(0) { $0 + $1.inputTokens })</td>"
+                + "<td>\(workers.reduce(0) { $0 + $1.outputTokens })</td><td>\(TraceFormat.cost(workers.reduce(0) { $0 + $1.costUSD }))</td>"
+                + "<td>\(TraceFormat.duration(max(time, 0)))</td></tr>\n"
+        }
+        return html + "</tbody></table>\n"
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.3f%%", max(value, 0)) }
@@ -116,24 +100,39 @@ public enum HTMLTimelineRenderer {
         let colours = stateColours.map { ".state-\($0.state){background:\($0.colour)}" }.joined()
         return """
             body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1f2933;background:#fff}
-            h1{font-size:20px;margin:0 0 4px}h3{font-size:14px;margin:12px 0 4px}
+            h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}h3{font-size:14px;margin:12px 0 4px}
             .summary{color:#52606d;margin:0 0 8px}
-            .legend{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}
+            .legend{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap;margin:8px 0 16px}
             .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:middle}
             .axis,summary{display:flex;align-items:center}
-            .label{flex:0 0 280px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;padding-right:8px}
-            .track{position:relative;flex:1;height:22px}
-            .axis .track{height:18px;border-bottom:1px solid #cbd2d9}
-            .tick{position:absolute;font-size:11px;color:#7b8794;transform:translateX(-50%)}
-            .tick:first-child{transform:none}.tick:last-child{transform:translateX(-100%)}
-            details.worker{border-bottom:1px solid #eef1f4}
-            summary{cursor:pointer;list-style:none;padding:3px 0}summary::-webkit-details-marker{display:none}
-            summary:hover{background:#f5f7fa}
-            .bar{position:absolute;top:3px;bottom:3px;border-radius:3px;min-width:3px}
-            .info{padding:4px 0 12px 280px}
+            .label,.meta{box-sizing:border-box}
+            .label{flex:0 0 300px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;padding-right:8px}
+            .meta{flex:0 0 150px;color:#52606d;font-size:12px;white-space:nowrap;text-align:right;padding-right:12px}
+            .axis .label,.axis .meta{color:#7b8794;font-size:12px}
+            .track{position:relative;flex:1;height:30px}
+            .axis .track{height:20px;border-bottom:1px solid #9aa5b1}
+            .tick{position:absolute;bottom:2px;font-size:12px;color:#3e4c59;transform:translateX(-50%);white-space:nowrap}
+            .tick:first-child{transform:none}
+            .timeline{position:relative}
+            .grid{position:absolute;top:0;bottom:0;left:450px;right:0;pointer-events:none}
+            .grid span{position:absolute;top:0;bottom:0;width:1px;background:#e4e7eb}
+            details.worker{border-bottom:1px solid #eef1f4;position:relative}
+            summary{cursor:pointer;list-style:none;padding:2px 0}summary::-webkit-details-marker{display:none}
+            summary:hover{background:rgba(47,128,237,.06)}
+            .wait{position:absolute;top:11px;height:8px;border-radius:2px}
+            .wait,.queue-wait{background:repeating-linear-gradient(135deg,#9aa5b1 0 3px,#e4e7eb 3px 6px)}
+            .bar{position:absolute;top:5px;bottom:5px;border-radius:3px;min-width:3px;overflow:hidden}
+            .seg{position:absolute;bottom:0;height:45%;min-width:2px}
+            .seg-model{background:#1f3a5f}.seg-tool{background:#ff7ad9}
+            .bar .seg-tool{box-shadow:inset 0 0 0 1px rgba(0,0,0,.25)}
+            .info{padding:4px 0 12px 300px}
             dl{display:grid;grid-template-columns:110px 1fr;margin:0}dt{color:#7b8794}dd{margin:0}
-            pre{background:#f5f7fa;padding:8px;white-space:pre-wrap;word-break:break-word;max-height:240px;overflow:auto}
+            pre{background:#f5f7fa;padding:8px;white-space:pre-wrap;word-break:break-word;max-height:320px;overflow:auto;font-size:12px}
             .events{font-size:12px;max-height:320px;overflow:auto}.kind{font-weight:600}
+            table.totals{border-collapse:collapse;font-size:13px}
+            .totals th,.totals td{padding:4px 12px;border-bottom:1px solid #e4e7eb;text-align:right}
+            .totals th:first-child,.totals td:first-child,.totals td:nth-child(3),.totals th:nth-child(3){text-align:left}
+            .totals th{color:#52606d;font-weight:600}
             \(colours)
             """
     }

@@ -107,10 +107,18 @@ func populate(db: String, secretEnv: String?) async throws {
                             result: state == "succeeded" ? #"{"text":"done with key \#(key)"}"# : nil,
                             error: state == "failed" ? #"{"code":"provider_error","message":"401 for key \#(key)"}"# : nil)
         record.briefJSON = #"{"task":"part \#(index)","headers":{"Authorization":"Bearer \#(key)","x-api-key":"\#(key)"}}"#
+        // Later workers waited in the queue before they started.
+        record.createdAt = began.addingTimeInterval(-Double(max(index - 2, 0)) * 3)
+        if state == "queued" { record.startedAt = nil }
         try await store.insertWorker(record)
+        // Started, then model call, tool call, tool result, over and over.
+        let kinds = ["model_call", "tool_call", "tool_result"]
         for seq in 1...(index + 2) {
-            store.submit(.event(EventRecord(sessionId: session, workerId: id, seq: seq, kind: seq == 1 ? "started" : "tool_call",
-                                     at: began.addingTimeInterval(Double(seq)), dataJSON: #"{"step":\#(seq),"note":"Authorization: Bearer \#(key)"}"#)))
+            let kind = seq == 1 ? "started" : kinds[(seq - 2) % 3]
+            let call = kind == "tool_result" ? seq - 1 : seq
+            store.submit(.event(EventRecord(sessionId: session, workerId: id, seq: seq, kind: kind,
+                                     at: began.addingTimeInterval(Double(seq) * 2),
+                                     dataJSON: #"{"step":\#(seq),"id":"call_\#(call)","name":"read_file","note":"Authorization: Bearer \#(key)"}"#)))
         }
         try await store.appendMessages([
             MessageRecord(workerId: id, index: 0, role: "user", contentJSON: #"[{"type":"text","text":"use \#(key)"}]"#, origin: "brief"),

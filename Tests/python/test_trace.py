@@ -11,6 +11,7 @@ import base64
 import glob
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -143,6 +144,17 @@ class TraceExportTests(unittest.TestCase):
         self.assertEqual(html.count('class="bar state-'), 8)
         for external in ("http://", "https://", "<script", "<link", "src=", "url("):
             self.assertNotIn(external, html.lower())
+        # Queue waits, model and tool calls as segments, tokens and cost per row, round ticks,
+        # an indented brief, and the totals per role.
+        self.assertGreater(html.count('class="wait"'), 0)
+        self.assertGreater(html.count('class="seg seg-model"'), 0)
+        self.assertGreater(html.count('class="seg seg-tool"'), 0)
+        self.assertEqual(html.count('<span class="meta">'), 8)
+        ticks = re.findall(r'class="tick"[^>]*>([^<]*)<', html)
+        self.assertEqual(ticks[0], "0")
+        self.assertTrue(all(re.fullmatch(r"\d+(ms|s|m|h)|\d+m\d\ds|\d+h\d\dm", t) for t in ticks[1:]), ticks)
+        self.assertIn('<pre>{\n  "headers"', html)
+        self.assertIn('<table class="totals">', html)
 
         png = os.path.join(self.dir, "timeline.png")
         subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -158,9 +170,13 @@ class TraceExportTests(unittest.TestCase):
         def near(colour):
             return sum(1 for p in pixels if all(abs(a - b) <= 8 for a, b in zip(p, colour)))
 
-        # Bars in the state colours: succeeded green, failed red, running blue.
-        for name, colour in (("succeeded", (0x27, 0xAE, 0x60)), ("failed", (0xEB, 0x57, 0x57)), ("running", (0x2F, 0x80, 0xED))):
-            self.assertGreater(near(colour), 500, f"no {name} bar in the screenshot")
+        # Bars in the state colours: succeeded green, failed red, running blue; call segments.
+        for name, colour in (("succeeded", (0x27, 0xAE, 0x60)), ("failed", (0xEB, 0x57, 0x57)), ("running", (0x2F, 0x80, 0xED)),
+                             ("model call", (0x1F, 0x3A, 0x5F)), ("tool call", (0xFF, 0x7A, 0xD9))):
+            self.assertGreater(near(colour), 200, f"no {name} in the screenshot")
+        # No empty half page: something is drawn in the lower half too (the totals per role).
+        lower = [p for row in rows[height // 2:] for p in row]
+        self.assertGreater(sum(1 for p in lower if p != background) / len(lower), 0.01, "the lower half is empty")
 
 
 if __name__ == "__main__":
