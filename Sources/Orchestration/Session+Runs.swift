@@ -154,7 +154,13 @@ extension Session {
         guard let index = entries.index(forKey: workerId), entries.values[index].isCurrent(run: run) else { return }
         switch event {
         case .modelCall(let step, let model):
-            emit(workerId, kind: "model_call", data: ["step": .int(Int64(step)), "model": .string(model)])
+            var data: [String: JSONValue] = ["step": .int(Int64(step)), "model": .string(model)]
+            // Which provider serves the alias, for the trace's OpenTelemetry attributes.
+            if let provider = try? config.resolveModel(entries.values[index].record.model).providerName {
+                data["provider"] = .string(provider)
+                data["providerAPI"] = config.providers[provider].map { .string($0.kind.rawValue) }
+            }
+            emit(workerId, kind: "model_call", data: .object(data))
             reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
         case .text(let text):
             emit(workerId, kind: "text", data: ["text": .string(text)])
