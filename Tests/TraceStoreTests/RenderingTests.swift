@@ -74,6 +74,26 @@ import Testing
         #expect(byName["w_parent"]?["startTimeUnixNano"] as? String == "1800000000000000000")
     }
 
+    @Test func otlpNamesTheProvidersModelNotTheAlias() throws {
+        var trace = Self.trace
+        trace.events.append(Fixture.event("s_render", "w_parent", 2, kind: "model_call", at: 1,
+                                          data: #"{"step":1,"model":"claude-haiku-4-5","provider":"work","providerAPI":"anthropic"}"#))
+        let json = try JSONSerialization.jsonObject(with: Data(OTLPExporter.export(trace).utf8)) as? [String: Any]
+        let spans = try #require(((json?["resourceSpans"] as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"] as? [[String: Any]])
+        func attributes(_ span: [String: Any]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: (span["attributes"] as? [[String: Any]] ?? []).compactMap { attribute in
+                ((attribute["value"] as? [String: Any])?["stringValue"] as? String).map { (attribute["key"] as? String ?? "", $0) }
+            })
+        }
+        let parent = try #require(spans.map(attributes).first { $0["bosun.worker.id"] == "w_parent" })
+        #expect(parent["gen_ai.request.model"] == "claude-haiku-4-5")
+        #expect(parent["bosun.model.alias"] == "fast")
+        #expect(parent["gen_ai.provider.name"] == "anthropic" && parent["bosun.provider"] == "work")
+        // A worker that never called a model keeps the alias, and names no provider.
+        let child = try #require(spans.map(attributes).first { $0["bosun.worker.id"] == "w_child1" })
+        #expect(child["gen_ai.request.model"] == "fast" && child["gen_ai.provider.name"] == nil)
+    }
+
     @Test func jsonlIsOneValidObjectPerLine() throws {
         let lines = JSONLExporter.export(Self.trace).split(separator: "\n")
         #expect(lines.count == 1 + Self.trace.workers.count + Self.trace.events.count)
