@@ -15,17 +15,21 @@ enum TimelineLayout {
     /// The worker's model and tool calls, in the order they began. A call still open when
     /// the events end (a running worker, or one cut off) lasts until `end`.
     static func segments(of events: [EventRecord], end: Date) -> [TimelineSegment] {
-        var segments: [TimelineSegment] = []
-        var openModel: (start: Date, label: String)?
-        var openTools: [String: (start: Date, label: String)] = [:]
+        // Each segment with the seq of the event that opened it, which orders calls that
+        // began at the same instant.
+        var segments: [(opened: Int, segment: TimelineSegment)] = []
+        var openModel: (seq: Int, start: Date, label: String)?
+        var openTools: [String: (seq: Int, start: Date, label: String)] = [:]
         var toolOrder: [String] = []
         func closeModel(at time: Date) {
-            if let model = openModel { segments.append(TimelineSegment(kind: .model, start: model.start, end: time, label: model.label)) }
+            if let model = openModel {
+                segments.append((model.seq, TimelineSegment(kind: .model, start: model.start, end: time, label: model.label)))
+            }
             openModel = nil
         }
         func closeTool(_ id: String, at time: Date) {
             if let tool = openTools.removeValue(forKey: id) {
-                segments.append(TimelineSegment(kind: .tool, start: tool.start, end: time, label: tool.label))
+                segments.append((tool.seq, TimelineSegment(kind: .tool, start: tool.start, end: time, label: tool.label)))
             }
         }
         for event in events {
@@ -34,11 +38,11 @@ enum TimelineLayout {
             case "model_call":
                 closeModel(at: event.at)
                 let step = (data["step"] as? NSNumber).map { " \($0)" } ?? ""
-                openModel = (event.at, "model call\(step)" + ((data["model"] as? String).map { " · \($0)" } ?? ""))
+                openModel = (event.seq, event.at, "model call\(step)" + ((data["model"] as? String).map { " · \($0)" } ?? ""))
             case "tool_call":
                 closeModel(at: event.at)
                 let id = data["id"] as? String ?? "#\(event.seq)"
-                openTools[id] = (event.at, "tool \(data["name"] as? String ?? "call")")
+                openTools[id] = (event.seq, event.at, "tool \(data["name"] as? String ?? "call")")
                 toolOrder.append(id)
             case "tool_result":
                 closeTool(data["id"] as? String ?? "", at: event.at)
@@ -51,7 +55,7 @@ enum TimelineLayout {
         }
         closeModel(at: end)
         for id in toolOrder { closeTool(id, at: end) }
-        return segments.sorted { $0.start < $1.start }
+        return segments.sorted { ($0.segment.start, $0.opened) < ($1.segment.start, $1.opened) }.map(\.segment)
     }
 
     /// Round steps for the time axis: 1, 2 and 5 per decade below a minute, then minutes
