@@ -96,7 +96,9 @@ class Tmux:
 def session(bosun_bin, tmp_path):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "100", "--tool-steps", "1000"],
+    # Every reply takes a minute to begin: a worker stays running in its first model call
+    # until it is cancelled (repeating one tool call instead would end it as stalled).
+    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "60000", "--tool-steps", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = int(mock.stdout.readline())
     config = tmp_path / "bosun.yaml"
