@@ -48,6 +48,7 @@ bench: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
 		python3 bench/server_throughput.py "$$BIN"; \
+		python3 bench/python_client_bench.py "$$BIN"; \
 		python3 bench/status_many_workers.py "$$BIN"; \
 		python3 bench/orchestration_bench.py --bosun "$$BIN"; \
 		python3 bench/peer_compare.py "$$BIN" --runs 3; \
