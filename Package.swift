@@ -31,6 +31,9 @@ let package = Package(
         .target(name: "TraceStore", dependencies: ["CSQLite"],
                 swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Yams"]),
+        // Sends spans to an OpenTelemetry collector while a session runs: reads TraceStore,
+        // posts through Providers' HTTP client (TraceStore itself must not depend on Providers).
+        .target(name: "Telemetry", dependencies: ["TraceStore", "Providers", .product(name: "Logging", package: "swift-log")]),
         // Path containment, directory walks, globs and .gitignore, child processes and the
         // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
         .target(name: "Workspace"),
@@ -38,7 +41,7 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers",
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers", "Telemetry",
                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
             "BosunServer", "MockProvider", "TraceStore", "Config", "Orchestration",
@@ -55,6 +58,7 @@ let package = Package(
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),

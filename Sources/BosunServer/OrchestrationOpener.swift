@@ -5,6 +5,7 @@ import JSONRPC
 import Logging
 import Orchestration
 import Providers
+import Telemetry
 import TraceStore
 import Workers
 
@@ -85,8 +86,13 @@ public struct OrchestrationOpener: Sendable {
             throw RPCError(code: RPCError.requestFailed, message: "The session could not be opened: \(error)",
                            data: ["field": "initializationOptions.session"])
         }
+        // With OTEL_EXPORTER_OTLP_ENDPOINT set, spans go out while the session runs; the
+        // last ones after the session closed, before the store does.
+        let exporter = await OTLPLiveExporter.startIfConfigured(environment: environment, store: store, sessionId: session.id,
+                                                                logger: logger)
         let info = SessionInfo(id: session.id, resumed: session.resumed, maxConcurrentWorkers: await session.maxConcurrentWorkers)
         return OrchestrationSessionHandle(info: info, session: session) {
+            await exporter?.finish()
             await store.close()
         }
     }
