@@ -39,10 +39,10 @@ import Testing
         #expect(try await serve.stop() == 0)
     }
 
-    /// Ten workers at once, each call priced at $0.002 by the mock's fixed usage, against a
-    /// $0.01 session budget: the spend may pass the budget only by the calls in flight when
-    /// it was reached (at most one per running worker), and afterwards every new run is
-    /// refused with -32013.
+    /// Ten workers at once (and two queued behind them), each call priced at $0.002 by the
+    /// mock's fixed usage, against a $0.01 session budget: the spend may pass the budget only
+    /// by the calls in flight when it was reached (at most one per running worker), the
+    /// queued workers never start, and afterwards every new run is refused with -32013.
     @Test func theSessionBudgetStopsParallelWorkersWithinTheCallsInFlight() async throws {
         // 1,000 input tokens at $1/M plus 200 output tokens at $5/M: $0.002 a call.
         let script = "rules:\n  - usage: { inputTokens: 1000, outputTokens: 200 }\n    reply: { synthetic: true }\n"
@@ -54,11 +54,14 @@ import Testing
         let callCost = 0.002, budget = 0.01
         _ = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": .int(Int64(workers)),
                                                                        "events": "terminal"])
-        let ids = (0..<workers).map { index in serve.sendRequest("spawn", ["task": .string("Spend, take \(index)")]) }
+        let ids = (0..<workers + 2).map { index in serve.sendRequest("spawn", ["task": .string("Spend, take \(index)")]) }
         var spawned: [String] = []
         for id in ids { spawned.append(try await serve.response(id: id)["result"]?.id ?? "") }
         let finished = try await serve.awaitAll()["finished"]?.arrayValue ?? []
-        #expect(finished.count == workers)
+        #expect(finished.count == workers + 2)
+        for queued in finished where spawned.suffix(2).contains(queued.id) {
+            #expect(queued["steps"] == 0 && queued["startedAt"] == nil, "a queued worker started: \(queued)")
+        }
         let spent = finished.reduce(0.0) { $0 + ($1["usage"]?["costUSD"]?.doubleValue ?? 0) }
         let inFlightBound = Double(workers) * callCost
         #expect(spent >= budget, "the mock's usage must make the workers reach the budget; spent \(spent)")
