@@ -5,6 +5,7 @@ import PackageDescription
 //   BosunJSON <- JSONRPC, Providers, Config, Workers
 //   Workspace <- Workers
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- BosunServer <- bosun
+//   Providers, TraceStore <- Telemetry <- BosunServer
 // JSONRPC knows nothing of workers; Providers knows nothing of sessions;
 // TraceStore knows SQL and records.
 let package = Package(
@@ -58,7 +59,7 @@ let package = Package(
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
