@@ -12,6 +12,12 @@ public struct EncodedJSON: Sendable, Hashable, Encodable {
         data = try Self.encoder.encode(value)
     }
 
+    /// Bytes already written as one compact JSON value (by `JSONValue`'s writer, or spliced
+    /// from such values), taken as they are.
+    public init(writtenJSON data: Data) {
+        self.data = data
+    }
+
     /// Inside a larger encoded value, the same JSON.
     public func encode(to encoder: Encoder) throws {
         try JSONValue.parse(data).encode(to: encoder)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The requests whose handlers are running, so `$/cancelRequest` can find them by id and
@@ -6,6 +7,8 @@ final class InFlightRequests: Sendable {
     private struct Entry {
         var id: RequestID?
         var cancel: @Sendable () -> Void
+        /// Cancelled by a client that wants no answer (MCP's `notifications/cancelled`).
+        var silenced = false
     }
 
     private struct Table {
@@ -35,10 +38,37 @@ final class InFlightRequests: Sendable {
         }
     }
 
-    /// Cancels every running request with this id; false when none was running.
+    /// Runs a request: `produce` makes its answer, which `send` writes unless the request was
+    /// cancelled silently in the meantime. The request counts as running until it was sent.
+    func answer(id: RequestID?, produce: @escaping @Sendable () async -> Data, send: @escaping @Sendable (Data) -> Void) {
+        table.withLock { locked in
+            let serial = locked.nextSerial
+            locked.nextSerial += 1
+            let task = Task { [self] in
+                let answer = await produce()
+                if !isSilenced(serial) { send(answer) }
+                finished(serial)
+            }
+            locked.entries[serial] = Entry(id: id, cancel: { task.cancel() })
+        }
+    }
+
+    private func isSilenced(_ serial: Int) -> Bool {
+        table.withLock { $0.entries[serial]?.silenced ?? false }
+    }
+
+    /// Cancels every running request with this id; false when none was running. `silently`:
+    /// their answers are not sent.
     @discardableResult
-    func cancel(id: RequestID) -> Bool {
-        let cancels = table.withLock { $0.entries.values.filter { $0.id == id }.map(\.cancel) }
+    func cancel(id: RequestID, silently: Bool = false) -> Bool {
+        let cancels = table.withLock { table in
+            var cancels: [@Sendable () -> Void] = []
+            for (serial, entry) in table.entries where entry.id == id {
+                if silently { table.entries[serial]?.silenced = true }
+                cancels.append(entry.cancel)
+            }
+            return cancels
+        }
         cancels.forEach { $0() }
         return !cancels.isEmpty
     }

@@ -7,8 +7,9 @@ enum IncomingMessage: Sendable {
     /// A request (`id` present). `id` is nil only for the legal but odd `"id": null`.
     case request(id: RequestID?, method: String, message: Data)
     case notification(method: String, message: Data)
-    /// A response to a server-to-client request. bosun sends none, so these are logged and dropped.
-    case response(id: RequestID?)
+    /// A response to a request the server sent (MCP's `roots/list`); `message` holds its
+    /// `result` or `error`.
+    case response(id: RequestID?, message: Data)
     /// Not a valid request; answered with this error and this id (null when unreadable).
     case invalid(id: RequestID?, error: RPCError)
     /// A batch; an empty array has already been turned into one `.invalid`.
@@ -49,7 +50,7 @@ enum IncomingMessage: Sendable {
                 code: RPCError.invalidRequest, message: "invalid request: \"jsonrpc\" must be \"2.0\""))
         }
         guard let method = envelope.method else {
-            if envelope.hasResultOrError, envelope.id != .absent { return .response(id: id) }
+            if envelope.hasResultOrError, envelope.id != .absent { return .response(id: id, message: data) }
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"method\" must be a string"))
         }

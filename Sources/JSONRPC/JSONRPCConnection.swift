@@ -1,3 +1,4 @@
+import BosunJSON
 import Foundation
 import Logging
 
@@ -15,6 +16,8 @@ public final class JSONRPCConnection: Sendable {
     private let inputFD: Int32
     private let writer: FrameWriter
     private let inFlight = InFlightRequests()
+    /// Requests the server sent to the client, waiting for its answers.
+    private let outgoing = OutgoingRequests()
     /// Notification handlers still running; the close callback waits for them, so an `exit`
     /// sent just before the input ends is handled before the end of input is.
     private let runningNotifications = InFlightRequests()
@@ -56,6 +59,7 @@ public final class JSONRPCConnection: Sendable {
         writer.start()
         let thread = Thread { [self] in
             let failure = readUntilClosed()
+            outgoing.closeAll()
             Task {
                 _ = await runningNotifications.drain(timeout: .seconds(5))
                 onClose(failure)
@@ -75,8 +79,21 @@ public final class JSONRPCConnection: Sendable {
         }
     }
 
+    /// Sends a request to the client and waits for its answer: the `result`, or its `error`
+    /// thrown as an `RPCError`. Cancelling the calling task stops the wait.
+    public func request(_ method: String, params: JSONValue = [:]) async throws -> JSONValue {
+        try await outgoing.perform(method: method) { id in
+            writer.send(MessageEncoding.request(id: id, method: method, params: params))
+        }
+    }
+
     /// Cancels every running request; each still answers (-32800 unless it had finished).
     public func cancelAll() { inFlight.cancelAll() }
+
+    /// Cancels the running request with this id and sends no answer for it, as MCP's
+    /// `notifications/cancelled` asks; false when no such request was running.
+    @discardableResult
+    public func cancelWithoutAnswer(id: RequestID) -> Bool { inFlight.cancel(id: id, silently: true) }
 
     /// Waits until every running request has answered; false if `timeout` passed first.
     public func drain(timeout: Duration) async -> Bool { await inFlight.drain(timeout: timeout) }
@@ -141,13 +158,15 @@ public final class JSONRPCConnection: Sendable {
         switch message {
         case .request(let id, let method, let data):
             let admission = admit(method, isNotification: false)
-            inFlight.start(id: id) { [self] in
-                writer.send(await answer(id: id, method: method, message: data, admission: admission))
-            }
+            inFlight.answer(id: id, produce: { [self] in
+                await answer(id: id, method: method, message: data, admission: admission)
+            }, send: { [writer] in writer.send($0) })
         case .notification(let method, let data):
             deliver(notification: method, message: data)
-        case .response(let id):
-            logger.debug("ignoring a response (id \(id.map(String.init(describing:)) ?? "null")): bosun sends no requests")
+        case .response(let id, let data):
+            if !outgoing.deliver(id: id, message: data) {
+                logger.debug("ignoring a response (id \(id.map(String.init(describing:)) ?? "null")): no request of the server's waits for it")
+            }
         case .invalid(let id, let error):
             logger.debug("invalid message: \(error.message)")
             writer.send(MessageEncoding.errorResponse(id: id, error: error))
@@ -198,7 +217,7 @@ public final class JSONRPCConnection: Sendable {
         }
         if Task.isCancelled { return MessageEncoding.errorResponse(id: id, error: .cancelled(method)) }
         guard let handler = registry.requestHandler(for: method) else {
-            return MessageEncoding.errorResponse(id: id, error: .methodNotFound(method))
+            return MessageEncoding.errorResponse(id: id, error: registry.unknownMethodError(method))
         }
         let context = RequestContext(id: id, method: method, notifier: notifier)
         do {

@@ -54,6 +54,18 @@ enum MessageEncoding {
         return out
     }
 
+    /// `{"jsonrpc":"2.0","id":…,"method":…,"params":…}`: a request of the server's own.
+    static func request(id: RequestID, method: String, params: JSONValue) -> Data {
+        var out = Data(#"{"jsonrpc":"2.0","id":"#.utf8)
+        out.append(idJSON(id))
+        out.append(contentsOf: #","method":"#.utf8)
+        out.append(contentsOf: JSONValue.string(method).jsonBytes())
+        out.append(contentsOf: #","params":"#.utf8)
+        out.append(contentsOf: params.jsonBytes())
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// A batch answer: the members' responses as one JSON array.
     static func batch(_ responses: [Data]) -> Data {
         var out = Data("[".utf8)

@@ -17,6 +17,8 @@ public final class MethodRegistry: Sendable {
     private struct Tables {
         var requests: [String: RequestHandler] = [:]
         var notifications: [String: NotificationHandler] = [:]
+        /// The answer to a request for a method nobody registered.
+        var unknownMethod: @Sendable (String) -> RPCError = { RPCError.methodNotFound($0) }
     }
 
     private let tables = Mutex(Tables())
@@ -62,6 +64,16 @@ public final class MethodRegistry: Sendable {
             await handler(params, context)
         }
         tables.withLock { $0.notifications[method] = entry }
+    }
+
+    /// Replaces the -32601 error for methods nobody registered, so a front end can say what
+    /// its client should call instead.
+    public func answerUnknownMethods(with error: @escaping @Sendable (_ method: String) -> RPCError) {
+        tables.withLock { $0.unknownMethod = error }
+    }
+
+    func unknownMethodError(_ method: String) -> RPCError {
+        tables.withLock { $0.unknownMethod }(method)
     }
 
     /// Every request method registered so far, sorted.
