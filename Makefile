@@ -16,14 +16,20 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # clients/nvim; tmux: a terminal for the `bosun top` tests.
 APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
-.PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test clean
+.PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test schema-test-suite clean
+
+# The official JSON Schema Test Suite, whose draft 2020-12 cases the schema validator is run
+# against (SchemaTestSuiteTests prints its table). Debian's json-schema-test-suite stops at
+# draft 7; the jsonschema source distribution on PyPI carries the whole suite (json/tests/).
+SCHEMA_SUITE_VERSION := 4.26.0
+SCHEMA_SUITE := .schema-test-suite
 
 build: apt-build-deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 # Tests run one at a time: many start real processes and servers, and on a 2-core CI
 # machine running them all at once starves the ones that check deadlines.
-test: apt-build-deps apt-test-deps venv
+test: apt-build-deps apt-test-deps venv schema-test-suite
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
@@ -83,8 +89,18 @@ $(VENV)/.installed: Tests/python/requirements.txt clients/python/pyproject.toml 
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/python/requirements.txt
 	touch $@
 
+schema-test-suite: $(SCHEMA_SUITE)/draft2020-12/.installed
+
+$(SCHEMA_SUITE)/draft2020-12/.installed: | venv
+	rm -rf $(SCHEMA_SUITE) && mkdir -p $(SCHEMA_SUITE)
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --no-binary jsonschema \
+		jsonschema==$(SCHEMA_SUITE_VERSION) -d $(SCHEMA_SUITE)
+	tar xzf $(SCHEMA_SUITE)/jsonschema-$(SCHEMA_SUITE_VERSION).tar.gz -C $(SCHEMA_SUITE) --strip-components=3 \
+		jsonschema-$(SCHEMA_SUITE_VERSION)/json/tests/draft2020-12
+	touch $@
+
 clean:
-	rm -rf $(SCRATCH) $(VENV)
+	rm -rf $(SCRATCH) $(VENV) $(SCHEMA_SUITE)
 
 # Installs the missing ones of the given apt packages: directly as root, with sudo when it
 # works without a password, otherwise it prints the exact command and fails.

@@ -5,85 +5,53 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     /// JSON Pointer to the offending part of the value ("" is the whole value).
     public var path: String
     public var message: String
+    /// The schema keyword this is about when the schema itself is refused for using it
+    /// (`unevaluatedProperties`, a remote `$ref`, …); nil for a value that fails a schema.
+    public var keyword: String?
 
-    public init(path: String, message: String) {
+    public init(path: String, message: String, keyword: String? = nil) {
         self.path = path
         self.message = message
+        self.keyword = keyword
     }
 
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
 /// Validates JSON values against JSON Schema (draft 2020-12), the vocabulary that worker
-/// output schemas and tool inputs use: types, enum/const, object, array, string and number
-/// keywords, the applicators (allOf/anyOf/oneOf/not/if-then-else) and local `$ref`s.
-/// `format` and other annotations are not asserted, as the draft allows.
+/// output schemas, tool inputs and `verify`'s schema checks use: types, enum/const, object,
+/// array, string and number keywords, the applicators (allOf/anyOf/oneOf/not/if-then-else,
+/// dependentSchemas) and `$ref`s inside the document. `format` and other annotations are
+/// not asserted, as the draft allows. A keyword outside that set (`unevaluatedProperties`,
+/// `$dynamicRef`, a remote `$ref`, …) is refused by name, by `problems(inSchema:)` and by
+/// `validate`, never skipped: a schema that relies on it would otherwise pass anything.
+/// The official JSON Schema Test Suite's draft 2020-12 cases prove it (`SchemaTestSuiteTests`).
 public enum JSONSchemaValidator {
+    /// The ways `value` fails `schema`. A schema that uses a keyword the validator does not
+    /// support fails every value, with the refusal (its `keyword` set) as the violation.
     public static func validate(_ value: JSONValue, against schema: JSONValue) -> [SchemaViolation] {
+        let refusals = problems(inSchema: schema).filter { $0.keyword != nil }
+        guard refusals.isEmpty else { return refusals }
         var run = Run(root: schema)
         run.check(value, schema, path: "", depth: 0)
         return run.violations
     }
 
-    /// Problems with a schema itself (wrong keyword types, unknown type names, dangling
-    /// `$ref`s), so a bad `output.schema` is refused at `spawn` rather than at the end.
+    /// Problems with a schema itself (unsupported keywords, wrong keyword types, unknown type
+    /// names, dangling `$ref`s), so a bad `output.schema` is refused at `spawn` rather than at
+    /// the end.
     public static func problems(inSchema schema: JSONValue) -> [SchemaViolation] {
         var problems: [SchemaViolation] = []
-        lint(schema, root: schema, path: "", into: &problems, depth: 0)
+        JSONSchemaKeywords.lint(schema, root: schema, path: "", into: &problems, depth: 0)
         return problems
     }
 
-    private static let typeNames: Set<String> = ["null", "boolean", "object", "array", "number", "string", "integer"]
-    private static let subschemaKeys = ["not", "if", "then", "else", "items", "contains", "additionalProperties", "propertyNames"]
-    private static let subschemaListKeys = ["allOf", "anyOf", "oneOf", "prefixItems"]
-    private static let subschemaMapKeys = ["properties", "patternProperties", "$defs", "definitions"]
-
-    private static func lint(_ schema: JSONValue, root: JSONValue, path: String, into problems: inout [SchemaViolation], depth: Int) {
-        guard depth < 64 else { return problems.append(.init(path: path, message: "schema nests deeper than 64 levels")) }
-        if case .bool = schema { return }
-        guard let object = schema.objectValue else {
-            return problems.append(.init(path: path, message: "a schema must be an object or a boolean, got \(schema.typeName)"))
-        }
-        if let type = object["type"] {
-            let names = type.stringValue.map { [$0] } ?? type.arrayValue?.compactMap(\.stringValue)
-            if let names, names.allSatisfy(typeNames.contains) {} else {
-                problems.append(.init(path: path + "/type", message: "type must be one of \(typeNames.sorted().joined(separator: ", ")) or a list of them"))
-            }
-        }
-        if let required = object["required"], required.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
-            problems.append(.init(path: path + "/required", message: "required must be a list of property names"))
-        }
-        if let pattern = object["pattern"]?.stringValue, (try? NSRegularExpression(pattern: pattern)) == nil {
-            problems.append(.init(path: path + "/pattern", message: "pattern is not a valid regular expression"))
-        }
-        if let ref = object["$ref"]?.stringValue, resolve(ref: ref, in: root) == nil {
-            problems.append(.init(path: path + "/$ref", message: "cannot resolve $ref \(ref) (only local refs like #/$defs/name are supported)"))
-        }
-        for key in subschemaKeys {
-            if let sub = object[key] { lint(sub, root: root, path: path + "/" + key, into: &problems, depth: depth + 1) }
-        }
-        for key in subschemaListKeys {
-            guard let list = object[key] else { continue }
-            guard let items = list.arrayValue else {
-                problems.append(.init(path: path + "/" + key, message: "\(key) must be a list of schemas"))
-                continue
-            }
-            for (i, sub) in items.enumerated() { lint(sub, root: root, path: "\(path)/\(key)/\(i)", into: &problems, depth: depth + 1) }
-        }
-        for key in subschemaMapKeys {
-            guard let map = object[key] else { continue }
-            guard let entries = map.objectValue else {
-                problems.append(.init(path: path + "/" + key, message: "\(key) must map names to schemas"))
-                continue
-            }
-            for (name, sub) in entries { lint(sub, root: root, path: "\(path)/\(key)/\(escape(name))", into: &problems, depth: depth + 1) }
-        }
-    }
-
+    /// The node a local `$ref` (a URI fragment holding a JSON Pointer, percent-encoded) names.
     static func resolve(ref: String, in root: JSONValue) -> JSONValue? {
-        guard ref.hasPrefix("#") else { return nil }
+        guard ref.hasPrefix("#"), let pointer = String(ref.dropFirst()).removingPercentEncoding else { return nil }
+        guard pointer.isEmpty || pointer.hasPrefix("/") else { return nil }
         var node = root
-        for token in ref.dropFirst().split(separator: "/", omittingEmptySubsequences: true) {
+        for token in pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
             switch node {
             case .object(let object):
@@ -172,6 +140,9 @@ public enum JSONSchemaValidator {
             }
             if let min = s["minProperties"]?.intValue, object.count < min { fail(path, "must have at least \(min) properties") }
             if let max = s["maxProperties"]?.intValue, object.count > max { fail(path, "must have at most \(max) properties") }
+            for (name, sub) in s["dependentSchemas"]?.objectValue ?? [:] where object[name] != nil {
+                check(.object(object), sub, path: path, depth: depth + 1)
+            }
             if let dependent = s["dependentRequired"]?.objectValue {
                 for (name, needs) in dependent where object[name] != nil {
                     for other in needs.arrayValue?.compactMap(\.stringValue) ?? [] where object[other] == nil {
@@ -252,7 +223,7 @@ public enum JSONSchemaValidator {
             if let max = s["exclusiveMaximum"]?.doubleValue, number >= max { fail(path, "must be < \(Self.show(max))") }
             if let step = s["multipleOf"]?.doubleValue, step > 0 {
                 let quotient = number / step
-                if abs(quotient - quotient.rounded()) > 1e-9 { fail(path, "must be a multiple of \(Self.show(step))") }
+                if !quotient.isFinite || abs(quotient - quotient.rounded()) > 1e-9 { fail(path, "must be a multiple of \(Self.show(step))") }
             }
         }
 
