@@ -3,7 +3,8 @@ import PackageDescription
 
 // Module dependencies point one way (see ARCHITECTURE.md):
 //   BosunJSON <- JSONRPC, Providers, Config, Workers
-//   Workspace <- Workers
+//   Workspace <- Workers, Checks
+//   Checks <- Orchestration
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- BosunServer <- bosun
 //   Providers, TraceStore <- Telemetry <- BosunServer
 // JSONRPC knows nothing of workers; Providers knows nothing of sessions;
@@ -40,7 +41,9 @@ let package = Package(
         .target(name: "Workspace"),
         .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers",
+        // The checks `verify` runs; never sessions or the wire.
+        .target(name: "Checks", dependencies: ["BosunJSON", "Providers", "Workspace"]),
+        .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers", "Workspace", "Checks",
                                                        .product(name: "Logging", package: "swift-log")]),
         .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers", "Telemetry",
                                                      .product(name: "Logging", package: "swift-log")]),
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.

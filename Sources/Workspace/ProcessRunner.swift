@@ -14,6 +14,9 @@ public struct ProcessOutcome: Sendable {
     public var output: Data
     /// Bytes it wrote in all, `output` included.
     public var totalOutputBytes: Int
+    /// The last bytes it wrote past `output`, when the run asked to keep a tail (so the end
+    /// of a long test log, where the failures are, survives the cap).
+    public var outputTail = Data()
     public var timedOut: Bool
     /// A process outside the group (one that made itself a new session) kept the output
     /// open after the command ended; reading stopped without waiting for it.
@@ -24,8 +27,9 @@ public struct ProcessOutcome: Sendable {
 /// output up to a cap, and kills the whole group with SIGKILL on timeout or when the calling
 /// task is cancelled, so no descendant outlives a worker's deadline.
 public enum ProcessRunner {
+    /// `outputCap` bytes of output are kept from the start, and `tailCap` more from the end.
     public static func run(_ argv: [String], cwd: String?, environment: [String: String], timeout: Double,
-                    outputCap: Int) async throws -> ProcessOutcome {
+                    outputCap: Int, tailCap: Int = 0) async throws -> ProcessOutcome {
         guard let executable = argv.first, !executable.isEmpty else { throw WorkspaceError("the command is empty") }
         try Task.checkCancellation()
         let (pid, readEnd) = try spawn(argv, cwd: cwd, environment: environment)
@@ -43,12 +47,12 @@ public enum ProcessRunner {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let reader = Thread {
-                    let (data, total, abandoned) = readAll(readEnd, cap: outputCap) {
+                    let (data, tail, total, abandoned) = readAll(readEnd, cap: outputCap, tailCap: tailCap) {
                         state.withLock { s in s.reapedAt.map { Date().timeIntervalSince($0) > outputGraceSeconds } ?? false }
                     }
                     close(readEnd)
                     state.withLock { $0.outputAbandoned = abandoned }
-                    state.withLock { $0.output = (data, total) }
+                    state.withLock { $0.output = (data, tail, total) }
                     let outcome = state.withLock { $0.finish() }
                     if let outcome { continuation.resume(returning: outcome) }
                 }
@@ -81,7 +85,7 @@ public enum ProcessRunner {
         var outputAbandoned = false
         var timedOut = false
         var status: Int32?
-        var output: (Data, Int)?
+        var output: (head: Data, tail: Data, total: Int)?
         var delivered = false
 
         /// The outcome, once both the exit status and the output are in (exactly once).
@@ -90,17 +94,20 @@ public enum ProcessRunner {
             delivered = true
             let exited = status & 0x7f == 0
             return ProcessOutcome(exitCode: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f,
-                                  output: output.0, totalOutputBytes: output.1, timedOut: timedOut, outputAbandoned: outputAbandoned)
+                                  output: output.head, totalOutputBytes: output.total, outputTail: output.tail,
+                                  timedOut: timedOut, outputAbandoned: outputAbandoned)
         }
     }
 
     /// How long output may stay open after the command's process group is gone.
     static let outputGraceSeconds = 1.0
 
-    /// Reads until EOF, keeping the first `cap` bytes and counting the rest. Polls, so that it
-    /// can give up when `shouldGiveUp` says the command ended long enough ago.
-    private static func readAll(_ fd: Int32, cap: Int, shouldGiveUp: () -> Bool) -> (Data, Int, Bool) {
+    /// Reads until EOF, keeping the first `cap` bytes and the last `tailCap` of the rest, and
+    /// counting all. Polls, so that it can give up when `shouldGiveUp` says the command ended
+    /// long enough ago.
+    private static func readAll(_ fd: Int32, cap: Int, tailCap: Int, shouldGiveUp: () -> Bool) -> (Data, Data, Int, Bool) {
         var kept = Data()
+        var tail = Data()
         var total = 0
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -108,16 +115,21 @@ public enum ProcessRunner {
             let ready = poll(&poller, 1, 200)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
-                if shouldGiveUp() { return (kept, total, true) }
+                if shouldGiveUp() { return (kept, tail, total, true) }
                 continue
             }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             total += n
-            if kept.count < cap { kept.append(contentsOf: buffer[0..<min(n, cap - kept.count)]) }
+            let head = kept.count < cap ? min(n, cap - kept.count) : 0
+            if head > 0 { kept.append(contentsOf: buffer[0..<head]) }
+            if tailCap > 0 && head < n {
+                tail.append(contentsOf: buffer[head..<n])
+                if tail.count > 2 * tailCap { tail = tail.suffix(tailCap) }
+            }
         }
-        return (kept, total, false)
+        return (kept, tail.suffix(tailCap), total, false)
     }
 
     /// posix_spawnp with stdin from /dev/null, stdout and stderr into one pipe, a new process

@@ -1,0 +1,67 @@
+import BosunJSON
+import Foundation
+import Providers
+
+/// What the checks of one round see: the workspace, the worker's brief and result, how to
+/// run commands, and how to reach the evaluator model. Nothing of sessions or the wire.
+public struct CheckContext: Sendable {
+    /// The real path of the workspace root; every path a check names stays inside it.
+    public var workspaceRoot: String
+    /// The worker's brief as the worker saw it (for the judge).
+    public var brief: String
+    /// The worker's `result.text`, and `result.structured` when it has one.
+    public var resultText: String
+    public var resultStructured: JSONValue?
+    /// The worker's own output schema, for a schema check that gives none.
+    public var outputSchema: JSONValue?
+    public var commands: CommandPolicy
+    /// Runs the judge's model call; nil when no evaluator model can be reached.
+    public var judge: JudgeModel?
+
+    public init(workspaceRoot: String, brief: String, resultText: String, resultStructured: JSONValue?,
+                outputSchema: JSONValue?, commands: CommandPolicy, judge: JudgeModel?) {
+        self.workspaceRoot = workspaceRoot
+        self.brief = brief
+        self.resultText = resultText
+        self.resultStructured = resultStructured
+        self.outputSchema = outputSchema
+        self.commands = commands
+        self.judge = judge
+    }
+}
+
+/// How command checks run: the same sandbox and limits as `run_command`.
+public struct CommandPolicy: Sendable {
+    /// The bubblewrap binary; nil when none is usable here.
+    public var bwrap: String?
+    /// Whether a command may run without the sandbox when bubblewrap is missing.
+    public var allowUnsandboxed: Bool
+    /// Paths the sandbox hides wherever they live (the trace store, bosun's config).
+    public var privatePaths: [String]
+    /// The longest a command may run, whatever a check asks.
+    public var maxTimeoutSeconds: Double
+    /// Output kept from the head and, as much again, from the tail.
+    public var outputBytes: Int
+
+    public init(bwrap: String?, allowUnsandboxed: Bool, privatePaths: [String], maxTimeoutSeconds: Double, outputBytes: Int) {
+        self.bwrap = bwrap
+        self.allowUnsandboxed = allowUnsandboxed
+        self.privatePaths = privatePaths
+        self.maxTimeoutSeconds = maxTimeoutSeconds
+        self.outputBytes = outputBytes
+    }
+}
+
+/// The evaluator model behind a judge check: which client and provider model id an alias
+/// (or the default tier) means, and where the call's usage goes (the session counts it
+/// toward its budget and records it in the trace).
+public struct JudgeModel: Sendable {
+    public var resolve: @Sendable (_ alias: String?) throws -> (modelId: String, client: any ModelClient)
+    public var record: @Sendable (_ modelId: String, _ usage: Usage) async -> Void
+
+    public init(resolve: @escaping @Sendable (String?) throws -> (modelId: String, client: any ModelClient),
+                record: @escaping @Sendable (String, Usage) async -> Void) {
+        self.resolve = resolve
+        self.record = record
+    }
+}
