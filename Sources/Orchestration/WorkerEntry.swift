@@ -89,6 +89,7 @@ struct WorkerEntry: Sendable {
                endedAt: record.endedAt.map(WireTime.string), steps: record.steps, usage: usage,
                queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
                priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
+               verification: Verification(rawValue: record.verification) ?? .unverified,
                result: includeResult ? result : nil, error: failure)
     }
 }

@@ -22,13 +22,15 @@ public struct Worker: Codable, Sendable, Hashable {
     public var priority: Int?
     /// The worker that spawned this one with `spawn_worker`.
     public var parent: String?
+    /// What the last `verify` found: a client tells "succeeded" from "succeeded and verified".
+    public var verification: Verification
     public var result: WorkerResult?
     public var error: WorkerFailure?
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
                 queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil, parent: String? = nil,
-                result: WorkerResult? = nil, error: WorkerFailure? = nil) {
+                verification: Verification = .unverified, result: WorkerResult? = nil, error: WorkerFailure? = nil) {
         self.id = id
         self.role = role
         self.model = model
@@ -43,9 +45,17 @@ public struct Worker: Codable, Sendable, Hashable {
         self.after = after
         self.priority = priority
         self.parent = parent
+        self.verification = verification
         self.result = result
         self.error = error
     }
+}
+
+/// A worker's verification: none yet, or how its last `verify` ended.
+public enum Verification: String, Codable, Sendable, Hashable {
+    case unverified
+    case passed
+    case failed
 }
 
 public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {

@@ -83,6 +83,10 @@ enum Migrations {
         );
         CREATE INDEX controls_pending ON controls(session_id) WHERE handled_at IS NULL;
         """,
+        // 4: what the last `verify` of each worker found.
+        """
+        ALTER TABLE workers ADD COLUMN verification TEXT NOT NULL DEFAULT 'unverified';
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

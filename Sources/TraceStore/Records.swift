@@ -46,11 +46,14 @@ public struct WorkerRecord: Sendable, Hashable {
     public var resultJSON: String?
     /// `{code, message}` as JSON text.
     public var errorJSON: String?
+    /// `unverified`, `passed` or `failed`: what the last `verify` of the worker found.
+    public var verification: String
 
     public init(id: String, sessionId: String, parentId: String? = nil, role: String, model: String, state: String,
                 task: String, briefJSON: String, priority: Int = 0, createdAt: Date, startedAt: Date? = nil,
                 endedAt: Date? = nil, steps: Int = 0, inputTokens: Int = 0, outputTokens: Int = 0,
-                cacheReadTokens: Int = 0, costUSD: Double = 0, resultJSON: String? = nil, errorJSON: String? = nil) {
+                cacheReadTokens: Int = 0, costUSD: Double = 0, resultJSON: String? = nil, errorJSON: String? = nil,
+                verification: String = "unverified") {
         self.id = id
         self.sessionId = sessionId
         self.parentId = parentId
@@ -70,6 +73,7 @@ public struct WorkerRecord: Sendable, Hashable {
         self.costUSD = costUSD
         self.resultJSON = resultJSON
         self.errorJSON = errorJSON
+        self.verification = verification
     }
 
     public static let terminalStates: Set<String> = ["succeeded", "failed", "cancelled", "timed_out", "interrupted"]

@@ -4,14 +4,15 @@ import Foundation
 enum TraceSQL {
     static let workerColumns = """
         id, session_id, parent_id, role, model, state, task, brief_json, priority, created_at, started_at, \
-        ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json
+        ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json, verification
         """
-    static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    /// What changes after a worker is inserted. The columns of its indexes (id, session,
-    /// creation time) are not among them, so an update touches the row's page only.
+    static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    /// What changes after a worker is inserted (the model too: escalation moves a worker up
+    /// a tier). The columns of its indexes (id, session, creation time) are not among them,
+    /// so an update touches the row's page only.
     static let updateProgress = """
         UPDATE workers SET state = ?, started_at = ?, ended_at = ?, steps = ?, input_tokens = ?, output_tokens = ?, \
-        cache_read_tokens = ?, cost_usd = ?, result_json = ?, error_json = ? WHERE id = ?
+        cache_read_tokens = ?, cost_usd = ?, result_json = ?, error_json = ?, model = ?, verification = ? WHERE id = ?
         """
     static let selectWorker = "SELECT \(workerColumns) FROM workers WHERE id = ?"
     static let selectWorkers = "SELECT \(workerColumns) FROM workers WHERE session_id = ? ORDER BY created_at, rowid"
@@ -42,6 +43,7 @@ enum TraceSQL {
         statement.bind(17, worker.costUSD)
         statement.bind(18, worker.resultJSON.map(redactor.redact))
         statement.bind(19, worker.errorJSON.map(redactor.redact))
+        statement.bind(20, worker.verification)
     }
 
     /// Updates an existing worker's run state and usage; `missingWorker` if there is none.
@@ -57,7 +59,9 @@ enum TraceSQL {
         update.bind(8, worker.costUSD)
         update.bind(9, worker.resultJSON.map(redactor.redact))
         update.bind(10, worker.errorJSON.map(redactor.redact))
-        update.bind(11, worker.id)
+        update.bind(11, worker.model)
+        update.bind(12, worker.verification)
+        update.bind(13, worker.id)
         try update.run()
         if db.changes == 0 { throw .missingWorker(id: worker.id) }
     }
@@ -89,7 +93,7 @@ enum TraceSQL {
             priority: row.int(8), createdAt: date(row.double(9)), startedAt: row.optionalDouble(10).map(date),
             endedAt: row.optionalDouble(11).map(date), steps: row.int(12), inputTokens: row.int(13),
             outputTokens: row.int(14), cacheReadTokens: row.int(15), costUSD: row.double(16),
-            resultJSON: row.optionalString(17), errorJSON: row.optionalString(18))
+            resultJSON: row.optionalString(17), errorJSON: row.optionalString(18), verification: row.string(19))
     }
 
     /// Inserts one event with its data redacted.
