@@ -34,15 +34,19 @@ public struct OrchestrationOpener: Sendable {
 
     /// The worker tools of `ToolRegistry`, with path claims kept in the session's store.
     public static let registryTools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { config, store in
-        // The YAML config files read (but the project's own `.bosun/config.yaml`, part of the workspace)
-        // and the user's config directory are bosun's: never shown to a sandboxed tool.
+        let registry = ToolRegistry(policy: config.tools, store: store, privatePaths: configPaths(config))
+        return { role, requested in try registry.tools(for: role, requested: requested) }
+    }
+
+    /// The YAML config files read (but the project's own `.bosun/config.yaml`, part of the
+    /// workspace) and the user's config directory: bosun's, never shown to a sandboxed tool or check.
+    static func configPaths(_ config: BosunConfig) -> [String] {
         let configFiles = config.sources.filter {
             $0.hasPrefix("/") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasSuffix("/.bosun/config.yaml")
         }
         let userConfigDirectory = ConfigLoader.userConfigPath(environment: ProcessInfo.processInfo.environment)
             .map { ($0 as NSString).deletingLastPathComponent }
-        let registry = ToolRegistry(policy: config.tools, store: store, privatePaths: configFiles + (userConfigDirectory.map { [$0] } ?? []))
-        return { role, requested in try registry.tools(for: role, requested: requested) }
+        return configFiles + (userConfigDirectory.map { [$0] } ?? [])
     }
 
     public var opener: SessionOpener {
@@ -67,13 +71,14 @@ public struct OrchestrationOpener: Sendable {
             throw RPCError(code: RPCError.requestFailed, message: "\(error)", data: ["field": "store"])
         }
         let environment = self.environment
-        let sessionEnvironment = SessionEnvironment(
+        var sessionEnvironment = SessionEnvironment(
             config: config, store: store, workspaceRoot: root,
             clientForProvider: { name in makeModelClient(try config.endpoint(forProvider: name, environment: environment)) },
             toolsForRole: tools(config, store),
             notify: { [notifier = request.notifier] in notifier.notify($0, $1, droppable: $2) },
             events: EventDelivery(rawValue: request.events) ?? .all,
             logger: logger)
+        sessionEnvironment.privatePaths = Self.configPaths(config)
         let session: Session
         do {
             session = try await Session.open(sessionEnvironment, resumeId: request.resumeSessionId,

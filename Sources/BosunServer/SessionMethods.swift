@@ -37,6 +37,12 @@ public struct OrchestrationSessionHandle: SessionHandle {
         registry.register("trace", TraceParams.self) { params, _ in
             try await Self.answer { try await session.trace(params) }
         }
+        registry.register("verify", VerifyParams.self) { params, _ in
+            try await Self.answer { try await session.verify(params) }
+        }
+        registry.register("synthesize", SynthesizeParams.self) { params, _ in
+            try await Self.answer { try await session.synthesize(params) }
+        }
         registry.register("roles", EmptyParams.self) { _, _ in
             await session.roles()
         }

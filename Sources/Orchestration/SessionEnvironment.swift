@@ -22,6 +22,9 @@ public struct SessionEnvironment: Sendable {
     /// dropped while the client is not reading its input.
     public var notify: @Sendable (_ method: String, _ params: JSONValue, _ droppable: Bool) -> Void
     public var events: EventDelivery
+    /// Paths that sandboxed check commands must never see (bosun's config files); the trace
+    /// store's directory is always added.
+    public var privatePaths: [String] = []
     public var logger: Logger
 
     public init(config: BosunConfig, store: TraceStore, workspaceRoot: String,

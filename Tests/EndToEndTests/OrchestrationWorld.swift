@@ -14,7 +14,9 @@ final class OrchestrationWorld: @unchecked Sendable {
 
     /// `mockArguments` go to `bosun mock-provider` (latency, tool steps, script).
     /// `providerOptions` are extra keys of the mock provider's config entry (e.g. `retry`).
-    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "", providerOptions: String = "") throws {
+    /// `tiers` replaces the default (every tier on `fast`; `smart` is a second model id).
+    init(mockArguments: [String], script: String? = nil, sessionYAML: String = "", providerOptions: String = "",
+         tiers: String = "{ orchestrator: fast, mid: fast, worker: fast }") throws {
         directory = NSTemporaryDirectory() + "bosun-e2e-\(UUID().uuidString)"
         workspace = directory + "/workspace"
         try FileManager.default.createDirectory(atPath: workspace + "/src", withIntermediateDirectories: true)
@@ -36,7 +38,8 @@ final class OrchestrationWorld: @unchecked Sendable {
               fast:    { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }
               stalled: { provider: mock, id: mock-stall, price: { input: 1, output: 5 } }
               mute:    { provider: mock, id: mock-mute, price: { input: 1, output: 5 } }
-            tiers: { orchestrator: fast, mid: fast, worker: fast }
+              smart:   { provider: mock, id: mock-smart, price: { input: 3, output: 15 } }
+            tiers: \(tiers)
             \(sessionYAML)
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
