@@ -84,6 +84,16 @@ enum BuiltInConfig {
         maxCostUSD: 0.5
         prompt: |
           \(transformerPrompt)
+      synthesizer:
+        description: Merges several workers' results into one answer, keeping every detail and surfacing conflicts.
+        model: orchestrator
+        tools: []
+        timeoutSeconds: 300
+        maxSteps: 6
+        maxTokens: 400000
+        maxCostUSD: 2.0
+        prompt: |
+          \(synthesizerPrompt)
     """
 
     private static let common = """
@@ -120,6 +130,19 @@ enum BuiltInConfig {
     You analyse. State the question, weigh the evidence on each side, and reach a judgement \
     with the reasons that decide it and the confidence you have in it. Name the evidence that \
     would change your conclusion.
+    """
+
+    /// Written for the synthesis step, not adapted from the workers' prompt: its material is
+    /// other workers' results, and its failure modes are dropping detail and hiding disagreement.
+    private static let synthesizerPrompt = """
+    You are bosun's synthesizer. Several workers each did one part of a task; their results are \
+    in INPUTS, each headed by the worker's id. Merge them into the one answer TASK asks for. \
+    Keep every fact, number, caveat and source the workers reported; shorten wording, never \
+    content. Where workers disagree, do not pick a side silently: record a conflict naming the \
+    workers on each side and what each said, and say in the text that it is unresolved. Cite \
+    the worker behind each claim in sources. A worker marked FAILED, or a result marked as cut, \
+    is a gap: name it in gaps and do not guess what it would have said. Call submit_result \
+    exactly once.
     """
 
     private static let transformerPrompt = common + " " + """

@@ -97,7 +97,8 @@ struct MockReplyPlanner: Sendable {
                 plan.toolCalls = rule.toolCalls.enumerated().map { position, call in
                     let schema = request.facts.tools.first { $0.name == call.name }?.schema ?? [:]
                     return MockReplyPlan.ToolCall(id: Self.callId(callNumber, position), name: call.name,
-                                                  input: call.input ?? SchemaExampleGenerator.example(for: schema))
+                                                  input: call.input.map { Self.fillEnumPlaceholders($0, from: schema) }
+                                                      ?? SchemaExampleGenerator.example(for: schema))
                 }
                 return plan
             }
@@ -122,6 +123,35 @@ struct MockReplyPlanner: Sendable {
                                                      input: Self.submitInput(submit.schema))]
         } else {
             plan.text = Self.syntheticText(words: options.syntheticTextTokens)
+        }
+    }
+
+    /// Replaces each string `$enum[N]` in a scripted input with the N-th value of the first
+    /// `enum` in the tool's schema (keys visited in sorted order). A script cannot know the
+    /// ids a server makes at run time; a synthesis submission's schema lists the given
+    /// worker ids as such an enum, so a script can cite "the second worker".
+    static func fillEnumPlaceholders(_ input: JSONValue, from schema: JSONValue) -> JSONValue {
+        switch input {
+        case .string(let text) where text.hasPrefix("$enum[") && text.hasSuffix("]"):
+            guard let index = Int(text.dropFirst(6).dropLast()), let options = firstEnum(in: schema),
+                  options.indices.contains(index) else { return input }
+            return options[index]
+        case .array(let items): return .array(items.map { fillEnumPlaceholders($0, from: schema) })
+        case .object(let fields): return .object(fields.mapValues { fillEnumPlaceholders($0, from: schema) })
+        default: return input
+        }
+    }
+
+    private static func firstEnum(in schema: JSONValue) -> [JSONValue]? {
+        switch schema {
+        case .object(let fields):
+            if let options = fields["enum"]?.arrayValue { return options }
+            for key in fields.keys.sorted() { if let found = firstEnum(in: fields[key]!) { return found } }
+            return nil
+        case .array(let items):
+            for item in items { if let found = firstEnum(in: item) { return found } }
+            return nil
+        default: return nil
         }
     }
 

@@ -66,7 +66,7 @@ import TestSupport
         let run = try bosun(["roles", "--json", "--workspace", workspace])
         #expect(run.status == 0, "\(run.stderr)")
         let roles = try JSONValue.parse(run.stdout)["roles"]?.arrayValue ?? []
-        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "researcher", "transformer", "worker", "writer"])
+        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "researcher", "synthesizer", "transformer", "worker", "writer"])
         #expect(roles.first { $0["name"] == "coder" }?["limits"]?["timeoutSeconds"] == 900)
         let text = try bosun(["roles", "--workspace", workspace])
         #expect(text.stdout.contains("coder\n") && text.stdout.contains("limits:  15 min, 40 steps"))
