@@ -6,8 +6,10 @@ built-in mock provider over loopback HTTP, with every step stored in a SQLite tr
 
 What it shows, in order: the initialize handshake; eight workers spawned at a cap of five
 (three wait in the queue); live `worker/event` notifications; steering a running worker;
-awaiting them all; the session status with usage and cost; and the trace CLI's tree and
-self-contained HTML timeline of the run.
+awaiting them all; a `verify` that fails, steers the worker with what failed and passes
+on the second round; a `synthesize` that surfaces a conflict between two workers; the
+session status with usage and cost; and the trace CLI's tree and self-contained HTML
+timeline of the run.
 """
 
 from __future__ import annotations
@@ -38,7 +40,58 @@ TASKS = [
 
 # The worker/event kinds the demo prints; model_call, text and tool_result are left out to
 # keep the screen readable (`bosun trace show` lists them all afterwards).
-SHOWN_EVENTS = {"started", "tool_call", "steered", "retry", "succeeded", "failed", "cancelled", "timed_out", "interrupted"}
+SHOWN_EVENTS = {"started", "tool_call", "steered", "retry", "verify_round", "escalated", "succeeded", "failed", "cancelled", "timed_out", "interrupted"}
+
+
+# What the mock provider answers for the verify and synthesize parts; everything else gets
+# its synthetic replies. `$enum[N]` cites the N-th worker given to the synthesis.
+SCRIPT = """\
+rules:
+  - match: { lastMessage: "Verification of your result failed" }
+    reply: { toolCalls: [{ name: submit_result, input: { status: green, failing: [] } }] }
+  - match: { lastMessage: "Report the test status" }
+    reply: { toolCalls: [{ name: submit_result, input: { status: red, failing: [] } }] }
+  - match: { lastMessage: "release date (source A)" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 3 March, per the changelog." } }] }
+  - match: { lastMessage: "release date (source B)" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 10 March, per the milestone." } }] }
+  - match: { system: "bosun's synthesizer" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input:
+            text: "The release date is unresolved: the changelog says 3 March, the milestone 10 March."
+            sources: [{ workerId: "$enum[0]", claim: "3 March (changelog)" }, { workerId: "$enum[1]", claim: "10 March (milestone)" }]
+            conflicts: [{ topic: "release date", workers: ["$enum[0]", "$enum[1]"], summary: "3 March against 10 March" }]
+            gaps: []
+"""
+
+STATUS_SCHEMA = {"type": "object", "required": ["status", "failing"],
+                 "properties": {"status": {"enum": ["green", "red"]}, "failing": {"type": "array", "items": {"type": "string"}}}}
+
+
+def show_verify(client: BosunClient) -> None:
+    """A worker reports red; the check wants green; verify steers it and checks again."""
+    worker = client.request("spawn", {"task": "Report the test status", "output": {"schema": STATUS_SCHEMA}})
+    say(f"▸ verify {worker['id']}: the check wants status green, feedback steer")
+    check = {"kind": "schema", "schema": {"type": "object", "required": ["status"], "properties": {"status": {"const": "green"}}}}
+    verified = client.request("verify", {"workerId": worker["id"], "checks": [check], "feedback": "steer"}, timeout=120)
+    for r in verified["rounds"]:
+        for c in r["checks"]:
+            say(f"    round {r['round']} on {r['model']:<6} {c['kind']:<7} {'passed' if c['passed'] else 'FAILED'}  {c['summary']}")
+    say(f"    → passed {verified['passed']}, worker verification {verified['worker']['verification']}")
+
+
+def show_synthesize(client: BosunClient) -> None:
+    """Two workers disagree; the synthesis names the conflict instead of picking a side."""
+    a = client.request("spawn", {"task": "Find the release date (source A)"})
+    b = client.request("spawn", {"task": "Find the release date (source B)"})
+    say(f"▸ synthesize {a['id']} and {b['id']}")
+    synthesis = client.request("synthesize", {"workers": [a["id"], b["id"]], "instruction": "Say when the release is."},
+                               timeout=120)
+    say(f"    {synthesis['id']} (role synthesizer): {synthesis['text']}")
+    for conflict in synthesis["conflicts"]:
+        say(f"    conflict {conflict['topic']!r} between {', '.join(conflict['workers'])}: {conflict['summary']}")
 
 
 def say(text: str = "") -> None:
@@ -54,7 +107,10 @@ def main() -> int:
     workdir = args.keep or tempfile.mkdtemp(prefix="bosun-demo-")
     os.makedirs(workdir, exist_ok=True)
 
-    mock = MockProvider(bosun, latency_ms=300)
+    script = os.path.join(workdir, "mock-script.yaml")
+    with open(script, "w") as f:
+        f.write(SCRIPT)
+    mock = MockProvider(bosun, latency_ms=300, script=script)
     say(f"▸ mock provider listening on 127.0.0.1:{mock.port} (OpenAI and Anthropic APIs, 300 ms per call)")
     config, db = mock.write_config(workdir)
 
@@ -103,6 +159,9 @@ def main() -> int:
         for w in done.finished:
             text = w.result.text if w.result else (w.error.message if w.error else "")
             say(f"    {w.id:<14} {w.state:<10} steps {w.steps:<2} ${w.usage.cost_usd:.5f}  {text[:60]!r}")
+
+        show_verify(client)
+        show_synthesize(client)
 
         status = client.status()
         usage = status.usage
