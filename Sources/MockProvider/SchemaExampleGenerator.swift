@@ -66,7 +66,11 @@ public struct SchemaExampleGenerator {
         var items: [JSONValue] = (s["prefixItems"]?.arrayValue ?? []).map { value(for: $0, name: name, depth: depth + 1) }
         let count = max(Int(s["minItems"]?.intValue ?? 1), items.count, 1)
         let itemSchema = s["items"] ?? [:]
-        while items.count < count { items.append(value(for: itemSchema, name: name, depth: depth + 1)) }
+        // Unique items drawn from an enum (a synthesis conflict's workers) take its values in turn.
+        let distinct = s["uniqueItems"]?.boolValue == true ? itemSchema["enum"]?.arrayValue ?? [] : []
+        while items.count < count {
+            items.append(distinct.isEmpty ? value(for: itemSchema, name: name, depth: depth + 1) : distinct[items.count % distinct.count])
+        }
         if let maxItems = s["maxItems"]?.intValue, items.count > Int(maxItems) { items = Array(items.prefix(Int(maxItems))) }
         return .array(items)
     }

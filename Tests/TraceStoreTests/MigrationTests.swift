@@ -31,15 +31,21 @@ import Testing
         let path = dir.file("old.sqlite")
         let old = try TraceStore(path: path, redactor: Redactor(secrets: []), schemaVersion: 1, create: true)
         let session = try await old.openSession(id: "s_old", workspaceRoot: "/w", maxConcurrentWorkers: 2).session
-        try await old.insertWorker(Fixture.worker("w_old", session: session.id))
         old.submit(.event(Fixture.event(session.id, "w_old", 1)))
         try await old.flush()
         await old.close()
         let connection = try SQLiteConnection(path: path)
+        // Written with version 1's columns: today's insert names columns added since.
+        try connection.execute("""
+            INSERT INTO workers (id, session_id, role, model, state, task, brief_json, priority, created_at, steps, \
+            input_tokens, output_tokens, cache_read_tokens, cost_usd) \
+            VALUES ('w_old', '\(session.id)', 'researcher', 'fast', 'succeeded', 'Find facts for w_old', '{}', 0, 0, 3, 1, 1, 0, 0)
+            """)
         #expect(try Migrations.currentVersion(connection) == 1)
 
         let upgraded = try TraceStore(path: path)
         #expect(try await upgraded.worker(id: "w_old")?.task == "Find facts for w_old")
+        #expect(try await upgraded.worker(id: "w_old")?.verification == "unverified")
         #expect(try await upgraded.lastSeq(workerId: "w_old") == 1)
         let claim = try await upgraded.claim(path: "a.txt", holder: "w_old", sessionId: "s_old", lease: 60)
         guard case .granted = claim else { Issue.record("claim on upgraded store: \(claim)"); return }

@@ -120,7 +120,9 @@ def test_real_responses_match_the_schemas(server):
     assert error["data"]["field"] == "workerId"
     error_of(server.request("status", {"workerId": 7}), -32602)
     error_of(server.request("spawn", {}), -32602)
-    error_of(server.request("verify", {"workerId": "w_1", "checks": [{"kind": "files", "exist": ["x"]}]}), -32601)
+    error_of(server.request("verify", {"workerId": "w_1", "checks": [{"kind": "files", "exist": ["x"]}]}), -32010)
+    error_of(server.request("synthesize", {"workers": ["w_1"], "instruction": "Merge."}), -32010)
+    error_of(server.request("orchestrate", {"goal": "Anything"}), -32601)
     result_of("roles.result", server.request("roles"))
     result_of("trace.result", server.request("trace", {}))
     result_of("debug/sleep.result", server.request("debug/sleep", {"seconds": 0}))
