@@ -119,6 +119,11 @@ enum SynthesisInputs {
             "gaps": ["type": "array", "items": ["type": "string"],
                      "description": "What the answer cannot cover: failed workers, cut inputs, questions left open."],
         ]
+        if Set(workers).count < 2, case .object(var conflicts)? = properties["conflicts"] {
+            // One worker cannot disagree with itself.
+            conflicts["maxItems"] = 0
+            properties["conflicts"] = .object(conflicts)
+        }
         var required: [JSONValue] = ["text", "sources", "conflicts", "gaps"]
         var schema: [String: JSONValue] = ["type": "object", "additionalProperties": false]
         if case .object(var user)? = structured {

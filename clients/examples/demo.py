@@ -47,14 +47,7 @@ SHOWN_EVENTS = {"started", "tool_call", "steered", "retry", "verify_round", "esc
 # its synthetic replies. `$enum[N]` cites the N-th worker given to the synthesis.
 SCRIPT = """\
 rules:
-  - match: { lastMessage: "Verification of your result failed" }
-    reply: { toolCalls: [{ name: submit_result, input: { status: green, failing: [] } }] }
-  - match: { lastMessage: "Report the test status" }
-    reply: { toolCalls: [{ name: submit_result, input: { status: red, failing: [] } }] }
-  - match: { lastMessage: "release date (source A)" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 3 March, per the changelog." } }] }
-  - match: { lastMessage: "release date (source B)" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 10 March, per the milestone." } }] }
+  # First: the synthesizer's brief quotes the workers' tasks, which the rules below match.
   - match: { system: "bosun's synthesizer" }
     reply:
       toolCalls:
@@ -64,6 +57,14 @@ rules:
             sources: [{ workerId: "$enum[0]", claim: "3 March (changelog)" }, { workerId: "$enum[1]", claim: "10 March (milestone)" }]
             conflicts: [{ topic: "release date", workers: ["$enum[0]", "$enum[1]"], summary: "3 March against 10 March" }]
             gaps: []
+  - match: { lastMessage: "Verification of your result failed" }
+    reply: { toolCalls: [{ name: submit_result, input: { status: green, failing: [] } }] }
+  - match: { lastMessage: "Report the test status" }
+    reply: { toolCalls: [{ name: submit_result, input: { status: red, failing: [] } }] }
+  - match: { lastMessage: "release date (source A)" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 3 March, per the changelog." } }] }
+  - match: { lastMessage: "release date (source B)" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "The release is on 10 March, per the milestone." } }] }
 """
 
 STATUS_SCHEMA = {"type": "object", "required": ["status", "failing"],
