@@ -113,15 +113,9 @@ public final class BosunServer: Sendable {
     }
 
     private func registerLifecycleMethods(connection: JSONRPCConnection) {
+        // The lifecycle learns how it ended from the connection (`RequestGate.answered`).
         registry.register("initialize", JSONValue.self) { [self] raw, context in
-            do {
-                let result = try await initialize(raw, connection: connection, notifier: context.notifier)
-                lifecycle.initializeFinished(succeeded: true)
-                return result
-            } catch {
-                lifecycle.initializeFinished(succeeded: false)
-                throw error
-            }
+            try await initialize(raw, connection: connection, notifier: context.notifier)
         }
         registry.registerNotification("initialized", EmptyParams.self) { [logger] _, _ in
             logger.debug("the client is initialized")

@@ -48,8 +48,14 @@ final class ServerLifecycle: RequestGate {
         }
     }
 
+    /// An admitted `initialize` ends the `initializing` phase however it ended, also when its
+    /// params did not decode and its handler never ran.
+    func answered(method: String, succeeded: Bool) {
+        if method == "initialize" { initializeFinished(succeeded: succeeded) }
+    }
+
     /// Ends the `initializing` phase: on failure a new `initialize` may be sent.
-    func initializeFinished(succeeded: Bool) {
+    private func initializeFinished(succeeded: Bool) {
         phase.withLock { phase in
             if case .initializing = phase { phase = succeeded ? .running : .uninitialized }
         }

@@ -15,6 +15,10 @@ import Glibc
 /// worker events) are dropped while `backlogLimit` bytes wait to be written; once the
 /// backlog is down to half of that, one `bosun/notificationsDropped` notification tells the
 /// client how many it missed. Responses are never dropped.
+///
+/// Responses are bounded the other way: while more than `inputPauseLimit` bytes wait to be
+/// written, the connection's reader stops reading (`waitForRoom`), so a client that writes
+/// requests without reading answers meets a full pipe instead of a server whose memory grows.
 final class FrameWriter: @unchecked Sendable {
     // Safety: every mutable property below is read and written only while `condition` is
     // locked; the writer thread releases the lock only around the `write` calls, and only
@@ -34,15 +38,44 @@ final class FrameWriter: @unchecked Sendable {
     let backlogLimit: Int
     /// Droppable messages dropped since the client was last told.
     private var dropped = 0
+    /// Bytes the writer thread took and has not finished writing.
+    private var inWrite = 0
+    /// The reader waits while more than this many bytes are unwritten.
+    let inputPauseLimit: Int
+    private var holdingInput = false
 
     static let droppedNotificationMethod = "bosun/notificationsDropped"
 
-    init(fd: Int32, framing: Framing, backlogLimit: Int, onFailure: @escaping @Sendable (String) -> Void) {
+    init(fd: Int32, framing: Framing, backlogLimit: Int, inputPauseLimit: Int,
+         onFailure: @escaping @Sendable (String) -> Void) {
         self.fd = fd
         self.framing = framing
         self.backlogLimit = backlogLimit
+        self.inputPauseLimit = inputPauseLimit
         self.onFailure = onFailure
     }
+
+    /// Blocks while more than `inputPauseLimit` bytes wait to be written (and the output
+    /// still works): the reader thread calls it before each read. True if it had to wait.
+    @discardableResult
+    func waitForRoom() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        var waited = false
+        while pending.count + inWrite > inputPauseLimit && !broken && !closed {
+            waited = true
+            holdingInput = true
+            condition.wait()
+        }
+        holdingInput = false
+        return waited
+    }
+
+    /// The reader is waiting in `waitForRoom`.
+    var isHoldingInput: Bool { condition.withLock { holdingInput } }
+
+    /// Bytes sent and not yet written.
+    var unwrittenBytes: Int { condition.withLock { pending.count + inWrite } }
 
     func start() {
         let thread = Thread { [self] in run() }
@@ -119,11 +152,13 @@ final class FrameWriter: @unchecked Sendable {
             if pending.isEmpty { break }
             swap(&spare, &pending)
             writing = true
+            inWrite = spare.count
             condition.unlock()
             let failure = writeAll(spare)
             spare.removeAll(keepingCapacity: spare.capacity <= 1 << 22)
             condition.lock()
             writing = false
+            inWrite = 0
             reportDrops()
             if let failure {
                 broken = true

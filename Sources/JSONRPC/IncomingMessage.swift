@@ -37,47 +37,60 @@ enum IncomingMessage: Sendable {
     }
 
     private static func classify(_ envelope: Envelope, data: Data) -> IncomingMessage {
+        let bytes = Array(data)
         let id: RequestID?
-        switch envelope.id {
-        case .absent, .null: id = nil
-        case .value(let value): id = value
-        case .invalid:
-            return .invalid(id: nil, error: RPCError(
-                code: RPCError.invalidRequest, message: "invalid request: \"id\" must be an integer or a string"))
+        if envelope.hasID, !envelope.idIsNull {
+            guard let range = RawJSONText.member(["id"], in: bytes), let value = RequestID(jsonText: bytes[range]) else {
+                return .invalid(id: nil, error: RPCError(
+                    code: RPCError.invalidRequest, message: "invalid request: \"id\" must be a number or a string"))
+            }
+            id = value
+        } else {
+            id = nil
         }
         guard envelope.jsonrpc == "2.0" else {
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"jsonrpc\" must be \"2.0\""))
         }
         guard let method = envelope.method else {
-            if envelope.hasResultOrError, envelope.id != .absent { return .response(id: id, message: data) }
+            if envelope.hasResultOrError, envelope.hasID { return .response(id: id, message: data) }
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"method\" must be a string"))
         }
-        guard envelope.paramsAreStructured else {
+        // The shape is read from the text: opening the object through the decoder would
+        // decode its keys, and one that is not valid Unicode would make it look like no object.
+        if let params = RawJSONText.member(["params"], in: bytes),
+           ![UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n")].contains(bytes[params.lowerBound]) {
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"params\" must be an object or an array"))
         }
-        if envelope.id == .absent { return .notification(method: method, message: data) }
+        if !envelope.hasID { return .notification(method: method, message: data) }
         return .request(id: id, method: method, message: data)
     }
 
     private static func parseBatch(_ data: Data) -> IncomingMessage {
-        let members: [JSONValue]
+        // Checks that the whole text is JSON; members are then classified from their own
+        // bytes, so each keeps its id's exact text.
+        let elements: [Range<Int>]
+        let bytes = Array(data)
         do {
-            members = try JSONDecoder().decode([JSONValue].self, from: data)
+            _ = try JSONDecoder().decode([Unread].self, from: data)
+            guard let ranges = RawJSONText.elements(in: bytes) else {
+                return .invalid(id: nil, error: RPCError(code: RPCError.parseError, message: "parse error: the batch could not be split"))
+            }
+            elements = ranges
         } catch {
             return .invalid(id: nil, error: parseError(error))
         }
-        if members.isEmpty {
+        if elements.isEmpty {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: "invalid request: a batch must not be empty"))
         }
-        return .batch(members.map { member in
-            guard case .object = member else {
+        return .batch(elements.map { range in
+            guard bytes[range.lowerBound] == UInt8(ascii: "{") else {
                 return .invalid(id: nil, error: RPCError(
                     code: RPCError.invalidRequest, message: "invalid request: each batch member must be a request object"))
             }
-            return parseSingle(member.jsonData())
+            return parseSingle(Data(bytes[range]))
         })
     }
 
@@ -98,17 +111,16 @@ enum IncomingMessage: Sendable {
 /// Thrown while reading the envelope when the JSON is fine but is not a request object.
 private struct EnvelopeError: Error { let message: String }
 
-/// The members of a message that say what it is; params are only checked for shape.
+/// The members of a message that say what it is. The id's value and the params' shape are
+/// read from the raw text (`RawJSONText`), not decoded.
 private struct Envelope: Decodable {
-    enum IDField: Equatable { case absent, null, value(RequestID), invalid }
-
     var jsonrpc: String?
-    var id: IDField = .absent
+    var hasID = false
+    var idIsNull = false
     var method: String?
-    var paramsAreStructured = true
     var hasResultOrError = false
 
-    enum CodingKeys: String, CodingKey { case jsonrpc, id, method, params, result, error }
+    enum CodingKeys: String, CodingKey { case jsonrpc, id, method, result, error }
 
     init(from decoder: Decoder) throws {
         guard let container = try? decoder.container(keyedBy: CodingKeys.self) else {
@@ -116,34 +128,19 @@ private struct Envelope: Decodable {
             throw EnvelopeError(message: "invalid request: a message must be a JSON object (or an array of them)")
         }
         jsonrpc = try? container.decodeIfPresent(String.self, forKey: .jsonrpc)
-        if container.contains(.id) {
-            if try container.decodeNil(forKey: .id) {
-                id = .null
-            } else if let value = try? container.decode(RequestID.self, forKey: .id) {
-                id = .value(value)
-            } else {
-                id = .invalid
-            }
-        }
+        hasID = container.contains(.id)
+        idIsNull = try hasID && container.decodeNil(forKey: .id)
         if container.contains(.method) {
             guard let method = try? container.decode(String.self, forKey: .method) else {
                 throw EnvelopeError(message: "invalid request: \"method\" must be a string")
             }
             self.method = method
         }
-        if container.contains(.params), !(try container.decodeNil(forKey: .params)) {
-            // Only the shape is checked here; opening a nested container does not decode it.
-            let isObject = (try? container.nestedContainer(keyedBy: AnyKey.self, forKey: .params)) != nil
-            let isArray = !isObject && (try? container.nestedUnkeyedContainer(forKey: .params)) != nil
-            paramsAreStructured = isObject || isArray
-        }
         hasResultOrError = container.contains(.result) || container.contains(.error)
     }
 }
 
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+/// A value that is checked to be JSON and otherwise ignored.
+private struct Unread: Decodable {
+    init(from decoder: Decoder) throws {}
 }

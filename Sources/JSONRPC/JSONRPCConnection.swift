@@ -30,11 +30,16 @@ public final class JSONRPCConnection: Sendable {
     public static let defaultMaxMessageBytes = 64 << 20
     /// Unwritten output past which droppable notifications are dropped (see `FrameWriter`).
     public static let defaultNotificationBacklogLimit = 32 << 20
+    /// Unwritten output past which the reader stops reading input until the client reads.
+    /// Far above what a reading client leaves waiting, low enough that a client that never
+    /// reads costs a few megabytes.
+    public static let defaultInputPauseLimit = 4 << 20
 
     public init(
         input: Int32, output: Int32, registry: MethodRegistry,
         maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
         notificationBacklogLimit: Int = JSONRPCConnection.defaultNotificationBacklogLimit,
+        inputPauseLimit: Int = JSONRPCConnection.defaultInputPauseLimit,
         gate: (any RequestGate)? = nil, logger: Logger
     ) {
         self.inputFD = input
@@ -44,7 +49,7 @@ public final class JSONRPCConnection: Sendable {
         self.gate = gate
         self.logger = logger
         self.writer = FrameWriter(fd: output, framing: framing ?? .contentLength,
-                                  backlogLimit: notificationBacklogLimit) { [logger] failure in
+                                  backlogLimit: notificationBacklogLimit, inputPauseLimit: inputPauseLimit) { [logger] failure in
             logger.warning("\(failure); later messages to the client are dropped")
         }
     }
@@ -104,6 +109,12 @@ public final class JSONRPCConnection: Sendable {
     /// Blocks until everything queued is written.
     public func flush() { writer.flush() }
 
+    /// The reader has stopped reading until the client reads its answers.
+    var isHoldingInput: Bool { writer.isHoldingInput }
+
+    /// Output queued and not yet written.
+    var unwrittenBytes: Int { writer.unwrittenBytes }
+
     /// Writes what is queued and stops writing. Waits at most `timeout` for a client that
     /// stopped reading; false (and what was left unwritten is dropped) when it passed.
     @discardableResult
@@ -116,6 +127,8 @@ public final class JSONRPCConnection: Sendable {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var framingKnown = fixedFraming != nil
         while true {
+            // Backpressure: a client that does not read its answers is not read either.
+            if writer.waitForRoom() { logger.debug("resumed reading: the client read its backlog") }
             let count = chunk.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -207,30 +220,33 @@ public final class JSONRPCConnection: Sendable {
     }
 
     private func answer(id: RequestID?, method: String, message: Data, admission: Admission) async -> Data {
-        switch admission {
-        case .proceed:
-            break
-        case .reject(let error):
-            return MessageEncoding.errorResponse(id: id, error: error)
-        case .proceedAfter(let wait):
-            if let error = await wait() { return MessageEncoding.errorResponse(id: id, error: error) }
+        if case .reject(let error) = admission { return MessageEncoding.errorResponse(id: id, error: error) }
+        let (response, succeeded) = await run(id: id, method: method, message: message, admission: admission)
+        gate?.answered(method: method, succeeded: succeeded)
+        return response
+    }
+
+    /// Runs an admitted request; the encoded answer, and whether it was a result.
+    private func run(id: RequestID?, method: String, message: Data, admission: Admission) async -> (Data, Bool) {
+        if case .proceedAfter(let wait) = admission, let error = await wait() {
+            return (MessageEncoding.errorResponse(id: id, error: error), false)
         }
-        if Task.isCancelled { return MessageEncoding.errorResponse(id: id, error: .cancelled(method)) }
+        if Task.isCancelled { return (MessageEncoding.errorResponse(id: id, error: .cancelled(method)), false) }
         guard let handler = registry.requestHandler(for: method) else {
-            return MessageEncoding.errorResponse(id: id, error: registry.unknownMethodError(method))
+            return (MessageEncoding.errorResponse(id: id, error: registry.unknownMethodError(method)), false)
         }
         let context = RequestContext(id: id, method: method, notifier: notifier)
         do {
-            return MessageEncoding.response(id: id, result: try await handler(message, context))
+            return (MessageEncoding.response(id: id, result: try await handler(message, context)), true)
         } catch let error as RPCError {
-            return MessageEncoding.errorResponse(id: id, error: error)
+            return (MessageEncoding.errorResponse(id: id, error: error), false)
         } catch {
             if Task.isCancelled || error is CancellationError {
-                return MessageEncoding.errorResponse(id: id, error: .cancelled(method))
+                return (MessageEncoding.errorResponse(id: id, error: .cancelled(method)), false)
             }
             logger.warning("request '\(method)' failed: \(error)")
-            return MessageEncoding.errorResponse(id: id, error: RPCError(
-                code: RPCError.requestFailed, message: "'\(method)' failed: \(error)"))
+            return (MessageEncoding.errorResponse(id: id, error: RPCError(
+                code: RPCError.requestFailed, message: "'\(method)' failed: \(error)")), false)
         }
     }
 
@@ -259,15 +275,15 @@ public final class JSONRPCConnection: Sendable {
         }
     }
 
+    /// `$/cancelRequest {id}`: the id is matched by its exact text, as it is echoed.
     private func cancelRequest(_ message: Data) {
-        struct CancelParams: Decodable { var id: RequestID }
-        do {
-            let params = try ParamsDecoding.decode(CancelParams.self, fromMessage: message)
-            if !inFlight.cancel(id: params.id) {
-                logger.debug("$/cancelRequest for \(params.id): no such request is running")
-            }
-        } catch {
-            logger.warning("$/cancelRequest ignored: \(error.message)")
+        let bytes = Array(message)
+        guard let range = RawJSONText.member(["params", "id"], in: bytes), let id = RequestID(jsonText: bytes[range]) else {
+            logger.warning("$/cancelRequest ignored: params.id must be the number or string id of a request")
+            return
+        }
+        if !inFlight.cancel(id: id) {
+            logger.debug("$/cancelRequest for \(id): no such request is running")
         }
     }
 }

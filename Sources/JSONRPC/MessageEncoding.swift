@@ -9,11 +9,7 @@ enum MessageEncoding {
     }
 
     static func idJSON(_ id: RequestID?) -> Data {
-        switch id {
-        case nil: return Data("null".utf8)
-        case .int(let value)?: return Data(String(value).utf8)
-        case .string?: return (try? encodeValue(id)) ?? Data("null".utf8)
-        }
+        Data(id?.jsonBytes ?? Array("null".utf8))
     }
 
     /// `{"jsonrpc":"2.0","id":…,"result":…}` with an already encoded result.

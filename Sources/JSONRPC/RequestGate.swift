@@ -14,4 +14,10 @@ public enum Admission: Sendable {
 public protocol RequestGate: Sendable {
     /// Called on the reader thread in the order messages arrived; must not block.
     func admit(method: String, isNotification: Bool) -> Admission
+
+    /// Called once for every request the gate admitted, when its answer is ready and before
+    /// it is written, however it ended: a handler that threw, params that did not decode, a
+    /// cancellation. A gate that waits for one request's outcome (the lifecycle waiting for
+    /// `initialize`) learns it here, so no failure can leave it waiting forever.
+    func answered(method: String, succeeded: Bool)
 }

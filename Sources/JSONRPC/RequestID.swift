@@ -1,33 +1,41 @@
-/// A JSON-RPC request id. Clients may use integers or strings; the server echoes the id
-/// back exactly as it came, so the two kinds are kept apart (`1` and `"1"` are different ids).
-public enum RequestID: Hashable, Sendable, Codable, CustomStringConvertible {
-    case int(Int64)
+import BosunJSON
+import Foundation
+
+/// A JSON-RPC request id, echoed back exactly as the client wrote it.
+///
+/// A number keeps its own text: `1`, `1.0` and `1e0` are three different ids, and an integer
+/// of any size keeps every digit. A string is a different id from the number with the same
+/// digits (`1` and `"1"`).
+public enum RequestID: Hashable, Sendable, CustomStringConvertible {
+    /// A JSON number, as its exact text.
+    case number(String)
     case string(String)
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Int64.self) {
-            self = .int(value)
-        } else if let value = try? container.decode(String.self) {
+    /// Reads the id from its exact JSON text; nil for anything but a number or a string.
+    init?(jsonText bytes: ArraySlice<UInt8>) {
+        guard let first = bytes.first else { return nil }
+        switch first {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            self = .number(String(decoding: bytes, as: UTF8.self))
+        case UInt8(ascii: "\""):
+            guard case .string(let value)? = try? JSONValue.parse(Data(bytes)) else { return nil }
             self = .string(value)
-        } else {
-            throw DecodingError.typeMismatch(
-                RequestID.self,
-                .init(codingPath: decoder.codingPath, debugDescription: "an id must be an integer or a string"))
+        default:
+            return nil
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
+    /// The id as JSON text, for the response.
+    var jsonBytes: [UInt8] {
         switch self {
-        case .int(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
+        case .number(let text): return Array(text.utf8)
+        case .string(let value): return JSONValue.string(value).jsonBytes()
         }
     }
 
     public var description: String {
         switch self {
-        case .int(let value): return String(value)
+        case .number(let text): return text
         case .string(let value): return "\"\(value)\""
         }
     }

@@ -64,6 +64,23 @@ import Testing
         #expect(try await bosun.waitForExit() == 0)
     }
 
+    /// Params that cannot even be decoded (a lone surrogate) fail `initialize` without
+    /// wedging the connection: the request pipelined behind it is answered, and a second
+    /// `initialize` succeeds.
+    @Test func anInitializeWhoseParamsDoNotDecodeCanBeSentAgain() async throws {
+        let bosun = try BosunProcess.launch(framing: .ndjson)
+        bosun.sendRaw(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"clientInfo":{"name":"\ud800"}}}"# + "\n")
+        bosun.sendRaw(#"{"jsonrpc":"2.0","id":2,"method":"status"}"# + "\n")
+        let failed = try await bosun.response(id: 1)
+        #expect(failed["error"]?["code"] == -32602)
+        #expect(failed["error"]?["data"]?["field"] == "clientInfo.name")
+        #expect(try await bosun.response(id: 2)["error"]?["code"] == -32002)
+        let result = try await bosun.initialize()
+        #expect(result["session"]?["id"] != nil)
+        #expect(try await bosun.call("status")["workers"] == [])
+        #expect(try await bosun.shutdownAndExit() == 0)
+    }
+
     @Test func sigtermStopsTheServerCleanly() async throws {
         let bosun = try BosunProcess.launch()
         try await bosun.initialize()

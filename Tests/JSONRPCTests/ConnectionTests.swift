@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import Synchronization
 import Testing
 
 @testable import JSONRPC
@@ -43,17 +44,44 @@ func makeRegistry() -> MethodRegistry {
 private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["code"]?.intValue }
 
 @Suite struct Dispatch {
+    /// The id comes back as the exact text the client wrote: `1.0` is not `1`, and integers
+    /// past 64 bits keep every digit.
     @Test(arguments: [
-        (#"1"#, JSONValue.int(1)), (#"0"#, .int(0)), (#"-7"#, .int(-7)),
-        (#"9007199254740993"#, .int(9_007_199_254_740_993)),
-        (#""abc""#, .string("abc")), (#""1""#, .string("1")), (#""é \"q\" \n""#, .string("é \"q\" \n")),
+        #"1"#, #"0"#, #"-7"#, #"1.0"#, #"1e3"#, #"-0"#, #"9007199254740993"#, #"18446744073709551616123"#,
+        #""abc""#, #""1""#, #""é \"q\" \n""#,
     ])
-    func idsAreEchoedUnchanged(idJSON: String, id: JSONValue) async throws {
+    func idsAreEchoedAsWritten(idJSON: String) async throws {
         let peer = PipePeer(registry: makeRegistry())
         peer.send(lspFrame(#"{"jsonrpc":"2.0","id":\#(idJSON),"method":"ping"}"#))
+        #expect(try await peer.receiveText() == #"{"jsonrpc":"2.0","id":\#(idJSON),"result":"pong"}"#)
+    }
+
+    @Test func idsThatDifferOnlyInHowTheNumberIsWrittenAreTwoRequests() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"[{"jsonrpc":"2.0","id":1.0,"method":"id"},{"jsonrpc":"2.0","id":1,"method":"id"}]"# + "\n")
+        #expect(try await peer.receiveText() == #"[{"jsonrpc":"2.0","id":1.0,"result":"1.0"},{"jsonrpc":"2.0","id":1,"result":"1"}]"#)
+    }
+
+    @Test func cancelMatchesTheIdsExactText() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":2.50,"method":"sleep"}"# + "\n")
+        peer.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":2.5}}"# + "\n")
+        #expect(await peer.staysQuiet(for: .milliseconds(200)))
+        peer.send(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":2.50}}"# + "\n")
+        let response = try await peer.receiveText()
+        #expect(response.hasPrefix(#"{"jsonrpc":"2.0","id":2.50,"error":"#), "\(response)")
+        #expect(errorCode(try JSONValue.parse(response)) == Int64(RPCError.requestCancelled))
+    }
+
+    /// A key that is not valid Unicode is a problem with the params' content, not their shape.
+    @Test func aLoneSurrogateKeyInParamsIsNamedAsSuch() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"\ud800":1,"text":"x"}}"# + "\n")
         let response = try await peer.receive()
-        #expect(response["id"] == id)
-        #expect(response["result"] == "pong")
+        #expect(errorCode(response) == Int64(RPCError.invalidParams))
+        let message = response["error"]?["message"]?.stringValue ?? ""
+        #expect(!message.contains("must be an object or an array"), "\(message)")
+        #expect(message.contains("surrogate"), "\(message)")
     }
 
     @Test func theResponseFollowsTheClientsFraming() async throws {
@@ -201,9 +229,16 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
 }
 
 @Suite struct Gate {
-    struct Refusing: RequestGate {
+    /// Refuses `ping`, and records how each admitted request ended.
+    final class Refusing: RequestGate {
+        let outcomes = Mutex<[String]>([])
+
         func admit(method: String, isNotification: Bool) -> Admission {
             method == "ping" ? .reject(RPCError(code: RPCError.serverNotInitialized, message: "not yet")) : .proceed
+        }
+
+        func answered(method: String, succeeded: Bool) {
+            outcomes.withLock { $0.append("\(method) \(succeeded)") }
         }
     }
 
@@ -213,6 +248,24 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(errorCode(try await peer.receive()) == Int64(RPCError.serverNotInitialized))
         peer.send(#"{"jsonrpc":"2.0","id":2,"method":"echo","params":{"text":"ok"}}"# + "\n")
         #expect(try await peer.receive()["result"] == "ok")
+    }
+
+    /// However a request ends, also with params that never reached its handler, the gate
+    /// hears of it before the answer leaves; a refused one it decided itself.
+    @Test func theGateHearsHowEveryAdmittedRequestEnded() async throws {
+        let gate = Refusing()
+        let peer = PipePeer(registry: makeRegistry(), gate: gate)
+        for request in [
+            #"{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"\ud800"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"echo","params":{"text":1}}"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"fail"}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"ping"}"#,
+            #"{"jsonrpc":"2.0","id":5,"method":"echo","params":{"text":"ok"}}"#,
+        ] {
+            peer.send(request + "\n")
+            _ = try await peer.receive()
+        }
+        #expect(gate.outcomes.withLock { $0 } == ["echo false", "echo false", "fail false", "echo true"])
     }
 }
 

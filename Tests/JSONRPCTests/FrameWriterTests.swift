@@ -18,7 +18,8 @@ import Glibc
         var fds: [Int32] = [0, 0]
         try #require(pipe(&fds) == 0)
         let limit = 64 << 10
-        let writer = FrameWriter(fd: fds[1], framing: .newlineDelimited, backlogLimit: limit, onFailure: { _ in })
+        let writer = FrameWriter(fd: fds[1], framing: .newlineDelimited, backlogLimit: limit, inputPauseLimit: limit,
+                                 onFailure: { _ in })
         writer.start()
 
         // Nobody reads: the pipe (64 KiB) fills, then the backlog. 5,000 × ~230 bytes is far more.

@@ -39,7 +39,7 @@ final class PipePeer: Sendable {
         let inbox = self.inbox
         let fromServer = output[0]
         Thread.detachNewThread {
-            readMessages(from: fromServer) { inbox.put($0) }
+            readFrames(from: fromServer) { inbox.put($0) }
             close(fromServer)
             inbox.close()
         }
@@ -62,11 +62,16 @@ final class PipePeer: Sendable {
 
     /// The next message from the server; fails the test after `timeout`.
     func receive(timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+        parsed(Array(try await receiveText(timeout: timeout, sourceLocation: sourceLocation).utf8))
+    }
+
+    /// The next message from the server as the exact text it wrote.
+    func receiveText(timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         guard let message = await inbox.next(timeout: timeout) else {
             Issue.record("no message from the server within \(timeout)", sourceLocation: sourceLocation)
             throw PeerError.timeout
         }
-        return message
+        return String(decoding: message, as: UTF8.self)
     }
 
     /// Whether the server sends nothing for a while.
@@ -80,19 +85,19 @@ final class PipePeer: Sendable {
 /// Messages handed from a reader thread to an awaiting test, with a timeout.
 final class Inbox: Sendable {
     private struct State {
-        var messages: [JSONValue] = []
-        var waiter: (number: Int, continuation: CheckedContinuation<JSONValue?, Never>)?
+        var messages: [[UInt8]] = []
+        var waiter: (number: Int, continuation: CheckedContinuation<[UInt8]?, Never>)?
         var nextWaiter = 0
         var closed = false
     }
 
     private let state = Mutex(State())
 
-    func put(_ message: JSONValue) {
+    func put(_ message: [UInt8]) {
         let waiter = state.withLock { state in
             guard let waiter = state.waiter else {
                 state.messages.append(message)
-                return nil as CheckedContinuation<JSONValue?, Never>?
+                return nil as CheckedContinuation<[UInt8]?, Never>?
             }
             state.waiter = nil
             return waiter.continuation
@@ -109,7 +114,7 @@ final class Inbox: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    func next(timeout: Duration) async -> JSONValue? {
+    func next(timeout: Duration) async -> [UInt8]? {
         await withCheckedContinuation { continuation in
             let number: Int? = state.withLock { state in
                 if !state.messages.isEmpty {
@@ -128,7 +133,7 @@ final class Inbox: Sendable {
             Task {
                 try? await Task.sleep(for: timeout)
                 let expired = state.withLock { state in
-                    guard state.waiter?.number == number else { return nil as CheckedContinuation<JSONValue?, Never>? }
+                    guard state.waiter?.number == number else { return nil as CheckedContinuation<[UInt8]?, Never>? }
                     defer { state.waiter = nil }
                     return state.waiter?.continuation
                 }
@@ -143,13 +148,20 @@ func lspFrame(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\
 /// Reads `fd` to its end, handing over each message the server framed (a string saying so
 /// for one that is not JSON).
 func readMessages(from fd: Int32, _ deliver: (JSONValue) -> Void) {
+    readFrames(from: fd) { deliver(parsed($0)) }
+}
+
+/// Reads `fd` to its end, handing over the bytes of each message the server framed.
+func readFrames(from fd: Int32, _ deliver: ([UInt8]) -> Void) {
     var decoder = FrameDecoder(maxMessageBytes: 1 << 26)
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = read(fd, &chunk, chunk.count)
         if count <= 0 { break }
-        for case .message(let bytes) in decoder.feed(chunk[0..<count]) {
-            deliver((try? JSONValue.parse(Data(bytes))) ?? "unparseable message from the server")
-        }
+        for case .message(let bytes) in decoder.feed(chunk[0..<count]) { deliver(bytes) }
     }
+}
+
+private func parsed(_ text: some Sequence<UInt8>) -> JSONValue {
+    (try? JSONValue.parse(Data(text))) ?? "unparseable message from the server"
 }
