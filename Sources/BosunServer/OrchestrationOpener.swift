@@ -62,7 +62,9 @@ public struct OrchestrationOpener: Sendable {
             throw RPCError(code: RPCError.requestFailed, message: "bosun's configuration is invalid: \(error)",
                            data: ["field": "config"])
         }
-        for warning in config.warnings { logger.warning("config: \(warning)") }
+        for warning in config.warnings + config.apiKeyWhitespaceWarnings(environment: environment) {
+            logger.warning("config: \(warning)")
+        }
         let path = storePath ?? config.store.path ?? TraceStore.defaultPath(environment: environment)
         let store: TraceStore
         do {

@@ -76,7 +76,8 @@ public struct BosunConfig: Sendable {
         }
         var apiKey: String?
         if let variable = provider.apiKeyEnv {
-            guard let value = environment[variable], !value.isEmpty else {
+            // Whitespace around a key is never part of it (`apiKeyWhitespaceWarnings` says so).
+            guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw ConfigError(key: "providers.\(name).apiKeyEnv",
                                   message: "provider \"\(name)\" needs an API key: set the environment variable \(variable) (named by providers.\(name).apiKeyEnv)")
             }
@@ -91,6 +92,17 @@ public struct BosunConfig: Sendable {
     public func secretValues(environment: [String: String]) -> [String] {
         let values = providers.values.compactMap { $0.apiKeyEnv }.compactMap { environment[$0] }.filter { !$0.isEmpty }
         return Array(Set(values)).sorted()
+    }
+
+    /// One line for each configured API key variable whose value has whitespace around it (a
+    /// key pasted with its newline): bosun sends the key trimmed, and says so, because a key
+    /// that works only by accident of trimming breaks in other tools.
+    public func apiKeyWhitespaceWarnings(environment: [String: String]) -> [String] {
+        Set(providers.values.compactMap { $0.apiKeyEnv }).sorted().compactMap { variable in
+            guard let value = environment[variable],
+                  value != value.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+            return "the value of \(variable) has whitespace or a newline around it; bosun uses it trimmed. Remove it from the variable."
+        }
     }
 
     /// The roles as the `roles` method and `bosun roles` show them, sorted by name.

@@ -3,7 +3,8 @@ import Foundation
 /// Removes secrets from text before it is written to the trace store.
 ///
 /// Two kinds of secret are replaced with `[REDACTED]`:
-/// - every configured secret value (API keys read from their env vars), wherever it appears;
+/// - every configured secret value (API keys read from their env vars), wherever it appears,
+///   in every form it takes in stored text (`storedForms`): raw, trimmed, JSON-escaped;
 /// - the value after a credential-carrying key — `Authorization`, `Proxy-Authorization`,
 ///   `x-api-key`, `api-key`, `api_key`, `apikey` — when that key is followed by `:` or `=`,
 ///   as in an HTTP header line, a JSON object (also JSON escaped inside a JSON string) or
@@ -22,17 +23,57 @@ public struct Redactor: Sendable {
     private static let replacementBytes = Array(replacement.utf8)
 
     public init(secrets: [String]) {
-        let usable = Set(secrets.filter { $0.utf8.count >= Self.minimumSecretLength })
-        // Longest first, so a secret that contains another is replaced whole.
+        let usable = Set(secrets.flatMap(Self.storedForms).filter { $0.utf8.count >= Self.minimumSecretLength })
+        // Longest first, so a secret that contains another (or an escaped form of itself) is
+        // replaced whole.
         self.secrets = usable.sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
+    }
+
+    /// Every spelling a secret can have in stored text: as it is and with surrounding
+    /// whitespace trimmed (a key read from a file often ends in a newline, and what is sent
+    /// is trimmed), each also JSON-escaped once and twice (a value inside JSON, and JSON
+    /// inside a JSON string, as tool inputs are), with `/` escaped or not, as encoders differ.
+    static func storedForms(of secret: String) -> Set<String> {
+        var forms: Set<String> = [secret, secret.trimmingCharacters(in: .whitespacesAndNewlines)]
+        for _ in 0..<2 {
+            for form in forms {
+                forms.insert(jsonEscaped(form, escapingSlash: false))
+                forms.insert(jsonEscaped(form, escapingSlash: true))
+            }
+        }
+        return forms
+    }
+
+    /// The content of a JSON string holding `text`, as `JSONEncoder` writes it.
+    static func jsonEscaped(_ text: String, escapingSlash: Bool) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "/" where escapingSlash: out += "\\/"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case let control where control.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
+                    + String(control.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     public func redact(_ text: String) -> String {
         var bytes = Array(text.utf8)
         var changed = false
-        // Header values first, so `Authorization: Bearer KEY` loses the whole value, not just KEY.
-        if Self.redactCredentialValues(in: &bytes) { changed = true }
+        // Known secrets first: a header value's scan stops at a backslash, so blanking it
+        // first could cut an escaped key in two and leave its tail. `Authorization: Bearer
+        // [REDACTED]` then still loses its whole value.
         for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
+        if Self.redactCredentialValues(in: &bytes) { changed = true }
         return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 

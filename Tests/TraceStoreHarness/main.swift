@@ -7,7 +7,8 @@ import TraceStore
 //   TraceStoreHarness crash-writer DB            endless workers; prints "committed ID EVENTS" after each commitTerminal
 //   TraceStoreHarness concurrent-writer DB NAME WORKERS EVENTS LOCKFILE
 //                                                 writes workers and takes a shared claim WORKERS times
-//   TraceStoreHarness populate DB [SECRET_ENV]   a demo session with varied workers; prints its id
+//   TraceStoreHarness populate DB [SECRET_ENV] [--keep-wal]
+//                                                 a demo session with varied workers; prints its id
 //   TraceStoreHarness bench DB                   the store benchmark (bench/store_bench.py runs it)
 
 let arguments = CommandLine.arguments
@@ -90,12 +91,18 @@ func concurrentWriter(db: String, name: String, workers: Int, events: Int, lockF
 
 /// A small but varied session: a parent with children, every terminal state, a running
 /// worker, events and messages. With SECRET_ENV, that variable's value is the key to redact
-/// and is sprinkled through everything written.
-func populate(db: String, secretEnv: String?) async throws {
+/// and is sprinkled through everything written, in the forms the server writes it: raw in
+/// text, JSON-escaped inside JSON, escaped twice in JSON held in a JSON string, and trimmed
+/// where it was sent. With `--keep-wal` the process exits without closing the store, so
+/// the write-ahead log stays on disk.
+func populate(db: String, secretEnv: String?, keepWAL: Bool) async throws {
     let secret = secretEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
     let store = try TraceStore(path: db, redactor: Redactor(secrets: [secret].compactMap { $0 }))
     let session = try await store.openSession(id: nil, workspaceRoot: "/work/demo", maxConcurrentWorkers: 3).session.id
-    let key = secret ?? "no-secret"
+    let raw = secret ?? "no-secret"
+    let sent = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    let key = try jsonStringContent(raw)
+    let keyInJSONInJSON = try jsonStringContent(#"{"apiKey":"\#(key)"}"#)
     let start = Date().addingTimeInterval(-120)
     let states = ["succeeded", "failed", "timed_out", "cancelled", "interrupted", "succeeded", "running", "queued"]
     for (index, state) in states.enumerated() {
@@ -118,7 +125,11 @@ func populate(db: String, secretEnv: String?) async throws {
             let call = kind == "tool_result" ? seq - 1 : seq
             store.submit(.event(EventRecord(sessionId: session, workerId: id, seq: seq, kind: kind,
                                      at: began.addingTimeInterval(Double(seq) * 2),
-                                     dataJSON: #"{"step":\#(seq),"id":"call_\#(call)","name":"read_file","note":"Authorization: Bearer \#(key)"}"#)))
+                                     dataJSON: #"{"step":\#(seq),"id":"call_\#(call)","name":"read_file","note":"Authorization: Bearer \#(key)","sent":"\#(sent)","input":"\#(keyInJSONInJSON)"}"#)))
+            if secret != nil {
+                store.submit(.event(EventRecord(sessionId: session, workerId: id, seq: 100 + seq, kind: "text",
+                                         at: began.addingTimeInterval(Double(seq) * 2), dataJSON: "raw \(raw) in text")))
+            }
         }
         try await store.appendMessages([
             MessageRecord(workerId: id, index: 0, role: "user", contentJSON: #"[{"type":"text","text":"use \#(key)"}]"#, origin: "brief"),
@@ -129,8 +140,17 @@ func populate(db: String, secretEnv: String?) async throws {
                                                                       kind: state, at: ended, dataJSON: "{}"))
         }
     }
+    if keepWAL {
+        say(session)
+        exit(0)
+    }
     await store.close()
     say(session)
+}
+
+/// `text` as it stands between the quotes of a JSON string.
+func jsonStringContent(_ text: String) throws -> String {
+    String(decoding: try JSONEncoder().encode(text).dropFirst().dropLast(), as: UTF8.self)
 }
 
 do {
@@ -143,7 +163,9 @@ do {
     case "bench":
         try await Benchmark.run(db: arguments[2])
     case "populate":
-        try await populate(db: arguments[2], secretEnv: arguments.count > 3 ? arguments[3] : nil)
+        let options = arguments.dropFirst(3)
+        try await populate(db: arguments[2], secretEnv: options.first { !$0.hasPrefix("--") },
+                           keepWAL: options.contains("--keep-wal"))
     default:
         FileHandle.standardError.write(Data("unknown command or arguments: \(arguments.dropFirst().joined(separator: " "))\n".utf8))
         exit(2)

@@ -53,9 +53,56 @@ import TestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)).contains(bytesOf: "[REDACTED]"))
         #expect(!files.contains("trace.sqlite-wal"))
     }
+
+    /// Keys that JSON must escape, and one read with a newline after it: no form of them
+    /// reaches the database or its write-ahead log, which the harness leaves on disk.
+    @Test(arguments: [
+        (#"sk-"quoted"\back\slash-KEYPART1"#, "KEYPART1"),
+        ("sk-ant-newline-KEYPART2\n", "KEYPART2"),
+        ("  sk/slash/KEYPART3\t\r\n", "KEYPART3"),
+    ])
+    func keysInEveryEncodingNeverReachTheDatabaseOrTheLog(key: String, marker: String) throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("trace.sqlite")
+        var environment = ProcessInfo.processInfo.environment
+        environment["ANTHROPIC_API_KEY"] = key
+        let result = try runProcess(BuiltProducts.harness, ["populate", db, "ANTHROPIC_API_KEY", "--keep-wal"],
+                                    environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(files.contains("trace.sqlite-wal"), "the log must be on disk for this test to see into it")
+        var redactions = 0
+        for file in files {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file(file)))
+            #expect(!bytes.contains(bytesOf: marker), "part of the key found in \(file)")
+            if file.hasSuffix("-wal") { redactions = bytes.count(of: Redactor.replacement) }
+        }
+        #expect(redactions > 0, "the log holds the redacted writes")
+    }
+
+    @Test func storedFormsCoverEscapingAndTrimming() {
+        let forms = Redactor.storedForms(of: "a\"b\\c/d\n")
+        #expect(forms.isSuperset(of: [#"a"b\c/d"#, #"a\"b\\c/d"#, #"a\"b\\c\/d"#, #"a\\\"b\\\\c/d"#,
+                                      #"a\"b\\c/d\n"#, "a\"b\\c/d\n"]))
+    }
 }
 
 extension Data {
+    /// How many times `text` occurs (a plain byte search, overlapping ones counted once).
+    func count(of text: String) -> Int {
+        let needle = Array(text.utf8), haystack = Array(self)
+        var count = 0, start = 0
+        while start + needle.count <= haystack.count {
+            if haystack[start] == needle[0], Array(haystack[start..<(start + needle.count)]) == needle {
+                count += 1
+                start += needle.count
+            } else {
+                start += 1
+            }
+        }
+        return count
+    }
+
     /// A plain byte search, so the test does not rest on the library under suspicion.
     func contains(bytesOf text: String) -> Bool {
         let needle = Array(text.utf8), haystack = Array(self)
