@@ -65,12 +65,42 @@ func emit(_ text: String, to path: String?) throws {
         FileHandle.standardOutput.write(Data(text.utf8))
         return
     }
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        FileHandle.standardError.write(Data("bosun: cannot write '\(path)': \(error.localizedDescription). Check that its directory exists and is writable.\n".utf8))
+    if let problem = writePrivately(Data(text.utf8), to: path) {
+        FileHandle.standardError.write(Data("bosun: cannot write '\(path)': \(problem). Check that its directory exists and is writable.\n".utf8))
         throw ExitCode.failure
     }
+}
+
+/// Writes `data` to `path` as a file only its owner can read (0600), as the store itself is:
+/// an export holds the same prompts, outputs and tool results. The bytes go to a new file
+/// beside it, created 0600, which then replaces `path` in one step. Nil, or what failed.
+func writePrivately(_ data: Data, to path: String) -> String? {
+    let temporary = "\(path).\(getpid()).tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    let failure: String? = data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
+    }
+    close(fd)
+    if let failure {
+        unlink(temporary)
+        return failure
+    }
+    guard rename(temporary, path) == 0 else {
+        let problem = String(cString: strerror(errno))
+        unlink(temporary)
+        return problem
+    }
+    return nil
 }
 
 extension TraceCommand {

@@ -31,6 +31,28 @@ import TestSupport
         #expect(try String(contentsOfFile: page, encoding: .utf8).contains("class=\"bar state-timed_out\""))
     }
 
+    /// Exports and pages hold what the store holds, so they are as private as the store,
+    /// also when they replace a file that was readable by others.
+    @Test func exportsAndPagesAreWrittenForTheOwnerOnly() throws {
+        let (db, session) = try populate()
+        let existing = dir.file("existing.jsonl")
+        #expect(FileManager.default.createFile(atPath: existing, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644]))
+        let outputs = [
+            (["trace", "export", session, "--format", "jsonl", "-o", existing, "--db", db], existing),
+            (["trace", "export", session, "--format", "otlp-json", "-o", dir.file("spans.json"), "--db", db], dir.file("spans.json")),
+            (["trace", "html", session, "-o", dir.file("page.html"), "--db", db], dir.file("page.html")),
+        ]
+        for (arguments, file) in outputs {
+            let result = try runProcess(bosun, arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(file)")
+            #expect((attributes[.size] as? NSNumber)?.intValue ?? 0 > 3, "\(file)")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
     /// Without --db, `bosun trace` reads the store `bosun serve` would use: the config's
     /// store.path; a broken config is reported instead of guessed around.
     @Test func findsTheStoreThroughTheConfig() throws {
