@@ -15,102 +15,76 @@ enum LoneSurrogates {
 
     /// The first lone surrogate in the JSON value that `bytes` holds, in document order.
     static func first(in bytes: ArraySlice<UInt8>) -> Found? {
-        var walker = Walker(bytes: bytes, index: bytes.startIndex)
-        return walker.value(at: "")
+        var scanner = JSONTextScanner(bytes: bytes, index: bytes.startIndex)
+        return first(from: &scanner, at: "params")
     }
 
-    private struct Walker {
-        let bytes: ArraySlice<UInt8>
-        var index: Int
-
-        var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
-
-        mutating func skipWhitespace() {
-            while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
-        }
-
-        mutating func value(at field: String) -> Found? {
-            skipWhitespace()
-            switch peek {
-            case UInt8(ascii: "{")?:
-                index += 1
-                while true {
-                    skipWhitespace()
-                    guard let byte = peek, byte != UInt8(ascii: "}") else { index += 1; return nil }
-                    if byte == UInt8(ascii: ",") { index += 1; continue }
-                    guard let key = string() else { return nil }
-                    if let escape = Self.loneSurrogate(in: bytes[key]) {
-                        return Found(field: field.isEmpty ? "params" : field, escape: escape, inKey: true)
-                    }
-                    skipWhitespace()
-                    guard peek == UInt8(ascii: ":") else { return nil }
-                    index += 1
-                    let name = String(decoding: bytes[key], as: UTF8.self)
-                    if let found = value(at: field.isEmpty ? name : "\(field).\(name)") { return found }
-                }
-            case UInt8(ascii: "[")?:
-                index += 1
-                var position = 0
-                while true {
-                    skipWhitespace()
-                    guard let byte = peek, byte != UInt8(ascii: "]") else { index += 1; return nil }
-                    if byte == UInt8(ascii: ",") { index += 1; continue }
-                    if let found = value(at: "\(field.isEmpty ? "params" : field)[\(position)]") { return found }
-                    position += 1
-                }
-            case UInt8(ascii: "\"")?:
-                guard let text = string() else { return nil }
-                return Self.loneSurrogate(in: bytes[text]).map { Found(field: field.isEmpty ? "params" : field, escape: $0, inKey: false) }
-            case nil:
-                return nil
-            default:
-                while let byte = peek, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(byte) { index += 1 }
-                return nil
+    /// Walks one value; `field` is where it sits.
+    private static func first(from scanner: inout JSONTextScanner, at field: String) -> Found? {
+        scanner.skipWhitespace()
+        switch scanner.peek {
+        case UInt8(ascii: "{")?:
+            scanner.index += 1
+            while true {
+                scanner.skipWhitespace()
+                guard let byte = scanner.peek, byte != UInt8(ascii: "}") else { scanner.index += 1; return nil }
+                if byte == UInt8(ascii: ",") { scanner.index += 1; continue }
+                guard let key = scanner.string() else { return nil }
+                if let escape = loneSurrogate(in: scanner.bytes[key]) { return Found(field: field, escape: escape, inKey: true) }
+                scanner.skipWhitespace()
+                guard scanner.peek == UInt8(ascii: ":") else { return nil }
+                scanner.index += 1
+                let name = String(decoding: scanner.bytes[key], as: UTF8.self)
+                if let found = first(from: &scanner, at: field == "params" ? name : "\(field).\(name)") { return found }
             }
-        }
-
-        /// At a quote: the string's content, escapes undecoded.
-        mutating func string() -> Range<Int>? {
-            index += 1
-            let start = index
-            while let byte = peek {
-                if byte == UInt8(ascii: "\\") { index += 2; continue }
-                index += 1
-                if byte == UInt8(ascii: "\"") { return start..<(index - 1) }
+        case UInt8(ascii: "[")?:
+            scanner.index += 1
+            var position = 0
+            while true {
+                scanner.skipWhitespace()
+                guard let byte = scanner.peek, byte != UInt8(ascii: "]") else { scanner.index += 1; return nil }
+                if byte == UInt8(ascii: ",") { scanner.index += 1; continue }
+                if let found = first(from: &scanner, at: "\(field)[\(position)]") { return found }
+                position += 1
             }
+        case UInt8(ascii: "\"")?:
+            guard let text = scanner.string() else { return nil }
+            return loneSurrogate(in: scanner.bytes[text]).map { Found(field: field, escape: $0, inKey: false) }
+        default:
+            _ = scanner.skipValue()
             return nil
         }
+    }
 
-        /// The first escape in a string's content that is half of a surrogate pair alone.
-        static func loneSurrogate(in text: ArraySlice<UInt8>) -> String? {
-            var index = text.startIndex
-            var pendingHigh: String?
-            while index < text.endIndex {
-                guard text[index] == UInt8(ascii: "\\"), index + 1 < text.endIndex else {
-                    if let pendingHigh { return pendingHigh }
-                    index += 1
-                    continue
-                }
-                guard text[index + 1] == UInt8(ascii: "u"), index + 6 <= text.endIndex,
-                      let unit = UInt32(String(decoding: text[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16) else {
-                    if let pendingHigh { return pendingHigh }
-                    index += 2
-                    continue
-                }
-                let escape = String(decoding: text[index..<(index + 6)], as: UTF8.self)
-                switch unit {
-                case 0xD800..<0xDC00:
-                    if let pendingHigh { return pendingHigh }
-                    pendingHigh = escape
-                case 0xDC00..<0xE000:
-                    if pendingHigh == nil { return escape }
-                    pendingHigh = nil
-                default:
-                    if let pendingHigh { return pendingHigh }
-                }
-                index += 6
+    /// The first escape in a string's content that is half of a surrogate pair alone.
+    private static func loneSurrogate(in text: ArraySlice<UInt8>) -> String? {
+        var index = text.startIndex
+        var pendingHigh: String?
+        while index < text.endIndex {
+            guard text[index] == UInt8(ascii: "\\"), index + 1 < text.endIndex else {
+                if let pendingHigh { return pendingHigh }
+                index += 1
+                continue
             }
-            return pendingHigh
+            guard text[index + 1] == UInt8(ascii: "u"), index + 6 <= text.endIndex,
+                  let unit = UInt32(String(decoding: text[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16) else {
+                if let pendingHigh { return pendingHigh }
+                index += 2
+                continue
+            }
+            let escape = String(decoding: text[index..<(index + 6)], as: UTF8.self)
+            switch unit {
+            case 0xD800..<0xDC00:
+                if let pendingHigh { return pendingHigh }
+                pendingHigh = escape
+            case 0xDC00..<0xE000:
+                if pendingHigh == nil { return escape }
+                pendingHigh = nil
+            default:
+                if let pendingHigh { return pendingHigh }
+            }
+            index += 6
         }
+        return pendingHigh
     }
 }

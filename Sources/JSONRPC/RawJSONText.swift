@@ -13,14 +13,14 @@ enum RawJSONText {
     /// The byte range of the value at `path` (member names from the top-level object down),
     /// or nil when there is none. With duplicate names the last one counts.
     static func member(_ path: [String], in bytes: [UInt8]) -> Range<Int>? {
-        var scanner = Scanner(bytes: bytes)
+        var scanner = JSONTextScanner(bytes: bytes[...], index: 0)
         scanner.skipWhitespace()
         return scanner.find(path[...])
     }
 
     /// The byte ranges of the elements of the top-level array; nil when the text is no array.
     static func elements(in bytes: [UInt8]) -> [Range<Int>]? {
-        var scanner = Scanner(bytes: bytes)
+        var scanner = JSONTextScanner(bytes: bytes[...], index: 0)
         scanner.skipWhitespace()
         guard scanner.peek == UInt8(ascii: "[") else { return nil }
         scanner.index += 1
@@ -35,103 +35,104 @@ enum RawJSONText {
             ranges.append(start..<scanner.index)
         }
     }
+}
 
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
+/// A cursor over JSON text already known to be valid: it skips and finds, never decodes.
+struct JSONTextScanner {
+    let bytes: ArraySlice<UInt8>
+    var index: Int
 
-        var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
 
-        mutating func skipWhitespace() {
-            while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
-        }
+    mutating func skipWhitespace() {
+        while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
 
-        /// At an object: the range of the value at `path` inside it.
-        mutating func find(_ path: ArraySlice<String>) -> Range<Int>? {
-            guard let name = path.first, peek == UInt8(ascii: "{") else { return nil }
+    /// At an object: the range of the value at `path` inside it.
+    mutating func find(_ path: ArraySlice<String>) -> Range<Int>? {
+        guard let name = path.first, peek == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var found: Range<Int>?
+        while true {
+            skipWhitespace()
+            guard let byte = peek else { return found }
+            if byte == UInt8(ascii: "}") { return found }
+            if byte == UInt8(ascii: ",") { index += 1; continue }
+            guard let key = string() else { return found }
+            skipWhitespace()
+            guard peek == UInt8(ascii: ":") else { return found }
             index += 1
-            var found: Range<Int>?
-            while true {
-                skipWhitespace()
-                guard let byte = peek else { return found }
-                if byte == UInt8(ascii: "}") { return found }
-                if byte == UInt8(ascii: ",") { index += 1; continue }
-                guard let key = string() else { return found }
-                skipWhitespace()
-                guard peek == UInt8(ascii: ":") else { return found }
-                index += 1
-                skipWhitespace()
-                let start = index
-                if keyMatches(key, name) {
-                    if path.count == 1 {
-                        guard skipValue() else { return found }
-                        found = start..<index
-                    } else {
-                        var inner = Scanner(bytes: bytes, index: start)
-                        if let range = inner.find(path.dropFirst()) { found = range }
-                        guard skipValue() else { return found }
-                    }
+            skipWhitespace()
+            let start = index
+            if keyMatches(key, name) {
+                if path.count == 1 {
+                    guard skipValue() else { return found }
+                    found = start..<index
                 } else {
+                    var inner = JSONTextScanner(bytes: bytes, index: start)
+                    if let range = inner.find(path.dropFirst()) { found = range }
                     guard skipValue() else { return found }
                 }
+            } else {
+                guard skipValue() else { return found }
             }
         }
+    }
 
-        /// Skips one value; false at malformed text.
-        mutating func skipValue() -> Bool {
-            guard let byte = peek else { return false }
-            switch byte {
-            case UInt8(ascii: "\""):
-                return string() != nil
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                var depth = 0
-                while let byte = peek {
-                    switch byte {
-                    case UInt8(ascii: "\""):
-                        guard string() != nil else { return false }
-                        continue
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 { index += 1; return true }
-                    default: break
-                    }
-                    index += 1
-                }
-                return false
-            default:
-                // A number or a literal: up to the next delimiter.
-                while let byte = peek, !Self.delimiters.contains(byte) { index += 1 }
-                return true
-            }
-        }
-
-        private static let delimiters: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")]
-
-        /// At a quote: the range of the string's content, escapes undecoded.
-        mutating func string() -> Range<Int>? {
-            guard peek == UInt8(ascii: "\"") else { return nil }
-            index += 1
-            let start = index
+    /// Skips one value; false at malformed text.
+    mutating func skipValue() -> Bool {
+        guard let byte = peek else { return false }
+        switch byte {
+        case UInt8(ascii: "\""):
+            return string() != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
             while let byte = peek {
-                if byte == UInt8(ascii: "\\") {
-                    index += 2
-                } else if byte == UInt8(ascii: "\"") {
-                    index += 1
-                    return start..<(index - 1)
-                } else {
-                    index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    guard string() != nil else { return false }
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { index += 1; return true }
+                default: break
                 }
+                index += 1
             }
-            return nil
+            return false
+        default:
+            // A number or a literal: up to the next delimiter.
+            while let byte = peek, !Self.delimiters.contains(byte) { index += 1 }
+            return true
         }
+    }
 
-        /// A key as written may spell its name with escapes (`"\u0069d"` is `id`).
-        private func keyMatches(_ key: Range<Int>, _ name: String) -> Bool {
-            let raw = bytes[key]
-            guard raw.contains(UInt8(ascii: "\\")) else { return raw.elementsEqual(name.utf8) }
-            let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
-            return (try? JSONValue.parse(Data(quoted)))?.stringValue == name
+    private static let delimiters: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")]
+
+    /// At a quote: the range of the string's content, escapes undecoded.
+    mutating func string() -> Range<Int>? {
+        guard peek == UInt8(ascii: "\"") else { return nil }
+        index += 1
+        let start = index
+        while let byte = peek {
+            if byte == UInt8(ascii: "\\") {
+                index += 2
+            } else if byte == UInt8(ascii: "\"") {
+                index += 1
+                return start..<(index - 1)
+            } else {
+                index += 1
+            }
         }
+        return nil
+    }
+
+    /// A key as written may spell its name with escapes (`"\u0069d"` is `id`).
+    private func keyMatches(_ key: Range<Int>, _ name: String) -> Bool {
+        let raw = bytes[key]
+        guard raw.contains(UInt8(ascii: "\\")) else { return raw.elementsEqual(name.utf8) }
+        let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+        return (try? JSONValue.parse(Data(quoted)))?.stringValue == name
     }
 }

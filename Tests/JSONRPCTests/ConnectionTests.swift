@@ -56,6 +56,16 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(try await peer.receiveText() == #"{"jsonrpc":"2.0","id":\#(idJSON),"result":"pong"}"#)
     }
 
+    /// `JSONDecoder` reads `007` as a number; echoed as written it would not be JSON, so such
+    /// an id is refused (found by the params fuzz target).
+    @Test func anIdThatIsNoJSONNumberIsRefused() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(#"{"jsonrpc":"2.0","id":007,"method":"ping"}"# + "\n")
+        let response = try await peer.receive()
+        #expect(response["id"] == .null)
+        #expect(errorCode(response) == Int64(RPCError.invalidRequest))
+    }
+
     @Test func idsThatDifferOnlyInHowTheNumberIsWrittenAreTwoRequests() async throws {
         let peer = PipePeer(registry: makeRegistry())
         peer.send(#"[{"jsonrpc":"2.0","id":1.0,"method":"id"},{"jsonrpc":"2.0","id":1,"method":"id"}]"# + "\n")
@@ -282,6 +292,24 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(ParamsDecoding.fieldPath([Key("params"), Key("inputs"), Key(intValue: 2)!]) == "inputs[2]")
         #expect(ParamsDecoding.fieldPath([Key("params")]) == "params")
         #expect(ParamsDecoding.fieldPath([]) == "params")
+    }
+}
+
+/// Where a lone surrogate sits, as the -32602 answer names it; valid pairs are not flagged.
+@Suite struct LoneSurrogateLocation {
+    @Test(arguments: [
+        (#"{"a":"\ud800"}"#, "a", #"\ud800"#, false),
+        (#"{"a":{"b":["ok","x\udc00"]}}"#, "a.b[1]", #"\udc00"#, false),
+        (#"{"\ud83dx":1}"#, "params", #"\ud83d"#, true),
+        (#"{"c":{"\udbff":1}}"#, "c", #"\udbff"#, true),
+        (#"[1,{"t":"\ud800\u0041"}]"#, "params[1].t", #"\ud800"#, false),
+        (#"{"ok":"\ud83d\ude00 \\ud800","n":[1.5e3,true,null]}"#, nil, nil, false),
+    ] as [(String, String?, String?, Bool)])
+    func namesTheFieldAndTheEscape(json: String, field: String?, escape: String?, inKey: Bool) {
+        let found = LoneSurrogates.first(in: Array(json.utf8)[...])
+        #expect(found?.field == field)
+        #expect(found?.escape == escape)
+        if found != nil { #expect(found?.inKey == inKey) }
     }
 }
 
