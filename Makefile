@@ -16,7 +16,7 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # clients/nvim; tmux: a terminal for the `bosun top` tests.
 APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
-.PHONY: build release test demo bench chaos stress apt-build-deps apt-test-deps venv swift-test python-test schema-test-suite clean
+.PHONY: build release test demo bench chaos stress fuzz fuzz-short apt-build-deps apt-test-deps venv swift-test python-test schema-test-suite clean
 
 # The official JSON Schema Test Suite, whose draft 2020-12 cases the schema validator is run
 # against (SchemaTestSuiteTests prints its table). Debian's json-schema-test-suite stops at
@@ -33,6 +33,7 @@ test: apt-build-deps apt-test-deps venv schema-test-suite
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
+	$(MAKE) --no-print-directory fuzz-short
 
 # pytest exits 5 when it collects no tests; that is not a failure.
 python-test: venv
@@ -71,9 +72,32 @@ chaos: build
 
 stress: release
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
-		python3 Tests/reliability/stress.py --bosun "$$BIN"
+		python3 Tests/reliability/stress.py --bosun "$$BIN"; \
+		python3 Tests/reliability/flood.py "$$BIN"
 	# Symlink-swap races against read_file, write_file and search: 10,000 attempts each (make test: 2,000, 200 searches).
 	BOSUN_RACE_ATTEMPTS=10000 BOSUN_RACE_SEARCH_ATTEMPTS=10000 $(SWIFT) test $(SWIFT_FLAGS) --filter SymlinkRaceTests
+
+# Fuzzing with libFuzzer: `bosun-fuzz` built with -sanitize=fuzzer in its own scratch path.
+# `make fuzz` runs each target for FUZZ_RUNS inputs on an optimised build (many times the
+# inputs per second; preconditions still stop it; testing enabled, since the checks reach
+# internal parsers with @testable import). `make test` runs each for FUZZ_SHORT_SECONDS on a
+# debug build, which compiles faster. Each starts from Tests/FuzzCorpus/<target> (seeds and
+# every input that ever failed) and keeps what it learns in .fuzz/corpus; a failing input is
+# saved as .fuzz/crashes/<target>-…: fix the bug, then add the input to
+# Tests/FuzzCorpus/<target>/ as regression-<what-it-found>; FuzzRegressionTests replays it.
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_TARGETS := frame-decoder json-parser params config-yaml
+FUZZ_RUNS ?= 1000000
+FUZZ_SHORT_SECONDS ?= 5
+FUZZ_BUILD = $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=fuzzer --product bosun-fuzz
+
+fuzz: apt-build-deps
+	$(FUZZ_BUILD) -c release -Xswiftc -enable-testing
+	@$(call run_fuzzers,release,-runs=$(FUZZ_RUNS))
+
+fuzz-short: apt-build-deps
+	$(FUZZ_BUILD) -c debug
+	@$(call run_fuzzers,debug,-max_total_time=$(FUZZ_SHORT_SECONDS))
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))
@@ -100,7 +124,19 @@ $(SCHEMA_SUITE)/draft2020-12/.installed: | venv
 	touch $@
 
 clean:
-	rm -rf $(SCRATCH) $(VENV) $(SCHEMA_SUITE)
+	rm -rf $(SCRATCH) $(VENV) $(SCHEMA_SUITE) $(FUZZ_SCRATCH) .fuzz
+
+# Runs every fuzz target of the $(1) build with libFuzzer option $(2); prints its final figures.
+define run_fuzzers
+BIN="$$($(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -c $(1) --show-bin-path)/bosun-fuzz"; \
+for target in $(FUZZ_TARGETS); do \
+	mkdir -p .fuzz/corpus/$$target .fuzz/crashes; \
+	echo "fuzz $$target $(2)"; \
+	SWIFT_BACKTRACE=enable=no "$$BIN" $$target $(2) -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix=.fuzz/crashes/$$target- .fuzz/corpus/$$target Tests/FuzzCorpus/$$target 2>&1 \
+		| tee .fuzz/$$target.log | { grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==|SUMMARY)" || true; }; \
+done
+endef
 
 # Installs the missing ones of the given apt packages: directly as root, with sudo when it
 # works without a password, otherwise it prints the exact command and fails.

@@ -70,6 +70,14 @@ let package = Package(
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),
+
+        // Fuzzing (`make fuzz`): the checks each fuzz target makes, the `bosun-fuzz` driver that
+        // runs them under libFuzzer (a build with -sanitize=fuzzer links it in; CLibFuzzer
+        // declares its entry point), and the tests that replay every input that ever failed.
+        .target(name: "FuzzChecks", dependencies: ["BosunJSON", "JSONRPC", "Config", "Orchestration"], path: "Tests/FuzzChecks"),
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/CLibFuzzer"),
+        .executableTarget(name: "bosun-fuzz", dependencies: ["FuzzChecks", "CLibFuzzer"], path: "Tests/BosunFuzz"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -78,6 +78,11 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(file: path, message: "cannot read this config file: \(error.localizedDescription)")
         }
+        return try parseFile(text, path: path)
+    }
+
+    /// The text of one config file, parsed and checked for secrets.
+    static func parseFile(_ text: String, path: String) throws -> ConfigNode {
         let node = try ConfigNode.parse(yaml: text, file: path)
         try SecretGuard.check(node)
         if node.isNull { return .mapping([], at: node.location) }

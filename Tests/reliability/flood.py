@@ -7,7 +7,7 @@ sampling the server's RSS all along; then reads every answer while the rest of t
 goes in. Fails (exit 1) unless the peak RSS stays under the limit (default 100 MB) and every
 request is answered exactly once.
 
-Usage: stress_flood.py BOSUN_BIN [N] [--max-rss-mb MB]
+Usage: flood.py BOSUN_BIN [N] [--max-rss-mb MB]
 """
 import argparse
 import json

@@ -1,0 +1,73 @@
+import BosunJSON
+import Foundation
+import Orchestration
+
+// The transport's message classification, raw id and params reading are internal to it.
+@testable import JSONRPC
+
+/// Any message: classified without crashing; every request's params decode into each
+/// session method's params type or fail with -32602 naming a field; an id is echoed as valid
+/// JSON; and the raw text `RawJSONText` finds for `id` and `params` is the value the decoder reads.
+enum ParamsCheck {
+    static func check(_ bytes: [UInt8]) {
+        checkRawMembers(bytes)
+        check(IncomingMessage.parse(Data(bytes)))
+    }
+
+    private static func check(_ message: IncomingMessage) {
+        switch message {
+        case .request(let id, _, let data):
+            decodeEveryParamsType(from: data)
+            let response = MessageEncoding.errorResponse(id: id, error: .invalidParams("x", field: "params"))
+            guard let echoed = try? JSONValue.parse(response) else {
+                preconditionFailure("the answer to id \(String(describing: id)) is not JSON: \(String(decoding: response, as: UTF8.self))")
+            }
+            precondition(echoed["id"] != nil, "the answer has no id")
+        case .notification(_, let data):
+            decodeEveryParamsType(from: data)
+        case .batch(let members):
+            members.forEach(check)
+        case .invalid(_, let error):
+            precondition(error.code == RPCError.parseError || error.code == RPCError.invalidRequest, "unexpected code \(error.code)")
+        case .response:
+            break
+        }
+    }
+
+    private static func decodeEveryParamsType(from data: Data) {
+        decode(SpawnParams.self, data)
+        decode(SteerParams.self, data)
+        decode(CancelParams.self, data)
+        decode(AwaitParams.self, data)
+        decode(StatusParams.self, data)
+        decode(TraceParams.self, data)
+        decode(JSONValue.self, data)
+    }
+
+    private static func decode<P: Decodable>(_ type: P.Type, _ data: Data) {
+        do {
+            _ = try ParamsDecoding.decode(type, fromMessage: data)
+        } catch {
+            precondition(error.code == RPCError.invalidParams, "decoding \(type) failed with code \(error.code)")
+            guard case .string(let field)? = error.data?["field"], !field.isEmpty else {
+                preconditionFailure("decoding \(type) failed without naming a field: \(error.message)")
+            }
+        }
+    }
+
+    /// For a JSON object with unique keys, the raw text of `id` and `params` reads as the
+    /// same value the whole text does.
+    private static func checkRawMembers(_ bytes: [UInt8]) {
+        guard case .object(let object)? = try? JSONValue.parse(Data(bytes)) else { return }
+        for name in ["id", "params"] {
+            let range = RawJSONText.member([name], in: bytes)
+            guard let expected = object[name] else {
+                precondition(range == nil, "found a '\(name)' member the object does not have")
+                continue
+            }
+            guard let range else { preconditionFailure("missed the '\(name)' member") }
+            let raw = try? JSONValue.parse(Data(bytes[range]))
+            precondition(raw == expected, "the raw text of '\(name)' reads as \(String(describing: raw)), not \(expected)")
+        }
+    }
+}
