@@ -2,7 +2,7 @@
 """A client that writes without reading: bosun's memory stays bounded (backpressure).
 
 Pipelines N `status` requests (default 1,000,000) to `bosun serve` without reading a byte of
-its answers until the server has stopped reading (the client's writes block for a while),
+its answers until the server has stopped reading (it read nothing for 2 s),
 sampling the server's RSS all along; then reads every answer while the rest of the flood
 goes in. Fails (exit 1) unless the peak RSS stays under the limit (default 100 MB) and every
 request is answered exactly once.
@@ -25,6 +25,18 @@ def rss_kb(pid):
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def read_bytes(pid):
+    """Bytes the server has read so far (its input: the flood)."""
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            for line in io:
+                if line.startswith("rchar:"):
                     return int(line.split()[1])
     except FileNotFoundError:
         pass
@@ -64,15 +76,12 @@ def run(proc, args):
             peak[0] = max(peak[0], rss_kb(proc.pid))
             time.sleep(0.02)
 
-    written = [0]
-
     def flood():
         batch = 10_000
         for start in range(1, args.count + 1, batch):
             chunk = b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"status"}\n' % i
                              for i in range(start, min(start + batch, args.count + 1)))
             proc.stdin.write(chunk)
-            written[0] = min(start + batch - 1, args.count)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -80,16 +89,18 @@ def run(proc, args):
     writer = threading.Thread(target=flood, daemon=True)
     writer.start()
 
-    # Phase 1: nobody reads. Wait until the client's writes have made no progress for 2 s
-    # (the server stopped reading) or the whole flood went in.
+    # Phase 1: nobody reads. Wait until the server has read nothing for 2 s (it stopped
+    # reading) or the whole flood went in.
     last, still_since = -1, time.monotonic()
     while writer.is_alive():
-        if written[0] != last:
-            last, still_since = written[0], time.monotonic()
+        progress = read_bytes(proc.pid)
+        if progress != last:
+            last, still_since = progress, time.monotonic()
         elif time.monotonic() - still_since > 2:
             break
         time.sleep(0.05)
-    held_at = written[0]
+    request_bytes = len(b'{"jsonrpc":"2.0","id":500000,"method":"status"}\n')
+    held_at = min(args.count, read_bytes(proc.pid) // request_bytes)
     rss_while_held = rss_kb(proc.pid)
 
     # Phase 2: read everything.
@@ -111,7 +122,7 @@ def run(proc, args):
     peak_mb = peak[0] / 1024
     ok = answered == args.count and duplicates == 0 and peak_mb < args.max_rss_mb and held_at < args.count
     print(f"flood of {args.count:,} pipelined status requests, client not reading: the server stopped reading "
-          f"after {held_at:,} requests (RSS {rss_while_held / 1024:.1f} MB); then read: {answered:,} answered, "
+          f"after about {held_at:,} requests (RSS {rss_while_held / 1024:.1f} MB); then read: {answered:,} answered, "
           f"{duplicates} duplicates, in {elapsed:.1f} s; RSS baseline {baseline / 1024:.1f} MB, peak {peak_mb:.1f} MB "
           f"(limit {args.max_rss_mb:.0f} MB): {'ok' if ok else 'FAILED'}")
     return 0 if ok else 1
