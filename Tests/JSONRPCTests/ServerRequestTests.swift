@@ -50,10 +50,10 @@ import Testing
         peer.send(#"{"jsonrpc":"2.0","id":7,"method":"sleep"}"# + "\n")
         peer.send(#"{"jsonrpc":"2.0","id":8,"method":"ping"}"# + "\n")
         #expect(try await peer.receive()["id"] == 8)  // the sleep is running
-        #expect(peer.connection.cancelWithoutAnswer(id: .int(7)))
+        #expect(peer.connection.cancelWithoutAnswer(id: .number("7")))
         #expect(await peer.staysQuiet(for: .milliseconds(300)))
         #expect(peer.connection.requestsInFlight == 0)
-        #expect(!peer.connection.cancelWithoutAnswer(id: .int(7)))
+        #expect(!peer.connection.cancelWithoutAnswer(id: .number("7")))
     }
 
     @Test func aFrontEndChoosesTheUnknownMethodError() async throws {
