@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The peer side of bench/peer_compare.py: the OpenAI Agents SDK running the makespan workload
-(N agents x 4 steps at concurrency 5) against `bosun mock-provider`, as DESIGN.md section 8
-measured it. Runs inside the venv that peer_compare.py makes; prints one JSON line.
+(N agents x 4 steps at concurrency 5) against `bosun mock-provider`, as the CPU goal of
+bench/RESULTS.md was measured. Runs inside the venv that peer_compare.py makes; prints one JSON line.
 
     python peer_agents_sdk.py --base-url http://127.0.0.1:PORT/v1 --workspace DIR [--agents 50] [--cap 5]
 

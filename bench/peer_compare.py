@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bosun against the OpenAI Agents SDK on the same workload, in one run, as DESIGN.md section 8
+"""bosun against the OpenAI Agents SDK on the same workload, in one run, as bench/RESULTS.md
 states its CPU goal ("<= 0.5 ms per model step: >= 10x less than the OpenAI Agents SDK"):
 50 workers x 4 steps x 200 ms latency at concurrency 5, against one `bosun mock-provider`.
 

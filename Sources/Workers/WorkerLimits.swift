@@ -34,7 +34,7 @@ public struct WorkerResult: Sendable, Hashable, Codable {
     }
 }
 
-/// Why a worker ended without a result, as the `error` of DESIGN §3.
+/// Why a worker ended without a result: a worker's `error` on the wire (`WorkerError`).
 public struct WorkerFailure: Error, Sendable, Hashable, Codable {
     /// `max_steps`, `max_tokens`, `max_cost`, `session_budget`, `provider_error`, `tool_error`, `dependency_failed`, …
     public var code: String

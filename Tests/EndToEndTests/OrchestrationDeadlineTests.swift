@@ -2,7 +2,7 @@ import BosunJSON
 import Foundation
 import Testing
 
-/// DESIGN §4.1 and §4.3 over the real binary: hard deadlines kill the worker's commands, and
+/// Two product guarantees (ARCHITECTURE.md) over the real binary: hard deadlines kill the worker's commands, and
 /// a server stopped by SIGTERM leaves its workers `interrupted` with a terminal event.
 @Suite(.serialized) struct OrchestrationDeadlineTests {
     /// A marker no other process on the machine has in its command line.

@@ -1,4 +1,4 @@
-"""protocol/ holds a JSON Schema for every method of DESIGN §3, and the real server's
+"""protocol/ holds a JSON Schema for every method of bosun/1, and the real server's
 messages validate against them."""
 import json
 import subprocess
@@ -11,7 +11,7 @@ from conftest import ROOT
 PROTOCOL = ROOT / "protocol"
 BUNDLE = json.loads((PROTOCOL / "bosun-1.schema.json").read_text())
 INDEX = json.loads((PROTOCOL / "methods.json").read_text())
-DESIGN_METHODS = ["spawn", "steer", "cancel", "await", "status", "verify", "synthesize", "orchestrate", "trace", "roles"]
+SESSION_METHODS = ["spawn", "steer", "cancel", "await", "status", "verify", "synthesize", "orchestrate", "trace", "roles"]
 LIFECYCLE = ["initialize", "initialized", "shutdown", "exit", "$/cancelRequest"]
 SERVER_NOTIFICATIONS = ["worker/event", "$/progress", "window/logMessage", "bosun/notificationsDropped"]
 
@@ -33,7 +33,7 @@ def test_the_bundle_is_a_valid_2020_12_schema():
 
 def test_every_method_and_notification_has_its_schemas():
     by_name = {entry["method"]: entry for entry in INDEX["methods"]}
-    for method in DESIGN_METHODS + LIFECYCLE + SERVER_NOTIFICATIONS:
+    for method in SESSION_METHODS + LIFECYCLE + SERVER_NOTIFICATIONS:
         assert method in by_name, f"{method} missing from methods.json"
     for entry in INDEX["methods"]:
         assert entry["params"] in BUNDLE["$defs"], entry
