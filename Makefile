@@ -29,8 +29,9 @@ build: apt-build-deps
 
 # Tests run one at a time: many start real processes and servers, and on a 2-core CI
 # machine running them all at once starves the ones that check deadlines.
+# The build also checks that every module imports only what Package.swift declares for it.
 test: apt-build-deps apt-test-deps venv schema-test-suite
-	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
 	$(MAKE) --no-print-directory fuzz-short

@@ -2,13 +2,17 @@
 import PackageDescription
 
 // Module dependencies point one way (see ARCHITECTURE.md):
-//   BosunJSON <- JSONRPC, Providers, Config, Workers
+//   BosunJSON <- BosunProtocol, JSONRPC, Providers, Config, Workers
+//   Providers, TraceStore, Config <- Workers <- Orchestration <- SessionRuntime <- bosun
 //   Workspace <- Workers, Checks
 //   Checks <- Orchestration
-//   Providers, TraceStore, Config <- Workers <- Orchestration <- BosunServer <- bosun
-//   Providers, TraceStore <- Telemetry <- BosunServer
-// JSONRPC knows nothing of workers; Providers knows nothing of sessions;
-// TraceStore knows SQL and records.
+//   Providers, TraceStore <- Telemetry <- SessionRuntime
+//   BosunProtocol, JSONRPC <- BosunServer <- bosun
+// BosunProtocol is the wire's types and the one table of operations; Orchestration
+// implements its session protocol and knows no wire; BosunServer (the lifecycle and the
+// bosun/1 front end) knows no orchestration; SessionRuntime is the composition root that
+// opens sessions; the executable hands it to the server. JSONRPC knows nothing of workers;
+// Providers knows nothing of sessions; TraceStore knows SQL and records.
 let package = Package(
     name: "bosun",
     platforms: [.macOS(.v15)],
@@ -25,6 +29,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "BosunJSON"),
+        // The bosun/1 wire types, session events and the table of operations. Its schemas are
+        // protocol/bosun-1.schema.json, embedded through the link in Resources/.
+        .target(name: "BosunProtocol", dependencies: ["BosunJSON"],
+                resources: [.embedInCode("Resources/bosun-1.schema.json")]),
         .target(name: "JSONRPC", dependencies: ["BosunJSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Providers", dependencies: ["BosunJSON", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
@@ -42,13 +50,15 @@ let package = Package(
         .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // The checks `verify` runs; never sessions or the wire.
-        .target(name: "Checks", dependencies: ["BosunJSON", "Providers", "Workspace"]),
-        .target(name: "Orchestration", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workers", "Workspace", "Checks",
+        .target(name: "Checks", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Workspace"]),
+        .target(name: "Orchestration", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Config", "TraceStore", "Workers", "Workspace", "Checks",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .target(name: "BosunServer", dependencies: ["BosunJSON", "JSONRPC", "Orchestration", "Config", "Providers", "TraceStore", "Workers", "Telemetry",
+        .target(name: "SessionRuntime", dependencies: ["BosunJSON", "BosunProtocol", "Config", "Orchestration", "Providers",
+                                                        "TraceStore", "Telemetry", "Workers", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC",
                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
-            "BosunServer", "MockProvider", "TraceStore", "Config", "Orchestration",
+            "BosunProtocol", "BosunServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,7 +66,7 @@ let package = Package(
         // Helpers shared by test targets (a seeded random number generator, running a program).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
@@ -65,9 +75,12 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
-        .testTarget(name: "ChecksTests", dependencies: ["Checks", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
-        .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "JSONRPC", "BosunJSON", "Orchestration"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "BosunProtocol", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
+                                                            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON"]),
+        .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
+                                                          .product(name: "Logging", package: "swift-log")]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),
 

@@ -1,15 +1,14 @@
 import BosunJSON
-import Config
 import Foundation
-import Workers
 
-// Params and results of the session methods, spelled as DESIGN §3 spells the JSON.
+// Params and results of the session operations, spelled as protocol/bosun-1.schema.json
+// spells the JSON (`<operation>.params`, `<operation>.result`).
 
 public struct SpawnParams: Codable, Sendable {
     public var task: String
     public var inputs: [String]?
     public var scope: String?
-    public var output: WorkerBrief.Output?
+    public var output: OutputSpec?
     public var doNot: [String]?
     public var role: String?
     public var model: String?
@@ -21,7 +20,7 @@ public struct SpawnParams: Codable, Sendable {
     /// An LSP progress token (string or integer) for `$/progress` begin/report/end.
     public var workDoneToken: JSONValue?
 
-    public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: WorkerBrief.Output? = nil,
+    public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: OutputSpec? = nil,
                 doNot: [String]? = nil, role: String? = nil, model: String? = nil, tools: [String]? = nil,
                 limits: LimitOverrides? = nil, after: [String]? = nil, priority: Int? = nil, wait: Bool? = nil,
                 workDoneToken: JSONValue? = nil) {
@@ -38,6 +37,18 @@ public struct SpawnParams: Codable, Sendable {
         self.priority = priority
         self.wait = wait
         self.workDoneToken = workDoneToken
+    }
+}
+
+/// What the brief asks the worker to hand back (`OutputSpec`): a format in words, and/or a
+/// JSON Schema its `submit_result` must match.
+public struct OutputSpec: Codable, Sendable, Hashable {
+    public var format: String?
+    public var schema: JSONValue?
+
+    public init(format: String? = nil, schema: JSONValue? = nil) {
+        self.format = format
+        self.schema = schema
     }
 }
 
@@ -77,6 +88,12 @@ public struct SteerResult: Codable, Sendable, Hashable {
     public var workerId: String
     public var state: WorkerState
     public var delivery: Delivery
+
+    public init(workerId: String, state: WorkerState, delivery: Delivery) {
+        self.workerId = workerId
+        self.state = state
+        self.delivery = delivery
+    }
 }
 
 public struct CancelParams: Codable, Sendable {
@@ -93,6 +110,8 @@ public struct CancelParams: Codable, Sendable {
 
 public struct CancelResult: Codable, Sendable, Hashable {
     public var cancelled: [String]
+
+    public init(cancelled: [String]) { self.cancelled = cancelled }
 }
 
 public struct AwaitParams: Codable, Sendable {
@@ -115,6 +134,11 @@ public struct AwaitParams: Codable, Sendable {
 public struct AwaitResult: Codable, Sendable, Hashable {
     public var finished: [Worker]
     public var pending: [String]
+
+    public init(finished: [Worker], pending: [String]) {
+        self.finished = finished
+        self.pending = pending
+    }
 }
 
 public struct StatusParams: Codable, Sendable {
@@ -143,12 +167,25 @@ public struct SessionStatus: Codable, Sendable, Hashable {
         /// Workers per state; every state is listed, zeros included.
         public var counts: [String: Int]
         public var maxCostUSD: Double?
+
+        public init(id: String, maxConcurrentWorkers: Int, counts: [String: Int], maxCostUSD: Double?) {
+            self.id = id
+            self.maxConcurrentWorkers = maxConcurrentWorkers
+            self.counts = counts
+            self.maxCostUSD = maxCostUSD
+        }
     }
 
     public var session: Summary
     public var usage: WorkerUsage
     /// Every worker of the session, oldest first, without its `result` (ask for one worker to get it).
     public var workers: [Worker]
+
+    public init(session: Summary, usage: WorkerUsage, workers: [Worker]) {
+        self.session = session
+        self.usage = usage
+        self.workers = workers
+    }
 }
 
 public struct TraceParams: Codable, Sendable {
@@ -165,10 +202,64 @@ public struct TraceParams: Codable, Sendable {
 
 public struct TraceResult: Codable, Sendable, Hashable {
     public var events: [WorkerEvent]
+
+    public init(events: [WorkerEvent]) { self.events = events }
 }
 
 public struct RolesResult: Codable, Sendable, Hashable {
-    public var roles: [RoleSummary]
+    public var roles: [Role]
+
+    public init(roles: [Role]) { self.roles = roles }
+}
+
+/// One role as `roles` lists it (`Role`).
+public struct Role: Codable, Sendable, Hashable {
+    public struct Permissions: Codable, Sendable, Hashable {
+        public var write: Bool
+        public var exec: Bool
+        public var spawn: Bool
+
+        public init(write: Bool, exec: Bool, spawn: Bool) {
+            self.write = write
+            self.exec = exec
+            self.spawn = spawn
+        }
+    }
+
+    public struct Limits: Codable, Sendable, Hashable {
+        public var timeoutSeconds: Double
+        public var maxSteps: Int
+        public var maxTokens: Int
+        public var maxCostUSD: Double
+
+        public init(timeoutSeconds: Double, maxSteps: Int, maxTokens: Int, maxCostUSD: Double) {
+            self.timeoutSeconds = timeoutSeconds
+            self.maxSteps = maxSteps
+            self.maxTokens = maxTokens
+            self.maxCostUSD = maxCostUSD
+        }
+    }
+
+    public var name: String
+    public var description: String
+    /// The alias or tier the role names.
+    public var model: String
+    public var tools: [String]
+    public var permissions: Permissions
+    public var limits: Limits
+    /// Where the role was defined (built in, a config file, a Markdown role file).
+    public var source: String
+
+    public init(name: String, description: String, model: String, tools: [String], permissions: Permissions,
+                limits: Limits, source: String) {
+        self.name = name
+        self.description = description
+        self.model = model
+        self.tools = tools
+        self.permissions = permissions
+        self.limits = limits
+        self.source = source
+    }
 }
 
 /// `initializationOptions.events`: which `worker/event` notifications a client wants.

@@ -1,8 +1,10 @@
 import BosunJSON
 import Foundation
 
-/// A refusal of a session method, carrying the JSON-RPC error it becomes at the edge.
-/// Every message says what was wrong and what to do; `data.field` names the parameter.
+/// A refusal of a session operation, with bosun/1's error code for it. Every front end maps
+/// it once, at its edge: bosun/1 answers it as the JSON-RPC error with the same code, MCP as
+/// a tool result with `isError`. Every message says what was wrong and what to do;
+/// `data.field` names the parameter.
 public struct SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Int
     public var message: String
@@ -21,30 +23,33 @@ public struct SessionError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let invalidStateCode = -32011
     public static let unknownNameCode = -32012
     public static let budgetExhaustedCode = -32013
+    /// A request that was valid but could not be carried out (the configuration, the store).
+    public static let requestFailedCode = -32803
+    public static let internalErrorCode = -32603
 
-    static func invalidParams(_ field: String, _ message: String) -> SessionError {
+    public static func invalidParams(_ field: String, _ message: String) -> SessionError {
         SessionError(code: invalidParamsCode, message: message, data: ["field": .string(field)])
     }
 
-    static func unknownWorker(_ id: String, field: String = "workerId") -> SessionError {
+    public static func unknownWorker(_ id: String, field: String = "workerId") -> SessionError {
         SessionError(code: unknownWorkerCode,
                      message: "There is no worker \(id) in this session. Call status to list the session's workers.",
                      data: ["field": .string(field), "workerId": .string(id)])
     }
 
-    static func invalidState(_ id: String, state: WorkerState, action: String, hint: String) -> SessionError {
+    public static func invalidState(_ id: String, state: WorkerState, action: String, hint: String) -> SessionError {
         SessionError(code: invalidStateCode, message: "Worker \(id) is \(state.rawValue), so it cannot \(action). \(hint)",
                      data: ["field": "workerId", "workerId": .string(id), "state": .string(state.rawValue)])
     }
 
-    static func unknownName(_ field: String, kind: String, name: String, known: [String], hint: String = "") -> SessionError {
+    public static func unknownName(_ field: String, kind: String, name: String, known: [String], hint: String = "") -> SessionError {
         let list = known.sorted().joined(separator: ", ")
         let tail = hint.isEmpty ? "" : " \(hint)"
         return SessionError(code: unknownNameCode, message: "Unknown \(kind) \"\(name)\"; known: \(list).\(tail)",
                             data: ["field": .string(field), "known": .array(known.sorted().map { .string($0) })])
     }
 
-    static func budgetExhausted(_ limit: String, _ message: String) -> SessionError {
+    public static func budgetExhausted(_ limit: String, _ message: String) -> SessionError {
         SessionError(code: budgetExhaustedCode, message: message, data: ["field": .string(limit)])
     }
 }

@@ -1,29 +1,23 @@
-import JSONRPC
-
-/// What `initialize` asks of whoever opens sessions: the seam between the server's
-/// lifecycle and the orchestration behind it.
+/// What a front end asks of whoever opens sessions (the composition root): the seam
+/// between a protocol's lifecycle (`initialize` of bosun/1 or of MCP) and the session
+/// behind it. Nothing here knows a wire.
 public struct SessionOpenRequest: Sendable {
-    /// Absolute path of the directory file tools work in (from `rootUri`, `workspaceFolders`
-    /// or `rootPath`; the server's working directory otherwise).
+    /// Absolute path of the directory file tools work in.
     public var workspaceRoot: String
-    /// `initializationOptions.session`: reopen this session instead of starting a new one.
+    /// Reopen this session instead of starting a new one.
     public var resumeSessionId: String?
-    /// `initializationOptions.maxConcurrentWorkers`; nil means the configured default.
+    /// nil means the configured default.
     public var maxConcurrentWorkers: Int?
-    /// Which `worker/event` notifications the client wants: `all`, `terminal` or `none`.
-    public var events: String
-    /// Where the session sends `worker/event` and `$/progress` notifications.
-    public var notifier: any ClientNotifier
+    /// Where the session sends its events, in the order they happen; the front end maps
+    /// them to its wire. Called synchronously on the session's actor: it must only queue.
+    public var events: SessionEventSink
 
-    public init(
-        workspaceRoot: String, resumeSessionId: String? = nil, maxConcurrentWorkers: Int? = nil,
-        events: String = "all", notifier: any ClientNotifier
-    ) {
+    public init(workspaceRoot: String, resumeSessionId: String? = nil, maxConcurrentWorkers: Int? = nil,
+                events: @escaping SessionEventSink) {
         self.workspaceRoot = workspaceRoot
         self.resumeSessionId = resumeSessionId
         self.maxConcurrentWorkers = maxConcurrentWorkers
         self.events = events
-        self.notifier = notifier
     }
 }
 
@@ -40,17 +34,16 @@ public struct SessionInfo: Codable, Sendable, Hashable {
     }
 }
 
-/// An open session, as the server sees it.
+/// An open session, as a front end sees it.
 public protocol SessionHandle: Sendable {
     var info: SessionInfo { get }
-    /// Called once, right after `initialize` opened the session and before its answer is
-    /// sent: registers the session's methods (`spawn`, `status`, …).
-    func register(on registry: MethodRegistry)
-    /// Called once when the connection ends (`exit`, end of input, SIGTERM): marks running
-    /// workers `interrupted` and makes everything durable.
+    /// What every operation of `BosunOperations` runs against.
+    var operations: any SessionOperations { get }
+    /// Called once when the connection ends: marks running workers `interrupted` and makes
+    /// everything durable.
     func close() async
 }
 
-/// Opens (or resumes) the session for a connection. Throwing an `RPCError` answers
-/// `initialize` with it; any other error becomes -32803 with its description.
+/// Opens (or resumes) the session for a connection. A `SessionError` is the answer the
+/// client gets; any other error becomes -32803 with its description.
 public typealias SessionOpener = @Sendable (SessionOpenRequest) async throws -> any SessionHandle

@@ -1,9 +1,8 @@
 import BosunJSON
 import Foundation
-import Workers
 
-/// A worker as the protocol shows it (DESIGN §3 `Worker`). Optional fields are left out of
-/// the JSON when absent.
+/// A worker as the protocol shows it (`Worker` in protocol/bosun-1.schema.json). Optional
+/// fields are left out of the JSON when absent.
 public struct Worker: Codable, Sendable, Hashable {
     public var id: String
     public var role: String
@@ -24,13 +23,13 @@ public struct Worker: Codable, Sendable, Hashable {
     public var parent: String?
     /// What the last `verify` found: a client tells "succeeded" from "succeeded and verified".
     public var verification: Verification
-    public var result: WorkerResult?
-    public var error: WorkerFailure?
+    public var result: Result?
+    public var error: Failure?
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
                 queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil, parent: String? = nil,
-                verification: Verification = .unverified, result: WorkerResult? = nil, error: WorkerFailure? = nil) {
+                verification: Verification = .unverified, result: Result? = nil, error: Failure? = nil) {
         self.id = id
         self.role = role
         self.model = model
@@ -48,6 +47,32 @@ public struct Worker: Codable, Sendable, Hashable {
         self.verification = verification
         self.result = result
         self.error = error
+    }
+
+    /// What a worker produced: the input of its accepted `submit_result` (`WorkerResult`).
+    public struct Result: Codable, Sendable, Hashable {
+        public var text: String
+        /// The whole submission, when the brief asked for a JSON Schema.
+        public var structured: JSONValue?
+        public var sources: [String]?
+
+        public init(text: String, structured: JSONValue? = nil, sources: [String]? = nil) {
+            self.text = text
+            self.structured = structured
+            self.sources = sources
+        }
+    }
+
+    /// Why a worker ended without a result (`WorkerError`): `code` is `max_steps`,
+    /// `max_tokens`, `max_cost`, `provider_error`, `tool_error`, `dependency_failed`, …
+    public struct Failure: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 }
 
@@ -110,10 +135,10 @@ public struct WorkerEvent: Codable, Sendable, Hashable {
 /// (`2026-11-22T01:10:11.123Z`, what `Date.ISO8601FormatStyle(includingFractionalSeconds: true)`
 /// writes). Formatted by hand for years 1970–9999, once per `worker/event` notification:
 /// the format style costs several microseconds a call. Other dates go to the style.
-enum WireTime {
-    static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+public enum WireTime {
+    public static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    static func string(_ date: Date) -> String {
+    public static func string(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         guard interval >= 0, interval < 253_402_300_800 else { return style.format(date) }
         // Date keeps seconds since 2001 (its reference date); split those, as the format

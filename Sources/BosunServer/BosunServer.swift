@@ -1,12 +1,9 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import JSONRPC
 import Logging
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// How a server is set up; everything the `serve` command's flags control.
 public struct ServerOptions: Sendable {
@@ -25,13 +22,17 @@ public struct ServerOptions: Sendable {
     public var gracePeriod: Duration
     /// How long stopping then waits for cancelled requests to answer.
     public var drainTimeout: Duration
+    /// The protocol to speak; nil: chosen by the first `initialize` (`FrontEndKind.requested`).
+    public var mode: FrontEndKind?
 
     public init(
         version: String, maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes,
         notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit, framing: Framing? = nil,
         defaultWorkspaceRoot: String = FileManager.default.currentDirectoryPath,
-        debugMethods: Bool = false, gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5)
+        debugMethods: Bool = false, gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5),
+        mode: FrontEndKind? = nil
     ) {
+        self.mode = mode
         self.debugMethods = debugMethods
         self.gracePeriod = gracePeriod
         self.version = version
@@ -43,24 +44,29 @@ public struct ServerOptions: Sendable {
     }
 }
 
-/// The bosun JSON-RPC server: one connection, the LSP lifecycle around it, and the session
-/// that `initialize` opens.
+/// The bosun JSON-RPC server: one connection, the lifecycle around it, and the front end
+/// (bosun/1, MCP, …) that the first `initialize` chooses, which opens the session.
 public final class BosunServer: Sendable {
     private let options: ServerOptions
-    private let openSession: SessionOpener
+    private let frontEnds: [FrontEndKind: any FrontEnd]
     private let logger: Logger
     private let logForwarder: ClientLogForwarder
     private let registry = MethodRegistry()
     private let lifecycle = ServerLifecycle()
-    private let session = Mutex<(any SessionHandle)?>(nil)
+    /// The front end whose `initialize` ran; it is closed when the server stops.
+    private let chosen = Mutex<(any FrontEnd)?>(nil)
     private let termination = Termination()
 
+    /// A server speaking bosun/1 on sessions from `openSession`, and each protocol of
+    /// `otherFrontEnds` when an `initialize` asks for it (MCP: `FrontEndKind.mcp`).
     public init(
         options: ServerOptions, openSession: @escaping SessionOpener, logger: Logger,
-        logForwarder: ClientLogForwarder = ClientLogForwarder()
+        logForwarder: ClientLogForwarder = ClientLogForwarder(), otherFrontEnds: [FrontEndKind: any FrontEnd] = [:]
     ) {
         self.options = options
-        self.openSession = openSession
+        var frontEnds = otherFrontEnds
+        frontEnds[.bosun] = BosunFrontEnd(openSession: openSession, logger: logger)
+        self.frontEnds = frontEnds
         self.logger = logger
         self.logForwarder = logForwarder
     }
@@ -103,8 +109,8 @@ public final class BosunServer: Sendable {
                 logger.warning("\(connection.requestsInFlight) requests did not answer within \(options.drainTimeout) of being cancelled")
             }
         }
-        if let session = session.withLock({ $0 }) {
-            await session.close()
+        if let frontEnd = chosen.withLock({ $0 }) {
+            await frontEnd.close()
         }
         logForwarder.stop()
         if !connection.close(timeout: options.drainTimeout) {
@@ -114,8 +120,8 @@ public final class BosunServer: Sendable {
 
     private func registerLifecycleMethods(connection: JSONRPCConnection) {
         // The lifecycle learns how it ended from the connection (`RequestGate.answered`).
-        registry.register("initialize", JSONValue.self) { [self] raw, context in
-            try await initialize(raw, connection: connection, notifier: context.notifier)
+        registry.register("initialize", JSONValue.self) { [self] raw, _ in
+            try await initialize(raw, connection: connection)
         }
         registry.registerNotification("initialized", EmptyParams.self) { [logger] _, _ in
             logger.debug("the client is initialized")
@@ -146,48 +152,21 @@ public final class BosunServer: Sendable {
         }
     }
 
-    private func initialize(_ raw: JSONValue, connection: JSONRPCConnection, notifier: any ClientNotifier) async throws -> InitializeResult {
-        let params: InitializeParams
-        do {
-            params = try raw.decode(as: InitializeParams.self)
-        } catch let error as DecodingError {
-            throw RPCError.invalidParams(from: error)
+    /// Hands `initialize` to the front end it asks for (or `--mode` fixed); a protocol this
+    /// build does not speak is refused with -32601 naming the ones it does.
+    private func initialize(_ raw: JSONValue, connection: JSONRPCConnection) async throws -> EncodedJSON {
+        let kind = options.mode ?? FrontEndKind.requested(by: raw)
+        guard let frontEnd = frontEnds[kind] else {
+            let available = FrontEndKind.allCases.filter { frontEnds[$0] != nil }.map(\.howToSelect)
+            let what = kind == .acp ? "ACP agent mode is not available yet" : "This build of bosun does not speak \(kind.howToSelect)"
+            throw RPCError(code: RPCError.methodNotFound,
+                           message: "\(what). Use \(available.joined(separator: " or ")).",
+                           data: ["field": "protocolVersion"])
         }
-        let request = try params.sessionOpenRequest(defaultRoot: options.defaultWorkspaceRoot, notifier: notifier)
-        let opened: any SessionHandle
-        do {
-            opened = try await openSession(request)
-        } catch let error as RPCError {
-            throw error
-        } catch {
-            throw RPCError(code: RPCError.requestFailed, message: "the session could not be opened: \(error)")
-        }
-        opened.register(on: registry)
-        session.withLock { $0 = opened }
-        if let level = params.initializationOptions?.logLevel.flatMap(Logger.Level.init(rawValue:)) {
-            logForwarder.forward(to: connection, from: level)
-        }
-        if let processId = params.processId { watchClientProcess(processId) }
-        let client = params.clientInfo.map { "\($0.name) \($0.version ?? "")" } ?? "unnamed client"
-        logger.info("initialized for \(client); session \(opened.info.id) in \(request.workspaceRoot)")
-        return InitializeResult(
-            serverInfo: .init(name: "bosun", version: options.version),
-            capabilities: .init(methods: registry.requestMethods),
-            session: opened.info)
-    }
-
-    /// LSP: a server whose client process died exits on its own.
-    private func watchClientProcess(_ processId: Int32) {
-        Task { [self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(3))
-                if kill(processId, 0) != 0 && errno == ESRCH {
-                    logger.warning("the client process \(processId) is gone; stopping")
-                    terminate(exitCode: 1)
-                    return
-                }
-            }
-        }
+        chosen.withLock { $0 = frontEnd }
+        return try await frontEnd.initialize(raw, on: FrontEndConnection(
+            registry: registry, connection: connection, logForwarder: logForwarder, options: options,
+            terminate: { [self] code in terminate(exitCode: code) }))
     }
 }
 

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import JSONRPC
 
@@ -31,23 +32,27 @@ struct InitializeParams: Decodable, Sendable {
     var workspaceFolders: [WorkspaceFolder]?
     var initializationOptions: Options?
 
-    static let eventChoices = ["all", "terminal", "none"]
     static let logLevelChoices = ["error", "warning", "info", "debug", "trace"]
     static let maxConcurrentWorkersLimit = 1000
 
+    /// `initializationOptions.events`, checked: which worker events the client wants.
+    func eventDelivery() throws(RPCError) -> EventDelivery {
+        let events = initializationOptions?.events ?? "all"
+        guard let delivery = EventDelivery(rawValue: events) else {
+            throw .invalidParams(
+                "initializationOptions.events must be \"all\", \"terminal\" or \"none\", got \"\(events)\"",
+                field: "initializationOptions.events")
+        }
+        return delivery
+    }
+
     /// Checks what types alone cannot and builds the session request.
-    func sessionOpenRequest(defaultRoot: String, notifier: any ClientNotifier) throws(RPCError) -> SessionOpenRequest {
+    func sessionOpenRequest(defaultRoot: String, events: @escaping SessionEventSink) throws(RPCError) -> SessionOpenRequest {
         let options = initializationOptions
         if let cap = options?.maxConcurrentWorkers, !(1...Self.maxConcurrentWorkersLimit).contains(cap) {
             throw .invalidParams(
                 "initializationOptions.maxConcurrentWorkers must be between 1 and \(Self.maxConcurrentWorkersLimit), got \(cap)",
                 field: "initializationOptions.maxConcurrentWorkers")
-        }
-        let events = options?.events ?? "all"
-        guard Self.eventChoices.contains(events) else {
-            throw .invalidParams(
-                "initializationOptions.events must be \"all\", \"terminal\" or \"none\", got \"\(events)\"",
-                field: "initializationOptions.events")
         }
         if let level = options?.logLevel, !Self.logLevelChoices.contains(level) {
             throw .invalidParams(
@@ -61,7 +66,7 @@ struct InitializeParams: Decodable, Sendable {
         }
         return SessionOpenRequest(
             workspaceRoot: try workspaceRoot(default: defaultRoot), resumeSessionId: options?.session,
-            maxConcurrentWorkers: options?.maxConcurrentWorkers, events: events, notifier: notifier)
+            maxConcurrentWorkers: options?.maxConcurrentWorkers, events: events)
     }
 
     /// `rootUri`, else the first workspace folder, else `rootPath`, else `defaultRoot`;
@@ -106,7 +111,8 @@ struct InitializeResult: Encodable, Sendable {
         /// Every request method answered now, the session's included.
         var methods: [String]
         /// Notifications the server may send.
-        var notifications = ["worker/event", "$/progress", "window/logMessage", "bosun/notificationsDropped"]
+        var notifications = [BosunNotification.workerEvent, BosunNotification.progress, "window/logMessage",
+                             "bosun/notificationsDropped"]
         var batches = true
         var cancellation = true
     }

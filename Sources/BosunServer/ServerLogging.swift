@@ -1,22 +1,23 @@
 import Foundation
-import JSONRPC
 import Logging
 import Synchronization
 
-/// Where log lines go besides stderr: to the client as `window/logMessage`, once it asked
-/// for them with `initializationOptions.logLevel`.
+/// Where log lines go besides stderr: to the client, once it asked for them (bosun/1's
+/// `initializationOptions.logLevel`). Each front end says how a line reaches its wire.
 public final class ClientLogForwarder: Sendable {
     private struct Target {
-        var connection: JSONRPCConnection
         var level: Logger.Level
+        var send: @Sendable (Logger.Level, String) -> Void
     }
 
     private let target = Mutex<Target?>(nil)
 
     public init() {}
 
-    func forward(to connection: JSONRPCConnection, from level: Logger.Level) {
-        target.withLock { $0 = Target(connection: connection, level: level) }
+    /// From now on, lines at `level` or above also go to `send`, which must only queue them
+    /// (droppable: a client that stops reading must not pile up log lines, which stderr has too).
+    public func forward(from level: Logger.Level, to send: @escaping @Sendable (Logger.Level, String) -> Void) {
+        target.withLock { $0 = Target(level: level, send: send) }
     }
 
     func stop() {
@@ -30,9 +31,7 @@ public final class ClientLogForwarder: Sendable {
 
     fileprivate func send(_ level: Logger.Level, _ message: String) {
         guard let target = target.withLock({ $0 }), level >= target.level else { return }
-        // Droppable: a client that stops reading must not pile up log lines, which stderr has too.
-        target.connection.post("window/logMessage", LogMessageParams(type: LogMessageParams.type(of: level), message: message),
-                               droppable: true)
+        target.send(level, message)
     }
 }
 

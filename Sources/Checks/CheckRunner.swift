@@ -1,3 +1,4 @@
+import BosunProtocol
 import Foundation
 
 /// Runs checks, one runner per kind, each timed. A runner never throws: whatever goes

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
 import Workers
@@ -130,7 +131,7 @@ extension Session {
         entries[parentId] = entry
         scheduler.release(parentId)
         store.submit(.workerProgress(entry.record))
-        emit(parentId, kind: "queued", data: ["awaiting": .array(ids.map { .string($0) })])
+        emit(parentId, kind: .queued, data: ["awaiting": .array(ids.map { .string($0) })])
         pump()
     }
 
@@ -155,7 +156,7 @@ extension Session {
         entry.record.state = WorkerState.running.rawValue
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: "started", data: ["run": .int(Int64(entry.run)), "resumed": true])
+        emit(workerId, kind: .started, data: ["run": .int(Int64(entry.run)), "resumed": true])
         waiter.resume()
         return true
     }

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import TraceStore
 import Workers
@@ -89,7 +90,7 @@ extension Session {
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         scheduler.enqueue(workerId, priority: entry.record.priority, place: place)
-        emit(workerId, kind: "queued", data: [
+        emit(workerId, kind: .queued, data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(entry.record.priority)),
             "resumed": true,

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
 import Workers
@@ -42,9 +43,9 @@ extension Session {
         entries[workerId] = entry
         scheduler.release(workerId)
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: "retry", data: .object(data))
+        emit(workerId, kind: .retry, data: .object(data))
         scheduler.enqueue(workerId, priority: entry.record.priority)
-        emit(workerId, kind: "queued", data: [
+        emit(workerId, kind: .queued, data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(entry.record.priority)),
             "resumed": true,

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
 import Providers
@@ -42,7 +43,7 @@ extension Session {
                                               cacheReadTokens: entry.record.cacheReadTokens, costUSD: entry.record.costUSD)
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: "started", data: ["run": .int(Int64(run))])
+        emit(workerId, kind: .started, data: ["run": .int(Int64(run))])
 
         let plan: RunPlan
         do {
@@ -160,21 +161,21 @@ extension Session {
                 data["provider"] = .string(provider)
                 data["providerAPI"] = config.providers[provider].map { .string($0.kind.rawValue) }
             }
-            emit(workerId, kind: "model_call", data: .object(data))
+            emit(workerId, kind: .modelCall, data: .object(data))
             reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
         case .text(let text):
-            emit(workerId, kind: "text", data: ["text": .string(text)])
+            emit(workerId, kind: .text, data: ["text": .string(text)])
         case .toolCall(let callId, let name, let input):
-            emit(workerId, kind: "tool_call", data: ["id": .string(callId), "name": .string(name), "input": input])
+            emit(workerId, kind: .toolCall, data: ["id": .string(callId), "name": .string(name), "input": input])
             reportProgress(workerId, message: "running \(name)")
         case .toolResult(let callId, let name, let output):
-            emit(workerId, kind: "tool_result", data: ["id": .string(callId), "name": .string(name),
+            emit(workerId, kind: .toolResult, data: ["id": .string(callId), "name": .string(name),
                                                         "isError": .bool(output.isError), "text": .string(output.text)])
         case .retry(let attempt, let delay, let error):
-            emit(workerId, kind: "retry", data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
+            emit(workerId, kind: .retry, data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
                                                   "error": .string(error)])
         case .steered(let message):
-            emit(workerId, kind: "steered", data: ["message": .string(message)])
+            emit(workerId, kind: .steered, data: ["message": .string(message)])
         case .usage(let steps, let usage, let cost):
             entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
             store.submit(.workerProgress(entries.values[index].record))

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
 import Providers
@@ -28,12 +29,14 @@ extension Session {
         entries[record.id] = entry
         order.append(record.id)
         do {
-            try await store.insertWorker(record)
+            // A new session's row goes with its first worker (one write, so spawns stay in order).
+            try await store.insertWorker(record, creating: isStored ? nil : sessionRecord)
+            isStored = true
         } catch {
             scheduler.giveBack(place)
             entries[record.id] = nil
             order.removeAll { $0 == record.id }
-            throw SessionError(code: -32603, message: "The worker could not be stored: \(error)")
+            throw SessionError(code: SessionError.internalErrorCode, message: "The worker could not be stored: \(error)")
         }
         let workerId = record.id
         guard let stored = entries[workerId], !stored.state.isTerminal, !stored.ending else {
@@ -55,7 +58,7 @@ extension Session {
         }
         entries[workerId] = entry
         scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty, place: place)
-        emit(workerId, kind: "queued", data: [
+        emit(workerId, kind: .queued, data: [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(record.priority)),
             "after": .array(spec.after.map { .string($0) }),
@@ -130,7 +133,8 @@ extension Session {
         for dependency in after where entries[dependency] == nil {
             throw SessionError.unknownWorker(dependency, field: "after")
         }
-        let brief = WorkerBrief(task: task, inputs: params.inputs ?? [], scope: params.scope, output: params.output,
+        let output = params.output.map { WorkerBrief.Output(format: $0.format, schema: $0.schema) }
+        let brief = WorkerBrief(task: task, inputs: params.inputs ?? [], scope: params.scope, output: output,
                                 doNot: params.doNot ?? [])
         let spec = WorkerSpec(brief: brief, tools: params.tools, limits: limits, after: after,
                               workDoneToken: params.workDoneToken)
@@ -141,7 +145,7 @@ extension Session {
         return (record, spec)
     }
 
-    private func validateOutput(_ output: WorkerBrief.Output?) throws {
+    private func validateOutput(_ output: OutputSpec?) throws {
         guard let schema = output?.schema else { return }
         guard schema.objectValue != nil else {
             throw SessionError.invalidParams("output.schema", "output.schema must be a JSON Schema object; got \(schema.typeName).")

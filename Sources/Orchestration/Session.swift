@@ -1,4 +1,6 @@
 import BosunJSON
+// The session's operations take and return bosun/1's types; whoever uses the session needs them.
+@_exported import BosunProtocol
 import Config
 import Foundation
 import Logging
@@ -8,8 +10,9 @@ import Workers
 
 /// One orchestration session: its workers, their queue and slots, their waiters. Every
 /// state change happens on this actor, and a terminal state reaches the store before any
-/// response, notification or waiter hears of it (DESIGN §4.1).
-public actor Session {
+/// response, notification or waiter hears of it (ARCHITECTURE.md, product guarantees).
+/// It implements `SessionOperations`: the front ends reach it only through `BosunOperations`.
+public actor Session: SessionOperations {
     public nonisolated let id: String
     /// Whether `open` found this session in the store.
     public nonisolated let resumed: Bool
@@ -38,6 +41,10 @@ public actor Session {
     let budget: SessionBudget
     /// Answers requests other processes leave in the store (`Session+RemoteControl`).
     var remoteControlPoll: Task<Void, Never>?
+    /// Whether the trace store has this session's row: a resumed one has, a new one gets it
+    /// with its first worker (`sessionRecord`, written with that worker's insert).
+    var isStored: Bool
+    let sessionRecord: SessionRecord
 
     var config: BosunConfig { environment.config }
     /// Writes reach it in the order the actor makes them: deferred ones (`submit`) are
@@ -49,6 +56,8 @@ public actor Session {
     init(environment: SessionEnvironment, record: SessionRecord, resumed: Bool, entries loaded: [WorkerEntry]) {
         id = record.id
         self.resumed = resumed
+        isStored = resumed
+        sessionRecord = record
         self.environment = environment
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         budget = SessionBudget(limitUSD: environment.config.session.maxCostUSD,
@@ -59,9 +68,10 @@ public actor Session {
         }
     }
 
-    /// Opens session `resumeId` (or a new one): workers a crashed process left queued or
-    /// running are marked `interrupted`, and every worker comes back with its last state.
-    /// An id the store does not know is refused rather than silently started afresh.
+    /// Opens session `resumeId` (or a new one, stored with its first worker): workers a
+    /// crashed process left queued or running are marked `interrupted`, and every worker comes
+    /// back with its last state. An id the store does not know is refused rather than
+    /// silently started afresh.
     public static func open(_ environment: SessionEnvironment, resumeId: String?,
                             maxConcurrentWorkers: Int?) async throws -> Session {
         let cap = maxConcurrentWorkers ?? environment.config.session.maxConcurrentWorkers
@@ -76,8 +86,19 @@ public actor Session {
                 Leave it out to start a new session, or list the stored ones with `bosun trace sessions`.
                 """)
         }
-        let (record, resumed) = try await store.openSession(id: resumeId, workspaceRoot: environment.workspaceRoot,
+        let record: SessionRecord
+        let resumed: Bool
+        if let resumeId {
+            (record, resumed) = try await store.openSession(id: resumeId, workspaceRoot: environment.workspaceRoot,
                                                             maxConcurrentWorkers: cap)
+        } else {
+            // Not stored yet: a client that only looks (initialize, roles, status) leaves no
+            // empty session behind. The first spawn stores it with its worker.
+            let now = Date()
+            record = SessionRecord(id: TraceStore.makeSessionId(), createdAt: now, lastOpenedAt: now,
+                                   workspaceRoot: environment.workspaceRoot, maxConcurrentWorkers: cap)
+            resumed = false
+        }
         var loaded: [WorkerEntry] = []
         var interrupted: Set<String> = []
         if resumed {
@@ -207,7 +228,14 @@ public actor Session {
     }
 
     public func roles() -> RolesResult {
-        RolesResult(roles: config.roleSummaries())
+        RolesResult(roles: config.roleSummaries().map { role in
+            Role(name: role.name, description: role.description, model: role.model, tools: role.tools,
+                 permissions: Role.Permissions(write: role.permissions.write, exec: role.permissions.exec,
+                                               spawn: role.permissions.spawn),
+                 limits: Role.Limits(timeoutSeconds: role.limits.timeoutSeconds, maxSteps: role.limits.maxSteps,
+                                     maxTokens: role.limits.maxTokens, maxCostUSD: role.limits.maxCostUSD),
+                 source: role.source)
+        })
     }
 
     // MARK: - Shared helpers

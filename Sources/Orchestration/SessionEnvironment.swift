@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
 import Logging
@@ -6,8 +7,8 @@ import Providers
 import TraceStore
 import Workers
 
-/// What a session is built from; the server assembles it per connection, tests assemble
-/// their own (a fake model client, a temporary store).
+/// What a session is built from; the composition root (`SessionRuntime`) assembles it per
+/// connection, tests assemble their own (a fake model client, a temporary store).
 public struct SessionEnvironment: Sendable {
     public var config: BosunConfig
     public var store: TraceStore
@@ -17,11 +18,9 @@ public struct SessionEnvironment: Sendable {
     public var clientForProvider: @Sendable (String) throws -> any ModelClient
     /// The tools a role grants, narrowed to `requested` when the spawn names some.
     public var toolsForRole: @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
-    /// Sends a notification (`worker/event`, `$/progress`) to the client. A `droppable` one
-    /// (an event that is in the trace, a progress report the next one supersedes) may be
-    /// dropped while the client is not reading its input.
-    public var notify: @Sendable (_ method: String, _ params: JSONValue, _ droppable: Bool) -> Void
-    public var events: EventDelivery
+    /// The one sink of the session's events (worker events, progress), called in order on
+    /// the session's actor; the front end maps them to its wire.
+    public var events: SessionEventSink
     /// Paths that sandboxed check commands must never see (bosun's config files); the trace
     /// store's directory is always added.
     public var privatePaths: [String] = []
@@ -30,14 +29,13 @@ public struct SessionEnvironment: Sendable {
     public init(config: BosunConfig, store: TraceStore, workspaceRoot: String,
                 clientForProvider: @escaping @Sendable (String) throws -> any ModelClient,
                 toolsForRole: @escaping @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool],
-                notify: @escaping @Sendable (String, JSONValue, Bool) -> Void, events: EventDelivery = .all,
+                events: @escaping SessionEventSink,
                 logger: Logger = Logger(label: "bosun.session")) {
         self.config = config
         self.store = store
         self.workspaceRoot = workspaceRoot
         self.clientForProvider = clientForProvider
         self.toolsForRole = toolsForRole
-        self.notify = notify
         self.events = events
         self.logger = logger
     }

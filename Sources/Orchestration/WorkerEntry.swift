@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import Providers
 import Synchronization
@@ -90,7 +91,8 @@ struct WorkerEntry: Sendable {
                queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
                priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
                verification: Verification(rawValue: record.verification) ?? .unverified,
-               result: includeResult ? result : nil, error: failure)
+               result: includeResult ? result.map { Worker.Result(text: $0.text, structured: $0.structured, sources: $0.sources) } : nil,
+               error: failure.map { Worker.Failure(code: $0.code, message: $0.message) })
     }
 }
 

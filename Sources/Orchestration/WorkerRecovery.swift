@@ -1,3 +1,4 @@
+import BosunProtocol
 import Config
 import Workers
 

@@ -1,7 +1,7 @@
 import BosunJSON
+import BosunProtocol
 import Config
 import Foundation
-import JSONRPC
 import Logging
 import Orchestration
 import Providers
@@ -9,8 +9,9 @@ import Telemetry
 import TraceStore
 import Workers
 
-/// Opens real sessions for `initialize`: loads the config for the client's workspace,
-/// opens the trace store, and resumes or starts the session in it.
+/// The composition root of a session: opens real sessions for any front end's `initialize`.
+/// It loads the config for the client's workspace, opens the trace store, makes the model
+/// clients and worker tools, and resumes or starts the session in the store.
 public struct OrchestrationOpener: Sendable {
     /// `--config`; nil means `$BOSUN_CONFIG`, then the workspace's `.bosun/config.yaml`.
     public var configPath: String?
@@ -53,14 +54,14 @@ public struct OrchestrationOpener: Sendable {
         { request in try await open(request) }
     }
 
-    func open(_ request: SessionOpenRequest) async throws -> any SessionHandle {
+    public func open(_ request: SessionOpenRequest) async throws -> any SessionHandle {
         let root = URL(fileURLWithPath: request.workspaceRoot).resolvingSymlinksInPath().path
         let config: BosunConfig
         do {
             config = try ConfigLoader.load(explicitPath: configPath, workspaceRoot: root, environment: environment)
         } catch {
-            throw RPCError(code: RPCError.requestFailed, message: "bosun's configuration is invalid: \(error)",
-                           data: ["field": "config"])
+            throw SessionError(code: SessionError.requestFailedCode, message: "bosun's configuration is invalid: \(error)",
+                               data: ["field": "config"])
         }
         for warning in config.warnings + config.apiKeyWhitespaceWarnings(environment: environment) {
             logger.warning("config: \(warning)")
@@ -70,15 +71,14 @@ public struct OrchestrationOpener: Sendable {
         do {
             store = try TraceStore(path: path, redactor: Redactor(secrets: config.secretValues(environment: environment)))
         } catch {
-            throw RPCError(code: RPCError.requestFailed, message: "\(error)", data: ["field": "store"])
+            throw SessionError(code: SessionError.requestFailedCode, message: "\(error)", data: ["field": "store"])
         }
         let environment = self.environment
         var sessionEnvironment = SessionEnvironment(
             config: config, store: store, workspaceRoot: root,
             clientForProvider: { name in makeModelClient(try config.endpoint(forProvider: name, environment: environment)) },
             toolsForRole: tools(config, store),
-            notify: { [notifier = request.notifier] in notifier.notify($0, $1, droppable: $2) },
-            events: EventDelivery(rawValue: request.events) ?? .all,
+            events: request.events,
             logger: logger)
         sessionEnvironment.privatePaths = Self.configPaths(config)
         let session: Session
@@ -87,11 +87,11 @@ public struct OrchestrationOpener: Sendable {
                                              maxConcurrentWorkers: request.maxConcurrentWorkers)
         } catch let error as SessionError {
             await store.close()
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw error
         } catch {
             await store.close()
-            throw RPCError(code: RPCError.requestFailed, message: "The session could not be opened: \(error)",
-                           data: ["field": "initializationOptions.session"])
+            throw SessionError(code: SessionError.requestFailedCode, message: "The session could not be opened: \(error)",
+                               data: ["field": "initializationOptions.session"])
         }
         // With OTEL_EXPORTER_OTLP_ENDPOINT set, spans go out while the session runs; the
         // last ones after the session closed, before the store does.
@@ -102,5 +102,20 @@ public struct OrchestrationOpener: Sendable {
             await exporter?.finish()
             await store.close()
         }
+    }
+}
+
+/// An open orchestration `Session` behind the seam every front end uses.
+struct OrchestrationSessionHandle: SessionHandle {
+    let info: SessionInfo
+    let session: Session
+    /// Runs when the session has closed (closes the store it owns).
+    let onClose: @Sendable () async -> Void
+
+    var operations: any SessionOperations { session }
+
+    func close() async {
+        await session.close()
+        await onClose()
     }
 }

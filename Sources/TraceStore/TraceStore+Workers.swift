@@ -2,9 +2,20 @@ import Foundation
 
 extension TraceStore {
     /// Inserts a new worker; committed when this returns.
-    public func insertWorker(_ worker: WorkerRecord) async throws {
+    /// `session`: also write this session's row first, if it is not stored yet (a session is
+    /// stored with its first worker), in the same transaction and in the same place in the queue.
+    public func insertWorker(_ worker: WorkerRecord, creating session: SessionRecord? = nil) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
+            if let session {
+                let insert = try db.prepared("INSERT OR IGNORE INTO sessions (\(TraceSQL.sessionColumns)) VALUES (?, ?, ?, ?, ?)")
+                insert.bind(1, session.id)
+                insert.bind(2, session.createdAt.timeIntervalSince1970)
+                insert.bind(3, session.lastOpenedAt.timeIntervalSince1970)
+                insert.bind(4, session.workspaceRoot)
+                insert.bind(5, session.maxConcurrentWorkers)
+                try insert.run()
+            }
             let exists = try db.prepared("SELECT 1 FROM workers WHERE id = ?")
             exists.bind(1, worker.id)
             if try !exists.rows({ _ in true }).isEmpty { throw .duplicateWorker(id: worker.id) }

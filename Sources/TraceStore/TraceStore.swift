@@ -135,7 +135,8 @@ public final class TraceStore: Sendable {
         }
     }
 
-    static func makeSessionId() -> String {
+    /// A fresh `s_` id; a session gets its row only when its first worker is stored.
+    public static func makeSessionId() -> String {
         "s_" + String(UInt64.random(in: 1...UInt64.max), radix: 16).leftPadded(to: 16)
     }
 }

@@ -1,15 +1,18 @@
 import ArgumentParser
+import BosunProtocol
 import BosunServer
 import Dispatch
 import Foundation
 import JSONRPC
 import Logging
+import SessionRuntime
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `bosun serve`: the bosun/1 protocol on stdin and stdout.
+/// `bosun serve`: bosun/1 (or MCP) on stdin and stdout. This is the composition root: it
+/// hands the server the session opener and the front ends.
 struct Serve: AsyncParsableCommand {
     // Every command names itself: ArgumentParser otherwise derives the name from the type's
     // name, and String(describing:) of a type costs a scan of every protocol conformance
@@ -20,7 +23,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Messages use LSP framing (Content-Length headers) unless the client's first byte is \
             '{' or '[', which selects newline-delimited JSON. stdout carries protocol messages \
-            only; logs go to stderr.
+            only; logs go to stderr. The first initialize picks the protocol (--mode auto): a \
+            string protocolVersion asks for MCP, an integer one for ACP's agent mode (not available \
+            yet), anything else is bosun/1.
             """
     )
 
@@ -37,6 +42,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Framing: auto (from the client's first byte), lsp or ndjson.")
     var framing: FramingChoice = .auto
+
+    @Option(help: ArgumentHelp(
+        "Protocol: auto (from the first initialize), bosun (bosun/1) or mcp.",
+        discussion: "auto: a string protocolVersion in initialize selects MCP, an integer one ACP's agent mode (refused with -32601 until it exists), anything else bosun/1. bosun or mcp fix it whatever initialize says; a protocol this build does not speak answers initialize with -32601."))
+    var mode: ModeChoice = .auto
 
     @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
     var debugMethods = false
@@ -65,8 +75,11 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
         let server = BosunServer(
             options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes,
-                notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, debugMethods: debugMethods),
-            openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder)
+                notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, debugMethods: debugMethods,
+                mode: mode.frontEnd),
+            openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder,
+            // Each further protocol's front end, by the kind of `initialize` that selects it.
+            otherFrontEnds: [:])
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -90,6 +103,18 @@ extension Serve {
             configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment,
             logger: Logger(label: "bosun.session")
         ).opener
+    }
+}
+
+enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, bosun, mcp
+
+    var frontEnd: FrontEndKind? {
+        switch self {
+        case .auto: return nil
+        case .bosun: return .bosun
+        case .mcp: return .mcp
+        }
     }
 }
 

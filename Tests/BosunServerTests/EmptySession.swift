@@ -1,22 +1,22 @@
-import BosunServer
+import BosunJSON
+import BosunProtocol
 import Foundation
-import JSONRPC
-import Orchestration
 
 /// A session with no workers and no store behind it: enough to exercise the server's
-/// lifecycle without the orchestration (it answers `status` with the DESIGN §3 summary).
-struct EmptySession: SessionHandle {
+/// lifecycle without the orchestration (it answers `status` with the session summary that
+/// protocol/bosun-1.schema.json describes; every other operation refuses).
+struct EmptySession: SessionHandle, SessionOperations {
     let info: SessionInfo
 
-    /// The session cap when the client sets none (DESIGN §2).
+    /// The session cap when the client sets none (docs/configuration.md).
     static let defaultMaxConcurrentWorkers = 5
 
     /// Opens a fresh session; there is nothing to resume without a trace store.
     static let opener: SessionOpener = { request in
         if let resume = request.resumeSessionId {
-            throw RPCError.invalidParams(
-                "session '\(resume)' cannot be resumed: this server keeps no sessions; leave out initializationOptions.session to start a new one",
-                field: "initializationOptions.session")
+            throw SessionError.invalidParams(
+                "initializationOptions.session",
+                "session '\(resume)' cannot be resumed: this server keeps no sessions; leave out initializationOptions.session to start a new one")
         }
         return EmptySession(info: SessionInfo(
             id: newSessionID(), resumed: false,
@@ -28,29 +28,33 @@ struct EmptySession: SessionHandle {
         "s_" + String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
     }
 
-    func register(on registry: MethodRegistry) {
-        let info = self.info
-        registry.register("status", StatusParams.self) { params, _ in
-            if let workerId = params.workerId {
-                throw RPCError(
-                    code: SessionError.unknownWorkerCode,
-                    message: "unknown worker '\(workerId)': this session has no workers; call status without workerId to list them",
-                    data: ["field": "workerId"])
-            }
-            return SessionStatus(
-                session: .init(id: info.id, maxConcurrentWorkers: info.maxConcurrentWorkers, counts: .zero),
-                usage: .zero, workers: [])
+    var operations: any SessionOperations { self }
+
+    func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
+        if let workerId = params.workerId {
+            throw SessionError(
+                code: SessionError.unknownWorkerCode,
+                message: "unknown worker '\(workerId)': this session has no workers; call status without workerId to list them",
+                data: ["field": "workerId"])
         }
+        return try EncodedJSON(encoding: SessionStatus(
+            session: .init(id: info.id, maxConcurrentWorkers: info.maxConcurrentWorkers, counts: .zero),
+            usage: .zero, workers: []))
     }
+
+    func spawn(_ params: SpawnParams) async throws -> Worker { throw Self.noWorkers }
+    func steer(_ params: SteerParams) async throws -> SteerResult { throw Self.noWorkers }
+    func cancel(_ params: CancelParams) async throws -> CancelResult { throw Self.noWorkers }
+    func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.noWorkers }
+    func trace(_ params: TraceParams) async throws -> TraceResult { TraceResult(events: []) }
+    func roles() async -> RolesResult { RolesResult(roles: []) }
+
+    static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 
     func close() async {}
 }
 
-struct StatusParams: Decodable, Sendable {
-    var workerId: String?
-}
-
-/// `status` without a worker id: the session summary of DESIGN §3.
+/// `status` without a worker id: the session summary.
 struct SessionStatus: Encodable, Sendable {
     struct Session: Encodable, Sendable {
         var id: String

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import BosunServer
 import Foundation
 import JSONRPC
@@ -11,8 +12,9 @@ import Glibc
 #endif
 
 /// A session that records what the server asked of it, standing in for the
-/// orchestration's session to pin down the seam's contract.
-final class RecordingSession: SessionHandle {
+/// orchestration's session to pin down the seam's contract. `roles` sends two events
+/// through the request's sink: a non-terminal one and a terminal one.
+final class RecordingSession: SessionHandle, SessionOperations {
     let info: SessionInfo
     let request: SessionOpenRequest
     private let closeCount = Mutex(0)
@@ -24,12 +26,23 @@ final class RecordingSession: SessionHandle {
 
     var timesClosed: Int { closeCount.withLock { $0 } }
 
-    func register(on registry: MethodRegistry) {
-        registry.register("probe", EmptyParams.self) { [info] _, context in
-            context.notifier.notify("probe/seen", ["session": info.id])
-            return info.id
+    var operations: any SessionOperations { self }
+
+    func roles() async -> RolesResult {
+        for (seq, kind) in [(1, "started"), (2, "succeeded")] {
+            request.events(.worker(WorkerEvent(workerId: "w_1", seq: seq, kind: kind, at: "2026-01-01T00:00:00.000Z", data: [:])))
         }
+        return RolesResult(roles: [])
     }
+
+    func spawn(_ params: SpawnParams) async throws -> Worker { throw Self.refused }
+    func steer(_ params: SteerParams) async throws -> SteerResult { throw Self.refused }
+    func cancel(_ params: CancelParams) async throws -> CancelResult { throw Self.refused }
+    func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.refused }
+    func statusJSON(_ params: StatusParams) async throws -> EncodedJSON { throw Self.refused }
+    func trace(_ params: TraceParams) async throws -> TraceResult { throw Self.refused }
+
+    static let refused = SessionError(code: SessionError.invalidStateCode, message: "recorded")
 
     func close() async { closeCount.withLock { $0 += 1 } }
 }
@@ -62,7 +75,7 @@ final class ServerOnPipes: Sendable {
     private let messages: AsyncStream<JSONValue>
     private let received = Mutex<[JSONValue]>([])
 
-    init(opener: @escaping SessionOpener) {
+    init(opener: @escaping SessionOpener, mode: FrontEndKind? = nil) {
         var input: [Int32] = [0, 0]
         var output: [Int32] = [0, 0]
         precondition(pipe(&input) == 0 && pipe(&output) == 0)
@@ -70,7 +83,7 @@ final class ServerOnPipes: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let server = BosunServer(
-            options: ServerOptions(version: "test", gracePeriod: .milliseconds(200), drainTimeout: .seconds(2)),
+            options: ServerOptions(version: "test", gracePeriod: .milliseconds(200), drainTimeout: .seconds(2), mode: mode),
             openSession: opener, logger: logger)
         let serverEnds = (input[0], output[1])
         exitCode = Task.detached {
@@ -132,7 +145,7 @@ final class ServerOnPipes: Sendable {
         let root = FileManager.default.temporaryDirectory.path
         server.send(
             #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":"file://\#(root)","initializationOptions":{"session":"s_old","maxConcurrentWorkers":7,"events":"terminal"}}}"#,
-            #"{"jsonrpc":"2.0","id":2,"method":"probe"}"#)
+            #"{"jsonrpc":"2.0","id":2,"method":"roles"}"#)
         server.closeInput()
         let messages = await server.allMessages()
         #expect(await server.exitCode.value == 0)
@@ -141,22 +154,24 @@ final class ServerOnPipes: Sendable {
         #expect(session.request.workspaceRoot == URL(fileURLWithPath: root).path)
         #expect(session.request.resumeSessionId == "s_old")
         #expect(session.request.maxConcurrentWorkers == 7)
-        #expect(session.request.events == "terminal")
         #expect(session.timesClosed == 1)
 
         let initialize = try #require(messages.first { $0["id"] == 1 })
         #expect(initialize["result"]?["session"] == ["id": "s_recorded", "resumed": true, "maxConcurrentWorkers": 7])
-        #expect(initialize["result"]?["capabilities"]?["methods"] == ["initialize", "probe", "shutdown"])
-        #expect(messages.first { $0["id"] == 2 }?["result"] == "s_recorded")
-        #expect(messages.contains { $0["method"] == "probe/seen" })
+        let operations = BosunOperations.all.map { JSONValue.string($0.info.name) }
+        #expect(initialize["result"]?["capabilities"]?["methods"]?.arrayValue?.sorted { $0.jsonString() < $1.jsonString() }
+                == (operations + ["initialize", "shutdown"]).sorted { $0.jsonString() < $1.jsonString() })
+        #expect(messages.first { $0["id"] == 2 }?["result"] == ["roles": []])
+        // events "terminal": the session's sink reaches the client, filtered by bosun/1's choice.
+        #expect(messages.filter { $0["method"] == "worker/event" }.map { $0["params"]?["kind"] } == ["succeeded"])
     }
 
     @Test func openerErrorsReachTheClientAndInitializeCanBeRetried() async throws {
         struct DiskFull: Error, CustomStringConvertible { var description: String { "the disk is full" } }
         let recorder = RecordingOpener()
-        recorder.failNext(with: [RPCError(code: -32012, message: "unknown provider 'x'"), DiskFull()])
+        recorder.failNext(with: [SessionError(code: -32012, message: "unknown provider 'x'"), DiskFull()])
         let server = ServerOnPipes(opener: recorder.opener)
-        server.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#, #"{"jsonrpc":"2.0","id":2,"method":"probe"}"#)
+        server.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#, #"{"jsonrpc":"2.0","id":2,"method":"roles"}"#)
         #expect(try await server.answer(1)["error"]?["code"] == -32012)
         // Queued behind the failed initialize, then refused like any request before it.
         #expect(try await server.answer(2)["error"]?["code"] == -32002)

@@ -97,7 +97,11 @@ struct SessionHarness {
         let environment = SessionEnvironment(
             config: config, store: store ?? self.store, workspaceRoot: directory.path,
             clientForProvider: { _ in client }, toolsForRole: { _, _ in [EchoTool()] },
-            notify: { log.append($0, $1, droppable: $2) }, events: .all, logger: Logger(label: "test"))
+            events: { event in
+                // As bosun/1 sends them: the tests read the wire's notifications.
+                guard let notification = BosunNotification(event, delivery: .all) else { return }
+                log.append(notification.method, notification.params, droppable: notification.droppable)
+            }, logger: Logger(label: "test"))
         return try await Session.open(environment, resumeId: resume, maxConcurrentWorkers: cap)
     }
 

@@ -1,5 +1,5 @@
 import BosunJSON
-import Checks
+
 import Foundation
 
 /// `verify` params: the checks to run against one worker's work, and what to do when they fail.

@@ -1,13 +1,13 @@
 import BosunJSON
 import Foundation
-import Workers
+
 
 /// `synthesize` params: the workers whose results become one answer, and how.
 public struct SynthesizeParams: Codable, Sendable {
     public var workers: [String]
     public var instruction: String
     /// A format to follow, and a schema for the synthesis's `structured` part.
-    public var output: WorkerBrief.Output?
+    public var output: OutputSpec?
     /// A model alias or tier; the `synthesizer` role's (the orchestrator tier) by default.
     public var model: String?
     /// Refuse (-32011) when a given worker did not succeed, instead of naming it in `gaps`.
@@ -18,7 +18,7 @@ public struct SynthesizeParams: Codable, Sendable {
     /// past it each result is cut to its share, with a notice saying so.
     public var maxInputChars: Int?
 
-    public init(workers: [String], instruction: String, output: WorkerBrief.Output? = nil, model: String? = nil,
+    public init(workers: [String], instruction: String, output: OutputSpec? = nil, model: String? = nil,
                 requireAll: Bool? = nil, timeoutSeconds: Double? = nil, maxInputChars: Int? = nil) {
         self.workers = workers
         self.instruction = instruction

@@ -1,0 +1,87 @@
+import BosunJSON
+
+/// What every front end shows of one session operation, besides its types: bosun/1 answers
+/// it as the method `name`, MCP lists it as the tool `name`.
+public struct OperationInfo: Sendable, Hashable {
+    /// The method name of bosun/1 and the tool name of MCP; written here and nowhere else.
+    public var name: String
+    /// A few words for a person choosing a tool (MCP `title`).
+    public var title: String
+    /// One line: `methods.json`'s `summary` and the docs' method table.
+    public var summary: String
+    /// For a calling model: when to use it, what it returns, what to do next (MCP `description`).
+    public var description: String
+    /// Changes nothing (MCP `readOnlyHint`).
+    public var readOnly: Bool
+    /// A worker it starts may reach outside the workspace, e.g. fetch URLs (MCP `openWorldHint`).
+    public var opensWorld: Bool
+
+    public init(name: String, title: String, summary: String, description: String, readOnly: Bool, opensWorld: Bool = false) {
+        self.name = name
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.readOnly = readOnly
+        self.opensWorld = opensWorld
+    }
+
+    /// The `$defs` names of its params and result in protocol/bosun-1.schema.json.
+    public var paramsDefinition: String { "\(name).params" }
+    public var resultDefinition: String { "\(name).result" }
+}
+
+/// What a front end knows of a call besides its params.
+public struct OperationContext: Sendable {
+    /// A progress token that came outside the params (MCP's `_meta.progressToken`); it takes
+    /// the place of a `spawn`'s `workDoneToken`.
+    public var progressToken: JSONValue?
+
+    public init(progressToken: JSONValue? = nil) {
+        self.progressToken = progressToken
+    }
+}
+
+/// One operation of a session with its types: the entries of `BosunOperations.all`. A front
+/// end maps every entry generically (open the existential with a generic function): decode
+/// `Params`, `call`, encode `Result`, map a thrown `SessionError`.
+public protocol SessionOperation: Sendable {
+    associatedtype Params: Decodable & Sendable
+    associatedtype Result: Encodable & Sendable
+    var info: OperationInfo { get }
+    func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result
+}
+
+extension SessionOperation {
+    /// The params' JSON Schema, self-contained and an object at the top
+    /// (`ProtocolSchema.objectSchema`): MCP's `inputSchema`.
+    public var inputSchema: JSONValue { ProtocolSchema.shared.objectSchema(info.paramsDefinition) }
+    /// The result's JSON Schema, self-contained and an object at the top: MCP's `outputSchema`.
+    public var outputSchema: JSONValue { ProtocolSchema.shared.objectSchema(info.resultDefinition) }
+}
+
+/// An operation as a typed handler over `SessionOperations`.
+public struct Operation<Params: Decodable & Sendable, Result: Encodable & Sendable>: SessionOperation {
+    public let info: OperationInfo
+    private let handler: @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result
+
+    public init(_ info: OperationInfo,
+                handler: @escaping @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result) {
+        self.info = info
+        self.handler = handler
+    }
+
+    public func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result {
+        try await handler(session, params, context)
+    }
+}
+
+/// Params of an operation that takes none: absent params, `null`, `{}` or `[]`; whatever an
+/// object holds is ignored, so clients that always send `{}` work (`NoParams`).
+public struct NoParams: Codable, Sendable, Hashable {
+    public init() {}
+    public init(from decoder: Decoder) throws {}
+    public func encode(to encoder: Encoder) throws {
+        _ = encoder.container(keyedBy: NoKeys.self)
+    }
+    private enum NoKeys: CodingKey {}
+}

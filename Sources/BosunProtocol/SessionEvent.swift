@@ -1,0 +1,84 @@
+import BosunJSON
+
+/// Receives a session's events. Called on the session's actor in the order things happen,
+/// so it must not block: it maps the event and queues it for its client.
+public typealias SessionEventSink = @Sendable (SessionEvent) -> Void
+
+/// What a session tells its front end as it happens. Each front end maps these to its own
+/// wire (bosun/1: `BosunNotification`; MCP: progress and task status notifications).
+///
+/// Ordering: a worker's terminal event is sent before any `await` that reports that state
+/// wakes, so a client never reads an answer about a state before the event of that state.
+public enum SessionEvent: Sendable, Hashable {
+    /// A worker event exactly as the trace stores it and `trace` returns it: state changes
+    /// (`queued`, `started`, the terminal states), steps (`model_call`), text, tool calls
+    /// and results, retries, steers. `kind` is a `WorkerEventKind` or a `WorkerState`.
+    case worker(WorkerEvent)
+    /// Progress of a worker whose spawn carried a progress token.
+    case progress(WorkerProgress)
+
+    /// Whether a front end may drop it while its client is not reading: a worker event that
+    /// is not terminal (the trace has it), a progress report (the next one supersedes it).
+    /// Terminal events and progress begin/end are never dropped.
+    public var isDroppable: Bool {
+        switch self {
+        case .worker(let event): return !event.isTerminal
+        case .progress(let progress):
+            if case .report = progress.stage { return true }
+            return false
+        }
+    }
+}
+
+/// The kinds of non-terminal worker events besides `queued`; a terminal event's kind is its
+/// `WorkerState`. The raw values are the wire's `kind`.
+public enum WorkerEventKind: String, Sendable, Hashable, CaseIterable {
+    case queued
+    case started
+    /// A step: one model call.
+    case modelCall = "model_call"
+    case text
+    case toolCall = "tool_call"
+    case toolResult = "tool_result"
+    case retry
+    case steered
+}
+
+extension WorkerEvent {
+    /// The state this event ends the worker in, if it is a terminal event.
+    public var terminalState: WorkerState? {
+        WorkerState(rawValue: kind).flatMap { $0.isTerminal ? $0 : nil }
+    }
+
+    public var isTerminal: Bool { terminalState != nil }
+}
+
+/// One progress report of a worker, on the token its spawn carried (bosun/1's
+/// `workDoneToken`, MCP's `_meta.progressToken`).
+public struct WorkerProgress: Sendable, Hashable {
+    public enum Stage: Sendable, Hashable {
+        /// Once, when the worker is queued (again, when a steer resumes it).
+        case begin(title: String)
+        case report
+        /// Once per run, with the terminal state.
+        case end(WorkerState)
+    }
+
+    public var token: JSONValue
+    public var workerId: String
+    public var stage: Stage
+    /// What is happening now, for a person (`step 2 of 30`, `running read_file`).
+    public var message: String
+    /// Steps taken, and the step limit of the run: a monotone progress count and its total.
+    public var steps: Int
+    public var maxSteps: Int
+
+    public init(token: JSONValue, workerId: String, stage: Stage, message: String, steps: Int, maxSteps: Int) {
+        self.token = token
+        self.workerId = workerId
+        self.stage = stage
+        self.message = message
+        self.steps = steps
+        self.maxSteps = maxSteps
+    }
+}

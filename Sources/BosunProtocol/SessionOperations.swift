@@ -1,0 +1,20 @@
+import BosunJSON
+
+/// The operations of an open session, typed: what every entry of `BosunOperations` calls.
+/// Orchestration's `Session` implements it; a front end only ever sees this protocol.
+/// Refusals are `SessionError`s; a cancelled caller gets `CancellationError`.
+public protocol SessionOperations: Sendable {
+    /// Starts a worker on a brief; with `wait`, returns once it has ended.
+    func spawn(_ params: SpawnParams) async throws -> Worker
+    func steer(_ params: SteerParams) async throws -> SteerResult
+    func cancel(_ params: CancelParams) async throws -> CancelResult
+    func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult
+    /// `status` already encoded: the whole-session answer is cached while nothing changed.
+    func statusJSON(_ params: StatusParams) async throws -> EncodedJSON
+    func trace(_ params: TraceParams) async throws -> TraceResult
+    func roles() async -> RolesResult
+    /// Runs checks on a worker's result, steering and escalating as asked.
+    func verify(_ params: VerifyParams) async throws -> VerifyResult
+    /// Combines workers' results into one answer on a synthesizer worker.
+    func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult
+}
