@@ -100,7 +100,7 @@ public enum BosunOperations {
 
     public static let verify = Operation<VerifyParams, VerifyResult>(OperationInfo(
         name: "verify", title: "Verify a worker's result",
-        summary: "Check a worker's result, with feedback and escalation.",
+        summary: "Run deterministic checks on a worker's result.",
         description: """
             Check a worker's work yourself instead of trusting its claims: checks are schema (its structured \
             result against a JSON Schema), command (argv run in the workspace sandbox, expectExitCode), files \
@@ -114,7 +114,7 @@ public enum BosunOperations {
 
     public static let synthesize = Operation<SynthesizeParams, SynthesizeResult>(OperationInfo(
         name: "synthesize", title: "Synthesize workers' results",
-        summary: "Combine workers' results into one answer, with conflicts.",
+        summary: "Merge several workers' results into one answer.",
         description: """
             Combine the results of several workers into one answer following instruction, on a synthesizer \
             worker of its own. Waits for running workers. Returns the text (and structured, given \

@@ -42,6 +42,12 @@ public enum WorkerEventKind: String, Sendable, Hashable, CaseIterable {
     case toolResult = "tool_result"
     case retry
     case steered
+    /// One round of `verify`'s checks on the worker.
+    case verifyRound = "verify_round"
+    /// `verify` moved the worker one model tier up.
+    case escalated
+    /// A `judge` check's evaluator call, with its usage.
+    case judgeCall = "judge_call"
 }
 
 extension WorkerEvent {

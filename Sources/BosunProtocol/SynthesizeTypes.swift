@@ -33,6 +33,11 @@ public struct SynthesizeParams: Codable, Sendable {
 public struct SynthesisSource: Codable, Sendable, Hashable {
     public var workerId: String
     public var claim: String
+
+    public init(workerId: String, claim: String) {
+        self.workerId = workerId
+        self.claim = claim
+    }
 }
 
 public struct SynthesisConflict: Codable, Sendable, Hashable {
@@ -40,6 +45,12 @@ public struct SynthesisConflict: Codable, Sendable, Hashable {
     /// At least two of the given workers.
     public var workers: [String]
     public var summary: String
+
+    public init(topic: String, workers: [String], summary: String) {
+        self.topic = topic
+        self.workers = workers
+        self.summary = summary
+    }
 }
 
 public struct SynthesizeResult: Codable, Sendable {
@@ -52,4 +63,15 @@ public struct SynthesizeResult: Codable, Sendable {
     /// What the answer could not cover: failed workers first, then what the synthesizer named.
     public var gaps: [String]
     public var usage: WorkerUsage
+
+    public init(id: String, text: String, structured: JSONValue?, sources: [SynthesisSource],
+                conflicts: [SynthesisConflict], gaps: [String], usage: WorkerUsage) {
+        self.id = id
+        self.text = text
+        self.structured = structured
+        self.sources = sources
+        self.conflicts = conflicts
+        self.gaps = gaps
+        self.usage = usage
+    }
 }

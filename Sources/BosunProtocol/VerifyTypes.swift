@@ -35,6 +35,12 @@ public struct VerifyRound: Codable, Sendable, Hashable {
     public var checks: [CheckOutcome]
 
     public var passed: Bool { checks.allSatisfy(\.passed) }
+
+    public init(round: Int, model: String, checks: [CheckOutcome]) {
+        self.round = round
+        self.model = model
+        self.checks = checks
+    }
 }
 
 public struct VerifyResult: Codable, Sendable {
@@ -42,4 +48,10 @@ public struct VerifyResult: Codable, Sendable {
     public var rounds: [VerifyRound]
     /// The worker after the last round, with its result and `verification`.
     public var worker: Worker
+
+    public init(passed: Bool, rounds: [VerifyRound], worker: Worker) {
+        self.passed = passed
+        self.rounds = rounds
+        self.worker = worker
+    }
 }

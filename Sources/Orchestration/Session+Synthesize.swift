@@ -44,8 +44,8 @@ extension Session {
         let spawnParams = SpawnParams(
             task: params.instruction, inputs: inputs,
             scope: "Only the worker results given in INPUTS; they are the whole material.",
-            output: WorkerBrief.Output(format: params.output?.format,
-                                       schema: SynthesisInputs.submissionSchema(workers: ids, structured: params.output?.schema)),
+            output: OutputSpec(format: params.output?.format,
+                           schema: SynthesisInputs.submissionSchema(workers: ids, structured: params.output?.schema)),
             doNot: ["drop a detail, number or caveat a worker reported because it seems minor",
                     "settle a disagreement between workers silently: report it as a conflict naming both",
                     "cite a worker for a claim it did not make, or any worker not in INPUTS"],

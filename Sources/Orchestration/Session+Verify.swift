@@ -33,7 +33,7 @@ extension Session {
             try Task.checkCancellation()
             let round = VerifyRound(round: rounds.count + 1, model: entry.record.model, checks: outcomes)
             rounds.append(round)
-            emit(workerId, kind: "verify_round", data: (try? JSONValue(encoding: round)).map { data -> JSONValue in
+            emit(workerId, kind: .verifyRound, data: (try? JSONValue(encoding: round)).map { data -> JSONValue in
                 guard case .object(var object) = data else { return data }
                 object["passed"] = .bool(round.passed)
                 return .object(object)
@@ -48,7 +48,7 @@ extension Session {
             // rounds so far are the answer, not an error.
             guard params.escalate == true, let next = nextTier(above: entry.record.model), !budget.isSpent else { break }
             escalations += 1
-            emit(workerId, kind: "escalated", data: ["from": .string(entry.record.model), "to": .string(next),
+            emit(workerId, kind: .escalated, data: ["from": .string(entry.record.model), "to": .string(next),
                                                     "costUSDSoFar": .double(entry.record.costUSD)])
             entries[workerId]?.record.model = next
             _ = try steer(SteerParams(workerId: workerId, message: feedback))
@@ -135,7 +135,7 @@ extension Session {
         let price = config.models.values.first { $0.id == modelId }?.price
         let cost = price?.cost(of: usage) ?? 0
         budget.charge(cost)
-        emit(workerId, kind: "judge_call", data: ["model": .string(modelId), "inputTokens": .int(Int64(usage.inputTokens)),
+        emit(workerId, kind: .judgeCall, data: ["model": .string(modelId), "inputTokens": .int(Int64(usage.inputTokens)),
                                                  "outputTokens": .int(Int64(usage.outputTokens)), "costUSD": .double(cost)])
     }
 }

@@ -19,7 +19,7 @@ func repositoryFile(_ path: String) throws -> String {
     @Test func namesAreUniqueAndFoundByName() {
         #expect(Set(names).count == names.count)
         for name in names { #expect(BosunOperations.named(name)?.info.name == name) }
-        #expect(BosunOperations.named("verify") == nil, "an operation joins the table only once it is implemented")
+        #expect(BosunOperations.named("orchestrate") == nil, "an operation joins the table only once it is implemented")
     }
 
     @Test func theEmbeddedSchemaIsTheFileInProtocol() throws {

@@ -48,6 +48,8 @@ struct EmptySession: SessionHandle, SessionOperations {
     func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.noWorkers }
     func trace(_ params: TraceParams) async throws -> TraceResult { TraceResult(events: []) }
     func roles() async -> RolesResult { RolesResult(roles: []) }
+    func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.noWorkers }
+    func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.noWorkers }
 
     static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 

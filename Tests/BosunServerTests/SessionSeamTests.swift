@@ -41,6 +41,8 @@ final class RecordingSession: SessionHandle, SessionOperations {
     func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.refused }
     func statusJSON(_ params: StatusParams) async throws -> EncodedJSON { throw Self.refused }
     func trace(_ params: TraceParams) async throws -> TraceResult { throw Self.refused }
+    func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.refused }
+    func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.refused }
 
     static let refused = SessionError(code: SessionError.invalidStateCode, message: "recorded")
 

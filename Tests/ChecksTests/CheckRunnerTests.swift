@@ -1,3 +1,4 @@
+import BosunProtocol
 import BosunJSON
 import Checks
 import Foundation
