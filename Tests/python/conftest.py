@@ -69,3 +69,35 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
 store: {{ path: "{directory / 'trace.sqlite'}" }}
 """)
     return config
+
+
+class MCPWorld:
+    """What `bosun serve` needs to run real workers offline in MCP mode: a config whose every
+    tier is on the mock provider, a workspace and a trace store of its own."""
+
+    def __init__(self, binary: str, root: pathlib.Path, port: int):
+        self.binary = binary
+        self.config = write_mock_config(root, port)
+        self.db = root / "trace.sqlite"
+        self.workspace = root / "workspace"
+        self.workspace.mkdir()
+        (self.workspace / "README.md").write_text("# demo\nA workspace for MCP tests.\n")
+
+    def args(self, *extra: str) -> list[str]:
+        """`serve`'s arguments (the command is `self.binary`)."""
+        return ["serve", "--config", str(self.config), "--db", str(self.db), *extra]
+
+    def command(self, *extra: str) -> list[str]:
+        return [self.binary, *self.args(*extra)]
+
+
+@pytest.fixture
+def mcp_world(bosun_bin, mock_provider, tmp_path):
+    """Workers take two tool steps, 20 ms apart, then submit their result."""
+    return MCPWorld(bosun_bin, tmp_path, mock_provider("--latency-ms", "20", "--tool-steps", "2"))
+
+
+@pytest.fixture
+def slow_mcp_world(bosun_bin, mock_provider, tmp_path):
+    """Workers take 15 tool steps of 300 ms each: time enough to cancel them mid-run."""
+    return MCPWorld(bosun_bin, tmp_path, mock_provider("--latency-ms", "300", "--tool-steps", "15"))

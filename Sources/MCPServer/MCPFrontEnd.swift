@@ -1,0 +1,108 @@
+import BosunJSON
+import BosunProtocol
+import BosunServer
+import Foundation
+import JSONRPC
+import Logging
+import Synchronization
+
+/// Session options an MCP client cannot pass (MCP's `initialize` has no place for them):
+/// they come from `bosun serve`'s flags or the environment.
+public struct MCPSessionOptions: Sendable, Hashable {
+    /// `--session` / `BOSUN_SESSION`: resume this session (its workers are MCP tasks).
+    public var resumeSessionId: String?
+    /// `--max-concurrent-workers` / `BOSUN_MAX_CONCURRENT_WORKERS`; nil: the configured default.
+    public var maxConcurrentWorkers: Int?
+
+    public init(resumeSessionId: String? = nil, maxConcurrentWorkers: Int? = nil) {
+        self.resumeSessionId = resumeSessionId
+        self.maxConcurrentWorkers = maxConcurrentWorkers
+    }
+}
+
+/// MCP once `initialize` chose it (a string `protocolVersion`): bosun as a tool server.
+/// Every operation of `BosunOperations` is a tool, every worker is a task, session events
+/// become progress and task status notifications, and log lines `notifications/message`.
+///
+/// The session opens on `notifications/initialized` (or the first call that needs it), not
+/// in `initialize`: the workspace root comes from the client's `roots/list`, which the
+/// server may only ask once the client is initialized.
+public final class MCPFrontEnd: FrontEnd {
+    private let sessionOptions: MCPSessionOptions
+    private let openSession: SessionOpener
+    private let logger: Logger
+    private let state = Mutex<State?>(nil)
+
+    /// What `initialize` settled, shared by the method handlers.
+    final class State: Sendable {
+        let version: String
+        let slot: MCPSessionSlot
+        let events: MCPEventMapper
+        let connection: FrontEndConnection
+        let logger: Logger
+
+        init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, connection: FrontEndConnection, logger: Logger) {
+            self.version = version
+            self.slot = slot
+            self.events = events
+            self.connection = connection
+            self.logger = logger
+        }
+    }
+
+    public init(sessionOptions: MCPSessionOptions, openSession: @escaping SessionOpener, logger: Logger) {
+        self.sessionOptions = sessionOptions
+        self.openSession = openSession
+        self.logger = logger
+    }
+
+    public func initialize(_ raw: JSONValue, on connection: FrontEndConnection) async throws -> EncodedJSON {
+        let params: MCPInitializeParams
+        do {
+            params = try raw.decode(as: MCPInitializeParams.self)
+        } catch let error as DecodingError {
+            throw RPCError.invalidParams(from: error)
+        }
+        let version = MCPVersion.negotiate(params.protocolVersion)
+        let events = MCPEventMapper(notifier: connection.notifier, sendsTaskStatus: MCPVersion.hasTasks(version))
+        let slot = MCPSessionSlot(
+            connection: connection.connection, offersRoots: params.offersRoots,
+            defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
+            openSession: openSession, events: events, logger: logger)
+        let state = State(version: version, slot: slot, events: events, connection: connection, logger: logger)
+        self.state.withLock { $0 = state }
+        MCPMethods.register(on: connection.registry, state: state, logger: logger)
+        let client = params.clientInfo.map { "\($0.name) \($0.version ?? "")" } ?? "an unnamed client"
+        logger.info("MCP \(version) for \(client)\(params.offersRoots ? " (which offers roots)" : "")")
+        return try EncodedJSON(encoding: MCPInitializeResult(version: version, serverVersion: connection.options.version))
+    }
+
+    public func close() async {
+        guard let state = state.withLock({ $0 }) else { return }
+        await state.slot.close()
+    }
+}
+
+/// `initialize`'s answer: the version, what bosun offers, who it is, and how to use it.
+struct MCPInitializeResult: Encodable {
+    struct ServerInfo: Encodable {
+        var name = "bosun"
+        var title = "bosun: worker agents on a budget"
+        var version: String
+    }
+
+    var protocolVersion: String
+    var capabilities: JSONValue
+    var serverInfo: ServerInfo
+    var instructions = MCPInstructions.text
+
+    init(version: String, serverVersion: String) {
+        protocolVersion = version
+        var capabilities: [String: JSONValue] = ["tools": ["listChanged": false], "logging": [:]]
+        if MCPVersion.hasTasks(version) {
+            capabilities["tasks"] = ["list": [:], "cancel": [:], "requests": ["tools": ["call": [:]]]]
+        }
+        self.capabilities = .object(capabilities)
+        serverInfo = ServerInfo(version: serverVersion)
+    }
+}

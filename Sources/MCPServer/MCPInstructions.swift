@@ -1,0 +1,23 @@
+/// `initialize`'s `instructions`: how a calling model gets good work out of bosun. Clients
+/// put this in the model's context, so it is short and says what to do, not what bosun is.
+enum MCPInstructions {
+    static let text = """
+        bosun runs worker agents for you, each on one bounded job with its own budget. Hand off \
+        research, reading, drafting and checking; keep the plan and the decisions yourself.
+
+        - Brief each worker well. spawn takes task (one sentence, active verb), inputs (the files or \
+        URLs to read), scope (what is in and out of bounds), output (a format, or a JSON Schema the \
+        result must match) and doNot (the likely mistakes). Pick a role from roles; set limits for \
+        jobs that are unusually small or large.
+        - Fan out, then wait. Spawn several workers without wait, then await them; for one quick job, \
+        spawn with wait: true. Workers over the concurrency cap queue; nothing is refused.
+        - Verify before you trust. A worker's result is a claim: check the files it names, run the \
+        tests, or spawn a second worker to review it. status and trace show what each worker did.
+        - Steer rather than restart. steer sends a running or finished worker a correction; it keeps \
+        its conversation and its id.
+        - Synthesize yourself. Combine the results into one answer without dropping detail, and say \
+        where workers disagree instead of picking one silently.
+        - A failed call says what to do in its text. A worker that ended without success comes back \
+        with isError, its error code and the worker itself.
+        """
+}

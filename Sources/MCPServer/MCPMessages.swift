@@ -1,0 +1,104 @@
+import BosunJSON
+
+/// The protocol versions MCP mode speaks, newest first. A client asking for one of them gets
+/// it; any other gets the newest, as the specification's version negotiation says.
+public enum MCPVersion {
+    public static let supported = ["2025-11-25", "2025-06-18", "2025-03-26"]
+    public static let latest = supported[0]
+
+    public static func negotiate(_ requested: String) -> String {
+        supported.contains(requested) ? requested : latest
+    }
+
+    /// Tasks (and `notifications/tasks/status`) came with 2025-11-25.
+    static func hasTasks(_ version: String) -> Bool { version == "2025-11-25" }
+}
+
+/// `initialize` params of an MCP client; only what bosun reads.
+struct MCPInitializeParams: Decodable, Sendable {
+    struct ClientInfo: Decodable, Sendable {
+        var name: String
+        var version: String?
+    }
+
+    var protocolVersion: String
+    var capabilities: JSONValue?
+    var clientInfo: ClientInfo?
+
+    /// The client answers `roots/list`.
+    var offersRoots: Bool { capabilities?["roots"]?.objectValue != nil }
+}
+
+/// `tools/call` params. `arguments` stays raw so it can be checked against the tool's input
+/// schema and handed on without decoding twice.
+struct MCPCallToolParams: Decodable, Sendable {
+    struct Meta: Decodable, Sendable {
+        var progressToken: JSONValue?
+    }
+
+    struct TaskRequest: Decodable, Sendable {
+        /// Requested retention in milliseconds; bosun keeps tasks in the trace store (unlimited).
+        var ttl: Double?
+    }
+
+    var name: String
+    var arguments: JSONValue?
+    var _meta: Meta?
+    var task: TaskRequest?
+}
+
+/// `tasks/get`, `tasks/result`, `tasks/cancel` params.
+struct MCPTaskParams: Decodable, Sendable {
+    var taskId: String
+}
+
+/// `tasks/list` params.
+struct MCPListParams: Decodable, Sendable {
+    var cursor: String?
+}
+
+/// `logging/setLevel` params.
+struct MCPSetLevelParams: Decodable, Sendable {
+    var level: String
+}
+
+/// `notifications/cancelled` params.
+struct MCPCancelledParams: Decodable, Sendable {
+    var requestId: JSONValue
+    var reason: String?
+}
+
+/// An MCP task: how a worker looks to a client that spawned it as one.
+struct MCPTask: Codable, Sendable, Hashable {
+    var taskId: String
+    var status: String
+    var statusMessage: String?
+    var createdAt: String
+    var lastUpdatedAt: String
+    /// Always null: tasks live in the trace store until `bosun trace prune` removes them.
+    var ttl: Int?
+    var pollInterval: Int
+
+    enum CodingKeys: String, CodingKey { case taskId, status, statusMessage, createdAt, lastUpdatedAt, ttl, pollInterval }
+
+    /// `ttl` is written as `null` rather than left out: the specification requires the key.
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(taskId, forKey: .taskId)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(statusMessage, forKey: .statusMessage)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastUpdatedAt, forKey: .lastUpdatedAt)
+        try container.encode(ttl, forKey: .ttl)
+        try container.encode(pollInterval, forKey: .pollInterval)
+    }
+}
+
+/// MCP's log levels (syslog's), in increasing severity.
+enum MCPLogLevel: String, CaseIterable, Sendable, Comparable {
+    case debug, info, notice, warning, error, critical, alert, emergency
+
+    private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
+    static func < (a: MCPLogLevel, b: MCPLogLevel) -> Bool { a.rank < b.rank }
+}

@@ -1,0 +1,105 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+import JSONRPC
+import Logging
+
+/// The connection's session, opened once, when first needed: on `notifications/initialized`,
+/// or by the first call that needs it if the client never sends that. A client that only
+/// lists tools opens nothing. If opening fails (a bad config, an unknown `--session`), the
+/// next call tries again, so fixing the config needs no reconnect.
+actor MCPSessionSlot {
+    private let connection: JSONRPCConnection
+    private let offersRoots: Bool
+    private let defaultRoot: String
+    private let options: MCPSessionOptions
+    private let openSession: SessionOpener
+    private let events: MCPEventMapper
+    private let logger: Logger
+    private var opening: Task<any SessionHandle, any Error>?
+    private var closed = false
+
+    /// How long a client gets to answer `roots/list` before bosun works in its own directory.
+    static let rootsTimeout: Duration = .seconds(5)
+
+    init(connection: JSONRPCConnection, offersRoots: Bool, defaultRoot: String, options: MCPSessionOptions,
+         openSession: @escaping SessionOpener, events: MCPEventMapper, logger: Logger) {
+        self.connection = connection
+        self.offersRoots = offersRoots
+        self.defaultRoot = defaultRoot
+        self.options = options
+        self.openSession = openSession
+        self.events = events
+        self.logger = logger
+    }
+
+    /// Starts opening the session without waiting for it (`notifications/initialized`).
+    func prepare() {
+        _ = start()
+    }
+
+    /// The open session; throws a `SessionError` (or another error) saying why it could not open.
+    func session() async throws -> any SessionHandle {
+        let task = start()
+        do {
+            return try await task.value
+        } catch {
+            if opening == task { opening = nil }
+            throw error
+        }
+    }
+
+    func close() async {
+        closed = true
+        guard let task = opening else { return }
+        if let handle = try? await task.value { await handle.close() }
+    }
+
+    private func start() -> Task<any SessionHandle, any Error> {
+        if let opening { return opening }
+        // Runs on this actor (it inherits the isolation), so `closed` is read in order.
+        let task = Task<any SessionHandle, any Error> { [self] in
+            guard !closed else { throw CancellationError() }
+            let root = await workspaceRoot()
+            let handle = try await openSession(SessionOpenRequest(
+                workspaceRoot: root, resumeSessionId: options.resumeSessionId,
+                maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events] in events.map($0) }))
+            logger.info("session \(handle.info.id)\(handle.info.resumed ? " resumed" : "") in \(root)")
+            return handle
+        }
+        opening = task
+        return task
+    }
+
+    /// The first `file://` root the client names, else the server's working directory.
+    private func workspaceRoot() async -> String {
+        guard offersRoots else { return defaultRoot }
+        do {
+            let answer = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+                group.addTask { [connection] in try await connection.request("roots/list") }
+                group.addTask {
+                    try await Task.sleep(for: Self.rootsTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            guard let answer else {
+                logger.warning("the client did not answer roots/list within \(Self.rootsTimeout); working in \(defaultRoot)")
+                return defaultRoot
+            }
+            for root in answer["roots"]?.arrayValue ?? [] {
+                guard let uri = root["uri"]?.stringValue, let url = URL(string: uri), url.isFileURL else { continue }
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    return url.path
+                }
+                logger.warning("the client's root \(uri) is not a local directory; skipping it")
+            }
+            logger.warning("the client's roots name no local directory; working in \(defaultRoot)")
+        } catch {
+            logger.warning("roots/list failed (\(error)); working in \(defaultRoot)")
+        }
+        return defaultRoot
+    }
+}

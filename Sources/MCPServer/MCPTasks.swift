@@ -1,0 +1,109 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+import JSONRPC
+
+/// MCP tasks over bosun's workers: a task's id is its worker's id, and its state is the
+/// worker's, read from the session (and so from the trace store when the session was
+/// resumed after a crash). Every worker of the session is a task, whether or not it was
+/// spawned as one. Unknown task ids, bad cursors and cancelling a task that ended are
+/// -32602, as the specification says.
+enum MCPTasks {
+    /// Tasks per `tasks/list` page.
+    static let pageSize = 100
+
+    static func get(_ params: MCPTaskParams, state: MCPFrontEnd.State) async throws -> MCPTask {
+        MCPTaskStatus.task(of: try await worker(params.taskId, state: state))
+    }
+
+    /// Blocks until the worker has ended, then answers what a `tools/call` that waited for it
+    /// would have, tagged with the task. Cancelling this request stops the wait, not the task.
+    static func result(_ params: MCPTaskParams, state: MCPFrontEnd.State) async throws -> EncodedJSON {
+        let operations = try await session(state).operations
+        _ = try await worker(params.taskId, state: state)
+        _ = try await refusals { try await operations.awaitWorkers(AwaitParams(workers: [params.taskId])) }
+        let ended = try await worker(params.taskId, state: state)
+        return try MCPToolCall.workerResult(ended, meta: ["io.modelcontextprotocol/related-task": ["taskId": .string(params.taskId)]])
+    }
+
+    static func list(_ params: MCPListParams, state: MCPFrontEnd.State) async throws -> JSONValue {
+        var offset = 0
+        if let cursor = params.cursor {
+            guard cursor.hasPrefix("after:"), let value = Int(cursor.dropFirst("after:".count)), value >= 0 else {
+                throw RPCError.invalidParams("cursor \"\(cursor)\" is not one bosun gave; send the nextCursor of the last tasks/list as it was",
+                                             field: "cursor")
+            }
+            offset = value
+        }
+        let operations = try await session(state).operations
+        let encoded = try await refusals { try await operations.statusJSON(StatusParams()) }
+        let workers = try JSONDecoder().decode(SessionWorkers.self, from: encoded.data).workers
+        let page = workers.dropFirst(offset).prefix(pageSize)
+        var result: [String: JSONValue] = ["tasks": try JSONValue(encoding: page.map(MCPTaskStatus.task(of:)))]
+        if offset + page.count < workers.count { result["nextCursor"] = .string("after:\(offset + page.count)") }
+        return .object(result)
+    }
+
+    /// Cancels the worker and answers its task, now `cancelled`; a task that already ended
+    /// cannot be cancelled.
+    static func cancel(_ params: MCPTaskParams, state: MCPFrontEnd.State) async throws -> MCPTask {
+        let current = try await worker(params.taskId, state: state)
+        guard !current.state.isTerminal else { throw ended(current) }
+        let operations = try await session(state).operations
+        do {
+            _ = try await operations.cancel(CancelParams(workerId: params.taskId, reason: "tasks/cancel"))
+        } catch let error as SessionError where error.code == SessionError.invalidStateCode {
+            throw ended(try await worker(params.taskId, state: state))
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+        return MCPTaskStatus.task(of: try await worker(params.taskId, state: state))
+    }
+
+    // MARK: - Helpers
+
+    private static func ended(_ worker: Worker) -> RPCError {
+        RPCError.invalidParams("""
+            task \(worker.id) already ended (\(MCPTaskStatus.of(worker.state))); only a working task can be cancelled
+            """, field: "taskId")
+    }
+
+    private static func session(_ state: MCPFrontEnd.State) async throws -> any SessionHandle {
+        do {
+            return try await state.slot.session()
+        } catch let error as SessionError {
+            throw RPCError(code: RPCError.internalError, message: "bosun could not open its session: \(error.message)")
+        }
+    }
+
+    /// The task's worker; an id the session does not know is -32602 on `taskId`.
+    private static func worker(_ taskId: String, state: MCPFrontEnd.State) async throws -> Worker {
+        let operations = try await session(state).operations
+        let encoded: EncodedJSON
+        do {
+            encoded = try await operations.statusJSON(StatusParams(workerId: taskId))
+        } catch let error as SessionError where error.code == SessionError.unknownWorkerCode {
+            throw RPCError.invalidParams("""
+                there is no task \(taskId) in this session; tasks/list lists them (a task of another session \
+                needs `bosun serve --session` with that session's id)
+                """, field: "taskId")
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+        return try JSONDecoder().decode(Worker.self, from: encoded.data)
+    }
+
+    /// Runs a session call, answering its refusal as the JSON-RPC error it stands for.
+    private static func refusals<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+    }
+}
+
+/// The `workers` of a whole-session `status`, which is all `tasks/list` reads.
+private struct SessionWorkers: Decodable {
+    var workers: [Worker]
+}

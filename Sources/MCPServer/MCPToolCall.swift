@@ -1,0 +1,173 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+import JSONRPC
+
+/// `tools/call` for every entry of `BosunOperations`, the same way: check the arguments
+/// against the tool's input schema, decode the operation's params, call it, and answer
+/// with `structuredContent` and the same JSON as one text block. A failure of the tool
+/// itself (bad arguments, an unknown worker, a spent budget, a worker that ended without
+/// success) is a result with `isError: true` whose text says what to do; only an unknown
+/// tool or a malformed request is a JSON-RPC error.
+enum MCPToolCall {
+    static func answer(_ params: MCPCallToolParams, state: MCPFrontEnd.State) async throws -> EncodedJSON {
+        guard let operation = BosunOperations.named(params.name) else {
+            let names = BosunOperations.all.map(\.info.name).joined(separator: ", ")
+            throw RPCError.invalidParams("unknown tool '\(params.name)'; bosun's tools are \(names) (tools/list describes them)",
+                                         field: "name")
+        }
+        return try await run(operation, params, state: state)
+    }
+
+    private static func run<Operation: SessionOperation>(
+        _ operation: Operation, _ params: MCPCallToolParams, state: MCPFrontEnd.State
+    ) async throws -> EncodedJSON {
+        let name = operation.info.name
+        let asTask = params.task != nil
+        if asTask && !(MCPVersion.hasTasks(state.version) && MCPToolCatalog.makesWorkers(operation)) {
+            let taskTools = BosunOperations.all.filter { MCPToolCatalog.makesWorkers($0) }.map(\.info.name)
+            throw RPCError(code: RPCError.methodNotFound, message: """
+                '\(name)' does not run as a task (its execution.taskSupport is forbidden); call it without "task". \
+                Tools that do: \(taskTools.joined(separator: ", ")).
+                """, data: ["field": "task"])
+        }
+        guard case .object(var arguments) = params.arguments ?? [:] else {
+            return failure("The arguments of \(name) must be a JSON object; tools/list has its input schema.")
+        }
+        let schema = MCPToolCatalog.inputSchemas[name] ?? [:]
+        if let violation = JSONSchemaValidator.validate(.object(arguments), against: schema).first {
+            let field = fieldName(violation)
+            return failure("""
+                Invalid argument \(field) for \(name): \(violation.message). Fix \(field) and call \(name) again \
+                (its input schema is in tools/list).
+                """)
+        }
+        // A task is the wait: a worker spawned as a task returns at once, whatever `wait` said.
+        if asTask, schema["properties"]?["wait"] != nil { arguments["wait"] = false }
+        let decoded: Operation.Params
+        do {
+            decoded = try JSONValue.object(arguments).decode(as: Operation.Params.self)
+        } catch let error as DecodingError {
+            let rpc = RPCError.invalidParams(from: error)
+            return failure("Invalid arguments for \(name): \(rpc.message). Fix them and call \(name) again.")
+        }
+        let handle: any SessionHandle
+        do {
+            handle = try await state.slot.session()
+        } catch let error as SessionError {
+            return failure("bosun could not open its session: \(error.message)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return failure("bosun could not open its session: \(error). Check `bosun config check` and the server's log.")
+        }
+        let result: Operation.Result
+        do {
+            result = try await operation.call(handle.operations, decoded,
+                                              context: OperationContext(progressToken: params._meta?.progressToken))
+        } catch let error as SessionError {
+            return failure(error.message)
+        }
+        if let worker = result as? Worker {
+            state.logger.debug("\(name): worker \(worker.id) is \(worker.state.rawValue)\(asTask ? ", as a task" : "")")
+            if asTask {
+                state.events.track(task: worker)
+                return try EncodedJSON(encoding: ["task": MCPTaskStatus.task(of: worker)])
+            }
+            if worker.state.isTerminal && worker.state != .succeeded {
+                return try workerResult(worker, meta: nil)
+            }
+        }
+        if let encoded = result as? EncodedJSON { return success(encoded.data, meta: nil) }
+        return success(try EncodedJSON(encoding: result).data, meta: nil)
+    }
+
+    // MARK: - Results
+
+    /// `{"content":[{"type":"text","text":<json>}],"structuredContent":<json>,"isError":false}`,
+    /// spliced from the result's bytes without parsing them again.
+    static func success(_ json: Data, meta: JSONValue?) -> EncodedJSON {
+        result(texts: [], json: json, isError: false, meta: meta)
+    }
+
+    /// A tool failure the caller can act on: the message only.
+    static func failure(_ message: String) -> EncodedJSON {
+        var out = Data(#"{"content":[{"type":"text","text":"#.utf8)
+        out.append(contentsOf: JSONValue.string(message).jsonBytes())
+        out.append(contentsOf: #"}],"isError":true}"#.utf8)
+        return EncodedJSON(writtenJSON: out)
+    }
+
+    /// A worker as a tool result: a success if it succeeded, otherwise an error that says
+    /// why it ended and what to do, with the worker as structured content all the same.
+    static func workerResult(_ worker: Worker, meta: JSONValue?) throws -> EncodedJSON {
+        let json = try EncodedJSON(encoding: worker).data
+        guard worker.state != .succeeded else { return success(json, meta: meta) }
+        return result(texts: [MCPWorkerAdvice.explain(worker)], json: json, isError: true, meta: meta)
+    }
+
+    private static func result(texts: [String], json: Data, isError: Bool, meta: JSONValue?) -> EncodedJSON {
+        var out = Data(#"{"content":["#.utf8)
+        for text in texts {
+            out.append(contentsOf: #"{"type":"text","text":"#.utf8)
+            out.append(contentsOf: JSONValue.string(text).jsonBytes())
+            out.append(contentsOf: "},".utf8)
+        }
+        out.append(contentsOf: #"{"type":"text","text":"#.utf8)
+        out.append(contentsOf: JSONValue.string(String(decoding: json, as: UTF8.self)).jsonBytes())
+        out.append(contentsOf: #"}],"structuredContent":"#.utf8)
+        out.append(json)
+        out.append(contentsOf: isError ? #","isError":true"#.utf8 : #","isError":false"#.utf8)
+        if let meta {
+            out.append(contentsOf: #","_meta":"#.utf8)
+            out.append(contentsOf: meta.jsonBytes())
+        }
+        out.append(UInt8(ascii: "}"))
+        return EncodedJSON(writtenJSON: out)
+    }
+
+    /// `/limits/maxSteps` → `limits.maxSteps`, `/inputs/2` → `inputs[2]`; a missing required
+    /// property is named itself.
+    static func fieldName(_ violation: SchemaViolation) -> String {
+        var parts: [String] = violation.path.split(separator: "/", omittingEmptySubsequences: true).map {
+            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        }
+        let missing = "missing required property \""
+        if violation.message.hasPrefix(missing) {
+            parts.append(String(violation.message.dropFirst(missing.count).prefix { $0 != "\"" }))
+        }
+        var field = ""
+        for part in parts {
+            if Int(part) != nil { field += "[\(part)]" } else { field += field.isEmpty ? part : ".\(part)" }
+        }
+        return field.isEmpty ? "arguments" : field
+    }
+}
+
+/// What a calling model should do about a worker that ended without success.
+enum MCPWorkerAdvice {
+    static func explain(_ worker: Worker) -> String {
+        let reason = worker.error.map { "\($0.code): \($0.message)" } ?? "no reason was recorded"
+        let what = "Worker \(worker.id) ended \(worker.state.rawValue) (\(reason))."
+        switch worker.error?.code ?? worker.state.rawValue {
+        case "max_steps":
+            return what + " Narrow the task, or steer it (it resumes its own conversation) after spawning with a higher limits.maxSteps."
+        case "max_tokens":
+            return what + " Spawn again with a higher limits.maxTokens, or a narrower task."
+        case "max_cost":
+            return what + " Spawn again with a higher limits.maxCostUSD, or a cheaper role or model."
+        case "timed_out":
+            return what + " Spawn again with a higher limits.timeoutSeconds, or split the task."
+        case "provider_error":
+            return what + " The model provider refused or failed; check its configuration and key (`bosun config check`)."
+        case "dependency_failed":
+            return what + " A worker it ran after did not succeed; fix or re-run that one first."
+        case "interrupted":
+            return what + " bosun stopped while it ran; steer it with a message to resume it."
+        case "cancelled":
+            return what + " It was cancelled; spawn it again if the work is still needed."
+        default:
+            return what + " Read its trace (the trace tool with workerId) to see what went wrong, then steer it or spawn again."
+        }
+    }
+}
