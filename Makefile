@@ -8,6 +8,9 @@ SCRATCH ?= .build
 SWIFT_FLAGS := --scratch-path $(SCRATCH)
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+# The last 1.x release of the official MCP Python SDK cannot share a venv with 2.x (in .venv):
+# its client test runs from a venv of its own.
+VENV_MCP1 := .venv-mcp1
 
 # System packages: what the build links against, and what tests use when present.
 APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
@@ -16,7 +19,7 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # clients/nvim; tmux: a terminal for the `bosun top` tests.
 APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
-.PHONY: build release test demo bench chaos stress fuzz fuzz-short apt-build-deps apt-test-deps venv swift-test python-test schema-test-suite clean
+.PHONY: build release test demo bench chaos stress fuzz fuzz-short apt-build-deps apt-test-deps venv venv-mcp1 swift-test python-test schema-test-suite clean
 
 # The official JSON Schema Test Suite, whose draft 2020-12 cases the schema validator is run
 # against (SchemaTestSuiteTests prints its table). Debian's json-schema-test-suite stops at
@@ -30,16 +33,19 @@ build: apt-build-deps
 # Tests run one at a time: many start real processes and servers, and on a 2-core CI
 # machine running them all at once starves the ones that check deadlines.
 # The build also checks that every module imports only what Package.swift declares for it.
-test: apt-build-deps apt-test-deps venv schema-test-suite
+test: apt-build-deps apt-test-deps venv venv-mcp1 schema-test-suite
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
 	$(MAKE) --no-print-directory fuzz-short
 
-# pytest exits 5 when it collects no tests; that is not a failure.
-python-test: venv
+# pytest exits 5 when it collects no tests; that is not a failure. test_mcp_sdk1.py skips
+# itself in .venv (SDK 2.x) and runs from .venv-mcp1 (SDK 1.x).
+python-test: venv venv-mcp1
 	BOSUN_BIN="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" \
 		$(PYTHON) -m pytest -q Tests/python || { code=$$?; [ $$code -eq 5 ] || exit $$code; }
+	BOSUN_BIN="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" \
+		$(VENV_MCP1)/bin/python -m pytest -q Tests/python/test_mcp_sdk1.py
 
 demo: build
 	python3 clients/examples/demo.py --bosun "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/bosun" --keep .demo
@@ -51,8 +57,9 @@ release: apt-build-deps
 	@echo "built $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"
 
 # Every benchmark, against the release binary; figures go to bench/RESULTS*.md. The peer
-# comparison installs the OpenAI Agents SDK from PyPI into bench/.venv-peer on first use.
-bench: release
+# comparison installs the OpenAI Agents SDK from PyPI into bench/.venv-peer on first use;
+# the MCP comparison runs the official MCP Python SDK's server from .venv.
+bench: release venv
 	BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
 		python3 bench/server_startup.py "$$BIN"; \
 		python3 bench/server_throughput.py "$$BIN"; \
@@ -60,6 +67,7 @@ bench: release
 		python3 bench/status_many_workers.py "$$BIN"; \
 		python3 bench/orchestration_bench.py --bosun "$$BIN"; \
 		python3 bench/peer_compare.py "$$BIN" --runs 3; \
+		python3 bench/mcp_compare.py "$$BIN" --peer-python $(PYTHON); \
 		python3 bench/tools_sandbox_bench.py; \
 		python3 bench/pathological_search_bench.py "$$BIN"
 	bash bench/providers_bench.sh
@@ -108,6 +116,13 @@ apt-test-deps:
 
 venv: $(VENV)/.installed
 
+venv-mcp1: $(VENV_MCP1)/.installed
+
+$(VENV_MCP1)/.installed: Tests/python/requirements-mcp1.txt
+	python3 -m venv $(VENV_MCP1)
+	$(VENV_MCP1)/bin/pip install --quiet --disable-pip-version-check -r Tests/python/requirements-mcp1.txt
+	touch $@
+
 # The requirements install the Python client from clients/python, so a change to it reinstalls.
 $(VENV)/.installed: Tests/python/requirements.txt clients/python/pyproject.toml $(wildcard clients/python/bosun_client/*.py) clients/python/bosun_client/py.typed
 	python3 -m venv $(VENV)
@@ -125,7 +140,7 @@ $(SCHEMA_SUITE)/draft2020-12/.installed: | venv
 	touch $@
 
 clean:
-	rm -rf $(SCRATCH) $(VENV) $(SCHEMA_SUITE) $(FUZZ_SCRATCH) .fuzz
+	rm -rf $(SCRATCH) $(VENV) $(VENV_MCP1) $(SCHEMA_SUITE) $(FUZZ_SCRATCH) .fuzz
 
 # Runs every fuzz target of the $(1) build with libFuzzer option $(2); prints its final figures.
 define run_fuzzers

@@ -57,8 +57,11 @@ let package = Package(
                                                         "TraceStore", "Telemetry", "Workers", .product(name: "Logging", package: "swift-log")]),
         .target(name: "BosunServer", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC",
                                                      .product(name: "Logging", package: "swift-log")]),
+        // MCP: bosun as a tool server, a front end beside bosun/1's.
+        .target(name: "MCPServer", dependencies: ["BosunJSON", "BosunProtocol", "BosunServer", "JSONRPC",
+                                                   .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
-            "BosunProtocol", "BosunServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
+            "BosunProtocol", "BosunServer", "MCPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -46,6 +46,7 @@ final class BosunFrontEnd: FrontEnd {
             throw RPCError(code: RPCError.requestFailed, message: "the session could not be opened: \(error)")
         }
         OperationMethods.register(BosunOperations.all, session: opened.operations, on: connection.registry)
+        connection.registry.answerUnknownMethods(with: Self.unknownMethod)
         session.withLock { $0 = opened }
         if let level = params.initializationOptions?.logLevel.flatMap(Logger.Level.init(rawValue:)) {
             connection.logForwarder.forward(from: level) { level, message in
@@ -61,6 +62,18 @@ final class BosunFrontEnd: FrontEnd {
             capabilities: .init(methods: connection.registry.requestMethods),
             session: opened.info)
         return try EncodedJSON(encoding: result)
+    }
+
+    /// An MCP client whose `initialize` had no `protocolVersion` landed here; MCP's methods
+    /// (`tools/call`, `tasks/get`, …) are namespaced, which is how they are told apart.
+    static func unknownMethod(_ method: String) -> RPCError {
+        let mcpNamespaces = ["tools/", "tasks/", "resources/", "prompts/", "logging/", "completion/"]
+        guard mcpNamespaces.contains(where: method.hasPrefix) || method == "ping" else { return .methodNotFound(method) }
+        return RPCError(code: RPCError.methodNotFound, message: """
+            '\(method)' is an MCP method, and this connection speaks bosun/1 (its initialize had no protocolVersion): \
+            initialize with a string protocolVersion such as "2025-11-25" to use bosun as an MCP server, or call \
+            bosun/1's methods (initialize's capabilities.methods lists them)
+            """)
     }
 
     func close() async {

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import JSONRPC
 import Logging
+import MCPServer
 import SessionRuntime
 
 #if canImport(Glibc)
@@ -48,6 +49,16 @@ struct Serve: AsyncParsableCommand {
         discussion: "auto: a string protocolVersion in initialize selects MCP, an integer one ACP's agent mode (refused with -32601 until it exists), anything else bosun/1. bosun or mcp fix it whatever initialize says; a protocol this build does not speak answers initialize with -32601."))
     var mode: ModeChoice = .auto
 
+    @Option(help: ArgumentHelp(
+        "MCP: resume this session (default: $BOSUN_SESSION).",
+        discussion: "Its workers and tasks come back, finished results included; bosun/1 clients pass initializationOptions.session instead."))
+    var session: String?
+
+    @Option(help: ArgumentHelp(
+        "MCP: how many workers run at once (default: $BOSUN_MAX_CONCURRENT_WORKERS, else the config's, 5).",
+        discussion: "bosun/1 clients pass initializationOptions.maxConcurrentWorkers instead."))
+    var maxConcurrentWorkers: Int?
+
     @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
     var debugMethods = false
 
@@ -57,7 +68,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
     var db: String?
 
+    /// MCP's session options: a flag, else its environment variable.
+    func mcpSessionOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MCPSessionOptions {
+        let session = self.session ?? environment["BOSUN_SESSION"].flatMap { $0.isEmpty ? nil : $0 }
+        var cap = maxConcurrentWorkers
+        if cap == nil, let text = environment["BOSUN_MAX_CONCURRENT_WORKERS"], !text.isEmpty {
+            guard let value = Int(text) else {
+                throw ValidationError("BOSUN_MAX_CONCURRENT_WORKERS must be a whole number from 1 to 1000, got \"\(text)\"")
+            }
+            cap = value
+        }
+        if let cap, !(1...1000).contains(cap) {
+            throw ValidationError("the number of concurrent workers must be from 1 to 1000, got \(cap)")
+        }
+        return MCPSessionOptions(resumeSessionId: session, maxConcurrentWorkers: cap)
+    }
+
     func validate() throws {
+        _ = try mcpSessionOptions()
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
         }
@@ -79,7 +107,8 @@ struct Serve: AsyncParsableCommand {
                 mode: mode.frontEnd),
             openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder,
             // Each further protocol's front end, by the kind of `initialize` that selects it.
-            otherFrontEnds: [:])
+            otherFrontEnds: [.mcp: MCPFrontEnd(sessionOptions: try mcpSessionOptions(), openSession: sessionOpener(),
+                                               logger: Logger(label: "bosun.mcp"))])
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
