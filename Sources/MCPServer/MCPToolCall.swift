@@ -31,16 +31,22 @@ enum MCPToolCall {
                 Tools that do: \(taskTools.joined(separator: ", ")).
                 """, data: ["field": "task"])
         }
+        // A refusal of the tool: an `isError` result, or for a task (whose answer can only be a
+        // task) the JSON-RPC error with the same message.
+        func refuse(_ message: String, code: Int = RPCError.invalidParams, data: JSONValue? = nil) throws -> EncodedJSON {
+            if asTask { throw RPCError(code: code, message: message, data: data ?? ["field": "arguments"]) }
+            return failure(message)
+        }
         guard case .object(var arguments) = params.arguments ?? [:] else {
-            return failure("The arguments of \(name) must be a JSON object; tools/list has its input schema.")
+            return try refuse("The arguments of \(name) must be a JSON object; tools/list has its input schema.")
         }
         let schema = MCPToolCatalog.inputSchemas[name] ?? [:]
         if let violation = JSONSchemaValidator.validate(.object(arguments), against: schema).first {
             let field = fieldName(violation)
-            return failure("""
+            return try refuse("""
                 Invalid argument \(field) for \(name): \(violation.message). Fix \(field) and call \(name) again \
                 (its input schema is in tools/list).
-                """)
+                """, data: ["field": .string(field)])
         }
         // A task is the wait: a worker spawned as a task returns at once, whatever `wait` said.
         if asTask, schema["properties"]?["wait"] != nil { arguments["wait"] = false }
@@ -49,24 +55,24 @@ enum MCPToolCall {
             decoded = try JSONValue.object(arguments).decode(as: Operation.Params.self)
         } catch let error as DecodingError {
             let rpc = RPCError.invalidParams(from: error)
-            return failure("Invalid arguments for \(name): \(rpc.message). Fix them and call \(name) again.")
+            return try refuse("Invalid arguments for \(name): \(rpc.message). Fix them and call \(name) again.")
         }
         let handle: any SessionHandle
         do {
             handle = try await state.slot.session()
         } catch let error as SessionError {
-            return failure("bosun could not open its session: \(error.message)")
+            return try refuse("bosun could not open its session: \(error.message)", code: error.code, data: error.data)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            return failure("bosun could not open its session: \(error). Check `bosun config check` and the server's log.")
+            return try refuse("bosun could not open its session: \(error). Check `bosun config check` and the server's log.")
         }
         let result: Operation.Result
         do {
             result = try await operation.call(handle.operations, decoded,
                                               context: OperationContext(progressToken: params._meta?.progressToken))
         } catch let error as SessionError {
-            return failure(error.message)
+            return try refuse(error.message, code: error.code, data: error.data)
         }
         if let worker = result as? Worker {
             state.logger.debug("\(name): worker \(worker.id) is \(worker.state.rawValue)\(asTask ? ", as a task" : "")")

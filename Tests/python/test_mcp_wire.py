@@ -179,6 +179,9 @@ def test_bad_input_is_answered_as_the_specification_says(wire):
     bad_cursor = wire.request("tasks/list", {"cursor": "not-a-cursor"})["error"]
     assert bad_cursor["code"] == -32602
 
+    bad_task = wire.request("tools/call", {"name": "spawn", "arguments": {"task": ""}, "task": {}})["error"]
+    assert bad_task["code"] == -32602 and bad_task["data"]["field"] == "task"  # a task's answer can only be a task
+
     forbidden_task = wire.request("tools/call", {"name": "status", "arguments": {}, "task": {"ttl": 1000}})["error"]
     assert forbidden_task["code"] == -32601 and "spawn" in forbidden_task["message"]
 
