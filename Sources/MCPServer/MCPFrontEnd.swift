@@ -40,6 +40,7 @@ public final class MCPFrontEnd: FrontEnd {
         let events: MCPEventMapper
         let connection: FrontEndConnection
         let logger: Logger
+        let lastResult = MCPLastResult()
 
         init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, connection: FrontEndConnection, logger: Logger) {
             self.version = version

@@ -9,8 +9,8 @@ enum MCPMethods {
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
         registry.register("ping", EmptyParams.self) { _, _ in JSONValue.object([:]) }
         registry.register("tools/list", EmptyParams.self) { _, _ in MCPToolCatalog.listResult }
-        registry.register("tools/call", MCPCallToolParams.self) { params, _ in
-            try await MCPToolCall.answer(params, state: state)
+        registry.registerRaw("tools/call") { message, _ in
+            try await MCPToolCall.answer(try MCPCallToolParams(message: message), state: state)
         }
         registry.register("logging/setLevel", MCPSetLevelParams.self) { params, _ in
             try setLevel(params.level, state: state)

@@ -3,6 +3,7 @@ import BosunProtocol
 import Foundation
 import JSONRPC
 import Logging
+import Synchronization
 
 /// The connection's session, opened once, when first needed: on `notifications/initialized`,
 /// or by the first call that needs it if the client never sends that. A client that only
@@ -18,6 +19,8 @@ actor MCPSessionSlot {
     private let logger: Logger
     private var opening: Task<any SessionHandle, any Error>?
     private var closed = false
+    /// The session once open, readable without visiting the actor: every tool call asks.
+    private nonisolated let opened = Mutex<(any SessionHandle)?>(nil)
 
     /// How long a client gets to answer `roots/list` before bosun works in its own directory.
     static let rootsTimeout: Duration = .seconds(5)
@@ -39,7 +42,12 @@ actor MCPSessionSlot {
     }
 
     /// The open session; throws a `SessionError` (or another error) saying why it could not open.
-    func session() async throws -> any SessionHandle {
+    nonisolated func session() async throws -> any SessionHandle {
+        if let handle = opened.withLock({ $0 }) { return handle }
+        return try await open()
+    }
+
+    private func open() async throws -> any SessionHandle {
         let task = start()
         do {
             return try await task.value
@@ -65,6 +73,7 @@ actor MCPSessionSlot {
                 workspaceRoot: root, resumeSessionId: options.resumeSessionId,
                 maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events] in events.map($0) }))
             logger.info("session \(handle.info.id)\(handle.info.resumed ? " resumed" : "") in \(root)")
+            opened.withLock { $0 = handle }
             return handle
         }
         opening = task

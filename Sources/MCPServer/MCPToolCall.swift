@@ -2,6 +2,7 @@ import BosunJSON
 import BosunProtocol
 import Foundation
 import JSONRPC
+import Synchronization
 
 /// `tools/call` for every entry of `BosunOperations`, the same way: check the arguments
 /// against the tool's input schema, decode the operation's params, call it, and answer
@@ -52,7 +53,9 @@ enum MCPToolCall {
         if asTask, schema["properties"]?["wait"] != nil { arguments["wait"] = false }
         let decoded: Operation.Params
         do {
-            decoded = try JSONValue.object(arguments).decode(as: Operation.Params.self)
+            decoded = arguments.isEmpty
+                ? try MCPEmptyParams.value(Operation.Params.self, for: name)
+                : try JSONValue.object(arguments).decode(as: Operation.Params.self)
         } catch let error as DecodingError {
             let rpc = RPCError.invalidParams(from: error)
             return try refuse("Invalid arguments for \(name): \(rpc.message). Fix them and call \(name) again.")
@@ -70,7 +73,7 @@ enum MCPToolCall {
         let result: Operation.Result
         do {
             result = try await operation.call(handle.operations, decoded,
-                                              context: OperationContext(progressToken: params._meta?.progressToken))
+                                              context: OperationContext(progressToken: params.progressToken))
         } catch let error as SessionError {
             return try refuse(error.message, code: error.code, data: error.data)
         }
@@ -84,7 +87,7 @@ enum MCPToolCall {
                 return try workerResult(worker, meta: nil)
             }
         }
-        if let encoded = result as? EncodedJSON { return success(encoded.data, meta: nil) }
+        if let encoded = result as? EncodedJSON { return state.lastResult.wrap(encoded.data) }
         return success(try EncodedJSON(encoding: result).data, meta: nil)
     }
 
@@ -147,6 +150,33 @@ enum MCPToolCall {
             if Int(part) != nil { field += "[\(part)]" } else { field += field.isEmpty ? part : ".\(part)" }
         }
         return field.isEmpty ? "arguments" : field
+    }
+}
+
+/// Each operation's params decoded from `{}`, once: a call without arguments (`status`,
+/// `roles`, polled in loops) then skips the decoder.
+enum MCPEmptyParams {
+    private static let cache = Mutex<[String: any Sendable]>([:])
+
+    static func value<Params: Decodable & Sendable>(_ type: Params.Type, for name: String) throws -> Params {
+        if let cached = cache.withLock({ $0[name] }) as? Params { return cached }
+        let value = try JSONDecoder().decode(Params.self, from: Data("{}".utf8))
+        cache.withLock { $0[name] = value }
+        return value
+    }
+}
+
+/// The last already-encoded result and its `tools/call` answer. `status` answers the same
+/// cached bytes while the session is unchanged, so a client polling it gets the answer
+/// without escaping the JSON into a text block again.
+final class MCPLastResult: Sendable {
+    private let last = Mutex<(json: Data, answer: EncodedJSON)?>(nil)
+
+    func wrap(_ json: Data) -> EncodedJSON {
+        if let last = last.withLock({ $0 }), last.json == json { return last.answer }
+        let answer = MCPToolCall.success(json, meta: nil)
+        last.withLock { $0 = (json, answer) }
+        return answer
     }
 }
 
