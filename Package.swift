@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
                                                           .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "BosunProtocol", "JSONRPC", "BosunJSON"]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),
 

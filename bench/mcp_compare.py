@@ -54,7 +54,7 @@ def pipelined(proc, calls: int) -> float:
     proc.stdin.write(line({"jsonrpc": "2.0", "id": "warm", "method": "tools/call",
                            "params": {"name": "status", "arguments": {}}}))
     warm = proc.stdout.readline()
-    assert b'"structuredContent"' in warm and b'"isError":true' not in warm.replace(b" ", b""), warm[:300]
+    assert b'"result"' in warm and b'"isError":true' not in warm.replace(b" ", b""), warm[:300]
     payload = b"".join(line({"jsonrpc": "2.0", "id": i, "method": "tools/call",
                              "params": {"name": "status", "arguments": {}}}) for i in range(calls))
     seen = 0
@@ -106,7 +106,7 @@ def main():
 
     scratch = tempfile.mkdtemp(prefix="bosun-mcp-bench-")
     env = dict(os.environ, XDG_STATE_HOME=os.path.join(scratch, "state"), XDG_CONFIG_HOME=os.path.join(scratch, "config"))
-    bosun = [args.bosun, "serve", "--db", os.path.join(scratch, "trace.sqlite")]
+    bosun = [os.path.abspath(args.bosun), "serve", "--db", os.path.join(scratch, "trace.sqlite")]
     peer = [args.peer_python, str(ROOT / "bench" / "mcp_peer_server.py")]
     version = subprocess.run([args.peer_python, "-c", "import importlib.metadata as m; print(m.version('mcp'))"],
                              capture_output=True, text=True, check=True).stdout.strip()

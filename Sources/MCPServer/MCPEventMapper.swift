@@ -59,7 +59,8 @@ final class MCPEventMapper: Sendable {
             "progressToken": progress.token, "progress": .double(value), "message": .string(progress.message),
         ]
         if progress.maxSteps > 0 { params["total"] = .double(Double(max(progress.maxSteps, progress.steps))) }
-        notifier.notify("notifications/progress", JSONValue.object(params), droppable: !isEnd)
+        // Only a report may be dropped for a client that is not reading: the next supersedes it.
+        notifier.notify("notifications/progress", JSONValue.object(params), droppable: progress.isReport)
     }
 
     private func announceEnd(of event: WorkerEvent) {
@@ -70,6 +71,13 @@ final class MCPEventMapper: Sendable {
                 ended, steps: event.data["steps"]?.intValue.map(Int.init) ?? 0, failure: event.data["error"]?["message"]?.stringValue),
             createdAt: createdAt, lastUpdatedAt: event.at, ttl: nil, pollInterval: MCPTaskStatus.pollIntervalMilliseconds)
         notifier.notify("notifications/tasks/status", task, droppable: false)
+    }
+}
+
+extension WorkerProgress {
+    var isReport: Bool {
+        if case .report = stage { return true }
+        return false
     }
 }
 
