@@ -99,5 +99,6 @@ def mcp_world(bosun_bin, mock_provider, tmp_path):
 
 @pytest.fixture
 def slow_mcp_world(bosun_bin, mock_provider, tmp_path):
-    """Workers take 15 tool steps of 300 ms each: time enough to cancel them mid-run."""
-    return MCPWorld(bosun_bin, tmp_path, mock_provider("--latency-ms", "300", "--tool-steps", "15"))
+    """Each model call takes 2 s (two tool steps, then the result): time enough to cancel a
+    worker mid-run. Few steps, since a worker that repeats the same tool call fails as stalled."""
+    return MCPWorld(bosun_bin, tmp_path, mock_provider("--latency-ms", "2000", "--tool-steps", "2"))
