@@ -144,13 +144,15 @@ def test_every_tool_schema_is_valid_and_validates_real_results(wire):
     checked("status", {"workerId": worker["id"]})
     checked("trace", {"workerId": worker["id"]})
     checked("roles", {})
+    checked("verify", {"workerId": worker["id"], "checks": [{"kind": "files", "exist": ["README.md"]}]})
+    checked("synthesize", {"workers": [worker["id"]], "instruction": "Merge the summaries."})
     checked("steer", {"workerId": worker["id"], "message": "Add one line."})
     checked("await", {"timeoutSeconds": 30})
     running = checked("spawn", {"task": "Start and be cancelled"})
     checked("cancel", {"workerId": running["id"], "reason": "schema test"})
     checked("cancel", {"all": True})
-    called = {"spawn", "await", "status", "trace", "roles", "steer", "cancel"}
-    assert called <= set(tools), sorted(tools)
+    called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "steer", "cancel"}
+    assert called == set(tools), sorted(tools)
 
 
 def test_bad_input_is_answered_as_the_specification_says(wire):
