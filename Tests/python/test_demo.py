@@ -23,5 +23,6 @@ def test_demo_runs_end_to_end(bosun_bin, tmp_path):
     assert out.count(" succeeded ") >= 8
     assert "shutdown/exit → exit code 0" in out
     page = (tmp_path / "timeline.html").read_text()
-    assert page.count('class="bar state-succeeded"') == 8
+    # The eight workers, the verified one, the two synthesized and the synthesizer.
+    assert page.count('class="bar state-succeeded"') == 12
 

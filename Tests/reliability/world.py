@@ -15,7 +15,10 @@ import time
 from typing import Optional
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "clients" / "python"))
+try:
+    import bosun_client  # noqa: F401  (installed, as make test's venv has it)
+except ImportError:
+    sys.path.insert(0, str(ROOT / "clients" / "python"))
 
 from bosun_client import BosunClient, BosunError, Notification  # noqa: E402
 
