@@ -1,10 +1,11 @@
 import BosunJSON
 
-/// A session event as bosun/1 sends it: `worker/event` or `$/progress`, and whether the
+/// A session event as bosun/1 sends it: `worker/event`, `orchestration/event` or `$/progress`, and whether the
 /// writer may drop it while the client is not reading.
 public struct BosunNotification: Sendable, Hashable {
     public static let workerEvent = "worker/event"
     public static let progress = "$/progress"
+    public static let orchestrationEvent = "orchestration/event"
 
     public var method: String
     public var params: JSONValue
@@ -28,6 +29,20 @@ public struct BosunNotification: Sendable, Hashable {
                 "kind": .string(worker.kind),
                 "at": .string(worker.at),
                 "data": worker.data,
+            ]
+        case .orchestration(let event):
+            switch delivery {
+            case .all: break
+            case .terminal: guard event.isTerminal else { return nil }
+            case .none: return nil
+            }
+            method = Self.orchestrationEvent
+            params = [
+                "orchestrationId": .string(event.orchestrationId),
+                "seq": .int(Int64(event.seq)),
+                "kind": .string(event.kind),
+                "at": .string(event.at),
+                "data": event.data,
             ]
         case .progress(let progress):
             method = Self.progress

@@ -8,11 +8,10 @@ import BosunJSON
 /// Adding an operation: a requirement on `SessionOperations` (implemented by `Session`),
 /// its params and result types, `<name>.params`/`<name>.result` in
 /// protocol/bosun-1.schema.json, one entry here, and `implemented: true` in methods.json.
-/// Front ends need no change. `orchestrate` is specified in the schema and joins this table
-/// when it is implemented.
+/// Front ends need no change.
 public enum BosunOperations {
     public static let all: [any SessionOperation] = [spawn, steer, cancel, awaitWorkers, status, trace, roles,
-                                                       verify, synthesize]
+                                                       verify, synthesize, orchestrate]
 
     /// The operation called `name`, if this build has it.
     public static func named(_ name: String) -> (any SessionOperation)? {
@@ -123,4 +122,22 @@ public enum BosunOperations {
             """,
         readOnly: false)
     ) { session, params, _ in try await session.synthesize(params) }
+
+    public static let orchestrate = Operation<OrchestrateParams, OrchestrateResult>(OperationInfo(
+        name: "orchestrate", title: "Orchestrate a goal",
+        summary: "Plan a goal, run the plan on workers, verify, recover, synthesize.",
+        description: """
+            Hand bosun a whole goal: its orchestrator model writes a plan of subtasks (each a brief for a role, \
+            with after dependencies), bosun runs them as workers in parallel under the session's cap, checks each \
+            with verify (checks apply to every subtask), decides about failures (retry with feedback, substitute, \
+            escalate a tier, or abandon with a reason, at most limits.maxReplans times) and synthesizes one answer. \
+            Returns the plan, every worker, each subtask's outcome, the decisions and the synthesis; state partial \
+            names what was abandoned. Slow: minutes. Cancel it with cancel {workerId: its o_ id}.
+            """,
+        readOnly: false, opensWorld: true)
+    ) { session, params, context in
+        var params = params
+        if let token = context.progressToken { params.workDoneToken = token }
+        return try await session.orchestrate(params)
+    }
 }

@@ -14,8 +14,11 @@ public enum SessionEvent: Sendable, Hashable {
     /// (`queued`, `started`, the terminal states), steps (`model_call`), text, tool calls
     /// and results, retries, steers. `kind` is a `WorkerEventKind` or a `WorkerState`.
     case worker(WorkerEvent)
-    /// Progress of a worker whose spawn carried a progress token.
+    /// Progress of a worker whose spawn carried a progress token, or of an orchestration
+    /// whose `orchestrate` did (then `workerId` is its `o_…` id and `steps` counts subtasks).
     case progress(WorkerProgress)
+    /// An orchestration's plan, subtasks, decisions and end, as the trace stores them.
+    case orchestration(OrchestrationEvent)
 
     /// Whether a front end may drop it while its client is not reading: a worker event that
     /// is not terminal (the trace has it), a progress report (the next one supersedes it).
@@ -25,6 +28,9 @@ public enum SessionEvent: Sendable, Hashable {
         case .worker(let event): return !event.isTerminal
         case .progress(let progress):
             if case .report = progress.stage { return true }
+            return false
+        case .orchestration:
+            // Few, and what a client draws its plan from: never dropped.
             return false
         }
     }

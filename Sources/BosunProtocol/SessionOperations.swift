@@ -17,4 +17,8 @@ public protocol SessionOperations: Sendable {
     func verify(_ params: VerifyParams) async throws -> VerifyResult
     /// Combines workers' results into one answer on a synthesizer worker.
     func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult
+    /// Plans a goal on the orchestrator tier, runs the plan's subtasks as workers, verifies
+    /// each, decides about failures and synthesizes one answer. Cancelling the call cancels
+    /// the orchestration.
+    func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult
 }

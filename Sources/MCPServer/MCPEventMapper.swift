@@ -35,6 +35,8 @@ final class MCPEventMapper: Sendable {
         switch event {
         case .progress(let progress): report(progress)
         case .worker(let event): announceEnd(of: event)
+        // An orchestration reaches an MCP client as the progress of its `orchestrate` call.
+        case .orchestration: break
         }
     }
 

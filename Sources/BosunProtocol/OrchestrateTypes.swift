@@ -1,0 +1,276 @@
+import BosunJSON
+import Foundation
+
+/// `orchestrate` params: a goal in, one verified synthesis out. bosun plans it on the
+/// orchestrator tier, runs the plan's subtasks as workers of the session (the cap is shared
+/// with every other spawn), checks each with `verify`, decides what to do with failures and
+/// synthesizes the results.
+public struct OrchestrateParams: Codable, Sendable {
+    public var goal: String
+    /// Files, URLs or data the planner should know of.
+    public var inputs: [String]?
+    /// The roles the plan may use; every role a client can spawn by default.
+    public var roles: [String]?
+    /// Checks every subtask's result must pass, besides the plan's own per subtask.
+    public var checks: [Check]?
+    /// The format (and schema) of the synthesis.
+    public var output: OutputSpec?
+    public var limits: OrchestrateLimits?
+    /// An LSP progress token for `$/progress` begin/report/end over the whole orchestration.
+    public var workDoneToken: JSONValue?
+    /// Continue this orchestration (`o_…`) of the session after a restart: its plan and
+    /// decisions are kept, subtasks that passed keep their workers, the rest run again.
+    public var resume: String?
+
+    public init(goal: String, inputs: [String]? = nil, roles: [String]? = nil, checks: [Check]? = nil,
+                output: OutputSpec? = nil, limits: OrchestrateLimits? = nil, workDoneToken: JSONValue? = nil,
+                resume: String? = nil) {
+        self.goal = goal
+        self.inputs = inputs
+        self.roles = roles
+        self.checks = checks
+        self.output = output
+        self.limits = limits
+        self.workDoneToken = workDoneToken
+        self.resume = resume
+    }
+}
+
+public struct OrchestrateLimits: Codable, Sendable, Hashable {
+    /// The most subtasks a plan may have (default 8).
+    public var maxWorkers: Int?
+    /// The most decisions that run a subtask again (retry, substitute, escalate; default 3).
+    public var maxReplans: Int?
+    /// The orchestration's own budget, planner, subtasks, decisions and synthesis together.
+    public var maxCostUSD: Double?
+    /// The deadline of the whole orchestration; each subtask keeps its role's own timeout.
+    public var timeoutSeconds: Double?
+
+    public init(maxWorkers: Int? = nil, maxReplans: Int? = nil, maxCostUSD: Double? = nil, timeoutSeconds: Double? = nil) {
+        self.maxWorkers = maxWorkers
+        self.maxReplans = maxReplans
+        self.maxCostUSD = maxCostUSD
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// The plan the orchestrator model writes and bosun validates.
+public struct OrchestrationPlan: Codable, Sendable, Hashable {
+    public var subtasks: [PlanSubtask]
+
+    public init(subtasks: [PlanSubtask]) { self.subtasks = subtasks }
+}
+
+public struct PlanSubtask: Codable, Sendable, Hashable {
+    /// Unique in the plan; what `after` and decisions name.
+    public var id: String
+    public var role: String
+    public var brief: SubtaskBrief
+    /// Subtasks whose results this one needs; it starts once they passed.
+    public var after: [String]?
+    public var checks: [Check]?
+
+    public init(id: String, role: String, brief: SubtaskBrief, after: [String]? = nil, checks: [Check]? = nil) {
+        self.id = id
+        self.role = role
+        self.brief = brief
+        self.after = after
+        self.checks = checks
+    }
+}
+
+/// A subtask's brief: what `spawn` takes, without the scheduling fields.
+public struct SubtaskBrief: Codable, Sendable, Hashable {
+    public var task: String
+    public var inputs: [String]?
+    public var scope: String?
+    public var output: OutputSpec?
+    public var doNot: [String]?
+
+    public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: OutputSpec? = nil, doNot: [String]? = nil) {
+        self.task = task
+        self.inputs = inputs
+        self.scope = scope
+        self.output = output
+        self.doNot = doNot
+    }
+}
+
+/// What the orchestrator model decided about a failed subtask.
+public enum DecisionKind: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Run it again with feedback (the same worker resumes its conversation).
+    case retry
+    /// Run a new brief, or the same brief on another role.
+    case substitute
+    /// Run it again one model tier up.
+    case escalate
+    /// Give it up, with a reason; the synthesis names it in `gaps`.
+    case abandon
+}
+
+public struct OrchestrationDecision: Codable, Sendable, Hashable {
+    /// RFC 3339 UTC.
+    public var at: String
+    public var kind: DecisionKind
+    public var subtask: String
+    public var reason: String
+
+    public init(at: String, kind: DecisionKind, subtask: String, reason: String) {
+        self.at = at
+        self.kind = kind
+        self.subtask = subtask
+        self.reason = reason
+    }
+}
+
+/// Where a subtask stands.
+public enum SubtaskStatus: String, Codable, Sendable, Hashable {
+    /// Waiting for the subtasks it comes `after`.
+    case pending
+    /// Its worker is queued or running, or its checks are running.
+    case running
+    /// Its worker succeeded and its checks passed.
+    case passed
+    /// Given up; `reason` says why.
+    case abandoned
+}
+
+/// One subtask's outcome: the worker whose result counts, and what its checks found.
+public struct SubtaskOutcome: Codable, Sendable, Hashable {
+    public var subtask: String
+    public var status: SubtaskStatus
+    /// The worker of its last attempt.
+    public var workerId: String?
+    /// Every worker it ran on, oldest first.
+    public var attempts: [String]
+    /// `passed`, `failed`, or `unverified` (no checks).
+    public var verification: Verification
+    /// Why it was abandoned, or why its last attempt failed.
+    public var reason: String?
+
+    public init(subtask: String, status: SubtaskStatus, workerId: String?, attempts: [String],
+                verification: Verification, reason: String?) {
+        self.subtask = subtask
+        self.status = status
+        self.workerId = workerId
+        self.attempts = attempts
+        self.verification = verification
+        self.reason = reason
+    }
+}
+
+/// How an orchestration stands or ended.
+public enum OrchestrationState: String, Codable, Sendable, Hashable, CaseIterable {
+    case planning
+    case running
+    case synthesizing
+    /// Every subtask passed and the synthesis succeeded.
+    case succeeded
+    /// Some subtasks were abandoned; the synthesis covers the rest and names them in `gaps`.
+    case partial
+    /// No subtask passed, the plan stayed invalid, or the budget or deadline ran out first.
+    case failed
+    case cancelled
+    /// The server stopped while it ran; `orchestrate {resume}` continues it.
+    case interrupted
+
+    public var isTerminal: Bool {
+        switch self {
+        case .planning, .running, .synthesizing: return false
+        default: return true
+        }
+    }
+}
+
+public struct OrchestrateResult: Codable, Sendable {
+    /// `o_…`: what `cancel`, `status`, `trace` and `orchestrate {resume}` take.
+    public var id: String
+    public var state: OrchestrationState
+    public var goal: String
+    public var plan: OrchestrationPlan?
+    /// Every worker it ran (planner, subtasks, decisions, synthesizer), oldest first.
+    public var workers: [Worker]
+    /// One entry per subtask of the plan.
+    public var verification: [SubtaskOutcome]
+    /// Absent when no subtask passed, or when it was cancelled or failed before.
+    public var synthesis: SynthesizeResult?
+    public var decisions: [OrchestrationDecision]
+    /// Why it failed or ended partial, in words.
+    public var reason: String?
+    public var usage: WorkerUsage
+
+    public init(id: String, state: OrchestrationState, goal: String, plan: OrchestrationPlan?, workers: [Worker],
+                verification: [SubtaskOutcome], synthesis: SynthesizeResult?, decisions: [OrchestrationDecision],
+                reason: String?, usage: WorkerUsage) {
+        self.id = id
+        self.state = state
+        self.goal = goal
+        self.plan = plan
+        self.workers = workers
+        self.verification = verification
+        self.synthesis = synthesis
+        self.decisions = decisions
+        self.reason = reason
+        self.usage = usage
+    }
+}
+
+/// An orchestration in the session's `status`.
+public struct OrchestrationSummary: Codable, Sendable, Hashable {
+    public var id: String
+    public var goal: String
+    public var state: OrchestrationState
+    /// Subtasks of the plan per status (empty while planning).
+    public var subtasks: [String: Int]
+    public var decisions: Int
+    public var createdAt: String
+    public var endedAt: String?
+
+    public init(id: String, goal: String, state: OrchestrationState, subtasks: [String: Int], decisions: Int,
+                createdAt: String, endedAt: String?) {
+        self.id = id
+        self.goal = goal
+        self.state = state
+        self.subtasks = subtasks
+        self.decisions = decisions
+        self.createdAt = createdAt
+        self.endedAt = endedAt
+    }
+}
+
+/// What an orchestration reports as it goes (`orchestration/event` in bosun/1): kept in the
+/// trace with its `o_…` id, like a worker's events.
+public struct OrchestrationEvent: Codable, Sendable, Hashable {
+    public var orchestrationId: String
+    public var seq: Int
+    /// An `OrchestrationEventKind`, or a terminal `OrchestrationState`.
+    public var kind: String
+    public var at: String
+    public var data: JSONValue
+
+    public init(orchestrationId: String, seq: Int, kind: String, at: String, data: JSONValue) {
+        self.orchestrationId = orchestrationId
+        self.seq = seq
+        self.kind = kind
+        self.at = at
+        self.data = data
+    }
+
+    public var isTerminal: Bool { OrchestrationState(rawValue: kind)?.isTerminal ?? false }
+}
+
+public enum OrchestrationEventKind: String, Sendable, Hashable, CaseIterable {
+    /// `{goal}`: planning begins (a planner worker).
+    case started
+    /// `{plan, attempt}`: the plan bosun accepted.
+    case plan
+    /// `{reason, errors?, subtask?, replans}`: the plan goes back to the model (an invalid
+    /// plan), or a decision changes it (a substituted or escalated subtask).
+    case replan
+    /// `{subtask, status, workerId?, reason?}`: a subtask moved (`SubtaskStatus`).
+    case subtask
+    /// `{at, kind, subtask, reason}`: the orchestrator model's decision on a failed subtask.
+    case decision
+    /// `{workerId}`: the synthesis began on that worker.
+    case synthesis
+}
