@@ -180,11 +180,14 @@ public struct SessionStatus: Codable, Sendable, Hashable {
     public var usage: WorkerUsage
     /// Every worker of the session, oldest first, without its `result` (ask for one worker to get it).
     public var workers: [Worker]
+    /// The session's orchestrations, oldest first; absent when there are none.
+    public var orchestrations: [OrchestrationSummary]?
 
-    public init(session: Summary, usage: WorkerUsage, workers: [Worker]) {
+    public init(session: Summary, usage: WorkerUsage, workers: [Worker], orchestrations: [OrchestrationSummary]? = nil) {
         self.session = session
         self.usage = usage
         self.workers = workers
+        self.orchestrations = orchestrations
     }
 }
 

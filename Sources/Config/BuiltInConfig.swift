@@ -94,6 +94,26 @@ enum BuiltInConfig {
         maxCostUSD: 2.0
         prompt: |
           \(synthesizerPrompt)
+      planner:
+        description: Writes the plan of an orchestrate call - subtasks, each a brief for a role - on the orchestrator model.
+        model: orchestrator
+        tools: [read_file, list_files, search]
+        timeoutSeconds: 300
+        maxSteps: 12
+        maxTokens: 400000
+        maxCostUSD: 2.0
+        prompt: |
+          \(plannerPrompt)
+      coordinator:
+        description: Decides what an orchestrate call does about a failed subtask - retry, substitute, escalate or abandon.
+        model: orchestrator
+        tools: []
+        timeoutSeconds: 120
+        maxSteps: 4
+        maxTokens: 200000
+        maxCostUSD: 1.0
+        prompt: |
+          \(coordinatorPrompt)
     """
 
     private static let common = """
@@ -143,6 +163,27 @@ enum BuiltInConfig {
     the worker behind each claim in sources. A worker marked FAILED, or a result marked as cut, \
     is a gap: name it in gaps and do not guess what it would have said. Call submit_result \
     exactly once.
+    """
+
+    /// The orchestrator's two prompts are its own: it plans and decides, it does not do the work.
+    private static let plannerPrompt = """
+    You are bosun's planner. TASK is a goal; split it into subtasks that bosun's workers run in \
+    parallel where they can. Each subtask is one bounded commission for one of the roles listed \
+    in INPUTS, with a complete brief: task (one sentence, active verb), the inputs it needs, its \
+    scope, the output it must hand back, and what it must not do. Use after only where a subtask \
+    needs another's result; keep the plan as small as the goal allows, within the limit given. \
+    Add checks where a result can be checked mechanically. Look at the workspace with your tools \
+    if the goal is about it. Call submit_result exactly once with the plan.
+    """
+
+    private static let coordinatorPrompt = """
+    You are bosun's coordinator. A subtask of a plan failed; INPUTS hold the progress record: \
+    the goal, each subtask with its status, the failed one's brief, why it failed and what was \
+    tried already. Decide one thing: retry (the same worker tries again; give feedback that says \
+    what to fix), substitute (a new brief or another role, when the brief or the role was wrong), \
+    escalate (a stronger model, when the task was too hard for the one it had), or abandon (when \
+    it cannot succeed or is not needed; say why). Do not retry what failed for a reason a retry \
+    will not change. Call submit_result exactly once with your decision.
     """
 
     private static let transformerPrompt = common + " " + """

@@ -52,6 +52,7 @@ extension Session {
         let reason = params.reason.map { "Cancelled by the client: \($0)" } ?? "Cancelled by the client."
         let failure = WorkerFailure(code: "cancelled", message: reason)
         if params.all == true {
+            await stopAllOrchestrations(state: .cancelled, reason: reason)
             let targets = order.filter { id in entries[id].map { !$0.state.isTerminal && !$0.ending } ?? false }
             // Queued workers first, so none is admitted into a slot a running one frees.
             let queuedFirst = targets.filter { entries[$0]?.state == .queued } + targets.filter { entries[$0]?.state == .running }
@@ -65,6 +66,16 @@ extension Session {
         }
         guard let workerId = params.workerId else {
             throw SessionError.invalidParams("workerId", "Give workerId to cancel one worker, or all: true to cancel every queued and running one.")
+        }
+        if let orchestration = orchestrations[workerId] {
+            guard !orchestration.state.isTerminal, orchestration.stop == nil else {
+                throw SessionError(code: SessionError.invalidStateCode, message: """
+                    Orchestration \(workerId) is \(orchestration.state.rawValue); it has ended or is stopping. Nothing to cancel.
+                    """, data: ["field": "workerId", "state": .string(orchestration.state.rawValue)])
+            }
+            let running = order.filter { entries[$0]?.record.parentId == workerId && entries[$0]?.state.isTerminal == false }
+            await stopOrchestration(workerId, state: .cancelled, reason: reason)
+            return CancelResult(cancelled: [workerId] + running)
         }
         let entry = try requireEntry(workerId)
         guard !entry.state.isTerminal, !entry.ending else {

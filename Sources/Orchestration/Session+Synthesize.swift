@@ -11,6 +11,12 @@ extension Session {
     /// schema only admits the given worker ids, so an answer that cites another worker or a
     /// one-sided conflict is sent back to it. Callable from orchestration code too.
     public func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult {
+        try await synthesize(params, parent: nil)
+    }
+
+    /// `synthesize` for the client (`parent` nil) or for an orchestration, whose synthesizer
+    /// is one of its workers.
+    func synthesize(_ params: SynthesizeParams, parent: String?) async throws -> SynthesizeResult {
         let ids = params.workers
         guard !ids.isEmpty else {
             throw SessionError.invalidParams("workers", "workers is empty. Give the ids of the workers whose results to synthesize.")
@@ -51,7 +57,7 @@ extension Session {
                     "cite a worker for a claim it did not make, or any worker not in INPUTS"],
             role: "synthesizer", model: params.model,
             limits: params.timeoutSeconds.map { LimitOverrides(timeoutSeconds: $0) })
-        let synthesizer = try await spawn(spawnParams)
+        let synthesizer = try await spawn(spawnParams, parent: parent)
         let entry = try await waitUntilSettled(synthesizer.id)
         guard entry.state == .succeeded, let structured = entry.result?.structured else {
             let reason = entry.failure.map { "\($0.code): \($0.message)" } ?? entry.state.rawValue

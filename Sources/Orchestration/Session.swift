@@ -22,7 +22,10 @@ public actor Session: SessionOperations {
     var entries: [String: WorkerEntry] = [:] { didSet { stateVersion &+= 1 } }
     /// Worker ids in creation order.
     var order: [String] = [] { didSet { stateVersion &+= 1 } }
-    /// Counts changes to the three properties above, which are all `status` reads besides
+    /// The session's orchestrations by id, and their ids in creation order.
+    var orchestrations: [String: OrchestrationLedger] = [:] { didSet { stateVersion &+= 1 } }
+    var orchestrationOrder: [String] = [] { didSet { stateVersion &+= 1 } }
+    /// Counts changes to the properties above, which are all `status` reads besides
     /// constants: a cached answer is good while this is unchanged.
     var stateVersion: UInt64 = 0
     /// The last whole-session `status` answer, and the `stateVersion` it shows.
@@ -53,7 +56,8 @@ public actor Session: SessionOperations {
     var logger: Logger { environment.logger }
     public var maxConcurrentWorkers: Int { scheduler.capacity }
 
-    init(environment: SessionEnvironment, record: SessionRecord, resumed: Bool, entries loaded: [WorkerEntry]) {
+    init(environment: SessionEnvironment, record: SessionRecord, resumed: Bool, entries loaded: [WorkerEntry],
+         orchestrations ledgers: [OrchestrationLedger] = []) {
         id = record.id
         self.resumed = resumed
         isStored = resumed
@@ -65,6 +69,10 @@ public actor Session: SessionOperations {
         for entry in loaded {
             entries[entry.record.id] = entry
             order.append(entry.record.id)
+        }
+        for ledger in ledgers {
+            orchestrations[ledger.id] = ledger
+            orchestrationOrder.append(ledger.id)
         }
     }
 
@@ -100,6 +108,7 @@ public actor Session: SessionOperations {
             resumed = false
         }
         var loaded: [WorkerEntry] = []
+        var ledgers: [OrchestrationLedger] = []
         var interrupted: Set<String> = []
         if resumed {
             interrupted = Set(try await store.markInterrupted(sessionId: record.id))
@@ -111,9 +120,17 @@ public actor Session: SessionOperations {
                 }
                 loaded.append(WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil))
             }
+            for stored in try await store.orchestrations(sessionId: record.id) {
+                guard let ledger = try? JSONValue.parse(stored.ledgerJSON).decode(as: OrchestrationLedger.self) else {
+                    environment.logger.warning("orchestration \(stored.id) has an unreadable ledger; it cannot be resumed")
+                    continue
+                }
+                ledgers.append(ledger)
+            }
         }
-        let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded)
+        let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded, orchestrations: ledgers)
         await session.recordInterruptions(of: interrupted)
+        await session.interruptOrchestrations()
         await session.startRemoteControlPoll()
         return session
     }
@@ -139,6 +156,7 @@ public actor Session: SessionOperations {
         guard !closing else { return }
         closing = true
         stopRemoteControlPoll()
+        interruptOrchestrations()
         for id in order {
             guard let entry = entries[id], !entry.state.isTerminal, !entry.ending else { continue }
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
@@ -172,7 +190,9 @@ public actor Session: SessionOperations {
         }
         let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
                                             maxCostUSD: config.session.maxCostUSD)
-        return .session(SessionStatus(session: summary, usage: usage, workers: workers))
+        let orchestrations = orchestrationOrder.compactMap { self.orchestrations[$0]?.summary }
+        return .session(SessionStatus(session: summary, usage: usage, workers: workers,
+                                      orchestrations: orchestrations.isEmpty ? nil : orchestrations))
     }
 
     /// `status` as the JSON the client gets. The whole-session answer is reused while the
@@ -208,7 +228,7 @@ public actor Session: SessionOperations {
     }
 
     public func trace(_ params: TraceParams) async throws -> TraceResult {
-        if let workerId = params.workerId, entries[workerId] == nil {
+        if let workerId = params.workerId, entries[workerId] == nil, orchestrations[workerId] == nil {
             throw SessionError.unknownWorker(workerId)
         }
         if let afterSeq = params.afterSeq, afterSeq < 0 {

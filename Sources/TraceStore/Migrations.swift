@@ -87,6 +87,20 @@ enum Migrations {
         """
         ALTER TABLE workers ADD COLUMN verification TEXT NOT NULL DEFAULT 'unverified';
         """,
+        // 5: orchestrations: the goal, where each stands, and the ledger (plan, subtasks and
+        // their workers, decisions) that a restarted server resumes from.
+        """
+        CREATE TABLE orchestrations (
+            id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            goal TEXT NOT NULL,
+            state TEXT NOT NULL,
+            ledger_json TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            ended_at REAL
+        );
+        CREATE INDEX orchestrations_by_session ON orchestrations(session_id, created_at);
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -9,6 +9,8 @@ public enum DeferredWrite: Sendable {
     case workerProgress(WorkerRecord)
     /// Messages stored at their index, replacing one already there.
     case messages([MessageRecord])
+    /// An orchestration's row, inserted or replaced whole.
+    case orchestration(OrchestrationRecord)
 }
 
 /// The one thread that talks to SQLite for a `TraceStore`.
@@ -379,6 +381,8 @@ final class TraceWriter: @unchecked Sendable {
             try TraceSQL.updateProgress(of: worker, in: connection, redactor: redactor)
         case .messages(let messages):
             try TraceSQL.insert(messages, into: connection, redactor: redactor)
+        case .orchestration(let orchestration):
+            try TraceSQL.save(orchestration, in: connection, redactor: redactor)
         }
     }
 }

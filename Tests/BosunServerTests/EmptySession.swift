@@ -50,6 +50,7 @@ struct EmptySession: SessionHandle, SessionOperations {
     func roles() async -> RolesResult { RolesResult(roles: []) }
     func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.noWorkers }
     func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.noWorkers }
+    func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult { throw Self.noWorkers }
 
     static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 

@@ -43,6 +43,7 @@ final class RecordingSession: SessionHandle, SessionOperations {
     func trace(_ params: TraceParams) async throws -> TraceResult { throw Self.refused }
     func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.refused }
     func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.refused }
+    func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult { throw Self.refused }
 
     static let refused = SessionError(code: SessionError.invalidStateCode, message: "recorded")
 

@@ -35,7 +35,7 @@ import TestSupport
         #expect(unset.status == 0, "\(unset.stderr)")
         let warnings = unset.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
         #expect(warnings.count == 7, "\(unset.stderr)")
-        for role in ["analyst", "coder", "researcher", "synthesizer", "transformer", "worker", "writer"] {
+        for role in ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"] {
             #expect(warnings.contains { $0.contains("role \"\(role)\"") && $0.contains("ANTHROPIC_API_KEY") }, "\(role)")
         }
         #expect(unset.stderr.contains("7 warnings"))
@@ -66,7 +66,7 @@ import TestSupport
         let run = try bosun(["roles", "--json", "--workspace", workspace])
         #expect(run.status == 0, "\(run.stderr)")
         let roles = try JSONValue.parse(run.stdout)["roles"]?.arrayValue ?? []
-        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "researcher", "synthesizer", "transformer", "worker", "writer"])
+        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"])
         #expect(roles.first { $0["name"] == "coder" }?["limits"]?["timeoutSeconds"] == 900)
         let text = try bosun(["roles", "--workspace", workspace])
         #expect(text.stdout.contains("coder\n") && text.stdout.contains("limits:  15 min, 40 steps"))

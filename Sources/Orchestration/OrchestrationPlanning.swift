@@ -1,0 +1,178 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+
+/// What the orchestrator model is asked and how its answers are checked: the plan's and
+/// the decision's submission schemas, the checks bosun runs on a plan beyond its schema,
+/// and the progress record a decision is made from. Pure functions of their inputs.
+enum OrchestrationPlanning {
+    /// Roles only bosun itself runs: a plan cannot use them.
+    static let internalRoles: Set<String> = ["planner", "coordinator", "synthesizer"]
+
+    // MARK: - The plan
+
+    /// `submit_result`'s schema for a plan: the protocol's `Plan`, with `role` limited to the
+    /// roles it may use and at most `maxWorkers` subtasks. `after` and `checks` default to
+    /// empty, so a minimal answer (the offline mock's) is a valid one-subtask plan.
+    static func planSchema(roles: [String], maxWorkers: Int) -> JSONValue {
+        guard case .object(var root) = ProtocolSchema.shared.standalone("Plan"),
+              case .object(var subtasks)? = root["properties"]?["subtasks"],
+              case .object(var item)? = subtasks["items"],
+              case .object(var properties)? = item["properties"] else { return ["type": "object"] }
+        properties["role"] = ["enum": .array(roles.map { .string($0) }), "description": "One of the roles listed in INPUTS."]
+        properties["id"] = ["type": "string", "minLength": 1, "description": "Short and unique in the plan, e.g. \"a\", \"tests\"."]
+        if case .object(var after)? = properties["after"] {
+            after["default"] = []
+            after["description"] = "Ids of subtasks whose results this one needs."
+            properties["after"] = .object(after)
+        }
+        if case .object(var checks)? = properties["checks"] {
+            checks["default"] = []
+            checks["description"] = "Checks its result must pass (schema, command, files, judge)."
+            properties["checks"] = .object(checks)
+        }
+        item["properties"] = .object(properties)
+        item["additionalProperties"] = false
+        subtasks["items"] = .object(item)
+        subtasks["maxItems"] = .int(Int64(maxWorkers))
+        root["properties"] = ["subtasks": .object(subtasks)]
+        root["additionalProperties"] = false
+        root["$schema"] = nil
+        return .object(root)
+    }
+
+    /// The plan in `structured`, or every reason it cannot run: unknown or internal roles,
+    /// too many subtasks, duplicate ids, `after` naming no subtask or itself, a cycle, an
+    /// empty task.
+    static func validate(_ structured: JSONValue, roles: [String], maxWorkers: Int) -> Result<OrchestrationPlan, PlanErrors> {
+        let plan: OrchestrationPlan
+        do {
+            plan = try structured.decode(as: OrchestrationPlan.self)
+        } catch {
+            return .failure(PlanErrors(["the plan does not have the shape of a plan: \(error)"]))
+        }
+        var errors: [String] = []
+        if plan.subtasks.isEmpty { errors.append("the plan has no subtasks; give at least one") }
+        if plan.subtasks.count > maxWorkers {
+            errors.append("the plan has \(plan.subtasks.count) subtasks; at most \(maxWorkers) are allowed (limits.maxWorkers)")
+        }
+        let allowed = Set(roles)
+        var seen: Set<String> = []
+        for subtask in plan.subtasks {
+            let id = subtask.id
+            if id.trimmingCharacters(in: .whitespaces).isEmpty { errors.append("a subtask has an empty id") }
+            if !seen.insert(id).inserted { errors.append("subtask id \"\(id)\" is used twice; ids must be unique") }
+            if !allowed.contains(subtask.role) {
+                errors.append("subtask \"\(id)\": role \"\(subtask.role)\" is not one of \(roles.joined(separator: ", "))")
+            }
+            if subtask.brief.task.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                errors.append("subtask \"\(id)\": brief.task is empty; say in one sentence what the worker must do")
+            }
+        }
+        for subtask in plan.subtasks {
+            for dependency in subtask.after ?? [] {
+                if dependency == subtask.id {
+                    errors.append("subtask \"\(subtask.id)\" names itself in after")
+                } else if !seen.contains(dependency) {
+                    errors.append("subtask \"\(subtask.id)\": after names \"\(dependency)\", which is no subtask of the plan")
+                }
+            }
+        }
+        if let cycle = firstCycle(plan) {
+            errors.append("after has a cycle: \(cycle.joined(separator: " → ")); no subtask of a cycle could ever start")
+        }
+        return errors.isEmpty ? .success(plan) : .failure(PlanErrors(errors))
+    }
+
+    struct PlanErrors: Error {
+        var errors: [String]
+        init(_ errors: [String]) { self.errors = errors }
+    }
+
+    /// A cycle of `after` edges, as the ids along it (first repeated at the end), if any.
+    static func firstCycle(_ plan: OrchestrationPlan) -> [String]? {
+        let edges = Dictionary(plan.subtasks.map { ($0.id, $0.after ?? []) }, uniquingKeysWith: { first, _ in first })
+        var state: [String: Int] = [:] // 1 visiting, 2 done
+        var path: [String] = []
+        func visit(_ id: String) -> [String]? {
+            if state[id] == 2 { return nil }
+            if state[id] == 1, let start = path.firstIndex(of: id) { return Array(path[start...]) + [id] }
+            state[id] = 1
+            path.append(id)
+            for next in edges[id] ?? [] where edges[next] != nil && next != id {
+                if let cycle = visit(next) { return cycle }
+            }
+            path.removeLast()
+            state[id] = 2
+            return nil
+        }
+        for subtask in plan.subtasks {
+            if let cycle = visit(subtask.id) { return cycle }
+        }
+        return nil
+    }
+
+    /// What the planner reads: the roles it may use, the limits, the caller's inputs and checks.
+    static func plannerInputs(_ params: OrchestrateParams, roles: [Role], maxWorkers: Int) -> [String] {
+        var inputs = ["Roles you may use (name, model, tools, what it is for):\n" + roles.map { role in
+            "- \(role.name) (model \(role.model); tools: \(role.tools.isEmpty ? "none" : role.tools.joined(separator: ", "))" +
+                "\(role.permissions.write ? "; may write files" : "")\(role.permissions.exec ? "; may run commands" : "")): \(role.description)"
+        }.joined(separator: "\n")]
+        inputs.append("At most \(maxWorkers) subtasks. Subtasks without after run in parallel.")
+        if let checks = params.checks, !checks.isEmpty, let text = try? JSONValue(encoding: checks).jsonString() {
+            inputs.append("Every subtask's result must also pass these checks: \(text)")
+        }
+        if let output = params.output {
+            inputs.append("The final answer (synthesized from the subtasks' results) must be: " +
+                          [output.format, output.schema.map { "matching the JSON Schema \($0.jsonString())" }]
+                .compactMap { $0 }.joined(separator: ", "))
+        }
+        for input in params.inputs ?? [] { inputs.append("Input of the goal: \(input)") }
+        return inputs
+    }
+
+    // MARK: - Decisions
+
+    /// `submit_result`'s schema for a decision on a failed subtask.
+    static func decisionSchema(roles: [String]) -> JSONValue {
+        var brief = ProtocolSchema.shared.standalone("SubtaskBrief")
+        if case .object(var object) = brief {
+            object["$schema"] = nil
+            object["description"] = "substitute: the new brief (default: the old one)."
+            brief = .object(object)
+        }
+        return [
+            "type": "object", "additionalProperties": false, "required": ["kind", "reason"],
+            "properties": [
+                "kind": ["enum": .array(DecisionKind.allCases.map { .string($0.rawValue) })],
+                "reason": ["type": "string", "minLength": 1, "description": "Why, in a sentence the user will read."],
+                "feedback": ["type": "string", "description": "retry: what the worker must fix."],
+                "role": ["enum": .array(roles.map { .string($0) }), "description": "substitute: another role (default: the same)."],
+                "brief": brief,
+            ],
+        ]
+    }
+
+    /// The progress record a decision is made from: the goal, every subtask's status, the
+    /// failed subtask's brief, why it failed, what was decided about it before and what is left.
+    static func progressRecord(_ ledger: OrchestrationLedger, failed subtaskId: String, why: String) -> [String] {
+        var lines = ["GOAL: \(ledger.goal)", "PLAN:"]
+        for (spec, entry) in ledger.planned {
+            let status = spec.id == subtaskId ? "FAILED" : entry.status.rawValue
+            lines.append("- [\(status)] \(spec.id) (role \(spec.role)\(spec.after.map { $0.isEmpty ? "" : ", after \($0.joined(separator: ", "))" } ?? "")): " +
+                         "\(spec.brief.task) — \(entry.attempts.count) attempt(s)" + (entry.reason.map { "; \($0)" } ?? ""))
+        }
+        var record = [lines.joined(separator: "\n")]
+        if let spec = ledger.plan?.subtasks.first(where: { $0.id == subtaskId }),
+           let brief = try? JSONValue(encoding: spec.brief).jsonString() {
+            record.append("FAILED SUBTASK \(subtaskId), role \(spec.role), brief: \(brief)")
+        }
+        record.append("WHY IT FAILED: \(why)")
+        let earlier = ledger.decisions.filter { $0.subtask == subtaskId }
+        record.append("DECIDED ABOUT IT BEFORE: " + (earlier.isEmpty ? "nothing" : earlier.map { "\($0.kind.rawValue) (\($0.reason))" }.joined(separator: "; ")))
+        let left = ledger.planned.filter { $0.ledger.status != .passed && $0.spec.id != subtaskId }.map(\.spec.id)
+        record.append("STILL TO DO BESIDES IT: " + (left.isEmpty ? "nothing" : left.joined(separator: ", ")))
+        record.append("REPLANS LEFT: \(max(ledger.maxReplans - ledger.replans, 0)) of \(ledger.maxReplans) (retry, substitute and escalate each use one)")
+        return record
+    }
+}
