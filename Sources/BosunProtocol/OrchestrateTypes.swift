@@ -34,6 +34,20 @@ public struct OrchestrateParams: Codable, Sendable {
         self.workDoneToken = workDoneToken
         self.resume = resume
     }
+
+    /// `goal` may be left out when `resume` is given: the stored one is used.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        resume = try container.decodeIfPresent(String.self, forKey: .resume)
+        goal = try resume == nil ? container.decode(String.self, forKey: .goal)
+            : container.decodeIfPresent(String.self, forKey: .goal) ?? ""
+        inputs = try container.decodeIfPresent([String].self, forKey: .inputs)
+        roles = try container.decodeIfPresent([String].self, forKey: .roles)
+        checks = try container.decodeIfPresent([Check].self, forKey: .checks)
+        output = try container.decodeIfPresent(OutputSpec.self, forKey: .output)
+        limits = try container.decodeIfPresent(OrchestrateLimits.self, forKey: .limits)
+        workDoneToken = try container.decodeIfPresent(JSONValue.self, forKey: .workDoneToken)
+    }
 }
 
 public struct OrchestrateLimits: Codable, Sendable, Hashable {

@@ -135,22 +135,23 @@ enum OrchestrationPlanning {
 
     /// `submit_result`'s schema for a decision on a failed subtask.
     static func decisionSchema(roles: [String]) -> JSONValue {
-        var brief = ProtocolSchema.shared.standalone("SubtaskBrief")
-        if case .object(var object) = brief {
-            object["$schema"] = nil
-            object["description"] = "substitute: the new brief (default: the old one)."
-            brief = .object(object)
-        }
-        return [
+        // The brief's definitions move to the root, where its `#/$defs/…` references point.
+        guard case .object(var brief) = ProtocolSchema.shared.standalone("SubtaskBrief") else { return ["type": "object"] }
+        let definitions = brief.removeValue(forKey: "$defs")
+        brief["$schema"] = nil
+        brief["description"] = "substitute: the new brief (default: the old one)."
+        var schema: [String: JSONValue] = [
             "type": "object", "additionalProperties": false, "required": ["kind", "reason"],
             "properties": [
                 "kind": ["enum": .array(DecisionKind.allCases.map { .string($0.rawValue) })],
                 "reason": ["type": "string", "minLength": 1, "description": "Why, in a sentence the user will read."],
                 "feedback": ["type": "string", "description": "retry: what the worker must fix."],
                 "role": ["enum": .array(roles.map { .string($0) }), "description": "substitute: another role (default: the same)."],
-                "brief": brief,
+                "brief": .object(brief),
             ],
         ]
+        if let definitions { schema["$defs"] = definitions }
+        return .object(schema)
     }
 
     /// The progress record a decision is made from: the goal, every subtask's status, the

@@ -110,4 +110,190 @@ import Testing
         #expect(trace.map { $0["kind"]?.stringValue ?? "" } == kinds)
         #expect(try await serve.stop() == 0)
     }
+
+    @Test func aFailingSubtaskIsRetriedThenSubstitutedUntilItPasses() async throws {
+        // Subtask x must leave done.txt (a files check); a plain worker cannot write, so its
+        // checks fail, the coordinator retries once, then substitutes a coder that can.
+        let plan = """
+            { subtasks: [ { id: x, role: worker, brief: { task: "Produce done.txt" }, checks: [{ kind: files, exist: [done.txt] }] } ] }
+            """
+        let world = try Self.world([
+            Self.plannerRule(plan), Self.synthesizerRule,
+            Self.coordinatorRule("{ kind: retry, reason: \"It may have missed the file.\", feedback: \"Create done.txt.\" }", times: 1),
+            Self.coordinatorRule("""
+                { kind: substitute, reason: "The worker role cannot write files.", role: coder, brief: { task: "Write done.txt with write_file" } }
+                """),
+            """
+              - match: { lastMessage: "Write done.txt with write_file", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: done.txt, content: "done" } }] }
+              - match: { system: "You change code" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Wrote done.txt." } }] }
+            """,
+            Self.answer("done.txt", "I produced it."),
+            Self.answer("Verification of your result failed", "I produced it."),
+            Self.answer("Create done.txt", "I produced it."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Leave a done.txt"], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let decisions = result["decisions"]?.arrayValue ?? []
+        #expect(decisions.map { $0["kind"] } == ["retry", "substitute"])
+        #expect(decisions.allSatisfy { $0["subtask"] == "x" })
+        let outcome = try #require(result["verification"]?.arrayValue?.first)
+        #expect(outcome["status"] == "passed" && outcome["verification"] == "passed")
+        #expect(outcome["attempts"]?.arrayValue?.count == 2)
+        #expect(result["plan"]?["subtasks"]?.arrayValue?.first?["role"] == "coder")
+        #expect(FileManager.default.fileExists(atPath: world.workspace + "/done.txt"))
+        #expect(Self.orchestrationEvents(serve, kind: "replan").count == 2)
+        #expect(Self.orchestrationEvents(serve, kind: "decision").count == 2)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func theReplanLimitEndsInAPartialResultThatNamesWhatWasAbandoned() async throws {
+        let plan = """
+            { subtasks: [
+                { id: good, role: worker, brief: { task: "Summarise the README" } },
+                { id: bad, role: worker, brief: { task: "Produce missing.txt" }, checks: [{ kind: files, exist: [missing.txt] }] } ] }
+            """
+        let world = try Self.world([
+            Self.plannerRule(plan), Self.synthesizerRule,
+            Self.coordinatorRule("{ kind: retry, reason: \"Try once more.\", feedback: \"Create missing.txt.\" }"),
+            Self.answer("Summarise the README", "It is a demo."),
+            Self.answer("missing.txt", "Done, trust me."),
+            Self.answer("Verification of your result failed", "Done, trust me."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Summarise and produce", "limits": ["maxReplans": 1]],
+                                          timeout: .seconds(90))
+        #expect(result["state"] == "partial", "\(result)")
+        #expect(result["decisions"]?.arrayValue?.map { $0["kind"] } == ["retry"])
+        let outcomes = Dictionary(uniqueKeysWithValues: (result["verification"]?.arrayValue ?? []).map { ($0["subtask"]?.stringValue ?? "", $0) })
+        #expect(outcomes["good"]?["status"] == "passed")
+        #expect(outcomes["bad"]?["status"] == "abandoned")
+        #expect(outcomes["bad"]?["reason"]?.stringValue?.contains("limits.maxReplans 1") == true)
+        let gaps = result["synthesis"]?["gaps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(gaps.first?.hasPrefix("subtask bad abandoned") == true, "\(gaps)")
+        #expect(result["reason"]?.stringValue?.contains("bad") == true)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anInvalidPlanGoesBackOnceWithItsErrors() async throws {
+        let cyclic = """
+            { subtasks: [
+                { id: p, role: worker, brief: { task: "Do part P" }, after: [q] },
+                { id: q, role: worker, brief: { task: "Do part Q" }, after: [p] } ] }
+            """
+        let fixed = "{ subtasks: [ { id: p, role: worker, brief: { task: \"Do part P\" } } ] }"
+        let world = try Self.world([
+            Self.plannerRule(cyclic, turn: 0), Self.plannerRule(fixed), Self.synthesizerRule, Self.answer("Do part P", "P done."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Do P"], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        #expect(result["plan"]?["subtasks"]?.arrayValue?.count == 1)
+        let replan = try #require(Self.orchestrationEvents(serve, kind: "replan").first)
+        let errors = replan["data"]?["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(errors.contains { $0.contains("cycle") }, "\(errors)")
+        #expect(Self.orchestrationEvents(serve, kind: "plan").first?["data"]?["attempt"] == .int(2))
+        // The planner read the errors: its conversation was steered with them.
+        let planner = try #require(result["workers"]?.arrayValue?.first)
+        #expect(planner["role"] == "planner")
+        let steered = try await serve.call("trace", ["workerId": planner["id"] ?? .null])["events"]?.arrayValue ?? []
+        #expect(steered.contains { $0["kind"] == "steered" })
+
+        // A plan that stays invalid fails the orchestration with the errors.
+        let stubborn = try Self.world([Self.plannerRule(cyclic)])
+        defer { stubborn.tearDown() }
+        let second = try stubborn.serve()
+        try await second.initialize(root: stubborn.workspace)
+        let failed = try await second.call("orchestrate", ["goal": "Do P"], timeout: .seconds(90))
+        #expect(failed["state"] == "failed")
+        #expect(failed["reason"]?.stringValue?.contains("still invalid after one correction") == true)
+        #expect(failed["synthesis"] == nil)
+        #expect(try await serve.stop() == 0)
+        #expect(try await second.stop() == 0)
+    }
+
+    @Test func cancellingAnOrchestrationCancelsItsWorkers() async throws {
+        let plan = """
+            { subtasks: [ { id: slow1, role: worker, brief: { task: "Take your time one" } },
+                          { id: slow2, role: worker, brief: { task: "Take your time two" } } ] }
+            """
+        let world = try Self.world([
+            Self.plannerRule(plan), Self.answer("Take your time", "late", latencyMs: 20_000),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let call = serve.sendRequest("orchestrate", ["goal": "Slow work"])
+        var orchestrationId = ""
+        while orchestrationId.isEmpty {
+            let event = try await serve.notification("orchestration/event", timeout: .seconds(30))
+            if event["params"]?["data"]?["workerId"] != nil { orchestrationId = event["params"]?["orchestrationId"]?.stringValue ?? "" }
+        }
+        let cancelled = try await serve.call("cancel", ["workerId": .string(orchestrationId), "reason": "changed my mind"])
+        #expect(cancelled["cancelled"]?.arrayValue?.first == .string(orchestrationId))
+        let answer = try await serve.response(id: call, timeout: .seconds(30))
+        let result = try #require(answer["result"])
+        #expect(result["state"] == "cancelled")
+        #expect(result["reason"]?.stringValue?.contains("changed my mind") == true)
+        let subtaskWorkers = (result["workers"]?.arrayValue ?? []).filter { $0["role"] == "worker" }
+        #expect(!subtaskWorkers.isEmpty && subtaskWorkers.allSatisfy { $0["state"] == "cancelled" })
+        #expect(Self.orchestrationEvents(serve).last?["kind"] == "cancelled")
+        let again = try await serve.request("cancel", ["workerId": .string(orchestrationId)])
+        #expect(again["error"]?["code"] == -32011)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func killNineMidOrchestrationThenResumeKeepsWhatPassed() async throws {
+        let plan = """
+            { subtasks: [ { id: quick, role: worker, brief: { task: "Answer quickly" } },
+                          { id: long, role: worker, brief: { task: "Answer slowly" } } ] }
+            """
+        let world = try Self.world([
+            Self.plannerRule(plan), Self.synthesizerRule, Self.answer("Answer quickly", "quick"),
+            Self.answer("Answer slowly", "slow", latencyMs: 4000),
+        ])
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let info = try await first.initialize(root: world.workspace)
+        let sessionId = info["session"]?["id"]?.stringValue ?? ""
+        _ = first.sendRequest("orchestrate", ["goal": "Both answers"])
+        var orchestrationId = ""
+        var quickWorker = ""
+        while quickWorker.isEmpty {
+            let event = try await first.notification("orchestration/event", timeout: .seconds(30))["params"] ?? .null
+            orchestrationId = event["orchestrationId"]?.stringValue ?? orchestrationId
+            if event["data"]?["subtask"] == "quick", event["data"]?["status"] == "passed" {
+                quickWorker = event["data"]?["workerId"]?.stringValue ?? ""
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100)) // the ledger's deferred write
+        try await first.killHard()
+
+        let second = try world.serve()
+        try await second.initialize(root: world.workspace, options: ["session": .string(sessionId)])
+        let status = try await second.call("status")
+        let summary = status["orchestrations"]?.arrayValue?.first
+        #expect(summary?["id"] == .string(orchestrationId) && summary?["state"] == "interrupted")
+        let result = try await second.call("orchestrate", ["resume": .string(orchestrationId)], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let outcomes = Dictionary(uniqueKeysWithValues: (result["verification"]?.arrayValue ?? []).map { ($0["subtask"]?.stringValue ?? "", $0) })
+        #expect(outcomes["quick"]?["attempts"] == [.string(quickWorker)])
+        let longAttempts = outcomes["long"]?["attempts"]?.arrayValue ?? []
+        #expect(longAttempts.count == 2)
+        let interrupted = try await second.worker(longAttempts.first?.stringValue ?? "")
+        #expect(interrupted.state == "interrupted")
+        // Only an interrupted orchestration resumes.
+        let again = try await second.request("orchestrate", ["resume": .string(orchestrationId)])
+        #expect(again["error"]?["code"] == -32011)
+        #expect(try await second.stop() == 0)
+    }
 }
+
