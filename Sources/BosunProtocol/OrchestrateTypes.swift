@@ -173,6 +173,21 @@ public struct SubtaskOutcome: Codable, Sendable, Hashable {
     }
 }
 
+/// `data` of a `subtask` event: a subtask moved.
+public struct SubtaskMove: Codable, Sendable, Hashable {
+    public var subtask: String
+    public var status: SubtaskStatus
+    public var workerId: String?
+    public var reason: String?
+
+    public init(subtask: String, status: SubtaskStatus, workerId: String?, reason: String?) {
+        self.subtask = subtask
+        self.status = status
+        self.workerId = workerId
+        self.reason = reason
+    }
+}
+
 /// How an orchestration stands or ended.
 public enum OrchestrationState: String, Codable, Sendable, Hashable, CaseIterable {
     case planning

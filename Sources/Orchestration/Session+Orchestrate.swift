@@ -533,10 +533,9 @@ extension Session {
             ledger.subtasks[subtaskId]?.status = status
             if let reason { ledger.subtasks[subtaskId]?.reason = reason }
         }
-        var data: [String: JSONValue] = ["subtask": .string(subtaskId), "status": .string(status.rawValue)]
-        if let workerId = workerId ?? orchestrations[id]?.subtasks[subtaskId]?.attempts.last { data["workerId"] = .string(workerId) }
-        if let reason { data["reason"] = .string(reason) }
-        emitOrchestration(id, kind: OrchestrationEventKind.subtask.rawValue, data: .object(data))
+        let move = SubtaskMove(subtask: subtaskId, status: status,
+                               workerId: workerId ?? orchestrations[id]?.subtasks[subtaskId]?.attempts.last, reason: reason)
+        emitOrchestration(id, kind: OrchestrationEventKind.subtask.rawValue, data: (try? JSONValue(encoding: move)) ?? .null)
         reportOrchestrationProgress(id)
     }
 

@@ -30,9 +30,23 @@ public enum HTMLTimelineRenderer {
             <div class="timeline"><div class="grid">\(grid(ticks, span: span))</div>
 
             """
+        // An orchestration heads its workers: each row of one is nested under its heading.
+        let orchestrations = Dictionary(uniqueKeysWithValues: trace.orchestrations.map { ($0.id, $0) })
+        var open: String?
         for worker in trace.workers {
+            let orchestration = worker.parentId.flatMap { orchestrations[$0] }
+            if open != orchestration?.id {
+                if open != nil { html += "</div>\n" }
+                if let orchestration {
+                    html += "<div class=\"orchestration\" id=\"\(escape(orchestration.id))\"><div class=\"orchestration-head\">"
+                        + "<b>orchestrate</b> <code>\(escape(orchestration.id))</code> \(escape(orchestration.state)) · "
+                        + "\(escape(TraceFormat.oneLine(orchestration.goal, limit: 100)))</div>\n"
+                }
+                open = orchestration?.id
+            }
             html += HTMLTimelineRow.render(worker, in: trace, start: start, span: span)
         }
+        if open != nil { html += "</div>\n" }
         if trace.workers.isEmpty { html += "<p class=\"empty\">This session has no workers.</p>\n" }
         html += "</div>\n" + roleTotals(trace) + "</main></body></html>\n"
         return html
@@ -117,6 +131,8 @@ public enum HTMLTimelineRenderer {
             .grid{position:absolute;top:0;bottom:0;left:450px;right:0;pointer-events:none}
             .grid span{position:absolute;top:0;bottom:0;width:1px;background:#e4e7eb}
             details.worker{border-bottom:1px solid #eef1f4;position:relative}
+            .orchestration{box-shadow:inset 3px 0 0 #6b8fb3}
+            .orchestration-head{font-size:12px;color:#34495e;padding:4px 0 4px 8px}
             summary{cursor:pointer;list-style:none;padding:2px 0}summary::-webkit-details-marker{display:none}
             summary:hover{background:rgba(47,128,237,.06)}
             .wait{position:absolute;top:11px;height:8px;border-radius:2px}

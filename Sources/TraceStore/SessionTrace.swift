@@ -7,14 +7,18 @@ public struct SessionTrace: Sendable {
     public var workers: [WorkerRecord]
     /// In the order they were written.
     public var events: [EventRecord]
+    /// The session's `orchestrate` calls, in creation order: their workers name them as parent.
+    public var orchestrations: [OrchestrationRecord]
     /// When the trace was read: a worker still queued or running has lasted until now, not
     /// until its last stored step.
     public var readAt: Date
 
-    public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord], readAt: Date = Date()) {
+    public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord],
+                orchestrations: [OrchestrationRecord] = [], readAt: Date = Date()) {
         self.session = session
         self.workers = workers
         self.events = events
+        self.orchestrations = orchestrations
         self.readAt = readAt
     }
 
@@ -53,7 +57,8 @@ extension TraceStore {
         guard let session = try await session(id: id) else { throw TraceStoreError.missingSession(id: id) }
         let workers = try await workers(sessionId: id)
         let events = try await events(sessionId: id, workerId: nil, afterSeq: nil, limit: 0)
-        return SessionTrace(session: session, workers: workers, events: events)
+        let orchestrations = try await orchestrations(sessionId: id)
+        return SessionTrace(session: session, workers: workers, events: events, orchestrations: orchestrations)
     }
 }
 

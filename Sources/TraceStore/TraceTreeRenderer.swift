@@ -21,16 +21,21 @@ public enum TraceTreeRenderer {
         let session = trace.session
         var out = "session \(session.id)  created \(TraceFormat.timestamp(session.createdAt))  "
         out += "cap \(session.maxConcurrentWorkers)  \(session.workspaceRoot)\n"
-        let ids = Set(trace.workers.map(\.id))
+        // Workers nest under the worker that spawned them, and an orchestration's under it.
+        let ids = Set(trace.workers.map(\.id) + trace.orchestrations.map(\.id))
         let children = Dictionary(grouping: trace.workers) { worker in
             worker.parentId.flatMap { ids.contains($0) ? $0 : nil } ?? ""
         }
         func walk(_ parent: String, prefix: String) {
-            let list = children[parent] ?? []
-            for (offset, worker) in list.enumerated() {
+            var list = (children[parent] ?? []).map { (date: $0.createdAt, id: $0.id, text: line(for: $0, in: trace)) }
+            if parent.isEmpty {
+                list += trace.orchestrations.map { (date: $0.createdAt, id: $0.id, text: line(for: $0)) }
+                list.sort { $0.date < $1.date }
+            }
+            for (offset, node) in list.enumerated() {
                 let last = offset == list.count - 1
-                out += prefix + (last ? "└─ " : "├─ ") + line(for: worker, in: trace) + "\n"
-                walk(worker.id, prefix: prefix + (last ? "   " : "│  "))
+                out += prefix + (last ? "└─ " : "├─ ") + node.text + "\n"
+                walk(node.id, prefix: prefix + (last ? "   " : "│  "))
             }
         }
         walk("", prefix: "")
@@ -59,6 +64,10 @@ public enum TraceTreeRenderer {
             out += "  #\(event.seq)  \(TraceFormat.timestamp(event.at))  \(event.kind)  \(TraceFormat.oneLine(event.dataJSON, limit: 160))\n"
         }
         return out
+    }
+
+    static func line(for orchestration: OrchestrationRecord) -> String {
+        "\(orchestration.id)  \(orchestration.state)  orchestrate  " + TraceFormat.oneLine(orchestration.goal, limit: 80)
     }
 
     static func line(for worker: WorkerRecord, in trace: SessionTrace) -> String {

@@ -8,7 +8,7 @@ import Testing
         let expected: [(String, String, Double)] = [
             ("coder", "claude-haiku-4-5", 900), ("researcher", "claude-haiku-4-5", 300), ("writer", "claude-sonnet-4-5", 180),
             ("analyst", "claude-opus-4-5", 600), ("transformer", "claude-haiku-4-5", 300), ("worker", "claude-haiku-4-5", 300),
-            ("synthesizer", "claude-opus-4-5", 300),
+            ("synthesizer", "claude-opus-4-5", 300), ("planner", "claude-opus-4-5", 300), ("coordinator", "claude-opus-4-5", 120),
         ]
         #expect(config.roles.count == expected.count)
         for (name, modelId, timeout) in expected {

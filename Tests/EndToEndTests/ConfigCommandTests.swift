@@ -34,11 +34,11 @@ import TestSupport
         let unset = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": ""])
         #expect(unset.status == 0, "\(unset.stderr)")
         let warnings = unset.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
-        #expect(warnings.count == 7, "\(unset.stderr)")
+        #expect(warnings.count == 9, "\(unset.stderr)")
         for role in ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"] {
             #expect(warnings.contains { $0.contains("role \"\(role)\"") && $0.contains("ANTHROPIC_API_KEY") }, "\(role)")
         }
-        #expect(unset.stderr.contains("7 warnings"))
+        #expect(unset.stderr.contains("9 warnings"))
         let set = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": "sk-ant-e2e-secret-0123456789"])
         #expect(!set.stderr.contains("warning:"), "\(set.stderr)")
     }

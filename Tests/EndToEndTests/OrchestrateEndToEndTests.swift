@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// `orchestrate` over the real binary. The mock provider is scripted per role by the system
 /// prompt (the planner, the coordinator, the synthesizer) and per subtask by its task text.
@@ -109,6 +110,17 @@ import Testing
         let trace = try await serve.call("trace", ["workerId": .string(id)])["events"]?.arrayValue ?? []
         #expect(trace.map { $0["kind"]?.stringValue ?? "" } == kinds)
         #expect(try await serve.stop() == 0)
+
+        // `bosun trace show` nests the workers under the orchestration; the HTML timeline heads them with it.
+        let sessionId = status["session"]?["id"]?.stringValue ?? ""
+        let tree = try runProcess(BosunBinary.path, ["trace", "show", sessionId, "--db", world.dbPath]).stdout
+        let lines = tree.split(separator: "\n").map(String.init)
+        let head = try #require(lines.firstIndex { $0.contains(id) }, "\(tree)")
+        #expect(lines[head].hasPrefix("└─ ") || lines[head].hasPrefix("├─ "))
+        let nested = lines[(head + 1)...].filter { $0.contains("w_") }
+        #expect(nested.count == 5 && nested.allSatisfy { $0.hasPrefix("   ") || $0.hasPrefix("│  ") }, "\(tree)")
+        let page = try runProcess(BosunBinary.path, ["trace", "html", sessionId, "--db", world.dbPath, "-o", "-"]).stdout
+        #expect(page.contains("class=\"orchestration\" id=\"\(id)\""))
     }
 
     @Test func aFailingSubtaskIsRetriedThenSubstitutedUntilItPasses() async throws {
