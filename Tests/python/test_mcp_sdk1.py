@@ -46,7 +46,7 @@ async def test_initialize_tools_spawn_and_status(mcp_world):
         assert client.init.serverInfo.name == "bosun"
         assert client.init.capabilities.tasks is not None
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        assert {"spawn", "status", "await", "cancel", "steer", "trace", "roles", "verify", "synthesize"} <= set(tools)
+        assert {"spawn", "status", "await", "cancel", "steer", "trace", "roles", "verify", "synthesize", "orchestrate"} <= set(tools)
         assert tools["spawn"].execution.taskSupport == "optional"
         worker = structured(await client.call_tool("spawn", {"task": "Summarise the README", "wait": True}))
         assert worker["state"] == "succeeded"

@@ -21,7 +21,7 @@ if not version("mcp").startswith("2."):
 from mcp import Client, StdioServerParameters  # noqa: E402
 from mcp import types  # noqa: E402
 
-TOOLS = {"spawn", "steer", "cancel", "await", "status", "trace", "roles", "verify", "synthesize"}
+TOOLS = {"spawn", "steer", "cancel", "await", "status", "trace", "roles", "verify", "synthesize", "orchestrate"}
 
 
 def server(world, *extra, cwd=None):

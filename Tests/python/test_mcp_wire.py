@@ -146,12 +146,14 @@ def test_every_tool_schema_is_valid_and_validates_real_results(wire):
     checked("roles", {})
     checked("verify", {"workerId": worker["id"], "checks": [{"kind": "files", "exist": ["README.md"]}]})
     checked("synthesize", {"workers": [worker["id"]], "instruction": "Merge the summaries."})
+    orchestrated = checked("orchestrate", {"goal": "Summarise the README", "limits": {"maxWorkers": 2}})
+    assert orchestrated["state"] == "succeeded", orchestrated
     checked("steer", {"workerId": worker["id"], "message": "Add one line."})
     checked("await", {"timeoutSeconds": 30})
     running = checked("spawn", {"task": "Start and be cancelled"})
     checked("cancel", {"workerId": running["id"], "reason": "schema test"})
     checked("cancel", {"all": True})
-    called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "steer", "cancel"}
+    called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "orchestrate", "steer", "cancel"}
     assert called == set(tools), sorted(tools)
 
 
