@@ -383,6 +383,10 @@ extension Session {
             failOrchestration(id, reason: "No subtask passed, so there is nothing to synthesize.\n" + abandoned.joined(separator: "\n"))
             return
         }
+        if let spent = orchestrationBudgetSpent(id) {
+            failOrchestration(id, reason: "The synthesis did not start: \(spent). The subtasks' results are in workers.")
+            return
+        }
         updateLedger(id) { $0.state = .synthesizing }
         emitOrchestration(id, kind: OrchestrationEventKind.synthesis.rawValue, data: ["workers": .array(passed.map { .string($0) })])
         var instruction = "Answer this goal from the subtasks' results: \(ledger.goal)"

@@ -260,6 +260,12 @@ import TestSupport
         #expect(Self.orchestrationEvents(serve).last?["kind"] == "cancelled")
         let again = try await serve.request("cancel", ["workerId": .string(orchestrationId)])
         #expect(again["error"]?["code"] == -32011)
+
+        // cancel {all} stops a running orchestration too.
+        let second = serve.sendRequest("orchestrate", ["goal": "Slow work again"])
+        while try await serve.notification("orchestration/event", timeout: .seconds(30))["params"]?["data"]?["workerId"] == nil {}
+        _ = try await serve.call("cancel", ["all": true])
+        #expect(try await serve.response(id: second, timeout: .seconds(30))["result"]?["state"] == "cancelled")
         #expect(try await serve.stop() == 0)
     }
 
@@ -306,6 +312,95 @@ import TestSupport
         let again = try await second.request("orchestrate", ["resume": .string(orchestrationId)])
         #expect(again["error"]?["code"] == -32011)
         #expect(try await second.stop() == 0)
+    }
+
+    @Test func anEscalationRunsTheSubtaskAgainOneTierUp() async throws {
+        let plan = """
+            { subtasks: [ { id: hard, role: coder, brief: { task: "Hard task: leave hard.txt" }, checks: [{ kind: files, exist: [hard.txt] }] } ] }
+            """
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "20", "--tool-steps", "0"], script: "rules:\n" + [
+            Self.plannerRule(plan), Self.synthesizerRule,
+            Self.coordinatorRule("{ kind: escalate, reason: \"Too hard for the fast model.\" }"),
+            """
+              - match: { model: mock-smart, lastMessage: "Hard task", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: hard.txt, content: "solved" } }] }
+              - match: { model: mock-smart }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Solved." } }] }
+            """,
+            Self.answer("Hard task", "I could not."), Self.answer("Verification of your result failed", "I could not."),
+        ].joined(separator: "\n") + "\n", tiers: "{ orchestrator: smart, mid: fast, worker: fast }")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Solve the hard task"], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        #expect(result["decisions"]?.arrayValue?.map { $0["kind"] } == ["escalate"])
+        let attempts = result["verification"]?.arrayValue?.first?["attempts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(attempts.count == 2)
+        let models = try await attempts.asyncMap { try await serve.worker($0)["model"]?.stringValue ?? "" }
+        #expect(models == ["fast", "smart"])
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func theDeadlineAndTheBudgetOfAnOrchestrationAreKept() async throws {
+        let plan = "{ subtasks: [ { id: slow, role: worker, brief: { task: \"Take a long time\" } } ] }"
+        let world = try Self.world([Self.plannerRule(plan), Self.answer("Take a long time", "late", latencyMs: 30_000)])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let timedOut = try await serve.call("orchestrate", ["goal": "Slowly", "limits": ["timeoutSeconds": 1]], timeout: .seconds(30))
+        #expect(timedOut["state"] == "failed")
+        #expect(timedOut["reason"]?.stringValue?.contains("limits.timeoutSeconds (1.0 s) passed") == true, "\(timedOut)")
+        #expect((timedOut["workers"]?.arrayValue ?? []).allSatisfy { $0["state"] != "running" && $0["state"] != "queued" })
+
+        #expect(try await serve.stop() == 0)
+
+        // The planner's one call costs about $0.0026 on the mock: past a $0.002 budget, so
+        // no subtask starts (the call in flight is the overshoot).
+        let cheap = "{ subtasks: [ { id: quick, role: worker, brief: { task: \"Answer at once\" } } ] }"
+        let budgetWorld = try Self.world([Self.plannerRule(cheap), Self.answer("Answer at once", "now")])
+        defer { budgetWorld.tearDown() }
+        let second = try budgetWorld.serve()
+        try await second.initialize(root: budgetWorld.workspace)
+        let poor = try await second.call("orchestrate", ["goal": "Cheaply", "limits": ["maxCostUSD": 0.002]], timeout: .seconds(60))
+        #expect(poor["state"] == "failed", "\(poor)")
+        #expect(poor["usage"]?["costUSD"]?.doubleValue ?? 1 < 0.002 + 0.003, "one call in flight past the budget at most")
+        #expect(poor["workers"]?.arrayValue?.map { $0["role"] } == ["planner"])
+        let outcome = poor["verification"]?.arrayValue?.first
+        #expect(outcome?["status"] == "abandoned")
+        #expect(outcome?["reason"]?.stringValue?.contains("limits.maxCostUSD") == true, "\(poor)")
+        #expect(try await second.stop() == 0)
+    }
+
+    @Test func badParamsAreRefusedWithTheField() async throws {
+        let world = try Self.world([Self.synthesizerRule])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        for (params, code, field) in [
+            (["goal": "  "], -32602, "goal"),
+            (["goal": "x", "roles": ["nobody"]], -32012, "roles"),
+            (["goal": "x", "roles": ["planner"]], -32012, "roles"),
+            (["goal": "x", "roles": []], -32602, "roles"),
+            (["goal": "x", "limits": ["maxWorkers": 0]], -32602, "limits.maxWorkers"),
+            (["goal": "x", "limits": ["maxReplans": -1]], -32602, "limits.maxReplans"),
+            (["goal": "x", "limits": ["timeoutSeconds": 0]], -32602, "limits.timeoutSeconds"),
+            (["resume": "o_nothing"], -32602, "resume"),
+            ([:], -32602, "goal"),
+        ] as [(JSONValue, Int, String)] {
+            let answer = try await serve.request("orchestrate", params)
+            #expect(answer["error"]?["code"] == .int(Int64(code)), "\(params): \(answer)")
+            #expect(answer["error"]?["data"]?["field"] == .string(field), "\(params): \(answer)")
+        }
+        #expect(try await serve.stop() == 0)
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
     }
 }
 

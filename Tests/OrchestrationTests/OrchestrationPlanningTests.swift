@@ -1,0 +1,73 @@
+import BosunJSON
+import Testing
+@testable import Orchestration
+
+/// What bosun checks in a plan beyond its schema, and the schemas the orchestrator model answers through.
+@Suite struct OrchestrationPlanningTests {
+    let roles = ["coder", "worker"]
+
+    func errors(_ plan: JSONValue, maxWorkers: Int = 8) -> [String] {
+        switch OrchestrationPlanning.validate(plan, roles: roles, maxWorkers: maxWorkers) {
+        case .success: return []
+        case .failure(let problems): return problems.errors
+        }
+    }
+
+    func subtask(_ id: String, role: String = "worker", task: String = "Do it", after: [String] = []) -> JSONValue {
+        ["id": .string(id), "role": .string(role), "brief": ["task": .string(task)], "after": .array(after.map { .string($0) })]
+    }
+
+    @Test func aValidPlanPasses() throws {
+        let plan: JSONValue = ["subtasks": [subtask("a"), subtask("b", role: "coder"), subtask("c", after: ["a", "b"])]]
+        let valid = try OrchestrationPlanning.validate(plan, roles: roles, maxWorkers: 3).get()
+        #expect(valid.subtasks.map(\.id) == ["a", "b", "c"])
+        #expect(valid.subtasks[2].after == ["a", "b"])
+    }
+
+    @Test func everyProblemIsNamed() {
+        let plan: JSONValue = ["subtasks": [
+            subtask("a", role: "planner"), subtask("a"), subtask("b", task: "  "), subtask("c", after: ["nowhere"]),
+            subtask("d", after: ["d"]),
+        ]]
+        let found = errors(plan, maxWorkers: 4)
+        #expect(found.contains { $0.contains("5 subtasks; at most 4") })
+        #expect(found.contains { $0.contains("role \"planner\" is not one of coder, worker") })
+        #expect(found.contains { $0.contains("\"a\" is used twice") })
+        #expect(found.contains { $0.contains("subtask \"b\": brief.task is empty") })
+        #expect(found.contains { $0.contains("after names \"nowhere\"") })
+        #expect(found.contains { $0.contains("\"d\" names itself") })
+    }
+
+    @Test func aCycleIsFoundAndShown() {
+        let plan: JSONValue = ["subtasks": [subtask("a", after: ["c"]), subtask("b", after: ["a"]), subtask("c", after: ["b"]), subtask("d")]]
+        let found = errors(plan)
+        #expect(found == ["after has a cycle: a → c → b → a; no subtask of a cycle could ever start"])
+    }
+
+    @Test func anEmptyOrShapelessPlanIsRefused() {
+        #expect(errors(["subtasks": []]) == ["the plan has no subtasks; give at least one"])
+        #expect(errors(["steps": []]).first?.hasPrefix("the plan does not have the shape of a plan") == true)
+    }
+
+    @Test func thePlanSchemaLimitsRolesAndCountAndValidatesItsOwnExample() throws {
+        let schema = OrchestrationPlanning.planSchema(roles: roles, maxWorkers: 2)
+        #expect(JSONSchemaValidator.problems(inSchema: schema).isEmpty)
+        let subtasks = schema["properties"]?["subtasks"]
+        #expect(subtasks?["maxItems"] == 2)
+        #expect(subtasks?["items"]?["properties"]?["role"]?["enum"] == ["coder", "worker"])
+        let tooMany: JSONValue = ["subtasks": [subtask("a"), subtask("b"), subtask("c")]]
+        #expect(!JSONSchemaValidator.validate(tooMany, against: schema).isEmpty)
+        let unknownRole: JSONValue = ["subtasks": [subtask("a", role: "admin")]]
+        #expect(!JSONSchemaValidator.validate(unknownRole, against: schema).isEmpty)
+        #expect(JSONSchemaValidator.validate(["subtasks": [subtask("a")]], against: schema).isEmpty)
+    }
+
+    @Test func theDecisionSchemaResolvesItsReferences() {
+        let schema = OrchestrationPlanning.decisionSchema(roles: roles)
+        #expect(JSONSchemaValidator.problems(inSchema: schema).isEmpty)
+        let substitute: JSONValue = ["kind": "substitute", "reason": "wrong role", "role": "coder",
+                                     "brief": ["task": "Write it", "output": ["format": "a list"]]]
+        #expect(JSONSchemaValidator.validate(substitute, against: schema).isEmpty)
+        #expect(!JSONSchemaValidator.validate(["kind": "shrug", "reason": "?"], against: schema).isEmpty)
+    }
+}
