@@ -7,7 +7,7 @@ import PackageDescription
 //   Workspace <- Workers, Checks
 //   Checks <- Orchestration
 //   Providers, TraceStore <- Telemetry <- SessionRuntime
-//   BosunProtocol, JSONRPC <- BosunServer <- bosun
+//   BosunProtocol, JSONRPC <- BosunServer <- MCPServer, ACPServer <- bosun
 // BosunProtocol is the wire's types and the one table of operations; Orchestration
 // implements its session protocol and knows no wire; BosunServer (the lifecycle and the
 // bosun/1 front end) knows no orchestration; SessionRuntime is the composition root that
@@ -60,8 +60,11 @@ let package = Package(
         // MCP: bosun as a tool server, a front end beside bosun/1's.
         .target(name: "MCPServer", dependencies: ["BosunJSON", "BosunProtocol", "BosunServer", "JSONRPC",
                                                    .product(name: "Logging", package: "swift-log")]),
+        // ACP: bosun as the agent an editor talks to; each prompt is an orchestration.
+        .target(name: "ACPServer", dependencies: ["BosunJSON", "BosunProtocol", "BosunServer", "JSONRPC",
+                                                   .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
-            "BosunProtocol", "BosunServer", "MCPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
+            "BosunProtocol", "BosunServer", "MCPServer", "ACPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +88,8 @@ let package = Package(
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "BosunProtocol", "JSONRPC", "BosunJSON"]),
+        .testTarget(name: "ACPServerTests", dependencies: ["ACPServer", "BosunProtocol", "JSONRPC", "BosunJSON",
+                                                        .product(name: "Logging", package: "swift-log")]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),
 

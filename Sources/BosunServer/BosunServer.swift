@@ -158,7 +158,7 @@ public final class BosunServer: Sendable {
         let kind = options.mode ?? FrontEndKind.requested(by: raw)
         guard let frontEnd = frontEnds[kind] else {
             let available = FrontEndKind.allCases.filter { frontEnds[$0] != nil }.map(\.howToSelect)
-            let what = kind == .acp ? "ACP agent mode is not available yet" : "This build of bosun does not speak \(kind.howToSelect)"
+            let what = "This build of bosun does not speak \(kind.howToSelect)"
             throw RPCError(code: RPCError.methodNotFound,
                            message: "\(what). Use \(available.joined(separator: " or ")).",
                            data: ["field": "protocolVersion"])

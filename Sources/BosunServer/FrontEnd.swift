@@ -8,7 +8,7 @@ public enum FrontEndKind: String, Sendable, Hashable, CaseIterable {
     case bosun
     /// The Model Context Protocol: bosun as a tool server for other agents.
     case mcp
-    /// The Agent Client Protocol's agent mode (reserved: not available yet).
+    /// The Agent Client Protocol's agent mode: bosun as an editor's agent (`ACPServer`).
     case acp
 
     /// What an `initialize` asks for: a string `protocolVersion` (`"2025-11-25"`) is MCP, an

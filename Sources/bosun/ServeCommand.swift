@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import JSONRPC
 import Logging
+import ACPServer
 import MCPServer
 import SessionRuntime
 
@@ -12,7 +13,7 @@ import SessionRuntime
 import Glibc
 #endif
 
-/// `bosun serve`: bosun/1 (or MCP) on stdin and stdout. This is the composition root: it
+/// `bosun serve`: bosun/1 (or MCP, or ACP's agent mode) on stdin and stdout. This is the composition root: it
 /// hands the server the session opener and the front ends.
 struct Serve: AsyncParsableCommand {
     // Every command names itself: ArgumentParser otherwise derives the name from the type's
@@ -25,8 +26,8 @@ struct Serve: AsyncParsableCommand {
             Messages use LSP framing (Content-Length headers) unless the client's first byte is \
             '{' or '[', which selects newline-delimited JSON. stdout carries protocol messages \
             only; logs go to stderr. The first initialize picks the protocol (--mode auto): a \
-            string protocolVersion asks for MCP, an integer one for ACP's agent mode (not available \
-            yet), anything else is bosun/1.
+            string protocolVersion asks for MCP, an integer one for ACP's agent mode (an editor's \
+            agent: each prompt is an orchestration), anything else is bosun/1.
             """
     )
 
@@ -45,8 +46,8 @@ struct Serve: AsyncParsableCommand {
     var framing: FramingChoice = .auto
 
     @Option(help: ArgumentHelp(
-        "Protocol: auto (from the first initialize), bosun (bosun/1) or mcp.",
-        discussion: "auto: a string protocolVersion in initialize selects MCP, an integer one ACP's agent mode (refused with -32601 until it exists), anything else bosun/1. bosun or mcp fix it whatever initialize says; a protocol this build does not speak answers initialize with -32601."))
+        "Protocol: auto (from the first initialize), bosun (bosun/1), mcp or acp.",
+        discussion: "auto: a string protocolVersion in initialize selects MCP, an integer one ACP's agent mode, anything else bosun/1. bosun, mcp or acp fix it whatever initialize says; a protocol this build does not speak answers initialize with -32601."))
     var mode: ModeChoice = .auto
 
     @Option(help: ArgumentHelp(
@@ -55,7 +56,7 @@ struct Serve: AsyncParsableCommand {
     var session: String?
 
     @Option(help: ArgumentHelp(
-        "MCP: how many workers run at once (default: $BOSUN_MAX_CONCURRENT_WORKERS, else the config's, 5).",
+        "MCP and ACP: how many workers run at once per session (default: $BOSUN_MAX_CONCURRENT_WORKERS, else the config's, 5).",
         discussion: "bosun/1 clients pass initializationOptions.maxConcurrentWorkers instead."))
     var maxConcurrentWorkers: Int?
 
@@ -107,8 +108,12 @@ struct Serve: AsyncParsableCommand {
                 mode: mode.frontEnd),
             openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder,
             // Each further protocol's front end, by the kind of `initialize` that selects it.
-            otherFrontEnds: [.mcp: MCPFrontEnd(sessionOptions: try mcpSessionOptions(), openSession: sessionOpener(),
-                                               logger: Logger(label: "bosun.mcp"))])
+            otherFrontEnds: [
+                .mcp: MCPFrontEnd(sessionOptions: try mcpSessionOptions(), openSession: sessionOpener(),
+                                  logger: Logger(label: "bosun.mcp")),
+                .acp: ACPFrontEnd(options: ACPSessionOptions(maxConcurrentWorkers: try mcpSessionOptions().maxConcurrentWorkers),
+                                  openSession: sessionOpener(), logger: Logger(label: "bosun.acp")),
+            ])
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -136,13 +141,14 @@ extension Serve {
 }
 
 enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, bosun, mcp
+    case auto, bosun, mcp, acp
 
     var frontEnd: FrontEndKind? {
         switch self {
         case .auto: return nil
         case .bosun: return .bosun
         case .mcp: return .mcp
+        case .acp: return .acp
         }
     }
 }

@@ -21,7 +21,7 @@ import Testing
         let acp = try await server.answer(1)
         #expect(acp["error"]?["code"] == -32601)
         let acpMessage = try #require(acp["error"]?["message"]?.stringValue)
-        #expect(acpMessage.contains("ACP agent mode is not available yet"), "\(acpMessage)")
+        #expect(acpMessage.contains("does not speak ACP agent mode"), "\(acpMessage)")
         #expect(acpMessage.contains("bosun/1"), "\(acpMessage)")
         server.send(#"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#)
         let mcp = try await server.answer(2)

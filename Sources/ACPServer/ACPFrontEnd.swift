@@ -1,0 +1,159 @@
+import BosunJSON
+import BosunProtocol
+import BosunServer
+import Foundation
+import JSONRPC
+import Logging
+import Synchronization
+
+/// Session options an ACP client cannot pass: from `bosun serve`'s flags or the environment.
+public struct ACPSessionOptions: Sendable, Hashable {
+    /// nil: the configured default.
+    public var maxConcurrentWorkers: Int?
+
+    public init(maxConcurrentWorkers: Int? = nil) {
+        self.maxConcurrentWorkers = maxConcurrentWorkers
+    }
+}
+
+/// The Agent Client Protocol's agent mode, once `initialize` chose it (an integer
+/// `protocolVersion`): bosun as the agent an editor (Zed, …) talks to. Each `session/new` opens a
+/// bosun session in its `cwd`; each `session/prompt` runs `orchestrate` with the prompt as the
+/// goal and streams the plan, one tool call per worker and the synthesis as
+/// `session/update`s; `session/cancel` cancels the turn.
+public final class ACPFrontEnd: FrontEnd {
+    private let options: ACPSessionOptions
+    private let openSession: SessionOpener
+    private let logger: Logger
+    private let sessions = Mutex<[String: ACPSession]>([:])
+
+    public init(options: ACPSessionOptions = ACPSessionOptions(), openSession: @escaping SessionOpener, logger: Logger) {
+        self.options = options
+        self.openSession = openSession
+        self.logger = logger
+    }
+
+    public func initialize(_ raw: JSONValue, on connection: FrontEndConnection) async throws -> EncodedJSON {
+        let params: ACPInitializeParams
+        do {
+            params = try raw.decode(as: ACPInitializeParams.self)
+        } catch let error as DecodingError {
+            throw RPCError.invalidParams(from: error)
+        }
+        let version = ACPVersion.negotiate(params.protocolVersion)
+        register(on: connection)
+        let client = params.clientInfo.map { "\($0.name) \($0.version ?? "")" } ?? "an unnamed client"
+        logger.info("ACP \(version) (asked for \(params.protocolVersion)) for \(client)")
+        return try EncodedJSON(encoding: ACPInitializeResult(
+            protocolVersion: version,
+            agentInfo: ACPImplementation(name: "bosun", title: "bosun", version: connection.options.version)))
+    }
+
+    public func close() async {
+        let open = sessions.withLock { sessions in
+            defer { sessions.removeAll() }
+            return Array(sessions.values)
+        }
+        for session in open {
+            await session.cancel()
+            await session.handle.close()
+        }
+    }
+
+    // MARK: - Methods
+
+    private func register(on connection: FrontEndConnection) {
+        let registry = connection.registry
+        let notifier = connection.notifier
+        registry.register("session/new", ACPNewSessionParams.self) { [self] params, _ in
+            let session = try await open(cwd: params.cwd, resume: nil, mcpServers: params.mcpServers, notifier: notifier)
+            return ACPNewSessionResult(sessionId: session.id)
+        }
+        registry.register("session/load", ACPLoadSessionParams.self) { [self] params, _ in
+            let session: ACPSession
+            if let open = sessions.withLock({ $0[params.sessionId] }) {
+                session = open
+            } else {
+                session = try await open(cwd: params.cwd, resume: params.sessionId, mcpServers: params.mcpServers,
+                                         notifier: notifier)
+            }
+            await session.replay()
+            return JSONValue.object([:])
+        }
+        registry.register("session/prompt", ACPPromptParams.self) { [self] params, _ in
+            let session = try session(params.sessionId)
+            return ACPPromptResult(stopReason: try await session.prompt(params.prompt))
+        }
+        registry.registerNotification("session/cancel", ACPSessionParams.self) { [self, logger] params, _ in
+            guard let session = sessions.withLock({ $0[params.sessionId] }) else {
+                logger.warning("session/cancel for \(params.sessionId), which is not a session of this connection")
+                return
+            }
+            await session.cancel()
+        }
+        registry.answerUnknownMethods { method in
+            if BosunOperations.named(method) != nil {
+                return RPCError(code: RPCError.methodNotFound, message: """
+                    '\(method)' is a bosun/1 method, and this connection speaks ACP (its initialize had an integer \
+                    protocolVersion): send the goal as session/prompt, or initialize without protocolVersion for bosun/1
+                    """)
+            }
+            return RPCError(code: RPCError.methodNotFound, message: """
+                unknown method '\(method)'; bosun's ACP agent answers session/new, session/load, session/prompt and \
+                session/cancel
+                """)
+        }
+    }
+
+    /// The ACP session of this connection with that id, else -32602 naming the field.
+    private func session(_ id: String) throws(RPCError) -> ACPSession {
+        guard let session = sessions.withLock({ $0[id] }) else {
+            throw .invalidParams("""
+                unknown sessionId "\(id)": it is not a session of this connection; create one with session/new \
+                (or resume a stored one with session/load)
+                """, field: "sessionId")
+        }
+        return session
+    }
+
+    /// Opens (or resumes) a bosun session in `cwd`, which must be an absolute path to a directory.
+    private func open(cwd: String, resume: String?, mcpServers: [JSONValue]?, notifier: any ClientNotifier) async throws -> ACPSession {
+        guard cwd.hasPrefix("/") else {
+            throw RPCError.invalidParams("cwd must be an absolute path, got \"\(cwd)\"", field: "cwd")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RPCError.invalidParams("cwd \"\(cwd)\" is not a directory", field: "cwd")
+        }
+        if let mcpServers, !mcpServers.isEmpty {
+            logger.info("the client offered \(mcpServers.count) MCP servers; bosun's workers use their own tools")
+        }
+        let router = ACPEventRouter()
+        let handle: any SessionHandle
+        do {
+            handle = try await openSession(SessionOpenRequest(
+                workspaceRoot: cwd, resumeSessionId: resume, maxConcurrentWorkers: options.maxConcurrentWorkers,
+                events: { [router] in router.route($0) }))
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message,
+                           data: resume == nil ? error.data : ["field": "sessionId", "sessionId": .string(resume ?? "")])
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(code: RPCError.requestFailed, message: "the session could not be opened: \(error)")
+        }
+        let session = ACPSession(handle: handle, router: router, notifier: notifier, logger: logger)
+        let existing = sessions.withLock { sessions -> ACPSession? in
+            if let existing = sessions[session.id] { return existing }
+            sessions[session.id] = session
+            return nil
+        }
+        if let existing {
+            // Two session/load of one id at once: the first one's session serves both.
+            await handle.close()
+            return existing
+        }
+        logger.info("ACP session \(session.id)\(handle.info.resumed ? " resumed" : "") in \(cwd)")
+        return session
+    }
+}

@@ -1,0 +1,248 @@
+import BosunJSON
+import Foundation
+
+// The Agent Client Protocol (v1) messages bosun's agent mode reads and writes: only the
+// fields bosun uses; everything else a client sends is ignored, as the spec's `_meta` and
+// unknown fields must be.
+
+/// ACP's protocol version is one integer, raised only for breaking changes.
+enum ACPVersion {
+    /// The version bosun speaks.
+    static let latest = 1
+
+    /// The spec: the client's version if the agent supports it, else the latest the agent
+    /// supports (the client then disconnects if it cannot speak that).
+    static func negotiate(_ requested: Int) -> Int {
+        requested == latest ? requested : latest
+    }
+}
+
+struct ACPImplementation: Codable, Sendable, Hashable {
+    var name: String
+    var title: String?
+    var version: String?
+}
+
+struct ACPInitializeParams: Decodable, Sendable {
+    var protocolVersion: Int
+    var clientCapabilities: JSONValue?
+    var clientInfo: ACPImplementation?
+}
+
+struct ACPInitializeResult: Encodable, Sendable {
+    struct PromptCapabilities: Encodable, Sendable {
+        var image = false
+        var audio = false
+        /// `resource` blocks (a file's text the editor embedded) are taken as inputs.
+        var embeddedContext = true
+    }
+
+    struct MCPCapabilities: Encodable, Sendable {
+        var http = false
+        var sse = false
+    }
+
+    struct AgentCapabilities: Encodable, Sendable {
+        /// `session/load` resumes a bosun session by its id.
+        var loadSession = true
+        var promptCapabilities = PromptCapabilities()
+        var mcpCapabilities = MCPCapabilities()
+    }
+
+    var protocolVersion: Int
+    var agentCapabilities = AgentCapabilities()
+    var agentInfo: ACPImplementation
+    /// bosun needs no login: providers' keys come from its config and environment.
+    var authMethods: [JSONValue] = []
+}
+
+struct ACPNewSessionParams: Decodable, Sendable {
+    var cwd: String
+    /// Required by the spec; bosun's workers use their own tools, so these are only logged.
+    var mcpServers: [JSONValue]?
+}
+
+struct ACPLoadSessionParams: Decodable, Sendable {
+    var sessionId: String
+    var cwd: String
+    var mcpServers: [JSONValue]?
+}
+
+struct ACPNewSessionResult: Encodable, Sendable {
+    var sessionId: String
+}
+
+struct ACPSessionParams: Decodable, Sendable {
+    var sessionId: String
+}
+
+struct ACPPromptParams: Decodable, Sendable {
+    var sessionId: String
+    var prompt: [ACPContentBlock]
+}
+
+enum ACPStopReason: String, Encodable, Sendable {
+    case endTurn = "end_turn"
+    case maxTokens = "max_tokens"
+    case maxTurnRequests = "max_turn_requests"
+    case refusal
+    case cancelled
+}
+
+struct ACPPromptResult: Encodable, Sendable {
+    var stopReason: ACPStopReason
+}
+
+/// A prompt's content block. bosun takes `text` as the goal and `resource_link` and
+/// `resource` as inputs; it does not advertise images or audio.
+enum ACPContentBlock: Decodable, Sendable, Hashable {
+    case text(String)
+    case resourceLink(uri: String, name: String?)
+    /// An embedded resource: its text, or nil for a binary (`blob`) one.
+    case resource(uri: String, text: String?, mimeType: String?)
+    /// `image`, `audio`, or a type this version of the spec does not have.
+    case unsupported(type: String)
+
+    private enum Keys: String, CodingKey { case type, text, uri, name, resource, mimeType }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "text":
+            self = .text(try container.decode(String.self, forKey: .text))
+        case "resource_link":
+            self = .resourceLink(uri: try container.decode(String.self, forKey: .uri),
+                                 name: try container.decodeIfPresent(String.self, forKey: .name))
+        case "resource":
+            let resource = try container.nestedContainer(keyedBy: Keys.self, forKey: .resource)
+            self = .resource(uri: try resource.decode(String.self, forKey: .uri),
+                             text: try resource.decodeIfPresent(String.self, forKey: .text),
+                             mimeType: try resource.decodeIfPresent(String.self, forKey: .mimeType))
+        default:
+            self = .unsupported(type: type)
+        }
+    }
+}
+
+// MARK: - session/update
+
+/// `session/update`'s params.
+struct ACPSessionNotification: Encodable, Sendable {
+    var sessionId: String
+    var update: ACPSessionUpdate
+}
+
+enum ACPPlanEntryStatus: String, Encodable, Sendable, Hashable {
+    case pending
+    case inProgress = "in_progress"
+    case completed
+}
+
+enum ACPPlanEntryPriority: String, Encodable, Sendable, Hashable {
+    case high, medium, low
+}
+
+struct ACPPlanEntry: Encodable, Sendable, Hashable {
+    var content: String
+    var priority: ACPPlanEntryPriority
+    var status: ACPPlanEntryStatus
+}
+
+enum ACPToolKind: String, Encodable, Sendable, Hashable {
+    case read, edit, delete, move, search, execute, think, fetch
+    case other
+}
+
+enum ACPToolCallStatus: String, Encodable, Sendable, Hashable {
+    case pending
+    case inProgress = "in_progress"
+    case completed
+    case failed
+}
+
+/// A tool call as `tool_call` announces it (`ToolCall`), or the fields a `tool_call_update`
+/// changes (`ToolCallUpdate`: every field but the id optional).
+struct ACPToolCall: Encodable, Sendable, Hashable {
+    var toolCallId: String
+    var title: String?
+    var kind: ACPToolKind?
+    var status: ACPToolCallStatus?
+    /// Replaces the tool call's content: one text block here.
+    var text: String?
+    var rawInput: JSONValue?
+    var rawOutput: JSONValue?
+
+    init(toolCallId: String, title: String? = nil, kind: ACPToolKind? = nil, status: ACPToolCallStatus? = nil,
+         text: String? = nil, rawInput: JSONValue? = nil, rawOutput: JSONValue? = nil) {
+        self.toolCallId = toolCallId
+        self.title = title
+        self.kind = kind
+        self.status = status
+        self.text = text
+        self.rawInput = rawInput
+        self.rawOutput = rawOutput
+    }
+
+    private enum Keys: String, CodingKey { case toolCallId, title, kind, status, content, rawInput, rawOutput }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(toolCallId, forKey: .toolCallId)
+        try container.encodeIfPresent(title, forKey: .title)
+        try container.encodeIfPresent(kind, forKey: .kind)
+        try container.encodeIfPresent(status, forKey: .status)
+        if let text {
+            let block: JSONValue = ["type": "content", "content": ["type": "text", "text": .string(text)]]
+            try container.encode([block], forKey: .content)
+        }
+        try container.encodeIfPresent(rawInput, forKey: .rawInput)
+        try container.encodeIfPresent(rawOutput, forKey: .rawOutput)
+    }
+}
+
+/// What `session/update` reports (`SessionUpdate`), the kinds bosun sends.
+enum ACPSessionUpdate: Encodable, Sendable, Hashable {
+    /// The whole plan: the client replaces its plan with each one.
+    case plan([ACPPlanEntry])
+    case agentMessageChunk(String)
+    case agentThoughtChunk(String)
+    /// Only when `session/load` replays a session's history.
+    case userMessageChunk(String)
+    case toolCall(ACPToolCall)
+    case toolCallUpdate(ACPToolCall)
+
+    /// The `sessionUpdate` discriminator.
+    var kind: String {
+        switch self {
+        case .plan: return "plan"
+        case .agentMessageChunk: return "agent_message_chunk"
+        case .agentThoughtChunk: return "agent_thought_chunk"
+        case .userMessageChunk: return "user_message_chunk"
+        case .toolCall: return "tool_call"
+        case .toolCallUpdate: return "tool_call_update"
+        }
+    }
+
+    private enum Keys: String, CodingKey { case sessionUpdate, entries, content }
+
+    func encode(to encoder: Encoder) throws {
+        switch self {
+        case .toolCall(let call), .toolCallUpdate(let call):
+            try call.encode(to: encoder)
+        default:
+            break
+        }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(kind, forKey: .sessionUpdate)
+        switch self {
+        case .plan(let entries):
+            try container.encode(entries, forKey: .entries)
+        case .agentMessageChunk(let text), .agentThoughtChunk(let text), .userMessageChunk(let text):
+            let block: JSONValue = ["type": "text", "text": .string(text)]
+            try container.encode(block, forKey: .content)
+        case .toolCall, .toolCallUpdate:
+            break
+        }
+    }
+}

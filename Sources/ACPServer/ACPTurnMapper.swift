@@ -1,0 +1,236 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+
+/// A worker as a tool call's title and kind need it: what `status` says of it.
+struct ACPWorkerInfo: Sendable, Hashable {
+    var role: String
+    var task: String
+}
+
+/// One `session/update` to send, and whether the writer may drop it for a client that is not
+/// reading (a step of a running worker, superseded by the next one).
+struct ACPMappedUpdate: Sendable, Hashable {
+    var update: ACPSessionUpdate
+    var droppable: Bool = false
+}
+
+/// Turns one prompt turn's session events into ACP `session/update`s: the orchestration's
+/// plan and its subtasks' progress become `plan` updates, every worker (planner, subtasks,
+/// coordinator, synthesizer) one tool call with its status, and the orchestrator's decisions
+/// and replans thought chunks. Pure: the caller looks a new worker up (`unknownWorker`) and
+/// sends what `map` returns, in order.
+struct ACPTurnMapper: Sendable {
+    private struct Entry {
+        var subtask: String
+        var content: String
+        var priority: ACPPlanEntryPriority
+        var status: ACPPlanEntryStatus
+        var abandoned: String?
+
+        var wire: ACPPlanEntry {
+            ACPPlanEntry(content: abandoned.map { "\(content) (abandoned: \($0))" } ?? content,
+                         priority: priority, status: status)
+        }
+    }
+
+    private struct ToolCallState {
+        var status: ACPToolCallStatus
+    }
+
+    /// The orchestration this turn runs, from its first event.
+    private(set) var orchestrationId: String?
+    private var entries: [Entry] = []
+    private var toolCalls: [String: ToolCallState] = [:]
+    /// Workers of earlier turns: a late event of theirs is not this turn's.
+    private let ignored: Set<String>
+
+    /// The longest title and plan entry, in characters; the full text is in `rawInput`.
+    static let titleLength = 100
+    static let entryLength = 200
+    /// The most of a worker's result shown in its tool call.
+    static let resultLength = 4000
+
+    init(ignoring workers: Set<String> = []) {
+        ignored = workers
+    }
+
+    /// Every worker this turn announced as a tool call.
+    var workers: Set<String> { Set(toolCalls.keys) }
+
+    /// The worker this event announces for the first time, which the caller looks up
+    /// (`status`) before `map`, so its tool call has a title.
+    func unknownWorker(in event: SessionEvent) -> String? {
+        guard case .worker(let event) = event, toolCalls[event.workerId] == nil, !ignored.contains(event.workerId) else {
+            return nil
+        }
+        return event.workerId
+    }
+
+    /// The updates this event makes; `info` describes the worker `unknownWorker` named
+    /// (nil when it could not be looked up).
+    mutating func map(_ event: SessionEvent, info: ACPWorkerInfo? = nil) -> [ACPMappedUpdate] {
+        switch event {
+        case .worker(let event): return map(worker: event, info: info)
+        case .orchestration(let event): return map(orchestration: event)
+        case .progress: return []
+        }
+    }
+
+    // MARK: - Orchestration events
+
+    private mutating func map(orchestration event: OrchestrationEvent) -> [ACPMappedUpdate] {
+        if orchestrationId == nil { orchestrationId = event.orchestrationId }
+        guard event.orchestrationId == orchestrationId else { return [] }
+        switch OrchestrationEventKind(rawValue: event.kind) {
+        case .plan?:
+            guard let plan = try? event.data["plan"]?.decode(as: OrchestrationPlan.self) else { return [] }
+            setPlan(plan)
+            return [planUpdate]
+        case .subtask?:
+            guard let id = event.data["subtask"]?.stringValue,
+                  let status = event.data["status"]?.stringValue.flatMap(SubtaskStatus.init(rawValue:)),
+                  let index = entries.firstIndex(where: { $0.subtask == id }) else { return [] }
+            switch status {
+            case .pending: entries[index].status = .pending
+            case .running: entries[index].status = .inProgress
+            case .passed: entries[index].status = .completed
+            case .abandoned:
+                // A plan entry has no failed status: it is done, and says it was abandoned and why.
+                entries[index].status = .completed
+                entries[index].abandoned = event.data["reason"]?.stringValue ?? "no reason was given"
+            }
+            if status != .abandoned { entries[index].abandoned = nil }
+            return [planUpdate]
+        case .replan?:
+            let reason = event.data["reason"]?.stringValue ?? "the plan changes"
+            let subtask = event.data["subtask"]?.stringValue.map { " (\($0))" } ?? ""
+            return [ACPMappedUpdate(update: .agentThoughtChunk("Replanning\(subtask): \(reason)\n"))]
+        case .decision?:
+            guard let kind = event.data["kind"]?.stringValue, let subtask = event.data["subtask"]?.stringValue else { return [] }
+            let reason = event.data["reason"]?.stringValue ?? ""
+            return [ACPMappedUpdate(update: .agentThoughtChunk("Subtask \(subtask) failed; decided to \(kind): \(reason)\n"))]
+        case .started?, .synthesis?, nil:
+            // The planner and synthesizer show as their workers' tool calls; the end of the
+            // orchestration is the prompt's answer.
+            return []
+        }
+    }
+
+    private mutating func setPlan(_ plan: OrchestrationPlan) {
+        let before = Dictionary(entries.map { ($0.subtask, $0) }, uniquingKeysWith: { first, _ in first })
+        let needed = Set(plan.subtasks.flatMap { $0.after ?? [] })
+        entries = plan.subtasks.map { subtask in
+            var entry = Entry(subtask: subtask.id, content: Self.clip(Self.firstLine(subtask.brief.task), Self.entryLength),
+                              priority: needed.contains(subtask.id) ? .high : .medium, status: .pending)
+            // A replan keeps what its subtasks had already reached.
+            if let old = before[subtask.id] {
+                entry.status = old.status
+                entry.abandoned = old.abandoned
+            }
+            return entry
+        }
+    }
+
+    private var planUpdate: ACPMappedUpdate {
+        ACPMappedUpdate(update: .plan(entries.map(\.wire)))
+    }
+
+    // MARK: - Worker events
+
+    private mutating func map(worker event: WorkerEvent, info: ACPWorkerInfo?) -> [ACPMappedUpdate] {
+        let id = event.workerId
+        guard !ignored.contains(id) else { return [] }
+        let terminal = event.terminalState
+        guard let state = toolCalls[id] else {
+            // Its first event: the tool call, in the state this event puts it in.
+            var call = ACPToolCall(toolCallId: id, title: Self.title(id: id, info: info), kind: Self.kind(of: info?.role),
+                                   status: terminal.map(Self.status(of:)) ?? (event.kind == "queued" ? .pending : .inProgress))
+            if let info { call.rawInput = ["workerId": .string(id), "role": .string(info.role), "task": .string(info.task)] }
+            if terminal != nil { Self.describeEnd(event, into: &call) }
+            toolCalls[id] = ToolCallState(status: call.status ?? .pending)
+            return [ACPMappedUpdate(update: .toolCall(call))]
+        }
+        if let terminal {
+            var call = ACPToolCall(toolCallId: id, status: Self.status(of: terminal))
+            Self.describeEnd(event, into: &call)
+            toolCalls[id]?.status = call.status ?? state.status
+            return [ACPMappedUpdate(update: .toolCallUpdate(call))]
+        }
+        switch WorkerEventKind(rawValue: event.kind) {
+        case .queued?:
+            return setStatus(id, .pending, from: state)
+        case .started?:
+            return setStatus(id, .inProgress, from: state)
+        case .toolCall?:
+            guard let name = event.data["name"]?.stringValue else { return [] }
+            let text = "Running \(name)\(Self.argument(of: event.data["input"]).map { " \($0)" } ?? "")"
+            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: text)), droppable: true)]
+        case .retry?:
+            let reason = event.data["error"]?["message"]?.stringValue ?? event.data["reason"]?.stringValue ?? "a provider error"
+            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: "Retrying: \(reason)")),
+                                    droppable: true)]
+        default:
+            return []
+        }
+    }
+
+    private mutating func setStatus(_ id: String, _ status: ACPToolCallStatus, from state: ToolCallState) -> [ACPMappedUpdate] {
+        guard state.status != status else { return [] }
+        toolCalls[id]?.status = status
+        return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: status)))]
+    }
+
+    /// A worker's end in its tool call: the result's text, or what went wrong.
+    private static func describeEnd(_ event: WorkerEvent, into call: inout ACPToolCall) {
+        if let text = event.data["result"]?["text"]?.stringValue {
+            call.text = clip(text, resultLength)
+            call.rawOutput = event.data["result"]
+        } else {
+            let message = event.data["error"]?["message"]?.stringValue ?? "no reason was recorded"
+            call.text = "\(event.kind): \(message)"
+            call.rawOutput = event.data["error"]
+        }
+    }
+
+    static func status(of state: WorkerState) -> ACPToolCallStatus {
+        switch state {
+        case .queued: return .pending
+        case .running: return .inProgress
+        case .succeeded: return .completed
+        case .failed, .timedOut, .cancelled, .interrupted: return .failed
+        }
+    }
+
+    static func title(id: String, info: ACPWorkerInfo?) -> String {
+        guard let info else { return "worker \(id)" }
+        return clip("\(info.role): \(firstLine(info.task))", titleLength)
+    }
+
+    /// The icon a client shows: by what the role does.
+    static func kind(of role: String?) -> ACPToolKind {
+        switch role {
+        case "coder"?: return .edit
+        case "researcher"?: return .search
+        case "planner"?, "coordinator"?, "analyst"?, "synthesizer"?: return .think
+        default: return .other
+        }
+    }
+
+    /// What a tool call inside a worker works on, for its progress line.
+    private static func argument(of input: JSONValue?) -> String? {
+        for key in ["path", "url", "pattern", "query", "command"] {
+            if let value = input?[key]?.stringValue { return clip(firstLine(value), 80) }
+        }
+        return nil
+    }
+
+    static func firstLine(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? trimmed
+    }
+
+    static func clip(_ text: String, _ length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+}

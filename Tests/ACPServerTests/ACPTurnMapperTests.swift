@@ -1,0 +1,120 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+import Testing
+
+@testable import ACPServer
+
+/// An orchestration's events as ACP `session/update`s: the plan with its entries' status,
+/// one tool call per worker, decisions and replans as thoughts.
+@Suite struct ACPTurnMapperTests {
+    static let plan = OrchestrationPlan(subtasks: [
+        PlanSubtask(id: "a", role: "researcher", brief: SubtaskBrief(task: "Find the facts\nwith sources")),
+        PlanSubtask(id: "b", role: "coder", brief: SubtaskBrief(task: "Fix the parser")),
+        PlanSubtask(id: "c", role: "writer", brief: SubtaskBrief(task: "Write the report"), after: ["a", "b"]),
+    ])
+
+    static func orchestration(_ kind: String, _ data: JSONValue, id: String = "o_1", seq: Int = 1) -> SessionEvent {
+        .orchestration(OrchestrationEvent(orchestrationId: id, seq: seq, kind: kind, at: "2026-12-02T18:00:00.000Z", data: data))
+    }
+
+    static func worker(_ id: String, _ kind: String, _ data: JSONValue = [:]) -> SessionEvent {
+        .worker(WorkerEvent(workerId: id, seq: 1, kind: kind, at: "2026-12-02T18:00:00.000Z", data: data))
+    }
+
+    static func planEntries(_ updates: [ACPMappedUpdate]) -> [ACPPlanEntry]? {
+        guard case .plan(let entries)? = updates.last?.update else { return nil }
+        return entries
+    }
+
+    @Test func thePlanAndItsSubtasksBecomePlanEntriesWithTheirStatus() throws {
+        var mapper = ACPTurnMapper()
+        #expect(mapper.map(Self.orchestration("started", ["goal": "g"])).isEmpty)
+        #expect(mapper.orchestrationId == "o_1")
+        let planned = try #require(Self.planEntries(mapper.map(Self.orchestration("plan", [
+            "plan": try JSONValue(encoding: Self.plan), "attempt": 1]))))
+        #expect(planned.map(\.content) == ["Find the facts", "Fix the parser", "Write the report"])
+        // What others wait for comes first.
+        #expect(planned.map(\.priority) == [.high, .high, .medium])
+        #expect(planned.allSatisfy { $0.status == .pending })
+
+        _ = mapper.map(Self.orchestration("subtask", ["subtask": "a", "status": "running", "workerId": "w_a"]))
+        _ = mapper.map(Self.orchestration("subtask", ["subtask": "b", "status": "running", "workerId": "w_b"]))
+        _ = mapper.map(Self.orchestration("subtask", ["subtask": "a", "status": "passed", "workerId": "w_a"]))
+        let last = try #require(Self.planEntries(mapper.map(Self.orchestration("subtask", [
+            "subtask": "b", "status": "abandoned", "reason": "the tests kept failing"]))))
+        #expect(last.map(\.status) == [.completed, .completed, .pending])
+        #expect(last[1].content == "Fix the parser (abandoned: the tests kept failing)")
+
+        // A replanned plan keeps what its subtasks reached.
+        let replanned = try #require(Self.planEntries(mapper.map(Self.orchestration("plan", [
+            "plan": try JSONValue(encoding: Self.plan), "attempt": 2]))))
+        #expect(replanned.map(\.status) == [.completed, .completed, .pending])
+        // Another orchestration's events (a later turn's) do not touch this plan.
+        #expect(mapper.map(Self.orchestration("subtask", ["subtask": "c", "status": "running"], id: "o_2")).isEmpty)
+        #expect(mapper.map(Self.orchestration("subtask", ["subtask": "nope", "status": "running"])).isEmpty)
+    }
+
+    @Test func decisionsAndReplansAreThoughts() {
+        var mapper = ACPTurnMapper()
+        let decision = mapper.map(Self.orchestration("decision", [
+            "at": "2026-12-02T18:00:00.000Z", "kind": "retry", "subtask": "b", "reason": "the check failed"]))
+        #expect(decision.map(\.update) == [.agentThoughtChunk("Subtask b failed; decided to retry: the check failed\n")])
+        let replan = mapper.map(Self.orchestration("replan", ["reason": "the plan had a cycle", "replans": 1]))
+        #expect(replan.map(\.update) == [.agentThoughtChunk("Replanning: the plan had a cycle\n")])
+    }
+
+    @Test func eachWorkerIsOneToolCallFollowedToItsEnd() throws {
+        var mapper = ACPTurnMapper()
+        let queued = Self.worker("w_1", "queued", ["position": 1])
+        #expect(mapper.unknownWorker(in: queued) == "w_1")
+        let first = mapper.map(queued, info: ACPWorkerInfo(role: "researcher", task: "Find the facts\nin detail"))
+        #expect(first.map(\.update) == [.toolCall(ACPToolCall(
+            toolCallId: "w_1", title: "researcher: Find the facts", kind: .search, status: .pending,
+            rawInput: ["workerId": "w_1", "role": "researcher", "task": "Find the facts\nin detail"]))])
+        #expect(mapper.unknownWorker(in: Self.worker("w_1", "started")) == nil)
+
+        #expect(mapper.map(Self.worker("w_1", "started", ["run": 1])).map(\.update)
+                == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .inProgress))])
+        #expect(mapper.map(Self.worker("w_1", "model_call")).isEmpty)
+        let step = mapper.map(Self.worker("w_1", "tool_call", ["id": "c1", "name": "read_file", "input": ["path": "README.md"]]))
+        #expect(step == [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: "w_1", text: "Running read_file README.md")),
+                                         droppable: true)])
+        let ended = mapper.map(Self.worker("w_1", "succeeded", ["state": "succeeded", "result": ["text": "The facts."]]))
+        #expect(ended.map(\.update) == [.toolCallUpdate(ACPToolCall(
+            toolCallId: "w_1", status: .completed, text: "The facts.", rawOutput: ["text": "The facts."]))])
+        #expect(ended.allSatisfy { !$0.droppable })
+
+        // Steered after its end, it runs again: the same tool call goes back to work.
+        #expect(mapper.map(Self.worker("w_1", "queued")).map(\.update)
+                == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .pending))])
+        #expect(mapper.workers == ["w_1"])
+    }
+
+    @Test func aWorkerThatFailsOrIsUnknownStillShows() {
+        var mapper = ACPTurnMapper(ignoring: ["w_old"])
+        #expect(mapper.unknownWorker(in: Self.worker("w_old", "cancelled")) == nil)
+        #expect(mapper.map(Self.worker("w_old", "cancelled")).isEmpty)
+
+        let failed = mapper.map(Self.worker("w_2", "failed", ["error": ["code": "max_steps", "message": "Too many steps."]]))
+        #expect(failed.map(\.update) == [.toolCall(ACPToolCall(
+            toolCallId: "w_2", title: "worker w_2", kind: .other, status: .failed, text: "failed: Too many steps.",
+            rawOutput: ["code": "max_steps", "message": "Too many steps."]))])
+        #expect(ACPTurnMapper.kind(of: "planner") == .think && ACPTurnMapper.kind(of: "coder") == .edit)
+        #expect(ACPTurnMapper.status(of: .timedOut) == .failed && ACPTurnMapper.status(of: .cancelled) == .failed)
+    }
+
+    @Test func updatesEncodeAsTheSpecSaysTheyLook() throws {
+        let call = try JSONValue(encoding: ACPSessionNotification(sessionId: "s_1", update: .toolCall(ACPToolCall(
+            toolCallId: "w_1", title: "writer: Write", kind: .other, status: .completed, text: "Done."))))
+        #expect(call == ["sessionId": "s_1", "update": [
+            "sessionUpdate": "tool_call", "toolCallId": "w_1", "title": "writer: Write", "kind": "other", "status": "completed",
+            "content": [["type": "content", "content": ["type": "text", "text": "Done."]]]]])
+        let plan = try JSONValue(encoding: ACPSessionUpdate.plan([ACPPlanEntry(content: "x", priority: .high, status: .inProgress)]))
+        #expect(plan == ["sessionUpdate": "plan", "entries": [["content": "x", "priority": "high", "status": "in_progress"]]])
+        let chunk = try JSONValue(encoding: ACPSessionUpdate.agentMessageChunk("Hello"))
+        #expect(chunk == ["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": "Hello"]])
+        let update = try JSONValue(encoding: ACPSessionUpdate.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .failed)))
+        #expect(update == ["sessionUpdate": "tool_call_update", "toolCallId": "w_1", "status": "failed"])
+    }
+}
