@@ -41,6 +41,7 @@ struct ACPTurnMapper: Sendable {
     /// The orchestration this turn runs, from its first event.
     private(set) var orchestrationId: String?
     private var entries: [Entry] = []
+    private var sentPlan: [ACPPlanEntry]?
     private var toolCalls: [String: ToolCallState] = [:]
     /// Workers of earlier turns: a late event of theirs is not this turn's.
     private let ignored: Set<String>
@@ -86,7 +87,7 @@ struct ACPTurnMapper: Sendable {
         case .plan?:
             guard let plan = try? event.data["plan"]?.decode(as: OrchestrationPlan.self) else { return [] }
             setPlan(plan)
-            return [planUpdate]
+            return planUpdate()
         case .subtask?:
             guard let id = event.data["subtask"]?.stringValue,
                   let status = event.data["status"]?.stringValue.flatMap(SubtaskStatus.init(rawValue:)),
@@ -101,7 +102,7 @@ struct ACPTurnMapper: Sendable {
                 entries[index].abandoned = event.data["reason"]?.stringValue ?? "no reason was given"
             }
             if status != .abandoned { entries[index].abandoned = nil }
-            return [planUpdate]
+            return planUpdate()
         case .replan?:
             let reason = event.data["reason"]?.stringValue ?? "the plan changes"
             let subtask = event.data["subtask"]?.stringValue.map { " (\($0))" } ?? ""
@@ -132,8 +133,13 @@ struct ACPTurnMapper: Sendable {
         }
     }
 
-    private var planUpdate: ACPMappedUpdate {
-        ACPMappedUpdate(update: .plan(entries.map(\.wire)))
+    /// The whole plan, unless the client already has exactly this one (a subtask reported
+    /// running again when its worker starts).
+    private mutating func planUpdate() -> [ACPMappedUpdate] {
+        let plan = entries.map(\.wire)
+        guard plan != sentPlan else { return [] }
+        sentPlan = plan
+        return [ACPMappedUpdate(update: .plan(plan))]
     }
 
     // MARK: - Worker events

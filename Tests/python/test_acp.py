@@ -1,0 +1,205 @@
+"""bosun as an ACP agent (Agent Client Protocol, as Zed speaks it), driven by the PyPI
+`agent-client-protocol` package's client over stdio, against the real binary and a scripted
+`bosun mock-provider`: the planner, the synthesizer and each subtask answer from the script.
+"""
+import asyncio
+import os
+import pathlib
+
+import pytest
+
+acp = pytest.importorskip("acp")
+from acp import spawn_agent_process, text_block, resource_link_block  # noqa: E402
+from acp.schema import ClientCapabilities, Implementation  # noqa: E402
+
+from conftest import write_mock_config  # noqa: E402
+
+PLAN = """{ subtasks: [
+    { id: a, role: worker, brief: { task: "Collect fact A" } },
+    { id: b, role: researcher, brief: { task: "Collect fact B" } },
+    { id: c, role: writer, brief: { task: "Combine the facts" }, after: [a, b] } ] }"""
+
+SCRIPT = """rules:
+  - match: {{ system: "bosun's planner" }}
+    reply: {{ toolCalls: [{{ name: submit_result, input: {plan} }}] }}
+  - match: {{ system: "bosun's synthesizer" }}
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: {{ text: "A is 1 and B is 2, so A+B is 3.", sources: [{{ workerId: "$enum[0]", claim: "a part" }}], conflicts: [], gaps: [] }}
+  - match: {{ lastMessage: "Combine the facts" }}
+    reply: {{ toolCalls: [{{ name: submit_result, input: {{ text: "A+B is 3" }} }}] }}
+  - match: {{ lastMessage: "Collect fact A" }}
+    latencyMs: {slow_ms}
+    reply: {{ toolCalls: [{{ name: submit_result, input: {{ text: "A is 1" }} }}] }}
+  - match: {{ lastMessage: "Collect fact B" }}
+    reply: {{ toolCalls: [{{ name: submit_result, input: {{ text: "B is 2" }} }}] }}
+"""
+
+
+class Recorder:
+    """An ACP client that keeps every session/update and refuses what bosun never asks."""
+
+    def __init__(self):
+        self.updates = []
+        self.seen = asyncio.Event()
+        self.want = None
+
+    async def session_update(self, session_id, update, **kwargs):
+        self.updates.append((session_id, update))
+        if self.want is not None and self.want(update):
+            self.seen.set()
+
+    async def request_permission(self, *args, **kwargs):
+        raise AssertionError("bosun does not ask for permissions")
+
+    def of(self, kind):
+        return [update for _, update in self.updates if update.session_update == kind]
+
+
+class World:
+    def __init__(self, binary, root: pathlib.Path, port: int):
+        self.binary = binary
+        self.config = write_mock_config(root, port)
+        self.db = root / "trace.sqlite"
+        self.workspace = root / "workspace"
+        self.workspace.mkdir()
+        (self.workspace / "README.md").write_text("# demo\nA workspace for ACP tests.\n")
+
+    def agent(self, client):
+        return spawn_agent_process(client, self.binary, "serve", "--config", str(self.config), "--db", str(self.db),
+                                   cwd=str(self.workspace), env=dict(os.environ))
+
+
+def world(bosun_bin, mock_provider, tmp_path, slow_ms):
+    script = tmp_path / "mock.yaml"
+    script.write_text(SCRIPT.format(plan=PLAN, slow_ms=slow_ms))
+    return World(bosun_bin, tmp_path, mock_provider("--latency-ms", "20", "--tool-steps", "0", "--script", str(script)))
+
+
+async def start(conn):
+    init = await conn.initialize(protocol_version=1, client_capabilities=ClientCapabilities(),
+                                 client_info=Implementation(name="pytest", version="1"))
+    assert init.protocol_version == 1
+    assert init.agent_info.name == "bosun"
+    assert init.agent_capabilities.load_session is True
+    assert init.agent_capabilities.prompt_capabilities.embedded_context is True
+    assert init.auth_methods == []
+
+
+async def test_a_prompt_is_an_orchestration_streamed_as_plan_tool_calls_and_message(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, slow_ms=20)
+    client = Recorder()
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        assert session.session_id.startswith("s_")
+        readme = resource_link_block(name="README.md", uri=(w.workspace / "README.md").as_uri())
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[
+            text_block("Find A and B and combine them"), readme]), timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    assert {sid for sid, _ in client.updates} == {session.session_id}
+    # The plan: three entries from the planner's subtasks, all completed in the last update.
+    plans = client.of("plan")
+    assert plans, client.updates
+    first = plans[0].entries
+    assert [entry.content for entry in first] == ["Collect fact A", "Collect fact B", "Combine the facts"]
+    assert [entry.status for entry in first] == ["pending"] * 3
+    assert [entry.priority for entry in first] == ["high", "high", "medium"]
+    assert [entry.status for entry in plans[-1].entries] == ["completed"] * 3
+    statuses = [[entry.status for entry in plan.entries] for plan in plans]
+    assert any("in_progress" in row for row in statuses), statuses
+
+    # One tool call per worker: the planner, three subtasks, the synthesizer, each completed.
+    calls = client.of("tool_call")
+    titles = [call.title for call in calls]
+    assert len(calls) == 5, titles
+    assert titles[0].startswith("planner:")
+    assert titles[-1].startswith("synthesizer:")
+    assert sorted(titles[1:4]) == ["researcher: Collect fact B", "worker: Collect fact A", "writer: Combine the facts"]
+    assert len({call.tool_call_id for call in calls}) == 5
+    assert {call.kind for call in calls} <= {"think", "search", "other"}
+    final = {}
+    for call in calls:
+        final[call.tool_call_id] = call.status
+    for update in client.of("tool_call_update"):
+        if update.status:
+            final[update.tool_call_id] = update.status
+    assert set(final.values()) == {"completed"}, final
+
+    # The synthesis is the agent's message, after every other update.
+    chunks = client.of("agent_message_chunk")
+    assert "".join(chunk.content.text for chunk in chunks) == "A is 1 and B is 2, so A+B is 3."
+    assert client.updates[-1][1].session_update == "agent_message_chunk"
+
+
+async def test_session_cancel_ends_the_turn_as_cancelled(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, slow_ms=30000)
+    client = Recorder()
+    # Cancel once fact A's worker (whose model call takes 30 s) is running.
+    client.want = lambda update: (update.session_update == "plan"
+                                  and any(entry.status == "in_progress" for entry in update.entries))
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        prompt = asyncio.ensure_future(conn.prompt(session_id=session.session_id, prompt=[text_block("Find A and B")]))
+        await asyncio.wait_for(client.seen.wait(), timeout=60)
+        await conn.cancel(session_id=session.session_id)
+        response = await asyncio.wait_for(prompt, timeout=30)
+        assert response.stop_reason == "cancelled"
+        assert not client.of("agent_message_chunk")
+
+        # A prompt for a session this connection does not have is refused, naming the field.
+        with pytest.raises(acp.RequestError) as refused:
+            await conn.prompt(session_id="s_nosuchsession", prompt=[text_block("x")])
+        assert refused.value.code == -32602
+        assert "sessionId" in str(refused.value.data)
+
+    # The running worker ended as its tool call says: failed (cancelled), not left running.
+    final = {}
+    for update in client.of("tool_call") + client.of("tool_call_update"):
+        if update.status:
+            final[update.tool_call_id] = update.status
+    assert "in_progress" not in final.values(), final
+
+
+async def test_bad_requests_get_clear_errors(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, slow_ms=20)
+    async with w.agent(Recorder()) as (conn, _process):
+        await start(conn)
+        with pytest.raises(acp.RequestError) as relative:
+            await conn.new_session(cwd="workspace", mcp_servers=[])
+        assert relative.value.code == -32602 and "absolute" in str(relative.value)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        with pytest.raises(acp.RequestError) as empty:
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("   ")])
+        assert empty.value.code == -32602
+        with pytest.raises(acp.RequestError) as unknown:
+            await conn.load_session(cwd=str(w.workspace), session_id="s_0000000000000000", mcp_servers=[])
+        assert unknown.value.code < 0
+
+
+async def test_session_load_replays_what_the_session_did(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, slow_ms=20)
+    async with w.agent(Recorder()) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[text_block("Find A and B")]),
+                                          timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    # Another connection (the editor restarted) loads it: the goal, the workers, the answer.
+    client = Recorder()
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        await conn.load_session(cwd=str(w.workspace), session_id=session.session_id, mcp_servers=[])
+        kinds = [update.session_update for _, update in client.updates]
+        assert kinds[0] == "user_message_chunk" and client.updates[0][1].content.text == "Find A and B"
+        assert kinds.count("tool_call") == 5
+        assert "".join(u.content.text for u in client.of("agent_message_chunk")) == "A is 1 and B is 2, so A+B is 3."
+        assert {update.status for update in client.of("tool_call")} == {"completed"}
+        # The loaded session takes prompts.
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[text_block("Again")]),
+                                          timeout=90)
+        assert response.stop_reason == "end_turn"
