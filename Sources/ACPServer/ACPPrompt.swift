@@ -70,8 +70,9 @@ enum ACPPrompt {
         case .partial:
             parts.append(result.synthesis?.text ?? "")
             let passed = result.verification.filter { $0.status == .passed }.count
+            // The reason of a partial result lists what was abandoned, which follows with each reason.
             parts.append("Partial result: \(passed) of \(result.verification.count) subtasks passed."
-                         + (result.reason.map { " \($0)" } ?? ""))
+                         + (abandoned.isEmpty ? result.reason.map { " \($0)" } ?? "" : ""))
         case .failed:
             parts.append("bosun could not finish this: \(result.reason ?? "the orchestration failed without a reason").")
             if let text = result.synthesis?.text, !text.isEmpty { parts.append(text) }
@@ -86,7 +87,10 @@ enum ACPPrompt {
                 "- \(outcome.subtask): \(outcome.reason ?? "no reason was given")"
             }.joined(separator: "\n"))
         }
-        let gaps = result.synthesis?.gaps ?? []
+        // The synthesis names each abandoned subtask in its gaps too ("subtask b abandoned: …").
+        let gaps = (result.synthesis?.gaps ?? []).filter { gap in
+            !abandoned.contains { gap.hasPrefix("subtask \($0.subtask) abandoned") }
+        }
         if !gaps.isEmpty {
             parts.append("Not covered:\n" + gaps.map { "- \($0)" }.joined(separator: "\n"))
         }

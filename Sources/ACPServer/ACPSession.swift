@@ -89,7 +89,7 @@ actor ACPSession {
                                     droppable: mapped.droppable)
                 }
             }
-            return mapper.workers
+            return mapper
         }
         let operations = handle.operations
         let task = Task { try await operations.orchestrate(params) }
@@ -104,7 +104,16 @@ actor ACPSession {
         current = nil
         // Every event up to the answer is in the stream: send them all before the answer.
         router.end()
-        finishedWorkers.formUnion(await consumer.value)
+        var mapper = await consumer.value
+        finishedWorkers.formUnion(mapper.workers)
+        let cancelled: Bool
+        switch outcome {
+        case .success(let result): cancelled = cancelRequested || Task.isCancelled || ACPPrompt.stopReason(result) == .cancelled
+        case .failure: cancelled = cancelRequested || Task.isCancelled
+        }
+        for mapped in mapper.closeOpenToolCalls(cancelled ? "cancelled" : "ended with the turn") {
+            notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: mapped.update))
+        }
 
         switch outcome {
         case .success(let result):

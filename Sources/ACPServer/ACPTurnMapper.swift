@@ -181,6 +181,17 @@ struct ACPTurnMapper: Sendable {
         }
     }
 
+    /// At the end of the turn, every tool call still pending or running fails with `why`: a
+    /// cancelled orchestration may answer before its workers' ends reach the client, and
+    /// events after the answer belong to no turn.
+    mutating func closeOpenToolCalls(_ why: String) -> [ACPMappedUpdate] {
+        let open = toolCalls.filter { $0.value.status == .pending || $0.value.status == .inProgress }.keys.sorted()
+        return open.map { id in
+            toolCalls[id]?.status = .failed
+            return ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: .failed, text: why)))
+        }
+    }
+
     private mutating func setStatus(_ id: String, _ status: ACPToolCallStatus, from state: ToolCallState) -> [ACPMappedUpdate] {
         guard state.status != status else { return [] }
         toolCalls[id]?.status = status

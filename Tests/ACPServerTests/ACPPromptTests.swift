@@ -68,7 +68,8 @@ import Testing
 
     @Test func aPartialOrFailedTurnSaysWhatWasAbandonedAndWhy() {
         let partial = Self.result(.partial, outcomes: [Self.outcome("a", .passed), Self.outcome("b", .abandoned, "it kept timing out")],
-                                  synthesis: "Half an answer.", gaps: ["b's benchmark figures"])
+                                  synthesis: "Half an answer.",
+                                  gaps: ["subtask b abandoned: it kept timing out", "b's benchmark figures"])
         #expect(ACPPrompt.finalMessage(partial) == """
             Half an answer.
 

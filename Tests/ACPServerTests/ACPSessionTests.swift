@@ -20,7 +20,7 @@ import Testing
         #expect(reason == .endTurn)
         #expect(fake.goals == ["Do the thing"])
         let kinds = notes.all.map { $0.params["update"]?["sessionUpdate"]?.stringValue ?? "?" }
-        #expect(kinds == ["plan", "tool_call", "tool_call_update", "plan", "agent_message_chunk"])
+        #expect(kinds == ["plan", "tool_call", "tool_call_update", "tool_call_update", "plan", "agent_message_chunk"])
         #expect(notes.all.allSatisfy { $0.method == "session/update" && $0.params["sessionId"] == "s_test" })
         // The tool call's title comes from the worker's role and task, looked up by status.
         #expect(notes.all[1].params["update"]?["title"] == "researcher: Look it up")
@@ -48,6 +48,7 @@ import Testing
         #expect(fake.goals == ["first"])
         #expect(fake.wasCancelled.withLock { $0 })
         // No message for a cancelled turn, and the session takes the next prompt.
+        #expect(!notes.all.contains { $0.params["update"]?["sessionUpdate"] == "tool_call" })
         #expect(!notes.all.contains { $0.params["update"]?["sessionUpdate"] == "agent_message_chunk" })
         fake.mode.withLock { $0 = .succeed }
         #expect(try await session.prompt([.text("third")]) == .endTurn)
@@ -150,6 +151,8 @@ final class ScriptedSession: SessionHandle, SessionOperations {
         let worker = "w_\(params.goal)"
         events(.worker(WorkerEvent(workerId: worker, seq: 1, kind: "queued", at: "2026-12-02T18:00:00.000Z", data: [:])))
         events(.worker(WorkerEvent(workerId: worker, seq: 2, kind: "started", at: "2026-12-02T18:00:00.000Z", data: [:])))
+        events(.worker(WorkerEvent(workerId: worker, seq: 3, kind: "succeeded", at: "2026-12-02T18:00:00.000Z",
+                                   data: ["result": ["text": "Found it."]])))
         event("subtask", ["subtask": "a", "status": "passed", "workerId": .string(worker)])
         event("succeeded", [:])
         return OrchestrateResult(

@@ -94,6 +94,15 @@ import Testing
         #expect(mapper.map(Self.worker("w_1", "queued")).map(\.update)
                 == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .pending))])
         #expect(mapper.workers == ["w_1"])
+
+        // At the end of a cancelled turn, what is still open fails; what ended stays as it is.
+        _ = mapper.map(Self.worker("w_2", "started"), info: ACPWorkerInfo(role: "coder", task: "Fix it"))
+        _ = mapper.map(Self.worker("w_3", "succeeded", ["result": ["text": "ok"]]), info: nil)
+        #expect(mapper.closeOpenToolCalls("cancelled").map(\.update) == [
+            .toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .failed, text: "cancelled")),
+            .toolCallUpdate(ACPToolCall(toolCallId: "w_2", status: .failed, text: "cancelled")),
+        ])
+        #expect(mapper.closeOpenToolCalls("cancelled").isEmpty)
     }
 
     @Test func aWorkerThatFailsOrIsUnknownStillShows() {

@@ -71,9 +71,9 @@ class World:
                                    cwd=str(self.workspace), env=dict(os.environ))
 
 
-def world(bosun_bin, mock_provider, tmp_path, slow_ms):
+def world(bosun_bin, mock_provider, tmp_path, slow_ms=20, script_text=None):
     script = tmp_path / "mock.yaml"
-    script.write_text(SCRIPT.format(plan=PLAN, slow_ms=slow_ms))
+    script.write_text(script_text or SCRIPT.format(plan=PLAN, slow_ms=slow_ms))
     return World(bosun_bin, tmp_path, mock_provider("--latency-ms", "20", "--tool-steps", "0", "--script", str(script)))
 
 
@@ -203,3 +203,46 @@ async def test_session_load_replays_what_the_session_did(bosun_bin, mock_provide
         response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[text_block("Again")]),
                                           timeout=90)
         assert response.stop_reason == "end_turn"
+
+
+PARTIAL_SCRIPT = """rules:
+  - match: { system: "bosun's planner" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: { subtasks: [
+            { id: good, role: worker, brief: { task: "Summarise the README" } },
+            { id: bad, role: worker, brief: { task: "Produce missing.txt" }, checks: [{ kind: files, exist: [missing.txt] }] } ] }
+  - match: { system: "bosun's coordinator" }
+    reply: { toolCalls: [{ name: submit_result, input: { kind: abandon, reason: "Nobody can make missing.txt here." } }] }
+  - match: { system: "bosun's synthesizer" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: { text: "The README describes a demo.", sources: [{ workerId: "$enum[0]", claim: "the summary" }], conflicts: [], gaps: [] }
+  - match: { lastMessage: "Summarise the README" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "It is a demo." } }] }
+  - match: { lastMessage: "missing.txt" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, trust me." } }] }
+"""
+
+
+async def test_a_partial_orchestration_ends_the_turn_saying_what_was_abandoned_and_why(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, script_text=PARTIAL_SCRIPT)
+    client = Recorder()
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[
+            text_block("Summarise the README and produce missing.txt")]), timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    message = "".join(chunk.content.text for chunk in client.of("agent_message_chunk"))
+    assert message.startswith("The README describes a demo."), message
+    assert "Partial result: 1 of 2 subtasks passed." in message, message
+    assert "Abandoned:\n- bad: " in message and "missing.txt" in message.split("Abandoned:")[1], message
+    last_plan = client.of("plan")[-1].entries
+    assert [entry.status for entry in last_plan] == ["completed", "completed"]
+    assert "abandoned" in last_plan[1].content and "abandoned" not in last_plan[0].content
+    thoughts = "".join(chunk.content.text for chunk in client.of("agent_thought_chunk"))
+    assert "Subtask bad failed; decided to abandon" in thoughts, thoughts
