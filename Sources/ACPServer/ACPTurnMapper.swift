@@ -36,6 +36,8 @@ struct ACPTurnMapper: Sendable {
 
     private struct ToolCallState {
         var status: ACPToolCallStatus
+        /// The progress line it shows, so the same line is not sent twice.
+        var line: String?
     }
 
     /// The orchestration this turn runs, from its first event.
@@ -171,6 +173,8 @@ struct ACPTurnMapper: Sendable {
         case .toolCall?:
             guard let name = event.data["name"]?.stringValue else { return [] }
             let text = "Running \(name)\(Self.argument(of: event.data["input"]).map { " \($0)" } ?? "")"
+            guard state.line != text else { return [] }
+            toolCalls[id]?.line = text
             return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: text)), droppable: true)]
         case .retry?:
             let reason = event.data["error"]?["message"]?.stringValue ?? event.data["reason"]?.stringValue ?? "a provider error"

@@ -85,6 +85,7 @@ import Testing
         let step = mapper.map(Self.worker("w_1", "tool_call", ["id": "c1", "name": "read_file", "input": ["path": "README.md"]]))
         #expect(step == [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: "w_1", text: "Running read_file README.md")),
                                          droppable: true)])
+        #expect(mapper.map(Self.worker("w_1", "tool_call", ["id": "c2", "name": "read_file", "input": ["path": "README.md"]])).isEmpty)
         let ended = mapper.map(Self.worker("w_1", "succeeded", ["state": "succeeded", "result": ["text": "The facts."]]))
         #expect(ended.map(\.update) == [.toolCallUpdate(ACPToolCall(
             toolCallId: "w_1", status: .completed, text: "The facts.", rawOutput: ["text": "The facts."]))])
