@@ -135,8 +135,14 @@ public final class ACPFrontEnd: FrontEnd {
                 workspaceRoot: cwd, resumeSessionId: resume, maxConcurrentWorkers: options.maxConcurrentWorkers,
                 events: { [router] in router.route($0) }))
         } catch let error as SessionError {
-            throw RPCError(code: error.code, message: error.message,
-                           data: resume == nil ? error.data : ["field": "sessionId", "sessionId": .string(resume ?? "")])
+            if let resume, error.data?["field"] == "initializationOptions.session" {
+                // bosun/1's wording names its own field; say it the way an ACP client asked.
+                throw RPCError.invalidParams(
+                    "there is no session \(resume) in bosun's trace store to load: a session is stored once its first "
+                        + "prompt ran a worker. Start a new one with session/new, or list the stored ones with "
+                        + "`bosun trace sessions`", field: "sessionId")
+            }
+            throw RPCError(code: error.code, message: error.message, data: error.data)
         } catch let error as RPCError {
             throw error
         } catch {

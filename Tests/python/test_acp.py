@@ -177,7 +177,12 @@ async def test_bad_requests_get_clear_errors(bosun_bin, mock_provider, tmp_path)
         assert empty.value.code == -32602
         with pytest.raises(acp.RequestError) as unknown:
             await conn.load_session(cwd=str(w.workspace), session_id="s_0000000000000000", mcp_servers=[])
-        assert unknown.value.code < 0
+        assert unknown.value.code == -32602 and "session/new" in str(unknown.value)
+        assert unknown.value.data == {"field": "sessionId"}
+        # A bosun/1 method is refused with a message that says what to send instead.
+        with pytest.raises(acp.RequestError) as bosun1:
+            await conn._conn.send_request("spawn", {"task": "x"})
+        assert bosun1.value.code == -32601 and "session/prompt" in str(bosun1.value)
 
 
 async def test_session_load_replays_what_the_session_did(bosun_bin, mock_provider, tmp_path):
