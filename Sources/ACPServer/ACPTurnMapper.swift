@@ -91,9 +91,9 @@ struct ACPTurnMapper: Sendable {
             setPlan(plan)
             return planUpdate()
         case .subtask?:
-            guard let id = event.data["subtask"]?.stringValue,
-                  let status = event.data["status"]?.stringValue.flatMap(SubtaskStatus.init(rawValue:)),
-                  let index = entries.firstIndex(where: { $0.subtask == id }) else { return [] }
+            guard let move = try? event.data.decode(as: SubtaskMove.self),
+                  let index = entries.firstIndex(where: { $0.subtask == move.subtask }) else { return [] }
+            let status = move.status
             switch status {
             case .pending: entries[index].status = .pending
             case .running: entries[index].status = .inProgress
@@ -101,7 +101,7 @@ struct ACPTurnMapper: Sendable {
             case .abandoned:
                 // A plan entry has no failed status: it is done, and says it was abandoned and why.
                 entries[index].status = .completed
-                entries[index].abandoned = event.data["reason"]?.stringValue ?? "no reason was given"
+                entries[index].abandoned = move.reason ?? "no reason was given"
             }
             if status != .abandoned { entries[index].abandoned = nil }
             return planUpdate()

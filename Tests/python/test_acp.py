@@ -250,4 +250,7 @@ async def test_a_partial_orchestration_ends_the_turn_saying_what_was_abandoned_a
     assert [entry.status for entry in last_plan] == ["completed", "completed"]
     assert "abandoned" in last_plan[1].content and "abandoned" not in last_plan[0].content
     thoughts = "".join(chunk.content.text for chunk in client.of("agent_thought_chunk"))
-    assert "Subtask bad failed; decided to abandon" in thoughts, thoughts
+    assert "Subtask bad failed; decided to abandon: Nobody can make missing.txt here." in thoughts, thoughts
+    assert "Nobody can make missing.txt here." in message.split("Abandoned:")[1], message
+    # The coordinator that decided shows as a tool call of its own.
+    assert any(call.title.startswith("coordinator:") for call in client.of("tool_call"))
