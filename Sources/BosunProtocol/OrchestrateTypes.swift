@@ -18,8 +18,9 @@ public struct OrchestrateParams: Codable, Sendable {
     public var limits: OrchestrateLimits?
     /// An LSP progress token for `$/progress` begin/report/end over the whole orchestration.
     public var workDoneToken: JSONValue?
-    /// Continue this orchestration (`o_…`) of the session after a restart: its plan and
-    /// decisions are kept, subtasks that passed keep their workers, the rest run again.
+    /// Continue this orchestration (`o_…`) of the session, one that did not succeed
+    /// (interrupted by a restart, cancelled, failed, partial): its plan and decisions are
+    /// kept, subtasks that passed keep their workers, the rest run again.
     public var resume: String?
 
     public init(goal: String, inputs: [String]? = nil, roles: [String]? = nil, checks: [Check]? = nil,

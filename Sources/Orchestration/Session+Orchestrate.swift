@@ -70,8 +70,10 @@ extension Session {
         return ledger.id
     }
 
-    /// `resume`: an interrupted orchestration goes on from its ledger. Subtasks that passed
-    /// keep their workers; the others run again on new workers.
+    /// `resume`: an orchestration that ended without succeeding (interrupted by a restart,
+    /// cancelled, failed, partial) goes on from its ledger. Its plan and decisions are kept;
+    /// subtasks that passed keep their workers, every other runs again on a new worker with
+    /// a fresh `maxReplans`.
     private func reopenOrchestration(_ id: String, params: OrchestrateParams) throws -> String {
         guard var ledger = orchestrations[id] else {
             throw SessionError.invalidParams("resume", """
@@ -79,20 +81,23 @@ extension Session {
                 (initializationOptions.session), or leave out resume to start a new one.
                 """)
         }
-        guard ledger.state == .interrupted else {
-            throw SessionError(code: SessionError.invalidStateCode, message: """
-                Orchestration \(id) is \(ledger.state.rawValue); only an interrupted one (the server stopped while it ran) \
-                can be resumed. Start a new orchestrate for the goal instead.
-                """, data: ["field": "resume", "state": .string(ledger.state.rawValue)])
+        guard ledger.state.isTerminal, ledger.state != .succeeded else {
+            let why = ledger.state == .succeeded ? "it succeeded; start a new orchestrate for another goal"
+                : "it is still running; wait for it, or cancel it first"
+            throw SessionError(code: SessionError.invalidStateCode, message: "Orchestration \(id) cannot be resumed: \(why).",
+                               data: ["field": "resume", "state": .string(ledger.state.rawValue)])
         }
         try checkSessionBudget()
         ledger.state = ledger.plan == nil ? .planning : .running
         ledger.endedAt = nil
         ledger.reason = nil
         ledger.stop = nil
+        ledger.synthesis = nil
+        ledger.replans = 0
         if let token = params.workDoneToken { ledger.params.workDoneToken = token }
-        for (key, entry) in ledger.subtasks where entry.status == .running {
+        for (key, entry) in ledger.subtasks where entry.status != .passed {
             ledger.subtasks[key]?.status = .pending
+            ledger.subtasks[key]?.reason = nil
         }
         orchestrations[id] = ledger
         return id
