@@ -14,13 +14,16 @@ from .aio import AsyncBosunClient
 from .client import BosunClient, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import Limits
-from .types import (TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict, InitializeResult, Role, Session,
-                    SessionStatus, Source, SteerResult, SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError,
-                    WorkerEvent, WorkerResult)
+from .types import (ORCHESTRATION_TERMINAL_STATES, TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict,
+                    Decision, InitializeResult, OrchestrateResult, OrchestrationEvent, OrchestrationSummary, Plan,
+                    PlanSubtask, Role, Session, SessionStatus, Source, SteerResult, SubtaskBrief, SubtaskOutcome,
+                    SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError, WorkerEvent, WorkerResult)
 
 __version__ = "0.1.0"
 
 __all__ = ["AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "CancelResult", "CheckResult", "Conflict",
-           "ConnectionClosed", "ErrorCode", "InitializeResult", "Limits", "Notification", "RequestTimeout", "Role",
-           "Session", "SessionStatus", "Source", "SteerResult", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult",
-           "VerifyRound", "Worker", "WorkerError", "WorkerEvent", "WorkerResult"]
+           "ConnectionClosed", "Decision", "ErrorCode", "InitializeResult", "Limits", "Notification",
+           "ORCHESTRATION_TERMINAL_STATES", "OrchestrateResult", "OrchestrationEvent", "OrchestrationSummary", "Plan",
+           "PlanSubtask", "RequestTimeout", "Role", "Session", "SessionStatus", "Source", "SteerResult", "SubtaskBrief",
+           "SubtaskOutcome", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult", "VerifyRound", "Worker",
+           "WorkerError", "WorkerEvent", "WorkerResult"]

@@ -11,9 +11,9 @@ from . import framing, params
 from .client import CANCEL_GRACE_SECONDS, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
-from .streams import TRACE_PAGE, EventCursor, events_of_trace
-from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
-                    VerifyResult, Worker, WorkerEvent)
+from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
+from .types import (AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
+                    SessionStatus, SteerResult, SynthesisResult, VerifyResult, Worker, WorkerEvent)
 
 
 class AsyncBosunClient:
@@ -42,6 +42,7 @@ class AsyncBosunClient:
         self._ids = itertools.count(1)
         self._pending: dict = {}
         self._streams: dict = {}
+        self._orchestrations = OrchestrationWatches()
         self._closed = False
         self._write_lock = asyncio.Lock()
         self._on_notification = on_notification
@@ -109,9 +110,14 @@ class AsyncBosunClient:
                     limit: Optional[int] = None, timeout: Optional[float] = None) -> list[WorkerEvent]:
         if worker_id is None or limit is not None:
             return events_of_trace(await self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
-        events: list[WorkerEvent] = []
+        return await self._stored_events(worker_id, after_seq, WorkerEvent.from_wire, timeout)
+
+    async def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict], Any],
+                             timeout: Optional[float] = None) -> list:
+        events: list = []
         while True:
-            page = events_of_trace(await self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            answer = await self.request("trace", params.trace(ident, after_seq, TRACE_PAGE), timeout)
+            page = [parse(e) for e in answer["events"]]
             events += page
             if len(page) < TRACE_PAGE:
                 return events
@@ -134,29 +140,57 @@ class AsyncBosunClient:
             workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
             max_input_chars), timeout))
 
-    async def events(self, worker_id: str, *, after_seq: Optional[int] = None,
-                     poll_seconds: float = 2.0) -> AsyncIterator[WorkerEvent]:
+    async def orchestrate(self, goal: Optional[str] = None, *, inputs: Optional[Sequence[str]] = None,
+                          roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict]] = None,
+                          output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                          max_workers: Optional[int] = None, max_replans: Optional[int] = None,
+                          max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
+                          resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
+                          work_done_token: Union[int, str, None] = None,
+                          timeout: Optional[float] = None) -> OrchestrateResult:
+        """See `BosunClient.orchestrate`; `on_event` is called in the client's reader task."""
+        wire = params.orchestrate(goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans,
+                                  max_cost_usd, timeout_seconds, resume, work_done_token)
+        if on_event is None:
+            return OrchestrateResult.from_wire(await self.request("orchestrate", wire, timeout))
+        key = self._orchestrations.add(goal, resume, on_event)
+        try:
+            return OrchestrateResult.from_wire(await self.request("orchestrate", wire, timeout))
+        finally:
+            self._orchestrations.remove(key)
+
+    def events(self, worker_id: str, *, after_seq: Optional[int] = None,
+               poll_seconds: float = 2.0) -> AsyncIterator[WorkerEvent]:
         """One worker's events to the end of its run; see `BosunClient.events`."""
-        inbox: "asyncio.Queue[WorkerEvent]" = asyncio.Queue()
-        self._streams.setdefault(worker_id, []).append(inbox)
+        return self._follow(worker_id, after_seq, poll_seconds, WorkerEvent.from_wire)
+
+    def orchestration_events(self, orchestration_id: str, *, after_seq: Optional[int] = None,
+                             poll_seconds: float = 2.0) -> AsyncIterator[OrchestrationEvent]:
+        """One orchestration's events to its end; see `BosunClient.orchestration_events`."""
+        return self._follow(orchestration_id, after_seq, poll_seconds, OrchestrationEvent.from_wire)
+
+    async def _follow(self, ident: str, after_seq: Optional[int], poll_seconds: float,
+                      parse: Callable[[dict], Any]) -> AsyncIterator:
+        inbox: "asyncio.Queue[AnyEvent]" = asyncio.Queue()
+        self._streams.setdefault(ident, []).append(inbox)
         try:
             cursor = EventCursor(after_seq)
-            for event in cursor.take(await self.trace(worker_id, after_seq=after_seq), history=True):
+            for event in cursor.take(await self._stored_events(ident, after_seq, parse), history=True):
                 yield event
             while not cursor.done:
                 try:
                     event = await asyncio.wait_for(inbox.get(), poll_seconds)
                 except asyncio.TimeoutError:
-                    batch = await self.trace(worker_id, after_seq=cursor.last_seq)
+                    batch = await self._stored_events(ident, cursor.last_seq, parse)
                 else:
-                    batch = (await self.trace(worker_id, after_seq=cursor.last_seq)
+                    batch = (await self._stored_events(ident, cursor.last_seq, parse)
                              if cursor.missed_some_before(event) else [event])
                 for event in cursor.take(batch):
                     yield event
         finally:
-            self._streams[worker_id].remove(inbox)
-            if not self._streams[worker_id]:
-                del self._streams[worker_id]
+            self._streams[ident].remove(inbox)
+            if not self._streams[ident]:
+                del self._streams[ident]
 
     # -- JSON-RPC ------------------------------------------------------------------
 
@@ -265,5 +299,12 @@ class AsyncBosunClient:
                 event = WorkerEvent.from_wire(note.params)
                 for inbox in inboxes:
                     inbox.put_nowait(event)
+        if note.method == "orchestration/event" and isinstance(note.params, dict):
+            orchestration_event = OrchestrationEvent.from_wire(note.params)
+            for inbox in self._streams.get(orchestration_event.orchestration_id, []):
+                inbox.put_nowait(orchestration_event)
+            callback = self._orchestrations.callback_for(orchestration_event)
+            if callback is not None:
+                callback(orchestration_event)
         if self._on_notification:
             self._on_notification(note)

@@ -13,9 +13,9 @@ from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union, cast,
 from . import framing, params
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
-from .streams import TRACE_PAGE, EventCursor, events_of_trace
-from .types import (AwaitResult, CancelResult, InitializeResult, Role, SessionStatus, SteerResult, SynthesisResult,
-                    VerifyResult, Worker, WorkerEvent)
+from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
+from .types import (AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
+                    SessionStatus, SteerResult, SynthesisResult, VerifyResult, Worker, WorkerEvent)
 
 CANCEL_GRACE_SECONDS = 5.0
 """How long a timed-out request waits for the server to confirm its `$/cancelRequest`."""
@@ -23,7 +23,7 @@ CANCEL_GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Notification:
-    """A message from the server that is not an answer: `worker/event`, `$/progress`, …"""
+    """A message from the server that is not an answer: `worker/event`, `orchestration/event`, `$/progress`, …"""
     method: str
     params: Any
 
@@ -37,7 +37,8 @@ class BosunClient:
     server's code, message and data.
 
     Every notification goes to `on_notification` when given (on the reader thread: keep it
-    short). `events(worker_id)` follows one worker's events.
+    short). `events(worker_id)` follows one worker's events, `orchestration_events(id)` one
+    orchestration's.
     """
 
     client_name = "bosun_client.py"
@@ -51,6 +52,7 @@ class BosunClient:
         self._ids = itertools.count(1)
         self._pending: dict = {}
         self._streams: dict = {}
+        self._orchestrations = OrchestrationWatches()
         self._closed = False
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -127,9 +129,14 @@ class BosunClient:
         """Stored events in order. For one worker without `limit`, every page of them."""
         if worker_id is None or limit is not None:
             return events_of_trace(self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
-        events: list[WorkerEvent] = []
+        return self._stored_events(worker_id, after_seq, WorkerEvent.from_wire, timeout)
+
+    def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict], Any],
+                       timeout: Optional[float] = None) -> list:
+        """Every stored event of one worker or orchestration after `after_seq`, a page at a time."""
+        events: list = []
         while True:
-            page = events_of_trace(self.request("trace", params.trace(worker_id, after_seq, TRACE_PAGE), timeout))
+            page = [parse(e) for e in self.request("trace", params.trace(ident, after_seq, TRACE_PAGE), timeout)["events"]]
             events += page
             if len(page) < TRACE_PAGE:
                 return events
@@ -157,31 +164,71 @@ class BosunClient:
             workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
             max_input_chars), timeout))
 
+    def orchestrate(self, goal: Optional[str] = None, *, inputs: Optional[Sequence[str]] = None,
+                    roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict]] = None,
+                    output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                    max_workers: Optional[int] = None, max_replans: Optional[int] = None,
+                    max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
+                    resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
+                    work_done_token: Union[int, str, None] = None, timeout: Optional[float] = None) -> OrchestrateResult:
+        """bosun as the orchestrator: it plans `goal` into subtasks, runs them on workers (in
+        parallel where they do not depend on each other), checks each with `checks` and the
+        plan's own, decides about failures (retry, substitute, escalate, abandon; at most
+        `max_replans` runs again) and answers with one synthesis, when it has ended.
+
+        `roles` limits the roles the plan may use; `max_workers` the subtasks in the plan;
+        `max_cost_usd` and `timeout_seconds` bound the whole orchestration. `resume="o_…"`
+        continues an `interrupted` one (after a restart, in the resumed session) and needs no
+        goal. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
+        comes (on the reader thread: keep it short); cancelling the call (`timeout`, Ctrl-C)
+        cancels the orchestration.
+        """
+        wire = params.orchestrate(goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans,
+                                  max_cost_usd, timeout_seconds, resume, work_done_token)
+        if on_event is None:
+            return OrchestrateResult.from_wire(self.request("orchestrate", wire, timeout))
+        with self._lock:
+            key = self._orchestrations.add(goal, resume, on_event)
+        try:
+            return OrchestrateResult.from_wire(self.request("orchestrate", wire, timeout))
+        finally:
+            with self._lock:
+                self._orchestrations.remove(key)
+
     def events(self, worker_id: str, *, after_seq: Optional[int] = None, poll_seconds: float = 2.0) -> Iterator[WorkerEvent]:
         """One worker's events, from the first (or after `after_seq`) to the end of its run.
 
         Events sent before the call come from the trace store; `poll_seconds` of quiet
         makes the stream check the store for events the server dropped.
         """
-        inbox: "queue.Queue[WorkerEvent]" = queue.Queue()
+        return self._follow(worker_id, after_seq, poll_seconds, WorkerEvent.from_wire)
+
+    def orchestration_events(self, orchestration_id: str, *, after_seq: Optional[int] = None,
+                             poll_seconds: float = 2.0) -> Iterator[OrchestrationEvent]:
+        """One orchestration's events (`o_…`), from the first (or after `after_seq`) to its end
+        (`succeeded`, `partial`, `failed`, `cancelled`, `interrupted`); like `events`."""
+        return self._follow(orchestration_id, after_seq, poll_seconds, OrchestrationEvent.from_wire)
+
+    def _follow(self, ident: str, after_seq: Optional[int], poll_seconds: float, parse: Callable[[dict], Any]) -> Iterator:
+        inbox: "queue.Queue[AnyEvent]" = queue.Queue()
         with self._lock:
-            self._streams.setdefault(worker_id, []).append(inbox)
+            self._streams.setdefault(ident, []).append(inbox)
         try:
             cursor = EventCursor(after_seq)
-            yield from cursor.take(self.trace(worker_id, after_seq=after_seq), history=True)
+            yield from cursor.take(self._stored_events(ident, after_seq, parse), history=True)
             while not cursor.done:
                 try:
                     event = inbox.get(timeout=poll_seconds)
                 except queue.Empty:
-                    batch = self.trace(worker_id, after_seq=cursor.last_seq)
+                    batch = self._stored_events(ident, cursor.last_seq, parse)
                 else:
-                    batch = self.trace(worker_id, after_seq=cursor.last_seq) if cursor.missed_some_before(event) else [event]
+                    batch = self._stored_events(ident, cursor.last_seq, parse) if cursor.missed_some_before(event) else [event]
                 yield from cursor.take(batch)
         finally:
             with self._lock:
-                self._streams[worker_id].remove(inbox)
-                if not self._streams[worker_id]:
-                    del self._streams[worker_id]
+                self._streams[ident].remove(inbox)
+                if not self._streams[ident]:
+                    del self._streams[ident]
 
     # -- JSON-RPC ------------------------------------------------------------------
 
@@ -293,6 +340,15 @@ class BosunClient:
                 event = WorkerEvent.from_wire(note.params)
                 for inbox in inboxes:
                     inbox.put(event)
+        if note.method == "orchestration/event" and isinstance(note.params, dict):
+            orchestration_event = OrchestrationEvent.from_wire(note.params)
+            with self._lock:
+                inboxes = list(self._streams.get(orchestration_event.orchestration_id, []))
+                callback = self._orchestrations.callback_for(orchestration_event)
+            for inbox in inboxes:
+                inbox.put(orchestration_event)
+            if callback is not None:
+                callback(orchestration_event)
         if self._on_notification:
             self._on_notification(note)
 

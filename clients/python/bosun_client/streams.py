@@ -1,16 +1,21 @@
-"""Per-worker event streams: each event once, in `seq` order, ending with the worker's run.
+"""Event streams of one worker or one orchestration: each event once, in `seq` order, ending with its run.
 
 A stream starts from the trace store (so it sees events sent before it subscribed), then
-follows live `worker/event` notifications. A jump in `seq` (notifications the server
-dropped for a slow reader) and a quiet spell are filled from the trace store, so a stream
-never misses an event and never waits forever on one that was dropped.
+follows live `worker/event` (or `orchestration/event`) notifications. A jump in `seq`
+(notifications the server dropped for a slow reader) and a quiet spell are filled from the
+trace store, so a stream never misses an event and never waits forever on one that was
+dropped. An orchestration's events are stored under its `o_…` id, so `trace` reads them too.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, Union
 
-from .types import WorkerEvent
+from .types import OrchestrationEvent, WorkerEvent
+
+AnyEvent = Union[WorkerEvent, OrchestrationEvent]
 
 TRACE_PAGE = 1000
 """Events per `trace` request when a stream or `trace()` pages through a worker's history."""
@@ -28,11 +33,11 @@ class EventCursor:
         self.last_seq = after_seq
         self.done = False
 
-    def missed_some_before(self, event: WorkerEvent) -> bool:
+    def missed_some_before(self, event: AnyEvent) -> bool:
         """True when `event` skips over seqs this stream has not seen: fetch them from the trace."""
         return self.last_seq is not None and event.seq > self.last_seq + 1
 
-    def take(self, events: Iterable[WorkerEvent], history: bool = False) -> list:
+    def take(self, events: Iterable[AnyEvent], history: bool = False) -> list:
         """The events this stream has not yielded yet, in order, up to the end of the run.
 
         Live, a terminal event ends the stream. In the stored history an earlier terminal
@@ -52,3 +57,49 @@ class EventCursor:
                 self.done = True
                 break
         return taken
+
+
+OrchestrationCallback = Callable[[OrchestrationEvent], Any]
+
+
+@dataclass
+class _Watch:
+    goal: Optional[str]
+    callback: OrchestrationCallback
+    orchestration_id: Optional[str]
+
+
+class OrchestrationWatches:
+    """Which `orchestrate` call in flight an `orchestration/event` belongs to. Pure bookkeeping.
+
+    The server names a new orchestration (`o_…`) only in its events, the first of which is
+    `started` with the goal. So a call claims the first unclaimed orchestration whose
+    `started` carries its goal (trimmed, as the server stores it); a `resume` call knows its
+    id from the start. Two calls with the same goal in flight at once each follow one of the
+    two orchestrations, in the order the server started them.
+    """
+
+    def __init__(self) -> None:
+        self._keys = itertools.count(1)
+        self._watches: dict[int, _Watch] = {}
+
+    def add(self, goal: Optional[str], resume: Optional[str], callback: OrchestrationCallback) -> int:
+        key = next(self._keys)
+        self._watches[key] = _Watch(goal.strip() if goal is not None else None, callback, resume)
+        return key
+
+    def remove(self, key: int) -> None:
+        self._watches.pop(key, None)
+
+    def callback_for(self, event: OrchestrationEvent) -> Optional[OrchestrationCallback]:
+        for watch in self._watches.values():
+            if watch.orchestration_id == event.orchestration_id:
+                return watch.callback
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind != "started" or data.get("resumed"):
+            return None
+        for watch in self._watches.values():  # oldest call first
+            if watch.orchestration_id is None and watch.goal == data.get("goal"):
+                watch.orchestration_id = event.orchestration_id
+                return watch.callback
+        return None

@@ -15,6 +15,9 @@ from typing import Any, Optional
 TERMINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "timed_out", "interrupted"})
 """The states (and `worker/event` kinds) that end a worker's run."""
 
+ORCHESTRATION_TERMINAL_STATES = frozenset({"succeeded", "partial", "failed", "cancelled", "interrupted"})
+"""The states (and `orchestration/event` kinds) that end an orchestration's run."""
+
 
 def parse_time(text: Optional[str]) -> Optional[datetime]:
     """An RFC 3339 UTC timestamp (`2026-11-22T00:13:31.517Z`) as an aware datetime."""
@@ -106,6 +109,8 @@ class Worker:
     error: Optional[WorkerError] = None
     verification: Optional[str] = None
     """`unverified`, `passed` or `failed`: the outcome of the last `verify` of this worker."""
+    parent: Optional[str] = None
+    """The orchestration (`o_…`) that ran this worker, if one did."""
     raw: dict[str, Any] = _raw()
 
     @property
@@ -120,7 +125,7 @@ class Worker:
                    steps=data.get("steps", 0), usage=Usage.from_wire(data.get("usage")),
                    queue_position=data.get("queuePosition"), after=data.get("after"),
                    result=WorkerResult.from_wire(data.get("result")), error=WorkerError.from_wire(data.get("error")),
-                   verification=data.get("verification"), raw=data)
+                   verification=data.get("verification"), parent=data.get("parent"), raw=data)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,24 @@ class AwaitResult:
 
 
 @dataclass(frozen=True)
+class OrchestrationSummary:
+    """An orchestration as the session's `status` lists it."""
+    id: str
+    goal: str
+    state: str
+    subtasks: dict[str, int]
+    """Subtasks of the plan per status (`pending`, `running`, `passed`, `abandoned`); empty while planning."""
+    decisions: int
+    created_at: Optional[datetime] = None
+    ended_at: Optional[datetime] = None
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "OrchestrationSummary":
+        return cls(data["id"], data.get("goal", ""), data["state"], dict(data.get("subtasks", {})),
+                   data.get("decisions", 0), parse_time(data.get("createdAt")), parse_time(data.get("endedAt")))
+
+
+@dataclass(frozen=True)
 class SessionStatus:
     session_id: str
     max_concurrent_workers: int
@@ -209,12 +232,15 @@ class SessionStatus:
     usage: Usage
     workers: list[Worker]
     raw: dict[str, Any] = _raw()
+    orchestrations: list[OrchestrationSummary] = field(default_factory=list)
+    """The session's `orchestrate` runs, oldest first."""
 
     @classmethod
     def from_wire(cls, data: dict) -> "SessionStatus":
         session = data["session"]
         return cls(session["id"], session.get("maxConcurrentWorkers", 0), dict(session.get("counts", {})),
-                   Usage.from_wire(data.get("usage")), [Worker.from_wire(w) for w in data.get("workers", [])], data)
+                   Usage.from_wire(data.get("usage")), [Worker.from_wire(w) for w in data.get("workers", [])], data,
+                   [OrchestrationSummary.from_wire(o) for o in data.get("orchestrations", [])])
 
 
 @dataclass(frozen=True)
@@ -305,3 +331,140 @@ class SynthesisResult:
                     for c in data.get("conflicts", [])],
                    Usage.from_wire(data.get("usage")), data.get("id"), list(data.get("gaps", [])),
                    data.get("structured"), data)
+
+
+@dataclass(frozen=True)
+class SubtaskBrief:
+    """What a subtask's worker is told: `spawn`'s brief without the scheduling fields."""
+    task: str
+    inputs: Optional[list[str]] = None
+    scope: Optional[str] = None
+    output: Optional[dict[str, Any]] = None
+    do_not: Optional[list[str]] = None
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "SubtaskBrief":
+        return cls(data.get("task", ""), data.get("inputs"), data.get("scope"), data.get("output"), data.get("doNot"))
+
+
+@dataclass(frozen=True)
+class PlanSubtask:
+    id: str
+    role: str
+    brief: SubtaskBrief
+    after: list[str] = field(default_factory=list)
+    """The subtasks whose results this one needs; it starts once they passed."""
+    checks: Optional[list[dict[str, Any]]] = None
+    """Its own checks (wire form), besides the ones the `orchestrate` call gave."""
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "PlanSubtask":
+        return cls(data["id"], data.get("role", ""), SubtaskBrief.from_wire(data.get("brief", {})),
+                   list(data.get("after") or []), data.get("checks"))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan bosun's planner wrote and bosun checked (unique ids, no cycle, known roles)."""
+    subtasks: list[PlanSubtask]
+
+    @classmethod
+    def from_wire(cls, data: Optional[dict]) -> Optional["Plan"]:
+        if data is None:
+            return None
+        return cls([PlanSubtask.from_wire(s) for s in data.get("subtasks", [])])
+
+
+@dataclass(frozen=True)
+class SubtaskOutcome:
+    """Where one subtask of the plan ended: the worker whose result counts and what its checks found."""
+    subtask: str
+    status: str
+    """`passed` or `abandoned` once the orchestration ended (`pending`, `running` before)."""
+    worker_id: Optional[str]
+    """The worker of its last attempt."""
+    attempts: list[str]
+    """Every worker it ran on, oldest first."""
+    verification: str
+    """`passed`, `failed`, or `unverified` (no checks)."""
+    reason: Optional[str] = None
+    """Why it was abandoned, or why its last attempt failed."""
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "SubtaskOutcome":
+        return cls(data["subtask"], data["status"], data.get("workerId"), list(data.get("attempts", [])),
+                   data.get("verification", "unverified"), data.get("reason"))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What bosun's coordinator decided about a failed subtask: `retry`, `substitute`, `escalate` or `abandon`."""
+    at: datetime
+    kind: str
+    subtask: str
+    reason: str
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "Decision":
+        return cls(_required_time(data["at"]), data["kind"], data["subtask"], data.get("reason", ""))
+
+
+@dataclass(frozen=True)
+class OrchestrateResult:
+    """What `orchestrate` answers: the plan, every worker it ran, each subtask's outcome, the decisions and the synthesis."""
+    id: str
+    """`o_…`: what `cancel`, `trace`, `orchestration_events` and `orchestrate(resume=…)` take."""
+    state: str
+    """`succeeded` (every subtask passed), `partial` (some were abandoned), `failed`, `cancelled` or `interrupted`."""
+    goal: str
+    plan: Optional[Plan]
+    workers: list[Worker]
+    """Every worker it ran (planner, subtasks, coordinators, synthesizer), oldest first, with its result."""
+    verification: list[SubtaskOutcome]
+    """One outcome per subtask of the plan."""
+    synthesis: Optional[SynthesisResult]
+    """The answer; None when no subtask passed or it ended before synthesizing."""
+    decisions: list[Decision]
+    reason: Optional[str]
+    """Why it failed or ended partial, in words."""
+    usage: Usage
+    """Its workers' usage, summed."""
+    raw: dict[str, Any] = _raw()
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ORCHESTRATION_TERMINAL_STATES
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "OrchestrateResult":
+        synthesis = data.get("synthesis")
+        return cls(data["id"], data["state"], data.get("goal", ""), Plan.from_wire(data.get("plan")),
+                   [Worker.from_wire(w) for w in data.get("workers", [])],
+                   [SubtaskOutcome.from_wire(o) for o in data.get("verification", [])],
+                   SynthesisResult.from_wire(synthesis) if synthesis is not None else None,
+                   [Decision.from_wire(d) for d in data.get("decisions", [])], data.get("reason"),
+                   Usage.from_wire(data.get("usage")), data)
+
+
+@dataclass(frozen=True)
+class OrchestrationEvent:
+    """One `orchestration/event`: `seq` counts up per orchestration; `data` depends on `kind`.
+
+    `kind` is `started`, `plan`, `replan`, `subtask`, `decision`, `synthesis`, or a terminal
+    state (`succeeded`, `partial`, `failed`, `cancelled`, `interrupted`).
+    """
+    orchestration_id: str
+    seq: int
+    kind: str
+    at: datetime
+    data: Any = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in ORCHESTRATION_TERMINAL_STATES
+
+    @classmethod
+    def from_wire(cls, data: dict) -> "OrchestrationEvent":
+        """From a notification's params, or from a `trace` event stored under the `o_…` id (`workerId`)."""
+        ident = data["orchestrationId"] if "orchestrationId" in data else data["workerId"]
+        return cls(ident, data["seq"], data["kind"], _required_time(data["at"]), data.get("data"))
