@@ -429,13 +429,20 @@ extension Session {
     /// Stops an orchestration that has not ended (cancel, deadline, shutdown): its queued and
     /// running workers are cancelled, and its run ends at the next step.
     func stopOrchestration(_ id: String, state: OrchestrationState, reason: String) async {
+        if let stopping = orchestrationStops[id] { return await stopping.value }
         guard let ledger = orchestrations[id], !ledger.state.isTerminal, ledger.stop == nil else { return }
         updateLedger(id) { $0.stop = .init(state: state, reason: reason) }
-        let failure = WorkerFailure(code: "cancelled", message: "Orchestration \(id) stopped: \(reason)")
-        for workerId in order where entries[workerId]?.record.parentId == id {
-            guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
-            await end(workerId, run: nil, state: .cancelled, failure: failure)
+        // One task does the cancelling, so every caller (the cancel, the call's own end)
+        // returns only once each worker's end is committed and sent.
+        let stopping = Task {
+            let failure = WorkerFailure(code: "cancelled", message: "Orchestration \(id) stopped: \(reason)")
+            for workerId in order where entries[workerId]?.record.parentId == id {
+                guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
+                await end(workerId, run: nil, state: .cancelled, failure: failure)
+            }
         }
+        orchestrationStops[id] = stopping
+        await stopping.value
     }
 
     /// Stops every orchestration still running (`cancel {all}`, the session closing).
@@ -471,6 +478,7 @@ extension Session {
     /// Commits the end: the ledger with its final state, then the terminal event and progress end.
     private func finishOrchestration(_ id: String) async {
         if Task.isCancelled { await stopOrchestration(id, state: .cancelled, reason: "The orchestrate request was cancelled.") }
+        if let stopping = orchestrationStops.removeValue(forKey: id) { await stopping.value }
         guard var ledger = orchestrations[id], ledger.state != .interrupted else { return }
         if let stop = ledger.stop {
             ledger.state = stop.state

@@ -25,6 +25,8 @@ public actor Session: SessionOperations {
     /// The session's orchestrations by id, and their ids in creation order.
     var orchestrations: [String: OrchestrationLedger] = [:] { didSet { stateVersion &+= 1 } }
     var orchestrationOrder: [String] = [] { didSet { stateVersion &+= 1 } }
+    /// An orchestration being stopped: cancelling its workers, which whoever answers for it awaits.
+    var orchestrationStops: [String: Task<Void, Never>] = [:]
     /// Counts changes to the properties above, which are all `status` reads besides
     /// constants: a cached answer is good while this is unchanged.
     var stateVersion: UInt64 = 0
