@@ -22,7 +22,19 @@ def test_demo_runs_end_to_end(bosun_bin, tmp_path):
     assert "await → 8 finished, 0 pending" in out
     assert out.count(" succeeded ") >= 8
     assert "shutdown/exit → exit code 0" in out
+    # orchestrate: its events in order, three subtasks passed on five workers, one synthesis.
+    orchestration = re.findall(r"^    orchestration (o_\w+) #(\d+)\s+(\w+)", out, re.M)
+    assert len({o for o, _, _ in orchestration}) == 1, out
+    seqs, kinds = [int(seq) for _, seq, _ in orchestration], [kind for _, _, kind in orchestration]
+    assert seqs == sorted(seqs) and kinds[:2] == ["started", "plan"] and kinds[-2:] == ["synthesis", "succeeded"], out
+    assert re.search(r"plan docs, start, order after docs\+start$", out, re.M), out
+    assert kinds.count("subtask") == 3, out
+    assert re.search(r"→ succeeded: 3 of 3 subtasks passed, 5 workers "
+                     r"\(planner, researcher, researcher, writer, synthesizer\), \$0\.\d+$", out, re.M), out
+    assert re.search(r"synthesis w_\w+: Read README\.md's quick start", out), out
     page = (tmp_path / "timeline.html").read_text()
-    # The eight workers, the verified one, the two synthesized and the synthesizer.
-    assert page.count('class="bar state-succeeded"') == 12
+    # The eight workers, the verified one, the two synthesized and the synthesizer; the
+    # orchestration's five under its own heading.
+    assert page.count('class="bar state-succeeded"') == 17
+    assert page.count('class="orchestration"') == 1
 

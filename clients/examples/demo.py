@@ -7,9 +7,10 @@ built-in mock provider over loopback HTTP, with every step stored in a SQLite tr
 What it shows, in order: the initialize handshake; eight workers spawned at a cap of five
 (three wait in the queue); live `worker/event` notifications; steering a running worker;
 awaiting them all; a `verify` that fails, steers the worker with what failed and passes
-on the second round; a `synthesize` that surfaces a conflict between two workers; the
-session status with usage and cost; and the trace CLI's tree and self-contained HTML
-timeline of the run.
+on the second round; a `synthesize` that surfaces a conflict between two workers; an
+`orchestrate` that plans a goal into three subtasks (two in parallel, one after both), runs,
+checks and synthesizes them; the session status with usage and cost; and the trace CLI's
+tree and self-contained HTML timeline of the run.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from offline import REPO, MockProvider, find_bosun  # noqa: E402  (also puts the client on sys.path)
-from bosun_client import BosunClient, Limits, Notification  # noqa: E402
+from bosun_client import BosunClient, Limits, Notification, OrchestrationEvent  # noqa: E402
 
 TASKS = [
     ("researcher", "Find where the JSON-RPC framing is implemented and name its types"),
@@ -47,6 +48,31 @@ SHOWN_EVENTS = {"started", "tool_call", "steered", "retry", "verify_round", "esc
 # its synthetic replies. `$enum[N]` cites the N-th worker given to the synthesis.
 SCRIPT = """\
 rules:
+  # The orchestrate step: its planner, its synthesizer, and its subtasks by their task.
+  - match: { system: "bosun's planner" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input:
+            subtasks:
+              - { id: docs, role: researcher, brief: { task: "List the pages under docs/ with one line each" } }
+              - { id: start, role: researcher, brief: { task: "Summarise the quick start in README.md" } }
+              - { id: order, role: writer, brief: { task: "Recommend a reading order from both findings" }, after: [docs, start] }
+  - match: { system: "bosun's synthesizer", lastMessage: "Answer this goal from the subtasks' results" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input:
+            text: "Read README.md's quick start, then docs/workers.md, then the rest as needed."
+            sources: [{ workerId: "$enum[2]", claim: "the reading order" }]
+            conflicts: []
+            gaps: []
+  - match: { lastMessage: "Recommend a reading order from both findings" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Quick start first, then workers, then the rest." } }] }
+  - match: { lastMessage: "List the pages under docs/ with one line each" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "workers.md: workers; configuration.md: config; mcp.md: MCP." } }] }
+  - match: { lastMessage: "Summarise the quick start in README.md" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Build, set a key, run bosun serve." } }] }
   # First: the synthesizer's brief quotes the workers' tasks, which the rules below match.
   - match: { system: "bosun's synthesizer" }
     reply:
@@ -93,6 +119,36 @@ def show_synthesize(client: BosunClient) -> None:
     say(f"    {synthesis['id']} (role synthesizer): {synthesis['text']}")
     for conflict in synthesis["conflicts"]:
         say(f"    conflict {conflict['topic']!r} between {', '.join(conflict['workers'])}: {conflict['summary']}")
+
+
+ORCHESTRATE_GOAL = "Tell a newcomer which of bosun's docs to read first"
+
+
+def show_orchestrate(client: BosunClient, printed: threading.Lock) -> None:
+    """One goal in: a plan of three subtasks (two side by side, one after both), each run on a
+    worker of the session and checked, then one synthesis."""
+    say(f"▸ orchestrate {ORCHESTRATE_GOAL!r}")
+
+    def on_event(event: OrchestrationEvent) -> None:
+        data = event.data if isinstance(event.data, dict) else {}
+        if event.kind == "plan":
+            detail = ", ".join(s["id"] + (" after " + "+".join(s["after"]) if s.get("after") else "")
+                               for s in data["plan"]["subtasks"])
+        elif event.kind == "subtask" and data.get("status") in ("passed", "abandoned"):
+            detail = f"{data['subtask']} {data['status']} ({data.get('workerId')})"
+        elif event.kind in ("started", "synthesis", "decision") or event.terminal:
+            detail = data.get("reason") or ""
+        else:
+            return
+        with printed:
+            say(f"    orchestration {event.orchestration_id} #{event.seq:<3} {event.kind} {detail}".rstrip())
+
+    result = client.orchestrate(ORCHESTRATE_GOAL, max_workers=4, on_event=on_event, timeout=180)
+    passed = sum(1 for outcome in result.verification if outcome.status == "passed")
+    say(f"    → {result.state}: {passed} of {len(result.verification)} subtasks passed, "
+        f"{len(result.workers)} workers ({', '.join(w.role for w in result.workers)}), ${result.usage.cost_usd:.5f}")
+    if result.synthesis:
+        say(f"    synthesis {result.synthesis.id}: {result.synthesis.text}")
 
 
 def say(text: str = "") -> None:
@@ -163,6 +219,7 @@ def main() -> int:
 
         show_verify(client)
         show_synthesize(client)
+        show_orchestrate(client, printed)
 
         status = client.status()
         usage = status.usage
