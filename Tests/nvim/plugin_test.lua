@@ -19,8 +19,8 @@ local function check(condition, message)
   end
 end
 
-local function wait_for(what, condition)
-  if not vim.wait(30000, condition, 20) then
+local function wait_for(what, condition, timeout_ms)
+  if not vim.wait(timeout_ms or 30000, condition, 20) then
     fail('timed out waiting for ' .. what)
   end
 end
@@ -147,6 +147,37 @@ local ok, err = pcall(function()
   else
     vim.cmd('BosunSynthesize Summarise what the workers found')
     check(noted('does not implement synthesize', vim.log.levels.ERROR), 'synthesize is refused by name')
+  end
+
+  -- :BosunOrchestrate plans, runs and synthesizes (the mock's synthetic plan has one
+  -- subtask); the plan is notified, progress goes through LSP progress, the answer opens in a split.
+  if client.supports('orchestrate') then
+    local before = #client.state.order
+    vim.cmd('BosunOrchestrate Say what the notes file holds')
+    check(noted('orchestrating: Say what the notes file holds'), 'the orchestration is announced')
+    wait_for('the orchestration split', function() return vim.api.nvim_buf_get_name(0):match('bosun://orchestrate/o_') end,
+      90000)
+    local orchestration = vim.api.nvim_buf_get_name(0):match('bosun://orchestrate/(o_%w+)')
+    local split = buffer_lines(0)
+    check(split:match('^# ' .. orchestration .. ' succeeded: Say what the notes file holds\n'),
+      'the split heads with its state:\n' .. split)
+    check(split:match('\n## Subtasks\n%- [^\n]+ passed %(checks unverified, w_%w+%)') and split:match('\n## Synthesis\n')
+      and split:match('\nSources: w_%w+'), 'the split has the subtasks and the synthesis:\n' .. split)
+    local known = client.state.orchestrations[orchestration]
+    check(known and known.state == 'succeeded' and known.goal == 'Say what the notes file holds', 'the orchestration is known')
+    local kinds = vim.tbl_map(function(event) return event.kind end, known.events)
+    check(kinds[1] == 'started' and kinds[2] == 'plan' and kinds[#kinds] == 'succeeded'
+      and vim.tbl_contains(kinds, 'synthesis'), 'its orchestration/events arrived: ' .. table.concat(kinds, ' '))
+    check(noted(orchestration .. ' planned 1 subtask%(s%): '), 'the plan was notified')
+    check(noted('^bosun: ' .. orchestration .. ' succeeded$'), 'the end was notified')
+    check(#client.state.order >= before + 3, 'its planner, subtask and synthesizer are known workers')
+    check(client.state.workers[client.state.order[#client.state.order]].parent == orchestration, 'its workers name it')
+    check(lsp_client.messages == nil or lsp_client.messages.progress['bosun-orchestrate-2'] ~= nil,
+      'progress on the orchestration token')
+    vim.cmd('close')
+  else
+    vim.cmd('BosunOrchestrate Say what the notes file holds')
+    check(noted('does not implement orchestrate', vim.log.levels.ERROR), 'orchestrate is refused by name')
   end
 
   -- :BosunCancel ends a worker on a model that never answers in time.

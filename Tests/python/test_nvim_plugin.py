@@ -1,8 +1,9 @@
 """The Neovim plugin in clients/nvim, headless, against the real binary and `bosun mock-provider`.
 
 Tests/nvim/plugin_test.lua drives it (spawn with a selection, events, the status window's
-lines, steer, trace, await, cancel, an error, :checkhealth); this starts the mock
-provider, writes the config and runs Neovim (`make test` installs Debian's neovim).
+lines, steer, trace, await, verify, synthesize, orchestrate, cancel, an error,
+:checkhealth); this starts the mock provider, writes the config and runs Neovim (`make
+test` installs Debian's neovim).
 """
 import os
 import shutil

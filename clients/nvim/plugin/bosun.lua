@@ -86,9 +86,12 @@ vim.api.nvim_create_user_command('BosunCancel', function(opts)
 end, {
   nargs = '?',
   complete = function(arg_lead)
-    return vim.list_extend({ 'all' }, complete_workers(arg_lead))
+    local orchestrations = vim.tbl_filter(function(id)
+      return id:sub(1, #arg_lead) == arg_lead
+    end, state().orchestration_order)
+    return vim.list_extend(vim.list_extend({ 'all' }, complete_workers(arg_lead)), orchestrations)
   end,
-  desc = 'Cancel a bosun worker (default the last one), or all',
+  desc = 'Cancel a bosun worker (default the last one), an orchestration (o_…), or all',
 })
 
 vim.api.nvim_create_user_command('BosunAwait', function(opts)
@@ -103,6 +106,10 @@ end, { nargs = '+', complete = complete_workers, desc = 'Verify a bosun worker w
 vim.api.nvim_create_user_command('BosunSynthesize', function(opts)
   bosun().synthesize(opts.args)
 end, { nargs = '+', desc = "Synthesize the succeeded bosun workers' results: {instruction}" })
+
+vim.api.nvim_create_user_command('BosunOrchestrate', function(opts)
+  bosun().orchestrate(opts.args)
+end, { nargs = '+', desc = 'Hand bosun a goal: it plans, runs, checks and synthesizes; {goal}' })
 
 vim.api.nvim_create_user_command('BosunTrace', function(opts)
   bosun().trace(args_of(opts)[1], opts.bang)

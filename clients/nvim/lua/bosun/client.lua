@@ -1,5 +1,6 @@
 -- The connection to `bosun serve` (Neovim's own LSP client speaks bosun/1 unchanged) and
--- what the plugin knows about the session's workers, kept current from `worker/event`s.
+-- what the plugin knows about the session's workers and orchestrations, kept current from
+-- `worker/event`s and `orchestration/event`s.
 local config = require('bosun.config')
 
 local M = {}
@@ -23,6 +24,8 @@ local function fresh_state()
     counts = nil, -- workers per state, from the last `status`
     usage = nil, -- the session's usage, from the last `status`
     events = 0, -- worker/event notifications received
+    orchestrations = {}, -- orchestration id (o_…) -> { id, goal, state, events = { orchestration/event params… } }
+    orchestration_order = {}, -- orchestration ids, first seen first
     refresh_pending = false,
   }
 end
@@ -120,6 +123,41 @@ local function on_worker_event(_, event)
   M.refresh()
 end
 
+local ORCHESTRATION_END = { succeeded = true, partial = true, failed = true, cancelled = true, interrupted = true }
+M.ORCHESTRATION_END = ORCHESTRATION_END
+
+-- An orchestration's plan and decisions are worth a notification; its end comes with the
+-- `orchestrate` answer, and its subtasks' workers with their own events.
+local function on_orchestration_event(_, event)
+  local id = event.orchestrationId
+  local known = M.state.orchestrations[id]
+  if not known then
+    known = { id = id, state = 'planning', events = {} }
+    M.state.orchestrations[id] = known
+    table.insert(M.state.orchestration_order, id)
+  end
+  table.insert(known.events, event)
+  local data = type(event.data) == 'table' and event.data or {}
+  if event.kind == 'started' then
+    known.goal = data.goal
+  elseif event.kind == 'plan' then
+    known.state = 'running'
+    local ids = vim.tbl_map(function(subtask)
+      return subtask.id
+    end, data.plan and data.plan.subtasks or {})
+    M.notify(string.format('%s planned %d subtask(s): %s', id, #ids, table.concat(ids, ', ')))
+  elseif event.kind == 'decision' then
+    M.notify(string.format('%s decided %s on %s: %s', id, data.kind, data.subtask, data.reason or ''),
+      vim.log.levels.WARN)
+  elseif event.kind == 'synthesis' then
+    known.state = 'synthesizing'
+  elseif ORCHESTRATION_END[event.kind] then
+    known.state = event.kind
+  end
+  vim.cmd('doautocmd <nomodeline> User BosunOrchestrationEvent')
+  changed()
+end
+
 local function on_progress(err, result, ctx, handler_config)
   vim.lsp.handlers['$/progress'](err, result, ctx, handler_config)
   changed()
@@ -139,6 +177,7 @@ local function start_serve(state, cmd, root_dir)
     init_options = next(init_options or {}) and init_options or nil,
     handlers = {
       ['worker/event'] = on_worker_event,
+      ['orchestration/event'] = on_orchestration_event,
       ['$/progress'] = on_progress,
       ['bosun/notificationsDropped'] = on_dropped,
     },

@@ -1,4 +1,5 @@
--- bosun for Neovim: spawn, watch, steer and cancel worker agents from the editor.
+-- bosun for Neovim: spawn, watch, steer and cancel worker agents, or hand bosun a whole goal
+-- to orchestrate, from the editor.
 -- `:help bosun` documents the commands; this module is their Lua API.
 local client = require('bosun.client')
 local config = require('bosun.config')
@@ -124,6 +125,33 @@ function M.synthesize(instruction, ids)
       return client.notify('no succeeded workers to synthesize', vim.log.levels.WARN)
     end
     client.request('synthesize', { workers = ids, instruction = instruction }, views.show_synthesis)
+  end)
+end
+
+-- bosun as the orchestrator: it plans `goal` into subtasks, runs them on workers, checks
+-- them, decides about failures and synthesizes. Progress goes through Neovim's LSP progress;
+-- the plan and decisions through vim.notify; the synthesis opens in a split. `options` are
+-- more of orchestrate's params (roles, checks, limits, …).
+function M.orchestrate(goal, options)
+  client.with_client(function()
+    if not require_method('orchestrate') then
+      return
+    end
+    progress_tokens = progress_tokens + 1
+    local params = vim.tbl_extend('keep', { goal = goal }, options or {},
+      { workDoneToken = 'bosun-orchestrate-' .. progress_tokens })
+    client.notify('orchestrating: ' .. goal)
+    client.request('orchestrate', params, function(result)
+      local known = client.state.orchestrations[result.id]
+      if known then
+        known.state = result.state
+      end
+      for _, worker in ipairs(result.workers or {}) do
+        client.remember(worker)
+      end
+      views.show_orchestration(result)
+      client.refresh()
+    end)
   end)
 end
 

@@ -1,5 +1,5 @@
--- Scratch splits for what bosun returns: results, verification rounds, a synthesis, events,
--- and the session's HTML timeline.
+-- Scratch splits for what bosun returns: results, verification rounds, a synthesis, an
+-- orchestration, events, and the session's HTML timeline.
 local client = require('bosun.client')
 local config = require('bosun.config')
 
@@ -62,7 +62,7 @@ function M.show_verification(result)
     result.passed and vim.log.levels.INFO or vim.log.levels.WARN)
 end
 
-function M.show_synthesis(result)
+local function synthesis_lines(result)
   local lines = split_lines(result.text)
   if #(result.conflicts or {}) > 0 then
     vim.list_extend(lines, { '', '## Conflicts' })
@@ -78,7 +78,42 @@ function M.show_synthesis(result)
   if #(result.gaps or {}) > 0 then
     table.insert(lines, 'Gaps: ' .. table.concat(result.gaps, '; '))
   end
-  M.scratch('bosun://synthesis', lines)
+  return lines
+end
+
+function M.show_synthesis(result)
+  M.scratch('bosun://synthesis', synthesis_lines(result))
+end
+
+-- An orchestration's answer: its state, each subtask's outcome, the decisions, then the synthesis.
+function M.show_orchestration(result)
+  local lines = { string.format('# %s %s: %s', result.id, result.state, (result.goal or ''):gsub('\n', ' ')), '',
+    string.format('%d workers, $%.4f', #(result.workers or {}), result.usage and result.usage.costUSD or 0) }
+  if result.reason then
+    vim.list_extend(lines, { '' })
+    vim.list_extend(lines, split_lines(result.reason))
+  end
+  if #(result.verification or {}) > 0 then
+    vim.list_extend(lines, { '', '## Subtasks' })
+    for _, outcome in ipairs(result.verification) do
+      table.insert(lines, string.format('- %s %s (checks %s, %s)%s', outcome.subtask, outcome.status,
+        outcome.verification, table.concat(outcome.attempts or {}, ', '),
+        outcome.reason and (': ' .. (outcome.reason:gsub('\n', ' '))) or ''))
+    end
+  end
+  if #(result.decisions or {}) > 0 then
+    vim.list_extend(lines, { '', '## Decisions' })
+    for _, decision in ipairs(result.decisions) do
+      table.insert(lines, string.format('- %s %s: %s', decision.kind, decision.subtask, decision.reason))
+    end
+  end
+  if result.synthesis then
+    vim.list_extend(lines, { '', '## Synthesis', '' })
+    vim.list_extend(lines, synthesis_lines(result.synthesis))
+  end
+  M.scratch('bosun://orchestrate/' .. result.id, lines)
+  local good = result.state == 'succeeded'
+  client.notify(string.format('%s %s', result.id, result.state), good and vim.log.levels.INFO or vim.log.levels.WARN)
 end
 
 -- One line per event: seq, time, kind, and the detail that matters for that kind.
