@@ -178,8 +178,8 @@ class BosunClient:
 
         `roles` limits the roles the plan may use; `max_workers` the subtasks in the plan;
         `max_cost_usd` and `timeout_seconds` bound the whole orchestration. `resume="o_…"`
-        continues an `interrupted` one (after a restart, in the resumed session) and needs no
-        goal. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
+        continues one of the session that did not succeed (interrupted by a restart,
+        cancelled, failed or partial) and needs no goal. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
         comes (on the reader thread: keep it short); cancelling the call (`timeout`, Ctrl-C)
         cancels the orchestration.
         """
