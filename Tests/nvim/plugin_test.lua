@@ -175,6 +175,15 @@ local ok, err = pcall(function()
     check(lsp_client.messages == nil or lsp_client.messages.progress['bosun-orchestrate-2'] ~= nil,
       'progress on the orchestration token')
     vim.cmd('close')
+    -- :BosunTrace of the orchestration lists its own events.
+    vim.cmd('BosunTrace ' .. orchestration)
+    wait_for('the orchestration trace split', function() return vim.api.nvim_buf_get_name(0):match('bosun://trace/o_') end)
+    local events = buffer_lines(0)
+    check(events:match('events of ' .. orchestration) and events:match('%s1%s+%S+%s+started')
+      and events:match('plan%s+' .. vim.pesc(known.events[2].data.plan.subtasks[1].id))
+      and events:match('subtask%s+[^\n]+ passed w_%w+') and events:match('succeeded'),
+      'the trace split lists its events:\n' .. events)
+    vim.cmd('close')
   else
     vim.cmd('BosunOrchestrate Say what the notes file holds')
     check(noted('does not implement orchestrate', vim.log.levels.ERROR), 'orchestrate is refused by name')

@@ -26,6 +26,13 @@ local function complete_workers(arg_lead)
   end, state().order)
 end
 
+-- The orchestration ids (o_…) the session knows, for completion.
+local function complete_orchestrations(arg_lead)
+  return vim.tbl_filter(function(id)
+    return id:sub(1, #arg_lead) == arg_lead
+  end, state().orchestration_order)
+end
+
 -- Splits "w_123 rest of it" into the worker id and the rest; no leading id gives nil.
 local function leading_worker(fargs)
   if fargs[1] and fargs[1]:match('^w_') then
@@ -86,10 +93,7 @@ vim.api.nvim_create_user_command('BosunCancel', function(opts)
 end, {
   nargs = '?',
   complete = function(arg_lead)
-    local orchestrations = vim.tbl_filter(function(id)
-      return id:sub(1, #arg_lead) == arg_lead
-    end, state().orchestration_order)
-    return vim.list_extend(vim.list_extend({ 'all' }, complete_workers(arg_lead)), orchestrations)
+    return vim.list_extend(vim.list_extend({ 'all' }, complete_workers(arg_lead)), complete_orchestrations(arg_lead))
   end,
   desc = 'Cancel a bosun worker (default the last one), an orchestration (o_…), or all',
 })
@@ -116,8 +120,10 @@ vim.api.nvim_create_user_command('BosunTrace', function(opts)
 end, {
   nargs = '?',
   bang = true,
-  complete = complete_workers,
-  desc = "A bosun worker's events in a split; with ! the session's HTML timeline",
+  complete = function(arg_lead)
+    return vim.list_extend(complete_workers(arg_lead), complete_orchestrations(arg_lead))
+  end,
+  desc = "A bosun worker's (or orchestration's) events in a split; with ! the session's HTML timeline",
 })
 
 vim.api.nvim_create_user_command('BosunStop', function()

@@ -120,6 +120,13 @@ end
 function M.event_line(event)
   local data = type(event.data) == 'table' and event.data or {}
   local detail = data.tool or data.name or data.message or data.text or data.reason or ''
+  if event.kind == 'subtask' then -- an orchestration's subtask moved
+    detail = string.format('%s %s %s', data.subtask, data.status, data.workerId or '')
+  elseif event.kind == 'plan' and type(data.plan) == 'table' then
+    detail = table.concat(vim.tbl_map(function(subtask)
+      return subtask.id
+    end, data.plan.subtasks or {}), ', ')
+  end
   if type(detail) ~= 'string' then
     detail = vim.json.encode(detail)
   end
