@@ -152,3 +152,33 @@ def test_the_asyncio_client_orchestrates_twice_at_once_each_call_with_its_own_ev
 def test_decisions_are_typed():
     decision = Decision.from_wire({"at": "2026-12-02T17:00:00.5Z", "kind": "retry", "subtask": "x", "reason": "why"})
     assert (decision.kind, decision.subtask, decision.reason, decision.at.microsecond) == ("retry", "x", "why", 500000)
+
+
+def test_an_orchestration_is_cancelled_by_the_id_its_events_carry(bosun_bin, mock_provider, tmp_path):
+    script = tmp_path / "slow.yaml"
+    script.write_text(SCRIPT.replace('  - match: { lastMessage: "Collect fact A" }\n',
+                                     '  - match: { lastMessage: "Collect fact A" }\n    latencyMs: 60000\n'))
+    config = write_mock_config(tmp_path, mock_provider("--latency-ms", "50", "--tool-steps", "0", "--script", str(script)))
+    running, events, results = threading.Event(), [], []
+
+    def on_event(event):  # on the reader thread: only note it; the main thread acts
+        events.append(event)
+        if event.kind == "subtask" and event.data["subtask"] == "a" and event.data.get("workerId"):
+            running.set()
+
+    with BosunClient.start([bosun_bin, "serve", "--config", str(config)], cwd=tmp_path) as client:
+        client.initialize(root=str(tmp_path))
+        call = threading.Thread(target=lambda: results.append(client.orchestrate(GOAL, on_event=on_event, timeout=120)))
+        call.start()
+        assert running.wait(60), [(e.kind, e.data) for e in events]
+        orchestration = events[0].orchestration_id
+        assert client.status().orchestrations[0].state == "running"
+        cancelled = client.cancel(orchestration, reason="not needed")
+        call.join(60)
+        [result] = results
+        assert result.id == orchestration and result.state == "cancelled", result.raw
+        assert result.synthesis is None and events[-1].kind == "cancelled" and events[-1].terminal
+        slow = next(o for o in result.verification if o.subtask == "a")
+        assert slow.status != "passed" and slow.worker_id in cancelled.cancelled
+        assert client.status(slow.worker_id).state == "cancelled"
+        assert [e.kind for e in client.orchestration_events(orchestration)][-1] == "cancelled"

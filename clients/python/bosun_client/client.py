@@ -180,8 +180,10 @@ class BosunClient:
         `max_cost_usd` and `timeout_seconds` bound the whole orchestration. `resume="o_…"`
         continues one of the session that did not succeed (interrupted by a restart,
         cancelled, failed or partial) and needs no goal. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
-        comes (on the reader thread: keep it short); cancelling the call (`timeout`, Ctrl-C)
-        cancels the orchestration.
+        comes, on the reader thread: keep it short, and make no call of this client in it
+        (its answer would wait for the very thread that is running the callback); to act on
+        an event, such as `cancel(event.orchestration_id)`, hand it to another thread.
+        Cancelling the call (`timeout`, Ctrl-C) cancels the orchestration.
         """
         wire = params.orchestrate(goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans,
                                   max_cost_usd, timeout_seconds, resume, work_done_token)
