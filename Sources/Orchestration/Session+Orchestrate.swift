@@ -124,18 +124,26 @@ extension Session {
     private func runOrchestration(_ id: String) async {
         guard let ledger = orchestrations[id] else { return }
         if ledger.plan == nil {
-            emitOrchestration(id, kind: OrchestrationEventKind.started.rawValue, data: ["goal": .string(ledger.goal)])
-            beginOrchestrationProgress(id)
+            emitStarted(id, resumed: false)
             guard await makePlan(id) else { return }
         } else {
-            emitOrchestration(id, kind: OrchestrationEventKind.started.rawValue,
-                              data: ["goal": .string(ledger.goal), "resumed": true])
-            beginOrchestrationProgress(id)
+            emitStarted(id, resumed: true)
         }
         updateLedger(id) { $0.state = .running }
         await dispatch(id)
         guard orchestrations[id]?.stop == nil else { return }
         await synthesizeOrchestration(id)
+    }
+
+    /// `started`, with the call's progress token: a client that sent one knows by it which
+    /// orchestration is its call's before the call answers.
+    private func emitStarted(_ id: String, resumed: Bool) {
+        guard let ledger = orchestrations[id] else { return }
+        var data: [String: JSONValue] = ["goal": .string(ledger.goal)]
+        if resumed { data["resumed"] = true }
+        if let token = ledger.params.workDoneToken { data["workDoneToken"] = token }
+        emitOrchestration(id, kind: OrchestrationEventKind.started.rawValue, data: .object(data))
+        beginOrchestrationProgress(id)
     }
 
     /// The planner writes the plan; an invalid one goes back to it once with the errors.

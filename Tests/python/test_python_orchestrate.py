@@ -126,7 +126,8 @@ def test_orchestrate_errors_carry_the_servers_code_and_field(bosun_bin, config, 
 
 
 def test_the_asyncio_client_orchestrates_twice_at_once_each_call_with_its_own_events(bosun_bin, config, tmp_path):
-    other_goal = "Find A and B once more, then combine them"
+    # The same goal twice at once: each call knows its orchestration by the token it sent.
+    other_goal = GOAL
 
     async def run():
         events, other_events = [], []
@@ -144,8 +145,10 @@ def test_the_asyncio_client_orchestrates_twice_at_once_each_call_with_its_own_ev
 
     result, events, other, other_events, streamed = asyncio.run(asyncio.wait_for(run(), 200))
     check_scripted_result(result, events)
-    check_scripted_result(other, other_events, goal=other_goal)  # the server trims the goal; so does the matching
+    check_scripted_result(other, other_events, goal=other_goal)  # the server trims the goal
     assert result.id != other.id
+    assert {e.orchestration_id for e in events} == {result.id}
+    assert {e.orchestration_id for e in other_events} == {other.id}
     assert [(e.seq, e.kind) for e in streamed] == [(e.seq, e.kind) for e in events]
 
 

@@ -149,13 +149,16 @@ class AsyncBosunClient:
                           work_done_token: Union[int, str, None] = None,
                           timeout: Optional[float] = None) -> OrchestrateResult:
         """See `BosunClient.orchestrate`; `on_event` is called in the client's reader task."""
-        wire = params.orchestrate(goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans,
-                                  max_cost_usd, timeout_seconds, resume, work_done_token)
         if on_event is None:
-            return OrchestrateResult.from_wire(await self.request("orchestrate", wire, timeout))
-        key = self._orchestrations.add(goal, resume, on_event)
+            return OrchestrateResult.from_wire(await self.request("orchestrate", params.orchestrate(
+                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
+                timeout_seconds, resume, work_done_token), timeout))
+        token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
+        key = self._orchestrations.add(token, resume, on_event)
         try:
-            return OrchestrateResult.from_wire(await self.request("orchestrate", wire, timeout))
+            return OrchestrateResult.from_wire(await self.request("orchestrate", params.orchestrate(
+                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
+                timeout_seconds, resume, token), timeout))
         finally:
             self._orchestrations.remove(key)
 

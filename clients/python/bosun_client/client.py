@@ -185,14 +185,17 @@ class BosunClient:
         an event, such as `cancel(event.orchestration_id)`, hand it to another thread.
         Cancelling the call (`timeout`, Ctrl-C) cancels the orchestration.
         """
-        wire = params.orchestrate(goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans,
-                                  max_cost_usd, timeout_seconds, resume, work_done_token)
         if on_event is None:
-            return OrchestrateResult.from_wire(self.request("orchestrate", wire, timeout))
+            return OrchestrateResult.from_wire(self.request("orchestrate", params.orchestrate(
+                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
+                timeout_seconds, resume, work_done_token), timeout))
+        token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
         with self._lock:
-            key = self._orchestrations.add(goal, resume, on_event)
+            key = self._orchestrations.add(token, resume, on_event)
         try:
-            return OrchestrateResult.from_wire(self.request("orchestrate", wire, timeout))
+            return OrchestrateResult.from_wire(self.request("orchestrate", params.orchestrate(
+                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
+                timeout_seconds, resume, token), timeout))
         finally:
             with self._lock:
                 self._orchestrations.remove(key)

@@ -10,6 +10,7 @@ dropped. An orchestration's events are stored under its `o_…` id, so `trace` r
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional, Union
 
@@ -64,7 +65,7 @@ OrchestrationCallback = Callable[[OrchestrationEvent], Any]
 
 @dataclass
 class _Watch:
-    goal: Optional[str]
+    token: Union[int, str]
     callback: OrchestrationCallback
     orchestration_id: Optional[str]
 
@@ -72,20 +73,23 @@ class _Watch:
 class OrchestrationWatches:
     """Which `orchestrate` call in flight an `orchestration/event` belongs to. Pure bookkeeping.
 
-    The server names a new orchestration (`o_…`) only in its events, the first of which is
-    `started` with the goal. So a call claims the first unclaimed orchestration whose
-    `started` carries its goal (trimmed, as the server stores it); a `resume` call knows its
-    id from the start. Two calls with the same goal in flight at once each follow one of the
-    two orchestrations, in the order the server started them.
+    The server names a new orchestration (`o_…`) in its events before the call answers; the
+    first, `started`, carries the call's `workDoneToken`. So a call with `on_event` always
+    sends a token (its own, or one made here, unique in the process) and claims the
+    orchestration whose `started` carries it; a `resume` call knows its id from the start.
     """
 
     def __init__(self) -> None:
         self._keys = itertools.count(1)
         self._watches: dict[int, _Watch] = {}
 
-    def add(self, goal: Optional[str], resume: Optional[str], callback: OrchestrationCallback) -> int:
+    @staticmethod
+    def new_token() -> str:
+        return f"bosun-client-orchestrate-{uuid.uuid4().hex}"
+
+    def add(self, token: Union[int, str], resume: Optional[str], callback: OrchestrationCallback) -> int:
         key = next(self._keys)
-        self._watches[key] = _Watch(goal.strip() if goal is not None else None, callback, resume)
+        self._watches[key] = _Watch(token, callback, resume)
         return key
 
     def remove(self, key: int) -> None:
@@ -96,8 +100,13 @@ class OrchestrationWatches:
             if watch.orchestration_id == event.orchestration_id:
                 return watch.callback
         data = event.data if isinstance(event.data, dict) else {}
-        if event.kind != "started" or data.get("resumed"):
+        if event.kind != "started" or "workDoneToken" not in data:
             return None
+        for watch in self._watches.values():
+            if watch.orchestration_id is None and watch.token == data["workDoneToken"]:
+                watch.orchestration_id = event.orchestration_id
+                return watch.callback
+        return None
         for watch in self._watches.values():  # oldest call first
             if watch.orchestration_id is None and watch.goal == data.get("goal"):
                 watch.orchestration_id = event.orchestration_id
