@@ -34,6 +34,19 @@ public enum TraceJSONRenderer {
         return JSONLExporter.encode(["worker": workerObject(worker, in: trace), "events": eventObjects], pretty: true) + "\n"
     }
 
+    /// `{"orchestration": {..., "ledger": {...}}, "workers": [...], "events": [...]}`.
+    public static func orchestrationDetail(_ orchestration: OrchestrationRecord, in trace: SessionTrace, events: [EventRecord]) -> String {
+        var object: [String: Any] = ["id": orchestration.id, "sessionId": orchestration.sessionId, "goal": orchestration.goal,
+                                     "state": orchestration.state, "createdAt": TraceFormat.timestamp(orchestration.createdAt),
+                                     "ledger": JSONLExporter.embedded(orchestration.ledgerJSON)]
+        if let ended = orchestration.endedAt { object["endedAt"] = TraceFormat.timestamp(ended) }
+        let workers = trace.workers.filter { $0.parentId == orchestration.id }.map { workerObject($0, in: trace) }
+        let eventObjects = events.map { event -> [String: Any] in
+            ["seq": event.seq, "kind": event.kind, "at": TraceFormat.timestamp(event.at), "data": JSONLExporter.embedded(event.dataJSON)]
+        }
+        return JSONLExporter.encode(["orchestration": object, "workers": workers, "events": eventObjects], pretty: true) + "\n"
+    }
+
     static func sessionObject(_ session: SessionRecord) -> [String: Any] {
         ["id": session.id, "createdAt": TraceFormat.timestamp(session.createdAt),
          "lastOpenedAt": TraceFormat.timestamp(session.lastOpenedAt), "workspaceRoot": session.workspaceRoot,

@@ -33,24 +33,34 @@ extension TraceStore {
         }
     }
 
+    public func orchestration(id: String) async throws -> OrchestrationRecord? {
+        try await writer.perform { db throws(TraceStoreError) in
+            let select = try db.prepared("SELECT \(TraceSQL.orchestrationColumns) FROM orchestrations WHERE id = ?")
+            select.bind(1, id)
+            return try select.rows(TraceSQL.orchestration).first
+        }
+    }
+
     /// The session's orchestrations in creation order.
     public func orchestrations(sessionId: String) async throws -> [OrchestrationRecord] {
         try await writer.perform { db throws(TraceStoreError) in
             let select = try db.prepared("""
-                SELECT id, session_id, goal, state, ledger_json, created_at, ended_at FROM orchestrations \
-                WHERE session_id = ? ORDER BY created_at, id
+                SELECT \(TraceSQL.orchestrationColumns) FROM orchestrations WHERE session_id = ? ORDER BY created_at, id
                 """)
             select.bind(1, sessionId)
-            return try select.rows { row in
-                OrchestrationRecord(id: row.string(0), sessionId: row.string(1), goal: row.string(2), state: row.string(3),
-                                    ledgerJSON: row.string(4), createdAt: TraceSQL.date(row.double(5)),
-                                    endedAt: row.optionalDouble(6).map(TraceSQL.date))
-            }
+            return try select.rows(TraceSQL.orchestration)
         }
     }
 }
 
 extension TraceSQL {
+    static let orchestrationColumns = "id, session_id, goal, state, ledger_json, created_at, ended_at"
+
+    static func orchestration(from row: SQLiteStatement) -> OrchestrationRecord {
+        OrchestrationRecord(id: row.string(0), sessionId: row.string(1), goal: row.string(2), state: row.string(3),
+                            ledgerJSON: row.string(4), createdAt: date(row.double(5)), endedAt: row.optionalDouble(6).map(date))
+    }
+
     static func save(_ orchestration: OrchestrationRecord, in db: SQLiteConnection, redactor: Redactor) throws(TraceStoreError) {
         let upsert = try db.prepared("""
             INSERT OR REPLACE INTO orchestrations (id, session_id, goal, state, ledger_json, created_at, ended_at) \

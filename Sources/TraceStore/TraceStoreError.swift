@@ -43,7 +43,7 @@ public enum TraceStoreError: Error, CustomStringConvertible, Sendable, Equatable
         case .duplicateWorker(let id):
             return "worker '\(id)' is already in the trace store. Use updateWorker to change it, or give the new worker a fresh id."
         case .unknownId(let id):
-            return "'\(id)' is neither a session nor a worker in the trace store. List sessions with `bosun trace sessions`."
+            return "'\(id)' is no session, worker or orchestration in the trace store. List sessions with `bosun trace sessions`."
         case .closed(let path):
             return "trace store '\(path)' is closed. Open a new TraceStore to keep using the file."
         case .sqlite(let path, let code, let message):

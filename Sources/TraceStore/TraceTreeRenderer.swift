@@ -66,6 +66,22 @@ public enum TraceTreeRenderer {
         return out
     }
 
+    /// One orchestration: its goal and state, the workers it ran, its events.
+    public static func orchestrationDetail(_ orchestration: OrchestrationRecord, in trace: SessionTrace, events: [EventRecord]) -> String {
+        var out = "orchestration \(orchestration.id)  session \(orchestration.sessionId)\n"
+        out += "  state    \(orchestration.state)\n  goal     \(TraceFormat.oneLine(orchestration.goal, limit: 200))\n"
+        out += "  created  \(TraceFormat.timestamp(orchestration.createdAt))\n"
+        if let ended = orchestration.endedAt { out += "  ended    \(TraceFormat.timestamp(ended))\n" }
+        let workers = trace.workers.filter { $0.parentId == orchestration.id }
+        out += "workers (\(workers.count)):\n"
+        for worker in workers { out += "  " + line(for: worker, in: trace) + "\n" }
+        out += "events (\(events.count)):\n"
+        for event in events {
+            out += "  #\(event.seq)  \(TraceFormat.timestamp(event.at))  \(event.kind)  \(TraceFormat.oneLine(event.dataJSON, limit: 160))\n"
+        }
+        return out
+    }
+
     static func line(for orchestration: OrchestrationRecord) -> String {
         "\(orchestration.id)  \(orchestration.state)  orchestrate  " + TraceFormat.oneLine(orchestration.goal, limit: 80)
     }

@@ -119,9 +119,10 @@ extension TraceCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show a session as a tree of workers, or one worker with its events.")
+            commandName: "show", abstract: "Show a session as a tree of workers, or one worker or orchestration with its events.")
         @OptionGroup var store: StoreOptions
-        @Argument(help: ArgumentHelp("A session id (s_…) or a worker id (w_…).", valueName: "SESSION|WORKER"))
+        @Argument(help: ArgumentHelp("A session id (s_…), a worker id (w_…) or an orchestration id (o_…).",
+                                     valueName: "SESSION|WORKER|ORCHESTRATION"))
         var id: String
         @Flag(help: "Print one JSON document instead of text.") var json = false
 
@@ -134,6 +135,11 @@ extension TraceCommand {
                     let events = try await store.events(sessionId: worker.sessionId, workerId: worker.id, afterSeq: nil, limit: 0)
                     try emit(json ? TraceJSONRenderer.workerDetail(worker, events: events)
                                   : TraceTreeRenderer.workerDetail(worker, events: events), to: nil)
+                } else if let orchestration = try await store.orchestration(id: id) {
+                    let trace = try await store.sessionTrace(id: orchestration.sessionId)
+                    let events = try await store.events(sessionId: orchestration.sessionId, workerId: id, afterSeq: nil, limit: 0)
+                    try emit(json ? TraceJSONRenderer.orchestrationDetail(orchestration, in: trace, events: events)
+                                  : TraceTreeRenderer.orchestrationDetail(orchestration, in: trace, events: events), to: nil)
                 } else {
                     throw TraceStoreError.unknownId(id: id)
                 }

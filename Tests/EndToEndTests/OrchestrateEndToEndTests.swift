@@ -121,6 +121,13 @@ import TestSupport
         #expect(nested.count == 5 && nested.allSatisfy { $0.hasPrefix("   ") || $0.hasPrefix("│  ") }, "\(tree)")
         let page = try runProcess(BosunBinary.path, ["trace", "html", sessionId, "--db", world.dbPath, "-o", "-"]).stdout
         #expect(page.contains("class=\"orchestration\" id=\"\(id)\""))
+        // `bosun trace show o_…`: the orchestration, its workers and its events.
+        let detail = try runProcess(BosunBinary.path, ["trace", "show", id, "--db", world.dbPath]).stdout
+        #expect(detail.hasPrefix("orchestration \(id)  session \(sessionId)\n  state    succeeded\n"), "\(detail)")
+        #expect(detail.contains("workers (5):") && detail.contains("events (\(kinds.count)):"), "\(detail)")
+        let json = try JSONValue.parse(try runProcess(BosunBinary.path, ["trace", "show", id, "--json", "--db", world.dbPath]).stdout)
+        #expect(json["orchestration"]?["ledger"]?["plan"]?["subtasks"]?.arrayValue?.count == 3)
+        #expect(json["events"]?.arrayValue?.count == kinds.count)
     }
 
     @Test func aFailingSubtaskIsRetriedThenSubstitutedUntilItPasses() async throws {

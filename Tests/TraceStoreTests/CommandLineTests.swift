@@ -75,7 +75,7 @@ import TestSupport
     @Test func mistakesGetAMessageAndExitStatusOne() throws {
         let (db, _) = try populate()
         let cases: [([String], String)] = [
-            (["trace", "show", "s_nope", "--db", db], "neither a session nor a worker"),
+            (["trace", "show", "s_nope", "--db", db], "is no session, worker or orchestration"),
             (["trace", "export", "s_nope", "--db", db], "no session 's_nope'"),
             (["trace", "sessions", "--db", dir.file("missing.sqlite")], "no trace store at"),
             (["trace", "sessions", "--db", dir.path], "is a directory"),
@@ -126,7 +126,7 @@ import TestSupport
         let done = try runProcess(bosun, ["cancel", ended, "--db", db])
         #expect(done.status == 1 && done.stderr.contains("already ended"), "\(done.stderr)")
         let unknown = try runProcess(bosun, ["cancel", "w_nope", "--db", db])
-        #expect(unknown.status == 1 && unknown.stderr.contains("neither a session nor a worker"), "\(unknown.stderr)")
+        #expect(unknown.status == 1 && unknown.stderr.contains("is no session, worker or orchestration"), "\(unknown.stderr)")
     }
 
     /// `top` with stdout not a terminal prints the table once, without escapes.
