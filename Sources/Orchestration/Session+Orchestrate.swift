@@ -306,7 +306,7 @@ extension Session {
             recordDecision(id, subtaskId, decision.kind, reason: decision.reason)
             switch decision.kind {
             case .abandon:
-                abandonSubtask(id, subtaskId, reason: decision.reason)
+                abandonSubtask(id, subtaskId, reason: decision.reason, decided: true)
                 return subtaskId
             case .retry:
                 countReplan(id, subtaskId, decision)
@@ -572,7 +572,11 @@ extension Session {
         updateSubtask(id, subtaskId, status: .passed)
     }
 
-    private func abandonSubtask(_ id: String, _ subtaskId: String, reason: String) {
+    /// Gives a subtask up. bosun's own reasons (the replan limit, the budget, an abandoned
+    /// predecessor, a worker that cannot start) are recorded as `abandon` decisions too, so
+    /// `decisions` says why of every abandoned subtask.
+    private func abandonSubtask(_ id: String, _ subtaskId: String, reason: String, decided: Bool = false) {
+        if !decided { recordDecision(id, subtaskId, .abandon, reason: reason) }
         updateSubtask(id, subtaskId, status: .abandoned, reason: reason)
     }
 

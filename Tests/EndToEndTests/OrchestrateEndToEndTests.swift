@@ -189,7 +189,8 @@ import TestSupport
         let result = try await serve.call("orchestrate", ["goal": "Summarise and produce", "limits": ["maxReplans": 1]],
                                           timeout: .seconds(90))
         #expect(result["state"] == "partial", "\(result)")
-        #expect(result["decisions"]?.arrayValue?.map { $0["kind"] } == ["retry"])
+        #expect(result["decisions"]?.arrayValue?.map { $0["kind"] } == ["retry", "abandon"])
+        #expect(result["decisions"]?.arrayValue?.last?["reason"]?.stringValue?.contains("replan limit") == true)
         let outcomes = Dictionary(uniqueKeysWithValues: (result["verification"]?.arrayValue ?? []).map { ($0["subtask"]?.stringValue ?? "", $0) })
         #expect(outcomes["good"]?["status"] == "passed")
         #expect(outcomes["bad"]?["status"] == "abandoned")
@@ -379,6 +380,7 @@ import TestSupport
         let outcome = poor["verification"]?.arrayValue?.first
         #expect(outcome?["status"] == "abandoned")
         #expect(outcome?["reason"]?.stringValue?.contains("limits.maxCostUSD") == true, "\(poor)")
+        #expect(poor["decisions"]?.arrayValue?.map { $0["kind"] } == ["abandon"])
         #expect(try await second.stop() == 0)
     }
 
