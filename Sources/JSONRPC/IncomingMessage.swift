@@ -38,15 +38,24 @@ enum IncomingMessage: Sendable {
 
     private static func classify(_ envelope: Envelope, data: Data) -> IncomingMessage {
         let bytes = Array(data)
+        let members = RawJSONText.envelope(in: bytes)
         let id: RequestID?
-        if envelope.hasID, !envelope.idIsNull {
-            guard let range = RawJSONText.member(["id"], in: bytes), let value = RequestID(jsonText: bytes[range]) else {
+        if envelope.hasID, !envelope.idIsNull, members.repeated != "id" {
+            guard let range = members.id, let value = RequestID(jsonText: bytes[range]) else {
                 return .invalid(id: nil, error: RPCError(
                     code: RPCError.invalidRequest, message: "invalid request: \"id\" must be a number or a string"))
             }
             id = value
         } else {
             id = nil
+        }
+        // The envelope is decoded (the first of a repeated name wins) and the id and params
+        // are read from the text: only a message that names each of them once reads the same
+        // both ways.
+        if let name = members.repeated {
+            return .invalid(id: id, error: RPCError(
+                code: RPCError.invalidRequest,
+                message: "invalid request: the member \"\(name)\" appears more than once; a message names each member once"))
         }
         guard envelope.jsonrpc == "2.0" else {
             return .invalid(id: id, error: RPCError(
@@ -59,7 +68,7 @@ enum IncomingMessage: Sendable {
         }
         // The shape is read from the text: opening the object through the decoder would
         // decode its keys, and one that is not valid Unicode would make it look like no object.
-        if let params = RawJSONText.member(["params"], in: bytes),
+        if let params = members.params,
            ![UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n")].contains(bytes[params.lowerBound]) {
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"params\" must be an object or an array"))

@@ -18,6 +18,27 @@ enum RawJSONText {
         return scanner.find(path[...])
     }
 
+    /// The members of a message's top-level object that the transport reads, found in one
+    /// pass: the ranges of `id` and `params`, and the first of those names the object holds
+    /// more than once. JSON leaves a repeated name to each reader, and `JSONDecoder` (the envelope,
+    /// the params) keeps the first where this scanner would see the last, so the transport
+    /// refuses such a message rather than let the two disagree.
+    static func envelope(in bytes: [UInt8]) -> EnvelopeMembers {
+        var scanner = JSONTextScanner(bytes: bytes[...], index: 0)
+        scanner.skipWhitespace()
+        return scanner.envelope()
+    }
+
+    /// The names of `envelope(in:)`: every member a JSON-RPC message is read by.
+    static let envelopeNames = ["jsonrpc", "id", "method", "params", "result", "error"]
+
+    struct EnvelopeMembers: Equatable {
+        var id: Range<Int>?
+        var params: Range<Int>?
+        /// The first of `envelopeNames` that appears more than once.
+        var repeated: String?
+    }
+
     /// The byte ranges of the elements of the top-level array; nil when the text is no array.
     static func elements(in bytes: [UInt8]) -> [Range<Int>]? {
         var scanner = JSONTextScanner(bytes: bytes[...], index: 0)
@@ -79,6 +100,35 @@ struct JSONTextScanner {
         }
     }
 
+    /// At an object: `RawJSONText.envelope(in:)`.
+    mutating func envelope() -> RawJSONText.EnvelopeMembers {
+        var members = RawJSONText.EnvelopeMembers()
+        guard peek == UInt8(ascii: "{") else { return members }
+        index += 1
+        var seen: UInt8 = 0
+        while true {
+            skipWhitespace()
+            guard let byte = peek, byte != UInt8(ascii: "}") else { return members }
+            if byte == UInt8(ascii: ",") { index += 1; continue }
+            guard let key = string() else { return members }
+            skipWhitespace()
+            guard peek == UInt8(ascii: ":") else { return members }
+            index += 1
+            skipWhitespace()
+            let start = index
+            guard skipValue() else { return members }
+            guard let position = position(of: key, among: RawJSONText.envelopeNames) else { continue }
+            let bit: UInt8 = 1 << position
+            if seen & bit != 0, members.repeated == nil { members.repeated = RawJSONText.envelopeNames[position] }
+            seen |= bit
+            switch RawJSONText.envelopeNames[position] {
+            case "id": members.id = start..<index
+            case "params": members.params = start..<index
+            default: break
+            }
+        }
+    }
+
     /// Skips one value; false at malformed text.
     mutating func skipValue() -> Bool {
         guard let byte = peek else { return false }
@@ -126,6 +176,15 @@ struct JSONTextScanner {
             }
         }
         return nil
+    }
+
+    /// Which of `names` a key is, reading its escapes once if it has any.
+    private func position(of key: Range<Int>, among names: [String]) -> Int? {
+        let raw = bytes[key]
+        guard raw.contains(UInt8(ascii: "\\")) else { return names.firstIndex { raw.elementsEqual($0.utf8) } }
+        let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+        guard let name = (try? JSONValue.parse(Data(quoted)))?.stringValue else { return nil }
+        return names.firstIndex(of: name)
     }
 
     /// A key as written may spell its name with escapes (`"\u0069d"` is `id`).

@@ -7,7 +7,8 @@ import Orchestration
 
 /// Any message: classified without crashing; every request's params decode into each
 /// session method's params type or fail with -32602 naming a field; an id is echoed as valid
-/// JSON; and the raw text `RawJSONText` finds for `id` and `params` is the value the decoder reads.
+/// JSON; the raw text `RawJSONText` finds for `id` and `params` is the value the decoder reads;
+/// and a message that names one of those members twice is refused.
 enum ParamsCheck {
     static func check(_ bytes: [UInt8]) {
         checkRawMembers(bytes)
@@ -55,12 +56,21 @@ enum ParamsCheck {
         }
     }
 
-    /// For a JSON object with unique keys, the raw text of `id` and `params` reads as the
-    /// same value the whole text does.
+    /// For a JSON object, the raw text of `id` and `params` reads as the same value the whole
+    /// text does, as long as the object names each member the transport reads once. One that
+    /// repeats a name is refused with -32600 (the decoder keeps the first of a repeated name,
+    /// the raw text the last); a repeat the scanner missed shows here as a disagreement.
     private static func checkRawMembers(_ bytes: [UInt8]) {
         guard case .object(let object)? = try? JSONValue.parse(Data(bytes)) else { return }
-        for name in ["id", "params"] {
-            let range = RawJSONText.member([name], in: bytes)
+        let members = RawJSONText.envelope(in: bytes)
+        if let repeated = members.repeated {
+            guard case .invalid(_, let error) = IncomingMessage.parse(Data(bytes)), error.code == RPCError.invalidRequest else {
+                preconditionFailure("a message that repeats '\(repeated)' was not refused with -32600")
+            }
+            return
+        }
+        for (name, range) in [("id", members.id), ("params", members.params)] {
+            precondition(RawJSONText.member([name], in: bytes) == range, "the scanners disagree on where '\(name)' is")
             guard let expected = object[name] else {
                 precondition(range == nil, "found a '\(name)' member the object does not have")
                 continue

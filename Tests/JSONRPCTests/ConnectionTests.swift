@@ -66,6 +66,29 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(errorCode(response) == Int64(RPCError.invalidRequest))
     }
 
+    /// The envelope is decoded (the first of a repeated name wins) while the id and params
+    /// are read from the text (which saw the last), so a message naming one of them twice was
+    /// answered under the second id, or with the first params (found by the params fuzz
+    /// target). Such a message is refused, under its id when that one is not the repeated name.
+    @Test(arguments: [
+        (#"{"jsonrpc":"2.0","id":1,"method":"ping","id":2}"#, nil as Int64?, "id"),
+        (#"{"jsonrpc":"2.0","id":null,"method":"ping","\u0069d":2}"#, nil, "id"),
+        (#"{"jsonrpc":"2.0","id":3,"method":"echo","params":{"text":"a"},"params":{"text":"b"}}"#, 3, "params"),
+        (#"{"jsonrpc":"2.0","id":4,"method":"ping","method":"echo"}"#, 4, "method"),
+        (#"[{"jsonrpc":"2.0","jsonrpc":"2.0","id":5,"method":"ping"}]"#, 5, "jsonrpc"),
+    ])
+    func aMessageThatRepeatsAMemberIsRefused(message: String, id: Int64?, name: String) async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        peer.send(message + "\n")
+        var response = try await peer.receive()
+        if case .array(let members) = response, members.count == 1 { response = members[0] }
+        #expect(response["id"] == (id.map { JSONValue.int($0) } ?? .null), "\(response.jsonString())")
+        #expect(errorCode(response) == Int64(RPCError.invalidRequest), "\(response.jsonString())")
+        #expect(response["error"]?["message"]?.stringValue?.contains(#""\#(name)" appears more than once"#) == true)
+        peer.send(#"{"jsonrpc":"2.0","id":6,"method":"ping"}"# + "\n")
+        #expect(try await peer.receive()["result"] == "pong")
+    }
+
     @Test func idsThatDifferOnlyInHowTheNumberIsWrittenAreTwoRequests() async throws {
         let peer = PipePeer(registry: makeRegistry())
         peer.send(#"[{"jsonrpc":"2.0","id":1.0,"method":"id"},{"jsonrpc":"2.0","id":1,"method":"id"}]"# + "\n")
