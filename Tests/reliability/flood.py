@@ -46,6 +46,18 @@ def unread_in_pipe(fd):
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
+def read_bytes(pid):
+    """Bytes the server has read so far: the flood, and a few bytes a second of its timers."""
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            for line in io:
+                if line.startswith("rchar:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
 def requests_in(size, count):
     """How many whole requests of the flood (ids 1, 2, …) the first `size` bytes hold."""
     requests, digits = 0, 1
@@ -87,10 +99,17 @@ def run(proc, args):
 
     peak = [baseline]
     sampling = threading.Event()
+    answers = Answers(args.count)
+    input_before = read_bytes(proc.pid)
+    # Requests the server has read and the client has not yet read an answer to: in flight,
+    # or answered and not yet written (bounded by the 4 MiB pause), or in the output pipe.
+    most_outstanding = [0]
 
     def sample():
         while not sampling.is_set():
             peak[0] = max(peak[0], rss_kb(proc.pid))
+            taken = requests_in(max(0, read_bytes(proc.pid) - input_before), args.count)
+            most_outstanding[0] = max(most_outstanding[0], taken - answers.distinct)
             time.sleep(0.02)
 
     written = [0]
@@ -130,7 +149,6 @@ def run(proc, args):
 
     # Phase 2: read everything, then close the input and read to the end: nothing more may come.
     reading_started = time.monotonic()
-    answers = Answers(args.count)
     stdout = proc.stdout.fileno()
     while answers.distinct < args.count:
         chunk = os.read(stdout, 1 << 20)
@@ -155,7 +173,8 @@ def run(proc, args):
           f"after about {held_at:,} requests (RSS then {rss_while_held / 1024:.1f} MB, peak until then "
           f"{peak_unread / 1024:.1f} MB); then read: "
           f"{answers.distinct:,} ids answered, {missing:,} missing, {answers.duplicates} answered twice, "
-          f"{answers.unknown} unknown ids, {answers.other} other messages; all answered "
+          f"{answers.unknown} unknown ids, {answers.other} other messages, at most {most_outstanding[0]:,} read by the "
+          f"server and not yet answered to the client; all answered "
           f"{all_answered - started:.1f} s after the first request ({all_answered - reading_started:.1f} s of reading, "
           f"{answers.distinct / max(all_answered - reading_started, 1e-9):,.0f} answers/s), end of output after "
           f"{ended - started:.1f} s; RSS baseline {baseline / 1024:.1f} MB, peak over the whole run {peak_mb:.1f} MB "
