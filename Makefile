@@ -91,7 +91,7 @@ stress: release
 # Fuzzing with libFuzzer: `bosun-fuzz` built with -sanitize=fuzzer in its own scratch path.
 # `make fuzz` runs each target for FUZZ_RUNS inputs on an optimised build (many times the
 # inputs per second; preconditions still stop it; testing enabled, since the checks reach
-# internal parsers with @testable import). `make test` runs each for FUZZ_SHORT_SECONDS on a
+# internal parsers with @testable import). `make fuzz-short` runs each for FUZZ_SHORT_SECONDS on a
 # debug build, which compiles faster. Each starts from Tests/FuzzCorpus/<target> (seeds and
 # every input that ever failed) and keeps what it learns in .fuzz/corpus; a failing input is
 # saved as .fuzz/crashes/<target>-…: fix the bug, then add the input to
