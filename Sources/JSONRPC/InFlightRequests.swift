@@ -1,12 +1,21 @@
 import Foundation
 import Synchronization
 
-/// The requests whose handlers are running, so `$/cancelRequest` can find them by id and
+/// The requests read and not yet answered, so `$/cancelRequest` can find them by id and
 /// shutdown can wait for all of them to answer.
+///
+/// At most `maxRunning` requests (`answer`) have a task at once; the others wait, first in
+/// first out, as the little their answer needs (the message and a closure), and start as
+/// running ones end. A waiting request that is cancelled starts at once and answers
+/// -32800. A client that sends faster than requests end therefore costs a bounded number
+/// of tasks, and `hasRoom` tells the reader to stop reading past `maxWaiting` waiting ones.
 final class InFlightRequests: Sendable {
     private struct Entry {
         var id: RequestID?
-        var cancel: @Sendable () -> Void
+        /// Cancels its task; nil while it waits for a turn.
+        var cancel: (@Sendable () -> Void)?
+        /// Cancelled while it waited: it is cancelled as soon as it starts.
+        var cancelled = false
         /// Cancelled by a client that wants no answer (MCP's `notifications/cancelled`).
         var silenced = false
     }
@@ -17,9 +26,25 @@ final class InFlightRequests: Sendable {
         /// Continuations waiting for `entries` to empty, by waiter number.
         var drainWaiters: [Int: CheckedContinuation<Bool, Never>] = [:]
         var nextWaiter = 0
+        /// Requests with a task (`answer`'s, not `start`'s, which are never held back).
+        var running = 0
+        /// Requests waiting for a turn, oldest first from `head`, with what starts each.
+        var waiting: [(serial: Int, launch: @Sendable () -> Task<Void, Never>)] = []
+        var head = 0
+        var waitingCount: Int { waiting.count - head }
     }
 
     private let table = Mutex(Table())
+    let maxRunning: Int
+    let maxWaiting: Int
+
+    init(maxRunning: Int = 1024, maxWaiting: Int = 16384) {
+        self.maxRunning = maxRunning
+        self.maxWaiting = maxWaiting
+    }
+
+    /// Whether fewer than `maxWaiting` requests wait for a turn: the reader reads on only then.
+    var hasRoom: Bool { table.withLock { $0.waitingCount < maxWaiting } }
 
     /// Starts `body` as a task and tracks it until it returns.
     @discardableResult
@@ -30,7 +55,7 @@ final class InFlightRequests: Sendable {
             // The task cannot remove itself before it is inserted: removal takes this lock.
             let task = Task { [self] in
                 let result = await body()
-                finished(serial)
+                finished(serial, wasRunning: false)
                 return result
             }
             table.entries[serial] = Entry(id: id, cancel: { task.cancel() })
@@ -39,17 +64,49 @@ final class InFlightRequests: Sendable {
     }
 
     /// Runs a request: `produce` makes its answer, which `send` writes unless the request was
-    /// cancelled silently in the meantime. The request counts as running until it was sent.
+    /// cancelled silently in the meantime. It starts now, or when a running one ends if
+    /// `maxRunning` run already. The request counts as in flight until it was sent.
     func answer(id: RequestID?, produce: @escaping @Sendable () async -> Data, send: @escaping @Sendable (Data) -> Void) {
         table.withLock { locked in
             let serial = locked.nextSerial
             locked.nextSerial += 1
-            let task = Task { [self] in
-                let answer = await produce()
-                if !isSilenced(serial) { send(answer) }
-                finished(serial)
+            let launch: @Sendable () -> Task<Void, Never> = { [self] in
+                Task { [self] in
+                    let answer = await produce()
+                    if !isSilenced(serial) { send(answer) }
+                    finished(serial, wasRunning: true)
+                }
             }
-            locked.entries[serial] = Entry(id: id, cancel: { task.cancel() })
+            locked.entries[serial] = Entry(id: id)
+            if locked.running < maxRunning {
+                Self.begin(serial, launch, in: &locked)
+            } else {
+                locked.waiting.append((serial, launch))
+            }
+        }
+    }
+
+    /// Gives a request its task (under the lock: the task's end takes the lock, so it cannot
+    /// finish before it is recorded).
+    private static func begin(_ serial: Int, _ launch: @Sendable () -> Task<Void, Never>, in table: inout Table) {
+        let task = launch()
+        table.running += 1
+        table.entries[serial]?.cancel = { task.cancel() }
+        if table.entries[serial]?.cancelled == true { task.cancel() }
+    }
+
+    /// Starts the oldest waiting requests while there is room, and any cancelled one at once.
+    private static func startWaiting(in table: inout Table, maxRunning: Int) {
+        while table.head < table.waiting.count {
+            let (serial, launch) = table.waiting[table.head]
+            guard table.entries[serial]?.cancel == nil else { table.head += 1; continue }
+            guard table.running < maxRunning || table.entries[serial]?.cancelled == true else { break }
+            table.head += 1
+            begin(serial, launch, in: &table)
+        }
+        if table.head > 1024, table.head * 2 > table.waiting.count {
+            table.waiting.removeFirst(table.head)
+            table.head = 0
         }
     }
 
@@ -57,24 +114,41 @@ final class InFlightRequests: Sendable {
         table.withLock { $0.entries[serial]?.silenced ?? false }
     }
 
-    /// Cancels every running request with this id; false when none was running. `silently`:
-    /// their answers are not sent.
+    /// Cancels every request with this id, running or waiting (which then starts at once to
+    /// answer -32800); false when there was none. `silently`: their answers are not sent.
     @discardableResult
     func cancel(id: RequestID, silently: Bool = false) -> Bool {
-        let cancels = table.withLock { table in
+        let cancels = table.withLock { table -> [@Sendable () -> Void]? in
             var cancels: [@Sendable () -> Void] = []
+            var found = false
             for (serial, entry) in table.entries where entry.id == id {
+                found = true
                 if silently { table.entries[serial]?.silenced = true }
-                cancels.append(entry.cancel)
+                table.entries[serial]?.cancelled = true
+                if let cancel = entry.cancel { cancels.append(cancel) }
             }
-            return cancels
+            Self.startWaitingCancelled(in: &table)
+            return found ? cancels : nil
         }
-        cancels.forEach { $0() }
-        return !cancels.isEmpty
+        cancels?.forEach { $0() }
+        return cancels != nil
     }
 
     func cancelAll() {
-        table.withLock { $0.entries.values.map(\.cancel) }.forEach { $0() }
+        let cancels = table.withLock { table -> [@Sendable () -> Void] in
+            for serial in table.entries.keys { table.entries[serial]?.cancelled = true }
+            Self.startWaitingCancelled(in: &table)
+            return table.entries.values.compactMap(\.cancel)
+        }
+        cancels.forEach { $0() }
+    }
+
+    /// Waiting requests that were cancelled start now, beyond `maxRunning`: they answer at once.
+    private static func startWaitingCancelled(in table: inout Table) {
+        for index in table.head..<table.waiting.count {
+            let (serial, launch) = table.waiting[index]
+            if let entry = table.entries[serial], entry.cancelled, entry.cancel == nil { begin(serial, launch, in: &table) }
+        }
     }
 
     var count: Int { table.withLock { $0.entries.count } }
@@ -97,9 +171,13 @@ final class InFlightRequests: Sendable {
         }
     }
 
-    private func finished(_ serial: Int) {
+    private func finished(_ serial: Int, wasRunning: Bool) {
         let waiters = table.withLock { table -> [CheckedContinuation<Bool, Never>] in
             table.entries[serial] = nil
+            if wasRunning {
+                table.running -= 1
+                Self.startWaiting(in: &table, maxRunning: maxRunning)
+            }
             guard table.entries.isEmpty else { return [] }
             defer { table.drainWaiters = [:] }
             return Array(table.drainWaiters.values)

@@ -127,8 +127,13 @@ public final class JSONRPCConnection: Sendable {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var framingKnown = fixedFraming != nil
         while true {
-            // Backpressure: a client that does not read its answers is not read either.
+            // Backpressure: a client that does not read its answers is not read either, nor
+            // one that sends requests faster than they end (`InFlightRequests.maxWaiting`).
             if writer.waitForRoom() { logger.debug("resumed reading: the client read its backlog") }
+            if !inFlight.hasRoom {
+                logger.debug("pausing reading: \(inFlight.maxWaiting) requests wait for a turn")
+                while !inFlight.hasRoom { usleep(1000) }
+            }
             let count = chunk.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
