@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from bench_world import MockWorld
 
 DEADLINE = 3.0
 WORKERS = 5
@@ -34,19 +35,8 @@ def main():
         out.write("rules:\n" + "".join(
             f'  - {{ match: {{ turn: {turn} }}, reply: {{ toolCalls: [ {{ name: search, input: {{ pattern: "(.*){{12}}!x", limit: {turn + 1} }} }} ] }} }}\n'
             for turn in range(2000)))
-    mock = subprocess.Popen([binary, "mock-provider", "--port", "0", "--tool-steps", "0", "--script", script],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    port = int(mock.stdout.readline())
-    config = os.path.join(scratch, "bosun.yaml")
-    with open(config, "w") as out:
-        out.write(f'providers:\n  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}\n'
-                  "models:\n  fast: { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }\n"
-                  "tiers: { orchestrator: fast, mid: fast, worker: fast }\n")
-    env = dict(os.environ, XDG_STATE_HOME=os.path.join(scratch, "state"), XDG_CONFIG_HOME=os.path.join(scratch, "config"))
-    serve = subprocess.Popen([binary, "serve", "--log-level", "error", "--config", config,
-                              "--db", os.path.join(scratch, "trace.sqlite")], cwd=workspace, env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
-    answers = os.fdopen(serve.stdout.fileno(), "rb", buffering=1 << 20)
+    world = MockWorld(binary, scratch, workspace, ["--tool-steps", "0", "--script", script])
+    serve, answers = world.serve, world.answers
     next_id = [0]
 
     def call(method, params=None):
@@ -82,10 +72,7 @@ def main():
               f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} ms, max {latencies[-1]:.2f} ms")
         print(f"the last ended {ended - DEADLINE:.2f} s after its deadline (measured from before the first spawn)")
     finally:
-        serve.stdin.close()
-        serve.wait(timeout=30)
-        mock.kill()
-        mock.wait()
+        world.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

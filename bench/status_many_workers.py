@@ -9,11 +9,12 @@ Usage: status_many_workers.py BOSUN_BIN [N]
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from bench_world import MockWorld
 
 REQUESTS = 3000
 
@@ -26,19 +27,8 @@ def main():
     os.makedirs(workspace)
     with open(os.path.join(workspace, "README.md"), "w") as readme:
         readme.write("# Bench\n")
-    mock = subprocess.Popen([binary, "mock-provider", "--port", "0", "--tool-steps", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    port = int(mock.stdout.readline())
-    config = os.path.join(scratch, "bosun.yaml")
-    with open(config, "w") as out:
-        out.write(f'providers:\n  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}\n'
-                  "models:\n  fast: { provider: mock, id: mock-fast, price: { input: 1, output: 5 } }\n"
-                  "tiers: { orchestrator: fast, mid: fast, worker: fast }\n")
-    env = dict(os.environ, XDG_STATE_HOME=os.path.join(scratch, "state"), XDG_CONFIG_HOME=os.path.join(scratch, "config"))
-    serve = subprocess.Popen([binary, "serve", "--log-level", "error", "--config", config,
-                              "--db", os.path.join(scratch, "trace.sqlite")], cwd=workspace, env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
-    answers = os.fdopen(serve.stdout.fileno(), "rb", buffering=1 << 20)
+    world = MockWorld(binary, scratch, workspace, ["--tool-steps", "1"])
+    serve, answers = world.serve, world.answers
 
     def send(message):
         serve.stdin.write((json.dumps(message) + "\n").encode())
@@ -74,10 +64,7 @@ def main():
         print(f"{workers} finished workers, {REQUESTS} pipelined status requests ({size:,} bytes each): "
               f"{REQUESTS / elapsed:,.0f} req/s, {elapsed / REQUESTS * 1000:.3f} ms each")
     finally:
-        serve.stdin.close()
-        serve.wait(timeout=30)
-        mock.kill()
-        mock.wait()
+        world.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
