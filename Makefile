@@ -19,7 +19,7 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # clients/nvim; tmux: a terminal for the `bosun top` tests.
 APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
-.PHONY: build release test demo bench chaos stress fuzz fuzz-short apt-build-deps apt-test-deps venv venv-mcp1 swift-test python-test schema-test-suite clean
+.PHONY: build release test demo bench chaos stress fuzz fuzz-short fuzz-ci apt-build-deps apt-test-deps venv venv-mcp1 swift-test python-test schema-test-suite clean
 
 # The official JSON Schema Test Suite, whose draft 2020-12 cases the schema validator is run
 # against (SchemaTestSuiteTests prints its table). Debian's json-schema-test-suite stops at
@@ -37,9 +37,9 @@ test: apt-build-deps apt-test-deps venv venv-mcp1 schema-test-suite
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
-# Fuzzing is not part of `make test`: a random run can find a new input at any time, so it
-# gates nothing. FuzzRegressionTests replays every input that ever failed, deterministically;
-# `make fuzz-short` and `make fuzz` hunt for new ones.
+	$(MAKE) --no-print-directory fuzz-ci
+# `make test` fuzzes each target briefly from a fixed seed (fuzz-ci); FuzzRegressionTests
+# replays every input that ever failed; `make fuzz-short` and `make fuzz` hunt for new ones.
 
 # pytest exits 5 when it collects no tests; that is not a failure. test_mcp_sdk1.py skips
 # itself in .venv (SDK 2.x) and runs from .venv-mcp1 (SDK 1.x).
@@ -109,6 +109,26 @@ fuzz: apt-build-deps
 fuzz-short: apt-build-deps
 	$(FUZZ_BUILD) -c debug
 	@$(call run_fuzzers,debug,-max_total_time=$(FUZZ_SHORT_SECONDS))
+
+# The short fuzzing of `make test`: each target for FUZZ_CI_RUNS inputs on the debug build,
+# from a fixed seed, with Swift's hashing made deterministic and a fresh corpus of the seeds
+# and every input that ever failed. Runs try nearly the same inputs (coverage differs by a few
+# edges from run to run), and none of them failed in 1,000,000 per target (`make fuzz`), so a
+# failure here is a bug a change brought in: its input is kept in .fuzz/crashes.
+FUZZ_CI_RUNS ?= 20000
+fuzz-ci: apt-build-deps
+	$(FUZZ_BUILD) -c debug
+	@BIN="$$($(SWIFT) build --scratch-path $(FUZZ_SCRATCH) -c debug --show-bin-path)/bosun-fuzz"; \
+	mkdir -p .fuzz/crashes; \
+	for target in $(FUZZ_TARGETS); do \
+		corpus=$$(mktemp -d); \
+		SWIFT_DETERMINISTIC_HASHING=1 SWIFT_BACKTRACE=enable=no "$$BIN" $$target -seed=1 -runs=$(FUZZ_CI_RUNS) \
+			-max_len=4096 -print_final_stats=1 -artifact_prefix=.fuzz/crashes/$$target- \
+			$$corpus Tests/FuzzCorpus/$$target > .fuzz/$$target-ci.log 2>&1 \
+			|| { tail -40 .fuzz/$$target-ci.log; rm -rf $$corpus; exit 1; }; \
+		rm -rf $$corpus; \
+		echo "fuzz $$target: $$(grep -E '^stat::number_of_executed_units' .fuzz/$$target-ci.log | grep -oE '[0-9]+$$') inputs, seed 1, no failure"; \
+	done
 
 apt-build-deps:
 	@$(call apt_install,$(APT_BUILD_PACKAGES))
