@@ -49,6 +49,10 @@ public final class ACPFrontEnd: FrontEnd {
             agentInfo: ACPImplementation(name: "bosun", title: "bosun", version: connection.options.version)))
     }
 
+    public func willStop() async {
+        for session in sessions.withLock({ Array($0.values) }) { await session.handle.willClose() }
+    }
+
     public func close() async {
         let open = sessions.withLock { sessions in
             defer { sessions.removeAll() }

@@ -42,6 +42,14 @@ public protocol SessionHandle: Sendable {
     /// Called once when the connection ends: marks running workers `interrupted` and makes
     /// everything durable.
     func close() async
+    /// Called when the connection is ending, before its requests still running are
+    /// cancelled: work that runs for a request (an orchestration) is marked `interrupted`,
+    /// to be resumed later, rather than ending `cancelled` with its request.
+    func willClose() async
+}
+
+extension SessionHandle {
+    public func willClose() async {}
 }
 
 /// Opens (or resumes) the session for a connection. A `SessionError` is the answer the

@@ -80,6 +80,10 @@ final class BosunFrontEnd: FrontEnd {
         if let opened = session.withLock({ $0 }) { await opened.close() }
     }
 
+    func willStop() async {
+        if let opened = session.withLock({ $0 }) { await opened.willClose() }
+    }
+
     /// LSP: a server whose client process died exits on its own.
     private func watchClientProcess(_ processId: Int32, terminate: @escaping @Sendable (Int32) -> Void) {
         Task { [logger] in

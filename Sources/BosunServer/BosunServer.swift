@@ -98,11 +98,13 @@ public final class BosunServer: Sendable {
         termination.resolve(exitCode)
     }
 
-    /// Refuses new work, gives running requests a grace period and then cancels them,
+    /// Refuses new work, gives running requests a grace period, tells the sessions (whose
+    /// orchestrations are then interrupted, not cancelled with their calls) and cancels them,
     /// closes the session (marking running workers interrupted), and writes everything queued.
     private func stop(_ connection: JSONRPCConnection) async {
         lifecycle.beginExit()
         if !(await connection.drain(timeout: options.gracePeriod)) {
+            if let frontEnd = chosen.withLock({ $0 }) { await frontEnd.willStop() }
             logger.info("cancelling \(connection.requestsInFlight) requests still running")
             connection.cancelAll()
             if !(await connection.drain(timeout: options.drainTimeout)) {

@@ -42,6 +42,13 @@ public protocol FrontEnd: Sendable {
     /// Called once when the connection ends, whether or not `initialize` succeeded: closes
     /// the session it opened.
     func close() async
+    /// Called when the connection is ending, before the requests still running are
+    /// cancelled: tells its sessions (`SessionHandle.willClose`).
+    func willStop() async
+}
+
+extension FrontEnd {
+    public func willStop() async {}
 }
 
 /// What a front end gets to work with when `initialize` chose it.

@@ -82,6 +82,11 @@ public final class MCPFrontEnd: FrontEnd {
         guard let state = state.withLock({ $0 }) else { return }
         await state.slot.close()
     }
+
+    public func willStop() async {
+        guard let state = state.withLock({ $0 }) else { return }
+        await state.slot.willClose()
+    }
 }
 
 /// `initialize`'s answer: the version, what bosun offers, who it is, and how to use it.

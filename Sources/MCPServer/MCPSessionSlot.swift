@@ -57,6 +57,11 @@ actor MCPSessionSlot {
         }
     }
 
+    /// The connection is ending (`SessionHandle.willClose`).
+    nonisolated func willClose() async {
+        if let handle = opened.withLock({ $0 }) { await handle.willClose() }
+    }
+
     func close() async {
         closed = true
         guard let task = opening else { return }

@@ -425,7 +425,9 @@ extension Session {
     /// was being stored while the orchestration stopped is cancelled at once.
     private func spawnWorker(of id: String, _ params: SpawnParams) async throws -> Worker {
         let worker = try await spawn(params, parent: id)
-        if let stop = orchestrations[id]?.stop, let entry = entries[worker.id], !entry.state.isTerminal, !entry.ending {
+        // (An interrupted one leaves it to the session's close, which interrupts it too.)
+        if let stop = orchestrations[id]?.stop, stop.state != .interrupted, let entry = entries[worker.id],
+           !entry.state.isTerminal, !entry.ending {
             await end(worker.id, run: nil, state: .cancelled,
                       failure: WorkerFailure(code: "cancelled", message: "Orchestration \(id) stopped: \(stop.reason)"))
         }
@@ -458,6 +460,12 @@ extension Session {
         for id in orchestrationOrder where orchestrations[id]?.state.isTerminal == false {
             await stopOrchestration(id, state: state, reason: reason)
         }
+    }
+
+    /// The connection is ending: orchestrations are interrupted, not cancelled with the
+    /// requests that are about to be cancelled (`SessionHandle.willClose`).
+    public func willClose() {
+        interruptOrchestrations()
     }
 
     /// Marks every orchestration that has not ended `interrupted`: the session is closing

@@ -118,4 +118,8 @@ struct OrchestrationSessionHandle: SessionHandle {
         await session.close()
         await onClose()
     }
+
+    func willClose() async {
+        await session.willClose()
+    }
 }

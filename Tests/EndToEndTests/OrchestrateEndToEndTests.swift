@@ -325,6 +325,36 @@ import TestSupport
         #expect(try await second.stop() == 0)
     }
 
+    @Test func aClientThatDisconnectsLeavesItsOrchestrationInterruptedAndResumable() async throws {
+        let plan = "{ subtasks: [ { id: slow, role: worker, brief: { task: \"Answer after a while\" } } ] }"
+        let world = try Self.world([Self.plannerRule(plan), Self.synthesizerRule,
+                                    Self.answer("Answer after a while", "done", latencyMs: 5000)])
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let info = try await first.initialize(root: world.workspace)
+        let sessionId = info["session"]?["id"]?.stringValue ?? ""
+        _ = first.sendRequest("orchestrate", ["goal": "Wait for the answer"])
+        var orchestrationId = "", workerId = ""
+        while workerId.isEmpty {
+            let event = try await first.notification("orchestration/event", timeout: .seconds(30))["params"] ?? .null
+            orchestrationId = event["orchestrationId"]?.stringValue ?? orchestrationId
+            workerId = event["data"]?["workerId"]?.stringValue ?? ""
+        }
+        // The editor goes away: bosun's input closes while the call runs, longer than the
+        // 2 s bosun gives running requests before it cancels them.
+        first.closeInput()
+        _ = try await first.waitForExit()
+
+        let second = try world.serve()
+        try await second.initialize(root: world.workspace, options: ["session": .string(sessionId)])
+        let status = try await second.call("status")
+        #expect(status["orchestrations"]?.arrayValue?.first?["state"] == "interrupted", "\(status)")
+        #expect(try await second.worker(workerId).state == "interrupted")
+        let result = try await second.call("orchestrate", ["resume": .string(orchestrationId)], timeout: .seconds(60))
+        #expect(result["state"] == "succeeded", "\(result)")
+        #expect(try await second.stop() == 0)
+    }
+
     @Test func anEscalationRunsTheSubtaskAgainOneTierUp() async throws {
         let plan = """
             { subtasks: [ { id: hard, role: coder, brief: { task: "Hard task: leave hard.txt" }, checks: [{ kind: files, exist: [hard.txt] }] } ] }
