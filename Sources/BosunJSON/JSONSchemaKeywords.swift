@@ -61,7 +61,7 @@ enum JSONSchemaKeywords {
         if let required = object["required"], required.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
             problems.append(.init(path: path + "/required", message: "required must be a list of property names"))
         }
-        if let pattern = object["pattern"]?.stringValue, (try? NSRegularExpression(pattern: pattern)) == nil {
+        if let pattern = object["pattern"]?.stringValue, JSONSchemaValidator.regex(pattern) == nil {
             problems.append(.init(path: path + "/pattern", message: "pattern is not a valid regular expression"))
         }
         if let ref = object["$ref"]?.stringValue, ref.hasPrefix("#"), JSONSchemaValidator.resolve(ref: ref, in: root) == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One way a value fails a schema, located by a JSON Pointer into the value.
 public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
@@ -18,6 +19,17 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
+/// A schema with its refusals (keywords the validator does not support) found once.
+public struct CheckedSchema: Sendable {
+    public let schema: JSONValue
+    let refusals: [SchemaViolation]
+
+    public init(_ schema: JSONValue) {
+        self.schema = schema
+        refusals = JSONSchemaValidator.problems(inSchema: schema).filter { $0.keyword != nil }
+    }
+}
+
 /// Validates JSON values against JSON Schema (draft 2020-12), the vocabulary that worker
 /// output schemas, tool inputs and `verify`'s schema checks use: types, enum/const, object,
 /// array, string and number keywords, the applicators (allOf/anyOf/oneOf/not/if-then-else,
@@ -30,11 +42,35 @@ public enum JSONSchemaValidator {
     /// The ways `value` fails `schema`. A schema that uses a keyword the validator does not
     /// support fails every value, with the refusal (its `keyword` set) as the violation.
     public static func validate(_ value: JSONValue, against schema: JSONValue) -> [SchemaViolation] {
-        let refusals = problems(inSchema: schema).filter { $0.keyword != nil }
-        guard refusals.isEmpty else { return refusals }
-        var run = Run(root: schema)
-        run.check(value, schema, path: "", depth: 0)
+        validate(value, against: CheckedSchema(schema))
+    }
+
+    /// `validate` against a schema checked once: for a schema used on every call (a tool's
+    /// input schema), which would otherwise be walked for unsupported keywords each time.
+    public static func validate(_ value: JSONValue, against checked: CheckedSchema) -> [SchemaViolation] {
+        guard checked.refusals.isEmpty else { return checked.refusals }
+        var run = Run(root: checked.schema)
+        run.check(value, checked.schema, path: "", depth: 0)
         return run.violations
+    }
+
+    /// The compiled form of a `pattern` or `patternProperties` key, compiled once per
+    /// process: schemas are checked on every tool call, and compiling costs microseconds.
+    static func regex(_ pattern: String) -> NSRegularExpression? {
+        if let found = regexes.withLock({ $0[pattern] }) { return found.regex }
+        let compiled = try? NSRegularExpression(pattern: pattern)
+        regexes.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[pattern] = CompiledPattern(regex: compiled)
+        }
+        return compiled
+    }
+
+    private static let regexes = Mutex<[String: CompiledPattern]>([:])
+
+    /// `@unchecked`: an `NSRegularExpression` is immutable once made and safe to share.
+    private struct CompiledPattern: @unchecked Sendable {
+        let regex: NSRegularExpression?
     }
 
     /// Problems with a schema itself (unsupported keywords, wrong keyword types, unknown type
@@ -152,7 +188,7 @@ public enum JSONSchemaValidator {
             }
             let properties = s["properties"]?.objectValue ?? [:]
             let patterns = (s["patternProperties"]?.objectValue ?? [:]).compactMap { pattern, sub in
-                (try? NSRegularExpression(pattern: pattern)).map { ($0, sub) }
+                JSONSchemaValidator.regex(pattern).map { ($0, sub) }
             }
             for key in object.keys.sorted() {
                 let child = object[key]!
@@ -208,7 +244,7 @@ public enum JSONSchemaValidator {
             if let min = s["minLength"]?.intValue, length < min { fail(path, "must be at least \(min) characters long") }
             if let max = s["maxLength"]?.intValue, length > max { fail(path, "must be at most \(max) characters long") }
             if let pattern = s["pattern"]?.stringValue {
-                if let regex = try? NSRegularExpression(pattern: pattern) {
+                if let regex = JSONSchemaValidator.regex(pattern) {
                     if !Self.matches(regex, string) { fail(path, "must match the pattern \(pattern)") }
                 } else {
                     fail(path, "the schema's pattern \(pattern) is not a valid regular expression")

@@ -41,8 +41,9 @@ enum MCPToolCall {
         guard case .object(var arguments) = params.arguments ?? [:] else {
             return try refuse("The arguments of \(name) must be a JSON object; tools/list has its input schema.")
         }
-        let schema = MCPToolCatalog.inputSchemas[name] ?? [:]
-        if let violation = JSONSchemaValidator.validate(.object(arguments), against: schema).first {
+        let checked = MCPToolCatalog.inputSchemas[name] ?? CheckedSchema([:])
+        let schema = checked.schema
+        if let violation = JSONSchemaValidator.validate(.object(arguments), against: checked).first {
             let field = fieldName(violation)
             return try refuse("""
                 Invalid argument \(field) for \(name): \(violation.message). Fix \(field) and call \(name) again \

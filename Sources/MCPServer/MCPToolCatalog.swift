@@ -9,8 +9,8 @@ enum MCPToolCatalog {
     static let listResult = EncodedJSON(writtenJSON: JSONValue.object(["tools": .array(BosunOperations.all.map { tool($0) })]).jsonData())
 
     /// Each operation's MCP input schema, by tool name, for checking arguments.
-    static let inputSchemas: [String: JSONValue] = Dictionary(
-        uniqueKeysWithValues: BosunOperations.all.map { ($0.info.name, inputSchema(of: $0)) })
+    static let inputSchemas: [String: CheckedSchema] = Dictionary(
+        uniqueKeysWithValues: BosunOperations.all.map { ($0.info.name, CheckedSchema(inputSchema(of: $0))) })
 
     /// An operation that makes a worker (its result is a `Worker`) can run as an MCP task:
     /// the worker is the task.

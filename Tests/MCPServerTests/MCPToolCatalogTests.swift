@@ -16,7 +16,7 @@ import Testing
     /// Model APIs take only a plain object schema at the top of a tool's input.
     @Test(arguments: BosunOperations.all.map(\.info.name))
     func inputSchemasArePlainObjectsThatRefuseUnknownFields(name: String) throws {
-        let schema = try #require(MCPToolCatalog.inputSchemas[name])
+        let schema = try #require(MCPToolCatalog.inputSchemas[name]).schema
         #expect(schema["type"] == "object")
         #expect(schema["additionalProperties"] == false)
         for keyword in ["anyOf", "oneOf", "allOf"] { #expect(schema[keyword] == nil, "\(name) has \(keyword) at the top") }
@@ -24,10 +24,10 @@ import Testing
     }
 
     @Test func alternativesAreMergedAndTheProgressTokenIsLeftToMeta() throws {
-        let status = try #require(MCPToolCatalog.inputSchemas["status"])
+        let status = try #require(MCPToolCatalog.inputSchemas["status"]).schema
         #expect(status["properties"]?["workerId"] != nil)
         #expect(JSONSchemaValidator.validate([:], against: status).isEmpty)
-        let spawn = try #require(MCPToolCatalog.inputSchemas["spawn"])
+        let spawn = try #require(MCPToolCatalog.inputSchemas["spawn"]).schema
         #expect(spawn["properties"]?["task"] != nil)
         #expect(spawn["properties"]?["workDoneToken"] == nil)
         #expect(spawn["required"] == ["task"])
