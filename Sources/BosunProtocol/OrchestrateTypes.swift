@@ -109,6 +109,30 @@ public struct SubtaskBrief: Codable, Sendable, Hashable {
         self.output = output
         self.doNot = doNot
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case task, inputs, scope, output, doNot
+    }
+
+    /// As a model writes a brief: `inputs` and `doNot` may be one string, `output` a format
+    /// in words. They are read as the list of one and as `{format}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        task = try container.decode(String.self, forKey: .task)
+        scope = try container.decodeIfPresent(String.self, forKey: .scope)
+        inputs = try Self.list(container, .inputs)
+        doNot = try Self.list(container, .doNot)
+        if let format = try? container.decodeIfPresent(String.self, forKey: .output) {
+            output = OutputSpec(format: format)
+        } else {
+            output = try container.decodeIfPresent(OutputSpec.self, forKey: .output)
+        }
+    }
+
+    private static func list(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [String]? {
+        if let one = try? container.decodeIfPresent(String.self, forKey: key) { return [one] }
+        return try container.decodeIfPresent([String].self, forKey: key)
+    }
 }
 
 /// What the orchestrator model decided about a failed subtask.

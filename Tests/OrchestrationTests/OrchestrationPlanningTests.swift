@@ -24,6 +24,21 @@ import Testing
         #expect(valid.subtasks[2].after == ["a", "b"])
     }
 
+    @Test func aBriefWrittenLooselyIsReadAsMeant() throws {
+        // A model may write one input or one thing not to do as a string, and the output as a format in words.
+        let plan: JSONValue = ["subtasks": [["id": "a", "role": "worker", "brief": [
+            "task": "Summarise the README", "inputs": "README.md", "output": "three bullet points", "doNot": "guess",
+        ]]]]
+        #expect(JSONSchemaValidator.validate(plan, against: OrchestrationPlanning.planSchema(roles: roles, maxWorkers: 2)).isEmpty)
+        let brief = try OrchestrationPlanning.validate(plan, roles: roles, maxWorkers: 2).get().subtasks[0].brief
+        #expect(brief.inputs == ["README.md"] && brief.doNot == ["guess"])
+        #expect(brief.output == OutputSpec(format: "three bullet points"))
+        let strict: JSONValue = ["subtasks": [["id": "a", "role": "worker", "brief": [
+            "task": "Summarise", "inputs": ["a", "b"], "output": ["format": "json", "schema": ["type": "object"]]]]]]
+        let read = try OrchestrationPlanning.validate(strict, roles: roles, maxWorkers: 2).get().subtasks[0].brief
+        #expect(read.inputs == ["a", "b"] && read.output?.schema == ["type": "object"])
+    }
+
     @Test func everyProblemIsNamed() {
         let plan: JSONValue = ["subtasks": [
             subtask("a", role: "planner"), subtask("a"), subtask("b", task: "  "), subtask("c", after: ["nowhere"]),
