@@ -14,6 +14,8 @@ final class InFlightRequests: Sendable {
         var id: RequestID?
         /// Cancels its task; nil while it waits for a turn.
         var cancel: (@Sendable () -> Void)?
+        /// Starts its task, while it waits for a turn.
+        var launch: (@Sendable () -> Task<Void, Never>)?
         /// Cancelled while it waited: it is cancelled as soon as it starts.
         var cancelled = false
         /// Cancelled by a client that wants no answer (MCP's `notifications/cancelled`).
@@ -28,8 +30,9 @@ final class InFlightRequests: Sendable {
         var nextWaiter = 0
         /// Requests with a task (`answer`'s, not `start`'s, which are never held back).
         var running = 0
-        /// Requests waiting for a turn, oldest first from `head`, with what starts each.
-        var waiting: [(serial: Int, launch: @Sendable () -> Task<Void, Never>)] = []
+        /// Requests waiting for a turn, oldest first from `head` (one that started early,
+        /// being cancelled, is skipped when its turn comes).
+        var waiting: [Int] = []
         var head = 0
         var waitingCount: Int { waiting.count - head }
     }
@@ -77,32 +80,34 @@ final class InFlightRequests: Sendable {
                     finished(serial, wasRunning: true)
                 }
             }
-            locked.entries[serial] = Entry(id: id)
+            locked.entries[serial] = Entry(id: id, launch: launch)
             if locked.running < maxRunning {
-                Self.begin(serial, launch, in: &locked)
+                Self.begin(serial, in: &locked)
             } else {
-                locked.waiting.append((serial, launch))
+                locked.waiting.append(serial)
             }
         }
     }
 
     /// Gives a request its task (under the lock: the task's end takes the lock, so it cannot
     /// finish before it is recorded).
-    private static func begin(_ serial: Int, _ launch: @Sendable () -> Task<Void, Never>, in table: inout Table) {
+    private static func begin(_ serial: Int, in table: inout Table) {
+        guard let launch = table.entries[serial]?.launch else { return }
         let task = launch()
         table.running += 1
+        table.entries[serial]?.launch = nil
         table.entries[serial]?.cancel = { task.cancel() }
         if table.entries[serial]?.cancelled == true { task.cancel() }
     }
 
-    /// Starts the oldest waiting requests while there is room, and any cancelled one at once.
+    /// Starts the oldest waiting requests while there is room.
     private static func startWaiting(in table: inout Table, maxRunning: Int) {
         while table.head < table.waiting.count {
-            let (serial, launch) = table.waiting[table.head]
-            guard table.entries[serial]?.cancel == nil else { table.head += 1; continue }
-            guard table.running < maxRunning || table.entries[serial]?.cancelled == true else { break }
+            let serial = table.waiting[table.head]
+            guard table.entries[serial]?.launch != nil else { table.head += 1; continue }
+            guard table.running < maxRunning else { break }
             table.head += 1
-            begin(serial, launch, in: &table)
+            begin(serial, in: &table)
         }
         if table.head > 1024, table.head * 2 > table.waiting.count {
             table.waiting.removeFirst(table.head)
@@ -126,8 +131,9 @@ final class InFlightRequests: Sendable {
                 if silently { table.entries[serial]?.silenced = true }
                 table.entries[serial]?.cancelled = true
                 if let cancel = entry.cancel { cancels.append(cancel) }
+                // A waiting one starts now, beyond `maxRunning`, and answers at once.
+                if entry.launch != nil { Self.begin(serial, in: &table) }
             }
-            Self.startWaitingCancelled(in: &table)
             return found ? cancels : nil
         }
         cancels?.forEach { $0() }
@@ -136,19 +142,13 @@ final class InFlightRequests: Sendable {
 
     func cancelAll() {
         let cancels = table.withLock { table -> [@Sendable () -> Void] in
-            for serial in table.entries.keys { table.entries[serial]?.cancelled = true }
-            Self.startWaitingCancelled(in: &table)
+            for serial in Array(table.entries.keys) {
+                table.entries[serial]?.cancelled = true
+                if table.entries[serial]?.launch != nil { Self.begin(serial, in: &table) }
+            }
             return table.entries.values.compactMap(\.cancel)
         }
         cancels.forEach { $0() }
-    }
-
-    /// Waiting requests that were cancelled start now, beyond `maxRunning`: they answer at once.
-    private static func startWaitingCancelled(in table: inout Table) {
-        for index in table.head..<table.waiting.count {
-            let (serial, launch) = table.waiting[index]
-            if let entry = table.entries[serial], entry.cancelled, entry.cancel == nil { begin(serial, launch, in: &table) }
-        }
     }
 
     var count: Int { table.withLock { $0.entries.count } }
