@@ -40,8 +40,8 @@ class AsyncBosunClient:
         self._stdin: asyncio.StreamWriter = process.stdin
         self._stdout: asyncio.StreamReader = process.stdout
         self._ids = itertools.count(1)
-        self._pending: dict = {}
-        self._streams: dict = {}
+        self._pending: "dict[int, asyncio.Future[dict[str, Any]]]" = {}
+        self._streams: "dict[str, list[asyncio.Queue[AnyEvent]]]" = {}
         self._orchestrations = OrchestrationWatches()
         self._closed = False
         self._write_lock = asyncio.Lock()
@@ -49,7 +49,7 @@ class AsyncBosunClient:
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
 
     @classmethod
-    async def start(cls, argv: Sequence[str], env: Optional[dict] = None, cwd: Optional[str] = None,
+    async def start(cls, argv: Sequence[str], env: Optional[dict[str, Any]] = None, cwd: Optional[str] = None,
                     stderr: Any = None, on_notification: Optional[Callable[[Notification], None]] = None
                     ) -> "AsyncBosunClient":
         """Starts `argv` (such as `["bosun", "serve"]`) and connects to it; see `BosunClient.start`."""
@@ -65,34 +65,39 @@ class AsyncBosunClient:
                          max_concurrent_workers: Optional[int] = None, events: Optional[str] = None,
                          log_level: Optional[str] = None, timeout: Optional[float] = None) -> InitializeResult:
         result = await self.request("initialize", params.initialize(
-            root, self.client_name, session, max_concurrent_workers, events, log_level), timeout)
+            root=root, client_name=self.client_name, session=session, max_concurrent_workers=max_concurrent_workers,
+            events=events, log_level=log_level), timeout)
         await self.notify("initialized", {})
         return InitializeResult.from_wire(result)
 
     async def spawn(self, task: str, *, inputs: Optional[Sequence[str]] = None, scope: Optional[str] = None,
-                    output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                    output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
                     do_not: Optional[Sequence[str]] = None, role: Optional[str] = None, model: Optional[str] = None,
                     tools: Optional[Sequence[str]] = None, limits: LimitsLike = None,
                     after: Optional[Sequence[str]] = None, priority: Optional[int] = None, wait: bool = False,
                     work_done_token: Union[int, str, None] = None, timeout: Optional[float] = None) -> Worker:
         return Worker.from_wire(await self.request("spawn", params.spawn(
-            task, inputs, scope, output_format, output_schema, do_not, role, model, tools, limits, after, priority,
-            wait, work_done_token), timeout))
+            task=task, inputs=inputs, scope=scope, output_format=output_format, output_schema=output_schema,
+            do_not=do_not, role=role, model=model, tools=tools, limits=limits, after=after, priority=priority,
+            wait=wait, work_done_token=work_done_token), timeout))
 
     async def steer(self, worker_id: str, message: str, *, timeout: Optional[float] = None) -> SteerResult:
-        return SteerResult.from_wire(await self.request("steer", params.steer(worker_id, message), timeout))
+        return SteerResult.from_wire(await self.request("steer", params.steer(
+            worker_id=worker_id, message=message), timeout))
 
     async def cancel(self, worker_id: str, *, reason: Optional[str] = None,
                      timeout: Optional[float] = None) -> CancelResult:
-        return CancelResult.from_wire(await self.request("cancel", params.cancel(worker_id, False, reason), timeout))
+        return CancelResult.from_wire(await self.request("cancel", params.cancel(
+            worker_id=worker_id, everyone=False, reason=reason), timeout))
 
     async def cancel_all(self, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
-        return CancelResult.from_wire(await self.request("cancel", params.cancel(None, True, reason), timeout))
+        return CancelResult.from_wire(await self.request("cancel", params.cancel(
+            worker_id=None, everyone=True, reason=reason), timeout))
 
     async def await_workers(self, workers: Optional[Sequence[str]] = None, *, mode: Optional[str] = None,
                             timeout_seconds: Optional[float] = None, timeout: Optional[float] = None) -> AwaitResult:
         return AwaitResult.from_wire(await self.request(
-            "await", params.await_workers(workers, mode, timeout_seconds), timeout))
+            "await", params.await_workers(workers=workers, mode=mode, timeout_seconds=timeout_seconds), timeout))
 
     @overload
     async def status(self, worker_id: None = None, *, timeout: Optional[float] = None) -> SessionStatus: ...
@@ -109,14 +114,16 @@ class AsyncBosunClient:
     async def trace(self, worker_id: Optional[str] = None, *, after_seq: Optional[int] = None,
                     limit: Optional[int] = None, timeout: Optional[float] = None) -> list[WorkerEvent]:
         if worker_id is None or limit is not None:
-            return events_of_trace(await self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+            return events_of_trace(await self.request("trace", params.trace(
+                worker_id=worker_id, after_seq=after_seq, limit=limit), timeout))
         return await self._stored_events(worker_id, after_seq, WorkerEvent.from_wire, timeout)
 
-    async def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict], Any],
-                             timeout: Optional[float] = None) -> list:
-        events: list = []
+    async def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict[str, Any]], Any],
+                             timeout: Optional[float] = None) -> list[Any]:
+        events: list[Any] = []
         while True:
-            answer = await self.request("trace", params.trace(ident, after_seq, TRACE_PAGE), timeout)
+            answer = await self.request("trace", params.trace(
+                worker_id=ident, after_seq=after_seq, limit=TRACE_PAGE), timeout)
             page = [parse(e) for e in answer["events"]]
             events += page
             if len(page) < TRACE_PAGE:
@@ -126,23 +133,25 @@ class AsyncBosunClient:
     async def roles(self, *, timeout: Optional[float] = None) -> list[Role]:
         return [Role.from_wire(r) for r in (await self.request("roles", None, timeout))["roles"]]
 
-    async def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
+    async def verify(self, worker_id: str, checks: Sequence[dict[str, Any]], *, feedback: Optional[str] = None,
                      max_rounds: Optional[int] = None, escalate: Optional[bool] = None,
                      timeout: Optional[float] = None) -> VerifyResult:
         return VerifyResult.from_wire(await self.request("verify", params.verify(
-            worker_id, checks, feedback, max_rounds, escalate), timeout))
+            worker_id=worker_id, checks=checks, feedback=feedback, max_rounds=max_rounds, escalate=escalate),
+            timeout))
 
     async def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
-                         output_schema: Optional[dict] = None, model: Optional[str] = None,
+                         output_schema: Optional[dict[str, Any]] = None, model: Optional[str] = None,
                          require_all: Optional[bool] = None, timeout_seconds: Optional[float] = None,
                          max_input_chars: Optional[int] = None, timeout: Optional[float] = None) -> SynthesisResult:
         return SynthesisResult.from_wire(await self.request("synthesize", params.synthesize(
-            workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
-            max_input_chars), timeout))
+            workers=workers, instruction=instruction, output_format=output_format, output_schema=output_schema,
+            model=model, require_all=require_all, timeout_seconds=timeout_seconds, max_input_chars=max_input_chars),
+            timeout))
 
     async def orchestrate(self, goal: Optional[str] = None, *, inputs: Optional[Sequence[str]] = None,
-                          roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict]] = None,
-                          output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                          roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict[str, Any]]] = None,
+                          output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
                           max_workers: Optional[int] = None, max_replans: Optional[int] = None,
                           max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
                           resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
@@ -151,14 +160,18 @@ class AsyncBosunClient:
         """See `BosunClient.orchestrate`; `on_event` is called in the client's reader task."""
         if on_event is None:
             return OrchestrateResult.from_wire(await self.request("orchestrate", params.orchestrate(
-                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
-                timeout_seconds, resume, work_done_token), timeout))
+                goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
+                output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume,
+                work_done_token=work_done_token), timeout))
         token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
         key = self._orchestrations.add(token, resume, on_event)
         try:
             return OrchestrateResult.from_wire(await self.request("orchestrate", params.orchestrate(
-                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
-                timeout_seconds, resume, token), timeout))
+                goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
+                output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token),
+                timeout))
         finally:
             self._orchestrations.remove(key)
 
@@ -173,7 +186,7 @@ class AsyncBosunClient:
         return self._follow(orchestration_id, after_seq, poll_seconds, OrchestrationEvent.from_wire)
 
     async def _follow(self, ident: str, after_seq: Optional[int], poll_seconds: float,
-                      parse: Callable[[dict], Any]) -> AsyncIterator:
+                      parse: Callable[[dict[str, Any]], Any]) -> AsyncIterator[Any]:
         inbox: "asyncio.Queue[AnyEvent]" = asyncio.Queue()
         self._streams.setdefault(ident, []).append(inbox)
         try:
@@ -202,7 +215,7 @@ class AsyncBosunClient:
         if self._closed:
             raise ConnectionClosed(method, self.process.returncode)
         request_id = next(self._ids)
-        answer: "asyncio.Future[dict]" = asyncio.get_running_loop().create_future()
+        answer: "asyncio.Future[dict[str, Any]]" = asyncio.get_running_loop().create_future()
         self._pending[request_id] = answer
         try:
             try:
@@ -259,7 +272,7 @@ class AsyncBosunClient:
 
     # -- transport ----------------------------------------------------------------
 
-    async def _send(self, message: dict) -> None:
+    async def _send(self, message: dict[str, Any]) -> None:
         async with self._write_lock:
             self._stdin.write(framing.encode(message))
             await self._stdin.drain()
@@ -287,7 +300,7 @@ class AsyncBosunClient:
                 if not answer.done():
                     answer.set_result({"closed": True})
 
-    def _dispatch(self, message: dict) -> None:
+    def _dispatch(self, message: dict[str, Any]) -> None:
         if "id" in message and ("result" in message or "error" in message):
             answer = self._pending.get(message["id"])
             if answer is not None and not answer.done():
@@ -297,7 +310,7 @@ class AsyncBosunClient:
             return
         note = Notification(message["method"], message.get("params"))
         if note.method == "worker/event" and isinstance(note.params, dict):
-            inboxes = self._streams.get(note.params.get("workerId"), [])
+            inboxes = self._streams.get(str(note.params.get("workerId")), [])
             if inboxes:
                 event = WorkerEvent.from_wire(note.params)
                 for inbox in inboxes:

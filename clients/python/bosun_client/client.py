@@ -43,15 +43,15 @@ class BosunClient:
 
     client_name = "bosun_client.py"
 
-    def __init__(self, process: subprocess.Popen, on_notification: Optional[Callable[[Notification], None]] = None):
+    def __init__(self, process: subprocess.Popen[bytes], on_notification: Optional[Callable[[Notification], None]] = None):
         if process.stdin is None or process.stdout is None:
             raise ValueError("bosun serve must be started with stdin and stdout pipes (see BosunClient.start)")
         self.process = process
         self._stdin: IO[bytes] = process.stdin
         self._stdout: IO[bytes] = process.stdout
         self._ids = itertools.count(1)
-        self._pending: dict = {}
-        self._streams: dict = {}
+        self._pending: "dict[int, queue.Queue[dict[str, Any]]]" = {}
+        self._streams: "dict[str, list[queue.Queue[AnyEvent]]]" = {}
         self._orchestrations = OrchestrationWatches()
         self._closed = False
         self._lock = threading.Lock()
@@ -61,7 +61,7 @@ class BosunClient:
         self._reader.start()
 
     @classmethod
-    def start(cls, argv: Sequence[str], env: Optional[dict] = None, cwd: Optional[str] = None, stderr: Any = None,
+    def start(cls, argv: Sequence[str], env: Optional[dict[str, Any]] = None, cwd: Optional[str] = None, stderr: Any = None,
               on_notification: Optional[Callable[[Notification], None]] = None) -> "BosunClient":
         """Starts `argv` (such as `["bosun", "serve", "--config", path]`) and connects to it.
 
@@ -80,13 +80,14 @@ class BosunClient:
                    log_level: Optional[str] = None, timeout: Optional[float] = None) -> InitializeResult:
         """The `initialize` / `initialized` handshake. `root` is the workspace for file tools;
         `session` resumes a session id; `events` is `all` (default), `terminal` or `none`."""
-        result = self.request("initialize", params.initialize(root, self.client_name, session, max_concurrent_workers,
-                                                                events, log_level), timeout)
+        result = self.request("initialize", params.initialize(
+            root=root, client_name=self.client_name, session=session, max_concurrent_workers=max_concurrent_workers,
+            events=events, log_level=log_level), timeout)
         self.notify("initialized", {})
         return InitializeResult.from_wire(result)
 
     def spawn(self, task: str, *, inputs: Optional[Sequence[str]] = None, scope: Optional[str] = None,
-              output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+              output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
               do_not: Optional[Sequence[str]] = None, role: Optional[str] = None, model: Optional[str] = None,
               tools: Optional[Sequence[str]] = None, limits: LimitsLike = None, after: Optional[Sequence[str]] = None,
               priority: Optional[int] = None, wait: bool = False, work_done_token: Union[int, str, None] = None,
@@ -94,23 +95,28 @@ class BosunClient:
         """Starts a worker. With `wait=True` the answer is the finished worker with its result,
         however long that takes (the worker's own limits bound it)."""
         return Worker.from_wire(self.request("spawn", params.spawn(
-            task, inputs, scope, output_format, output_schema, do_not, role, model, tools, limits, after, priority,
-            wait, work_done_token), timeout))
+            task=task, inputs=inputs, scope=scope, output_format=output_format, output_schema=output_schema,
+            do_not=do_not, role=role, model=model, tools=tools, limits=limits, after=after, priority=priority,
+            wait=wait, work_done_token=work_done_token), timeout))
 
     def steer(self, worker_id: str, message: str, *, timeout: Optional[float] = None) -> SteerResult:
-        return SteerResult.from_wire(self.request("steer", params.steer(worker_id, message), timeout))
+        return SteerResult.from_wire(self.request("steer", params.steer(
+            worker_id=worker_id, message=message), timeout))
 
     def cancel(self, worker_id: str, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
-        return CancelResult.from_wire(self.request("cancel", params.cancel(worker_id, False, reason), timeout))
+        return CancelResult.from_wire(self.request("cancel", params.cancel(
+            worker_id=worker_id, everyone=False, reason=reason), timeout))
 
     def cancel_all(self, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
-        return CancelResult.from_wire(self.request("cancel", params.cancel(None, True, reason), timeout))
+        return CancelResult.from_wire(self.request("cancel", params.cancel(
+            worker_id=None, everyone=True, reason=reason), timeout))
 
     def await_workers(self, workers: Optional[Sequence[str]] = None, *, mode: Optional[str] = None,
                       timeout_seconds: Optional[float] = None, timeout: Optional[float] = None) -> AwaitResult:
         """bosun's `await` (a Python keyword): waits for `workers` (default all) to end, `mode`
         `all` or `any`. `timeout_seconds` makes the server answer with what is still pending."""
-        return AwaitResult.from_wire(self.request("await", params.await_workers(workers, mode, timeout_seconds), timeout))
+        return AwaitResult.from_wire(self.request("await", params.await_workers(
+            workers=workers, mode=mode, timeout_seconds=timeout_seconds), timeout))
 
     @overload
     def status(self, worker_id: None = None, *, timeout: Optional[float] = None) -> SessionStatus: ...
@@ -128,15 +134,17 @@ class BosunClient:
               timeout: Optional[float] = None) -> list[WorkerEvent]:
         """Stored events in order. For one worker without `limit`, every page of them."""
         if worker_id is None or limit is not None:
-            return events_of_trace(self.request("trace", params.trace(worker_id, after_seq, limit), timeout))
+            return events_of_trace(self.request("trace", params.trace(
+                worker_id=worker_id, after_seq=after_seq, limit=limit), timeout))
         return self._stored_events(worker_id, after_seq, WorkerEvent.from_wire, timeout)
 
-    def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict], Any],
-                       timeout: Optional[float] = None) -> list:
+    def _stored_events(self, ident: str, after_seq: Optional[int], parse: Callable[[dict[str, Any]], Any],
+                       timeout: Optional[float] = None) -> list[Any]:
         """Every stored event of one worker or orchestration after `after_seq`, a page at a time."""
-        events: list = []
+        events: list[Any] = []
         while True:
-            page = [parse(e) for e in self.request("trace", params.trace(ident, after_seq, TRACE_PAGE), timeout)["events"]]
+            page = [parse(e) for e in self.request("trace", params.trace(
+                worker_id=ident, after_seq=after_seq, limit=TRACE_PAGE), timeout)["events"]]
             events += page
             if len(page) < TRACE_PAGE:
                 return events
@@ -145,28 +153,30 @@ class BosunClient:
     def roles(self, *, timeout: Optional[float] = None) -> list[Role]:
         return [Role.from_wire(r) for r in self.request("roles", None, timeout)["roles"]]
 
-    def verify(self, worker_id: str, checks: Sequence[dict], *, feedback: Optional[str] = None,
+    def verify(self, worker_id: str, checks: Sequence[dict[str, Any]], *, feedback: Optional[str] = None,
                max_rounds: Optional[int] = None, escalate: Optional[bool] = None,
                timeout: Optional[float] = None) -> VerifyResult:
         """Runs `checks` (wire form, such as `{"kind": "command", "command": ["pytest", "-q"]}`) on a
         worker's output, waiting for it to end first. With `feedback="steer"` failures go back to the
         worker, up to `max_rounds`; with `escalate=True` a still-failing worker moves a model tier up."""
         return VerifyResult.from_wire(self.request("verify", params.verify(
-            worker_id, checks, feedback, max_rounds, escalate), timeout))
+            worker_id=worker_id, checks=checks, feedback=feedback, max_rounds=max_rounds, escalate=escalate),
+            timeout))
 
     def synthesize(self, workers: Sequence[str], instruction: str, *, output_format: Optional[str] = None,
-                   output_schema: Optional[dict] = None, model: Optional[str] = None,
+                   output_schema: Optional[dict[str, Any]] = None, model: Optional[str] = None,
                    require_all: Optional[bool] = None, timeout_seconds: Optional[float] = None,
                    max_input_chars: Optional[int] = None, timeout: Optional[float] = None) -> SynthesisResult:
         """One answer from several workers' results (waited for up to `timeout_seconds`), with
         the conflicts between them named and the workers it could not use in `gaps`."""
         return SynthesisResult.from_wire(self.request("synthesize", params.synthesize(
-            workers, instruction, output_format, output_schema, model, require_all, timeout_seconds,
-            max_input_chars), timeout))
+            workers=workers, instruction=instruction, output_format=output_format, output_schema=output_schema,
+            model=model, require_all=require_all, timeout_seconds=timeout_seconds, max_input_chars=max_input_chars),
+            timeout))
 
     def orchestrate(self, goal: Optional[str] = None, *, inputs: Optional[Sequence[str]] = None,
-                    roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict]] = None,
-                    output_format: Optional[str] = None, output_schema: Optional[dict] = None,
+                    roles: Optional[Sequence[str]] = None, checks: Optional[Sequence[dict[str, Any]]] = None,
+                    output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
                     max_workers: Optional[int] = None, max_replans: Optional[int] = None,
                     max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
                     resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
@@ -187,15 +197,19 @@ class BosunClient:
         """
         if on_event is None:
             return OrchestrateResult.from_wire(self.request("orchestrate", params.orchestrate(
-                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
-                timeout_seconds, resume, work_done_token), timeout))
+                goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
+                output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume,
+                work_done_token=work_done_token), timeout))
         token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
         with self._lock:
             key = self._orchestrations.add(token, resume, on_event)
         try:
             return OrchestrateResult.from_wire(self.request("orchestrate", params.orchestrate(
-                goal, inputs, roles, checks, output_format, output_schema, max_workers, max_replans, max_cost_usd,
-                timeout_seconds, resume, token), timeout))
+                goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
+                output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token),
+                timeout))
         finally:
             with self._lock:
                 self._orchestrations.remove(key)
@@ -214,7 +228,7 @@ class BosunClient:
         (`succeeded`, `partial`, `failed`, `cancelled`, `interrupted`); like `events`."""
         return self._follow(orchestration_id, after_seq, poll_seconds, OrchestrationEvent.from_wire)
 
-    def _follow(self, ident: str, after_seq: Optional[int], poll_seconds: float, parse: Callable[[dict], Any]) -> Iterator:
+    def _follow(self, ident: str, after_seq: Optional[int], poll_seconds: float, parse: Callable[[dict[str, Any]], Any]) -> Iterator[Any]:
         inbox: "queue.Queue[AnyEvent]" = queue.Queue()
         with self._lock:
             self._streams.setdefault(ident, []).append(inbox)
@@ -244,7 +258,7 @@ class BosunClient:
         `$/cancelRequest` and raises RequestTimeout. Ctrl-C cancels it on the server too.
         """
         request_id = next(self._ids)
-        slot: "queue.Queue[dict]" = queue.Queue(maxsize=1)
+        slot: "queue.Queue[dict[str, Any]]" = queue.Queue(maxsize=1)
         with self._lock:
             if self._closed:
                 raise ConnectionClosed(method, self.process.poll())
@@ -305,7 +319,7 @@ class BosunClient:
 
     # -- transport ----------------------------------------------------------------
 
-    def _send(self, message: dict) -> None:
+    def _send(self, message: dict[str, Any]) -> None:
         with self._write_lock:
             self._stdin.write(framing.encode(message))
             self._stdin.flush()
@@ -328,7 +342,7 @@ class BosunClient:
         finally:
             self._fail_pending()
 
-    def _dispatch(self, message: dict) -> None:
+    def _dispatch(self, message: dict[str, Any]) -> None:
         if "id" in message and ("result" in message or "error" in message):
             with self._lock:
                 slot = self._pending.get(message["id"])
@@ -340,7 +354,7 @@ class BosunClient:
         note = Notification(message["method"], message.get("params"))
         if note.method == "worker/event" and isinstance(note.params, dict):
             with self._lock:
-                inboxes = list(self._streams.get(note.params.get("workerId"), []))
+                inboxes = list(self._streams.get(str(note.params.get("workerId")), []))
             if inboxes:
                 event = WorkerEvent.from_wire(note.params)
                 for inbox in inboxes:

@@ -41,7 +41,7 @@ class BosunError(Exception):
         return self.data.get("field") if isinstance(self.data, dict) else None
 
     @classmethod
-    def from_wire(cls, error: dict) -> "BosunError":
+    def from_wire(cls, error: dict[str, Any]) -> "BosunError":
         return cls(error.get("code", ErrorCode.INTERNAL_ERROR), error.get("message", ""), error.get("data"))
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, Optional
 
 
-def encode(message: dict) -> bytes:
+def encode(message: dict[str, Any]) -> bytes:
     body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
@@ -19,21 +19,21 @@ def content_length(header_line: bytes) -> Optional[int]:
     return int(value.strip())
 
 
-def messages(body: bytes) -> list:
+def messages(body: bytes) -> list[Any]:
     """The JSON-RPC messages of one frame: a batch answer is an array of them."""
     decoded: Any = json.loads(body)
     return decoded if isinstance(decoded, list) else [decoded]
 
 
-def request(request_id: int, method: str, params: Any) -> dict:
-    message: dict = {"jsonrpc": "2.0", "id": request_id, "method": method}
+def request(request_id: int, method: str, params: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
     if params is not None:
         message["params"] = params
     return message
 
 
-def notification(method: str, params: Any) -> dict:
-    message: dict = {"jsonrpc": "2.0", "method": method}
+def notification(method: str, params: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
     if params is not None:
         message["params"] = params
     return message

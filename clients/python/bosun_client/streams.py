@@ -22,7 +22,7 @@ TRACE_PAGE = 1000
 """Events per `trace` request when a stream or `trace()` pages through a worker's history."""
 
 
-def events_of_trace(result: dict) -> list[WorkerEvent]:
+def events_of_trace(result: dict[str, Any]) -> list[WorkerEvent]:
     """The events of a `trace` answer."""
     return [WorkerEvent.from_wire(e) for e in result["events"]]
 
@@ -38,7 +38,7 @@ class EventCursor:
         """True when `event` skips over seqs this stream has not seen: fetch them from the trace."""
         return self.last_seq is not None and event.seq > self.last_seq + 1
 
-    def take(self, events: Iterable[AnyEvent], history: bool = False) -> list:
+    def take(self, events: Iterable[AnyEvent], history: bool = False) -> list[Any]:
         """The events this stream has not yielded yet, in order, up to the end of the run.
 
         Live, a terminal event ends the stream. In the stored history an earlier terminal

@@ -54,7 +54,7 @@ class Usage:
         return self.input_tokens + self.output_tokens + self.cache_read_tokens
 
     @classmethod
-    def from_wire(cls, data: Optional[dict]) -> "Usage":
+    def from_wire(cls, data: Optional[dict[str, Any]]) -> "Usage":
         data = data or {}
         return cls(data.get("inputTokens", 0), data.get("outputTokens", 0),
                    data.get("cacheReadTokens", 0), data.get("costUSD", 0.0))
@@ -67,7 +67,7 @@ class WorkerResult:
     sources: Optional[list[Any]] = None
 
     @classmethod
-    def from_wire(cls, data: Optional[dict]) -> Optional["WorkerResult"]:
+    def from_wire(cls, data: Optional[dict[str, Any]]) -> Optional["WorkerResult"]:
         if data is None:
             return None
         return cls(data.get("text", ""), data.get("structured"), data.get("sources"))
@@ -80,7 +80,7 @@ class WorkerError:
     message: str
 
     @classmethod
-    def from_wire(cls, data: Optional[dict]) -> Optional["WorkerError"]:
+    def from_wire(cls, data: Optional[dict[str, Any]]) -> Optional["WorkerError"]:
         if data is None:
             return None
         return cls(data.get("code", ""), data.get("message", ""))
@@ -118,7 +118,7 @@ class Worker:
         return self.state in TERMINAL_STATES
 
     @classmethod
-    def from_wire(cls, data: dict) -> "Worker":
+    def from_wire(cls, data: dict[str, Any]) -> "Worker":
         return cls(id=data["id"], role=data.get("role", ""), state=data["state"], task=data.get("task", ""),
                    model=data.get("model"), created_at=parse_time(data.get("createdAt")),
                    started_at=parse_time(data.get("startedAt")), ended_at=parse_time(data.get("endedAt")),
@@ -142,7 +142,7 @@ class WorkerEvent:
         return self.kind in TERMINAL_STATES
 
     @classmethod
-    def from_wire(cls, data: dict) -> "WorkerEvent":
+    def from_wire(cls, data: dict[str, Any]) -> "WorkerEvent":
         return cls(data["workerId"], data["seq"], data["kind"], _required_time(data["at"]), data.get("data"))
 
 
@@ -166,7 +166,7 @@ class InitializeResult:
         return method in self.methods
 
     @classmethod
-    def from_wire(cls, data: dict) -> "InitializeResult":
+    def from_wire(cls, data: dict[str, Any]) -> "InitializeResult":
         info, session = data.get("serverInfo", {}), data["session"]
         return cls(info.get("name", ""), info.get("version", ""), list(data.get("capabilities", {}).get("methods", [])),
                    Session(session["id"], session.get("resumed", False), session.get("maxConcurrentWorkers", 0)), data)
@@ -180,7 +180,7 @@ class SteerResult:
     """`next-step` (a running worker reads it before its next call) or `resumed` (an ended worker runs again)."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "SteerResult":
+    def from_wire(cls, data: dict[str, Any]) -> "SteerResult":
         return cls(data["workerId"], data["state"], data["delivery"])
 
 
@@ -189,7 +189,7 @@ class CancelResult:
     cancelled: list[str]
 
     @classmethod
-    def from_wire(cls, data: dict) -> "CancelResult":
+    def from_wire(cls, data: dict[str, Any]) -> "CancelResult":
         return cls(list(data.get("cancelled", [])))
 
 
@@ -201,7 +201,7 @@ class AwaitResult:
     """Ids of the workers still queued or running when `await` answered."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "AwaitResult":
+    def from_wire(cls, data: dict[str, Any]) -> "AwaitResult":
         return cls([Worker.from_wire(w) for w in data.get("finished", [])], list(data.get("pending", [])))
 
 
@@ -218,7 +218,7 @@ class OrchestrationSummary:
     ended_at: Optional[datetime] = None
 
     @classmethod
-    def from_wire(cls, data: dict) -> "OrchestrationSummary":
+    def from_wire(cls, data: dict[str, Any]) -> "OrchestrationSummary":
         return cls(data["id"], data.get("goal", ""), data["state"], dict(data.get("subtasks", {})),
                    data.get("decisions", 0), parse_time(data.get("createdAt")), parse_time(data.get("endedAt")))
 
@@ -236,7 +236,7 @@ class SessionStatus:
     """The session's `orchestrate` runs, oldest first."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "SessionStatus":
+    def from_wire(cls, data: dict[str, Any]) -> "SessionStatus":
         session = data["session"]
         return cls(session["id"], session.get("maxConcurrentWorkers", 0), dict(session.get("counts", {})),
                    Usage.from_wire(data.get("usage")), [Worker.from_wire(w) for w in data.get("workers", [])], data,
@@ -252,7 +252,7 @@ class Role:
     limits: Optional[dict[str, Any]] = None
 
     @classmethod
-    def from_wire(cls, data: dict) -> "Role":
+    def from_wire(cls, data: dict[str, Any]) -> "Role":
         return cls(data["name"], data.get("model", ""), list(data.get("tools", [])),
                    data.get("description"), data.get("limits"))
 
@@ -267,7 +267,7 @@ class CheckResult:
     duration_ms: Optional[int] = None
 
     @classmethod
-    def from_wire(cls, data: dict) -> "CheckResult":
+    def from_wire(cls, data: dict[str, Any]) -> "CheckResult":
         return cls(data["kind"], data["passed"], data.get("summary", ""), data.get("output"), data.get("durationMs"))
 
 
@@ -279,7 +279,7 @@ class VerifyRound:
     """The model the worker ran on in this round (a higher tier after escalation)."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "VerifyRound":
+    def from_wire(cls, data: dict[str, Any]) -> "VerifyRound":
         return cls(data["round"], [CheckResult.from_wire(c) for c in data.get("checks", [])], data.get("model"))
 
 
@@ -291,7 +291,7 @@ class VerifyResult:
     raw: dict[str, Any] = _raw()
 
     @classmethod
-    def from_wire(cls, data: dict) -> "VerifyResult":
+    def from_wire(cls, data: dict[str, Any]) -> "VerifyResult":
         return cls(data["passed"], [VerifyRound.from_wire(r) for r in data.get("rounds", [])],
                    Worker.from_wire(data["worker"]), data)
 
@@ -325,7 +325,7 @@ class SynthesisResult:
     raw: dict[str, Any] = _raw()
 
     @classmethod
-    def from_wire(cls, data: dict) -> "SynthesisResult":
+    def from_wire(cls, data: dict[str, Any]) -> "SynthesisResult":
         return cls(data.get("text", ""), [Source(s.get("workerId", ""), s.get("claim", "")) for s in data.get("sources", [])],
                    [Conflict(c.get("topic", ""), list(c.get("workers", [])), c.get("summary", ""))
                     for c in data.get("conflicts", [])],
@@ -343,7 +343,7 @@ class SubtaskBrief:
     do_not: Optional[list[str]] = None
 
     @classmethod
-    def from_wire(cls, data: dict) -> "SubtaskBrief":
+    def from_wire(cls, data: dict[str, Any]) -> "SubtaskBrief":
         return cls(data.get("task", ""), data.get("inputs"), data.get("scope"), data.get("output"), data.get("doNot"))
 
 
@@ -358,7 +358,7 @@ class PlanSubtask:
     """Its own checks (wire form), besides the ones the `orchestrate` call gave."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "PlanSubtask":
+    def from_wire(cls, data: dict[str, Any]) -> "PlanSubtask":
         return cls(data["id"], data.get("role", ""), SubtaskBrief.from_wire(data.get("brief", {})),
                    list(data.get("after") or []), data.get("checks"))
 
@@ -369,7 +369,7 @@ class Plan:
     subtasks: list[PlanSubtask]
 
     @classmethod
-    def from_wire(cls, data: Optional[dict]) -> Optional["Plan"]:
+    def from_wire(cls, data: Optional[dict[str, Any]]) -> Optional["Plan"]:
         if data is None:
             return None
         return cls([PlanSubtask.from_wire(s) for s in data.get("subtasks", [])])
@@ -391,7 +391,7 @@ class SubtaskOutcome:
     """Why it was abandoned, or why its last attempt failed."""
 
     @classmethod
-    def from_wire(cls, data: dict) -> "SubtaskOutcome":
+    def from_wire(cls, data: dict[str, Any]) -> "SubtaskOutcome":
         return cls(data["subtask"], data["status"], data.get("workerId"), list(data.get("attempts", [])),
                    data.get("verification", "unverified"), data.get("reason"))
 
@@ -405,7 +405,7 @@ class Decision:
     reason: str
 
     @classmethod
-    def from_wire(cls, data: dict) -> "Decision":
+    def from_wire(cls, data: dict[str, Any]) -> "Decision":
         return cls(_required_time(data["at"]), data["kind"], data["subtask"], data.get("reason", ""))
 
 
@@ -436,7 +436,7 @@ class OrchestrateResult:
         return self.state in ORCHESTRATION_TERMINAL_STATES
 
     @classmethod
-    def from_wire(cls, data: dict) -> "OrchestrateResult":
+    def from_wire(cls, data: dict[str, Any]) -> "OrchestrateResult":
         synthesis = data.get("synthesis")
         return cls(data["id"], data["state"], data.get("goal", ""), Plan.from_wire(data.get("plan")),
                    [Worker.from_wire(w) for w in data.get("workers", [])],
@@ -464,7 +464,7 @@ class OrchestrationEvent:
         return self.kind in ORCHESTRATION_TERMINAL_STATES
 
     @classmethod
-    def from_wire(cls, data: dict) -> "OrchestrationEvent":
+    def from_wire(cls, data: dict[str, Any]) -> "OrchestrationEvent":
         """From a notification's params, or from a `trace` event stored under the `o_…` id (`workerId`)."""
         ident = data["orchestrationId"] if "orchestrationId" in data else data["workerId"]
         return cls(ident, data["seq"], data["kind"], _required_time(data["at"]), data.get("data"))
