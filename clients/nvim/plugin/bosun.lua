@@ -54,17 +54,22 @@ end
 
 vim.api.nvim_create_user_command('BosunSpawn', function(opts)
   local args = args_of(opts)
-  local spec = {}
-  if #args > 1 and state().roles[args[1]] then
-    spec.role = table.remove(args, 1)
-  end
-  spec.task = table.concat(args, ' ')
+  local inputs
   if opts.range > 0 then
     local name = vim.fn.expand('%:.')
-    spec.inputs = { string.format('%s lines %d-%d:\n%s', name ~= '' and name or '[No Name]', opts.line1, opts.line2,
+    inputs = { string.format('%s lines %d-%d:\n%s', name ~= '' and name or '[No Name]', opts.line1, opts.line2,
       selected_text(opts.line1, opts.line2)) }
   end
-  bosun().spawn(spec)
+  -- Whether the first word is a role is known only once bosun has listed its roles: the
+  -- first command of a session starts bosun and waits for the list.
+  require('bosun.client').with_roles(function(roles)
+    local spec = { inputs = inputs }
+    if #args > 1 and roles[args[1]] then
+      spec.role = table.remove(args, 1)
+    end
+    spec.task = table.concat(args, ' ')
+    bosun().spawn(spec)
+  end)
 end, {
   nargs = '+',
   range = true,

@@ -18,6 +18,8 @@ local function fresh_state()
     waiting = {}, -- callbacks run once `initialize` has answered
     info = nil, -- the initialize result: serverInfo, capabilities, session
     roles = {}, -- role name -> role, from `roles`
+    roles_loaded = false, -- `roles` has answered (or failed), so `roles` is the whole list
+    waiting_for_roles = {}, -- callbacks run once `roles` has answered
     workers = {}, -- worker id -> the latest Worker/WorkerSummary seen
     order = {}, -- worker ids, first seen first
     last_worker = nil, -- the id the commands default to
@@ -167,10 +169,28 @@ local function on_dropped(_, result)
   M.notify(result.message or 'some worker events were dropped', vim.log.levels.WARN)
 end
 
+-- Neovim 0.11 deprecated vim.lsp.start_client for vim.lsp.start, which (with `attach = false`)
+-- starts a client without attaching it to the current buffer; 0.7 to 0.10 have only the former.
+local function start_lsp_client(client_config)
+  if vim.fn.has('nvim-0.11') == 1 then
+    return vim.lsp.start(client_config, { attach = false, reuse_client = function() return false end })
+  end
+  return vim.lsp.start_client(client_config)
+end
+
+local function roles_answered(state)
+  state.roles_loaded = true
+  local waiting = state.waiting_for_roles
+  state.waiting_for_roles = {}
+  for _, waiter in ipairs(waiting) do
+    waiter(state.roles)
+  end
+end
+
 -- Starts `bosun serve` through Neovim's LSP client.
 local function start_serve(state, cmd, root_dir)
   local init_options = config.options.init_options
-  state.client_id = vim.lsp.start_client({
+  state.client_id = start_lsp_client({
     name = 'bosun',
     cmd = cmd,
     root_dir = root_dir,
@@ -189,6 +209,10 @@ local function start_serve(state, cmd, root_dir)
         for _, role in ipairs(roles.roles or {}) do
           state.roles[role.name] = role
         end
+        roles_answered(state)
+      end, function(err)
+        M.notify_error('roles', err)
+        roles_answered(state)
       end)
       local waiting = state.waiting
       state.waiting = {}
@@ -204,7 +228,7 @@ local function start_serve(state, cmd, root_dir)
         end
         if code ~= 0 then
           M.notify(string.format('bosun serve exited with code %d (signal %d); its stderr is in the LSP log, %s',
-            code, signal, vim.lsp.get_log_path()), vim.log.levels.ERROR)
+            code, signal, require('vim.lsp.log').get_filename()), vim.log.levels.ERROR)
         end
       end)
     end,
@@ -231,7 +255,7 @@ function M.with_client(callback)
       cmd[1]), vim.log.levels.ERROR)
   end
   state.starting = true
-  local root_dir = config.options.root_dir or vim.loop.cwd()
+  local root_dir = config.options.root_dir or (vim.uv or vim.loop).cwd()
   local check = { cmd[1], 'config', 'check' }
   if config.options.config then
     vim.list_extend(check, { '--config', config.options.config })
@@ -255,6 +279,17 @@ function M.with_client(callback)
       start_serve(state, cmd, root_dir)
     end,
   })
+end
+
+-- Runs `callback(roles)` (role name -> role) once bosun is up and has listed its roles, so a
+-- command can tell a role name from the first word of a task.
+function M.with_roles(callback)
+  local state = M.state
+  if state.roles_loaded then
+    return callback(state.roles)
+  end
+  table.insert(state.waiting_for_roles, callback)
+  M.with_client(function() end)
 end
 
 -- Neovim 0.11 made the client's functions methods (`client:request`); 0.7 to 0.10 call them plainly.

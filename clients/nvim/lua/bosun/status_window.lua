@@ -26,7 +26,8 @@ local function elapsed(worker, now)
   return time.duration((time.parse(worker.endedAt) or now) - started)
 end
 
-local ROW = '%-16s %-11s %-12s %5s %8s %9s %8s  %s'
+-- The columns after the worker id, whose width is the longest id's.
+local ROW = '%-11s %-12s %5s %8s %9s %8s  %s'
 
 -- The window's lines for the given state at time `now` (epoch seconds). Pure, for tests.
 function M.lines(state, now)
@@ -40,11 +41,16 @@ function M.lines(state, now)
   end
   table.insert(lines, string.format('bosun  session %s  %s  %s', session and session.id or '(not started)',
     #parts > 0 and table.concat(parts, ', ') or 'no workers', state.usage and ('spent ' .. cost(state.usage)) or ''))
-  table.insert(lines, string.format(ROW, 'WORKER', 'STATE', 'ROLE', 'STEPS', 'TOKENS', 'COST', 'ELAPSED', 'TASK'))
+  local id_width = #'WORKER'
+  for _, id in ipairs(state.order) do
+    id_width = math.max(id_width, #id)
+  end
+  local row = '%-' .. id_width .. 's ' .. ROW
+  table.insert(lines, string.format(row, 'WORKER', 'STATE', 'ROLE', 'STEPS', 'TOKENS', 'COST', 'ELAPSED', 'TASK'))
   for _, id in ipairs(state.order) do
     local worker = state.workers[id]
     local task = (worker.task or ''):gsub('\n', ' ')
-    table.insert(lines, string.format(ROW, id, worker.state or '?', worker.role or '', tostring(worker.steps or 0),
+    table.insert(lines, string.format(row, id, worker.state or '?', worker.role or '', tostring(worker.steps or 0),
       tokens(worker.usage), cost(worker.usage), elapsed(worker, now), task))
   end
   if #state.order == 0 then
@@ -71,9 +77,9 @@ local function render()
     return
   end
   local lines = M.lines(client.state, time.now())
-  vim.api.nvim_buf_set_option(window.buf, 'modifiable', true)
+  vim.bo[window.buf].modifiable = true
   vim.api.nvim_buf_set_lines(window.buf, 0, -1, false, lines)
-  vim.api.nvim_buf_set_option(window.buf, 'modifiable', false)
+  vim.bo[window.buf].modifiable = false
   local width = 40
   for _, line in ipairs(lines) do
     width = math.max(width, vim.fn.strdisplaywidth(line))
@@ -112,8 +118,8 @@ function M.open()
     return render()
   end
   window.buf = vim.api.nvim_create_buf(false, true)
-  vim.api.nvim_buf_set_option(window.buf, 'bufhidden', 'wipe')
-  vim.api.nvim_buf_set_option(window.buf, 'filetype', 'bosunstatus')
+  vim.bo[window.buf].bufhidden = 'wipe'
+  vim.bo[window.buf].filetype = 'bosunstatus'
   window.win = vim.api.nvim_open_win(window.buf, true, {
     relative = 'editor', width = 40, height = 3, row = 1, col = 2, style = 'minimal', border = 'rounded',
   })
@@ -138,7 +144,7 @@ function M.open()
   vim.api.nvim_create_autocmd('BufWipeout', { buffer = window.buf, once = true, callback = M.close })
   client.listeners.status_window = render
   -- The elapsed column of running workers moves on even when no event comes.
-  window.timer = vim.loop.new_timer()
+  window.timer = (vim.uv or vim.loop).new_timer()
   window.timer:start(1000, 1000, vim.schedule_wrap(function()
     if any_running() then
       render()

@@ -35,7 +35,7 @@ end
 
 -- Now, in epoch seconds with a fraction.
 function M.now()
-  local sec, usec = vim.loop.gettimeofday()
+  local sec, usec = (vim.uv or vim.loop).gettimeofday()
   return sec + usec / 1e6
 end
 

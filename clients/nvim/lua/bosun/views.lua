@@ -9,13 +9,13 @@ local M = {}
 function M.scratch(name, lines, filetype)
   vim.cmd('botright new')
   local buf = vim.api.nvim_get_current_buf()
-  vim.api.nvim_buf_set_option(buf, 'buftype', 'nofile')
-  vim.api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
-  vim.api.nvim_buf_set_option(buf, 'swapfile', false)
+  vim.bo[buf].buftype = 'nofile'
+  vim.bo[buf].bufhidden = 'wipe'
+  vim.bo[buf].swapfile = false
   pcall(vim.api.nvim_buf_set_name, buf, name)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  vim.api.nvim_buf_set_option(buf, 'modifiable', false)
-  vim.api.nvim_buf_set_option(buf, 'filetype', filetype or 'markdown')
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].filetype = filetype or 'markdown'
   return buf
 end
 
