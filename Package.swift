@@ -7,6 +7,7 @@ import PackageDescription
 //   Workspace <- Workers, Checks
 //   Checks <- Orchestration
 //   Providers, TraceStore <- Telemetry <- SessionRuntime
+//   Config, Providers, Workers, Workspace <- MCPClient <- SessionRuntime
 //   BosunProtocol, JSONRPC <- BosunServer <- MCPServer, ACPServer <- bosun
 // BosunProtocol is the wire's types and the one table of operations; Orchestration
 // implements its session protocol and knows no wire; BosunServer (the lifecycle and the
@@ -49,11 +50,14 @@ let package = Package(
         .target(name: "Workspace"),
         .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
+        // bosun as an MCP client: the user's MCP servers (stdio children, Streamable HTTP
+        // through Providers' HTTP client) as worker tools, one connection per server per session.
+        .target(name: "MCPClient", dependencies: ["BosunJSON", "Config", "Providers", "Workers", "Workspace"]),
         // The checks `verify` runs; never sessions or the wire.
         .target(name: "Checks", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Workspace"]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Config", "TraceStore", "Workers", "Workspace", "Checks",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .target(name: "SessionRuntime", dependencies: ["BosunJSON", "BosunProtocol", "Config", "Orchestration", "Providers",
+        .target(name: "SessionRuntime", dependencies: ["BosunJSON", "BosunProtocol", "Config", "MCPClient", "Orchestration", "Providers",
                                                         "TraceStore", "Telemetry", "Workers", .product(name: "Logging", package: "swift-log")]),
         .target(name: "BosunServer", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC",
                                                      .product(name: "Logging", package: "swift-log")]),
@@ -81,6 +85,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "Config", "Workers", "Providers", "BosunJSON"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "BosunProtocol", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
                                                             .product(name: "Logging", package: "swift-log")]),

@@ -129,15 +129,12 @@ public final class ACPFrontEnd: FrontEnd {
         guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RPCError.invalidParams("cwd \"\(cwd)\" is not a directory", field: "cwd")
         }
-        if let mcpServers, !mcpServers.isEmpty {
-            logger.info("the client offered \(mcpServers.count) MCP servers; bosun's workers use their own tools")
-        }
         let router = ACPEventRouter()
         let handle: any SessionHandle
         do {
             handle = try await openSession(SessionOpenRequest(
                 workspaceRoot: cwd, resumeSessionId: resume, maxConcurrentWorkers: options.maxConcurrentWorkers,
-                events: { [router] in router.route($0) }))
+                mcpServers: mcpServers ?? [], events: { [router] in router.route($0) }))
         } catch let error as SessionError {
             if let resume, error.data?["field"] == "initializationOptions.session" {
                 // bosun/1's wording names its own field; say it the way an ACP client asked.

@@ -38,7 +38,8 @@ struct ACPInitializeResult: Encodable, Sendable {
     }
 
     struct MCPCapabilities: Encodable, Sendable {
-        var http = false
+        /// Workers use the servers of `session/new`: stdio always, Streamable HTTP too.
+        var http = true
         var sse = false
     }
 

@@ -1,3 +1,5 @@
+import BosunJSON
+
 /// What a front end asks of whoever opens sessions (the composition root): the seam
 /// between a protocol's lifecycle (`initialize` of bosun/1 or of MCP) and the session
 /// behind it. Nothing here knows a wire.
@@ -11,12 +13,16 @@ public struct SessionOpenRequest: Sendable {
     /// Where the session sends its events, in the order they happen; the front end maps
     /// them to its wire. Called synchronously on the session's actor: it must only queue.
     public var events: SessionEventSink
+    /// MCP servers the client offers for this session's workers, as ACP's `session/new`
+    /// lists them (`{name, command, args, env}` or `{type: "http", name, url, headers}`).
+    public var mcpServers: [JSONValue]
 
     public init(workspaceRoot: String, resumeSessionId: String? = nil, maxConcurrentWorkers: Int? = nil,
-                events: @escaping SessionEventSink) {
+                mcpServers: [JSONValue] = [], events: @escaping SessionEventSink) {
         self.workspaceRoot = workspaceRoot
         self.resumeSessionId = resumeSessionId
         self.maxConcurrentWorkers = maxConcurrentWorkers
+        self.mcpServers = mcpServers
         self.events = events
     }
 }

@@ -15,6 +15,8 @@ public struct BosunConfig: Sendable {
     public var tools: ToolPolicy
     /// The files merged, lowest precedence first (`built-in` first).
     public var sources: [String]
+    /// `mcpServers` and `mcp`: the MCP servers workers may use, and how.
+    public var mcp = MCPSettings()
     /// Things worth telling the user that do not stop bosun (a Claude Code agent tool bosun has no equivalent for).
     public var warnings: [String]
 
@@ -87,10 +89,11 @@ public struct BosunConfig: Sendable {
                                 apiKey: apiKey, retry: provider.retry)
     }
 
-    /// The values of every configured API key variable that is set, so logs and the trace
-    /// store can redact them.
+    /// The values of every configured API key variable that is set, and every MCP server's
+    /// env and header values, so logs and the trace store can redact them.
     public func secretValues(environment: [String: String]) -> [String] {
-        let values = providers.values.compactMap { $0.apiKeyEnv }.compactMap { environment[$0] }.filter { !$0.isEmpty }
+        let values = (providers.values.compactMap { $0.apiKeyEnv }.compactMap { environment[$0] }
+            + mcp.servers.values.flatMap { $0.secretValues(environment: environment) }).filter { !$0.isEmpty }
         return Array(Set(values)).sorted()
     }
 

@@ -5,7 +5,7 @@ import Providers
 /// for type and range, and cross-references (a model's provider, a tier's alias, a role's
 /// model and tools) are checked too, each error pointing at the file and line that set it.
 enum ConfigDecoder {
-    static let topLevelKeys = ["providers", "models", "tiers", "session", "roles", "store", "tools"]
+    static let topLevelKeys = ["providers", "models", "tiers", "session", "roles", "store", "tools", "mcpServers", "mcp"]
     static let tierNames = ["orchestrator", "mid", "worker"]
 
     static func decode(_ tree: ConfigNode, sources: [String], warnings: [String] = []) throws -> BosunConfig {
@@ -53,10 +53,12 @@ enum ConfigDecoder {
             roles[entry.key] = decoded
         }
 
-        return BosunConfig(providers: providers, models: models, tiers: tiers,
-                           session: try session(tree["session"], path: "session"), roles: roles,
-                           store: try store(tree["store"], path: "store"), tools: try toolPolicy(tree["tools"], path: "tools"),
-                           sources: sources, warnings: warnings)
+        var config = BosunConfig(providers: providers, models: models, tiers: tiers,
+                                 session: try session(tree["session"], path: "session"), roles: roles,
+                                 store: try store(tree["store"], path: "store"), tools: try toolPolicy(tree["tools"], path: "tools"),
+                                 sources: sources, warnings: warnings)
+        config.mcp = try mcpSettings(top)
+        return config
     }
 
     private static func provider(_ node: ConfigNode, path: String) throws -> ProviderConfig {
@@ -133,8 +135,8 @@ enum ConfigDecoder {
             role.permissions = try permissions(permissionsNode, path: "\(path).permissions")
         }
         if let tools = try fields.stringList("tools") {
-            for tool in tools where !RoleConfig.toolNames.contains(tool) {
-                throw fields.error("tools", "unknown tool \"\(tool)\"; known tools: \(RoleConfig.toolNames.joined(separator: ", "))")
+            for tool in tools where !RoleConfig.toolNames.contains(tool) && !RoleConfig.isMCPToolPattern(tool) {
+                throw fields.error("tools", "unknown tool \"\(tool)\"; known tools: \(RoleConfig.toolNames.joined(separator: ", ")), and MCP tools as mcp__<server>__<tool> (globs allowed: mcp__github__*)")
             }
             if tools.contains("write_file") && !role.permissions.write {
                 throw fields.error("tools", "write_file needs the write permission: add `permissions: [write]` to this role")

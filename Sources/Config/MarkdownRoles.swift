@@ -87,6 +87,11 @@ enum MarkdownRoles {
             var tools: [String] = []
             var permissions: [String] = []
             for claudeName in names {
+                // MCP tools keep Claude Code's names: bosun's workers use the same servers.
+                if RoleConfig.isMCPToolPattern(claudeName) {
+                    if !tools.contains(claudeName) { tools.append(claudeName) }
+                    continue
+                }
                 guard let mapped = claudeToolMap[claudeName] else {
                     warnings.append("\(file): tool \(claudeName) has no bosun equivalent and is left out")
                     continue

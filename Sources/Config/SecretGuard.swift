@@ -18,6 +18,14 @@ enum SecretGuard {
         case .mapping(let entries, _):
             for entry in entries {
                 let key = ConfigFields.join(path, entry.key)
+                if isMCPServerSecrets(path) {
+                    // An MCP server's env and headers name their secrets as `${VAR}`, read when it starts.
+                    if case .scalar(let text, _, let at) = entry.value, !text.contains("${"), secretKeyNames.contains(entry.key.lowercased()) || looksLikeSecret(text) {
+                        throw ConfigError(file: at.file, line: at.line, key: key,
+                                          message: "secrets are not read from config files; write \"${VARIABLE}\" here and set that environment variable for bosun (rotate the value if this file was shared)")
+                    }
+                    continue
+                }
                 if secretKeyNames.contains(entry.key.lowercased()) {
                     throw ConfigError(file: entry.keyLocation.file, line: entry.keyLocation.line, key: key,
                                       message: "API keys and other secrets are not read from config files. Put the key in an environment variable and name it instead, e.g. `apiKeyEnv: ANTHROPIC_API_KEY`; then remove this line (and rotate the key if this file was shared)")
@@ -32,6 +40,12 @@ enum SecretGuard {
                                   message: "this value looks like an API key; keys are not read from config files. Put it in an environment variable and name that variable with `apiKeyEnv`; remove it here (and rotate it if this file was shared)")
             }
         }
+    }
+
+    /// `mcpServers.<name>.env` and `mcpServers.<name>.headers`.
+    private static func isMCPServerSecrets(_ path: String) -> Bool {
+        let parts = path.split(separator: ".")
+        return parts.count == 3 && parts[0] == "mcpServers" && (parts[2] == "env" || parts[2] == "headers")
     }
 
     /// A single token, long enough, starting like a known key format.

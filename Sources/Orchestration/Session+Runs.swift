@@ -10,6 +10,8 @@ import Workers
 struct RunPlan: Sendable {
     var setup: WorkerLoopSetup
     var client: any ModelClient
+    /// The role's tools from outside bosun (MCP servers), which may have to be started first.
+    var externalTools: @Sendable () async throws -> [any WorkerTool]
 }
 
 extension Session {
@@ -92,11 +94,22 @@ extension Session {
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
                                     maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget,
                                     stallRepeats: role.stallRepeats)
-        return RunPlan(setup: setup, client: client)
+        let externalTools = environment.externalTools, requested = entry.spec.tools
+        return RunPlan(setup: setup, client: client, externalTools: { try await externalTools(role, requested) })
     }
 
     /// Runs the loop off the actor; only its reports and its outcome come back through it.
     private nonisolated func execute(_ workerId: String, run: Int, plan: RunPlan, inbox: SteerInbox) async {
+        var setup = plan.setup
+        do {
+            setup.tools += try await plan.externalTools()
+        } catch is CancellationError {
+            return
+        } catch {
+            await end(workerId, run: run, state: .failed,
+                      failure: WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)"))
+            return
+        }
         let history: [ChatMessage]
         do {
             history = try await openingHistory(workerId, run: run)
@@ -109,7 +122,7 @@ extension Session {
         }
         // Each report is a short visit to the actor by the loop's own task: when the actor
         // is free the task runs it on the same thread, so a report costs no thread wake-up.
-        let loop = WorkerLoop(setup: plan.setup, client: plan.client,
+        let loop = WorkerLoop(setup: setup, client: plan.client,
                               inbox: { inbox.takeAll() },
                               report: { event in await self.record(event, of: workerId, run: run) })
         switch try? await loop.run(history: history) {
@@ -169,8 +182,9 @@ extension Session {
             emit(workerId, kind: .toolCall, data: ["id": .string(callId), "name": .string(name), "input": input])
             reportProgress(workerId, message: "running \(name)")
         case .toolResult(let callId, let name, let output):
-            emit(workerId, kind: .toolResult, data: ["id": .string(callId), "name": .string(name),
-                                                        "isError": .bool(output.isError), "text": .string(output.text)])
+            let data: [String: JSONValue] = ["id": .string(callId), "name": .string(name),
+                                             "isError": .bool(output.isError), "text": .string(output.text)]
+            emit(workerId, kind: .toolResult, data: .object(data.merging(output.trace) { kept, _ in kept }))
         case .retry(let attempt, let delay, let error):
             emit(workerId, kind: .retry, data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
                                                   "error": .string(error)])

@@ -114,7 +114,7 @@ extension Session {
         }
         if let requested = params.tools {
             let granted = Set(role.tools)
-            let refused = requested.filter { !granted.contains($0) }
+            let refused = requested.filter { !granted.contains($0) && !role.offersMCPTool($0) }
             guard refused.isEmpty else {
                 throw SessionError.invalidParams("tools", """
                     Role \(roleName) does not grant \(refused.joined(separator: ", ")); it grants \

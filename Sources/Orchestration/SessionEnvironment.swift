@@ -18,6 +18,10 @@ public struct SessionEnvironment: Sendable {
     public var clientForProvider: @Sendable (String) throws -> any ModelClient
     /// The tools a role grants, narrowed to `requested` when the spawn names some.
     public var toolsForRole: @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
+    /// The tools a role grants from outside bosun (its MCP servers' tools), narrowed to
+    /// `requested`; called as each run starts, off the actor, since a server may have to
+    /// start first. An error fails the run and says which server and why.
+    public var externalTools: @Sendable (RoleConfig, [String]?) async throws -> [any WorkerTool] = { _, _ in [] }
     /// The one sink of the session's events (worker events, progress), called in order on
     /// the session's actor; the front end maps them to its wire.
     public var events: SessionEventSink

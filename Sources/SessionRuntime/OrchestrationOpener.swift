@@ -3,6 +3,7 @@ import BosunProtocol
 import Config
 import Foundation
 import Logging
+import MCPClient
 import Orchestration
 import Providers
 import Telemetry
@@ -66,10 +67,13 @@ public struct OrchestrationOpener: Sendable {
         for warning in config.warnings + config.apiKeyWhitespaceWarnings(environment: environment) {
             logger.warning("config: \(warning)")
         }
+        let mcpServers = try SessionMCPServers.servers(config: config, workspaceRoot: root, offered: request.mcpServers)
+        // The servers' env and header values are secrets, whether the config or the client gave them.
+        let secrets = config.secretValues(environment: environment) + mcpServers.flatMap { $0.secretValues(environment: self.environment) }
         let path = storePath ?? config.store.path ?? TraceStore.defaultPath(environment: environment)
         let store: TraceStore
         do {
-            store = try TraceStore(path: path, redactor: Redactor(secrets: config.secretValues(environment: environment)))
+            store = try TraceStore(path: path, redactor: Redactor(secrets: secrets))
         } catch {
             throw SessionError(code: SessionError.requestFailedCode, message: "\(error)", data: ["field": "store"])
         }
@@ -81,14 +85,18 @@ public struct OrchestrationOpener: Sendable {
             events: request.events,
             logger: logger)
         sessionEnvironment.privatePaths = Self.configPaths(config)
+        let mcp = MCPServerPool(servers: mcpServers, settings: config.mcp, environment: environment)
+        sessionEnvironment.externalTools = { role, requested in try await mcp.tools(for: role, requested: requested) }
         let session: Session
         do {
             session = try await Session.open(sessionEnvironment, resumeId: request.resumeSessionId,
                                              maxConcurrentWorkers: request.maxConcurrentWorkers)
         } catch let error as SessionError {
+            await mcp.close()
             await store.close()
             throw error
         } catch {
+            await mcp.close()
             await store.close()
             throw SessionError(code: SessionError.requestFailedCode, message: "The session could not be opened: \(error)",
                                data: ["field": "initializationOptions.session"])
@@ -99,6 +107,7 @@ public struct OrchestrationOpener: Sendable {
                                                                 logger: logger)
         let info = SessionInfo(id: session.id, resumed: session.resumed, maxConcurrentWorkers: await session.maxConcurrentWorkers)
         return OrchestrationSessionHandle(info: info, session: session) {
+            await mcp.close()
             await exporter?.finish()
             await store.close()
         }

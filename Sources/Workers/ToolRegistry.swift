@@ -35,11 +35,12 @@ public struct ToolRegistry: Sendable {
     /// not grant are refused.
     public func tools(for role: RoleConfig, requested: [String]?) throws -> [any WorkerTool] {
         let names = requested ?? role.tools
-        for name in names where !role.tools.contains(name) {
-            let known = Self.knownToolNames.contains(name) ? "" : " (there is no such tool)"
+        for name in names where !role.tools.contains(name) && !role.offersMCPTool(name) {
+            let known = Self.knownToolNames.contains(name) || RoleConfig.isMCPToolPattern(name) ? "" : " (there is no such tool)"
             throw ToolError("tool \(name)\(known) is not offered by role \(role.name); it offers: \(role.tools.joined(separator: ", "))")
         }
-        return try names.map { name in
+        // MCP tools come from the session's MCP servers (`SessionEnvironment.externalTools`).
+        return try names.filter { !RoleConfig.isMCPToolPattern($0) }.map { name in
             switch name {
             case "read_file": return ReadFileTool(policy: policy)
             case "list_files": return ListFilesTool(policy: policy)

@@ -23,10 +23,14 @@ public struct ToolContext: Sendable {
 public struct ToolOutput: Sendable, Hashable {
     public var text: String
     public var isError: Bool
+    /// What the trace keeps beside the text in the tool_result event (an MCP call's server,
+    /// tool, duration and size); the model never sees it.
+    public var trace: [String: JSONValue]
 
-    public init(text: String, isError: Bool = false) {
+    public init(text: String, isError: Bool = false, trace: [String: JSONValue] = [:]) {
         self.text = text
         self.isError = isError
+        self.trace = trace
     }
 }
 

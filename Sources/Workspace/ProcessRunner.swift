@@ -146,12 +146,49 @@ public enum ProcessRunner {
     }
 
     private static func spawn(_ argv: [String], cwd: String?, environment: [String: String], output: Int32) throws -> pid_t {
+        try spawn(argv, cwd: cwd, environment: environment, input: nil, output: output, errors: output)
+    }
+
+    /// A long-lived child that talks over pipes (an MCP server on stdio): its stdin, stdout
+    /// and stderr, each end close-on-exec in this process. The child leads a process group
+    /// of its own, so `kill(-pid, …)` ends it and whatever it started.
+    public struct PipedChild: Sendable {
+        public var pid: pid_t
+        /// Write to the child's stdin.
+        public var input: Int32
+        /// Read the child's stdout.
+        public var output: Int32
+        /// Read the child's stderr.
+        public var errors: Int32
+    }
+
+    public static func spawnPiped(_ argv: [String], cwd: String?, environment: [String: String]) throws -> PipedChild {
+        let input = try GNUExtensions.cloexecPipe()
+        let output = try GNUExtensions.cloexecPipe()
+        let errors = try GNUExtensions.cloexecPipe()
+        defer { [input.read, output.write, errors.write].forEach { close($0) } }
+        do {
+            let pid = try spawn(argv, cwd: cwd, environment: environment, input: input.read, output: output.write, errors: errors.write)
+            return PipedChild(pid: pid, input: input.write, output: output.read, errors: errors.read)
+        } catch {
+            [input.write, output.read, errors.read].forEach { close($0) }
+            throw error
+        }
+    }
+
+    /// `input` nil: stdin from /dev/null.
+    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String], input: Int32?,
+                              output: Int32, errors: Int32) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        posix_spawn_file_actions_adddup2(&actions, errors, 2)
         if let cwd { try GNUExtensions.addChdir(&actions, cwd) }
 
         var attributes = posix_spawnattr_t()

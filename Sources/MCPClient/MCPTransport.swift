@@ -1,0 +1,29 @@
+import BosunJSON
+
+/// How one MCP server is reached: a child process over stdio, or Streamable HTTP. A
+/// transport carries JSON-RPC messages; `MCPConnection` gives them their meaning.
+protocol MCPTransport: Sendable {
+    /// Sends the request `message` (whose id is `id`) and returns the server's response to
+    /// it, result or error. Cancelling the calling task abandons the request.
+    func request(_ message: JSONValue, id: Int64) async throws -> JSONValue
+    func notify(_ message: JSONValue) async throws
+    /// False once the server has gone (exited, closed its stdout, wrote garbage, lost its
+    /// HTTP session): the pool starts a new one.
+    var isAlive: Bool { get }
+    /// The last of what the server wrote to stderr ("" for HTTP servers).
+    var stderrTail: String { get }
+    /// Tells the transport which protocol version was negotiated (HTTP sends it as a header).
+    func negotiated(protocolVersion: String)
+    func close() async
+}
+
+/// Answers a request the server sent us: `ping` as the spec says, anything else as a method
+/// bosun does not offer (it declares no client capabilities).
+func answerServerRequest(_ message: JSONValue) -> JSONValue {
+    let id = message["id"] ?? .null
+    if message["method"]?.stringValue == "ping" {
+        return ["jsonrpc": "2.0", "id": id, "result": [:]]
+    }
+    return ["jsonrpc": "2.0", "id": id,
+            "error": ["code": -32601, "message": .string("bosun does not offer \(message["method"]?.stringValue ?? "this method") to MCP servers")]]
+}
