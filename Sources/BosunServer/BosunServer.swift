@@ -78,6 +78,7 @@ public final class BosunServer: Sendable {
             input: input, output: output, registry: registry, maxMessageBytes: options.maxMessageBytes,
             framing: options.framing, notificationBacklogLimit: options.notificationBacklogBytes, gate: lifecycle, logger: logger)
         registerLifecycleMethods(connection: connection)
+        lifecycle.statelessStart.withLock { $0 = { [self] method in statelessStart(method, connection: connection) } }
         if options.debugMethods { registerDebugMethods() }
         connection.start { [self] failure in
             if let failure {
@@ -151,6 +152,26 @@ public final class BosunServer: Sendable {
             }
             try await Task.sleep(for: .seconds(params.seconds))
             return SleepResult(slept: params.seconds)
+        }
+    }
+
+    /// A first request without `initialize` that a stateless protocol starts with (MCP
+    /// 2026-07-28's `server/discover`, or any of its requests), unless `--mode` chose another.
+    private func statelessStart(_ method: String, connection: JSONRPCConnection) -> (@Sendable () async -> RPCError?)? {
+        guard options.mode == nil || options.mode == .mcp, let frontEnd = frontEnds[.mcp],
+              frontEnd.statelessMethods.contains(method) else { return nil }
+        return { [self] in
+            chosen.withLock { $0 = frontEnd }
+            do {
+                try await frontEnd.startWithoutInitialize(on: FrontEndConnection(
+                    registry: registry, connection: connection, logForwarder: logForwarder, options: options,
+                    terminate: { [self] code in terminate(exitCode: code) }))
+                return nil
+            } catch let error as RPCError {
+                return error
+            } catch {
+                return RPCError(code: RPCError.internalError, message: "bosun could not start MCP: \(error)")
+            }
         }
     }
 

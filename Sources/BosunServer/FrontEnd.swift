@@ -45,10 +45,17 @@ public protocol FrontEnd: Sendable {
     /// Called when the connection is ending, before the requests still running are
     /// cancelled: tells its sessions (`SessionHandle.willClose`).
     func willStop() async
+    /// For a protocol with no `initialize` (stateless MCP 2026-07-28): called before the first
+    /// request, which is one of `statelessMethods`; registers the protocol's methods.
+    func startWithoutInitialize(on connection: FrontEndConnection) async throws
+    /// The methods that may open a connection without `initialize`; empty for none.
+    var statelessMethods: Set<String> { get }
 }
 
 extension FrontEnd {
     public func willStop() async {}
+    public func startWithoutInitialize(on connection: FrontEndConnection) async throws {}
+    public var statelessMethods: Set<String> { [] }
 }
 
 /// What a front end gets to work with when `initialize` chose it.

@@ -15,6 +15,11 @@ final class ServerLifecycle: RequestGate {
     }
 
     private let phase = Mutex(Phase.uninitialized)
+    /// Given a first method other than `initialize`, how to start the protocol it opens
+    /// (nil: refuse it as not initialized). Set once, before the connection starts.
+    /// The first request, when it was not `initialize` (a stateless protocol started with it).
+    private let startedBy = Mutex<String?>(nil)
+    let statelessStart = Mutex<(@Sendable (String) -> (@Sendable () async -> RPCError?)?)?>(nil)
     /// The outcome of the `initialize` in progress, kept apart from `phase` so it is
     /// resolved even when the server starts exiting while `initialize` runs.
     private let pendingInitialization = Mutex<InitializationOutcome?>(nil)
@@ -30,16 +35,29 @@ final class ServerLifecycle: RequestGate {
             }
             switch phase {
             case .uninitialized:
+                if method != "initialize", let start = statelessStart.withLock({ $0 }), let begin = start(method) {
+                    // A protocol without `initialize` (MCP 2026-07-28): its first request
+                    // starts it, and requests behind it wait as they would for `initialize`.
+                    let outcome = InitializationOutcome()
+                    pendingInitialization.withLock { $0 = outcome }
+                    phase = .initializing(outcome)
+                    startedBy.withLock { $0 = method }
+                    return .proceedAfter { [self] in
+                        let error = await begin()
+                        initializeFinished(succeeded: error == nil)
+                        return error
+                    }
+                }
                 guard method == "initialize" else { return .reject(Self.notInitialized) }
                 let outcome = InitializationOutcome()
                 pendingInitialization.withLock { $0 = outcome }
                 phase = .initializing(outcome)
                 return .proceed
             case .initializing(let outcome):
-                if method == "initialize" { return .reject(Self.alreadyInitialized) }
+                if method == "initialize" { return .reject(alreadyStarted) }
                 return .proceedAfter { await outcome.succeeded() ? nil : Self.notInitialized }
             case .running:
-                if method == "initialize" { return .reject(Self.alreadyInitialized) }
+                if method == "initialize" { return .reject(alreadyStarted) }
                 if method == "shutdown" { phase = .shuttingDown }
                 return .proceed
             case .shuttingDown, .exiting:
@@ -88,6 +106,15 @@ final class ServerLifecycle: RequestGate {
 
     static let notInitialized = RPCError(
         code: RPCError.serverNotInitialized, message: "the server is not initialized: send initialize first")
+    /// A second `initialize`, or one on a connection a stateless protocol started.
+    private var alreadyStarted: RPCError {
+        guard let first = startedBy.withLock({ $0 }) else { return Self.alreadyInitialized }
+        return RPCError(code: RPCError.invalidRequest, message: """
+            this connection speaks MCP 2026-07-28, which has no initialize (its first request was \(first)); \
+            send _meta with each request, or start a new connection with initialize for an earlier version
+            """)
+    }
+
     static let alreadyInitialized = RPCError(
         code: RPCError.invalidRequest, message: "initialize was already sent on this connection; it may be sent only once")
     static let shuttingDown = RPCError(

@@ -78,6 +78,22 @@ public final class MCPFrontEnd: FrontEnd {
         return try EncodedJSON(encoding: MCPInitializeResult(version: version, serverVersion: connection.options.version))
     }
 
+    public var statelessMethods: Set<String> { MCPStateless.methods }
+
+    /// MCP 2026-07-28: no `initialize`. The session opens in the default workspace root on the
+    /// first call that needs it (roots are gone from this era).
+    public func startWithoutInitialize(on connection: FrontEndConnection) async throws {
+        let events = MCPEventMapper(notifier: connection.notifier, sendsTaskStatus: false)
+        let slot = MCPSessionSlot(
+            connection: connection.connection, offersRoots: false,
+            defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
+            openSession: openSession, events: events, logger: logger)
+        let state = State(version: MCPStateless.version, slot: slot, events: events, connection: connection, logger: logger)
+        self.state.withLock { $0 = state }
+        MCPStateless.register(on: connection.registry, state: state, logger: logger)
+        logger.info("MCP \(MCPStateless.version): each request carries its version, no initialize")
+    }
+
     public func close() async {
         guard let state = state.withLock({ $0 }) else { return }
         await state.slot.close()

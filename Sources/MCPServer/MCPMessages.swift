@@ -12,8 +12,8 @@ public enum MCPVersion {
         supported.contains(requested) ? requested : latest
     }
 
-    /// Tasks (and `notifications/tasks/status`) came with 2025-11-25.
-    static func hasTasks(_ version: String) -> Bool { version == "2025-11-25" }
+    /// Tasks came with 2025-11-25 (with `notifications/tasks/status`); 2026-07-28 has them as an extension.
+    static func hasTasks(_ version: String) -> Bool { version == "2025-11-25" || version == MCPStateless.version }
 }
 
 /// `initialize` params of an MCP client; only what bosun reads.

@@ -66,7 +66,7 @@ enum MCPMethods {
 
     /// The id a cancellation names. Ids are matched by their JSON text, so an integer id is the
     /// digits the client wrote for it; MCP clients send integer or string ids.
-    private static func requestID(_ value: JSONValue) -> RequestID? {
+    static func requestID(_ value: JSONValue) -> RequestID? {
         switch value {
         case .int(let number): return .number(String(number))
         case .string(let text): return .string(text)

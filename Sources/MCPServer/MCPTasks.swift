@@ -60,6 +60,48 @@ enum MCPTasks {
         return MCPTaskStatus.task(of: try await worker(params.taskId, state: state))
     }
 
+    // MARK: - The tasks extension of MCP 2026-07-28
+
+    /// `tasks/get`'s answer: the task with what its status carries. A worker that ended
+    /// (but cancelled) is `completed` with what the `tools/call` would have answered,
+    /// `isError` when it did not succeed: the extension keeps `failed` for JSON-RPC errors.
+    static func detailed(_ taskId: String, state: MCPFrontEnd.State) async throws -> EncodedJSON {
+        let worker = try await worker(taskId, state: state)
+        var task = try JSONValue(encoding: MCPTaskStatus.task(of: worker))
+        if worker.state.isTerminal && worker.state != .cancelled {
+            task = modern(task, resultType: "complete", status: "completed")
+            guard case .object(var fields) = task else { return EncodedJSON(writtenJSON: task.jsonData()) }
+            fields["result"] = try JSONValue.parse(MCPToolCall.workerResult(worker, meta: nil).data)
+            return EncodedJSON(writtenJSON: JSONValue.object(fields).jsonData())
+        }
+        return EncodedJSON(writtenJSON: modern(task, resultType: "complete").jsonData())
+    }
+
+    /// `tasks/cancel` in the extension: acknowledged for any task of the session, since
+    /// cancelling is cooperative; a task that already ended stays as it ended.
+    static func cancelQuietly(_ taskId: String, state: MCPFrontEnd.State) async throws {
+        let current = try await worker(taskId, state: state)
+        guard !current.state.isTerminal else { return }
+        let operations = try await session(state).operations
+        do {
+            _ = try await operations.cancel(CancelParams(workerId: taskId, reason: "tasks/cancel"))
+        } catch let error as SessionError where error.code == SessionError.invalidStateCode {
+            return
+        } catch let error as SessionError {
+            throw RPCError(code: error.code, message: error.message, data: error.data)
+        }
+    }
+
+    /// A task of 2025-11-25's shape in the extension's: `ttlMs` and `pollIntervalMs`, with `resultType`.
+    static func modern(_ task: JSONValue, resultType: String, status: String? = nil) -> JSONValue {
+        guard case .object(var fields) = task else { return task }
+        fields["ttlMs"] = fields.removeValue(forKey: "ttl") ?? .null
+        fields["pollIntervalMs"] = fields.removeValue(forKey: "pollInterval")
+        fields["resultType"] = .string(resultType)
+        if let status { fields["status"] = .string(status) }
+        return .object(fields)
+    }
+
     // MARK: - Helpers
 
     private static func ended(_ worker: Worker) -> RPCError {
@@ -84,8 +126,8 @@ enum MCPTasks {
             encoded = try await operations.statusJSON(StatusParams(workerId: taskId))
         } catch let error as SessionError where error.code == SessionError.unknownWorkerCode {
             throw RPCError.invalidParams("""
-                there is no task \(taskId) in this session; tasks/list lists them (a task of another session \
-                needs `bosun serve --session` with that session's id)
+                there is no task \(taskId) in this session (a task of another session needs \
+                `bosun serve --session` with that session's id)
                 """, field: "taskId")
         } catch let error as SessionError {
             throw RPCError(code: error.code, message: error.message, data: error.data)

@@ -1,9 +1,9 @@
 """bosun as an MCP server, driven by the official MCP Python SDK's current client (PyPI
 `mcp` 2.x) over stdio, against the real binary and `bosun mock-provider`.
 
-The 2.x `Client` first probes `server/discover` (the 2026 protocol) and falls back to the
-`initialize` handshake when the server refuses it, as bosun does: this is what a user of
-the SDK gets by default.
+These tests speak the 2025-11-25 era (`mode="legacy"`: the `initialize` handshake, roots,
+logging, ping). By default the 2.x `Client` probes `server/discover` first and, since bosun
+answers it, speaks 2026-07-28: test_mcp_2026.py covers that era.
 """
 import json
 import os
@@ -38,7 +38,7 @@ def structured(result):
 
 
 async def test_initialize_lists_tools_and_runs_a_worker(mcp_world):
-    async with Client(server(mcp_world)) as client:
+    async with Client(server(mcp_world), mode="legacy") as client:
         assert client.protocol_version == "2025-11-25"
         assert client.server_info.name == "bosun" and client.server_info.title
         capabilities = client.server_capabilities
@@ -65,7 +65,7 @@ async def test_initialize_lists_tools_and_runs_a_worker(mcp_world):
 
 
 async def test_tool_errors_come_back_as_is_error_with_what_to_do(mcp_world):
-    async with Client(server(mcp_world)) as client:
+    async with Client(server(mcp_world), mode="legacy") as client:
         unknown_role = await client.call_tool("spawn", {"task": "Count the files", "role": "pirate"})
         assert unknown_role.is_error
         text = unknown_role.content[0].text
@@ -91,7 +91,7 @@ async def test_progress_notifications_follow_the_workers_steps(mcp_world):
     async def on_progress(progress, total, message):
         reports.append((progress, total, message))
 
-    async with Client(server(mcp_world)) as client:
+    async with Client(server(mcp_world), mode="legacy") as client:
         worker = structured(await client.call_tool("spawn", {"task": "List the workspace", "wait": True},
                                                    progress_callback=on_progress))
     assert worker["state"] == "succeeded"
@@ -102,7 +102,7 @@ async def test_progress_notifications_follow_the_workers_steps(mcp_world):
 
 
 async def test_cancelling_a_waiting_spawn_cancels_its_worker(slow_mcp_world):
-    async with Client(server(slow_mcp_world)) as client:
+    async with Client(server(slow_mcp_world), mode="legacy") as client:
         with anyio.move_on_after(1.5):  # the SDK sends notifications/cancelled when it gives up
             await client.call_tool("spawn", {"task": "Walk the workspace slowly", "wait": True})
         for _ in range(200):
@@ -121,7 +121,7 @@ async def test_the_workspace_comes_from_the_clients_roots(mcp_world, tmp_path):
     async def list_roots(context):
         return types.ListRootsResult(roots=[types.Root(uri=mcp_world.workspace.as_uri(), name="workspace")])
 
-    async with Client(server(mcp_world, cwd=elsewhere), list_roots_callback=list_roots) as client:
+    async with Client(server(mcp_world, cwd=elsewhere), mode="legacy", list_roots_callback=list_roots) as client:
         worker = structured(await client.call_tool("spawn", {"task": "Read the README", "wait": True}))
         assert worker["state"] == "succeeded"
     with sqlite3.connect(mcp_world.db) as db:
@@ -135,7 +135,7 @@ async def test_log_messages_arrive_after_logging_set_level(mcp_world):
     async def on_log(params):
         messages.append(params)
 
-    async with Client(server(mcp_world), logging_callback=on_log) as client:
+    async with Client(server(mcp_world), mode="legacy", logging_callback=on_log) as client:
         await client.set_logging_level("debug")
         structured(await client.call_tool("spawn", {"task": "Say hello", "wait": True}))
         for _ in range(100):

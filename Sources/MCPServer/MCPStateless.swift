@@ -1,0 +1,157 @@
+import BosunJSON
+import BosunProtocol
+import Foundation
+import JSONRPC
+import Logging
+
+/// MCP 2026-07-28, the stateless revision: no `initialize`. Every request carries its
+/// protocol version and client capabilities in `_meta`; a request in another version is
+/// refused with the spec's `UnsupportedProtocolVersion` (-32022) listing what bosun serves.
+/// `server/discover` says who bosun is; every result has `resultType`; `tools/list` is
+/// cacheable (`ttlMs`, `cacheScope`) and always in the same order. Tasks are the
+/// `io.modelcontextprotocol/tasks` extension: a client that declares it on a `tools/call`
+/// of `spawn` with `wait: true` gets the worker as a task (`resultType: "task"`) instead of
+/// a call that blocks, and polls it with `tasks/get`.
+enum MCPStateless {
+    static let version = "2026-07-28"
+    static let versionKey = "io.modelcontextprotocol/protocolVersion"
+    static let capabilitiesKey = "io.modelcontextprotocol/clientCapabilities"
+    static let tasksExtension = "io.modelcontextprotocol/tasks"
+    /// The spec's renumbered errors (2026-07-28 moved them into -32020…-32099).
+    static let unsupportedVersionCode = -32022
+    static let missingCapabilityCode = -32021
+    /// How long a client may keep `tools/list` and `server/discover`: they change only with
+    /// bosun's version, and are the same for every client.
+    static let cacheMilliseconds = 3_600_000
+
+    /// The requests that may open a connection in this era (see `FrontEnd.statelessMethods`).
+    static let methods: Set<String> = ["server/discover", "tools/list", "tools/call", "tasks/get", "tasks/update",
+                                       "tasks/cancel", "subscriptions/listen", "resources/list", "prompts/list"]
+
+    /// What one request's `_meta` says about its client.
+    struct Envelope: Sendable {
+        var params: [String: JSONValue]
+        var offersTasks: Bool
+    }
+
+    static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
+        stateless(registry, "server/discover") { _, _ in discoverResult(serverVersion: state.connection.options.version) }
+        stateless(registry, "tools/list") { _, _ in toolsListResult }
+        stateless(registry, "tools/call") { message, envelope in
+            var params = try MCPCallToolParams(message: message)
+            params.task = nil
+            // The server decides: a worker the client would wait for becomes a task the
+            // client polls, when the client takes tasks.
+            if envelope.offersTasks, params.name == "spawn", params.arguments?["wait"] == true { params.task = [:] }
+            let answer = try await MCPToolCall.answer(params, state: state)
+            return params.task == nil ? complete(answer) : try createTaskResult(answer)
+        }
+        stateless(registry, "tasks/get") { _, envelope in
+            try await MCPTasks.detailed(try taskId(envelope), state: state)
+        }
+        stateless(registry, "tasks/update") { _, envelope in
+            // No bosun worker waits for a client's input yet: the responses are acknowledged
+            // (as the extension says for keys it does not know) once the task is known.
+            _ = try await MCPTasks.detailed(try taskId(envelope), state: state)
+            return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
+        }
+        stateless(registry, "tasks/cancel") { _, envelope in
+            try await MCPTasks.cancelQuietly(try taskId(envelope), state: state)
+            return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
+        }
+        let connection = state.connection.connection
+        registry.registerNotification("notifications/cancelled", MCPCancelledParams.self) { params, _ in
+            if let id = MCPMethods.requestID(params.requestId), connection.cancelWithoutAnswer(id: id) {
+                logger.debug("request \(id) cancelled by the client\(params.reason.map { ": \($0)" } ?? "")")
+            }
+        }
+        registry.answerUnknownMethods { method in
+            RPCError(code: RPCError.methodNotFound, message: """
+                unknown method '\(method)'; bosun's MCP \(version) server answers server/discover, tools/list, \
+                tools/call, tasks/get, tasks/update and tasks/cancel\(BosunOperations.named(method) != nil
+                    ? " ('\(method)' is a bosun/1 method: call it as a tool, tools/call {\"name\": \"\(method)\"})" : "")
+                """)
+        }
+    }
+
+    /// Registers `method` behind the per-request checks of this era.
+    private static func stateless(_ registry: MethodRegistry, _ method: String,
+                                  _ handler: @escaping @Sendable (Data, Envelope) async throws -> EncodedJSON) {
+        registry.registerRaw(method) { message, _ in try await handler(message, try envelope(of: message)) }
+    }
+
+    /// Checks `_meta`: the protocol version (a string this era serves) and the client's capabilities.
+    static func envelope(of message: Data) throws(RPCError) -> Envelope {
+        guard let parsed = try? JSONValue.parse(message) else { throw .invalidParams("the request is not JSON", field: "params") }
+        let params = parsed["params"]?.objectValue ?? [:]
+        let meta = params["_meta"]?.objectValue ?? [:]
+        guard let requested = meta[versionKey] else {
+            throw .invalidParams("""
+                params._meta must carry "\(versionKey)" (and "\(capabilitiesKey)") in MCP \(version); \
+                a client of an earlier version starts with initialize
+                """, field: "_meta.\(versionKey)")
+        }
+        guard case .string(let text) = requested else {
+            throw .invalidParams("\(versionKey) must be a string such as \"\(version)\"", field: "_meta.\(versionKey)")
+        }
+        guard text == version else {
+            throw RPCError(code: unsupportedVersionCode, message: """
+                Unsupported protocol version "\(text)": bosun serves \(version) on every request, and \
+                \(MCPVersion.supported.joined(separator: ", ")) after initialize
+                """, data: ["supported": [.string(version)], "requested": requested])
+        }
+        let capabilities = meta[capabilitiesKey]
+        guard capabilities == nil || capabilities?.objectValue != nil else {
+            throw .invalidParams("\(capabilitiesKey) must be an object", field: "_meta.\(capabilitiesKey)")
+        }
+        return Envelope(params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil)
+    }
+
+    private static func taskId(_ envelope: Envelope) throws(RPCError) -> String {
+        guard case .string(let id)? = envelope.params["taskId"] else {
+            throw .invalidParams("taskId must be the string a tools/call answered with", field: "taskId")
+        }
+        return id
+    }
+
+    static func discoverResult(serverVersion: String) -> EncodedJSON {
+        let result: JSONValue = [
+            "resultType": "complete",
+            "supportedVersions": .array(([version] + MCPVersion.supported).map { .string($0) }),
+            "capabilities": ["tools": ["listChanged": false], "extensions": [.init(stringLiteral: tasksExtension): [:]]],
+            "instructions": .string(MCPInstructions.text),
+            "ttlMs": .int(Int64(cacheMilliseconds)),
+            "cacheScope": "public",
+            "_meta": ["io.modelcontextprotocol/serverInfo": [
+                "name": "bosun", "title": "bosun: worker agents on a budget", "version": .string(serverVersion),
+            ]],
+        ]
+        return EncodedJSON(writtenJSON: result.jsonData())
+    }
+
+    /// The tool list of every era, with what this one adds; the same bytes for every call.
+    static let toolsListResult: EncodedJSON = {
+        var result = (try? JSONValue.parse(MCPToolCatalog.listResult.data).objectValue) ?? [:]
+        result["resultType"] = "complete"
+        result["ttlMs"] = .int(Int64(cacheMilliseconds))
+        result["cacheScope"] = "public"
+        return EncodedJSON(writtenJSON: JSONValue.object(result).jsonData())
+    }()
+
+    /// `result` with `"resultType":"complete"` spliced in front, without parsing it again.
+    static func complete(_ result: EncodedJSON) -> EncodedJSON {
+        var out = Data(#"{"resultType":"complete""#.utf8)
+        let body = result.data.drop { $0 != UInt8(ascii: "{") }.dropFirst()
+        if body.first != UInt8(ascii: "}") { out.append(UInt8(ascii: ",")) }
+        out.append(contentsOf: body)
+        return EncodedJSON(writtenJSON: out)
+    }
+
+    /// The extension's `CreateTaskResult`: the task itself, flat, with `resultType: "task"`.
+    private static func createTaskResult(_ answer: EncodedJSON) throws -> EncodedJSON {
+        guard let task = try JSONValue.parse(answer.data)["task"], case .object = task else {
+            return complete(answer)  // a refusal the tool answered as a result
+        }
+        return EncodedJSON(writtenJSON: MCPTasks.modern(task, resultType: "task").jsonData())
+    }
+}
