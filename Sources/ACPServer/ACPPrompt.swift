@@ -60,7 +60,8 @@ enum ACPPrompt {
         }
     }
 
-    /// The agent's message at the end of a turn: the synthesis, then what is missing and why.
+    /// The agent's message at the end of a turn: the synthesis, then what is missing and why,
+    /// where the workers disagree, and the files and URLs the answer rests on.
     static func finalMessage(_ result: OrchestrateResult) -> String {
         var parts: [String] = []
         let abandoned = result.verification.filter { $0.status == .abandoned }
@@ -93,6 +94,17 @@ enum ACPPrompt {
         }
         if !gaps.isEmpty {
             parts.append("Not covered:\n" + gaps.map { "- \($0)" }.joined(separator: "\n"))
+        }
+        let conflicts = result.synthesis?.conflicts ?? []
+        if !conflicts.isEmpty {
+            parts.append("Unresolved conflicts:\n" + conflicts.map { conflict in
+                "- \(conflict.topic) (\(conflict.workers.joined(separator: " vs "))): \(conflict.summary)"
+            }.joined(separator: "\n"))
+        }
+        var seen: Set<String> = []
+        let sources = (result.synthesis?.sources ?? []).compactMap(\.source).filter { seen.insert($0).inserted }
+        if !sources.isEmpty {
+            parts.append("Sources:\n" + sources.map { "- \($0)" }.joined(separator: "\n"))
         }
         return parts.filter { !$0.isEmpty }.joined(separator: "\n\n")
     }

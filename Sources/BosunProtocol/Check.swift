@@ -11,6 +11,13 @@ public enum Check: Sendable, Hashable {
     case files(FilesCheck)
     case judge(JudgeCheck)
     case gitSync(GitSyncCheck)
+    case http(HTTPCheck)
+
+    /// Whether it decides without a model's judgement (every kind but `judge`).
+    public var isDeterministic: Bool {
+        if case .judge = self { return false }
+        return true
+    }
 
     /// The wire name of the kind, as `CheckOutcome.kind` reports it.
     public var kind: String {
@@ -20,6 +27,7 @@ public enum Check: Sendable, Hashable {
         case .files: return "files"
         case .judge: return "judge"
         case .gitSync: return "git-sync"
+        case .http: return "http"
         }
     }
 }
@@ -59,15 +67,39 @@ public struct FilesCheck: Codable, Sendable, Hashable {
 }
 
 /// An evaluator model reads the brief, the result and the rubric, and answers pass or fail
-/// with reasons.
+/// with reasons. With `inspect`, the evaluator is a read-only worker (role `evaluator`) that
+/// looks at the workspace itself and cites what it found (paths and lines).
 public struct JudgeCheck: Codable, Sendable, Hashable {
     public var rubric: String
-    /// A model alias; the orchestrator tier when absent.
+    /// A model alias; the orchestrator tier when absent (the `evaluator` role's with `inspect`).
     public var model: String?
+    /// Judge by inspecting the workspace with tools, not from the result's text alone.
+    public var inspect: Bool?
 
-    public init(rubric: String, model: String? = nil) {
+    public init(rubric: String, model: String? = nil, inspect: Bool? = nil) {
         self.rubric = rubric
         self.model = model
+        self.inspect = inspect
+    }
+}
+
+/// A URL answers as it should: a link that resolves, a deployment that is up. Loopback and
+/// private addresses are allowed (the client writes checks, not a model); redirects are
+/// followed.
+public struct HTTPCheck: Codable, Sendable, Hashable {
+    /// An http or https URL.
+    public var url: String
+    /// The status the final response must have (default: any 2xx).
+    public var expectStatus: Int?
+    /// Text the response body must contain.
+    public var contains: String?
+    public var timeoutSeconds: Double?
+
+    public init(url: String, expectStatus: Int? = nil, contains: String? = nil, timeoutSeconds: Double? = nil) {
+        self.url = url
+        self.expectStatus = expectStatus
+        self.contains = contains
+        self.timeoutSeconds = timeoutSeconds
     }
 }
 
@@ -96,9 +128,10 @@ extension Check: Codable {
         case "files": self = .files(try FilesCheck(from: decoder))
         case "judge": self = .judge(try JudgeCheck(from: decoder))
         case "git-sync": self = .gitSync(try GitSyncCheck(from: decoder))
+        case "http": self = .http(try HTTPCheck(from: decoder))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: """
-                unknown check kind "\(other)"; the kinds are schema, command, files, judge and git-sync
+                unknown check kind "\(other)"; the kinds are schema, command, files, judge, git-sync and http
                 """)
         }
     }
@@ -112,6 +145,7 @@ extension Check: Codable {
         case .files(let check): try check.encode(to: encoder)
         case .judge(let check): try check.encode(to: encoder)
         case .gitSync(let check): try check.encode(to: encoder)
+        case .http(let check): try check.encode(to: encoder)
         }
     }
 }

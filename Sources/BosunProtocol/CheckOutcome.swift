@@ -8,12 +8,19 @@ public struct CheckOutcome: Codable, Sendable, Hashable {
     public var summary: String
     public var output: String
     public var durationMs: Int
+    /// Why it could not run at all, when that is the setup's problem rather than the work's:
+    /// `command_not_found`. Such a failure is not sent back to the worker, and no round repeats it.
+    public var code: String?
 
-    public init(kind: String, passed: Bool, summary: String, output: String = "", durationMs: Int = 0) {
+    public init(kind: String, passed: Bool, summary: String, output: String = "", durationMs: Int = 0, code: String? = nil) {
         self.kind = kind
         self.passed = passed
         self.summary = summary
         self.output = output
         self.durationMs = durationMs
+        self.code = code
     }
+
+    /// The code of a failure that is the setup's, not the worker's.
+    public static let commandNotFound = "command_not_found"
 }

@@ -13,6 +13,11 @@ public struct OrchestrateParams: Codable, Sendable {
     public var roles: [String]?
     /// Checks every subtask's result must pass, besides the plan's own per subtask.
     public var checks: [Check]?
+    /// `false`: run no checks at all; every subtask passes `unverified` and the result says so.
+    /// By default every subtask is verified: the plan's checks, a schema check for an output
+    /// schema, the project's test command for a role that writes, and an evaluator where no
+    /// check is deterministic.
+    public var verify: Bool?
     /// The format (and schema) of the synthesis.
     public var output: OutputSpec?
     public var limits: OrchestrateLimits?
@@ -25,11 +30,12 @@ public struct OrchestrateParams: Codable, Sendable {
 
     public init(goal: String, inputs: [String]? = nil, roles: [String]? = nil, checks: [Check]? = nil,
                 output: OutputSpec? = nil, limits: OrchestrateLimits? = nil, workDoneToken: JSONValue? = nil,
-                resume: String? = nil) {
+                resume: String? = nil, verify: Bool? = nil) {
         self.goal = goal
         self.inputs = inputs
         self.roles = roles
         self.checks = checks
+        self.verify = verify
         self.output = output
         self.limits = limits
         self.workDoneToken = workDoneToken
@@ -45,6 +51,7 @@ public struct OrchestrateParams: Codable, Sendable {
         inputs = try container.decodeIfPresent([String].self, forKey: .inputs)
         roles = try container.decodeIfPresent([String].self, forKey: .roles)
         checks = try container.decodeIfPresent([Check].self, forKey: .checks)
+        verify = try container.decodeIfPresent(Bool.self, forKey: .verify)
         output = try container.decodeIfPresent(OutputSpec.self, forKey: .output)
         limits = try container.decodeIfPresent(OrchestrateLimits.self, forKey: .limits)
         workDoneToken = try container.decodeIfPresent(JSONValue.self, forKey: .workDoneToken)
@@ -252,10 +259,13 @@ public struct OrchestrateResult: Codable, Sendable {
     /// Why it failed or ended partial, in words.
     public var reason: String?
     public var usage: WorkerUsage
+    /// How many of the subtasks that passed were verified by checks.
+    public var verified: VerifiedShare
 
     public init(id: String, state: OrchestrationState, goal: String, plan: OrchestrationPlan?, workers: [Worker],
                 verification: [SubtaskOutcome], synthesis: SynthesizeResult?, decisions: [OrchestrationDecision],
-                reason: String?, usage: WorkerUsage) {
+                reason: String?, usage: WorkerUsage, verified: VerifiedShare = VerifiedShare(passed: 0, verified: 0, optedOut: false)) {
+        self.verified = verified
         self.id = id
         self.state = state
         self.goal = goal
@@ -266,6 +276,25 @@ public struct OrchestrateResult: Codable, Sendable {
         self.decisions = decisions
         self.reason = reason
         self.usage = usage
+    }
+}
+
+/// The share of an orchestration's passed subtasks that checks verified.
+public struct VerifiedShare: Codable, Sendable, Hashable {
+    /// Subtasks that passed (verified or not).
+    public var passed: Int
+    /// Of those, the ones whose checks passed.
+    public var verified: Int
+    /// `verified / passed`; absent when no subtask passed.
+    public var share: Double?
+    /// The call said `verify: false`.
+    public var optedOut: Bool
+
+    public init(passed: Int, verified: Int, optedOut: Bool) {
+        self.passed = passed
+        self.verified = verified
+        self.share = passed == 0 ? nil : Double(verified) / Double(passed)
+        self.optedOut = optedOut
     }
 }
 

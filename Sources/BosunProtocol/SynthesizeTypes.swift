@@ -33,10 +33,13 @@ public struct SynthesizeParams: Codable, Sendable {
 public struct SynthesisSource: Codable, Sendable, Hashable {
     public var workerId: String
     public var claim: String
+    /// The file or URL, among the worker's own `result.sources`, the claim rests on.
+    public var source: String?
 
-    public init(workerId: String, claim: String) {
+    public init(workerId: String, claim: String, source: String? = nil) {
         self.workerId = workerId
         self.claim = claim
+        self.source = source
     }
 }
 

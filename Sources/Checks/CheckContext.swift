@@ -18,9 +18,13 @@ public struct CheckContext: Sendable {
     public var commands: CommandPolicy
     /// Runs the judge's model call; nil when no evaluator model can be reached.
     public var judge: JudgeModel?
+    /// Runs an evaluator worker for a judge check with `inspect`; nil where none can run.
+    public var evaluate: (@Sendable (JudgeCheck) async -> CheckOutcome)?
 
     public init(workspaceRoot: String, brief: String, resultText: String, resultStructured: JSONValue?,
-                outputSchema: JSONValue?, commands: CommandPolicy, judge: JudgeModel?) {
+                outputSchema: JSONValue?, commands: CommandPolicy, judge: JudgeModel?,
+                evaluate: (@Sendable (JudgeCheck) async -> CheckOutcome)? = nil) {
+        self.evaluate = evaluate
         self.workspaceRoot = workspaceRoot
         self.brief = brief
         self.resultText = resultText

@@ -24,6 +24,7 @@ public enum CheckRunner {
         case .files(let files): outcome = FilesCheckRunner.run(files, context: context)
         case .judge(let judge): outcome = await JudgeCheckRunner.run(judge, context: context)
         case .gitSync(let sync): outcome = await GitSyncCheckRunner.run(sync, context: context)
+        case .http(let http): outcome = await HTTPCheckRunner.run(http, context: context)
         }
         let elapsed = clock.now - start
         outcome.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)

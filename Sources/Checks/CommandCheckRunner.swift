@@ -25,10 +25,14 @@ enum CommandCheckRunner {
         let timeout = min(check.timeoutSeconds ?? policy.maxTimeoutSeconds, policy.maxTimeoutSeconds)
         var environment = ProcessInfo.processInfo.environment.filter { passedEnvironment.contains($0.key) }
         environment["TMPDIR"] = "/tmp"
+        let toolchain = Toolchain(path: environment["PATH"], home: environment["HOME"], workspaceRoot: root)
+        guard toolchain.locate(program, cwd: cwd) != nil else {
+            return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), code: CheckOutcome.commandNotFound)
+        }
         let argv: [String]
         if let bwrap = policy.bwrap {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: check.writable == true,
-                                   home: environment["HOME"], privatePaths: policy.privatePaths)
+                                   home: environment["HOME"], privatePaths: policy.privatePaths, toolchain: toolchain.directories)
             argv = Sandbox.wrap(check.command, bwrap: bwrap, view: view, cwd: cwd)
         } else if policy.allowUnsandboxed {
             argv = check.command
@@ -50,6 +54,10 @@ enum CommandCheckRunner {
         let expected = check.expectExitCode ?? 0
         if outcome.timedOut {
             return failed("`\(shown)` timed out after \(Self.seconds(timeout)) s and was killed", output)
+        }
+        if policy.bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
+            return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), output: output,
+                                code: CheckOutcome.commandNotFound)
         }
         guard let code = outcome.exitCode else {
             return failed("`\(shown)` was killed by signal \(outcome.signal ?? 0)", output)

@@ -31,6 +31,10 @@ enum JudgeCheckRunner {
         func failed(_ summary: String, _ output: String = "") -> CheckOutcome {
             CheckOutcome(kind: "judge", passed: false, summary: summary, output: output)
         }
+        if check.inspect == true {
+            guard let evaluate = context.evaluate else { return failed("no evaluator worker can run here for an inspecting judge") }
+            return await evaluate(check)
+        }
         guard let judge = context.judge else { return failed("no evaluator model is configured for judge checks") }
         let modelId: String
         let client: any ModelClient

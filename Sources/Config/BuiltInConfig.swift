@@ -104,6 +104,16 @@ enum BuiltInConfig {
         maxCostUSD: 2.0
         prompt: |
           \(plannerPrompt)
+      evaluator:
+        description: Checks another worker's result against a rubric by inspecting the workspace itself, read-only.
+        model: orchestrator
+        tools: [read_file, list_files, search]
+        timeoutSeconds: 300
+        maxSteps: 12
+        maxTokens: 300000
+        maxCostUSD: 1.0
+        prompt: |
+          \(evaluatorPrompt)
       coordinator:
         description: Decides what an orchestrate call does about a failed subtask - retry, substitute, escalate or abandon.
         model: orchestrator
@@ -174,6 +184,18 @@ enum BuiltInConfig {
     needs another's result; keep the plan as small as the goal allows, within the limit given. \
     Add checks where a result can be checked mechanically. Look at the workspace with your tools \
     if the goal is about it. Call submit_result exactly once with the plan.
+    """
+
+    /// The evaluator is blind to how the work was done: it sees the brief, the result as claims
+    /// and the rubric, and judges from what it finds itself.
+    private static let evaluatorPrompt = """
+    You are bosun's evaluator. Another worker was given the brief in INPUTS and handed in the \
+    result shown there. Decide whether the result meets the RUBRIC, judging only from what you \
+    inspect yourself with your tools: read the files the result names or the brief concerns, list \
+    and search the workspace. Treat every statement in the result, above all a claim that something \
+    works or is done, as a claim to check, never as evidence. Do not change anything. Call \
+    submit_result exactly once with passed, one reason per rubric point that decided it, and the \
+    evidence: each path (and line) you looked at and what it showed.
     """
 
     private static let coordinatorPrompt = """

@@ -7,7 +7,7 @@ import Foundation
 /// and the progress record a decision is made from. Pure functions of their inputs.
 enum OrchestrationPlanning {
     /// Roles only bosun itself runs: a plan cannot use them.
-    static let internalRoles: Set<String> = ["planner", "coordinator", "synthesizer"]
+    static let internalRoles: Set<String> = ["planner", "coordinator", "synthesizer", "evaluator"]
 
     // MARK: - The plan
 
@@ -28,7 +28,7 @@ enum OrchestrationPlanning {
         }
         if case .object(var checks)? = properties["checks"] {
             checks["default"] = []
-            checks["description"] = "Checks its result must pass (schema, command, files, judge)."
+            checks["description"] = "Checks its result must pass (schema, command, files, http, judge)."
             properties["checks"] = .object(checks)
         }
         item["properties"] = .object(properties)
@@ -113,12 +113,22 @@ enum OrchestrationPlanning {
     }
 
     /// What the planner reads: the roles it may use, the limits, the caller's inputs and checks.
-    static func plannerInputs(_ params: OrchestrateParams, roles: [Role], maxWorkers: Int) -> [String] {
+    static func plannerInputs(_ params: OrchestrateParams, roles: [Role], maxWorkers: Int, testCommand: [String]?) -> [String] {
         var inputs = ["Roles you may use (name, model, tools, what it is for):\n" + roles.map { role in
             "- \(role.name) (model \(role.model); tools: \(role.tools.isEmpty ? "none" : role.tools.joined(separator: ", "))" +
                 "\(role.permissions.write ? "; may write files" : "")\(role.permissions.exec ? "; may run commands" : "")): \(role.description)"
         }.joined(separator: "\n")]
         inputs.append("At most \(maxWorkers) subtasks. Subtasks without after run in parallel.")
+        if params.verify == false {
+            inputs.append("The caller turned verification off (verify: false): give no checks.")
+        } else {
+            inputs.append("""
+                Every subtask is verified. Give each the checks that prove its result: command (a program's exit code), \
+                files (files it must leave), schema (its output schema), http (a URL that must answer). bosun adds \
+                \(testCommand.map { "the project's test command \($0.joined(separator: " ")) to subtasks whose role writes, and " } ?? "")\
+                an evaluator (a read-only worker that inspects the workspace) to a subtask with no such check.
+                """)
+        }
         if let checks = params.checks, !checks.isEmpty, let text = try? JSONValue(encoding: checks).jsonString() {
             inputs.append("Every subtask's result must also pass these checks: \(text)")
         }
@@ -130,6 +140,35 @@ enum OrchestrationPlanning {
         for input in params.inputs ?? [] { inputs.append("Input of the goal: \(input)") }
         return inputs
     }
+
+    // MARK: - Checks
+
+    /// The checks a subtask's result must pass: none with `verify: false`; otherwise the
+    /// caller's and the plan's, a schema check for an output schema, the project's test
+    /// command (run where the role's changes are) for a role that writes, and an evaluator
+    /// worker when none of them decides without a model.
+    static func checks(for spec: PlanSubtask, params: OrchestrateParams, roleWrites: Bool, testCommand: [String]?) -> [Check] {
+        guard params.verify != false else { return [] }
+        var checks = (params.checks ?? []) + (spec.checks ?? [])
+        if spec.brief.output?.schema != nil, !checks.contains(where: { $0.kind == "schema" }) {
+            checks.append(.schema(schema: nil))
+        }
+        if roleWrites, let testCommand, !checks.contains(where: { $0.kind == "command" }) {
+            checks.append(.command(CommandCheck(command: testCommand, writable: true)))
+        }
+        let inspecting = checks.contains { if case .judge(let judge) = $0 { judge.inspect == true } else { false } }
+        if !inspecting, !checks.contains(where: \.isDeterministic) {
+            checks.append(.judge(JudgeCheck(rubric: evaluatorRubric, inspect: true)))
+        }
+        return checks
+    }
+
+    /// What an evaluator checks when the plan gave a subtask no deterministic check.
+    static let evaluatorRubric = """
+        The result does what the brief's TASK asks, within its SCOPE and in the OUTPUT it asks for. \
+        Every fact it states about the workspace holds when you look (files, contents, lines), and it \
+        claims nothing it did not do.
+        """
 
     // MARK: - Decisions
 

@@ -47,6 +47,9 @@ extension Session {
             throw SessionError.invalidParams("goal", "goal is empty. Say what the orchestration should achieve.")
         }
         _ = try planRoles(params)
+        if params.verify == false, params.checks?.isEmpty == false {
+            throw SessionError.invalidParams("verify", "verify is false but checks are given. Leave out checks to run none, or verify to run them.")
+        }
         if let limits = params.limits {
             if let value = limits.maxWorkers, value < 1 {
                 throw SessionError.invalidParams("limits.maxWorkers", "limits.maxWorkers must be at least 1; got \(value).")
@@ -156,7 +159,8 @@ extension Session {
         do {
             planner = try await spawnWorker(of: id, SpawnParams(
                 task: "Plan how bosun's workers achieve this goal: \(ledger.goal)",
-                inputs: OrchestrationPlanning.plannerInputs(ledger.params, roles: roleViews, maxWorkers: maxWorkers),
+                inputs: OrchestrationPlanning.plannerInputs(ledger.params, roles: roleViews, maxWorkers: maxWorkers,
+                                                           testCommand: ProjectTestCommand.find(in: environment.workspaceRoot)),
                 scope: "Planning only: do not do the subtasks yourself.",
                 output: OutputSpec(schema: OrchestrationPlanning.planSchema(roles: roles, maxWorkers: maxWorkers)),
                 doNot: ["give a subtask a brief another worker could not act on without asking",
@@ -274,7 +278,9 @@ extension Session {
             guard let entry = try? await waitUntilSettled(workerId), orchestrations[id]?.stop == nil else { return subtaskId }
             let why: String
             if entry.state == .succeeded {
-                let checks = (ledger.params.checks ?? []) + (spec.checks ?? [])
+                let checks = OrchestrationPlanning.checks(for: spec, params: ledger.params,
+                                                          roleWrites: config.roles[spec.role]?.permissions.write == true,
+                                                          testCommand: ProjectTestCommand.find(in: environment.workspaceRoot))
                 guard !checks.isEmpty else {
                     passSubtask(id, subtaskId, verification: .unverified)
                     return subtaskId
@@ -286,12 +292,19 @@ extension Session {
                         return subtaskId
                     }
                     updateLedger(id) { $0.subtasks[subtaskId]?.verification = .failed }
+                    if let missing = verified.rounds.last?.checks.first(where: { $0.code == CheckOutcome.commandNotFound }) {
+                        abandonSubtask(id, subtaskId, reason: Self.setupProblem(missing.summary))
+                        return subtaskId
+                    }
                     let failed = verified.rounds.last?.checks.filter { !$0.passed }.map { "\($0.kind): \($0.summary)" } ?? []
                     why = "its result failed its checks after \(verified.rounds.count) round(s): \(failed.joined(separator: "; "))"
                 } catch {
                     guard orchestrations[id]?.stop == nil, !Task.isCancelled else { return subtaskId }
                     why = "its checks could not run: \(Self.describe(error))"
                 }
+            } else if let failure = entry.failure, failure.code == WorkerFailure.commandNotFound {
+                abandonSubtask(id, subtaskId, reason: Self.setupProblem(failure.message))
+                return subtaskId
             } else {
                 why = "its worker \(workerId) ended \(entry.state.rawValue)" + (entry.failure.map { " (\($0.code): \($0.message))" } ?? "")
             }
@@ -329,6 +342,12 @@ extension Session {
             }
         }
         return subtaskId
+    }
+
+    /// Why a subtask stops at once when a program it needs is missing: no retry, substitute or
+    /// escalation can install it, so the coordinator is not asked.
+    static func setupProblem(_ message: String) -> String {
+        "\(WorkerFailure.commandNotFound): \(message) Stopped without a retry: no worker can fix the setup."
     }
 
     struct SubtaskDecision {
@@ -521,9 +540,12 @@ extension Session {
         let ledger = orchestrations[id]!
         let workers = order.filter { entries[$0]?.record.parentId == id }.compactMap { view($0) }
         let usage = workers.reduce(WorkerUsage()) { $0 + $1.usage }
+        let passed = ledger.planned.filter { $0.ledger.status == .passed }
+        let verified = VerifiedShare(passed: passed.count, verified: passed.filter { $0.ledger.verification == .passed }.count,
+                                     optedOut: ledger.params.verify == false)
         return OrchestrateResult(id: id, state: ledger.state, goal: ledger.goal, plan: ledger.plan, workers: workers,
                                  verification: ledger.outcomes(), synthesis: ledger.synthesis, decisions: ledger.decisions,
-                                 reason: ledger.reason, usage: usage)
+                                 reason: ledger.reason, usage: usage, verified: verified)
     }
 
     // MARK: - Budget

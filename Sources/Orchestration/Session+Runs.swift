@@ -157,7 +157,7 @@ extension Session {
         entry.spec.after.compactMap { dependency in
             guard let other = entries[dependency], let result = other.result else { return nil }
             let text = result.structured?.jsonString() ?? result.text
-            return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text)
+            return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text, sources: result.sources ?? [])
         }
     }
 

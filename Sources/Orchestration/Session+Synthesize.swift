@@ -51,7 +51,8 @@ extension Session {
             task: params.instruction, inputs: inputs,
             scope: "Only the worker results given in INPUTS; they are the whole material.",
             output: OutputSpec(format: params.output?.format,
-                           schema: SynthesisInputs.submissionSchema(workers: ids, structured: params.output?.schema)),
+                           schema: SynthesisInputs.submissionSchema(workers: ids, sources: SynthesisInputs.sources(of: entries),
+                                                                    structured: params.output?.schema)),
             doNot: ["drop a detail, number or caveat a worker reported because it seems minor",
                     "settle a disagreement between workers silently: report it as a conflict naming both",
                     "cite a worker for a claim it did not make, or any worker not in INPUTS"],
@@ -71,10 +72,11 @@ extension Session {
             return "\(failedEntry.record.id) \(failedEntry.state.rawValue): \(why)"
         }
         let modelGaps = structured["gaps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let cited = (try? structured["sources"]?.decode(as: [SynthesisSource].self)) ?? []
         return SynthesizeResult(
             id: synthesizer.id, text: structured["text"]?.stringValue ?? "",
             structured: structured["structured"],
-            sources: (try? structured["sources"]?.decode(as: [SynthesisSource].self)) ?? [],
+            sources: cited + SynthesisInputs.uncited(entries, cited: cited),
             conflicts: (try? structured["conflicts"]?.decode(as: [SynthesisConflict].self)) ?? [],
             gaps: failedGaps + modelGaps, usage: entry.usage)
     }
@@ -100,23 +102,47 @@ enum SynthesisInputs {
                 let why = entry.failure.map { "\($0.code): \($0.message)" } ?? "no result"
                 return "\(head)\nFAILED (\(entry.state.rawValue)): \(why)\nThis worker produced no result; name it in gaps."
             }
-            guard result.count > share else { return "\(head)\nresult:\n\(result)" }
+            let sources = (entry.result?.sources ?? []).isEmpty ? "" : "\nsources: " + (entry.result?.sources ?? []).joined(separator: ", ")
+            guard result.count > share else { return "\(head)\nresult:\n\(result)\(sources)" }
             return "\(head)\nresult:\n\(result.prefix(share))\n[… \(result.count - share) of \(result.count) characters of this result " +
-                "cut: the inputs exceed the synthesis budget of \(budgetChars) characters. Name what may be missing in gaps.]"
+                "cut: the inputs exceed the synthesis budget of \(budgetChars) characters. Name what may be missing in gaps.]\(sources)"
+        }
+    }
+
+    /// The files and URLs the workers' results rest on, each once, in the workers' order.
+    static func sources(of entries: [WorkerEntry]) -> [String] {
+        var seen: Set<String> = []
+        return entries.flatMap { $0.state == .succeeded ? $0.result?.sources ?? [] : [] }.filter { seen.insert($0).inserted }
+    }
+
+    /// Every worker source the synthesis did not cite, kept as a source of that worker's
+    /// result: a synthesis never drops where its material came from.
+    static func uncited(_ entries: [WorkerEntry], cited: [SynthesisSource]) -> [SynthesisSource] {
+        let citedSources = Set(cited.compactMap(\.source))
+        return entries.filter { $0.state == .succeeded }.flatMap { entry in
+            (entry.result?.sources ?? []).filter { !citedSources.contains($0) }.map { source in
+                SynthesisSource(workerId: entry.record.id, claim: "what \(entry.record.id) reported: \(entry.record.task)", source: source)
+            }
         }
     }
 
     /// `submit_result`'s schema for a synthesis: only the given worker ids can be cited, and
-    /// a conflict names at least two of them. A `structured` schema's `$defs` move to the root
-    /// so its local `$ref`s still resolve.
-    static func submissionSchema(workers: [String], structured: JSONValue?) -> JSONValue {
+    /// a conflict names at least two of them; a claim's `source` is one of the workers' own
+    /// sources. A `structured` schema's `$defs` move to the root so its local `$ref`s still resolve.
+    static func submissionSchema(workers: [String], sources: [String] = [], structured: JSONValue?) -> JSONValue {
         let workerId: JSONValue = ["enum": .array(workers.map { .string($0) })]
+        var sourceProperties: [String: JSONValue] = ["workerId": workerId, "claim": ["type": "string", "minLength": 1]]
+        if !sources.isEmpty {
+            sourceProperties["source"] = ["enum": .array(sources.map { .string($0) }),
+                                          "description": "The file or URL (from the worker's sources) the claim rests on."]
+        }
         var properties: [String: JSONValue] = [
-            "text": ["type": "string", "minLength": 1, "description": "The one answer, with every detail the workers reported."],
+            "text": ["type": "string", "minLength": 1,
+                     "description": "The one answer, with every detail the workers reported; cite a source as [URL or path] after its claim."],
             "sources": ["type": "array", "items": [
                 "type": "object", "required": ["workerId", "claim"], "additionalProperties": false,
-                "properties": ["workerId": workerId, "claim": ["type": "string", "minLength": 1]],
-            ], "description": "Each claim of the answer and the worker it comes from."],
+                "properties": .object(sourceProperties),
+            ], "description": "Each claim of the answer, the worker it comes from and the source it rests on."],
             "conflicts": ["type": "array", "items": [
                 "type": "object", "required": ["topic", "workers", "summary"], "additionalProperties": false,
                 "properties": ["topic": ["type": "string", "minLength": 1],

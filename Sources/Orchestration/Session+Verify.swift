@@ -38,7 +38,8 @@ extension Session {
                 object["passed"] = .bool(round.passed)
                 return .object(object)
             } ?? [:])
-            if round.passed { break }
+            // A program that is not there is the setup's problem: no worker round can fix it.
+            if round.passed || round.checks.contains(where: { $0.code == CheckOutcome.commandNotFound }) { break }
             let feedback = Self.feedbackMessage(round)
             if steering && rounds.count - escalations < maxRounds {
                 _ = try steer(SteerParams(workerId: workerId, message: feedback))
@@ -127,7 +128,11 @@ extension Session {
         })
         return CheckContext(workspaceRoot: environment.workspaceRoot, brief: entry.spec.brief.render(),
                             resultText: result?.text ?? "(the worker left no result)", resultStructured: result?.structured,
-                            outputSchema: entry.spec.brief.output?.schema, commands: commands, judge: judge)
+                            outputSchema: entry.spec.brief.output?.schema, commands: commands, judge: judge,
+                            evaluate: { [weak self] check in
+                                await self?.evaluate(check, of: workerId)
+                                    ?? CheckOutcome(kind: "judge", passed: false, summary: "the session closed before the evaluator ran")
+                            })
     }
 
     /// A judge's model call: charged to the session budget, recorded as a `judge_call` event.

@@ -46,7 +46,8 @@ struct WorkerRecovery: Sendable, Hashable {
 
     /// Decides, and counts what it decided.
     mutating func decide(state: WorkerState, failure: WorkerFailure?) -> Decision? {
-        guard let reason = Self.reason(state: state, failure: failure), reason != "dependency_failed" else { return nil }
+        guard let reason = Self.reason(state: state, failure: failure), reason != "dependency_failed",
+              reason != WorkerFailure.commandNotFound else { return nil }
         if reason == "provider_error", fallbacksUsed < fallbackModels.count {
             fallbacksUsed += 1
             return .fallback(model: fallbackModels[fallbacksUsed - 1])

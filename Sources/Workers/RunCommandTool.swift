@@ -20,8 +20,9 @@ struct RunCommandTool: WorkerTool {
         ToolSpec(name: "run_command", description: """
             Run a program with arguments (an argv list, not a shell line: no pipes, globs or $VARS) \
             in the workspace. It runs in a sandbox as an unprivileged user: the workspace and the system \
-            directories are read-only, the home directory and /tmp are private and empty, nothing else of \
-            the machine is visible, there is no network. Output (stdout and stderr \
+            directories are read-only, the home directory and /tmp are private and empty, the directories on the user's PATH are \
+            read-only, nothing else of the machine is visible, there is no network. A program that is not \
+            on the PATH ends your task as command_not_found. Output (stdout and stderr \
             together) is capped at \(policy.commandOutputMaxBytes) bytes; the timeout is at most \
             \(Int(policy.commandTimeoutSeconds)) s.
             """, inputSchema: [
@@ -52,10 +53,15 @@ struct RunCommandTool: WorkerTool {
 
         var environment = ProcessInfo.processInfo.environment.filter { Self.passedEnvironment.contains($0.key) }
         environment["TMPDIR"] = "/tmp"
+        let toolchain = Toolchain(path: environment["PATH"], home: environment["HOME"], workspaceRoot: root)
+        guard toolchain.locate(program, cwd: cwd) != nil else {
+            throw WorkerFailure(code: WorkerFailure.commandNotFound, message: toolchain.notFound(program))
+        }
         let argv: [String]
         let sandboxNote: String
         if let bwrap {
-            let view = SandboxView(workspaceRoot: root, home: environment["HOME"], privatePaths: privatePaths)
+            let view = SandboxView(workspaceRoot: root, home: environment["HOME"], privatePaths: privatePaths,
+                                   toolchain: toolchain.directories)
             argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd)
             sandboxNote = "bubblewrap (system directories and the workspace read-only, empty home, no network, unprivileged)"
         } else if policy.sandbox == .allowUnsandboxed {
@@ -71,6 +77,9 @@ struct RunCommandTool: WorkerTool {
         let outcome = try await ProcessRunner.run(argv, cwd: bwrap == nil ? cwd : nil, environment: environment,
                                                   timeout: timeout, outputCap: policy.commandOutputMaxBytes)
         try Task.checkCancellation()
+        if bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
+            throw WorkerFailure(code: WorkerFailure.commandNotFound, message: toolchain.notFound(program))
+        }
         return Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
     }
 

@@ -21,11 +21,14 @@ public struct WorkerBrief: Sendable, Hashable, Codable {
         public var workerId: String
         public var task: String
         public var result: String
+        /// The files or URLs its result rests on, for this worker to use and cite.
+        public var sources: [String]
 
-        public init(workerId: String, task: String, result: String) {
+        public init(workerId: String, task: String, result: String, sources: [String] = []) {
             self.workerId = workerId
             self.task = task
             self.result = result
+            self.sources = sources
         }
     }
 
@@ -72,7 +75,10 @@ public struct WorkerBrief: Sendable, Hashable, Codable {
             sections.append("DO NOT\n" + doNot.map { "- \($0)" }.joined(separator: "\n"))
         }
         if !predecessors.isEmpty {
-            let blocks = predecessors.map { "[\($0.workerId)] \($0.task)\n\($0.result)" }
+            let blocks = predecessors.map { earlier in
+                "[\(earlier.workerId)] \(earlier.task)\n\(earlier.result)" +
+                    (earlier.sources.isEmpty ? "" : "\nsources: " + earlier.sources.joined(separator: ", "))
+            }
             sections.append("RESULTS OF EARLIER WORKERS\n" + blocks.joined(separator: "\n\n"))
         }
         return sections.joined(separator: "\n\n")

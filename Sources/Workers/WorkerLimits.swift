@@ -44,4 +44,8 @@ public struct WorkerFailure: Error, Sendable, Hashable, Codable {
         self.code = code
         self.message = message
     }
+
+    /// A program a command names is nowhere on the sandbox's PATH: the setup's problem, so the
+    /// worker ends with it instead of being told it erred, and no retry runs it again.
+    public static let commandNotFound = "command_not_found"
 }

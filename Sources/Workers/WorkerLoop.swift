@@ -256,6 +256,9 @@ public struct WorkerLoop: Sendable {
                 output = ToolOutput(text: error.message, isError: true)
             } catch let error as WorkspaceError {
                 output = ToolOutput(text: error.message, isError: true)
+            } catch let failure as WorkerFailure {
+                await report(.toolResult(id: call.id, name: call.name, output: ToolOutput(text: failure.message, isError: true)))
+                return .fail(failure)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
                 return .fail(WorkerFailure(code: "tool_error", message: "The tool \(call.name) failed: \(error)."))

@@ -15,19 +15,23 @@ public struct SandboxView: Sendable, Hashable {
     /// bosun's config files): hidden even when they lie under a system directory or in
     /// the workspace.
     public var privatePaths: [String]
+    /// The user's toolchain directories (`Toolchain.directories`), shown read-only.
+    public var toolchain: [String]
 
-    public init(workspaceRoot: String, workspaceWritable: Bool = false, home: String? = nil, privatePaths: [String] = []) {
+    public init(workspaceRoot: String, workspaceWritable: Bool = false, home: String? = nil, privatePaths: [String] = [],
+                toolchain: [String] = []) {
         self.workspaceRoot = workspaceRoot
         self.workspaceWritable = workspaceWritable
         self.home = home
         self.privatePaths = privatePaths
+        self.toolchain = toolchain
     }
 }
 
 /// bubblewrap, as `run_command` and `search` use it. The view is built from an allow-list:
-/// a fresh root holding only the system directories (read-only), the workspace (read-only
-/// unless the view says otherwise), a private `/tmp`, an empty home, fresh `/dev` and
-/// `/proc`. Everything else of the machine (other homes, `/root`, `/var`, the trace store,
+/// a fresh root holding only the system directories (read-only), the user's toolchain
+/// directories (read-only, `Toolchain`), the workspace (read-only unless the view says
+/// otherwise), a private `/tmp`, an empty home, fresh `/dev` and `/proc`. Everything else of the machine (other homes, `/root`, `/var`, the trace store,
 /// mounted volumes) does not exist inside.
 ///
 /// The command runs as an unprivileged uid (65534) in a user namespace of its own, with
@@ -85,6 +89,11 @@ public enum Sandbox {
         // The home directory: empty and private (before the workspace, which may lie inside it).
         if let home = view.home, home.hasPrefix("/"), home != "/" {
             argv += ["--perms", "0700", "--tmpfs", home]
+        }
+        // The user's toolchain (after the home, where much of it lives; before the workspace).
+        for directory in view.toolchain {
+            argv += ["--ro-bind", directory, directory]
+            visible.append(directory)
         }
         argv += [view.workspaceWritable ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
         visible.append(view.workspaceRoot)

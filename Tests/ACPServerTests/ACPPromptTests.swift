@@ -66,6 +66,25 @@ import Testing
         #expect(ACPPrompt.stopReason(result) == .endTurn)
     }
 
+    @Test func aTurnEndsWithItsConflictsAndSources() {
+        var result = Self.result(.succeeded, outcomes: [Self.outcome("a", .passed), Self.outcome("b", .passed)], synthesis: "A is 1.")
+        result.synthesis?.sources = [SynthesisSource(workerId: "w_a", claim: "A is 1", source: "https://a.example/facts"),
+                                     SynthesisSource(workerId: "w_b", claim: "A is 1 too", source: "docs/a.md"),
+                                     SynthesisSource(workerId: "w_b", claim: "again", source: "docs/a.md"),
+                                     SynthesisSource(workerId: "w_a", claim: "no source")]
+        result.synthesis?.conflicts = [SynthesisConflict(topic: "the value of B", workers: ["w_a", "w_b"], summary: "w_a says 2, w_b says 3")]
+        #expect(ACPPrompt.finalMessage(result) == """
+            A is 1.
+
+            Unresolved conflicts:
+            - the value of B (w_a vs w_b): w_a says 2, w_b says 3
+
+            Sources:
+            - https://a.example/facts
+            - docs/a.md
+            """)
+    }
+
     @Test func aPartialOrFailedTurnSaysWhatWasAbandonedAndWhy() {
         let partial = Self.result(.partial, outcomes: [Self.outcome("a", .passed), Self.outcome("b", .abandoned, "it kept timing out")],
                                   synthesis: "Half an answer.",

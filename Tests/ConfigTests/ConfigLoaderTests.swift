@@ -9,6 +9,7 @@ import Testing
             ("coder", "claude-haiku-4-5", 900), ("researcher", "claude-haiku-4-5", 300), ("writer", "claude-sonnet-4-5", 180),
             ("analyst", "claude-opus-4-5", 600), ("transformer", "claude-haiku-4-5", 300), ("worker", "claude-haiku-4-5", 300),
             ("synthesizer", "claude-opus-4-5", 300), ("planner", "claude-opus-4-5", 300), ("coordinator", "claude-opus-4-5", 120),
+            ("evaluator", "claude-opus-4-5", 300),
         ]
         #expect(config.roles.count == expected.count)
         for (name, modelId, timeout) in expected {
@@ -19,6 +20,8 @@ import Testing
         }
         #expect(try config.role(named: "coder").permissions == ToolPermissions(write: true, exec: true))
         #expect(try config.role(named: "researcher").permissions == ToolPermissions())
+        #expect(try config.role(named: "evaluator").permissions == ToolPermissions())
+        #expect(try config.role(named: "evaluator").tools == ["read_file", "list_files", "search"])
         #expect(config.sources == ["built-in"])
     }
 

@@ -98,7 +98,7 @@ import Testing
 
     @Test func summariesListEveryRole() throws {
         let summaries = BosunConfig.builtIn.roleSummaries()
-        #expect(summaries.map(\.name) == ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"])
+        #expect(summaries.map(\.name) == ["analyst", "coder", "coordinator", "evaluator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"])
         let data = try JSONEncoder().encode(summaries)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"timeoutSeconds\":900"))

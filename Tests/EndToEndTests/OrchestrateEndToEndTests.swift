@@ -25,9 +25,10 @@ import TestSupport
                   input: { text: "All parts done.", sources: [{ workerId: "$enum[0]", claim: "a part" }], conflicts: [], gaps: [] }
         """
 
+    /// A subtask worker's answer (not an evaluator's, whose brief quotes the worker's).
     static func answer(_ task: String, _ text: String, latencyMs: Int? = nil) -> String {
         """
-          - match: { lastMessage: "\(task)" }
+          - match: { lastMessage: "\(task)", system: "You are a worker in bosun" }
         \(latencyMs.map { "    latencyMs: \($0)\n" } ?? "")    reply: { toolCalls: [{ name: submit_result, input: { text: "\(text)" } }] }
         """
     }
@@ -77,16 +78,21 @@ import TestSupport
         #expect(result["plan"]?["subtasks"]?.arrayValue?.count == 3)
         let outcomes = result["verification"]?.arrayValue ?? []
         #expect(outcomes.map { $0["status"] } == ["passed", "passed", "passed"])
+        // No subtask had a deterministic check, so an evaluator verified each.
+        #expect(outcomes.map { $0["verification"] } == ["passed", "passed", "passed"])
+        #expect(result["verified"] == ["passed": 3, "verified": 3, "share": 1, "optedOut": false])
         #expect(result["synthesis"]?["text"] == "All parts done.")
         #expect(result["decisions"] == [])
 
-        // Every worker it ran is nested under it: planner, three subtasks, synthesizer.
+        // Every worker it ran is nested under it: planner, three subtasks with an evaluator each, synthesizer.
         let workers = result["workers"]?.arrayValue ?? []
-        #expect(workers.map { $0["role"]?.stringValue ?? "" } == ["planner", "worker", "worker", "worker", "synthesizer"])
+        let roles = workers.map { $0["role"]?.stringValue ?? "" }
+        #expect(roles.first == "planner" && roles.last == "synthesizer", "\(roles)")
+        #expect(roles.filter { $0 == "worker" }.count == 3 && roles.filter { $0 == "evaluator" }.count == 3, "\(roles)")
         #expect(workers.allSatisfy { $0["parent"] == .string(id) })
 
         // a and b ran side by side; c started only after both ended, with their results.
-        let byTask = Dictionary(uniqueKeysWithValues: workers.map { ($0["task"]?.stringValue ?? "", $0) })
+        let byTask = Dictionary(uniqueKeysWithValues: workers.filter { $0["role"] == "worker" }.map { ($0["task"]?.stringValue ?? "", $0) })
         let a = try #require(byTask["Collect fact A"]), b = try #require(byTask["Collect fact B"])
         let c = try #require(byTask["Combine the facts"])
         #expect(Self.date(a["startedAt"]) < Self.date(b["endedAt"]) && Self.date(b["startedAt"]) < Self.date(a["endedAt"]))
@@ -118,13 +124,13 @@ import TestSupport
         let head = try #require(lines.firstIndex { $0.contains(id) }, "\(tree)")
         #expect(lines[head].hasPrefix("└─ ") || lines[head].hasPrefix("├─ "))
         let nested = lines[(head + 1)...].filter { $0.contains("w_") }
-        #expect(nested.count == 5 && nested.allSatisfy { $0.hasPrefix("   ") || $0.hasPrefix("│  ") }, "\(tree)")
+        #expect(nested.count == 8 && nested.allSatisfy { $0.hasPrefix("   ") || $0.hasPrefix("│  ") }, "\(tree)")
         let page = try runProcess(BosunBinary.path, ["trace", "html", sessionId, "--db", world.dbPath, "-o", "-"]).stdout
         #expect(page.contains("class=\"orchestration\" id=\"\(id)\""))
         // `bosun trace show o_…`: the orchestration, its workers and its events.
         let detail = try runProcess(BosunBinary.path, ["trace", "show", id, "--db", world.dbPath]).stdout
         #expect(detail.hasPrefix("orchestration \(id)  session \(sessionId)\n  state    succeeded\n"), "\(detail)")
-        #expect(detail.contains("workers (5):") && detail.contains("events (\(kinds.count)):"), "\(detail)")
+        #expect(detail.contains("workers (8):") && detail.contains("events (\(kinds.count)):"), "\(detail)")
         let json = try JSONValue.parse(try runProcess(BosunBinary.path, ["trace", "show", id, "--json", "--db", world.dbPath]).stdout)
         #expect(json["orchestration"]?["ledger"]?["plan"]?["subtasks"]?.arrayValue?.count == 3)
         #expect(json["events"]?.arrayValue?.count == kinds.count)

@@ -111,14 +111,17 @@ async def test_a_prompt_is_an_orchestration_streamed_as_plan_tool_calls_and_mess
     statuses = [[entry.status for entry in plan.entries] for plan in plans]
     assert any("in_progress" in row for row in statuses), statuses
 
-    # One tool call per worker: the planner, three subtasks, the synthesizer, each completed.
+    # One tool call per worker: the planner, three subtasks with the evaluator that verified
+    # each (none had a deterministic check), the synthesizer, each completed.
     calls = client.of("tool_call")
     titles = [call.title for call in calls]
-    assert len(calls) == 5, titles
+    assert len(calls) == 8, titles
     assert titles[0].startswith("planner:")
     assert titles[-1].startswith("synthesizer:")
-    assert sorted(titles[1:4]) == ["researcher: Collect fact B", "worker: Collect fact A", "writer: Combine the facts"]
-    assert len({call.tool_call_id for call in calls}) == 5
+    subtasks = sorted(t for t in titles[1:-1] if not t.startswith("evaluator:"))
+    assert subtasks == ["researcher: Collect fact B", "worker: Collect fact A", "writer: Combine the facts"]
+    assert len([t for t in titles if t.startswith("evaluator:")]) == 3, titles
+    assert len({call.tool_call_id for call in calls}) == 8
     assert {call.kind for call in calls} <= {"think", "search", "other"}
     final = {}
     for call in calls:
@@ -201,7 +204,7 @@ async def test_session_load_replays_what_the_session_did(bosun_bin, mock_provide
         await conn.load_session(cwd=str(w.workspace), session_id=session.session_id, mcp_servers=[])
         kinds = [update.session_update for _, update in client.updates]
         assert kinds[0] == "user_message_chunk" and client.updates[0][1].content.text == "Find A and B"
-        assert kinds.count("tool_call") == 5
+        assert kinds.count("tool_call") == 8
         assert "".join(u.content.text for u in client.of("agent_message_chunk")) == "A is 1 and B is 2, so A+B is 3."
         assert {update.status for update in client.of("tool_call")} == {"completed"}
         # The loaded session takes prompts.

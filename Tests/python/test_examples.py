@@ -40,6 +40,6 @@ def test_orchestrate_plans_substitutes_a_failing_subtask_and_synthesizes(bosun_b
     assert lines[-1] == "succeeded", out
     assert any(line.startswith("decision substitute note: ") for line in lines), out
     assert any(line.startswith("replan: note runs again (substitute; 1 replan(s) so far)") for line in lines), out
-    assert re.search(r"^o_\w+ succeeded: 7 workers, 1 decision\(s\), \$0\.\d{4}$", out, re.M), out
+    assert re.search(r"^o_\w+ succeeded: 9 workers, 1 decision\(s\), \$0\.\d{4}$", out, re.M), out
     assert re.search(r"^  note\s+passed\s+checks passed\s+attempts w_\w+, w_\w+$", out, re.M), out
     assert "\nSYNTHESIS\nNOTE.md announces orchestrate" in out and "\nNOTE.md\n# orchestrate\n" in out, out

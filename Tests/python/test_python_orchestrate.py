@@ -12,7 +12,7 @@ import pytest
 from conftest import write_mock_config
 
 from bosun_client import (AsyncBosunClient, BosunClient, BosunError, Decision, ErrorCode, OrchestrateResult,
-                          OrchestrationEvent, Plan, SubtaskOutcome, SynthesisResult)
+                          OrchestrationEvent, Plan, SubtaskOutcome, SynthesisResult, VerifiedShare)
 
 SCRIPT = """\
 rules:
@@ -59,7 +59,12 @@ def check_scripted_result(result, events, goal=GOAL):
     assert {o.subtask: o.status for o in result.verification} == {"a": "passed", "b": "passed", "c": "passed"}
     by_worker = {w.id: w for w in result.workers}
     assert all(o.worker_id in by_worker and o.attempts == [o.worker_id] for o in result.verification)
-    assert [w.role for w in result.workers] == ["planner", "worker", "worker", "worker", "synthesizer"]
+    # No subtask had a deterministic check, so an evaluator verified each.
+    roles = [w.role for w in result.workers]
+    assert roles[0] == "planner" and roles[-1] == "synthesizer", roles
+    assert sorted(roles[1:-1]) == ["evaluator"] * 3 + ["worker"] * 3, roles
+    assert {o.verification for o in result.verification} == {"passed"}
+    assert result.verified == VerifiedShare(passed=3, verified=3, share=1, opted_out=False)
     assert all(w.parent == result.id and w.state == "succeeded" for w in result.workers)
     combine = next(w for w in result.workers if w.task == "Combine the facts")
     assert sorted(combine.after or []) == sorted(o.worker_id for o in result.verification if o.subtask in ("a", "b"))

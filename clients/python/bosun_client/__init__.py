@@ -17,7 +17,8 @@ from .params import Limits
 from .types import (ORCHESTRATION_TERMINAL_STATES, TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict,
                     Decision, InitializeResult, OrchestrateResult, OrchestrationEvent, OrchestrationSummary, Plan,
                     PlanSubtask, Role, Session, SessionStatus, Source, SteerResult, SubtaskBrief, SubtaskOutcome,
-                    SynthesisResult, Usage, VerifyResult, VerifyRound, Worker, WorkerError, WorkerEvent, WorkerResult)
+                    SynthesisResult, Usage, VerifiedShare, VerifyResult, VerifyRound, Worker, WorkerError, WorkerEvent,
+                    WorkerResult)
 
 __version__ = "0.1.0"
 
@@ -25,5 +26,5 @@ __all__ = ["AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "Canc
            "ConnectionClosed", "Decision", "ErrorCode", "InitializeResult", "Limits", "Notification",
            "ORCHESTRATION_TERMINAL_STATES", "OrchestrateResult", "OrchestrationEvent", "OrchestrationSummary", "Plan",
            "PlanSubtask", "RequestTimeout", "Role", "Session", "SessionStatus", "Source", "SteerResult", "SubtaskBrief",
-           "SubtaskOutcome", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifyResult", "VerifyRound", "Worker",
+           "SubtaskOutcome", "SynthesisResult", "TERMINAL_STATES", "Usage", "VerifiedShare", "VerifyResult", "VerifyRound", "Worker",
            "WorkerError", "WorkerEvent", "WorkerResult"]

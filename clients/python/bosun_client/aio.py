@@ -154,7 +154,8 @@ class AsyncBosunClient:
                           output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
                           max_workers: Optional[int] = None, max_replans: Optional[int] = None,
                           max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
-                          resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
+                          resume: Optional[str] = None, verify: Optional[bool] = None,
+                          on_event: Optional[OrchestrationCallback] = None,
                           work_done_token: Union[int, str, None] = None,
                           timeout: Optional[float] = None) -> OrchestrateResult:
         """See `BosunClient.orchestrate`; `on_event` is called in the client's reader task."""
@@ -163,15 +164,15 @@ class AsyncBosunClient:
                 goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
                 output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
                 max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume,
-                work_done_token=work_done_token), timeout))
+                work_done_token=work_done_token, verify=verify), timeout))
         token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
         key = self._orchestrations.add(token, resume, on_event)
         try:
             return OrchestrateResult.from_wire(await self.request("orchestrate", params.orchestrate(
                 goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
                 output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
-                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token),
-                timeout))
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token,
+                verify=verify), timeout))
         finally:
             self._orchestrations.remove(key)
 

@@ -179,7 +179,8 @@ class BosunClient:
                     output_format: Optional[str] = None, output_schema: Optional[dict[str, Any]] = None,
                     max_workers: Optional[int] = None, max_replans: Optional[int] = None,
                     max_cost_usd: Optional[float] = None, timeout_seconds: Optional[float] = None,
-                    resume: Optional[str] = None, on_event: Optional[OrchestrationCallback] = None,
+                    resume: Optional[str] = None, verify: Optional[bool] = None,
+                    on_event: Optional[OrchestrationCallback] = None,
                     work_done_token: Union[int, str, None] = None, timeout: Optional[float] = None) -> OrchestrateResult:
         """bosun as the orchestrator: it plans `goal` into subtasks, runs them on workers (in
         parallel where they do not depend on each other), checks each with `checks` and the
@@ -189,7 +190,9 @@ class BosunClient:
         `roles` limits the roles the plan may use; `max_workers` the subtasks in the plan;
         `max_cost_usd` and `timeout_seconds` bound the whole orchestration. `resume="o_…"`
         continues one of the session that did not succeed (interrupted by a restart,
-        cancelled, failed or partial) and needs no goal. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
+        cancelled, failed or partial) and needs no goal. Every subtask is verified (the plan's
+        checks, the project's tests for writing roles, an evaluator otherwise) unless
+        `verify=False`; `result.verified` gives the share. `on_event` is called with each `OrchestrationEvent` of this orchestration as it
         comes, on the reader thread: keep it short, and make no call of this client in it
         (its answer would wait for the very thread that is running the callback); to act on
         an event, such as `cancel(event.orchestration_id)`, hand it to another thread.
@@ -200,7 +203,7 @@ class BosunClient:
                 goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
                 output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
                 max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume,
-                work_done_token=work_done_token), timeout))
+                work_done_token=work_done_token, verify=verify), timeout))
         token = work_done_token if work_done_token is not None else OrchestrationWatches.new_token()
         with self._lock:
             key = self._orchestrations.add(token, resume, on_event)
@@ -208,8 +211,8 @@ class BosunClient:
             return OrchestrateResult.from_wire(self.request("orchestrate", params.orchestrate(
                 goal=goal, inputs=inputs, roles=roles, checks=checks, output_format=output_format,
                 output_schema=output_schema, max_workers=max_workers, max_replans=max_replans,
-                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token),
-                timeout))
+                max_cost_usd=max_cost_usd, timeout_seconds=timeout_seconds, resume=resume, work_done_token=token,
+                verify=verify), timeout))
         finally:
             with self._lock:
                 self._orchestrations.remove(key)

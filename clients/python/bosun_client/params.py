@@ -92,10 +92,11 @@ def synthesize(*, workers: Sequence[str], instruction: str, output_format: Optio
 def orchestrate(*, goal: Optional[str], inputs: Optional[Sequence[str]], roles: Optional[Sequence[str]],
                 checks: Optional[Sequence[dict[str, Any]]], output_format: Optional[str], output_schema: Optional[dict[str, Any]],
                 max_workers: Optional[int], max_replans: Optional[int], max_cost_usd: Optional[float],
-                timeout_seconds: Optional[float], resume: Optional[str], work_done_token: Union[int, str, None]) -> dict[str, Any]:
+                timeout_seconds: Optional[float], resume: Optional[str], work_done_token: Union[int, str, None],
+                verify: Optional[bool] = None) -> dict[str, Any]:
     output = compact(format=output_format, schema=output_schema)
     limits = compact(maxWorkers=max_workers, maxReplans=max_replans, maxCostUSD=max_cost_usd,
                      timeoutSeconds=timeout_seconds)
     return compact(goal=goal, inputs=_list(inputs), roles=_list(roles),
                    checks=list(checks) if checks is not None else None, output=output or None, limits=limits or None,
-                   workDoneToken=work_done_token, resume=resume)
+                   workDoneToken=work_done_token, resume=resume, verify=verify)

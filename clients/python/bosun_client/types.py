@@ -265,10 +265,13 @@ class CheckResult:
     """One line to read first; `output` is the evidence (bounded)."""
     output: Optional[str] = None
     duration_ms: Optional[int] = None
+    code: Optional[str] = None
+    """`command_not_found` when the check could not run because of the setup, not the work."""
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> "CheckResult":
-        return cls(data["kind"], data["passed"], data.get("summary", ""), data.get("output"), data.get("durationMs"))
+        return cls(data["kind"], data["passed"], data.get("summary", ""), data.get("output"), data.get("durationMs"),
+                   data.get("code"))
 
 
 @dataclass(frozen=True)
@@ -305,9 +308,10 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Source:
-    """A worker the synthesis drew on, and what it took from it."""
+    """A worker the synthesis drew on, what it took from it, and the file or URL behind it."""
     worker_id: str
     claim: str = ""
+    source: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -326,7 +330,8 @@ class SynthesisResult:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> "SynthesisResult":
-        return cls(data.get("text", ""), [Source(s.get("workerId", ""), s.get("claim", "")) for s in data.get("sources", [])],
+        return cls(data.get("text", ""), [Source(s.get("workerId", ""), s.get("claim", ""), s.get("source"))
+                                          for s in data.get("sources", [])],
                    [Conflict(c.get("topic", ""), list(c.get("workers", [])), c.get("summary", ""))
                     for c in data.get("conflicts", [])],
                    Usage.from_wire(data.get("usage")), data.get("id"), list(data.get("gaps", [])),
@@ -429,6 +434,8 @@ class OrchestrateResult:
     """Why it failed or ended partial, in words."""
     usage: Usage
     """Its workers' usage, summed."""
+    verified: Optional["VerifiedShare"] = None
+    """How many of the subtasks that passed were verified by checks."""
     raw: dict[str, Any] = _raw()
 
     @property
@@ -443,7 +450,24 @@ class OrchestrateResult:
                    [SubtaskOutcome.from_wire(o) for o in data.get("verification", [])],
                    SynthesisResult.from_wire(synthesis) if synthesis is not None else None,
                    [Decision.from_wire(d) for d in data.get("decisions", [])], data.get("reason"),
-                   Usage.from_wire(data.get("usage")), data)
+                   Usage.from_wire(data.get("usage")), VerifiedShare.from_wire(data.get("verified")), data)
+
+
+@dataclass(frozen=True)
+class VerifiedShare:
+    """The share of an orchestration's passed subtasks whose checks passed."""
+    passed: int
+    verified: int
+    share: Optional[float]
+    """`verified / passed`; None when no subtask passed."""
+    opted_out: bool
+    """The call said `verify=False`."""
+
+    @classmethod
+    def from_wire(cls, data: Optional[dict[str, Any]]) -> Optional["VerifiedShare"]:
+        if data is None:
+            return None
+        return cls(data["passed"], data["verified"], data.get("share"), data.get("optedOut", False))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,156 @@
+import BosunJSON
+import Foundation
+import Testing
+
+/// Results you can trust, over the real binary: a missing program is the setup's problem
+/// (`command_not_found`, one attempt, a decision that says so); an evaluator judges from
+/// what it reads, not from what the worker says; sources travel to dependants and into the
+/// synthesis.
+@Suite(.serialized) struct TrustedResultsEndToEndTests {
+    typealias Rules = OrchestrateEndToEndTests
+
+    @Test func aCommandCheckWhoseProgramIsMissingStopsTheSubtaskAfterOneAttempt() async throws {
+        let plan = """
+            { subtasks: [ { id: t, role: worker, brief: { task: "Report the test results" },
+                            checks: [{ kind: command, command: [no-such-test-runner, --all] }] } ] }
+            """
+        let world = try Rules.world([
+            Rules.plannerRule(plan), Rules.synthesizerRule,
+            Rules.coordinatorRule("{ kind: retry, reason: \"Try again.\", feedback: \"Run them again.\" }"),
+            Rules.answer("Report the test results", "All tests pass."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Run the tests"], timeout: .seconds(90))
+        #expect(result["state"] == "failed", "\(result)")
+        let outcome = try #require(result["verification"]?.arrayValue?.first)
+        #expect(outcome["status"] == "abandoned")
+        #expect(outcome["attempts"]?.arrayValue?.count == 1)
+        let decisions = result["decisions"]?.arrayValue ?? []
+        #expect(decisions.count == 1)
+        let reason = decisions.first?["reason"]?.stringValue ?? ""
+        #expect(decisions.first?["kind"] == "abandon")
+        #expect(reason.contains("command_not_found") && reason.contains("no-such-test-runner") && reason.contains("PATH"), "\(reason)")
+        // No coordinator was asked and the worker was never steered back.
+        let roles = result["workers"]?.arrayValue?.compactMap { $0["role"]?.stringValue } ?? []
+        #expect(!roles.contains("coordinator"), "\(roles)")
+        let workerId = outcome["workerId"]?.stringValue ?? ""
+        let kinds = try await serve.trace().filter { $0["workerId"]?.stringValue == workerId }.compactMap { $0["kind"]?.stringValue }
+        #expect(kinds.filter { $0 == "verify_round" }.count == 1)
+        #expect(!kinds.contains("steered"))
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func runCommandOfAMissingProgramEndsTheWorkerAsCommandNotFound() async throws {
+        let world = try Rules.world([
+            """
+              - match: { lastMessage: "Run the linter", turn: 0 }
+                reply: { toolCalls: [{ name: run_command, input: { command: [no-such-linter, src] } }] }
+            """,
+            Rules.answer("command not found", "I could not run it, but the code is fine."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Run the linter", "role": "coder", "wait": true])
+        #expect(worker["state"] == "failed", "\(worker)")
+        #expect(worker["error"]?["code"] == "command_not_found")
+        let message = worker["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("no-such-linter") && message.contains("PATH"), "\(message)")
+        #expect(worker["steps"] == 1)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anEvaluatorReadsTheFileAndFailsAResultThatClaimsSuccess() async throws {
+        // The worker claims it fixed main.swift; the evaluator reads it, and only what it read
+        // (`let x = 1`, the unchanged file) leads to its failing verdict.
+        let world = try Rules.world([
+            """
+              - match: { system: "bosun's evaluator", turn: 0 }
+                reply: { toolCalls: [{ name: read_file, input: { path: src/main.swift } }] }
+              - match: { system: "bosun's evaluator", lastMessage: "let x = 1" }
+                reply:
+                  toolCalls:
+                    - name: submit_result
+                      input:
+                        passed: false
+                        reasons: ["src/main.swift still only declares x; it prints no greeting"]
+                        evidence: [{ path: src/main.swift, line: 1, note: "let x = 1 is the whole file" }]
+            """,
+            Rules.answer("Make src/main.swift print a greeting", "Done: src/main.swift now prints hello, and it builds."),
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Make src/main.swift print a greeting", "wait": true])
+        #expect(worker["state"] == "succeeded")
+        let verified = try await serve.call("verify", ["workerId": .string(worker.id), "checks": [
+            ["kind": "judge", "rubric": "src/main.swift prints a greeting.", "inspect": true]]], timeout: .seconds(60))
+        #expect(verified["passed"] == false, "\(verified)")
+        let outcome = try #require(verified["rounds"]?.arrayValue?.first?["checks"]?.arrayValue?.first)
+        let summary = outcome["summary"]?.stringValue ?? ""
+        #expect(summary.hasPrefix("the evaluator w_") && summary.contains("prints no greeting"), "\(summary)")
+        #expect(outcome["output"]?.stringValue?.contains("src/main.swift:1: let x = 1 is the whole file") == true, "\(outcome)")
+
+        // The evaluator is a worker of its own: read-only, it read the file, and its brief holds
+        // the result as claims, not the worker's conversation.
+        let evaluatorId = String(summary.dropFirst("the evaluator ".count).prefix { $0 != " " })
+        let evaluator = try await serve.worker(evaluatorId)
+        #expect(evaluator["role"] == "evaluator" && evaluator["state"] == "succeeded")
+        let trace = try await serve.trace()
+        let calls = trace.filter { $0["workerId"]?.stringValue == evaluatorId && $0["kind"] == "tool_call" }
+        #expect(calls.map { $0["data"]?["name"] } == ["read_file"], "\(calls)")
+        // Its usage is reported on the checked worker.
+        let judged = trace.filter { $0["workerId"]?.stringValue == worker.id && $0["kind"] == "judge_call" }
+        #expect(judged.first?["data"]?["evaluatorId"] == .string(evaluatorId), "\(judged)")
+        #expect((judged.first?["data"]?["inputTokens"]?.intValue ?? 0) > 0)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func sourcesOfTwoResearchersReachTheirDependantAndTheSynthesis() async throws {
+        let plan = """
+            { subtasks: [
+                { id: a, role: researcher, brief: { task: "Find fact A" } },
+                { id: b, role: researcher, brief: { task: "Find fact B" } },
+                { id: c, role: writer, brief: { task: "Write up A" }, after: [a] } ] }
+            """
+        let world = try Rules.world([
+            Rules.plannerRule(plan),
+            """
+              - match: { system: "bosun's synthesizer", lastMessageRegex: '(?s)^(?=.*sources: https://a\\.example/facts)(?=.*sources: docs/b\\.md)' }
+                reply:
+                  toolCalls:
+                    - name: submit_result
+                      input:
+                        text: "A is 1 [https://a.example/facts] and B is 2 [docs/b.md]."
+                        sources: [{ workerId: "$enum[0]", claim: "A is 1", source: "https://a.example/facts" }]
+                        conflicts: []
+                        gaps: []
+              - match: { system: "You write.", lastMessage: "sources: https://a.example/facts" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "A is 1, per https://a.example/facts" } }] }
+              - match: { system: "You gather facts", lastMessage: "Find fact A" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "A is 1", sources: ["https://a.example/facts"] } }] }
+              - match: { system: "You gather facts", lastMessage: "Find fact B" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "B is 2", sources: [docs/b.md] } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Find A and B", "verify": false], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        // The dependant saw a's sources in its brief.
+        let writer = result["workers"]?.arrayValue?.first { $0["role"] == "writer" }
+        #expect(writer?["result"]?["text"] == "A is 1, per https://a.example/facts", "\(String(describing: writer))")
+        // The synthesizer saw both researchers' sources; its answer cites them and lists both.
+        let synthesis = try #require(result["synthesis"])
+        #expect(synthesis["text"] == "A is 1 [https://a.example/facts] and B is 2 [docs/b.md].", "\(synthesis)")
+        let listed = Set(synthesis["sources"]?.arrayValue?.compactMap { $0["source"]?.stringValue } ?? [])
+        #expect(listed == ["https://a.example/facts", "docs/b.md"], "\(synthesis)")
+        // Verification was turned off, and the result says so.
+        #expect(result["verified"]?["optedOut"] == true && result["verified"]?["verified"] == 0, "\(String(describing: result["verified"]))")
+        #expect(result["verification"]?.arrayValue?.allSatisfy { $0["verification"] == "unverified" } == true)
+        #expect(try await serve.stop() == 0)
+    }
+}
