@@ -206,7 +206,7 @@ local ok, err = pcall(function()
     local split = buffer_lines(0)
     check(split:match('^# ' .. orchestration .. ' succeeded: Say what the notes file holds\n'),
       'the split heads with its state:\n' .. split)
-    check(split:match('\n## Subtasks\n%- [^\n]+ passed %(checks unverified, w_%w+%)') and split:match('\n## Synthesis\n')
+    check(split:match('\n## Subtasks\n%- [^\n]+ passed %(checks passed, w_%w+%)') and split:match('\n## Synthesis\n')
       and split:match('\nSources: w_%w+'), 'the split has the subtasks and the synthesis:\n' .. split)
     local known = client.state.orchestrations[orchestration]
     check(known and known.state == 'succeeded' and known.goal == 'Say what the notes file holds', 'the orchestration is known')
