@@ -9,7 +9,7 @@ enum HTMLTimelineRow {
         let end = trace.end(of: worker)
         let left = begin.timeIntervalSince(start) / span * 100
         let width = min(max(end.timeIntervalSince(begin) / span * 100, 0.4), 100 - left)
-        let duration = TraceFormat.duration(end.timeIntervalSince(begin))
+        let duration = trace.runTime(of: worker).text
         let events = trace.events(of: worker.id)
         let wait = begin.timeIntervalSince(worker.createdAt)
         let tooltip = "\(worker.id) · \(worker.state) · \(worker.role)/\(worker.model)\n\(worker.steps) steps · "

@@ -49,6 +49,46 @@ public struct SessionTrace: Sendable {
     public func events(of workerId: String) -> [EventRecord] {
         events.filter { $0.workerId == workerId }
     }
+
+    /// How long the worker ran, over all its runs (a worker that is steered or verified
+    /// again after it ended runs again, and its record keeps only the last run's start).
+    public func runTime(of worker: WorkerRecord) -> RunTime {
+        RunTime(worker: worker, events: events(of: worker.id), end: end(of: worker))
+    }
+}
+
+/// A worker's running time summed over its runs: each run lasts from its `started` event to
+/// the event that ended it, the last one to `end` while it still runs.
+public struct RunTime: Sendable, Equatable {
+    public var seconds: TimeInterval
+    public var runs: Int
+
+    public init(worker: WorkerRecord, events: [EventRecord], end: Date) {
+        var seconds: TimeInterval = 0, runs = 0
+        var runStart: Date?
+        for event in events {
+            if event.kind == "started" {
+                if let begun = runStart { seconds += event.at.timeIntervalSince(begun) }
+                runStart = event.at
+                runs += 1
+            } else if let begun = runStart, WorkerRecord.terminalStates.contains(event.kind) {
+                seconds += event.at.timeIntervalSince(begun)
+                runStart = nil
+            }
+        }
+        if let begun = runStart { seconds += end.timeIntervalSince(begun) }
+        if runs == 0 {
+            seconds = end.timeIntervalSince(worker.startedAt ?? worker.createdAt)
+            runs = 1
+        }
+        self.seconds = max(seconds, 0)
+        self.runs = runs
+    }
+
+    /// `4.2s`, or `4.2s in 2 runs`.
+    public var text: String {
+        TraceFormat.duration(seconds) + (runs > 1 ? " in \(runs) runs" : "")
+    }
 }
 
 extension TraceStore {

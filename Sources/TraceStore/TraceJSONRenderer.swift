@@ -2,8 +2,8 @@ import Foundation
 
 /// `bosun trace sessions --json` and `bosun trace show --json`: the same views as
 /// `TraceTreeRenderer`, as one JSON document each, for scripts and editor plugins. Workers
-/// have the shape of `trace export`'s worker lines plus `elapsedSeconds`, which for a worker
-/// still queued or running counts up to the moment the trace was read.
+/// have the shape of `trace export`'s worker lines plus `elapsedSeconds` (summed over its
+/// `runs`), which for a worker still queued or running counts up to the moment the trace was read.
 public enum TraceJSONRenderer {
     /// `{"sessions": [...]}`, most recently opened first.
     public static func sessionList(_ summaries: [SessionSummary]) -> String {
@@ -11,6 +11,7 @@ public enum TraceJSONRenderer {
             var object = sessionObject(summary.session)
             object["workers"] = summary.workerCount
             object["counts"] = summary.countsByState
+            object["orchestrations"] = summary.orchestrationsByState
             object["usage"] = ["inputTokens": summary.inputTokens, "outputTokens": summary.outputTokens, "costUSD": summary.costUSD]
             return object
         }
@@ -56,8 +57,9 @@ public enum TraceJSONRenderer {
     static func workerObject(_ worker: WorkerRecord, in trace: SessionTrace) -> [String: Any] {
         var object = JSONLExporter.object(for: worker)
         object["type"] = nil
-        let start = worker.startedAt ?? worker.createdAt
-        object["elapsedSeconds"] = max(trace.end(of: worker).timeIntervalSince(start), 0)
+        let runTime = trace.runTime(of: worker)
+        object["elapsedSeconds"] = runTime.seconds
+        object["runs"] = runTime.runs
         return object
     }
 }

@@ -9,6 +9,9 @@ public struct SessionSummary: Sendable, Hashable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var costUSD: Double
+    /// The session's `orchestrate` calls per state, e.g. `["failed": 1]`: the outcome a reader
+    /// wants first, which its workers' states do not tell.
+    public var orchestrationsByState: [String: Int] = [:]
 }
 
 extension TraceStore {
@@ -32,6 +35,10 @@ extension TraceStore {
                 summary.outputTokens += row.4
                 summary.costUSD += row.5
                 summaries[row.0] = summary
+            }
+            let orchestrations = try db.prepared("SELECT session_id, state, COUNT(*) FROM orchestrations GROUP BY session_id, state")
+            for row in try orchestrations.rows({ ($0.string(0), $0.string(1), $0.int(2)) }) {
+                summaries[row.0]?.orchestrationsByState[row.1] = row.2
             }
             return sessions.compactMap { summaries[$0.id] }
         }

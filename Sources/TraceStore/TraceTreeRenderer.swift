@@ -9,11 +9,24 @@ public enum TraceTreeRenderer {
         for summary in summaries {
             let states = summary.countsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out += "\(summary.session.id)  opened \(TraceFormat.timestamp(summary.session.lastOpenedAt))  "
+            out += orchestrationOutcome(summary)
             out += "\(summary.workerCount) workers\(states.isEmpty ? "" : " (\(states))")  "
             out += "\(summary.inputTokens + summary.outputTokens) tokens  \(TraceFormat.cost(summary.costUSD))  "
             out += "\(summary.session.workspaceRoot)\n"
         }
         return out
+    }
+
+    /// `orchestrate failed  `, or `2 orchestrations (1 failed, 1 succeeded)  `: what the
+    /// session's orchestrations came to, before the workers' states, which do not tell it.
+    static func orchestrationOutcome(_ summary: SessionSummary) -> String {
+        let states = summary.orchestrationsByState.sorted { $0.key < $1.key }
+        let count = states.reduce(0) { $0 + $1.value }
+        switch count {
+        case 0: return ""
+        case 1: return "orchestrate \(states[0].key)  "
+        default: return "\(count) orchestrations (\(states.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))  "
+        }
     }
 
     /// The session's workers as a tree (children under the worker that spawned them).
@@ -55,8 +68,8 @@ public enum TraceTreeRenderer {
         if let started = worker.startedAt { out += "  started  \(TraceFormat.timestamp(started))\n" }
         if let ended = worker.endedAt { out += "  ended    \(TraceFormat.timestamp(ended))\n" }
         let start = worker.startedAt ?? worker.createdAt
-        let elapsed = (worker.endedAt ?? (worker.isTerminal ? events.last?.at ?? start : readAt)).timeIntervalSince(start)
-        out += "  elapsed  \(TraceFormat.duration(max(elapsed, 0)))\(worker.isTerminal ? "" : " so far")\n"
+        let end = worker.endedAt ?? (worker.isTerminal ? events.last?.at ?? start : readAt)
+        out += "  elapsed  \(RunTime(worker: worker, events: events, end: end).text)\(worker.isTerminal ? "" : " so far")\n"
         if let error = worker.errorJSON { out += "  error    \(error)\n" }
         if let result = worker.resultJSON { out += "  result   \(TraceFormat.oneLine(result, limit: 200))\n" }
         out += "events (\(events.count)):\n"
@@ -87,8 +100,7 @@ public enum TraceTreeRenderer {
     }
 
     static func line(for worker: WorkerRecord, in trace: SessionTrace) -> String {
-        let start = worker.startedAt ?? worker.createdAt
-        let duration = TraceFormat.duration(trace.end(of: worker).timeIntervalSince(start))
+        let duration = trace.runTime(of: worker).text
         return "\(worker.id)  \(worker.state)  \(worker.role)/\(worker.model)  \(worker.steps) steps  "
             + "\(worker.inputTokens + worker.outputTokens) tokens  \(TraceFormat.cost(worker.costUSD))  \(duration)  "
             + TraceFormat.oneLine(worker.task, limit: 60)

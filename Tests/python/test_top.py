@@ -185,3 +185,17 @@ def test_top_colours_states_unless_no_color(bosun_bin, session):
     finally:
         top.close()
         serve.request("cancel", {"all": True})
+
+
+def test_top_through_a_pipe_prints_every_worker(bosun_bin, session):
+    """`bosun top | cat` prints the table once: every worker, however many (it left one out)."""
+    serve, db = session
+    workers = [spawn_long(serve, f"Wait in line {n}") for n in range(17)]
+    try:
+        run = subprocess.run([bosun_bin, "top", "--db", str(db)], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        shown = [line.split()[0] for line in run.stdout.splitlines() if line.split()[:1] and line.split()[0].startswith("w_")]
+        assert sorted(shown) == sorted(workers), run.stdout
+        assert "WORKER" in run.stdout and "queue: 1. " in run.stdout
+    finally:
+        serve.request("cancel", {"all": True})

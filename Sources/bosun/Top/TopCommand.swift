@@ -37,8 +37,7 @@ struct TopCommand: AsyncParsableCommand {
             } else {
                 var timeouts: [String: Double] = [:]
                 let snapshot = try await TopSnapshot.load(from: store, sessionId: session, timeouts: &timeouts)
-                let screen = TopScreen(width: 200, height: 3 + 2 + snapshot.rows.count, colour: false)
-                let lines = screen.workerLines(snapshot, burn: nil, view: TopViewState()).filter { !$0.isEmpty }.dropLast()
+                let lines = TopScreen(width: 200, height: 0, colour: false).plainLines(snapshot).filter { !$0.isEmpty }
                 try emit(lines.joined(separator: "\n") + "\n", to: nil)
             }
         }

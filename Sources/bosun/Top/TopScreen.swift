@@ -33,7 +33,7 @@ struct TopScreen {
     func workerLines(_ snapshot: TopSnapshot, burn: Double?, view: TopViewState) -> [String] {
         var lines = header(snapshot, burn: burn)
         let rows = visibleRows(snapshot, view: view)
-        lines.append(bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "TASK"]))))
+        lines.append(columnHeader)
         let room = max(height - lines.count - 2, 1)
         let selected = rows.firstIndex { $0.worker.id == view.selectedId } ?? 0
         let first = min(max(selected - room + 1, 0), max(rows.count - room, 0))
@@ -46,6 +46,18 @@ struct TopScreen {
         while lines.count < height - 1 { lines.append("") }
         lines.append(footer(view))
         return lines
+    }
+
+    /// The header and every worker, once, for a stdout that is not a terminal: no selection,
+    /// no footer, no rows left out for want of room.
+    func plainLines(_ snapshot: TopSnapshot) -> [String] {
+        let rows = snapshot.rows.map { line(for: $0, at: snapshot.takenAt, selected: false) }
+        return header(snapshot, burn: nil) + [columnHeader]
+            + (rows.isEmpty ? [snapshot.session == nil ? "no sessions in this store yet" : "no workers"] : rows)
+    }
+
+    var columnHeader: String {
+        bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "TASK"])))
     }
 
     func eventLines(_ snapshot: TopSnapshot, burn: Double?, worker: WorkerRecord?, events: [EventRecord], view: TopViewState) -> [String] {
