@@ -43,6 +43,9 @@ public enum WorkerEventKind: String, Sendable, Hashable, CaseIterable {
     case started
     /// A step: one model call.
     case modelCall = "model_call"
+    /// A model call's answer arrived: that call's own tokens and cost (its latency is the
+    /// time since its `model_call`).
+    case modelReply = "model_reply"
     case text
     case toolCall = "tool_call"
     case toolResult = "tool_result"

@@ -191,7 +191,15 @@ extension Session {
         case .steered(let message):
             emit(workerId, kind: .steered, data: ["message": .string(message)])
         case .usage(let steps, let usage, let cost):
+            let before = entries.values[index].record
             entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
+            let after = entries.values[index].record
+            emit(workerId, kind: .modelReply, data: [
+                "step": .int(Int64(steps)), "inputTokens": .int(Int64(after.inputTokens - before.inputTokens)),
+                "outputTokens": .int(Int64(after.outputTokens - before.outputTokens)),
+                "cacheReadTokens": .int(Int64(after.cacheReadTokens - before.cacheReadTokens)),
+                "costUSD": .double(after.costUSD - before.costUSD),
+            ])
             store.submit(.workerProgress(entries.values[index].record))
         case .message(let message, let origin):
             let messageIndex = entries.values[index].messageCount ?? 0

@@ -9,7 +9,8 @@ import TraceStore
 /// It follows the session through its trace store rather than through the session itself:
 /// once a second it asks the store for workers that ended since its last look (an indexed
 /// query on the trace writer's thread, next to the session's own writes) and posts their
-/// spans in one request. So it sees exactly what is durable, in the same shape as
+/// spans in one request: each worker's span with the spans of its model and tool calls, and
+/// each `orchestrate` call that ended. So it sees exactly what is durable, in the same shape as
 /// `bosun trace export --format otlp-json` (same trace and span ids), and nothing a worker
 /// does ever waits for it: a slow or absent collector only makes the queue grow, up to
 /// `maxQueuedSpans`, past which the oldest spans are dropped and counted. `finish` sends
@@ -23,12 +24,16 @@ public actor OTLPLiveExporter {
     /// Time between looks at the store (`OTEL_BSP_SCHEDULE_DELAY`, default 1 s: live enough
     /// to watch, rare enough to cost nothing).
     let interval: Duration
-    /// The most spans kept waiting for the collector (`OTEL_BSP_MAX_QUEUE_SIZE`, default 2048).
+    /// The most workers (each with its calls' spans) kept waiting for the collector
+    /// (`OTEL_BSP_MAX_QUEUE_SIZE`, default 2048).
     let maxQueuedSpans: Int
-    /// The most spans in one request (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, default 512).
+    /// The most workers in one request (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, default 512).
     let maxBatch: Int
+    /// Orchestrations that ended before this were a previous process's.
+    let startedAt = Date()
 
     private var queue: [(worker: WorkerRecord, events: [EventRecord])] = []
+    private var orchestrationQueue: [OrchestrationRecord] = []
     /// Workers ending at or after this are not yet collected.
     private var watermark: Date
     /// `id@end` of every worker collected, so two workers ending at the same instant as the
@@ -80,7 +85,7 @@ public actor OTLPLiveExporter {
         await collect()
         let session = try? await store.session(id: sessionId)
         let workerCount = (try? await store.workers(sessionId: sessionId).count) ?? 0
-        while !queue.isEmpty, ContinuousClock.now < deadline {
+        while !queue.isEmpty || !orchestrationQueue.isEmpty, ContinuousClock.now < deadline {
             guard await sendQueued(until: deadline) else { break }
         }
         if let session, ContinuousClock.now < deadline {
@@ -108,6 +113,11 @@ public actor OTLPLiveExporter {
             queue.append((worker, events))
             watermark = max(watermark, end)
         }
+        for orchestration in (try? await store.orchestrations(sessionId: sessionId)) ?? [] {
+            guard let end = orchestration.endedAt, end >= startedAt,
+                  collected.insert("\(orchestration.id)@\(end.timeIntervalSince1970)").inserted else { continue }
+            orchestrationQueue.append(orchestration)
+        }
         if queue.count > maxQueuedSpans {
             droppedSpans += queue.count - maxQueuedSpans
             queue.removeFirst(queue.count - maxQueuedSpans)
@@ -119,12 +129,14 @@ public actor OTLPLiveExporter {
     @discardableResult
     func sendQueued(until deadline: ContinuousClock.Instant? = nil) async -> Bool {
         guard let session = try? await store.session(id: sessionId) else { return queue.isEmpty }
-        while !queue.isEmpty {
+        while !queue.isEmpty || !orchestrationQueue.isEmpty {
             let batch = Array(queue.prefix(maxBatch))
-            let body = OTLPExporter.requestBody(session: session, workers: batch, root: nil)
+            let orchestrations = orchestrationQueue
+            let body = OTLPExporter.requestBody(session: session, workers: batch, orchestrations: orchestrations, root: nil)
             guard await post(body, spans: batch.count, until: deadline) else { return false }
             queue.removeFirst(batch.count)
-            sentSpans += batch.count
+            orchestrationQueue.removeFirst(orchestrations.count)
+            sentSpans += batch.count + orchestrations.count
         }
         return true
     }

@@ -1,10 +1,14 @@
 import Foundation
 
-/// `bosun trace html`: one self-contained page (inline CSS, no scripts or external assets)
-/// with a timeline of the session's workers. Each row shows the worker's wait in the queue,
-/// then its run as a bar coloured by state, with its model calls and tool calls as segments
-/// along the bar's lower half, and its tokens and cost beside it. Hovering shows numbers;
-/// clicking a row opens its brief, result, error and events. A table of totals per role
+/// `bosun trace html`: one self-contained page (inline CSS and script, nothing fetched) with
+/// a timeline of the session's workers. Each row shows the worker's wait in the queue, then
+/// its run as a bar coloured by state, with its model calls and tool calls as segments along
+/// the bar's lower half, and its tokens, cost and verify score beside it. Hovering shows
+/// numbers; clicking a row opens its brief, verify rounds, model calls (each with its prompt,
+/// completion, tokens, cost and latency), result, error and events; clicking a model call's
+/// segment opens that call. The axis zooms and pans and a search box filters the rows
+/// (`HTMLTimelineScript`). A page rendered while workers run reloads itself every
+/// `refreshSeconds`, for `trace html --watch`, which rewrites it. A table of totals per role
 /// follows the timeline.
 public enum HTMLTimelineRenderer {
     /// Events listed per worker on the page; the rest are counted, not shown.
@@ -14,20 +18,25 @@ public enum HTMLTimelineRenderer {
         ("cancelled", "#f2994a"), ("timed_out", "#9b51e0"), ("interrupted", "#f2c94c"),
     ]
 
-    public static func render(_ trace: SessionTrace) -> String {
+    /// `refreshSeconds`: how often the page reloads itself while workers run, when something
+    /// rewrites it that often (`trace html --watch`); nil for a page written once.
+    public static func render(_ trace: SessionTrace, refreshSeconds: Int? = nil) -> String {
         let start = trace.start
         let span = max(trace.end.timeIntervalSince(start), 0.001)
         let ticks = TimelineLayout.ticks(span: span)
+        let reload = trace.isLive ? refreshSeconds : nil
+        let refresh = reload.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
         var html = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
+            <html lang="en" data-session="\(escape(trace.session.id))" data-span="\(String(format: "%.3f", span))"><head><meta charset="utf-8">\(refresh)
             <title>bosun session \(escape(trace.session.id))</title>
-            <style>\(stylesheet)</style></head><body>
+            <style>\(stylesheet)\(HTMLTimelineScript.styles)</style></head><body>
             <header><h1>Session <code>\(escape(trace.session.id))</code></h1>
             <p class="summary">\(escape(summary(trace)))</p>
-            <ul class="legend">\(legend)</ul></header>
-            <main><div class="axis"><span class="label">worker</span><span class="meta">tokens · cost</span><span class="track">\(axis(ticks, span: span))</span></div>
-            <div class="timeline"><div class="grid">\(grid(ticks, span: span))</div>
+            <ul class="legend">\(legend)</ul>
+            \(HTMLTimelineScript.toolbar(reloadSeconds: reload))</header>
+            <main><div class="axis"><span class="label">worker</span><span class="meta">tokens · cost · verify</span><span class="track" id="axis">\(axis(ticks, span: span))</span></div>
+            <div class="timeline"><div class="grid" id="grid">\(grid(ticks, span: span))</div>
 
             """
         // An orchestration heads its workers: each row of one is nested under its heading.
@@ -48,7 +57,7 @@ public enum HTMLTimelineRenderer {
         }
         if open != nil { html += "</div>\n" }
         if trace.workers.isEmpty { html += "<p class=\"empty\">This session has no workers.</p>\n" }
-        html += "</div>\n" + roleTotals(trace) + "</main></body></html>\n"
+        html += "</div>\n" + roleTotals(trace) + "</main><script>\(HTMLTimelineScript.script)</script></body></html>\n"
         return html
     }
 
@@ -83,7 +92,7 @@ public enum HTMLTimelineRenderer {
             + "<th>steps</th><th>input tokens</th><th>output tokens</th><th>cost</th><th>worker time</th></tr></thead><tbody>\n"
         for (role, workers) in Dictionary(grouping: trace.workers, by: \.role).sorted(by: { $0.key < $1.key }) {
             let states = Dictionary(grouping: workers, by: \.state).sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key)" }
-            let time = workers.reduce(0) { $0 + trace.end(of: $1).timeIntervalSince($1.startedAt ?? $1.createdAt) }
+            let time = workers.reduce(0) { $0 + trace.runTime(of: $1).seconds }
             html += "<tr><td>\(escape(role))</td><td>\(workers.count)</td><td>\(escape(states.joined(separator: ", ")))</td>"
                 + "<td>\(workers.reduce(0) { $0 + $1.steps })</td><td>\(workers.reduce(0) { $0 + $1.inputTokens })</td>"
                 + "<td>\(workers.reduce(0) { $0 + $1.outputTokens })</td><td>\(TraceFormat.cost(workers.reduce(0) { $0 + $1.costUSD }))</td>"
@@ -141,7 +150,7 @@ public enum HTMLTimelineRenderer {
             .seg{position:absolute;bottom:0;height:45%;min-width:2px}
             .seg-model{background:#1f3a5f}.seg-tool{background:#ff7ad9}
             .bar .seg-tool{box-shadow:inset 0 0 0 1px rgba(0,0,0,.25)}
-            .info{padding:4px 0 12px 300px}
+            .info{padding:4px 0 12px 300px;position:relative;background:#fff}
             dl{display:grid;grid-template-columns:110px 1fr;margin:0}dt{color:#7b8794}dd{margin:0}
             pre{background:#f5f7fa;padding:8px;white-space:pre-wrap;word-break:break-word;max-height:320px;overflow:auto;font-size:12px}
             .events{font-size:12px;max-height:320px;overflow:auto}.kind{font-weight:600}

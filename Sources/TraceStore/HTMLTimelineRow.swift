@@ -1,7 +1,10 @@
 import Foundation
 
-/// One worker's row of the timeline page: its label, tokens and cost, its queue wait and
-/// bar with call segments, and the details that open on a click.
+/// One worker's row of the timeline page: its label, tokens and cost, its verify score, its
+/// queue wait and bar with call segments, and the details that open on a click. The wait and
+/// the bar carry their times in seconds since the session's start (`data-s`, `data-e`), from
+/// which the page's script places them again when zooming; a segment names its call's
+/// entry in the details (`data-call`).
 enum HTMLTimelineRow {
     static func render(_ worker: WorkerRecord, in trace: SessionTrace, start: Date, span: TimeInterval) -> String {
         let escape = HTMLTimelineRenderer.escape, percent = HTMLTimelineRenderer.percent
@@ -19,23 +22,27 @@ enum HTMLTimelineRow {
         var track = ""
         if wait > 0 {
             let waitLeft = worker.createdAt.timeIntervalSince(start) / span * 100
-            track += "<span class=\"wait\" style=\"left:\(percent(waitLeft));width:\(percent(wait / span * 100))\" "
+            track += "<span class=\"wait\" \(times(worker.createdAt, begin, from: start)) style=\"left:\(percent(waitLeft));width:\(percent(wait / span * 100))\" "
                 + "title=\"\(escape("waited \(TraceFormat.duration(wait)) in the queue"))\"></span>"
         }
         let barSpan = max(end.timeIntervalSince(begin), 0.001)
         var segments = ""
-        for segment in TimelineLayout.segments(of: events, end: end) {
-            let from = max(segment.start.timeIntervalSince(begin), 0) / barSpan * 100
-            let size = max(segment.end.timeIntervalSince(segment.start), 0) / barSpan * 100
-            segments += "<span class=\"seg seg-\(segment.kind.rawValue)\" style=\"left:\(percent(min(from, 100)));width:\(percent(min(size, 100 - from)))\" "
-                + "title=\"\(escape("\(segment.label) · \(TraceFormat.duration(segment.end.timeIntervalSince(segment.start)))"))\"></span>"
+        let calls = WorkerCall.calls(in: events, end: end)
+        for call in calls {
+            let from = max(call.start.timeIntervalSince(begin), 0) / barSpan * 100
+            let size = call.duration / barSpan * 100
+            let link = call.kind == .model ? " data-call=\"\(escape(HTMLTimelineDetails.anchor(call, of: worker.id)))\"" : ""
+            segments += "<span class=\"seg seg-\(call.kind.rawValue)\"\(link) style=\"left:\(percent(min(from, 100)));width:\(percent(min(size, 100 - from)))\" "
+                + "title=\"\(escape("\(call.label) · \(TraceFormat.duration(call.duration))"))\"></span>"
         }
-        track += "<span class=\"bar state-\(escape(worker.state))\" style=\"left:\(percent(left));width:\(percent(width))\" title=\"\(escape(tooltip))\">\(segments)</span>"
+        track += "<span class=\"bar state-\(escape(worker.state))\" \(times(begin, end, from: start)) style=\"left:\(percent(left));width:\(percent(width))\" title=\"\(escape(tooltip))\">\(segments)</span>"
         let tokens = worker.inputTokens + worker.outputTokens
+        let rounds = HTMLTimelineDetails.VerifyScore.rounds(in: events)
+        let score = rounds.last.map { " <span class=\"score \($0.allPassed ? "pass" : "fail")\" title=\"verify round \($0.round): \($0.text) checks passed\">\($0.text)</span>" } ?? ""
         var html = """
             <details class="worker" id="\(escape(worker.id))" data-state="\(escape(worker.state))">
             <summary><span class="label">\(worker.parentId == nil ? "" : "↳ ")<b>\(escape(worker.role))</b> \(escape(TraceFormat.oneLine(worker.task, limit: 60)))</span>
-            <span class="meta">\(compact(tokens)) tok · \(TraceFormat.cost(worker.costUSD))</span>
+            <span class="meta">\(compact(tokens)) tok · \(TraceFormat.cost(worker.costUSD))\(score)</span>
             <span class="track">\(track)</span></summary>
             <div class="info"><dl>
             <dt>worker</dt><dd><code>\(escape(worker.id))</code>\(worker.parentId.map { " (spawned by <code>\(escape($0))</code>)" } ?? "")</dd>
@@ -49,6 +56,8 @@ enum HTMLTimelineRow {
             <h3>Brief</h3><pre>\(escape(pretty(worker.briefJSON)))</pre>
 
             """
+        html += HTMLTimelineDetails.verification(rounds)
+        html += HTMLTimelineDetails.modelCalls(calls, of: worker, messages: trace.messages[worker.id] ?? [])
         if let result = worker.resultJSON { html += resultSection(result) }
         if let error = worker.errorJSON { html += "<h3>Error</h3><pre>\(escape(pretty(error)))</pre>\n" }
         html += "<h3>Events (\(events.count))</h3><ol class=\"events\">\n"
@@ -83,6 +92,11 @@ enum HTMLTimelineRow {
         let value = JSONLExporter.embedded(json)
         guard value is [String: Any] || value is [Any] else { return json }
         return JSONLExporter.encode(value, pretty: true)
+    }
+
+    /// `data-s` and `data-e`: seconds since the session's start.
+    static func times(_ from: Date, _ to: Date, from start: Date) -> String {
+        String(format: "data-s=\"%.3f\" data-e=\"%.3f\"", from.timeIntervalSince(start), to.timeIntervalSince(start))
     }
 
     /// 950, 12.3k, 4.5M.

@@ -12,13 +12,17 @@ public struct SessionTrace: Sendable {
     /// When the trace was read: a worker still queued or running has lasted until now, not
     /// until its last stored step.
     public var readAt: Date
+    /// Each worker's conversation, by worker id, when the reader asked for it (the timeline
+    /// shows each model call's prompt and completion); empty otherwise.
+    public var messages: [String: [MessageRecord]]
 
     public init(session: SessionRecord, workers: [WorkerRecord], events: [EventRecord],
-                orchestrations: [OrchestrationRecord] = [], readAt: Date = Date()) {
+                orchestrations: [OrchestrationRecord] = [], messages: [String: [MessageRecord]] = [:], readAt: Date = Date()) {
         self.session = session
         self.workers = workers
         self.events = events
         self.orchestrations = orchestrations
+        self.messages = messages
         self.readAt = readAt
     }
 
@@ -92,13 +96,18 @@ public struct RunTime: Sendable, Equatable {
 }
 
 extension TraceStore {
-    /// Loads a whole session for rendering; throws `.missingSession` for an unknown id.
-    public func sessionTrace(id: String) async throws -> SessionTrace {
+    /// Loads a whole session for rendering, with every worker's conversation when
+    /// `withMessages`; throws `.missingSession` for an unknown id.
+    public func sessionTrace(id: String, withMessages: Bool = false) async throws -> SessionTrace {
         guard let session = try await session(id: id) else { throw TraceStoreError.missingSession(id: id) }
         let workers = try await workers(sessionId: id)
         let events = try await events(sessionId: id, workerId: nil, afterSeq: nil, limit: 0)
         let orchestrations = try await orchestrations(sessionId: id)
-        return SessionTrace(session: session, workers: workers, events: events, orchestrations: orchestrations)
+        var messages: [String: [MessageRecord]] = [:]
+        if withMessages {
+            for worker in workers { messages[worker.id] = try await self.messages(workerId: worker.id) }
+        }
+        return SessionTrace(session: session, workers: workers, events: events, orchestrations: orchestrations, messages: messages)
     }
 }
 

@@ -175,15 +175,30 @@ extension TraceCommand {
 
     struct HTML: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "html", abstract: "Write a self-contained HTML timeline of a session.")
+            commandName: "html", abstract: "Write a self-contained HTML timeline of a session (with --watch, kept current while it runs).")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the page to FILE (`-` for stdout).", valueName: "FILE"))
         var output: String
+        @Flag(help: "Rewrite the page every --interval seconds while the session has workers queued or running (the page reloads itself meanwhile); stop once none is left.")
+        var watch = false
+        @Option(help: ArgumentHelp("Seconds between rewrites with --watch.", valueName: "SECONDS"))
+        var interval: Double = 2
+
+        func validate() throws {
+            if watch && output == "-" { throw ValidationError("--watch rewrites a file: give one with -o FILE, not stdout.") }
+            if !(interval >= 0.1) { throw ValidationError("--interval must be at least 0.1 seconds, got \(interval).") }
+        }
 
         func run() async throws {
             try await store.withStore { store in
-                try emit(HTMLTimelineRenderer.render(try await store.sessionTrace(id: session)), to: output)
+                while true {
+                    let trace = try await store.sessionTrace(id: session, withMessages: true)
+                    let reload = watch ? max(Int(interval.rounded(.up)), 1) : nil
+                    try emit(HTMLTimelineRenderer.render(trace, refreshSeconds: reload), to: output)
+                    guard watch, trace.isLive else { return }
+                    try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                }
             }
         }
     }

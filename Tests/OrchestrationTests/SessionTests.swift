@@ -360,9 +360,14 @@ import TraceStore
         let events = log.all.filter { $0.method == "worker/event" && $0.params["workerId"]?.stringValue == worker.id }
         #expect(events.compactMap { $0.params["seq"]?.intValue } == Array(1...Int64(events.count)))
         #expect(events.compactMap { $0.params["kind"]?.stringValue } ==
-                ["queued", "started", "model_call", "tool_call", "tool_result", "model_call", "succeeded"])
+                ["queued", "started", "model_call", "model_reply", "tool_call", "tool_result", "model_call", "model_reply",
+                 "succeeded"])
         let stored = try await session.trace(TraceParams(workerId: worker.id))
         #expect(stored.events.map(\.kind) == events.compactMap { $0.params["kind"]?.stringValue })
+        // Each model_reply carries its own call's tokens, not the run's running total.
+        let replies = stored.events.filter { $0.kind == "model_reply" }
+        let inputs = replies.compactMap { $0.data["inputTokens"]?.intValue }
+        #expect(inputs.count == 2 && inputs.allSatisfy { $0 > 0 } && inputs.reduce(0, +) == Int64(worker.usage.inputTokens))
         await session.close()
         await harness.cleanUp()
     }
@@ -381,9 +386,10 @@ import TraceStore
         }
         #expect(flags == [
             "worker/event queued: true", "$/progress begin: false", "worker/event started: true",
-            "worker/event model_call: true", "$/progress report: true", "worker/event tool_call: true",
-            "$/progress report: true", "worker/event tool_result: true", "worker/event model_call: true",
-            "$/progress report: true", "worker/event succeeded: false", "$/progress end: false",
+            "worker/event model_call: true", "$/progress report: true", "worker/event model_reply: true",
+            "worker/event tool_call: true", "$/progress report: true", "worker/event tool_result: true",
+            "worker/event model_call: true", "$/progress report: true", "worker/event model_reply: true",
+            "worker/event succeeded: false", "$/progress end: false",
         ])
         await session.close()
         await harness.cleanUp()

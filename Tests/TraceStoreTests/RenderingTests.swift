@@ -32,9 +32,11 @@ import Testing
             #expect(html.contains("id=\"\(worker.id)\""))
             #expect(html.contains("class=\"bar state-\(worker.state)\""))
         }
-        for external in ["http://", "https://", "<script", "<link", "src=", "@import", "url("] {
+        // One inline script and nothing fetched: no address, no source, no import.
+        for external in ["http://", "https://", "<link", "src=", "@import", "url(", "fetch(", "xmlhttprequest"] {
             #expect(!html.lowercased().contains(external), "page references \(external)")
         }
+        #expect(html.components(separatedBy: "<script").count == 2 && html.contains("<script>(function () {"))
         #expect(html.contains("Read &lt;script&gt;alert(1)&lt;/script&gt; &amp; report"))
         #expect(html.contains("ran out of steps"))
         #expect(html.hasPrefix("<!doctype html>") && html.hasSuffix("</html>\n"))
@@ -49,11 +51,9 @@ import Testing
     }
 
     @Test func otlpSpansFormOneTraceUnderTheSession() throws {
-        let json = try JSONSerialization.jsonObject(with: Data(OTLPExporter.export(Self.trace).utf8)) as? [String: Any]
-        let resourceSpans = try #require(json?["resourceSpans"] as? [[String: Any]])
-        let scopeSpans = try #require(resourceSpans.first?["scopeSpans"] as? [[String: Any]])
-        let spans = try #require(scopeSpans.first?["spans"] as? [[String: Any]])
-        #expect(spans.count == Self.trace.workers.count + 1)
+        let spans = try OTLPDocument(OTLPExporter.export(Self.trace)).spans
+        // The root, a span per worker, and w_child1's tool call (cut off when it ended).
+        #expect(spans.count == Self.trace.workers.count + 2)
         let traceIds = Set(spans.compactMap { $0["traceId"] as? String })
         #expect(traceIds.count == 1)
         #expect(traceIds.first.map { $0.count == 32 && $0.allSatisfy(\.isHexDigit) } == true)
@@ -61,16 +61,16 @@ import Testing
         #expect(Set(ids).count == spans.count && ids.allSatisfy { $0.count == 16 && $0.allSatisfy(\.isHexDigit) })
         let root = spans[0]
         #expect(root["parentSpanId"] == nil)
-        let byName = Dictionary(uniqueKeysWithValues: spans.dropFirst().map { span in
-            ((span["attributes"] as? [[String: Any]])?.first { $0["key"] as? String == "bosun.worker.id" }
-                .flatMap { ($0["value"] as? [String: Any])?["stringValue"] as? String } ?? "", span)
-        })
+        let byName = OTLPDocument.workerSpans(spans)
         #expect(byName["w_parent"]?["parentSpanId"] as? String == root["spanId"] as? String)
         #expect(byName["w_child1"]?["parentSpanId"] as? String == byName["w_parent"]?["spanId"] as? String)
         #expect((byName["w_child2"]?["status"] as? [String: Any])?["code"] as? Int == 2)
         #expect((byName["w_child2"]?["status"] as? [String: Any])?["message"] as? String == "ran out of steps")
         #expect((byName["w_parent"]?["status"] as? [String: Any])?["code"] as? Int == 1)
-        #expect((byName["w_child1"]?["events"] as? [[String: Any]])?.first?["name"] as? String == "tool_call")
+        let tool = try #require(spans.first { $0["name"] as? String == "execute_tool tool" })
+        #expect(tool["parentSpanId"] as? String == byName["w_child1"]?["spanId"] as? String)
+        #expect((tool["status"] as? [String: Any])?["code"] as? Int == 2)
+        #expect((byName["w_running"]?["events"] as? [[String: Any]])?.first?["name"] as? String == "text")
         #expect(byName["w_parent"]?["startTimeUnixNano"] as? String == "1800000000000000000")
     }
 
@@ -78,8 +78,7 @@ import Testing
         var trace = Self.trace
         trace.events.append(Fixture.event("s_render", "w_parent", 2, kind: "model_call", at: 1,
                                           data: #"{"step":1,"model":"claude-haiku-4-5","provider":"work","providerAPI":"anthropic"}"#))
-        let json = try JSONSerialization.jsonObject(with: Data(OTLPExporter.export(trace).utf8)) as? [String: Any]
-        let spans = try #require(((json?["resourceSpans"] as? [[String: Any]])?.first?["scopeSpans"] as? [[String: Any]])?.first?["spans"] as? [[String: Any]])
+        let spans = try OTLPDocument(OTLPExporter.export(trace)).spans.filter { ($0["name"] as? String)?.hasPrefix("invoke_agent") == true }
         func attributes(_ span: [String: Any]) -> [String: String] {
             Dictionary(uniqueKeysWithValues: (span["attributes"] as? [[String: Any]] ?? []).compactMap { attribute in
                 ((attribute["value"] as? [String: Any])?["stringValue"] as? String).map { (attribute["key"] as? String ?? "", $0) }

@@ -15,7 +15,7 @@ import Testing
             Fixture.event("s", "w", 7, kind: "model_call", at: 6, data: #"{"step":2}"#),
             Fixture.event("s", "w", 8, kind: "tool_call", at: 9, data: #"{"id":"c","name":"fetch_url"}"#),
         ]
-        let segments = TimelineLayout.segments(of: events, end: Fixture.start.addingTimeInterval(12))
+        let segments = WorkerCall.calls(in: events, end: Fixture.start.addingTimeInterval(12))
         let shape = segments.map { "\($0.kind.rawValue) \($0.label) \(Int($0.start.timeIntervalSince(Fixture.start)))-\(Int($0.end.timeIntervalSince(Fixture.start)))" }
         #expect(shape == [
             "model model call 1 · m-1 1-3",
@@ -33,7 +33,7 @@ import Testing
             Fixture.event("s", "w", 2, kind: "tool_call", at: 2, data: #"{"id":"a","name":"run_command"}"#),
             Fixture.event("s", "w", 3, kind: "timed_out", at: 5),
         ]
-        let ends = TimelineLayout.segments(of: events, end: Fixture.start.addingTimeInterval(60)).map { $0.end.timeIntervalSince(Fixture.start) }
+        let ends = WorkerCall.calls(in: events, end: Fixture.start.addingTimeInterval(60)).map { $0.end.timeIntervalSince(Fixture.start) }
         #expect(ends == [2, 5])
     }
 

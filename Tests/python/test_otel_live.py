@@ -1,6 +1,7 @@
 """Live OpenTelemetry export: with OTEL_EXPORTER_OTLP_ENDPOINT set, `bosun serve` posts
-each worker's span as OTLP/HTTP JSON while the session runs, and the session's root span
-when it ends. The collector here is a small http.server on loopback; every body is parsed
+each worker's span and its model and tool calls' spans as OTLP/HTTP JSON while the session
+runs, each orchestration's span when it ends, and the session's root span when the session
+ends: one tree (session → orchestration → worker → call), the same as `trace export`'s. The collector here is a small http.server on loopback; every body is parsed
 by the OpenTelemetry protobuf classes, which reject unknown fields and wrong types.
 """
 import base64
@@ -61,6 +62,51 @@ def as_protobuf(document):
     return json_format.Parse(json.dumps(document), ExportTraceServiceRequest())
 
 
+def worker_spans(collector):
+    return {attributes(s)["bosun.worker.id"] for s in collector.spans() if s["name"].startswith("invoke_agent ")
+            and "bosun.worker.id" in attributes(s)}
+
+
+def check_tree(spans, session, spawned, orchestration):
+    """session → orchestration → its workers → their model and tool calls, each with GenAI attributes."""
+    by_id = {s["spanId"]: s for s in spans}
+    assert len(by_id) == len(spans), "a span was sent twice"
+    roots = [s for s in spans if s["name"] == f"session {session}"]
+    assert len(roots) == 1 and "parentSpanId" not in roots[0]
+    assert len({s["traceId"] for s in spans}) == 1
+    assert all(s["parentSpanId"] in by_id for s in spans if s is not roots[0]), "a span's parent is missing"
+    orchestrations = [s for s in spans if s["name"] == "invoke_agent orchestrate"]
+    assert len(orchestrations) == 1 and orchestrations[0]["parentSpanId"] == roots[0]["spanId"]
+    assert attributes(orchestrations[0])["bosun.orchestration.id"] == orchestration["id"]
+    assert orchestrations[0]["status"]["code"] == 1
+    agents = {attributes(s)["bosun.worker.id"]: s for s in spans
+              if s["name"].startswith("invoke_agent ") and "bosun.worker.id" in attributes(s)}
+    planned = {w["id"] for w in orchestration["workers"]}
+    assert set(agents) == set(spawned) | planned
+    for worker_id, span in agents.items():
+        found = attributes(span)
+        assert found["gen_ai.operation.name"] == "invoke_agent" and span["name"] == f"invoke_agent {found['gen_ai.agent.name']}"
+        assert found["gen_ai.request.model"] == "mock-fast"  # the provider's id, not the alias
+        assert found["bosun.model.alias"] == "fast"
+        assert found["gen_ai.provider.name"] == "openai" and found["bosun.provider"] == "mock"
+        assert span["status"]["code"] == 1
+        expected_parent = orchestrations[0] if worker_id in planned else roots[0]
+        assert span["parentSpanId"] == expected_parent["spanId"], worker_id
+        calls = [s for s in spans if s.get("parentSpanId") == span["spanId"]]
+        chats = [s for s in calls if attributes(s)["gen_ai.operation.name"] == "chat"]
+        assert chats and all(s["name"] == "chat mock-fast" and s["kind"] == 3 for s in chats)
+        for chat in chats:
+            usage = attributes(chat)
+            assert int(usage["gen_ai.usage.input_tokens"]) > 0 and int(usage["gen_ai.usage.output_tokens"]) > 0
+            assert usage["gen_ai.request.model"] == "mock-fast" and int(chat["endTimeUnixNano"]) >= int(chat["startTimeUnixNano"])
+        assert sum(int(attributes(s)["gen_ai.usage.input_tokens"]) for s in chats) == int(found["gen_ai.usage.input_tokens"])
+        for tool in (s for s in calls if attributes(s)["gen_ai.operation.name"] == "execute_tool"):
+            assert tool["name"] == f"execute_tool {attributes(tool)['gen_ai.tool.name']}"
+            assert "gen_ai.tool.call.id" in attributes(tool)
+        assert not any(e["name"] in ("model_call", "tool_call") for e in span.get("events", [])), "calls are spans now"
+    assert any(attributes(s).get("gen_ai.operation.name") == "execute_tool" for s in spans), "no tool call span"
+
+
 def test_spans_go_out_while_the_session_runs(bosun_bin, tmp_path, monkeypatch):
     collector = Collector()
     workspace = tmp_path / "workspace"
@@ -83,16 +129,11 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         workers = [serve.request("spawn", {"task": f"List the files, part {n}", "wait": True})["result"] for n in range(3)]
         assert all(w["state"] == "succeeded" for w in workers)
         # The session is still open: the workers' spans arrive without it ending.
-        wait_for(lambda: len(collector.spans()) >= 3, "the workers' spans while the session runs")
-        spans = {attributes(s)["bosun.worker.id"]: s for s in collector.spans()}
-        assert set(spans) == {w["id"] for w in workers}
-        for span in spans.values():
-            found = attributes(span)
-            assert found["gen_ai.request.model"] == "mock-fast"  # the provider's id, not the alias
-            assert found["bosun.model.alias"] == "fast"
-            assert found["gen_ai.provider.name"] == "openai" and found["bosun.provider"] == "mock"
-            assert span["status"]["code"] == 1
-            assert any(event["name"] == "model_call" for event in span["events"])
+        wait_for(lambda: {w["id"] for w in workers} <= worker_spans(collector), "the workers' spans while the session runs")
+        orchestration = serve.request("orchestrate", {"goal": "Say what the workspace holds"})["result"]
+        assert orchestration["state"] == "succeeded", orchestration
+        wait_for(lambda: any(s["name"] == "invoke_agent orchestrate" for s in collector.spans()),
+                 "the orchestration's span once it ended")
         for request in collector.requests:
             assert request["path"] == "/v1/traces" and request["type"] == "application/json"
             assert request["auth"] == "Bearer collector-token"
@@ -102,9 +143,14 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         serve.close()
         mock.terminate()
         mock.wait()
-    # Ending the session sends its root span, the parent of every worker span.
-    roots = [s for s in collector.spans() if s["name"] == f"session {session}"]
-    assert len(roots) == 1 and "parentSpanId" not in roots[0]
-    assert all(s["parentSpanId"] == roots[0]["spanId"] for s in collector.spans() if s is not roots[0])
-    assert len({s["traceId"] for s in collector.spans()}) == 1
+    live = collector.spans()
+    check_tree(live, session, [w["id"] for w in workers], orchestration)
+    # The file export is the same tree, with the same ids.
+    export = subprocess.run([bosun_bin, "trace", "export", session, "--format", "otlp-json", "--db",
+                             str(tmp_path / "trace.sqlite")], capture_output=True, text=True, check=True)
+    document = json.loads(export.stdout)
+    as_protobuf(document)
+    exported = [span for resource in document["resourceSpans"] for scope in resource["scopeSpans"] for span in scope["spans"]]
+    check_tree(exported, session, [w["id"] for w in workers], orchestration)
+    assert {(s["spanId"], s.get("parentSpanId")) for s in live} == {(s["spanId"], s.get("parentSpanId")) for s in exported}
     collector.shutdown()
