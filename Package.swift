@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module dependencies point one way (see ARCHITECTURE.md):
 //   BosunJSON <- BosunProtocol, JSONRPC, Providers, Config, Workers
+//   Spelling <- JSONRPC, Config, bosun
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- SessionRuntime <- bosun
 //   Workspace <- Workers, Checks
 //   Checks <- Orchestration
@@ -30,18 +31,20 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "BosunJSON"),
+        // "Did you mean": the closest known name to a misspelt field, key or command.
+        .target(name: "Spelling"),
         // The bosun/1 wire types, session events and the table of operations. Its schemas are
         // protocol/bosun-1.schema.json, embedded through the link in Resources/.
         .target(name: "BosunProtocol", dependencies: ["BosunJSON"],
                 resources: [.embedInCode("Resources/bosun-1.schema.json")]),
-        .target(name: "JSONRPC", dependencies: ["BosunJSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "JSONRPC", dependencies: ["BosunJSON", "Spelling", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Providers", dependencies: ["BosunJSON", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
         // Its async calls queue their work on the caller's executor before suspending, so calls
         // made in order from one actor reach the writer thread in that order.
         .target(name: "TraceStore", dependencies: ["CSQLite"],
                 swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
-        .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Yams"]),
+        .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Spelling", "Yams"]),
         // Sends spans to an OpenTelemetry collector while a session runs: reads TraceStore,
         // posts through Providers' HTTP client (TraceStore itself must not depend on Providers).
         .target(name: "Telemetry", dependencies: ["TraceStore", "Providers", .product(name: "Logging", package: "swift-log")]),
@@ -68,7 +71,7 @@ let package = Package(
         .target(name: "ACPServer", dependencies: ["BosunJSON", "BosunProtocol", "BosunServer", "JSONRPC",
                                                    .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
-            "BosunProtocol", "BosunServer", "MCPServer", "ACPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC",
+            "BosunProtocol", "BosunServer", "MCPServer", "ACPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC", "Spelling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -76,6 +79,7 @@ let package = Package(
         // Helpers shared by test targets (a seeded random number generator, running a program).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
+        .testTarget(name: "SpellingTests", dependencies: ["Spelling"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),

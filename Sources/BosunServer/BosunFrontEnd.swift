@@ -100,7 +100,7 @@ final class BosunFrontEnd: FrontEnd {
 }
 
 /// Every operation of the table as a bosun/1 method: params decoded with errors that name
-/// the field, the result encoded once, a `SessionError` answered as the JSON-RPC error with
+/// the field (a misspelt or unknown field among them), the result encoded once, a `SessionError` answered as the JSON-RPC error with
 /// its code. No method is spelled here; the table names them.
 enum OperationMethods {
     static func register(_ operations: [any SessionOperation], session: any SessionOperations, on registry: MethodRegistry) {
@@ -111,7 +111,7 @@ enum OperationMethods {
         _ operation: Operation, session: any SessionOperations, on registry: MethodRegistry
     ) {
         let name = operation.info.name
-        registry.register(name, Operation.Params.self) { params, _ -> EncodedJSON in
+        registry.register(name, Operation.Params.self, rejectingUnknownFields: true) { params, _ -> EncodedJSON in
             let result: Operation.Result
             do {
                 result = try await operation.call(session, params, context: OperationContext())

@@ -25,12 +25,15 @@ public final class MethodRegistry: Sendable {
 
     public init() {}
 
+    /// `rejectingUnknownFields`: params with a field `P` does not have are refused with -32602
+    /// naming it and the known field closest to it (keys starting with `_` aside); otherwise
+    /// such fields are ignored, as protocols that grow fields ask of a server.
     public func register<P: Decodable & Sendable, R: Encodable & Sendable>(
-        _ method: String, _ params: P.Type,
+        _ method: String, _ params: P.Type, rejectingUnknownFields: Bool = false,
         handler: @escaping @Sendable (P, RequestContext) async throws -> R
     ) {
         let entry: RequestHandler = { message, context in
-            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
+            let params = try ParamsDecoding.decode(P.self, fromMessage: message, rejectingUnknownFields: rejectingUnknownFields)
             let result = try await handler(params, context)
             do {
                 return try MessageEncoding.encodeValue(result)
@@ -45,11 +48,11 @@ public final class MethodRegistry: Sendable {
 
     /// A method whose result is already JSON text: answered with those bytes as they are.
     public func register<P: Decodable & Sendable>(
-        _ method: String, _ params: P.Type,
+        _ method: String, _ params: P.Type, rejectingUnknownFields: Bool = false,
         handler: @escaping @Sendable (P, RequestContext) async throws -> EncodedJSON
     ) {
         let entry: RequestHandler = { message, context in
-            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
+            let params = try ParamsDecoding.decode(P.self, fromMessage: message, rejectingUnknownFields: rejectingUnknownFields)
             return try await handler(params, context).data
         }
         tables.withLock { $0.requests[method] = entry }

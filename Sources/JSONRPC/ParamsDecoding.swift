@@ -5,6 +5,13 @@ import Foundation
 enum ParamsDecoding {
     /// Absent or `null` params decode as if the client had sent `{}`, so a params type whose
     /// fields are all optional accepts them and one with required fields names the first.
+    /// `rejectingUnknownFields`: a field the type does not have is an error that names it
+    /// (`KnownFieldsOnly`), not ignored.
+    static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data, rejectingUnknownFields: Bool) throws(RPCError) -> P {
+        guard rejectingUnknownFields else { return try decode(type, fromMessage: message) }
+        return try decode(KnownFieldsOnly<P>.self, fromMessage: message).value
+    }
+
     static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data) throws(RPCError) -> P {
         do {
             if mayHaveParams(message), let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {

@@ -21,6 +21,24 @@ import Testing
         #expect(try await bosun.shutdownAndExit() == 0)
     }
 
+    /// A misspelt field is refused before anything runs, named with the field it resembles.
+    @Test func misspeltParamsAreRefusedWithTheClosestField() async throws {
+        let bosun = try BosunProcess.launch()
+        try await bosun.initialize()
+        let wait = try await bosun.request("spawn", ["task": "t", "wiat": true])
+        #expect(wait["error"]?["code"] == -32602)
+        #expect(wait["error"]?["message"] == "unknown field 'wiat' (did you mean 'wait'?)")
+        #expect(wait["error"]?["data"]?["field"] == "wiat")
+        let limits = try await bosun.request("spawn", ["task": "t", "limits": ["maxStep": 3]])
+        #expect(limits["error"]?["message"] == "unknown field 'limits.maxStep' (did you mean 'limits.maxSteps'?)")
+        let orchestrate = try await bosun.request("orchestrate", ["goal": "g", "limit": ["maxWorkers": 2]])
+        #expect(orchestrate["error"]?["message"] == "unknown field 'limit' (did you mean 'limits'?)")
+        let meta = try await bosun.request("status", ["_meta": ["trace": "x"]])
+        #expect(meta["result"]?["workers"] == [])
+        #expect(try await bosun.call("status")["workers"] == [])
+        #expect(try await bosun.shutdownAndExit() == 0)
+    }
+
     @Test(arguments: WireFraming.allCases)
     func cancellationAnswersMinus32800(framing: WireFraming) async throws {
         let bosun = try BosunProcess.launch(["serve", "--debug-methods"], framing: framing)

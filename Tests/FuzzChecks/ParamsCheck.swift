@@ -6,7 +6,8 @@ import Orchestration
 @testable import JSONRPC
 
 /// Any message: classified without crashing; every request's params decode into each
-/// session method's params type or fail with -32602 naming a field; an id is echoed as valid
+/// session method's params type (also refusing unknown fields, as bosun/1 does) or fail with
+/// -32602 naming a field; an id is echoed as valid
 /// JSON; the raw text `RawJSONText` finds for `id` and `params` is the value the decoder reads;
 /// and a message that names one of those members twice is refused.
 enum ParamsCheck {
@@ -45,14 +46,26 @@ enum ParamsCheck {
         decode(JSONValue.self, data)
     }
 
+    /// Decoded as every other method decodes, and as bosun/1 does (unknown fields refused): a
+    /// strict decode fails only where the lenient one does, or on a field it names as unknown.
     private static func decode<P: Decodable>(_ type: P.Type, _ data: Data) {
+        let lenient = named(type, data, strict: false)
+        let strict = named(type, data, strict: true)
+        if lenient == nil, let strict {
+            precondition(strict.message.hasPrefix("unknown field"), "a strict decode of \(type) failed alone: \(strict.message)")
+        }
+    }
+
+    private static func named<P: Decodable>(_ type: P.Type, _ data: Data, strict: Bool) -> RPCError? {
         do {
-            _ = try ParamsDecoding.decode(type, fromMessage: data)
+            _ = try ParamsDecoding.decode(type, fromMessage: data, rejectingUnknownFields: strict)
+            return nil
         } catch {
             precondition(error.code == RPCError.invalidParams, "decoding \(type) failed with code \(error.code)")
             guard case .string(let field)? = error.data?["field"], !field.isEmpty else {
                 preconditionFailure("decoding \(type) failed without naming a field: \(error.message)")
             }
+            return error
         }
     }
 
