@@ -1,4 +1,5 @@
 import Foundation
+import Spelling
 
 /// Reads the typed fields of one config mapping, reporting every problem with the file,
 /// line and dotted key where it was written. Unknown keys are errors: a typo such as
@@ -14,7 +15,7 @@ struct ConfigFields {
                               message: "expected a mapping of keys (\(allowedKeys.joined(separator: ", "))), got \(node.summary)")
         }
         for entry in entries where !allowedKeys.contains(entry.key) {
-            let hint = allowedKeys.first { $0.lowercased() == entry.key.lowercased() }.map { " (did you mean \($0)?)" } ?? ""
+            let hint = Spelling.suggestion(for: entry.key, among: allowedKeys)
             throw ConfigError(file: entry.keyLocation.file, line: entry.keyLocation.line, key: Self.join(path, entry.key),
                               message: "unknown key\(hint); known keys here: \(allowedKeys.joined(separator: ", "))")
         }

@@ -1,0 +1,70 @@
+"""The command line as a new user meets it: help in a terminal, "did you mean", exit codes."""
+import os
+import pty
+import select
+import subprocess
+
+import pytest
+
+
+def run(bosun_bin, *arguments, stdin=subprocess.DEVNULL):
+    return subprocess.run([bosun_bin, *arguments], stdin=stdin, capture_output=True, text=True, timeout=30)
+
+
+def run_in_terminal(bosun_bin, *arguments) -> tuple[int, str]:
+    """Runs bosun with a pseudo-terminal as its stdin, stdout and stderr; its exit code and output."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(bosun_bin, [bosun_bin, *arguments])
+    output = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            os.kill(pid, 9)
+            pytest.fail(f"bosun {' '.join(arguments)} in a terminal printed nothing for 30 s: {output!r}")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def test_no_command_in_a_terminal_prints_help(bosun_bin):
+    code, output = run_in_terminal(bosun_bin)
+    assert code == 0
+    assert "USAGE: bosun <subcommand>" in output
+    assert "serve" in output and "mock-provider" in output
+
+
+def test_no_command_on_a_pipe_serves(bosun_bin):
+    answer = subprocess.run([bosun_bin], input='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}\n',
+                            capture_output=True, text=True, timeout=30)
+    assert answer.returncode == 0
+    assert '"serverInfo"' in answer.stdout
+
+
+@pytest.mark.parametrize("typed, meant", [("serv", "serve"), ("trce", "trace"), ("mock", "mock-provider")])
+def test_a_misspelt_command_gets_did_you_mean(bosun_bin, typed, meant):
+    result = run(bosun_bin, typed)
+    assert result.returncode == 64
+    assert f"unknown command '{typed}' (did you mean '{meant}'?)" in result.stderr
+
+
+def test_help_for_an_unknown_command_exits_64(bosun_bin):
+    result = run(bosun_bin, "help", "bogus")
+    assert result.returncode == 64
+    assert "unknown command 'bogus'" in result.stderr
+    assert run(bosun_bin, "help", "serve").returncode == 0
+
+
+def test_a_misspelt_config_key_gets_did_you_mean(bosun_bin, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("roles:\n  coder:\n    timeoutSecond: 5\n")
+    result = run(bosun_bin, "config", "check", "--config", str(config))
+    assert result.returncode != 0
+    assert "roles.coder.timeoutSecond: unknown key (did you mean 'timeoutSeconds'?)" in result.stdout + result.stderr
