@@ -135,7 +135,7 @@ public final class BosunServer: Sendable {
             return JSONValue.null
         }
         registry.registerNotification("exit", EmptyParams.self) { [self] _, _ in
-            let code: Int32 = lifecycle.shutdownReceived ? 0 : 1
+            let code = await lifecycle.exitCode()
             if code != 0 { logger.warning("exit without shutdown; exiting with code 1") }
             terminate(exitCode: code)
         }

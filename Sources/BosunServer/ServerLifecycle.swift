@@ -4,11 +4,11 @@ import Synchronization
 /// LSP's lifecycle as a gate in front of every method: nothing but `initialize` before
 /// it, nothing but `exit` after `shutdown`. Decisions are taken in arrival order on the
 /// reader thread, so a request pipelined right behind `initialize` waits for it instead
-/// of being refused.
+/// of being refused, and an `exit` written right behind `shutdown` waits for it (`exitCode`).
 final class ServerLifecycle: RequestGate {
     enum Phase {
         case uninitialized
-        case initializing(InitializationOutcome)
+        case initializing(RequestOutcome)
         case running
         case shuttingDown
         case exiting
@@ -22,7 +22,10 @@ final class ServerLifecycle: RequestGate {
     let statelessStart = Mutex<(@Sendable (String) -> (@Sendable () async -> RPCError?)?)?>(nil)
     /// The outcome of the `initialize` in progress, kept apart from `phase` so it is
     /// resolved even when the server starts exiting while `initialize` runs.
-    private let pendingInitialization = Mutex<InitializationOutcome?>(nil)
+    private let pendingInitialization = Mutex<RequestOutcome?>(nil)
+    /// The outcome of a `shutdown` admitted while `initialize` still ran: it waits for
+    /// `initialize`, and an `exit` that arrived after it waits for it in turn.
+    private let pendingShutdown = Mutex<RequestOutcome?>(nil)
 
     func admit(method: String, isNotification: Bool) -> Admission {
         phase.withLock { phase in
@@ -38,7 +41,7 @@ final class ServerLifecycle: RequestGate {
                 if method != "initialize", let start = statelessStart.withLock({ $0 }), let begin = start(method) {
                     // A protocol without `initialize` (MCP 2026-07-28): its first request
                     // starts it, and requests behind it wait as they would for `initialize`.
-                    let outcome = InitializationOutcome()
+                    let outcome = RequestOutcome()
                     pendingInitialization.withLock { $0 = outcome }
                     phase = .initializing(outcome)
                     startedBy.withLock { $0 = method }
@@ -49,12 +52,13 @@ final class ServerLifecycle: RequestGate {
                     }
                 }
                 guard method == "initialize" else { return .reject(Self.notInitialized) }
-                let outcome = InitializationOutcome()
+                let outcome = RequestOutcome()
                 pendingInitialization.withLock { $0 = outcome }
                 phase = .initializing(outcome)
                 return .proceed
             case .initializing(let outcome):
                 if method == "initialize" { return .reject(alreadyStarted) }
+                if method == "shutdown" { pendingShutdown.withLock { $0 = $0 ?? RequestOutcome() } }
                 return .proceedAfter { await outcome.succeeded() ? nil : Self.notInitialized }
             case .running:
                 if method == "initialize" { return .reject(alreadyStarted) }
@@ -70,6 +74,7 @@ final class ServerLifecycle: RequestGate {
     /// params did not decode and its handler never ran.
     func answered(method: String, succeeded: Bool) {
         if method == "initialize" { initializeFinished(succeeded: succeeded) }
+        if method == "shutdown" { pendingShutdown.withLock { $0 }?.resolve(succeeded) }
     }
 
     /// Ends the `initializing` phase: on failure a new `initialize` may be sent.
@@ -99,6 +104,15 @@ final class ServerLifecycle: RequestGate {
         }
     }
 
+    /// What `exit` ends with: 0 when a `shutdown` was accepted before it, else 1. A `shutdown`
+    /// that arrived before the `exit` but still waits for `initialize` is waited for, so
+    /// messages written together take effect in the order they were written.
+    func exitCode() async -> Int32 {
+        if shutdownReceived { return 0 }
+        guard let pending = pendingShutdown.withLock({ $0 }) else { return 1 }
+        return await pending.succeeded() ? 0 : 1
+    }
+
     /// From now on every request is refused.
     func beginExit() {
         phase.withLock { $0 = .exiting }
@@ -121,8 +135,9 @@ final class ServerLifecycle: RequestGate {
         code: RPCError.invalidRequest, message: "the server is shutting down (shutdown was received); only exit is accepted now")
 }
 
-/// The result of the one `initialize` in progress, awaited by requests queued behind it.
-final class InitializationOutcome: Sendable {
+/// Whether a request in progress succeeded, awaited by the messages queued behind it (the
+/// requests behind `initialize`, the `exit` behind `shutdown`).
+final class RequestOutcome: Sendable {
     private struct State {
         var result: Bool?
         var waiters: [CheckedContinuation<Bool, Never>] = []

@@ -47,6 +47,21 @@ import Testing
         #expect(try await bosun.waitForExit() == 1)
     }
 
+    /// `initialize`, `shutdown` and `exit` written together take effect in that order: the
+    /// `exit` waits for the `shutdown` (which waits for `initialize`), so the process exits 0.
+    @Test(arguments: 1...5)
+    func aPipelinedShutdownAndExitExitWithZero(run: Int) async throws {
+        let bosun = try BosunProcess.launch(framing: .ndjson)
+        bosun.sendRaw("""
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}
+            {"jsonrpc":"2.0","id":2,"method":"shutdown"}
+            {"jsonrpc":"2.0","method":"exit"}
+
+            """)
+        #expect(try await bosun.waitForExit() == 0, "run \(run): \(bosun.stderr)")
+        #expect(!bosun.stderr.contains("exit without shutdown"))
+    }
+
     @Test func theEndOfInputEndsTheProcessCleanly() async throws {
         let bosun = try BosunProcess.launch(framing: .ndjson)
         try await bosun.initialize()
