@@ -117,6 +117,7 @@ struct MockReplyPlanner: Sendable {
                 fields["path"] = "."
                 input = .object(fields)
             }
+            input = Self.varied(input, schema: harmless.schema, step: facts.turn)
             plan.toolCalls = [MockReplyPlan.ToolCall(id: Self.callId(callNumber, 0), name: harmless.name, input: input)]
         } else if let submit {
             plan.toolCalls = [MockReplyPlan.ToolCall(id: Self.callId(callNumber, 0), name: submit.name,
@@ -124,6 +125,26 @@ struct MockReplyPlanner: Sendable {
         } else {
             plan.text = Self.syntheticText(words: options.syntheticTextTokens)
         }
+    }
+
+    /// The step's input made different from every other step's, as a model that looks
+    /// around asks different things: the first integer field the schema has (by name, without
+    /// `enum` or `const`; `list_files`' `limit`) is set to 100 plus the step, within its
+    /// `minimum` and `maximum`. Identical calls in a row would trip the worker's stall
+    /// detector (a nudge at `stallRepeats`, then `stalled`).
+    static func varied(_ input: JSONValue, schema: JSONValue, step: Int) -> JSONValue {
+        guard case .object(var fields) = input, case .object(let properties)? = schema["properties"] else { return input }
+        let integer = properties.keys.sorted().first { name in
+            let property = properties[name]!
+            return property["type"]?.stringValue == "integer" && property["enum"] == nil && property["const"] == nil
+        }
+        guard let integer, let property = properties[integer] else { return input }
+        let minimum = property["minimum"]?.intValue.map(Int.init) ?? 0
+        let maximum = property["maximum"]?.intValue.map(Int.init) ?? Int.max
+        guard maximum > minimum else { return input }
+        let value = minimum + 100 + step
+        fields[integer] = .int(Int64(value <= maximum ? value : minimum + step % (maximum - minimum + 1)))
+        return .object(fields)
     }
 
     /// Replaces each string `$enum[N]` in a scripted input with the N-th value of the first

@@ -34,7 +34,7 @@ struct MockProviderCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a fault, e.g. 429:retry-after=1,count=2 (repeatable).")
     var faults: [String] = []
 
-    @Option(name: .customLong("tool-steps"), help: "Synthetic mode: tool calls before submit_result.")
+    @Option(name: .customLong("tool-steps"), help: "Synthetic mode: tool calls before submit_result, each with different input.")
     var toolSteps: Int = 2
 
     @Option(name: .customLong("reply-tokens"), help: "Synthetic mode: words in a plain-text reply.")

@@ -27,10 +27,12 @@ import Testing
     }
 
     @Test func aRepeatingWorkerIsNudgedThenStalledAndARetryGetsItThrough() async throws {
-        // The synthetic model lists "." on each of its first six turns, then submits: three
-        // identical calls earn a nudge, the fourth ends the run as stalled.
+        // The script lists "." the same way on each of the first six turns, then the synthetic
+        // reply submits: three identical calls earn a nudge, the fourth ends the run as stalled.
+        // (The synthetic tool steps vary their input, so they would never stall.)
+        let repeated = (0..<6).map { "  - { match: { turn: \($0) }, reply: { toolCalls: [{ name: list_files, input: { path: \".\" } }] } }" }
         let world = try OrchestrationWorld(
-            mockArguments: ["--tool-steps", "6"],
+            mockArguments: ["--tool-steps", "0"], script: "rules:\n" + repeated.joined(separator: "\n") + "\n",
             sessionYAML: """
                 roles:
                   impatient: { stallRepeats: 3 }
