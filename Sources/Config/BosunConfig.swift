@@ -74,20 +74,29 @@ public struct BosunConfig: Sendable {
             baseURL = value
         } else if baseURL == nil, let variable = provider.baseURLEnv {
             throw ConfigError(key: "providers.\(name).baseURL",
-                              message: "provider \"\(name)\" has no address: set the environment variable \(variable) or providers.\(name).baseURL")
+                              message: "provider \"\(name)\" has no address: set the environment variable \(variable) or providers.\(name).baseURL"
+                                + Self.environmentHint)
         }
         var apiKey: String?
         if let variable = provider.apiKeyEnv {
             // Whitespace around a key is never part of it (`apiKeyWhitespaceWarnings` says so).
             guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw ConfigError(key: "providers.\(name).apiKeyEnv",
-                                  message: "provider \"\(name)\" needs an API key: set the environment variable \(variable) (named by providers.\(name).apiKeyEnv)")
+                                  message: "provider \"\(name)\" needs an API key: set the environment variable \(variable) (named by providers.\(name).apiKeyEnv)"
+                                    + Self.environmentHint)
             }
             apiKey = value
         }
         return ProviderEndpoint(name: name, kind: provider.kind, baseURL: baseURL ?? provider.kind.defaultBaseURL,
                                 apiKey: apiKey, retry: provider.retry)
     }
+
+    /// Where a variable must be set to reach bosun: MCP clients start their servers with an
+    /// environment of their own, not the shell's, so an exported key is not seen there.
+    static let environmentHint = """
+        . For an MCP client (Claude Code, Claude Desktop, Cursor, …) put it in the "env" of bosun's entry in the \
+        client's MCP server config: clients do not pass your shell's environment to the servers they start
+        """
 
     /// The values of every configured API key variable that is set, and every MCP server's
     /// env and header values, so logs and the trace store can redact them.

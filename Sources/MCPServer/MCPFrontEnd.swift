@@ -30,6 +30,7 @@ public struct MCPSessionOptions: Sendable, Hashable {
 public final class MCPFrontEnd: FrontEnd {
     private let sessionOptions: MCPSessionOptions
     private let openSession: SessionOpener
+    private let configProblem: ConfigProblemCheck
     private let logger: Logger
     private let state = Mutex<State?>(nil)
 
@@ -41,19 +42,27 @@ public final class MCPFrontEnd: FrontEnd {
         let connection: FrontEndConnection
         let logger: Logger
         let lastResult = MCPLastResult()
+        /// What will make every tool call fail (`MCPFrontEnd.problems`), for the instructions.
+        let problems: [String]
 
-        init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, connection: FrontEndConnection, logger: Logger) {
+        init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, connection: FrontEndConnection, logger: Logger,
+             problems: [String] = []) {
             self.version = version
             self.slot = slot
             self.events = events
             self.connection = connection
             self.logger = logger
+            self.problems = problems
         }
     }
 
-    public init(sessionOptions: MCPSessionOptions, openSession: @escaping SessionOpener, logger: Logger) {
+    /// `configProblem` says what is wrong with the config a session in a workspace would load
+    /// (nil when nothing is): `initialize` reports it at once, before any tool call fails on it.
+    public init(sessionOptions: MCPSessionOptions, openSession: @escaping SessionOpener,
+                configProblem: @escaping ConfigProblemCheck = { _ in nil }, logger: Logger) {
         self.sessionOptions = sessionOptions
         self.openSession = openSession
+        self.configProblem = configProblem
         self.logger = logger
     }
 
@@ -70,12 +79,28 @@ public final class MCPFrontEnd: FrontEnd {
             connection: connection.connection, offersRoots: params.offersRoots,
             defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
             openSession: openSession, events: events, logger: logger)
-        let state = State(version: version, slot: slot, events: events, connection: connection, logger: logger)
+        let problems = problems(defaultRoot: connection.options.defaultWorkspaceRoot, offersRoots: params.offersRoots)
+        let state = State(version: version, slot: slot, events: events, connection: connection, logger: logger,
+                          problems: problems)
         self.state.withLock { $0 = state }
         MCPMethods.register(on: connection.registry, state: state, logger: logger)
         let client = params.clientInfo.map { "\($0.name) \($0.version ?? "")" } ?? "an unnamed client"
         logger.info("MCP \(version) for \(client)\(params.offersRoots ? " (which offers roots)" : "")")
-        return try EncodedJSON(encoding: MCPInitializeResult(version: version, serverVersion: connection.options.version))
+        var result = MCPInitializeResult(version: version, serverVersion: connection.options.version)
+        result.instructions = MCPInstructions.with(problems)
+        return try EncodedJSON(encoding: result)
+    }
+
+    /// What will make every tool call fail, known before the first one: no workspace but `/`,
+    /// or a config that does not load. Logged (stderr) here; the instructions say it too.
+    private func problems(defaultRoot: String, offersRoots: Bool) -> [String] {
+        var problems: [String] = []
+        if !offersRoots && defaultRoot == "/" { problems.append(MCPSessionSlot.noWorkspace) }
+        if let problem = configProblem(defaultRoot) {
+            problems.append("Its configuration is invalid, so every tool call fails until it is fixed: \(problem)")
+        }
+        for problem in problems { logger.error("\(problem)") }
+        return problems
     }
 
     public var statelessMethods: Set<String> { MCPStateless.methods }
@@ -88,7 +113,8 @@ public final class MCPFrontEnd: FrontEnd {
             connection: connection.connection, offersRoots: false,
             defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
             openSession: openSession, events: events, logger: logger)
-        let state = State(version: MCPStateless.version, slot: slot, events: events, connection: connection, logger: logger)
+        let state = State(version: MCPStateless.version, slot: slot, events: events, connection: connection, logger: logger,
+                          problems: problems(defaultRoot: connection.options.defaultWorkspaceRoot, offersRoots: false))
         self.state.withLock { $0 = state }
         MCPStateless.register(on: connection.registry, state: state, logger: logger)
         logger.info("MCP \(MCPStateless.version): each request carries its version, no initialize")
@@ -104,6 +130,10 @@ public final class MCPFrontEnd: FrontEnd {
         await state.slot.willClose()
     }
 }
+
+/// What is wrong with the configuration a session in this workspace root would load, in
+/// words for the user; nil when it loads.
+public typealias ConfigProblemCheck = @Sendable (_ workspaceRoot: String) -> String?
 
 /// `initialize`'s answer: the version, what bosun offers, who it is, and how to use it.
 struct MCPInitializeResult: Encodable {

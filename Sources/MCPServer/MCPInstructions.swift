@@ -20,4 +20,9 @@ enum MCPInstructions {
         - A failed call says what to do in its text. A worker that ended without success comes back \
         with isError, its error code and the worker itself.
         """
+
+    /// The instructions, with what keeps bosun from working said first-hand after them.
+    static func with(_ problems: [String]) -> String {
+        problems.reduce(text) { $0 + "\n\nIMPORTANT: bosun cannot work yet. " + $1 }
+    }
 }

@@ -74,6 +74,9 @@ actor MCPSessionSlot {
         let task = Task<any SessionHandle, any Error> { [self] in
             guard !closed else { throw CancellationError() }
             let root = await workspaceRoot()
+            if root == "/" {
+                throw SessionError(code: SessionError.requestFailedCode, message: Self.noWorkspace, data: ["field": "workspace"])
+            }
             let handle = try await openSession(SessionOpenRequest(
                 workspaceRoot: root, resumeSessionId: options.resumeSessionId,
                 maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events] in events.map($0) }))
@@ -84,6 +87,16 @@ actor MCPSessionSlot {
         opening = task
         return task
     }
+
+    /// Why bosun refuses `/` as the workspace, and how to give it one: a client that starts its
+    /// servers in `/` and offers no roots (Claude Desktop) would have every worker search the
+    /// whole filesystem.
+    static let noWorkspace = """
+        bosun has no workspace: it was started in / and the client named no root, and bosun will not work \
+        on the whole filesystem. Give it the project directory: add "--workspace", "/path/to/project" to \
+        the "args" of bosun's entry in the client's MCP server config (or set its "cwd"), or use a client \
+        that sends roots. Then restart the server.
+        """
 
     /// The first `file://` root the client names, else the server's working directory.
     private func workspaceRoot() async -> String {

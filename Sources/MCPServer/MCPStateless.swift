@@ -35,7 +35,9 @@ enum MCPStateless {
     }
 
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
-        stateless(registry, "server/discover") { _, _ in discoverResult(serverVersion: state.connection.options.version) }
+        stateless(registry, "server/discover") { _, _ in
+            discoverResult(serverVersion: state.connection.options.version, problems: state.problems)
+        }
         stateless(registry, "tools/list") { _, _ in toolsListResult }
         stateless(registry, "tools/call") { message, envelope in
             var params = try MCPCallToolParams(message: message)
@@ -114,19 +116,23 @@ enum MCPStateless {
         return id
     }
 
-    static func discoverResult(serverVersion: String) -> EncodedJSON {
-        let result: JSONValue = [
+    /// With `problems` (no workspace, a broken config) the instructions say them, and the
+    /// answer is not offered for caching: it holds this process's state, not bosun's.
+    static func discoverResult(serverVersion: String, problems: [String]) -> EncodedJSON {
+        var result: [String: JSONValue] = [
             "resultType": "complete",
             "supportedVersions": .array(([version] + MCPVersion.supported).map { .string($0) }),
             "capabilities": ["tools": ["listChanged": false], "extensions": [.init(stringLiteral: tasksExtension): [:]]],
-            "instructions": .string(MCPInstructions.text),
-            "ttlMs": .int(Int64(cacheMilliseconds)),
-            "cacheScope": "public",
+            "instructions": .string(MCPInstructions.with(problems)),
             "_meta": ["io.modelcontextprotocol/serverInfo": [
                 "name": "bosun", "title": "bosun: worker agents on a budget", "version": .string(serverVersion),
             ]],
         ]
-        return EncodedJSON(writtenJSON: result.jsonData())
+        if problems.isEmpty {
+            result["ttlMs"] = .int(Int64(cacheMilliseconds))
+            result["cacheScope"] = "public"
+        }
+        return EncodedJSON(writtenJSON: JSONValue.object(result).jsonData())
     }
 
     /// The tool list of every era, with what this one adds; the same bytes for every call.

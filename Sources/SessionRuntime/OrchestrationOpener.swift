@@ -19,17 +19,20 @@ public struct OrchestrationOpener: Sendable {
     /// `--db`; nil means the config's `store.path`, then the default location.
     public var storePath: String?
     public var environment: [String: String]
+    /// `bosun serve --mock`: the address of the mock provider every model is sent to.
+    public var mockBaseURL: String?
     /// The tools a role grants (the tool registry), given the loaded config and the open store.
     public var tools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
     public var logger: Logger
 
-    public init(configPath: String?, storePath: String?, environment: [String: String],
+    public init(configPath: String?, storePath: String?, environment: [String: String], mockBaseURL: String? = nil,
                 tools: @escaping @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
                     = OrchestrationOpener.registryTools,
                 logger: Logger) {
         self.configPath = configPath
         self.storePath = storePath
         self.environment = environment
+        self.mockBaseURL = mockBaseURL
         self.tools = tools
         self.logger = logger
     }
@@ -51,19 +54,31 @@ public struct OrchestrationOpener: Sendable {
         return configFiles + (userConfigDirectory.map { [$0] } ?? [])
     }
 
+    /// Why the config a session in `workspaceRoot` would load is invalid, or nil when it loads:
+    /// for a front end to say before the first call fails on it.
+    public func configProblem(workspaceRoot: String) -> String? {
+        do {
+            _ = try ConfigLoader.load(explicitPath: configPath, workspaceRoot: workspaceRoot, environment: environment)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public var opener: SessionOpener {
         { request in try await open(request) }
     }
 
     public func open(_ request: SessionOpenRequest) async throws -> any SessionHandle {
         let root = URL(fileURLWithPath: request.workspaceRoot).resolvingSymlinksInPath().path
-        let config: BosunConfig
+        let loaded: BosunConfig
         do {
-            config = try ConfigLoader.load(explicitPath: configPath, workspaceRoot: root, environment: environment)
+            loaded = try ConfigLoader.load(explicitPath: configPath, workspaceRoot: root, environment: environment)
         } catch {
             throw SessionError(code: SessionError.requestFailedCode, message: "bosun's configuration is invalid: \(error)",
                                data: ["field": "config"])
         }
+        let config = mockBaseURL.map { loaded.routedToMock(baseURL: $0) } ?? loaded
         for warning in config.warnings + config.apiKeyWhitespaceWarnings(environment: environment) {
             logger.warning("config: \(warning)")
         }

@@ -7,6 +7,7 @@ import JSONRPC
 import Logging
 import ACPServer
 import MCPServer
+import MockProvider
 import SessionRuntime
 
 #if canImport(Glibc)
@@ -69,6 +70,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
     var db: String?
 
+    @Option(help: ArgumentHelp(
+        "The workspace root when the client names none (default: the working directory).",
+        discussion: "bosun/1 clients name one with rootUri, MCP clients with roots, ACP clients with cwd. An MCP client that starts bosun in / and names no root (Claude Desktop) needs this flag, or \"cwd\" in its server config: bosun refuses / as a workspace."))
+    var workspace: String?
+
+    @Flag(help: ArgumentHelp(
+        "Run offline: every model is answered by the mock provider, started in this process on loopback.",
+        discussion: "No API key or address is needed: spawn, verify, synthesize and orchestrate all work, with synthetic answers (see `bosun mock-provider` and docs/providers.md)."))
+    var mock = false
+
     /// MCP's session options: a flag, else its environment variable.
     func mcpSessionOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MCPSessionOptions {
         let session = self.session ?? environment["BOSUN_SESSION"].flatMap { $0.isEmpty ? nil : $0 }
@@ -87,6 +98,12 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         _ = try mcpSessionOptions()
+        if let workspace {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workspace, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--workspace must name an existing directory, got \"\(workspace)\"")
+            }
+        }
         guard maxMessageBytes >= 1024 else {
             throw ValidationError("--max-message-bytes must be at least 1024, got \(maxMessageBytes)")
         }
@@ -102,17 +119,36 @@ struct Serve: AsyncParsableCommand {
         let forwarder = ClientLogForwarder()
         let level = logLevel
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
+        let mockProvider = mock ? MockProviderServer(options: MockProviderOptions(host: "127.0.0.1", port: 0)) : nil
+        var mockBaseURL: String?
+        if let mockProvider {
+            let port = try await mockProvider.start()
+            mockBaseURL = "http://127.0.0.1:\(port)/v1"
+            Logger(label: "bosun.server").info("--mock: every model is answered by the mock provider on 127.0.0.1:\(port)")
+        }
+        let exitCode = try await serve(protocolFD: protocolFD, forwarder: forwarder, sessions: orchestrationOpener(mockBaseURL: mockBaseURL))
+        await mockProvider?.stop()
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// Runs the server on stdin and the protocol descriptor until it stops; its exit code.
+    private func serve(protocolFD: Int32, forwarder: ClientLogForwarder, sessions: OrchestrationOpener) async throws -> Int32 {
+        let openSession = sessions.opener
+        let workspaceRoot = workspace.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? FileManager.default.currentDirectoryPath
         let server = BosunServer(
             options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes,
-                notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, debugMethods: debugMethods,
+                notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, defaultWorkspaceRoot: workspaceRoot,
+                debugMethods: debugMethods,
                 mode: mode.frontEnd),
-            openSession: sessionOpener(), logger: Logger(label: "bosun.server"), logForwarder: forwarder,
+            openSession: openSession, logger: Logger(label: "bosun.server"), logForwarder: forwarder,
             // Each further protocol's front end, by the kind of `initialize` that selects it.
             otherFrontEnds: [
-                .mcp: MCPFrontEnd(sessionOptions: try mcpSessionOptions(), openSession: sessionOpener(),
+                .mcp: MCPFrontEnd(sessionOptions: try mcpSessionOptions(), openSession: openSession,
+                                  configProblem: { sessions.configProblem(workspaceRoot: $0) },
                                   logger: Logger(label: "bosun.mcp")),
                 .acp: ACPFrontEnd(options: ACPSessionOptions(maxConcurrentWorkers: try mcpSessionOptions().maxConcurrentWorkers),
-                                  openSession: sessionOpener(), logger: Logger(label: "bosun.acp")),
+                                  openSession: openSession, logger: Logger(label: "bosun.acp")),
             ])
         let signalSources = [SIGTERM, SIGINT, SIGHUP].map { number in
             signal(number, SIG_IGN)
@@ -126,17 +162,18 @@ struct Serve: AsyncParsableCommand {
         }
         let exitCode = await server.run(input: STDIN_FILENO, output: protocolFD)
         signalSources.forEach { $0.cancel() }
-        if exitCode != 0 { throw ExitCode(exitCode) }
+        return exitCode
     }
 }
 
 extension Serve {
-    /// Sessions backed by the config, the trace store and the worker tools.
-    func sessionOpener() -> SessionOpener {
+    /// Sessions backed by the config, the trace store and the worker tools; with
+    /// `mockBaseURL`, every model is answered by the mock provider there.
+    func orchestrationOpener(mockBaseURL: String?) -> OrchestrationOpener {
         OrchestrationOpener(
-            configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment,
+            configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment, mockBaseURL: mockBaseURL,
             logger: Logger(label: "bosun.session")
-        ).opener
+        )
     }
 }
 

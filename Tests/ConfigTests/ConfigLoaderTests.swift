@@ -99,6 +99,30 @@ import Testing
         #expect(config.secretValues(environment: ["ANTHROPIC_API_KEY": "a", "OPENAI_API_KEY": "b", "OTHER": "c"]) == ["a", "b"])
     }
 
+    /// An exported key is not seen by a server an MCP client starts: the error says where it goes.
+    @Test(arguments: [("anthropic", "ANTHROPIC_API_KEY"), ("mock", "BOSUN_MOCK_URL")])
+    func aMissingKeyOrAddressSaysWhichClientSettingToChange(provider: String, variable: String) throws {
+        do {
+            _ = try BosunConfig.builtIn.endpoint(forProvider: provider, environment: [:])
+            Issue.record("expected an error for the missing \(variable)")
+        } catch let error as ConfigError {
+            #expect(error.message.contains("set the environment variable \(variable)"))
+            #expect(error.message.contains(#"put it in the "env" of bosun's entry in the client's MCP server config"#))
+        }
+    }
+
+    /// `bosun serve --mock`: every model, whatever its provider, goes to the mock's address.
+    @Test func routingToTheMockSendsEveryModelThere() throws {
+        let routed = BosunConfig.builtIn.routedToMock(baseURL: "http://127.0.0.1:4000/v1")
+        for alias in ["fast", "balanced", "smart", "mock"] {
+            let model = try routed.resolveModel(alias)
+            #expect(model.providerName == "mock")
+            let endpoint = try routed.endpoint(forProvider: model.providerName, environment: [:])
+            #expect(endpoint.baseURL == "http://127.0.0.1:4000/v1" && endpoint.apiKey == nil)
+        }
+        #expect(try routed.resolveModel("orchestrator").modelId == "claude-opus-4-5")
+    }
+
     @Test func aConfigFileCanPointAtALoopbackProvider() throws {
         let box = try ConfigSandbox()
         defer { box.remove() }
