@@ -19,7 +19,7 @@ APT_BUILD_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 # clients/nvim; tmux: a terminal for the `bosun top` tests.
 APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 
-.PHONY: build release test demo bench chaos stress fuzz fuzz-short fuzz-ci apt-build-deps apt-test-deps venv venv-mcp1 swift-test python-test schema-test-suite clean
+.PHONY: build release install uninstall build-commit test demo bench chaos stress fuzz fuzz-short fuzz-ci apt-build-deps apt-test-deps venv venv-mcp1 swift-test python-test schema-test-suite clean
 
 # The official JSON Schema Test Suite, whose draft 2020-12 cases the schema validator is run
 # against (SchemaTestSuiteTests prints its table). Debian's json-schema-test-suite stops at
@@ -27,13 +27,25 @@ APT_TEST_PACKAGES := bubblewrap ripgrep chromium neovim tmux
 SCHEMA_SUITE_VERSION := 4.26.0
 SCHEMA_SUITE := .schema-test-suite
 
-build: apt-build-deps
+build: apt-build-deps build-commit
 	$(SWIFT) build $(SWIFT_FLAGS)
+
+# The commit `bosun --version` names, as a source file git ignores (see Sources/bosun/BuildInfo.swift).
+# Rewritten only when the commit changed, so an unchanged tree rebuilds nothing; outside a git
+# checkout the file is removed and the binary says the package version alone.
+BUILD_COMMIT_FILE := Sources/bosun/BuildCommit.generated.swift
+build-commit:
+	@commit=$$(git rev-parse --short=12 HEAD 2>/dev/null) || commit=""; \
+	if [ -z "$$commit" ]; then rm -f $(BUILD_COMMIT_FILE); exit 0; fi; \
+	git diff --quiet HEAD -- 2>/dev/null || commit="$$commit-dirty"; \
+	text=$$(printf '%s\n' "// Written by make build-commit; ignored by git." \
+		"extension BuildInfo { static var commit: String? { \"$$commit\" } }"); \
+	[ "$$(cat $(BUILD_COMMIT_FILE) 2>/dev/null)" = "$$text" ] || printf '%s\n' "$$text" > $(BUILD_COMMIT_FILE)
 
 # Tests run one at a time: many start real processes and servers, and on a 2-core CI
 # machine running them all at once starves the ones that check deadlines.
 # The build also checks that every module imports only what Package.swift declares for it.
-test: apt-build-deps apt-test-deps venv venv-mcp1 schema-test-suite
+test: apt-build-deps apt-test-deps venv venv-mcp1 schema-test-suite build-commit
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --no-parallel
 	$(MAKE) --no-print-directory python-test
@@ -54,9 +66,33 @@ demo: build
 
 # The binary to install: optimised, with the Swift runtime and Foundation linked in, so it
 # runs on any machine with libcurl4 and libsqlite3 and starts faster in less memory.
-release: apt-build-deps
+release: apt-build-deps build-commit
 	$(SWIFT) build $(SWIFT_FLAGS) -c release --static-swift-stdlib --product bosun
 	@echo "built $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"
+
+# Installs the release binary, shell completions (bash, zsh, fish: the binary writes them) and
+# a man page made from its --help texts (packaging/manpage.py) under $(DESTDIR)$(PREFIX).
+# INSTALL_BINARY installs that binary instead and skips the release build (minutes): the
+# install test passes the debug binary.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BINARY ?=
+INSTALL_DIRS = bin share/man/man1 share/bash-completion/completions share/zsh/site-functions share/fish/vendor_completions.d
+install: $(if $(INSTALL_BINARY),,release)
+	@BIN="$(INSTALL_BINARY)"; [ -n "$$BIN" ] || BIN="$$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"; \
+	root="$(DESTDIR)$(PREFIX)"; \
+	for dir in $(INSTALL_DIRS); do install -d "$$root/$$dir"; done; \
+	install -m 755 "$$BIN" "$$root/bin/bosun"; \
+	"$$BIN" --generate-completion-script bash > "$$root/share/bash-completion/completions/bosun"; \
+	"$$BIN" --generate-completion-script zsh > "$$root/share/zsh/site-functions/_bosun"; \
+	"$$BIN" --generate-completion-script fish > "$$root/share/fish/vendor_completions.d/bosun.fish"; \
+	python3 packaging/manpage.py "$$BIN" > "$$root/share/man/man1/bosun.1"; \
+	echo "installed $$("$$root/bin/bosun" --version) in $$root"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/bosun" "$(DESTDIR)$(PREFIX)/share/man/man1/bosun.1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/bosun" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_bosun" \
+		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/bosun.fish"
 
 # Every benchmark, against the release binary; figures go to bench/RESULTS*.md. The peer
 # comparison installs the OpenAI Agents SDK from PyPI into bench/.venv-peer on first use;

@@ -8,8 +8,9 @@ import Glibc
 
 @main
 struct Bosun: AsyncParsableCommand {
-    /// The version `--version` prints and `initialize` reports as serverInfo.version.
-    static let version = "0.1.0"
+    /// The version `--version` prints and `initialize` reports as serverInfo.version: the
+    /// package version, and the commit when the build knew it (`BuildInfo`).
+    static let version = BuildInfo.version
 
     static let configuration = CommandConfiguration(
         commandName: "bosun",
