@@ -76,11 +76,16 @@ public struct OrchestrateLimits: Codable, Sendable, Hashable {
     }
 }
 
-/// The plan the orchestrator model writes and bosun validates.
+/// The plan the orchestrator model writes and bosun validates: subtasks for workers, or, for
+/// a goal too small to hand off, the planner's own answer and no subtasks.
 public struct OrchestrationPlan: Codable, Sendable, Hashable {
+    public var answer: String?
     public var subtasks: [PlanSubtask]
 
-    public init(subtasks: [PlanSubtask]) { self.subtasks = subtasks }
+    public init(subtasks: [PlanSubtask], answer: String? = nil) {
+        self.subtasks = subtasks
+        self.answer = answer
+    }
 }
 
 public struct PlanSubtask: Codable, Sendable, Hashable {
@@ -354,6 +359,8 @@ public enum OrchestrationEventKind: String, Sendable, Hashable, CaseIterable {
     case subtask
     /// `{at, kind, subtask, reason}`: the orchestrator model's decision on a failed subtask.
     case decision
-    /// `{workerId}`: the synthesis began on that worker.
+    /// `{workers, answer?}`: the synthesis of these workers' results began. With `answer`, no
+    /// synthesizer runs: that worker's result (the one subtask's, or the planner's own answer)
+    /// is the answer.
     case synthesis
 }

@@ -181,8 +181,10 @@ enum BuiltInConfig {
     parallel where they can. Each subtask is one bounded commission for one of the roles listed \
     in INPUTS, with a complete brief: task (one sentence, active verb), the inputs it needs, its \
     scope, the output it must hand back, and what it must not do. Use after only where a subtask \
-    needs another's result; keep the plan as small as the goal allows, within the limit given. \
-    Add checks where a result can be checked mechanically. Look at the workspace with your tools \
+    needs another's result; keep the plan as small as the goal allows, within the limit given: \
+    a goal you can answer yourself in under ~30 s of work (a fact you know, a file you can read) \
+    you answer in answer with no subtasks, and a goal one worker can do is one subtask. Give each \
+    subtask the checks that prove its result mechanically. Look at the workspace with your tools \
     if the goal is about it. Call submit_result exactly once with the plan.
     """
 

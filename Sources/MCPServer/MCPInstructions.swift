@@ -9,8 +9,11 @@ enum MCPInstructions {
         URLs to read), scope (what is in and out of bounds), output (a format, or a JSON Schema the \
         result must match) and doNot (the likely mistakes). Pick a role from roles; set limits for \
         jobs that are unusually small or large.
-        - Fan out, then wait. Spawn several workers without wait, then await them; for one quick job, \
-        spawn with wait: true. Workers over the concurrency cap queue; nothing is refused.
+        - Do small things yourself. A job you can finish in under ~30 seconds (read a file, run one \
+        search, answer from what you know) costs less done directly than briefed to a worker; hand off \
+        work that is long, can run in parallel, or needs a context of its own.
+        - Fan out, then wait. Spawn several workers without wait, then await them. Workers over the \
+        concurrency cap queue; nothing is refused.
         - Verify before you trust. A worker's result is a claim: check the files it names, run the \
         tests, or spawn a second worker to review it. status and trace show what each worker did.
         - Steer rather than restart. steer sends a running or finished worker a correction; it keeps \

@@ -35,7 +35,11 @@ enum OrchestrationPlanning {
         item["additionalProperties"] = false
         subtasks["items"] = .object(item)
         subtasks["maxItems"] = .int(Int64(maxWorkers))
-        root["properties"] = ["subtasks": .object(subtasks)]
+        // `answer` defaults to null, so a minimal answer (the offline mock's) is still a plan of subtasks.
+        root["properties"] = ["subtasks": .object(subtasks), "answer": [
+            "type": ["string", "null"], "minLength": 1, "default": .null,
+            "description": "Only for a goal you can answer yourself in under ~30 s of work: the answer, with subtasks empty.",
+        ]]
         root["additionalProperties"] = false
         root["$schema"] = nil
         return .object(root)
@@ -43,8 +47,10 @@ enum OrchestrationPlanning {
 
     /// The plan in `structured`, or every reason it cannot run: unknown or internal roles,
     /// too many subtasks, duplicate ids, `after` naming no subtask or itself, a cycle, an
-    /// empty task.
-    static func validate(_ structured: JSONValue, roles: [String], maxWorkers: Int) -> Result<OrchestrationPlan, PlanErrors> {
+    /// empty task; an answer beside subtasks, or where the caller's checks or output schema
+    /// need a worker's result.
+    static func validate(_ structured: JSONValue, roles: [String], maxWorkers: Int,
+                         caller params: OrchestrateParams? = nil) -> Result<OrchestrationPlan, PlanErrors> {
         let plan: OrchestrationPlan
         do {
             plan = try structured.decode(as: OrchestrationPlan.self)
@@ -52,7 +58,20 @@ enum OrchestrationPlanning {
             return .failure(PlanErrors(["the plan does not have the shape of a plan: \(error)"]))
         }
         var errors: [String] = []
-        if plan.subtasks.isEmpty { errors.append("the plan has no subtasks; give at least one") }
+        if let answer = plan.answer {
+            if !plan.subtasks.isEmpty {
+                errors.append("the plan has both an answer and subtasks; answer yourself with no subtasks, or leave out answer")
+            }
+            if answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { errors.append("answer is empty") }
+            if params?.checks?.isEmpty == false {
+                errors.append("the caller gave checks, which only a worker's result can pass: plan at least one subtask")
+            }
+            if params?.output?.schema != nil {
+                errors.append("the caller asked for an answer matching a JSON Schema: plan at least one subtask")
+            }
+        } else if plan.subtasks.isEmpty {
+            errors.append("the plan has no subtasks; give at least one, or answer a goal this small yourself in answer")
+        }
         if plan.subtasks.count > maxWorkers {
             errors.append("the plan has \(plan.subtasks.count) subtasks; at most \(maxWorkers) are allowed (limits.maxWorkers)")
         }
@@ -118,7 +137,11 @@ enum OrchestrationPlanning {
             "- \(role.name) (model \(role.model); tools: \(role.tools.isEmpty ? "none" : role.tools.joined(separator: ", "))" +
                 "\(role.permissions.write ? "; may write files" : "")\(role.permissions.exec ? "; may run commands" : "")): \(role.description)"
         }.joined(separator: "\n")]
-        inputs.append("At most \(maxWorkers) subtasks. Subtasks without after run in parallel.")
+        inputs.append("""
+            At most \(maxWorkers) subtasks; subtasks without after run in parallel. Keep the plan proportionate: \
+            a goal you can answer yourself in under ~30 s of work gets your answer in answer and no subtasks; \
+            a goal one worker can do gets one subtask, whose verified result is the answer (no synthesis).
+            """)
         if params.verify == false {
             inputs.append("The caller turned verification off (verify: false): give no checks.")
         } else {

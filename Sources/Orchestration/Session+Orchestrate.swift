@@ -132,6 +132,11 @@ extension Session {
         } else {
             emitStarted(id, resumed: true)
         }
+        if orchestrations[id]?.plan?.answer != nil, let answerer = orchestrations[id]?.synthesis?.id {
+            emitOrchestration(id, kind: OrchestrationEventKind.synthesis.rawValue, data: ["workers": [], "answer": .string(answerer)])
+            updateLedger(id) { $0.state = .succeeded }
+            return
+        }
         updateLedger(id) { $0.state = .running }
         await dispatch(id)
         guard orchestrations[id]?.stop == nil else { return }
@@ -177,11 +182,16 @@ extension Session {
                                   (entry.failure.map { " (\($0.code): \($0.message))" } ?? "") + ". Its trace shows why.")
                 return false
             }
-            switch OrchestrationPlanning.validate(structured, roles: roles, maxWorkers: maxWorkers) {
+            switch OrchestrationPlanning.validate(structured, roles: roles, maxWorkers: maxWorkers, caller: ledger.params) {
             case .success(let plan):
                 updateLedger(id) { ledger in
                     ledger.plan = plan
                     for subtask in plan.subtasks { ledger.subtasks[subtask.id] = .init() }
+                    // A goal too small to hand off: the planner's answer is the answer.
+                    if let answer = plan.answer {
+                        ledger.synthesis = SynthesizeResult(id: planner.id, text: answer, structured: nil, sources: [], conflicts: [],
+                                                            gaps: [], usage: entry.usage)
+                    }
                 }
                 emitOrchestration(id, kind: OrchestrationEventKind.plan.rawValue,
                                   data: ["plan": (try? JSONValue(encoding: plan)) ?? .null, "attempt": .int(Int64(attempt))])
@@ -417,6 +427,20 @@ extension Session {
         }
         if let spent = orchestrationBudgetSpent(id) {
             failOrchestration(id, reason: "The synthesis did not start: \(spent). The subtasks' results are in workers.")
+            return
+        }
+        // One subtask and no shape asked of the answer: its verified result is the answer.
+        if ledger.planned.count == 1, passed.count == 1, ledger.params.output == nil, let entry = entries[passed[0]],
+           let result = entry.result {
+            let sources = [SynthesisSource(workerId: passed[0], claim: result.text)]
+                + (result.sources ?? []).map { SynthesisSource(workerId: passed[0], claim: "what \(passed[0]) reported rests on it", source: $0) }
+            emitOrchestration(id, kind: OrchestrationEventKind.synthesis.rawValue,
+                              data: ["workers": [.string(passed[0])], "answer": .string(passed[0])])
+            updateLedger(id) { ledger in
+                ledger.synthesis = SynthesizeResult(id: passed[0], text: result.text, structured: result.structured, sources: sources,
+                                                    conflicts: [], gaps: [], usage: entry.usage)
+                ledger.state = .succeeded
+            }
             return
         }
         updateLedger(id) { $0.state = .synthesizing }

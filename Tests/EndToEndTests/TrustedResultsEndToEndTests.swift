@@ -5,7 +5,7 @@ import Testing
 /// Results you can trust, over the real binary: a missing program is the setup's problem
 /// (`command_not_found`, one attempt, a decision that says so); an evaluator judges from
 /// what it reads, not from what the worker says; sources travel to dependants and into the
-/// synthesis.
+/// synthesis; a plan is as big as its goal.
 @Suite(.serialized) struct TrustedResultsEndToEndTests {
     typealias Rules = OrchestrateEndToEndTests
 
@@ -151,6 +151,58 @@ import Testing
         // Verification was turned off, and the result says so.
         #expect(result["verified"]?["optedOut"] == true && result["verified"]?["verified"] == 0, "\(String(describing: result["verified"]))")
         #expect(result["verification"]?.arrayValue?.allSatisfy { $0["verification"] == "unverified" } == true)
+        #expect(try await serve.stop() == 0)
+    }
+
+    /// The `model_call` events of the whole session.
+    static func modelCalls(_ serve: BosunProcess) async throws -> Int {
+        try await serve.trace().filter { $0["kind"] == "model_call" }.count
+    }
+
+    @Test func aTrivialGoalIsAnsweredByThePlannerInOneModelCall() async throws {
+        let world = try Rules.world([Rules.plannerRule("{ answer: \"2 + 2 is 4.\", subtasks: [] }")])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "What is 2 + 2?"], timeout: .seconds(60))
+        #expect(result["state"] == "succeeded", "\(result)")
+        #expect(result["synthesis"]?["text"] == "2 + 2 is 4.")
+        #expect(result["workers"]?.arrayValue?.map { $0["role"] } == ["planner"])
+        #expect(result["synthesis"]?["id"] == result["workers"]?.arrayValue?.first?["id"])
+        #expect(result["verification"] == [] && result["verified"]?["passed"] == 0)
+        #expect(try await Self.modelCalls(serve) == 1)
+        // An answer is refused where the caller's checks need a worker: the plan goes back once.
+        let refused = try await serve.call("orchestrate", ["goal": "What is 2 + 2?", "checks": [["kind": "files", "exist": ["a"]]]],
+                                           timeout: .seconds(60))
+        #expect(refused["state"] == "failed" && refused["reason"]?.stringValue?.contains("plan at least one subtask") == true,
+                "\(refused)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func aOnePartGoalIsOneVerifiedWorkerWithoutASynthesizer() async throws {
+        let plan = """
+            { subtasks: [ { id: a, role: worker, brief: { task: "Say what README.md is titled" },
+                            checks: [{ kind: files, exist: [README.md] }] } ] }
+            """
+        let world = try Rules.world([
+            Rules.plannerRule(plan),
+            """
+              - match: { system: "You are a worker in bosun", lastMessage: "Say what README.md is titled" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "It is titled Demo.", sources: [README.md] } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "What is README.md titled?"], timeout: .seconds(60))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let workers = result["workers"]?.arrayValue ?? []
+        #expect(workers.map { $0["role"] } == ["planner", "worker"], "\(workers)")
+        #expect(result["synthesis"]?["text"] == "It is titled Demo.")
+        #expect(result["synthesis"]?["id"] == workers.last?["id"])
+        #expect(result["synthesis"]?["sources"]?.arrayValue?.contains { $0["source"] == "README.md" } == true)
+        #expect(result["verified"] == ["passed": 1, "verified": 1, "share": 1, "optedOut": false])
+        #expect(try await Self.modelCalls(serve) == 2)
         #expect(try await serve.stop() == 0)
     }
 }

@@ -1,4 +1,5 @@
 import BosunJSON
+import Foundation
 import Testing
 @testable import Orchestration
 
@@ -39,6 +40,68 @@ import Testing
         #expect(read.inputs == ["a", "b"] && read.output?.schema == ["type": "object"])
     }
 
+    @Test func aGoalTooSmallToSplitIsAnsweredByThePlannerAlone() throws {
+        let answered: JSONValue = ["answer": "4", "subtasks": []]
+        #expect(JSONSchemaValidator.validate(answered, against: OrchestrationPlanning.planSchema(roles: roles, maxWorkers: 2)).isEmpty)
+        let plan = try OrchestrationPlanning.validate(answered, roles: roles, maxWorkers: 2).get()
+        #expect(plan.answer == "4" && plan.subtasks.isEmpty)
+        #expect(errors(["answer": "4", "subtasks": [subtask("a")]])
+                == ["the plan has both an answer and subtasks; answer yourself with no subtasks, or leave out answer"])
+        // What the caller asked for needs a worker's result.
+        let checked = OrchestrateParams(goal: "g", checks: [.files(FilesCheck(exist: ["a"]))])
+        let shaped = OrchestrateParams(goal: "g", output: OutputSpec(schema: ["type": "object"]))
+        for caller in [checked, shaped] {
+            guard case .failure(let problems) = OrchestrationPlanning.validate(answered, roles: roles, maxWorkers: 2, caller: caller) else {
+                Issue.record("an answer passed although the caller needs a worker's result")
+                continue
+            }
+            #expect(problems.errors.count == 1 && problems.errors[0].hasSuffix("plan at least one subtask"), "\(problems.errors)")
+        }
+    }
+
+    @Test func everySubtaskGetsChecksUnlessVerificationIsOff() {
+        let plain = PlanSubtask(id: "a", role: "worker", brief: SubtaskBrief(task: "t"))
+        let defaults = OrchestrateParams(goal: "g")
+        // No deterministic check: an evaluator.
+        #expect(OrchestrationPlanning.checks(for: plain, params: defaults, roleWrites: false, testCommand: ["make", "test"])
+                == [.judge(JudgeCheck(rubric: OrchestrationPlanning.evaluatorRubric, inspect: true))])
+        // A writing role gets the project's tests, writable, and no evaluator; a schema brings a schema check.
+        var shaped = plain
+        shaped.brief.output = OutputSpec(schema: ["type": "object"])
+        #expect(OrchestrationPlanning.checks(for: shaped, params: defaults, roleWrites: true, testCommand: ["make", "test"])
+                == [.schema(schema: nil), .command(CommandCheck(command: ["make", "test"], writable: true))])
+        // The plan's own deterministic checks stand alone; a judge alone still gets an evaluator.
+        var judged = plain
+        judged.checks = [.judge(JudgeCheck(rubric: "r"))]
+        #expect(OrchestrationPlanning.checks(for: judged, params: defaults, roleWrites: false, testCommand: nil).count == 2)
+        var filed = plain
+        filed.checks = [.files(FilesCheck(exist: ["x"]))]
+        #expect(OrchestrationPlanning.checks(for: filed, params: defaults, roleWrites: false, testCommand: nil) == filed.checks)
+        // verify: false runs none.
+        #expect(OrchestrationPlanning.checks(for: filed, params: OrchestrateParams(goal: "g", verify: false), roleWrites: true,
+                                             testCommand: ["make", "test"]).isEmpty)
+    }
+
+    @Test func theProjectsTestCommandIsFoundFromItsBuildFiles() throws {
+        let root = NSTemporaryDirectory() + "bosun-testcommand-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func write(_ name: String, _ text: String) throws { try text.write(toFile: root + "/" + name, atomically: true, encoding: .utf8) }
+        #expect(ProjectTestCommand.find(in: root) == nil)
+        try write("go.mod", "module x\n")
+        #expect(ProjectTestCommand.find(in: root) == ["go", "test", "./..."])
+        try write("Cargo.toml", "[package]\n")
+        #expect(ProjectTestCommand.find(in: root) == ["cargo", "test"])
+        try write("pyproject.toml", "[tool.pytest.ini_options]\n")
+        #expect(ProjectTestCommand.find(in: root) == ["pytest", "-q", "-p", "no:cacheprovider"])
+        try write("package.json", #"{"scripts": {"test": "echo \"Error: no test specified\" && exit 1"}}"#)
+        #expect(ProjectTestCommand.find(in: root) == ["pytest", "-q", "-p", "no:cacheprovider"])
+        try write("package.json", #"{"scripts": {"test": "jest"}}"#)
+        #expect(ProjectTestCommand.find(in: root) == ["npm", "test"])
+        try write("Makefile", "build:\n\tcc x.c\ntest: build\n\t./x\n")
+        #expect(ProjectTestCommand.find(in: root) == ["make", "test"])
+    }
+
     @Test func everyProblemIsNamed() {
         let plan: JSONValue = ["subtasks": [
             subtask("a", role: "planner"), subtask("a"), subtask("b", task: "  "), subtask("c", after: ["nowhere"]),
@@ -60,7 +123,7 @@ import Testing
     }
 
     @Test func anEmptyOrShapelessPlanIsRefused() {
-        #expect(errors(["subtasks": []]) == ["the plan has no subtasks; give at least one"])
+        #expect(errors(["subtasks": []]) == ["the plan has no subtasks; give at least one, or answer a goal this small yourself in answer"])
         #expect(errors(["steps": []]).first?.hasPrefix("the plan does not have the shape of a plan") == true)
     }
 
