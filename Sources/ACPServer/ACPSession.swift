@@ -194,12 +194,15 @@ actor ACPSession {
 
     /// Replays what the session did as `session/update`s, as `session/load` must: each
     /// orchestration's goal as the user's message, each worker as a finished tool call, and
-    /// each synthesis as the agent's message. bosun keeps no chat transcript; this is what
+    /// each answer (a synthesis, or the one worker's result) as the agent's message. bosun keeps no chat transcript; this is what
     /// the trace has.
     func replay() async {
         guard let encoded = try? await handle.operations.statusJSON(StatusParams()),
               let status = try? JSONValue.parse(encoded.data) else { return }
         let workers = (status["workers"]?.arrayValue ?? []).sorted { ($0["createdAt"]?.stringValue ?? "") < ($1["createdAt"]?.stringValue ?? "") }
+        // The workers whose results are answers: a synthesizer, or a one-subtask plan's worker or
+        // the planner that answered the goal itself.
+        let answers = Set((status["orchestrations"]?.arrayValue ?? []).compactMap { $0["answeredBy"]?.stringValue })
         var goals = (status["orchestrations"]?.arrayValue ?? []).compactMap { entry -> (at: String, goal: String)? in
             guard let goal = entry["goal"]?.stringValue else { return nil }
             return (entry["createdAt"]?.stringValue ?? "", goal)
@@ -218,9 +221,10 @@ actor ACPSession {
                                    kind: ACPTurnMapper.kind(of: role), status: ACPTurnMapper.status(of: state))
             if let message = worker["error"]?["message"]?.stringValue { call.text = "\(state.rawValue): \(message)" }
             send(.toolCall(call))
-            if role == "synthesizer", state == .succeeded,
+            if role == "synthesizer" || answers.contains(workerId), state == .succeeded,
                let one = try? await handle.operations.statusJSON(StatusParams(workerId: workerId)),
-               let text = (try? JSONValue.parse(one.data))?["result"]?["text"]?.stringValue {
+               let result = (try? JSONValue.parse(one.data))?["result"],
+               let text = (role == "planner" ? result["structured"]?["answer"] : result["text"])?.stringValue {
                 for chunk in ACPPrompt.chunks(text) { send(.agentMessageChunk(chunk)) }
             }
             finishedWorkers.insert(workerId)

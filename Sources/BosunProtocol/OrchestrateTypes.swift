@@ -313,9 +313,13 @@ public struct OrchestrationSummary: Codable, Sendable, Hashable {
     public var decisions: Int
     public var createdAt: String
     public var endedAt: String?
+    /// The worker whose result is the answer: the synthesizer, the one subtask's worker, or the
+    /// planner that answered the goal itself (its `result.structured.answer`).
+    public var answeredBy: String?
 
     public init(id: String, goal: String, state: OrchestrationState, subtasks: [String: Int], decisions: Int,
-                createdAt: String, endedAt: String?) {
+                createdAt: String, endedAt: String?, answeredBy: String? = nil) {
+        self.answeredBy = answeredBy
         self.id = id
         self.goal = goal
         self.state = state

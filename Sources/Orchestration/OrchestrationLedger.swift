@@ -59,7 +59,8 @@ struct OrchestrationLedger: Codable, Sendable {
         var counts: [String: Int] = [:]
         for entry in subtasks.values { counts[entry.status.rawValue, default: 0] += 1 }
         return OrchestrationSummary(id: id, goal: goal, state: state, subtasks: counts, decisions: decisions.count,
-                                    createdAt: WireTime.string(createdAt), endedAt: endedAt.map(WireTime.string))
+                                    createdAt: WireTime.string(createdAt), endedAt: endedAt.map(WireTime.string),
+                                    answeredBy: synthesis?.id)
     }
 
     func outcomes() -> [SubtaskOutcome] {

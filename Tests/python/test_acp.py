@@ -257,3 +257,27 @@ async def test_a_partial_orchestration_ends_the_turn_saying_what_was_abandoned_a
     assert "Nobody can make missing.txt here." in message.split("Abandoned:")[1], message
     # The coordinator that decided shows as a tool call of its own.
     assert any(call.title.startswith("coordinator:") for call in client.of("tool_call"))
+
+
+async def test_a_goal_the_planner_answers_is_one_call_and_replays_on_load(bosun_bin, mock_provider, tmp_path):
+    script = """rules:
+  - match: { system: "bosun's planner" }
+    reply: { toolCalls: [{ name: submit_result, input: { answer: "It is a demo workspace.", subtasks: [] } }] }
+"""
+    w = world(bosun_bin, mock_provider, tmp_path, script_text=script)
+    client = Recorder()
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id,
+                                                      prompt=[text_block("What is this workspace?")]), timeout=90)
+        assert response.stop_reason == "end_turn"
+        assert "".join(u.content.text for u in client.of("agent_message_chunk")) == "It is a demo workspace."
+        assert [call.title.split(":")[0] for call in client.of("tool_call")] == ["planner"]
+
+    # Loaded again, the answer is replayed though no synthesizer ran.
+    loaded = Recorder()
+    async with w.agent(loaded) as (conn, _process):
+        await start(conn)
+        await conn.load_session(cwd=str(w.workspace), session_id=session.session_id, mcp_servers=[])
+        assert "".join(u.content.text for u in loaded.of("agent_message_chunk")) == "It is a demo workspace."
