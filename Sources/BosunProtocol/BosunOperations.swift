@@ -32,6 +32,7 @@ public enum BosunOperations {
     ) { session, params, context in
         var params = params
         if let token = context.progressToken { params.workDoneToken = token }
+        params.traceparent = context.traceparent
         return try await session.spawn(params)
     }
 

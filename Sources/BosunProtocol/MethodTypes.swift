@@ -19,6 +19,13 @@ public struct SpawnParams: Codable, Sendable {
     public var wait: Bool?
     /// An LSP progress token (string or integer) for `$/progress` begin/report/end.
     public var workDoneToken: JSONValue?
+    /// The caller's span (W3C `traceparent`), from the front end rather than the params: the
+    /// worker's span links to it. Not a field of bosun/1's `spawn`.
+    public var traceparent: String?
+
+    enum CodingKeys: String, CodingKey {
+        case task, inputs, scope, output, doNot, role, model, tools, limits, after, priority, wait, workDoneToken
+    }
 
     public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: OutputSpec? = nil,
                 doNot: [String]? = nil, role: String? = nil, model: String? = nil, tools: [String]? = nil,

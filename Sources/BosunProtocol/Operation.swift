@@ -35,9 +35,13 @@ public struct OperationContext: Sendable {
     /// A progress token that came outside the params (MCP's `_meta.progressToken`); it takes
     /// the place of a `spawn`'s `workDoneToken`.
     public var progressToken: JSONValue?
+    /// The caller's OpenTelemetry span as a W3C `traceparent` (MCP's `_meta.traceparent`):
+    /// a worker spawned by the call links its span to it.
+    public var traceparent: String?
 
-    public init(progressToken: JSONValue? = nil) {
+    public init(progressToken: JSONValue? = nil, traceparent: String? = nil) {
         self.progressToken = progressToken
+        self.traceparent = traceparent
     }
 }
 

@@ -39,6 +39,9 @@ struct MCPCallToolParams: Sendable {
     var arguments: JSONValue?
     /// `_meta.progressToken`: progress notifications go to it.
     var progressToken: JSONValue?
+    /// `_meta.traceparent`, when it is a well-formed W3C trace context (OpenTelemetry's
+    /// convention for MCP): a worker the call spawns links its span to the caller's.
+    var traceparent: String?
     /// Present when the call is task-augmented (its `ttl` is not needed: tasks live in the
     /// trace store until pruned).
     var task: JSONValue?
@@ -52,6 +55,7 @@ struct MCPCallToolParams: Sendable {
         self.name = text
         arguments = params["arguments"].flatMap { $0.isNull ? nil : $0 }
         progressToken = params["_meta"]?["progressToken"].flatMap { $0.isNull ? nil : $0 }
+        traceparent = params["_meta"]?["traceparent"]?.stringValue.flatMap { MCPTraceContext.isValid($0) ? $0 : nil }
         if let task = params["task"], !task.isNull {
             guard task.objectValue != nil else { throw .invalidParams("field 'task' must be an object", field: "task") }
             self.task = task
@@ -113,4 +117,14 @@ enum MCPLogLevel: String, CaseIterable, Sendable, Comparable {
     private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 
     static func < (a: MCPLogLevel, b: MCPLogLevel) -> Bool { a.rank < b.rank }
+}
+
+/// W3C trace context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, ids not all zeros.
+enum MCPTraceContext {
+    static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "00", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2 else { return false }
+        let hex = parts.dropFirst().allSatisfy { $0.allSatisfy { $0.isHexDigit && !$0.isUppercase } }
+        return hex && parts[1].contains { $0 != "0" } && parts[2].contains { $0 != "0" }
+    }
 }

@@ -74,7 +74,8 @@ enum MCPToolCall {
         let result: Operation.Result
         do {
             result = try await operation.call(handle.operations, decoded,
-                                              context: OperationContext(progressToken: params.progressToken))
+                                              context: OperationContext(progressToken: params.progressToken,
+                                                                        traceparent: params.traceparent))
         } catch let error as SessionError {
             return try refuse(error.message, code: error.code, data: error.data)
         }

@@ -58,11 +58,14 @@ extension Session {
         }
         entries[workerId] = entry
         scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty, place: place)
-        emit(workerId, kind: .queued, data: [
+        var queued: [String: JSONValue] = [
             "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
             "priority": .int(Int64(record.priority)),
             "after": .array(spec.after.map { .string($0) }),
-        ])
+        ]
+        // The caller's span, which the worker's exported span links to.
+        if let traceparent = params.traceparent { queued["traceparent"] = .string(traceparent) }
+        emit(workerId, kind: .queued, data: .object(queued))
         beginProgress(workerId)
         if let failed = failedDependency {
             await end(workerId, run: nil, state: .failed,

@@ -58,8 +58,22 @@ extension OTLPExporter {
                 ] as [String: Any]
             },
             "status": status(of: worker),
+            "links": callerLinks(events),
         ]
         return [span] + calls.map { callSpan($0, of: worker) }
+    }
+
+    /// A link to the span of the call that spawned the worker, when the caller sent its W3C
+    /// `traceparent` (an MCP client's `_meta.traceparent`, kept in the `queued` event): the
+    /// caller's trace and bosun's session trace join there.
+    static func callerLinks(_ events: [EventRecord]) -> [[String: Any]] {
+        guard let queued = events.first(where: { $0.kind == "queued" }), queued.dataJSON.contains("traceparent"),
+              let data = try? JSONSerialization.jsonObject(with: Data(queued.dataJSON.utf8)) as? [String: Any],
+              let traceparent = data["traceparent"] as? String else { return [] }
+        let parts = traceparent.split(separator: "-")
+        guard parts.count == 4 else { return [] }
+        return [["traceId": String(parts[1]), "spanId": String(parts[2]),
+                 "attributes": [attribute("bosun.link", "caller")]]]
     }
 
     /// The GenAI semantic conventions' names where they apply: `gen_ai.request.model` is the

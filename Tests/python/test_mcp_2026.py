@@ -149,3 +149,36 @@ def test_tasks_get_for_another_sessions_task_is_refused(mcp_world):
     finally:
         first.proc.kill()
         second.proc.kill()
+
+
+@pytest.mark.parametrize("era", [MODERN, "2025-11-25"])
+def test_the_callers_traceparent_joins_the_workers_span(mcp_world, era):
+    """`_meta.traceparent` (W3C trace context, as OpenTelemetry carries it in MCP): the
+    worker's exported span links to the caller's span; a malformed one is ignored."""
+    import json
+    import subprocess
+
+    trace_id, span_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    wire = MCPServer(mcp_world)
+    try:
+        if era == MODERN:
+            extra = meta()
+        else:
+            wire.initialize(era)
+            extra = {}
+        worker = wire.result("tools/call", {"name": "spawn", "arguments": {"task": "Summarise", "wait": True},
+                                            "_meta": {**extra, "traceparent": f"00-{trace_id}-{span_id}-01"}})
+        plain = wire.result("tools/call", {"name": "spawn", "arguments": {"task": "Summarise", "wait": True},
+                                           "_meta": {**extra, "traceparent": "00-not-a-trace-01"}})
+        session = wire.result("tools/call", {"name": "status", "arguments": {}, "_meta": extra})
+        session_id = session["structuredContent"]["session"]["id"]
+    finally:
+        wire.close()
+    exported = json.loads(subprocess.run([mcp_world.binary, "trace", "export", "--db", str(mcp_world.db), session_id,
+                                          "--format", "otlp-json"], check=True, capture_output=True, text=True).stdout)
+    spans = {attribute["value"]["stringValue"]: span
+             for span in exported["resourceSpans"][0]["scopeSpans"][0]["spans"]
+             for attribute in span["attributes"] if attribute["key"] == "bosun.worker.id"}
+    [link] = spans[worker["structuredContent"]["id"]]["links"]
+    assert link["traceId"] == trace_id and link["spanId"] == span_id
+    assert spans[plain["structuredContent"]["id"]]["links"] == []
