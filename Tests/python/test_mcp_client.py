@@ -2,6 +2,7 @@
 with fastmcp, one with the official `mcp` SDK; stdio and Streamable HTTP on loopback), the
 real binary over real pipes, and `bosun mock-provider` scripted to call the servers' tools,
 so what a tool answered is what the next model call reads."""
+import json
 import os
 import pathlib
 import socket
@@ -242,3 +243,17 @@ async def test_an_acp_clients_servers_serve_that_sessions_workers(bosun_bin, moc
     stored = sqlite3.connect(tmp_path / "trace.sqlite")
     [(data,)] = stored.execute("select data_json from events where kind = 'tool_result'").fetchall()
     assert '"server":"editor"' in data and "SUM=5" in data
+
+
+@pytest.mark.parametrize("opted_in", [True, False])
+def test_the_workspaces_mcp_json_is_used_only_when_the_config_opts_in(bosun_bin, scripted, tmp_path, opted_in):
+    config = world(tmp_path, scripted, "  {}", f"mcp: {{ workspaceServers: {'true' if opted_in else 'false'} }}")
+    (tmp_path / "workspace" / ".mcp.json").write_text(json.dumps({"mcpServers": {
+        "tools": {"command": PYTHON, "args": [str(SERVERS / "fastmcp_tools.py")]}}}))
+    with client_for(bosun_bin, config, tmp_path) as client:
+        worker = client.spawn("Add two numbers", role="toolsmith", wait=True)
+        [result] = tool_results(client, worker.id)
+        if opted_in:
+            assert worker.result.text == "the model read SUM=5" and result["mcp"]["server"] == "tools"
+        else:
+            assert result["isError"] and result["text"].startswith("There is no tool named mcp__tools__add.")
