@@ -177,7 +177,7 @@ def test_the_callers_traceparent_joins_the_workers_span(mcp_world, era):
     exported = json.loads(subprocess.run([mcp_world.binary, "trace", "export", "--db", str(mcp_world.db), session_id,
                                           "--format", "otlp-json"], check=True, capture_output=True, text=True).stdout)
     spans = {attribute["value"]["stringValue"]: span
-             for span in exported["resourceSpans"][0]["scopeSpans"][0]["spans"]
+             for span in exported["resourceSpans"][0]["scopeSpans"][0]["spans"] if span["name"].startswith("invoke_agent")
              for attribute in span["attributes"] if attribute["key"] == "bosun.worker.id"}
     [link] = spans[worker["structuredContent"]["id"]]["links"]
     assert link["traceId"] == trace_id and link["spanId"] == span_id
