@@ -273,6 +273,18 @@ local ok, err = pcall(function()
   bosun.stop()
   wait_for('bosun serve to exit', function() return not client.state.ready and not client.state.starting end)
 
+  -- serve_args reach `bosun serve`: with --mock and no config, a worker runs offline.
+  bosun.setup({ cmd = vim.env.BOSUN_BIN, db = vim.env.BOSUN_TEST_DB, root_dir = vim.env.BOSUN_TEST_WORKSPACE,
+    serve_args = { '--mock' } })
+  local before_mock = client.state.last_worker
+  vim.cmd('BosunSpawn Say hello offline')
+  wait_for('the offline worker', function()
+    local last = client.state.last_worker
+    return last ~= nil and last ~= before_mock and client.state.workers[last].state == 'succeeded'
+  end)
+  bosun.stop()
+  wait_for('bosun serve --mock to exit', function() return not client.state.ready and not client.state.starting end)
+
   -- A bosun that cannot start says why through vim.notify.
   bosun.setup({ cmd = vim.env.BOSUN_BIN, config = vim.env.BOSUN_TEST_WORKSPACE .. '/missing.yaml' })
   client.with_client(function() end)

@@ -48,7 +48,7 @@ def test_every_marker_stands_on_a_shell_block():
 
 def test_the_docs_mark_runnable_examples():
     marked = {page.relative_to(ROOT).as_posix() for page in PAGES if runnable_blocks(page)}
-    assert {"README.md", "docs/configuration.md"} <= marked, marked
+    assert {"README.md", "docs/configuration.md", "docs/trace.md"} <= marked, marked
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if runnable_blocks(p)], ids=lambda p: p.relative_to(ROOT).as_posix())

@@ -20,6 +20,9 @@ M.defaults = {
   browser = nil,
   -- Notify when a worker ends (vim.notify with its state and the start of its result).
   notify_on_end = true,
+  -- More arguments of `bosun serve`, such as { '--mock' } to try bosun offline, with every
+  -- model answered by its built-in mock provider.
+  serve_args = {},
 }
 
 M.options = vim.deepcopy(M.defaults)
@@ -37,7 +40,7 @@ function M.serve_cmd()
   if M.options.db then
     vim.list_extend(cmd, { '--db', M.options.db })
   end
-  return cmd
+  return vim.list_extend(cmd, M.options.serve_args or {})
 end
 
 return M
