@@ -113,7 +113,7 @@ enum ConfigDecoder {
     }
 
     static let roleKeys = ["description", "model", "tools", "permissions", "timeoutSeconds", "maxSteps", "maxTokens",
-                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels"]
+                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels", "isolation"]
 
     private static func role(named name: String, _ node: ConfigNode, keyLocation: SourceLocation) throws -> RoleConfig {
         let path = "roles.\(name)"
@@ -130,6 +130,9 @@ enum ConfigDecoder {
         if let value = try fields.string("prompt") { role.prompt = value }
         if let value = try fields.int("stallRepeats", minimum: 0) { role.stallRepeats = value }
         if let value = try fields.stringList("fallbackModels") { role.fallbackModels = value }
+        if let value = try fields.choice("isolation", RoleIsolation.allCases.map(\.rawValue)) {
+            role.isolation = RoleIsolation(rawValue: value) ?? .layer
+        }
         if let retryNode = fields.value("retry") { role.retry = try retry(retryNode, path: "\(path).retry") }
         if let permissionsNode = fields.value("permissions") {
             role.permissions = try permissions(permissionsNode, path: "\(path).permissions")
@@ -200,7 +203,8 @@ enum ConfigDecoder {
 
     static let toolPolicyKeys = ["allowPrivateAddresses", "fetchMaxBytes", "fetchTimeoutSeconds", "fetchMaxRedirects",
                                  "readMaxBytes", "writeMaxBytes", "listMaxEntries", "searchMaxMatches", "searchMaxFileBytes",
-                                 "commandTimeoutSeconds", "commandOutputMaxBytes", "sandbox", "claimLeaseSeconds", "allowCredentialFiles"]
+                                 "commandTimeoutSeconds", "commandOutputMaxBytes", "sandbox", "claimLeaseSeconds", "allowCredentialFiles",
+                                 "protectedPaths", "layerMaxBytes", "layerMaxFiles"]
 
     private static func toolPolicy(_ node: ConfigNode?, path: String) throws -> ToolPolicy {
         var policy = ToolPolicy()
@@ -220,6 +224,14 @@ enum ConfigDecoder {
         if let v = try f.choice("sandbox", SandboxMode.allCases.map(\.rawValue)) { policy.sandbox = SandboxMode(rawValue: v) ?? .require }
         if let v = try f.seconds("claimLeaseSeconds") { policy.claimLeaseSeconds = v }
         if let v = try f.bool("allowCredentialFiles") { policy.allowCredentialFiles = v }
+        if let v = try f.stringList("protectedPaths") {
+            for path in v where path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
+                throw f.error("protectedPaths", "\"\(path)\" must be a path relative to the workspace root, without ..")
+            }
+            policy.protectedPaths = v
+        }
+        if let v = try f.int("layerMaxBytes") { policy.layerMaxBytes = v }
+        if let v = try f.int("layerMaxFiles") { policy.layerMaxFiles = v }
         return policy
     }
 }

@@ -84,6 +84,9 @@ public struct RoleConfig: Sendable, Hashable {
     public var retry: RetrySetting?
     /// Model aliases (or tiers) tried in order when the role's model fails with a provider error.
     public var fallbackModels: [String]
+    /// Where a worker of a role that may write writes: its own layer, reviewed before it
+    /// reaches the workspace (the default), or straight into the workspace.
+    public var isolation: RoleIsolation = .layer
 
     public init(name: String, description: String = "", model: String = "worker",
                 tools: [String] = RoleConfig.readOnlyTools, permissions: ToolPermissions = ToolPermissions(),
@@ -110,6 +113,15 @@ public struct RoleConfig: Sendable, Hashable {
     public static let readOnlyTools = ["read_file", "list_files", "search"]
     /// Every tool name a role may list. `write_file` needs `permissions.write`, `run_command` needs `permissions.exec`.
     public static let toolNames = ["read_file", "list_files", "search", "fetch_url", "run_command", "write_file"]
+}
+
+/// Where a writing worker's writes go.
+public enum RoleIsolation: String, Sendable, Hashable, CaseIterable {
+    /// A layer of its own, applied to the workspace only by `apply`.
+    case layer
+    /// Straight into the workspace, as soon as `write_file` runs; its commands still see the
+    /// workspace read-only and protected paths still hold.
+    case none
 }
 
 /// A role's `retry`: how many more runs a worker gets, and which endings earn one.
@@ -184,12 +196,19 @@ public struct ToolPolicy: Sendable, Hashable {
     /// Let the file tools read and write credential files (`.ssh/`, `.netrc`, …) inside the
     /// workspace. Off by default: what a tool reads goes to the model provider.
     public var allowCredentialFiles: Bool
+    /// Paths, relative to the workspace root, that no worker writes, besides the built-in
+    /// ones (`.git`, `.bosun`, `.claude`, `.mcp.json`, `.envrc`, `.vscode`, `.idea`).
+    public var protectedPaths: [String]
+    /// What one writing worker's layer may hold: bytes, and files (deletions included).
+    public var layerMaxBytes: Int
+    public var layerMaxFiles: Int
 
     public init(allowPrivateAddresses: Bool = false, fetchMaxBytes: Int = 2_000_000, fetchTimeoutSeconds: Double = 30,
                 fetchMaxRedirects: Int = 5, readMaxBytes: Int = 256_000, writeMaxBytes: Int = 1_000_000,
                 listMaxEntries: Int = 1_000, searchMaxMatches: Int = 200, searchMaxFileBytes: Int = 1_000_000,
                 commandTimeoutSeconds: Double = 120, commandOutputMaxBytes: Int = 64_000,
-                sandbox: SandboxMode = .require, claimLeaseSeconds: Double = 3_600, allowCredentialFiles: Bool = false) {
+                sandbox: SandboxMode = .require, claimLeaseSeconds: Double = 3_600, allowCredentialFiles: Bool = false,
+                protectedPaths: [String] = [], layerMaxBytes: Int = 256 << 20, layerMaxFiles: Int = 10_000) {
         self.allowPrivateAddresses = allowPrivateAddresses
         self.fetchMaxBytes = fetchMaxBytes
         self.fetchTimeoutSeconds = fetchTimeoutSeconds
@@ -204,5 +223,8 @@ public struct ToolPolicy: Sendable, Hashable {
         self.sandbox = sandbox
         self.claimLeaseSeconds = claimLeaseSeconds
         self.allowCredentialFiles = allowCredentialFiles
+        self.protectedPaths = protectedPaths
+        self.layerMaxBytes = layerMaxBytes
+        self.layerMaxFiles = layerMaxFiles
     }
 }

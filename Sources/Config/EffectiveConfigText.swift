@@ -53,7 +53,7 @@ extension BosunConfig {
                 ("description", scalar(r.description)), ("model", scalar(r.model)), ("tools", list(r.tools)),
                 ("permissions", list(granted)), ("timeoutSeconds", number(r.timeoutSeconds)), ("maxSteps", int(r.maxSteps)),
                 ("maxTokens", int(r.maxTokens)), ("maxCostUSD", number(r.maxCostUSD)), ("prompt", scalar(prompt)),
-                ("source", scalar(r.source)),
+                ("isolation", scalar(r.isolation.rawValue)), ("source", scalar(r.source)),
             ]))
         }
         let t = tools
@@ -74,6 +74,8 @@ extension BosunConfig {
                 ("commandTimeoutSeconds", number(t.commandTimeoutSeconds)), ("commandOutputMaxBytes", int(t.commandOutputMaxBytes)),
                 ("sandbox", scalar(t.sandbox.rawValue)), ("claimLeaseSeconds", number(t.claimLeaseSeconds)),
                 ("allowCredentialFiles", Node(String(t.allowCredentialFiles), Tag(.bool))),
+                ("protectedPaths", list(t.protectedPaths)),
+                ("layerMaxBytes", int(t.layerMaxBytes)), ("layerMaxFiles", int(t.layerMaxFiles)),
             ])),
         ])
         let body = (try? Yams.serialize(node: tree, width: -1, allowUnicode: true)) ?? ""

@@ -4,6 +4,7 @@ import Config
 import Foundation
 import Providers
 import TraceStore
+import Workspace
 import Workers
 
 /// What one run of a worker needs, resolved when it is admitted.
@@ -86,8 +87,16 @@ extension Session {
             throw WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)")
         }
         let brief = entry.spec.brief
+        var layer: Layer?
+        if role.permissions.write && role.isolation == .layer {
+            do {
+                layer = try Layer.open(workerId: entry.record.id, layersRoot: layersRoot, workspaceRoot: environment.workspaceRoot)
+            } catch {
+                throw WorkerFailure(code: "tool_error", message: "The worker's layer cannot be made: \(error)")
+            }
+        }
         let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
-                                  permissions: role.permissions)
+                                  permissions: role.permissions, layer: layer)
         let setup = WorkerLoopSetup(modelId: model.modelId, system: WorkerBrief.systemPrompt(rolePrompt: role.prompt),
                                     tools: tools, submitSchema: brief.submitSchema,
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,

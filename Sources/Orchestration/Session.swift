@@ -7,6 +7,7 @@ import Logging
 import Providers
 import TraceStore
 import Workers
+import Workspace
 
 /// One orchestration session: its workers, their queue and slots, their waiters. Every
 /// state change happens on this actor, and a terminal state reaches the store before any
@@ -55,6 +56,8 @@ public actor Session: SessionOperations {
     /// Writes reach it in the order the actor makes them: deferred ones (`submit`) are
     /// committed within milliseconds, awaited ones after everything submitted before them.
     var store: TraceStore { environment.store }
+    /// Where writing workers' layers live: beside the trace store, one directory per worker.
+    var layersRoot: String { Layer.layersRoot(besideStore: store.path) }
     var logger: Logger { environment.logger }
     public var maxConcurrentWorkers: Int { scheduler.capacity }
 

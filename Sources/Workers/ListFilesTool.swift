@@ -32,6 +32,12 @@ struct ListFilesTool: WorkerTool {
         // The walk reads directories: on a thread of its own, never the cooperative pool's.
         let (found, more) = try await BlockingWork.run { () throws -> ([String], Bool) in
             let root = try WorkspaceRoot(context.workspaceRoot)
+            if let layer = context.layer {
+                // The worker's layer on top: its new files listed, its deletions gone.
+                let start = try WorkspaceDirectory(root.path).relative(path)
+                let all = layer.files(under: start).filter { glob?.matches($0) ?? true }
+                return (Array(all.prefix(limit)), all.count > limit)
+            }
             let (start, isDirectory) = try root.resolveExisting(path)
             guard isDirectory else { throw ToolError("\(path) is a file, not a directory; use read_file to read it") }
             var paths: [String] = []

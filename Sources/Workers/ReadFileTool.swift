@@ -31,24 +31,35 @@ struct ReadFileTool: WorkerTool {
         let offset = try args.int("offset", minimum: 1) ?? 1
         let limit = try args.int("limit", minimum: 1)
         return try await BlockingWork.run { [policy] in
-            try Self.read(path, offset: offset, limit: limit, root: context.workspaceRoot, policy: policy)
+            try Self.read(path, offset: offset, limit: limit, root: context.workspaceRoot, layer: context.layer, policy: policy)
         }
     }
 
-    /// Opens the file beneath the workspace's descriptor (no path race can lead out) and reads it.
-    private static func read(_ path: String, offset: Int, limit: Int?, root: String, policy: ToolPolicy) throws -> ToolOutput {
+    /// Opens the file beneath the workspace's descriptor (no path race can lead out) and reads
+    /// it; with a layer, the worker's own copy comes first (never through a symlink).
+    private static func read(_ path: String, offset: Int, limit: Int?, root: String, layer: Layer?, policy: ToolPolicy) throws -> ToolOutput {
         let workspace = try WorkspaceDirectory(root)
         let relative = try workspace.relative(path)
         try WorkspaceDirectory.refuseCredential(relative, shownAs: path, allowed: policy.allowCredentialFiles)
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-        let descriptor = try workspace.open(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY, shownAs: path)
+        let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY
+        let descriptor: Int32
+        switch layer?.lookup(relative) ?? .workspace {
+        case .deleted:
+            throw ToolError("\(path): no such file or directory in the workspace (this worker deleted it)")
+        case .layer(let copy):
+            descriptor = open(copy, flags | O_NOFOLLOW | O_CLOEXEC)
+            guard descriptor >= 0 else { throw ToolError("\(path) is a symlink or special file in this worker's layer; not read") }
+        case .workspace:
+            descriptor = try workspace.open(relative, flags: flags, shownAs: path)
+        }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw ToolError("\(path) is a directory; use list_files to see what is in it") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ToolError("\(path) is a device, socket or FIFO, not a regular file; refused") }
         // A symlink inside the workspace may lead to a credential file under another name.
-        if let real = workspace.relativePath(ofDescriptor: descriptor) {
+        if layer == nil, let real = workspace.relativePath(ofDescriptor: descriptor) {
             try WorkspaceDirectory.refuseCredential(real, shownAs: path, allowed: policy.allowCredentialFiles)
         }
         let size = Int(info.st_size)

@@ -19,10 +19,12 @@ struct RunCommandTool: WorkerTool {
     var spec: ToolSpec {
         ToolSpec(name: "run_command", description: """
             Run a program with arguments (an argv list, not a shell line: no pipes, globs or $VARS) \
-            in the workspace. It runs in a sandbox as an unprivileged user: the workspace and the system \
-            directories are read-only, the home directory and /tmp are private and empty, the directories on the user's PATH are \
-            read-only, nothing else of the machine is visible, there is no network. A program that is not \
-            on the PATH ends your task as command_not_found. Output (stdout and stderr \
+            in the workspace. It runs in a sandbox as an unprivileged user: the system directories are read-only, \
+            the workspace is read-only unless you write in a layer of your own (then the command's writes go to \
+            your layer, as write_file's do; .git and other protected paths stay read-only), the home directory \
+            and /tmp are private and empty, the directories on the user's PATH are read-only, nothing else of the \
+            machine is visible, there is no network. A program that is not on the PATH ends your task as \
+            command_not_found. Output (stdout and stderr \
             together) is capped at \(policy.commandOutputMaxBytes) bytes; the timeout is at most \
             \(Int(policy.commandTimeoutSeconds)) s.
             """, inputSchema: [
@@ -59,12 +61,19 @@ struct RunCommandTool: WorkerTool {
         }
         let argv: [String]
         let sandboxNote: String
+        let layer = context.layer
+        if let layer, let problem = Sandbox.overlayProblem(layer) {
+            throw ToolError("run_command cannot show this worker's layer to a command: \(problem)")
+        }
         if let bwrap {
             let view = SandboxView(workspaceRoot: root, home: environment["HOME"], privatePaths: privatePaths,
-                                   toolchain: toolchain.directories)
+                                   toolchain: toolchain.directories, layer: layer,
+                                   protectedPaths: ProtectedPaths(extra: policy.protectedPaths))
             argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd)
-            sandboxNote = "bubblewrap (system directories and the workspace read-only, empty home, no network, unprivileged)"
-        } else if policy.sandbox == .allowUnsandboxed {
+            sandboxNote = layer == nil
+                ? "bubblewrap (system directories and the workspace read-only, empty home, no network, unprivileged)"
+                : "bubblewrap (the workspace with this worker's layer on top, writable, writes kept in the layer; protected paths and system directories read-only; empty home, no network, unprivileged)"
+        } else if policy.sandbox == .allowUnsandboxed, layer == nil {
             argv = command
             sandboxNote = "none (bubblewrap is not available; tools.sandbox is allowUnsandboxed)"
         } else {
@@ -80,7 +89,24 @@ struct RunCommandTool: WorkerTool {
         if bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
             throw WorkerFailure(code: WorkerFailure.commandNotFound, message: toolchain.notFound(program))
         }
-        return Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
+        var output = Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
+        if let layer { try await account(layer, into: &output) }
+        return output
+    }
+
+    /// Records the bases of what the command wrote into the layer, and holds the layer to
+    /// its limits: past them the worker is told to undo, and its next writes are refused.
+    private func account(_ layer: Layer, into output: inout ToolOutput) async throws {
+        let usage = try await BlockingWork.run { () throws -> (bytes: Int, files: Int) in
+            try layer.recordNewBases()
+            return layer.usage()
+        }
+        if usage.bytes > policy.layerMaxBytes || usage.files > policy.layerMaxFiles {
+            output.isError = true
+            output.text += "\n[this worker's layer now holds \(usage.bytes) bytes in \(usage.files) files, over its limits "
+                + "(tools.layerMaxBytes \(policy.layerMaxBytes), tools.layerMaxFiles \(policy.layerMaxFiles)); "
+                + "delete what the command generated before writing more]"
+        }
     }
 
     static func render(command: [String], outcome: ProcessOutcome, timeout: Double, sandbox: String) -> ToolOutput {

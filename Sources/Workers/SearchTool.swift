@@ -77,13 +77,14 @@ struct SearchTool: WorkerTool {
         command += ["--regexp", pattern, "--", start.isEmpty ? "." : start]
         let argv: [String]
         if let bwrap {
-            argv = Sandbox.wrap(command, bwrap: bwrap, view: SandboxView(workspaceRoot: root, privatePaths: privatePaths), cwd: root)
-        } else if policy.sandbox == .allowUnsandboxed {
+            let view = SandboxView(workspaceRoot: root, privatePaths: privatePaths, layer: context.layer)
+            argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: root)
+        } else if policy.sandbox == .allowUnsandboxed, context.layer == nil {
             argv = command
         } else {
             throw ToolError("""
                 search is unavailable: bubblewrap (bwrap) is not installed or cannot create namespaces here, and \
-                search only runs sandboxed. Ask the operator to install it (apt-get install bubblewrap) or to set \
+                search only runs sandboxed (a worker with a layer sees its changes only there). Ask the operator to install it (apt-get install bubblewrap) or to set \
                 tools.sandbox: allowUnsandboxed in bosun's config.
                 """)
         }

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Providers
+import Workspace
 
 /// Everything a tool needs to know about the worker calling it.
 public struct ToolContext: Sendable {
@@ -10,12 +11,16 @@ public struct ToolContext: Sendable {
     /// The real path (symlinks resolved) of the workspace root; every file tool stays inside it.
     public var workspaceRoot: String
     public var permissions: ToolPermissions
+    /// The worker's own layer when its role writes in one: its writes land there and its
+    /// file tools and commands see the workspace with the layer on top. Nil: no layer.
+    public var layer: Layer?
 
-    public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions) {
+    public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions, layer: Layer? = nil) {
         self.sessionId = sessionId
         self.workerId = workerId
         self.workspaceRoot = workspaceRoot
         self.permissions = permissions
+        self.layer = layer
     }
 }
 

@@ -14,6 +14,10 @@ import Glibc
 /// renew the claim, and a path another worker holds is refused with who holds it. Claims
 /// last until the worker ends (the worker loop releases them) or their lease runs out.
 /// The file is replaced atomically (written beside it, then renamed over it).
+///
+/// A worker with a layer writes into it, never into the workspace (`apply` carries the
+/// change over after review); one without (role `isolation: none`) writes the workspace.
+/// Protected paths (`ProtectedPaths`) are refused either way.
 struct WriteFileTool: WorkerTool {
     let policy: ToolPolicy
     let claims: any PathClaims
@@ -50,10 +54,30 @@ struct WriteFileTool: WorkerTool {
         let relativePath = try workspace.relative(path)
         if relativePath.isEmpty { throw ToolError("write_file: \(path) is a directory") }
         try WorkspaceDirectory.refuseCredential(relativePath, shownAs: path, allowed: policy.allowCredentialFiles)
+        let protected = ProtectedPaths(extra: policy.protectedPaths)
+        if let refusal = protected.refusal(relativePath, shownAs: path, by: "write_file") { throw refusal }
+        if let layer = context.layer {
+            // No claim: layers keep workers apart, and `apply` finds what overlaps.
+            let written = try await BlockingWork.run { [policy] in
+                try LayerWrite(layer: layer, policy: policy).write(content, to: relativePath, append: append, shownAs: path)
+            }
+            return ToolOutput(text: "\(append ? "appended" : "wrote") \(content.count) bytes to \(relativePath) (\(written) bytes now) in this worker's layer; the workspace changes only when the changes are applied after review")
+        }
         let target = try await BlockingWork.run { [policy] in
             try WriteTarget.locate(relativePath, in: workspace, shownAs: path, allowCredentialFiles: policy.allowCredentialFiles)
         }
         let relative = target.relative
+        if let refusal = protected.refusal(relative, shownAs: path, by: "write_file") { throw refusal }
+        try await claim(relative, in: workspace, context: context)
+        try Task.checkCancellation()
+        let written = try await BlockingWork.run { [policy] in
+            try Self.writeAtomically(content, to: target, append: append, maxBytes: policy.writeMaxBytes)
+        }
+        return ToolOutput(text: "\(append ? "appended" : "wrote") \(content.count) bytes to \(relative) (\(written) bytes now; claimed by this worker)")
+    }
+
+    /// Claims `relative` for the worker, or refuses with who holds it.
+    private func claim(_ relative: String, in workspace: WorkspaceDirectory, context: ToolContext) async throws {
         switch try await claims.claim(path: "\(workspace.path)/\(relative)", holder: context.workerId, sessionId: context.sessionId,
                                       lease: policy.claimLeaseSeconds) {
         case .granted:
@@ -64,11 +88,6 @@ struct WriteFileTool: WorkerTool {
                 \(ISO8601DateFormatter().string(from: until)); do not write it. Report the conflict or choose another path.
                 """)
         }
-        try Task.checkCancellation()
-        let written = try await BlockingWork.run { [policy] in
-            try Self.writeAtomically(content, to: target, append: append, maxBytes: policy.writeMaxBytes)
-        }
-        return ToolOutput(text: "\(append ? "appended" : "wrote") \(content.count) bytes to \(relative) (\(written) bytes now; claimed by this worker)")
     }
 
     /// Writes beside the target, in the directory held open, and renames over it; returns the file's new size.

@@ -16,6 +16,25 @@ enum GNUExtensions {
     private static let addChdirFunction: AddChdir? =
         dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
 
+    private typealias GetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
+    private typealias SetXattr = @convention(c) (Int32, UnsafePointer<CChar>, UnsafeRawPointer, Int, Int32) -> Int32
+    private static let lgetxattrFunction: GetXattr? = dlsym(nil, "lgetxattr").map { unsafeBitCast($0, to: GetXattr.self) }
+    private static let fsetxattrFunction: SetXattr? = dlsym(nil, "fsetxattr").map { unsafeBitCast($0, to: SetXattr.self) }
+
+    /// The first byte of the extended attribute `name` of `path` (not following a symlink).
+    static func firstXattrByte(_ path: String, _ name: String) -> UInt8? {
+        guard let lgetxattrFunction else { return nil }
+        var value: UInt8 = 0
+        return lgetxattrFunction(path, name, &value, 1) == 1 ? value : nil
+    }
+
+    /// Sets the extended attribute `name` of the open file `fd` to `value`.
+    @discardableResult
+    static func setXattr(_ fd: Int32, _ name: String, _ value: String) -> Bool {
+        guard let fsetxattrFunction else { return false }
+        return value.withCString { fsetxattrFunction(fd, name, $0, strlen($0), 0) } == 0
+    }
+
     /// `O_PATH` (a descriptor that names a file without opening it for I/O): 010000000 on
     /// every architecture bosun builds for.
     static let openPathFlag: Int32 = 0o10000000

