@@ -11,7 +11,7 @@ import BosunJSON
 /// Front ends need no change.
 public enum BosunOperations {
     public static let all: [any SessionOperation] = [spawn, steer, cancel, awaitWorkers, status, trace, roles,
-                                                       verify, synthesize, orchestrate]
+                                                       verify, synthesize, orchestrate, changes, apply, discard]
 
     /// The operation called `name`, if this build has it.
     public static func named(_ name: String) -> (any SessionOperation)? {
@@ -141,4 +141,38 @@ public enum BosunOperations {
         if let token = context.progressToken { params.workDoneToken = token }
         return try await session.orchestrate(params)
     }
+
+    public static let changes = Operation<ChangesParams, ChangesResult>(OperationInfo(
+        name: "changes", title: "Review a worker's changes",
+        summary: "The files a writing worker changed, with a unified diff.",
+        description: """
+            A worker whose role writes works in a layer of its own: the workspace does not change until you \
+            apply. changes shows what one worker (workerId) or every subtask of an orchestration \
+            (orchestrationId) changed: each file with its status (added, modified, deleted) and line counts, \
+            what it was based on, and a unified diff. Review it, then apply or discard.
+            """,
+        readOnly: true)
+    ) { session, params, _ in try await session.changes(params) }
+
+    public static let apply = Operation<ApplyParams, ApplyResult>(OperationInfo(
+        name: "apply", title: "Apply a worker's changes",
+        summary: "Write a writing worker's changes into the workspace.",
+        description: """
+            Write a finished worker's changes (or an orchestration's, subtask by subtask in plan order) into the \
+            workspace; paths picks some of its files. All or nothing per worker: a file the user also changed \
+            since the worker started is merged when the changes touch different lines, and is a conflict \
+            otherwise; on any conflict nothing of that worker is written and its conflicts say why.
+            """,
+        readOnly: false)
+    ) { session, params, _ in try await session.apply(params) }
+
+    public static let discard = Operation<DiscardParams, DiscardResult>(OperationInfo(
+        name: "discard", title: "Discard a worker's changes",
+        summary: "Throw a writing worker's changes away.",
+        description: """
+            Throw away what a finished worker (or every subtask of an orchestration) changed in its layer; the \
+            workspace stays as it is. Returns the files that were discarded.
+            """,
+        readOnly: false)
+    ) { session, params, _ in try await session.discard(params) }
 }

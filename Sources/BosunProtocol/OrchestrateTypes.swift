@@ -27,10 +27,13 @@ public struct OrchestrateParams: Codable, Sendable {
     /// (interrupted by a restart, cancelled, failed, partial): its plan and decisions are
     /// kept, subtasks that passed keep their workers, the rest run again.
     public var resume: String?
+    /// What happens to the writing subtasks' changes (default `verified`).
+    public var apply: OrchestrateApply?
 
     public init(goal: String, inputs: [String]? = nil, roles: [String]? = nil, checks: [Check]? = nil,
                 output: OutputSpec? = nil, limits: OrchestrateLimits? = nil, workDoneToken: JSONValue? = nil,
-                resume: String? = nil, verify: Bool? = nil) {
+                resume: String? = nil, verify: Bool? = nil, apply: OrchestrateApply? = nil) {
+        self.apply = apply
         self.goal = goal
         self.inputs = inputs
         self.roles = roles
@@ -55,6 +58,33 @@ public struct OrchestrateParams: Codable, Sendable {
         output = try container.decodeIfPresent(OutputSpec.self, forKey: .output)
         limits = try container.decodeIfPresent(OrchestrateLimits.self, forKey: .limits)
         workDoneToken = try container.decodeIfPresent(JSONValue.self, forKey: .workDoneToken)
+        apply = try container.decodeIfPresent(OrchestrateApply.self, forKey: .apply)
+    }
+}
+
+/// `orchestrate`'s `apply`: which writing subtasks' changes reach the workspace.
+public enum OrchestrateApply: String, Codable, Sendable, Hashable {
+    /// Those whose checks passed, in plan order; the rest wait for review.
+    case verified
+    /// None: every subtask's changes wait for review (`changes`, `apply`, `discard`).
+    case manual
+    /// None, and they are discarded: the answer alone is wanted.
+    case never
+}
+
+/// What `orchestrate` did with its subtasks' changes.
+public struct OrchestrationChanges: Codable, Sendable, Hashable {
+    /// Paths written into the workspace.
+    public var applied: [String]
+    /// Files that could not be applied; their worker's changes wait, none of them written.
+    public var conflicts: [ApplyConflict]
+    /// Workers whose changes wait for review.
+    public var pending: [String]
+
+    public init(applied: [String] = [], conflicts: [ApplyConflict] = [], pending: [String] = []) {
+        self.applied = applied
+        self.conflicts = conflicts
+        self.pending = pending
     }
 }
 
@@ -157,6 +187,12 @@ public enum DecisionKind: String, Codable, Sendable, Hashable, CaseIterable {
     case escalate
     /// Give it up, with a reason; the synthesis names it in `gaps`.
     case abandon
+    /// Its changes passed but could not be applied (the workspace changed under them); they
+    /// wait for review. bosun records it; a coordinator never chooses it.
+    case conflict
+
+    /// What a coordinator may decide.
+    public static let coordinatorChoices: [DecisionKind] = [.retry, .substitute, .escalate, .abandon]
 }
 
 public struct OrchestrationDecision: Codable, Sendable, Hashable {
@@ -266,11 +302,15 @@ public struct OrchestrateResult: Codable, Sendable {
     public var usage: WorkerUsage
     /// How many of the subtasks that passed were verified by checks.
     public var verified: VerifiedShare
+    /// What became of the writing subtasks' changes (absent when none wrote).
+    public var changes: OrchestrationChanges?
 
     public init(id: String, state: OrchestrationState, goal: String, plan: OrchestrationPlan?, workers: [Worker],
                 verification: [SubtaskOutcome], synthesis: SynthesizeResult?, decisions: [OrchestrationDecision],
-                reason: String?, usage: WorkerUsage, verified: VerifiedShare = VerifiedShare(passed: 0, verified: 0, optedOut: false)) {
+                reason: String?, usage: WorkerUsage, verified: VerifiedShare = VerifiedShare(passed: 0, verified: 0, optedOut: false),
+                changes: OrchestrationChanges? = nil) {
         self.verified = verified
+        self.changes = changes
         self.id = id
         self.state = state
         self.goal = goal

@@ -57,6 +57,8 @@ public enum WorkerEventKind: String, Sendable, Hashable, CaseIterable {
     case escalated
     /// A `judge` check's evaluator call, with its usage.
     case judgeCall = "judge_call"
+    /// A writing worker's layer gained files, or was applied or discarded: `{state, files}`.
+    case changes
 }
 
 extension WorkerEvent {

@@ -21,4 +21,10 @@ public protocol SessionOperations: Sendable {
     /// each, decides about failures and synthesizes one answer. Cancelling the call cancels
     /// the orchestration.
     func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult
+    /// A writing worker's (or an orchestration's) changes: files, line counts, a unified diff.
+    func changes(_ params: ChangesParams) async throws -> ChangesResult
+    /// Writes the changes into the workspace, all or nothing per worker.
+    func apply(_ params: ApplyParams) async throws -> ApplyResult
+    /// Throws the changes away.
+    func discard(_ params: DiscardParams) async throws -> DiscardResult
 }

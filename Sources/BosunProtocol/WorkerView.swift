@@ -24,12 +24,14 @@ public struct Worker: Codable, Sendable, Hashable {
     /// What the last `verify` found: a client tells "succeeded" from "succeeded and verified".
     public var verification: Verification
     public var result: Result?
+    /// A writing worker's layer: its review state and the files it touched.
+    public var changes: Changes?
     public var error: Failure?
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
                 queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil, parent: String? = nil,
-                verification: Verification = .unverified, result: Result? = nil, error: Failure? = nil) {
+                verification: Verification = .unverified, result: Result? = nil, changes: Changes? = nil, error: Failure? = nil) {
         self.id = id
         self.role = role
         self.model = model
@@ -46,6 +48,7 @@ public struct Worker: Codable, Sendable, Hashable {
         self.parent = parent
         self.verification = verification
         self.result = result
+        self.changes = changes
         self.error = error
     }
 

@@ -2,6 +2,7 @@ import BosunProtocol
 import BosunJSON
 import Foundation
 import Providers
+import Workspace
 
 /// What the checks of one round see: the workspace, the worker's brief and result, how to
 /// run commands, and how to reach the evaluator model. Nothing of sessions or the wire.
@@ -20,10 +21,13 @@ public struct CheckContext: Sendable {
     public var judge: JudgeModel?
     /// Runs an evaluator worker for a judge check with `inspect`; nil where none can run.
     public var evaluate: (@Sendable (JudgeCheck) async -> CheckOutcome)?
+    /// The worker's layer when it writes in one: checks see the workspace with its changes
+    /// in place (files checks read through it, commands run over it).
+    public var layer: Layer?
 
     public init(workspaceRoot: String, brief: String, resultText: String, resultStructured: JSONValue?,
                 outputSchema: JSONValue?, commands: CommandPolicy, judge: JudgeModel?,
-                evaluate: (@Sendable (JudgeCheck) async -> CheckOutcome)? = nil) {
+                evaluate: (@Sendable (JudgeCheck) async -> CheckOutcome)? = nil, layer: Layer? = nil) {
         self.evaluate = evaluate
         self.workspaceRoot = workspaceRoot
         self.brief = brief
@@ -32,6 +36,7 @@ public struct CheckContext: Sendable {
         self.outputSchema = outputSchema
         self.commands = commands
         self.judge = judge
+        self.layer = layer
     }
 }
 

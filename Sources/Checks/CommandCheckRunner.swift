@@ -32,9 +32,10 @@ enum CommandCheckRunner {
         let argv: [String]
         if let bwrap = policy.bwrap {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: check.writable == true,
-                                   home: environment["HOME"], privatePaths: policy.privatePaths, toolchain: toolchain.directories)
+                                   home: environment["HOME"], privatePaths: policy.privatePaths, toolchain: toolchain.directories,
+                                   layer: context.layer)
             argv = Sandbox.wrap(check.command, bwrap: bwrap, view: view, cwd: cwd)
-        } else if policy.allowUnsandboxed {
+        } else if policy.allowUnsandboxed, context.layer == nil {
             argv = check.command
         } else {
             return failed("""

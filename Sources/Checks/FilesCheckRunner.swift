@@ -1,6 +1,9 @@
 import BosunProtocol
 import Foundation
 import Workspace
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Claims about files, checked on disk: each listed path exists inside the workspace, is
 /// not empty when asked, and contains its pattern when one is given.
@@ -17,7 +20,7 @@ enum FilesCheckRunner {
             let real: String
             let isDirectory: Bool
             do {
-                (real, isDirectory) = try WorkspacePath.resolveExisting(path, in: context.workspaceRoot)
+                (real, isDirectory) = try resolve(path, context: context)
             } catch {
                 problems.append("\(path): does not exist inside the workspace (\(error))")
                 continue
@@ -47,5 +50,21 @@ enum FilesCheckRunner {
         }
         return CheckOutcome(kind: "files", passed: false, summary: "\(problems.count) of \(checked) file(s) fail: \(problems[0])",
                             output: problems.joined(separator: "\n"))
+    }
+
+    /// Where `path` is for the worker: its layer's copy first, when it has a layer.
+    private static func resolve(_ path: String, context: CheckContext) throws -> (real: String, isDirectory: Bool) {
+        if let layer = context.layer {
+            let relative = try WorkspaceDirectory(context.workspaceRoot).relative(path)
+            switch layer.lookup(relative) {
+            case .deleted: throw WorkspaceError("the worker deleted it")
+            case .layer(let copy):
+                var info = stat()
+                guard lstat(copy, &info) == 0 else { throw WorkspaceError("it is gone from the worker's layer") }
+                return (copy, (info.st_mode & S_IFMT) == S_IFDIR)
+            case .workspace: break
+            }
+        }
+        return try WorkspacePath.resolveExisting(path, in: context.workspaceRoot)
     }
 }

@@ -32,6 +32,8 @@ struct OrchestrationLedger: Codable, Sendable {
     /// Decisions that ran a subtask again (retry, substitute, escalate), against `maxReplans`.
     var replans = 0
     var synthesis: SynthesizeResult?
+    /// What became of the writing subtasks' changes, once decided.
+    var changes: OrchestrationChanges?
     var reason: String?
     var stop: Stop?
     var createdAt: Date

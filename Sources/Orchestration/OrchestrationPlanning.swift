@@ -205,7 +205,7 @@ enum OrchestrationPlanning {
         var schema: [String: JSONValue] = [
             "type": "object", "additionalProperties": false, "required": ["kind", "reason"],
             "properties": [
-                "kind": ["enum": .array(DecisionKind.allCases.map { .string($0.rawValue) })],
+                "kind": ["enum": .array(DecisionKind.coordinatorChoices.map { .string($0.rawValue) })],
                 "reason": ["type": "string", "minLength": 1, "description": "Why, in a sentence the user will read."],
                 "feedback": ["type": "string", "description": "retry: what the worker must fix."],
                 "role": ["enum": .array(roles.map { .string($0) }), "description": "substitute: another role (default: the same)."],

@@ -140,6 +140,7 @@ extension Session {
         updateLedger(id) { $0.state = .running }
         await dispatch(id)
         guard orchestrations[id]?.stop == nil else { return }
+        await settleChanges(id)
         await synthesizeOrchestration(id)
     }
 
@@ -328,7 +329,7 @@ extension Session {
             guard orchestrations[id]?.stop == nil else { return subtaskId }
             recordDecision(id, subtaskId, decision.kind, reason: decision.reason)
             switch decision.kind {
-            case .abandon:
+            case .abandon, .conflict:
                 abandonSubtask(id, subtaskId, reason: decision.reason, decided: true)
                 return subtaskId
             case .retry:
@@ -569,7 +570,7 @@ extension Session {
                                      optedOut: ledger.params.verify == false)
         return OrchestrateResult(id: id, state: ledger.state, goal: ledger.goal, plan: ledger.plan, workers: workers,
                                  verification: ledger.outcomes(), synthesis: ledger.synthesis, decisions: ledger.decisions,
-                                 reason: ledger.reason, usage: usage, verified: verified)
+                                 reason: ledger.reason, usage: usage, verified: verified, changes: ledger.changes)
     }
 
     // MARK: - Budget
@@ -600,7 +601,7 @@ extension Session {
 
     // MARK: - Ledger changes, events and progress
 
-    private func updateLedger(_ id: String, _ change: (inout OrchestrationLedger) -> Void) {
+    func updateLedger(_ id: String, _ change: (inout OrchestrationLedger) -> Void) {
         guard var ledger = orchestrations[id] else { return }
         change(&ledger)
         orchestrations[id] = ledger
@@ -634,7 +635,7 @@ extension Session {
         updateSubtask(id, subtaskId, status: .abandoned, reason: reason)
     }
 
-    private func recordDecision(_ id: String, _ subtaskId: String, _ kind: DecisionKind, reason: String) {
+    func recordDecision(_ id: String, _ subtaskId: String, _ kind: DecisionKind, reason: String) {
         let decision = OrchestrationDecision(at: WireTime.string(Date()), kind: kind, subtask: subtaskId, reason: reason)
         updateLedger(id) { $0.decisions.append(decision) }
         emitOrchestration(id, kind: OrchestrationEventKind.decision.rawValue, data: (try? JSONValue(encoding: decision)) ?? .null)

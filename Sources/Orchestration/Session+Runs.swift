@@ -194,6 +194,9 @@ extension Session {
             let data: [String: JSONValue] = ["id": .string(callId), "name": .string(name),
                                              "isError": .bool(output.isError), "text": .string(output.text)]
             emit(workerId, kind: .toolResult, data: .object(data.merging(output.trace) { kept, _ in kept }))
+            if let paths = output.layerPaths {
+                noteChanges(of: workerId, Worker.Changes(state: .pending, files: paths))
+            }
         case .retry(let attempt, let delay, let error):
             emit(workerId, kind: .retry, data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
                                                   "error": .string(error)])

@@ -132,7 +132,8 @@ extension Session {
                             evaluate: { [weak self] check in
                                 await self?.evaluate(check, of: workerId)
                                     ?? CheckOutcome(kind: "judge", passed: false, summary: "the session closed before the evaluator ran")
-                            })
+                            },
+                            layer: Layer.existing(workerId: workerId, layersRoot: layersRoot))
     }
 
     /// A judge's model call: charged to the session budget, recorded as a `judge_call` event.

@@ -33,6 +33,8 @@ public actor Session: SessionOperations {
     var stateVersion: UInt64 = 0
     /// The last whole-session `status` answer, and the `stateVersion` it shows.
     var statusCache: (version: UInt64, json: EncodedJSON)?
+    /// Workers whose layer a `changes`, `apply` or `discard` is working on right now.
+    var reviewsInFlight: Set<String> = []
     /// For each worker, the queued workers that run `after` it.
     var dependants: [String: Set<String>] = [:]
     var clients: [String: any ModelClient] = [:]
@@ -123,7 +125,13 @@ public actor Session: SessionOperations {
                     environment.logger.warning("worker \(worker.id) has an unreadable brief; it is listed but cannot be resumed")
                     continue
                 }
-                loaded.append(WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil))
+                var entry = WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil)
+                // Its layer outlived the process: show what it holds.
+                if let layer = Layer.existing(workerId: worker.id, layersRoot: Layer.layersRoot(besideStore: store.path)),
+                   let summary = try? layer.summary() {
+                    entry.changes = Worker.Changes(state: ChangesState(summary.state), files: summary.paths)
+                }
+                loaded.append(entry)
             }
             for stored in try await store.orchestrations(sessionId: record.id) {
                 guard let ledger = try? JSONValue.parse(stored.ledgerJSON).decode(as: OrchestrationLedger.self) else {

@@ -27,6 +27,8 @@ struct WorkerEntry: Sendable {
     var lastSeq: Int
     /// Messages stored for the worker; nil until read back from the store (resumed sessions).
     var messageCount: Int?
+    /// A writing worker's layer: its review state and the paths it touched.
+    var changes: Worker.Changes?
     /// Steer messages not yet delivered; a fresh box for each run (see `SteerInbox`).
     var inbox = SteerInbox()
     /// Counts runs (the spawn, then each resume); reports from an older run are dropped.
@@ -92,7 +94,7 @@ struct WorkerEntry: Sendable {
                priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
                verification: Verification(rawValue: record.verification) ?? .unverified,
                result: includeResult ? result.map { Worker.Result(text: $0.text, structured: $0.structured, sources: $0.sources) } : nil,
-               error: failure.map { Worker.Failure(code: $0.code, message: $0.message) })
+               changes: changes, error: failure.map { Worker.Failure(code: $0.code, message: $0.message) })
     }
 }
 

@@ -97,10 +97,11 @@ struct RunCommandTool: WorkerTool {
     /// Records the bases of what the command wrote into the layer, and holds the layer to
     /// its limits: past them the worker is told to undo, and its next writes are refused.
     private func account(_ layer: Layer, into output: inout ToolOutput) async throws {
-        let usage = try await BlockingWork.run { () throws -> (bytes: Int, files: Int) in
+        let (usage, paths) = try await BlockingWork.run { () throws -> ((bytes: Int, files: Int), [String]) in
             try layer.recordNewBases()
-            return layer.usage()
+            return (layer.usage(), try layer.summary().paths)
         }
+        output.layerPaths = paths
         if usage.bytes > policy.layerMaxBytes || usage.files > policy.layerMaxFiles {
             output.isError = true
             output.text += "\n[this worker's layer now holds \(usage.bytes) bytes in \(usage.files) files, over its limits "

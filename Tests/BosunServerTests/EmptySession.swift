@@ -51,6 +51,9 @@ struct EmptySession: SessionHandle, SessionOperations {
     func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.noWorkers }
     func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.noWorkers }
     func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult { throw Self.noWorkers }
+    func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.noWorkers }
+    func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.noWorkers }
+    func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.noWorkers }
 
     static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 

@@ -44,6 +44,9 @@ final class RecordingSession: SessionHandle, SessionOperations {
     func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.refused }
     func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.refused }
     func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult { throw Self.refused }
+    func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.refused }
+    func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.refused }
+    func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.refused }
 
     static let refused = SessionError(code: SessionError.invalidStateCode, message: "recorded")
 

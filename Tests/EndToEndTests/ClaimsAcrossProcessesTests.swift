@@ -24,7 +24,11 @@ import Testing
         """
 
     @Test func aSecondProcessSharingTheStoreGetsAClearClaimError() async throws {
-        let world = try OrchestrationWorld(mockArguments: [], script: Self.script)
+        // Claims keep apart writers that write the workspace itself: a layer would keep them apart anyway.
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: """
+            roles:
+              coder: { model: worker, tools: [write_file], permissions: [write], isolation: none }
+            """)
         defer { world.tearDown() }
         let first = try world.serve()
         let second = try world.serve()

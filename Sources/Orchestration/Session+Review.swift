@@ -1,0 +1,171 @@
+import BosunJSON
+import BosunProtocol
+import Config
+import Foundation
+import Workers
+import Workspace
+
+/// `changes`, `apply` and `discard`: the review of writing workers' layers. A layer lives
+/// beside the trace store under the worker's id, so a resumed session reviews the layers its
+/// workers left before a crash.
+extension Session {
+    public func changes(_ params: ChangesParams) async throws -> ChangesResult {
+        let targets = try reviewTargets(workerId: params.workerId, orchestrationId: params.orchestrationId)
+        var result = ChangesResult(base: [], files: [], diff: "")
+        for (workerId, layer) in targets {
+            let changes = try await reviewing(workerId) { try await layer.changes(protected: self.protectedPaths) }
+            result.base.append(ChangesBase(workspace: changes.workspace, workerId: workerId, startedAt: WireTime.string(changes.createdAt),
+                                           state: ChangesState(changes.state)))
+            result.files += changes.files.map {
+                ChangedFile(path: $0.path, status: ChangedFile.Status(rawValue: $0.status.rawValue) ?? .modified,
+                            additions: $0.additions, deletions: $0.deletions, workerId: workerId)
+            }
+            result.diff += changes.diff
+        }
+        return result
+    }
+
+    public func apply(_ params: ApplyParams) async throws -> ApplyResult {
+        let targets = try reviewTargets(workerId: params.workerId, orchestrationId: params.orchestrationId)
+        if params.orchestrationId != nil, params.paths != nil {
+            throw SessionError.invalidParams("paths", "paths picks files of one worker; give workerId with it, not orchestrationId.")
+        }
+        for (workerId, _) in targets { try requireEnded(workerId, action: "have its changes applied") }
+        var result = ApplyResult(applied: [], conflicts: [], state: .applied)
+        for (workerId, layer) in targets {
+            if params.orchestrationId != nil, (try? layer.summary().state) == .applied { continue }
+            let outcome = try await reviewing(workerId) { try await layer.apply(paths: params.paths, protected: self.protectedPaths) }
+            result.applied += outcome.applied
+            result.conflicts += outcome.conflicts.map { ApplyConflict(path: $0.path, reason: $0.reason, workerId: workerId) }
+            if outcome.state != .applied { result.state = .conflicted }
+            await noteChanges(of: workerId, layer: layer)
+        }
+        return result
+    }
+
+    public func discard(_ params: DiscardParams) async throws -> DiscardResult {
+        let targets = try reviewTargets(workerId: params.workerId, orchestrationId: params.orchestrationId)
+        for (workerId, _) in targets { try requireEnded(workerId, action: "have its changes discarded") }
+        var discarded: [String] = []
+        for (workerId, layer) in targets {
+            if params.orchestrationId != nil, let state = try? layer.summary().state, state == .applied || state == .discarded { continue }
+            discarded += try await reviewing(workerId) { try await layer.discard(protected: self.protectedPaths) }
+            await noteChanges(of: workerId, layer: layer)
+        }
+        return DiscardResult(discarded: discarded)
+    }
+
+    /// Once every subtask has settled: applies the changes of those that passed, in plan
+    /// order (`apply: verified`), leaves them for review (`manual`) or discards them
+    /// (`never`). A conflict is recorded as a decision and leaves that worker's changes pending.
+    func settleChanges(_ id: String) async {
+        guard let ledger = orchestrations[id] else { return }
+        let mode = ledger.params.apply ?? .verified
+        var outcome = OrchestrationChanges()
+        for (spec, subtask) in ledger.planned {
+            guard let workerId = subtask.attempts.last,
+                  let layer = Layer.existing(workerId: workerId, layersRoot: layersRoot),
+                  (try? layer.summary())?.paths.isEmpty == false else { continue }
+            switch mode {
+            case .verified where subtask.status == .passed:
+                do {
+                    let applied = try await apply(ApplyParams(workerId: workerId))
+                    outcome.applied += applied.applied
+                    if !applied.conflicts.isEmpty {
+                        outcome.conflicts += applied.conflicts
+                        outcome.pending.append(workerId)
+                        let reasons = applied.conflicts.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
+                        recordDecision(id, spec.id, .conflict, reason: "Its changes were not applied and wait for review: \(reasons)")
+                    }
+                } catch {
+                    // Nothing left to apply (its files ended as they began).
+                    continue
+                }
+            case .never:
+                _ = try? await discard(DiscardParams(workerId: workerId))
+            default:
+                outcome.pending.append(workerId)
+            }
+        }
+        let settled = outcome
+        updateLedger(id) { $0.changes = settled }
+    }
+
+    /// The paths no worker writes and `apply` never carries.
+    nonisolated var protectedPaths: ProtectedPaths { ProtectedPaths(extra: environment.config.tools.protectedPaths) }
+
+    /// The workers named (one, or an orchestration's subtasks in plan order, last attempts)
+    /// with their layers.
+    private func reviewTargets(workerId: String?, orchestrationId: String?) throws -> [(String, Layer)] {
+        switch (workerId, orchestrationId) {
+        case (let workerId?, nil):
+            let entry = try requireEntry(workerId)
+            guard let layer = Layer.existing(workerId: workerId, layersRoot: layersRoot) else {
+                throw SessionError(code: SessionError.invalidStateCode, message: """
+                    Worker \(workerId) has no changes to review: its role \(entry.record.role) does not write, or writes \
+                    straight into the workspace (isolation: none).
+                    """, data: ["field": "workerId", "workerId": .string(workerId)])
+            }
+            return [(workerId, layer)]
+        case (nil, let orchestrationId?):
+            guard let ledger = orchestrations[orchestrationId] else { throw SessionError.unknownWorker(orchestrationId, field: "orchestrationId") }
+            return ledger.planned.compactMap { $0.ledger.attempts.last }.compactMap { id in
+                Layer.existing(workerId: id, layersRoot: layersRoot).map { (id, $0) }
+            }
+        case (nil, nil):
+            throw SessionError.invalidParams("workerId", "Give workerId (one worker) or orchestrationId (every subtask of an orchestration).")
+        case (_?, _?):
+            throw SessionError.invalidParams("orchestrationId", "Give workerId or orchestrationId, not both.")
+        }
+    }
+
+    private func requireEnded(_ workerId: String, action: String) throws {
+        let entry = try requireEntry(workerId)
+        guard entry.hasEnded else {
+            throw SessionError.invalidState(workerId, state: entry.state, action: action,
+                                            hint: "Wait for it to end (await), or cancel it first.")
+        }
+    }
+
+    /// Runs one review step of a worker's layer, one at a time per worker, its refusals as
+    /// `SessionError`s that name the worker.
+    private func reviewing<T: Sendable>(_ workerId: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        guard reviewsInFlight.insert(workerId).inserted else {
+            throw SessionError(code: SessionError.invalidStateCode,
+                               message: "Worker \(workerId)'s changes are being reviewed by another call; try again when it has answered.",
+                               data: ["field": "workerId", "workerId": .string(workerId)])
+        }
+        defer { reviewsInFlight.remove(workerId) }
+        do {
+            return try await body()
+        } catch let error as WorkspaceError {
+            throw SessionError(code: SessionError.invalidStateCode, message: "Worker \(workerId): \(error.message)",
+                               data: ["field": "workerId", "workerId": .string(workerId)])
+        }
+    }
+
+    /// Shows a layer's state and files on its worker and tells the client with a `changes` event.
+    func noteChanges(of workerId: String, layer: Layer) async {
+        guard let summary = try? await BlockingWork.run({ try layer.summary() }) else { return }
+        noteChanges(of: workerId, Worker.Changes(state: ChangesState(summary.state), files: summary.paths))
+    }
+
+    /// Stores `changes` on the worker and sends a `changes` event when they differ from what it showed.
+    func noteChanges(of workerId: String, _ changes: Worker.Changes) {
+        guard let index = entries.index(forKey: workerId), entries.values[index].changes != changes else { return }
+        entries.values[index].changes = changes
+        emit(workerId, kind: .changes, data: ["state": .string(changes.state.rawValue),
+                                              "files": .array(changes.files.map { .string($0) })])
+    }
+}
+
+extension ChangesState {
+    init(_ state: LayerState) {
+        switch state {
+        case .pending: self = .pending
+        case .applied: self = .applied
+        case .discarded: self = .discarded
+        case .conflicted: self = .conflicted
+        }
+    }
+}
