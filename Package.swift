@@ -72,6 +72,7 @@ let package = Package(
                                                    .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
             "BosunProtocol", "BosunServer", "MCPServer", "ACPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC", "Spelling",
+            "Workspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

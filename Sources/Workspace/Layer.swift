@@ -60,9 +60,15 @@ public struct Layer: Sendable, Hashable {
         return Layer(directory: directory, workspaceRoot: manifest.workspace)
     }
 
-    /// Removes the layer and everything in it.
-    public func remove() {
-        try? FileManager.default.removeItem(atPath: directory)
+    /// The worker ids that have a layer under `layersRoot`.
+    public static func workerIds(layersRoot: String) -> [String] {
+        DirectoryReading.entries(in: layersRoot).map(\.name).filter { access(layersRoot + "/" + $0 + "/layer.json", F_OK) == 0 }
+    }
+
+    /// Removes the layer of `workerId` and everything in it.
+    public static func remove(workerId: String, layersRoot: String) {
+        guard !workerId.isEmpty, !workerId.contains("/"), !workerId.hasPrefix(".") else { return }
+        try? FileManager.default.removeItem(atPath: layersRoot + "/" + workerId)
     }
 
     // MARK: Resolving a path

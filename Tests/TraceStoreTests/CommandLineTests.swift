@@ -141,6 +141,22 @@ import TestSupport
         #expect(run.stdout.contains("queue: 1. w_demo7"))
     }
 
+    /// A pruned worker's layer goes with it; a kept worker's layer stays.
+    @Test func pruneRemovesThePrunedWorkersLayers() throws {
+        let (db, _) = try populate()
+        let layers = (db as NSString).deletingLastPathComponent + "/layers"
+        for id in ["w_demo1", "w_gone"] {
+            try FileManager.default.createDirectory(atPath: layers + "/" + id + "/upper", withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: layers + "/" + id + "/layer.json"))
+        }
+        _ = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
+        #expect(FileManager.default.fileExists(atPath: layers + "/w_demo1/layer.json"))
+        #expect(!FileManager.default.fileExists(atPath: layers + "/w_gone"), "a layer without a worker was kept")
+        Thread.sleep(forTimeInterval: 1.1)
+        _ = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
+        #expect(!FileManager.default.fileExists(atPath: layers + "/w_demo1"), "a pruned worker's layer was kept")
+    }
+
     @Test func pruneDropsOnlyOldSessions() throws {
         let (db, _) = try populate()
         let keep = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
