@@ -34,7 +34,7 @@ enum BuiltInConfig {
         prompt: |
           \(workerPrompt)
       coder:
-        description: Reads, changes and tests code inside the workspace, on paths it claims.
+        description: Reads, changes and tests code in a layer of its own; its changes wait for review (changes, apply).
         model: worker
         tools: [read_file, list_files, search, write_file, run_command]
         permissions: [write, exec]

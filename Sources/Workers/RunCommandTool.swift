@@ -66,8 +66,8 @@ struct RunCommandTool: WorkerTool {
             throw ToolError("run_command cannot show this worker's layer to a command: \(problem)")
         }
         if let bwrap {
-            let view = SandboxView(workspaceRoot: root, home: environment["HOME"], privatePaths: privatePaths,
-                                   toolchain: toolchain.directories, layer: layer,
+            let view = SandboxView(workspaceRoot: root, workspaceWritable: layer != nil, home: environment["HOME"],
+                                   privatePaths: privatePaths, toolchain: toolchain.directories, layer: layer,
                                    protectedPaths: ProtectedPaths(extra: policy.protectedPaths))
             argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd)
             sandboxNote = layer == nil

@@ -7,7 +7,9 @@ import Glibc
 public struct SandboxView: Sendable, Hashable {
     /// The workspace's real path; shown at the same path.
     public var workspaceRoot: String
-    /// Whether the command may change the workspace (`run_command` never may).
+    /// Whether the command may change what it sees of the workspace: with a layer, its
+    /// writes go into the layer (`run_command` of a writing worker); without, into the
+    /// workspace itself (a `command` check that says `writable`).
     public var workspaceWritable: Bool
     /// The home directory: the command gets an empty, private one at this path.
     public var home: String?
@@ -18,7 +20,7 @@ public struct SandboxView: Sendable, Hashable {
     /// The user's toolchain directories (`Toolchain.directories`), shown read-only.
     public var toolchain: [String]
     /// A writing worker's layer: the workspace is shown through an overlay with the layer on
-    /// top, writable, so the command sees and makes the worker's changes, never the user's files.
+    /// top, so the command sees the worker's changes and, if writable, makes them in the layer.
     public var layer: Layer?
     /// Paths under the workspace shown read-only whatever else is writable (`.git`, …).
     public var protectedPaths: ProtectedPaths
@@ -102,7 +104,7 @@ public enum Sandbox {
             argv += ["--ro-bind", directory, directory]
             visible.append(directory)
         }
-        argv += [view.workspaceWritable || view.layer != nil ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
+        argv += [view.workspaceWritable ? "--bind" : "--ro-bind", view.workspaceRoot, view.workspaceRoot]
         visible.append(view.workspaceRoot)
         for protected in view.protectedPaths.paths {
             let path = view.workspaceRoot + "/" + protected

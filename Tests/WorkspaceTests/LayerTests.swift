@@ -154,7 +154,7 @@ struct LayerFixture {
         try fixture.workspace.write("value.txt", "old\n")
         let layer = try fixture.layer("w_1")
         try layer.write(Data("edited by the worker\n".utf8), to: "value.txt", shownAs: "value.txt")
-        let view = SandboxView(workspaceRoot: fixture.workspace.path, layer: layer)
+        let view = SandboxView(workspaceRoot: fixture.workspace.path, workspaceWritable: true, layer: layer)
         let argv = Sandbox.wrap([], bwrap: bwrap, view: view, cwd: fixture.workspace.path)
 
         let outcome = try await Self.run(argv, "cat value.txt > result.txt && rm Makefile && cat result.txt", cwd: fixture.workspace.path)
@@ -164,6 +164,11 @@ struct LayerFixture {
         #expect(fixture.read("value.txt") == "old\n")
         #expect(fixture.read("Makefile") != nil, "the command deleted from the workspace")
 
+        // Read-only over the layer (as `search` and checks see it): the edit, and no writes.
+        let readOnly = Sandbox.wrap([], bwrap: bwrap, view: SandboxView(workspaceRoot: fixture.workspace.path, layer: layer),
+                                    cwd: fixture.workspace.path)
+        let seen = try await Self.run(readOnly, "cat value.txt; touch other.txt", cwd: fixture.workspace.path)
+        #expect(seen.exitCode != 0 && String(decoding: seen.output, as: UTF8.self).hasPrefix("edited by the worker\n"))
         #expect(try layer.recordNewBases() == 2)
         let changes = try await layer.changes(protected: ProtectedPaths())
         #expect(changes.files.map(\.path) == ["Makefile", "result.txt", "value.txt"])
@@ -181,7 +186,7 @@ struct LayerFixture {
         let hook = try fixture.workspace.write(".git/hooks/pre-commit", "#!/bin/sh\nexit 0\n")
         chmod(hook, 0o755)
         let layer = try fixture.layer("w_1")
-        for view in [SandboxView(workspaceRoot: fixture.workspace.path, layer: layer), SandboxView(workspaceRoot: fixture.workspace.path)] {
+        for view in [SandboxView(workspaceRoot: fixture.workspace.path, workspaceWritable: true, layer: layer), SandboxView(workspaceRoot: fixture.workspace.path)] {
             let argv = Sandbox.wrap([], bwrap: bwrap, view: view, cwd: fixture.workspace.path)
             let plant = try await Self.run(argv, "printf '\\tfsmonitor = touch /tmp/pwned\\n' >> .git/config", cwd: fixture.workspace.path)
             #expect(plant.exitCode != 0)
