@@ -153,7 +153,13 @@ def test_every_tool_schema_is_valid_and_validates_real_results(wire):
     running = checked("spawn", {"task": "Start and be cancelled"})
     checked("cancel", {"workerId": running["id"], "reason": "schema test"})
     checked("cancel", {"all": True})
-    called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "orchestrate", "steer", "cancel"}
+    # A coder works in a layer; the mock's synthetic steps only read, so it changes nothing.
+    coder = checked("spawn", {"task": "Look, change nothing", "role": "coder", "wait": True})
+    assert checked("changes", {"workerId": coder["id"]})["files"] == []
+    assert "nothing to apply" in tool_error(wire.call("apply", {"workerId": coder["id"]}))
+    assert checked("discard", {"workerId": coder["id"]}) == {"discarded": []}
+    called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "orchestrate", "steer", "cancel",
+              "changes", "apply", "discard"}
     assert called == set(tools), sorted(tools)
 
 
