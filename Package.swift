@@ -5,6 +5,7 @@ import PackageDescription
 //   BosunJSON <- BosunProtocol, JSONRPC, Providers, Config, Workers
 //   Spelling <- JSONRPC, Config, bosun
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- SessionRuntime <- bosun
+//   BosunProtocol <- Workers (a worker's result, failure codes)
 //   Workspace <- Workers, Checks
 //   Checks <- Orchestration
 //   Providers, TraceStore <- Telemetry <- SessionRuntime
@@ -51,7 +52,7 @@ let package = Package(
         // Path containment, directory walks, globs and .gitignore, child processes and the
         // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
         .target(name: "Workspace"),
-        .target(name: "Workers", dependencies: ["BosunJSON", "Providers", "Config", "TraceStore", "Workspace",
+        .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // bosun as an MCP client: the user's MCP servers (stdio children, Streamable HTTP
         // through Providers' HTTP client) as worker tools, one connection per server per session.

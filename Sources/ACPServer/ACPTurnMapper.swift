@@ -153,7 +153,7 @@ struct ACPTurnMapper: Sendable {
         guard let state = toolCalls[id] else {
             // Its first event: the tool call, in the state this event puts it in.
             var call = ACPToolCall(toolCallId: id, title: Self.title(id: id, info: info), kind: Self.kind(of: info?.role),
-                                   status: terminal.map(Self.status(of:)) ?? (event.kind == "queued" ? .pending : .inProgress))
+                                   status: terminal.map(Self.status(of:)) ?? (event.kind == .queued ? .pending : .inProgress))
             if let info { call.rawInput = ["workerId": .string(id), "role": .string(info.role), "task": .string(info.task)] }
             if terminal != nil { Self.describeEnd(event, into: &call) }
             toolCalls[id] = ToolCallState(status: call.status ?? .pending)
@@ -165,24 +165,27 @@ struct ACPTurnMapper: Sendable {
             toolCalls[id]?.status = call.status ?? state.status
             return [ACPMappedUpdate(update: .toolCallUpdate(call))]
         }
-        switch WorkerEventKind(rawValue: event.kind) {
-        case .queued?:
+        switch event.data {
+        case .queued, .requeued, .parked:
             return setStatus(id, .pending, from: state)
-        case .started?:
+        case .started:
             return setStatus(id, .inProgress, from: state)
-        case .toolCall?:
-            guard let name = event.data["name"]?.stringValue else { return [] }
-            let text = "Running \(name)\(Self.argument(of: event.data["input"]).map { " \($0)" } ?? "")"
+        case .toolCall(_, let name, let input):
+            let text = "Running \(name)\(Self.argument(of: input).map { " \($0)" } ?? "")"
             guard state.line != text else { return [] }
             toolCalls[id]?.line = text
             return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: text)), droppable: true)]
-        case .retry?:
-            let reason = event.data["error"]?["message"]?.stringValue ?? event.data["reason"]?.stringValue ?? "a provider error"
-            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: "Retrying: \(reason)")),
-                                    droppable: true)]
+        case .providerRetry:
+            return [Self.retrying(id, "a provider error")]
+        case .runRetry(let reason, _, _, _), .fallback(let reason, _, _, _):
+            return [Self.retrying(id, reason)]
         default:
             return []
         }
+    }
+
+    private static func retrying(_ id: String, _ reason: String) -> ACPMappedUpdate {
+        ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: "Retrying: \(reason)")), droppable: true)
     }
 
     /// At the end of the turn, every tool call still pending or running fails with `why`: a
@@ -204,13 +207,14 @@ struct ACPTurnMapper: Sendable {
 
     /// A worker's end in its tool call: the result's text, or what went wrong.
     private static func describeEnd(_ event: WorkerEvent, into call: inout ACPToolCall) {
-        if let text = event.data["result"]?["text"]?.stringValue {
-            call.text = clip(text, resultLength)
-            call.rawOutput = event.data["result"]
+        guard case .ended(let ending) = event.data else { return }
+        if let result = ending.result {
+            call.text = clip(result.text, resultLength)
+            call.rawOutput = result.json
         } else {
-            let message = event.data["error"]?["message"]?.stringValue ?? "no reason was recorded"
-            call.text = "\(event.kind): \(message)"
-            call.rawOutput = event.data["error"]
+            let message = ending.error?.message ?? "no reason was recorded"
+            call.text = "\(event.kind.rawValue): \(message)"
+            call.rawOutput = ending.error?.json
         }
     }
 

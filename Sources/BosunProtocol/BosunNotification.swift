@@ -23,13 +23,7 @@ public struct BosunNotification: Sendable, Hashable {
             case .none: return nil
             }
             method = Self.workerEvent
-            params = [
-                "workerId": .string(worker.workerId),
-                "seq": .int(Int64(worker.seq)),
-                "kind": .string(worker.kind),
-                "at": .string(worker.at),
-                "data": worker.data,
-            ]
+            params = worker.json
         case .orchestration(let event):
             switch delivery {
             case .all: break

@@ -10,9 +10,9 @@ public struct CheckOutcome: Codable, Sendable, Hashable {
     public var durationMs: Int
     /// Why it could not run at all, when that is the setup's problem rather than the work's:
     /// `command_not_found`. Such a failure is not sent back to the worker, and no round repeats it.
-    public var code: String?
+    public var code: FailureCode?
 
-    public init(kind: String, passed: Bool, summary: String, output: String = "", durationMs: Int = 0, code: String? = nil) {
+    public init(kind: String, passed: Bool, summary: String, output: String = "", durationMs: Int = 0, code: FailureCode? = nil) {
         self.kind = kind
         self.passed = passed
         self.summary = summary
@@ -20,7 +20,4 @@ public struct CheckOutcome: Codable, Sendable, Hashable {
         self.durationMs = durationMs
         self.code = code
     }
-
-    /// The code of a failure that is the setup's, not the worker's.
-    public static let commandNotFound = "command_not_found"
 }

@@ -211,9 +211,51 @@ public struct TraceParams: Codable, Sendable {
 }
 
 public struct TraceResult: Codable, Sendable, Hashable {
-    public var events: [WorkerEvent]
+    public var events: [TraceEvent]
 
-    public init(events: [WorkerEvent]) { self.events = events }
+    public init(events: [TraceEvent]) { self.events = events }
+}
+
+/// One entry of `trace`, `{workerId, seq, kind, at, data}`: a worker's event, or an
+/// orchestration's (its `workerId` is then the orchestration's `o_…` id).
+public enum TraceEvent: Codable, Sendable, Hashable {
+    case worker(WorkerEvent)
+    case orchestration(OrchestrationEvent)
+
+    /// Whether an id in the trace names an orchestration rather than a worker.
+    public static func isOrchestration(_ id: String) -> Bool { id.hasPrefix("o_") }
+
+    public var kind: String {
+        switch self {
+        case .worker(let event): return event.kind.rawValue
+        case .orchestration(let event): return event.kind
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case workerId }
+
+    public init(from decoder: Decoder) throws {
+        let id = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .workerId)
+        guard Self.isOrchestration(id) else {
+            self = .worker(try WorkerEvent(from: decoder))
+            return
+        }
+        let flat = try JSONValue(from: decoder)
+        self = .orchestration(OrchestrationEvent(
+            orchestrationId: id, seq: Int(flat["seq"]?.intValue ?? 0), kind: flat["kind"]?.stringValue ?? "",
+            at: flat["at"]?.stringValue ?? "", data: flat["data"] ?? [:]))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case .worker(let event):
+            try event.encode(to: encoder)
+        case .orchestration(let event):
+            let flat: JSONValue = ["workerId": .string(event.orchestrationId), "seq": .int(Int64(event.seq)),
+                                   "kind": .string(event.kind), "at": .string(event.at), "data": event.data]
+            try flat.encode(to: encoder)
+        }
+    }
 }
 
 public struct RolesResult: Codable, Sendable, Hashable {

@@ -12,7 +12,7 @@ public typealias SessionEventSink = @Sendable (SessionEvent) -> Void
 public enum SessionEvent: Sendable, Hashable {
     /// A worker event exactly as the trace stores it and `trace` returns it: state changes
     /// (`queued`, `started`, the terminal states), steps (`model_call`), text, tool calls
-    /// and results, retries, steers. `kind` is a `WorkerEventKind` or a `WorkerState`.
+    /// and results, retries, steers, with their typed data.
     case worker(WorkerEvent)
     /// Progress of a worker whose spawn carried a progress token, or of an orchestration
     /// whose `orchestrate` did (then `workerId` is its `o_…` id and `steps` counts subtasks).
@@ -36,36 +36,9 @@ public enum SessionEvent: Sendable, Hashable {
     }
 }
 
-/// The kinds of non-terminal worker events besides `queued`; a terminal event's kind is its
-/// `WorkerState`. The raw values are the wire's `kind`.
-public enum WorkerEventKind: String, Sendable, Hashable, CaseIterable {
-    case queued
-    case started
-    /// A step: one model call.
-    case modelCall = "model_call"
-    /// A model call's answer arrived: that call's own tokens and cost (its latency is the
-    /// time since its `model_call`).
-    case modelReply = "model_reply"
-    case text
-    case toolCall = "tool_call"
-    case toolResult = "tool_result"
-    case retry
-    case steered
-    /// One round of `verify`'s checks on the worker.
-    case verifyRound = "verify_round"
-    /// `verify` moved the worker one model tier up.
-    case escalated
-    /// A `judge` check's evaluator call, with its usage.
-    case judgeCall = "judge_call"
-    /// A writing worker's layer gained files, or was applied or discarded: `{state, files}`.
-    case changes
-}
-
 extension WorkerEvent {
     /// The state this event ends the worker in, if it is a terminal event.
-    public var terminalState: WorkerState? {
-        WorkerState(rawValue: kind).flatMap { $0.isTerminal ? $0 : nil }
-    }
+    public var terminalState: WorkerState? { kind.terminalState }
 
     public var isTerminal: Bool { terminalState != nil }
 }

@@ -66,13 +66,12 @@ public struct Worker: Codable, Sendable, Hashable {
         }
     }
 
-    /// Why a worker ended without a result (`WorkerError`): `code` is `max_steps`,
-    /// `max_tokens`, `max_cost`, `provider_error`, `tool_error`, `dependency_failed`, …
-    public struct Failure: Codable, Sendable, Hashable {
-        public var code: String
+    /// Why a worker ended without a result (`WorkerError`). Workers throw it to end a run.
+    public struct Failure: Error, Codable, Sendable, Hashable {
+        public var code: FailureCode
         public var message: String
 
-        public init(code: String, message: String) {
+        public init(code: FailureCode, message: String) {
             self.code = code
             self.message = message
         }
@@ -95,7 +94,13 @@ public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {
     case timedOut = "timed_out"
     case interrupted
 
-    public var isTerminal: Bool { self != .queued && self != .running }
+    /// Whether the worker has ended (a state a worker may be in while it lives is not).
+    public var isTerminal: Bool {
+        switch self {
+        case .succeeded, .failed, .cancelled, .timedOut, .interrupted: return true
+        case .queued, .running: return false
+        }
+    }
 }
 
 public struct WorkerUsage: Codable, Sendable, Hashable {
@@ -117,20 +122,51 @@ public struct WorkerUsage: Codable, Sendable, Hashable {
     }
 }
 
-/// `worker/event` params, and one entry of `trace`.
+/// `worker/event` params, and one entry of `trace`: `{workerId, seq, kind, at, data}`, the
+/// kind being `data`'s.
 public struct WorkerEvent: Codable, Sendable, Hashable {
     public var workerId: String
     public var seq: Int
-    public var kind: String
     public var at: String
-    public var data: JSONValue
+    public var data: WorkerEventData
 
-    public init(workerId: String, seq: Int, kind: String, at: String, data: JSONValue) {
+    public var kind: WorkerEventKind { data.kind }
+
+    public init(workerId: String, seq: Int, at: String, data: WorkerEventData) {
         self.workerId = workerId
         self.seq = seq
-        self.kind = kind
         self.at = at
         self.data = data
+    }
+
+    private enum CodingKeys: String, CodingKey { case workerId, seq, kind, at, data }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        workerId = try container.decode(String.self, forKey: .workerId)
+        seq = try container.decode(Int.self, forKey: .seq)
+        at = try container.decode(String.self, forKey: .at)
+        let kind = try container.decode(WorkerEventKind.self, forKey: .kind)
+        do {
+            data = try WorkerEventData(kind: kind, json: container.decodeIfPresent(JSONValue.self, forKey: .data) ?? [:])
+        } catch let error as WorkerEventDataError {
+            throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(workerId, forKey: .workerId)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(at, forKey: .at)
+        try container.encode(data.json, forKey: .data)
+    }
+
+    /// The wire form, written by hand for the notification sent on every step.
+    public var json: JSONValue {
+        ["workerId": .string(workerId), "seq": .int(Int64(seq)), "kind": .string(kind.rawValue), "at": .string(at),
+         "data": data.json]
     }
 }
 

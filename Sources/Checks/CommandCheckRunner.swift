@@ -27,7 +27,7 @@ enum CommandCheckRunner {
         environment["TMPDIR"] = "/tmp"
         let toolchain = Toolchain(path: environment["PATH"], home: environment["HOME"], workspaceRoot: root)
         guard toolchain.locate(program, cwd: cwd) != nil else {
-            return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), code: CheckOutcome.commandNotFound)
+            return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), code: .commandNotFound)
         }
         let argv: [String]
         if let bwrap = policy.bwrap {
@@ -58,7 +58,7 @@ enum CommandCheckRunner {
         }
         if policy.bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
             return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), output: output,
-                                code: CheckOutcome.commandNotFound)
+                                code: .commandNotFound)
         }
         guard let code = outcome.exitCode else {
             return failed("`\(shown)` was killed by signal \(outcome.signal ?? 0)", output)

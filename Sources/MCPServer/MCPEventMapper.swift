@@ -66,11 +66,11 @@ final class MCPEventMapper: Sendable {
     }
 
     private func announceEnd(of event: WorkerEvent) {
-        guard sendsTaskStatus, let ended = event.terminalState,
+        guard sendsTaskStatus, case .ended(let ending) = event.data,
               let createdAt = state.withLock({ $0.tasks.removeValue(forKey: event.workerId) }) else { return }
         let task = MCPTask(
-            taskId: event.workerId, status: MCPTaskStatus.of(ended), statusMessage: MCPTaskStatus.message(
-                ended, steps: event.data["steps"]?.intValue.map(Int.init) ?? 0, failure: event.data["error"]?["message"]?.stringValue),
+            taskId: event.workerId, status: MCPTaskStatus.of(ending.state), statusMessage: MCPTaskStatus.message(
+                ending.state, steps: ending.steps, failure: ending.error?.message),
             createdAt: createdAt, lastUpdatedAt: event.at, ttl: nil, pollInterval: MCPTaskStatus.pollIntervalMilliseconds)
         notifier.notify("notifications/tasks/status", task, droppable: false)
     }

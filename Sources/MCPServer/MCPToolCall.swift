@@ -187,22 +187,22 @@ enum MCPWorkerAdvice {
     static func explain(_ worker: Worker) -> String {
         let reason = worker.error.map { "\($0.code): \($0.message)" } ?? "no reason was recorded"
         let what = "Worker \(worker.id) ended \(worker.state.rawValue) (\(reason))."
-        switch worker.error?.code ?? worker.state.rawValue {
-        case "max_steps":
+        switch worker.error?.code {
+        case .maxSteps?:
             return what + " Narrow the task, or steer it (it resumes its own conversation) after spawning with a higher limits.maxSteps."
-        case "max_tokens":
+        case .maxTokens?:
             return what + " Spawn again with a higher limits.maxTokens, or a narrower task."
-        case "max_cost":
+        case .maxCost?:
             return what + " Spawn again with a higher limits.maxCostUSD, or a cheaper role or model."
-        case "timed_out":
+        case .timeout?:
             return what + " Spawn again with a higher limits.timeoutSeconds, or split the task."
-        case "provider_error":
+        case .providerError?:
             return what + " The model provider refused or failed; check its configuration and key (`bosun config check`)."
-        case "dependency_failed":
+        case .dependencyFailed?:
             return what + " A worker it ran after did not succeed; fix or re-run that one first."
-        case "interrupted":
+        case .interrupted?:
             return what + " bosun stopped while it ran; steer it with a message to resume it."
-        case "cancelled":
+        case .cancelled?:
             return what + " It was cancelled; spawn it again if the work is still needed."
         default:
             return what + " Read its trace (the trace tool with workerId) to see what went wrong, then steer it or spawn again."

@@ -20,15 +20,12 @@ enum JSONText {
 
     /// A result as `WorkerResult`'s Codable form spells it (absent fields left out).
     static func string(_ result: WorkerResult) -> String {
-        var fields: [String: JSONValue] = ["text": .string(result.text)]
-        if let structured = result.structured { fields["structured"] = structured }
-        if let sources = result.sources { fields["sources"] = .array(sources.map(JSONValue.string)) }
-        return string(.object(fields))
+        string(result.json)
     }
 
     /// A failure as `WorkerFailure`'s Codable form spells it.
     static func string(_ failure: WorkerFailure) -> String {
-        string(["code": .string(failure.code), "message": .string(failure.message)])
+        string(failure.json)
     }
 
     /// Any other value through `JSONEncoder` (nil if it cannot be encoded): for values

@@ -50,7 +50,7 @@ extension Session {
     /// cancellations are committed.
     public func cancel(_ params: CancelParams) async throws -> CancelResult {
         let reason = params.reason.map { "Cancelled by the client: \($0)" } ?? "Cancelled by the client."
-        let failure = WorkerFailure(code: "cancelled", message: reason)
+        let failure = WorkerFailure(code: .cancelled, message: reason)
         if params.all == true {
             await stopAllOrchestrations(state: .cancelled, reason: reason)
             let targets = order.filter { id in entries[id].map { !$0.state.isTerminal && !$0.ending } ?? false }

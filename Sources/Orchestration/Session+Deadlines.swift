@@ -58,7 +58,7 @@ extension Session {
             // with a deadline of its own: that one stays.
             guard deadlines[workerId]?.run == deadline.run else { continue }
             deadlines[workerId] = nil
-            await end(workerId, run: deadline.run, state: .timedOut, failure: WorkerFailure(code: "timeout", message: """
+            await end(workerId, run: deadline.run, state: .timedOut, failure: WorkerFailure(code: .timeout, message: """
                 The worker ran past its timeout of \(String(format: "%g", deadline.timeoutSeconds)) s and was stopped. \
                 Raise limits.timeoutSeconds or narrow the task, then steer it to continue.
                 """))

@@ -114,8 +114,8 @@ extension Session {
             guard let entry = entries[id] else { continue }
             if entry.hasEnded {
                 var item: [String: JSONValue] = ["workerId": .string(id), "state": .string(entry.state.rawValue)]
-                if let result = entry.result { item["result"] = (try? JSONValue(encoding: result)) ?? .string(result.text) }
-                if let failure = entry.failure { item["error"] = ["code": .string(failure.code), "message": .string(failure.message)] }
+                item["result"] = entry.result?.json
+                item["error"] = entry.failure?.json
                 finished.append(.object(item))
             } else {
                 pending.append(.string(id))
@@ -131,7 +131,7 @@ extension Session {
         entries[parentId] = entry
         scheduler.release(parentId)
         store.submit(.workerProgress(entry.record))
-        emit(parentId, kind: .queued, data: ["awaiting": .array(ids.map { .string($0) })])
+        emit(parentId, .parked(awaiting: ids))
         pump()
     }
 
@@ -156,7 +156,7 @@ extension Session {
         entry.record.state = WorkerState.running.rawValue
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: .started, data: ["run": .int(Int64(entry.run)), "resumed": true])
+        emit(workerId, .started(run: entry.run, resumed: true))
         waiter.resume()
         return true
     }

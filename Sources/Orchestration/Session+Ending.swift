@@ -30,9 +30,10 @@ extension Session {
         record.resultJSON = result.map(JSONText.string)
         record.errorJSON = failure.map(JSONText.string)
         entry.lastSeq += 1
-        let data = Self.terminalData(of: record)
-        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: state.rawValue,
-                                at: record.endedAt ?? Date(), dataJSON: JSONText.string(data))
+        let data = WorkerEventData.ended(.init(state: state, steps: record.steps, costUSD: record.costUSD,
+                                               result: result, error: failure))
+        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: data.kind.rawValue,
+                                at: record.endedAt ?? Date(), dataJSON: JSONText.string(data.json))
         entries[workerId] = entry
 
         do {
@@ -90,11 +91,7 @@ extension Session {
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         scheduler.enqueue(workerId, priority: entry.record.priority, place: place)
-        emit(workerId, kind: .queued, data: [
-            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
-            "priority": .int(Int64(entry.record.priority)),
-            "resumed": true,
-        ])
+        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
         beginProgress(workerId)
     }
 }

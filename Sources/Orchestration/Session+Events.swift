@@ -6,13 +6,13 @@ import Workers
 
 extension Session {
     /// Stores a non-terminal event with the worker's next seq and sends it to the front end.
-    func emit(_ workerId: String, kind: WorkerEventKind, data: JSONValue) {
+    func emit(_ workerId: String, _ data: WorkerEventData) {
         // Changed in place: copying the whole entry out and back costs more than the event.
         guard let index = entries.index(forKey: workerId) else { return }
         entries.values[index].lastSeq += 1
         let seq = entries.values[index].lastSeq
-        let event = EventRecord(sessionId: id, workerId: workerId, seq: seq, kind: kind.rawValue, at: Date(),
-                                dataJSON: JSONText.string(data))
+        let event = EventRecord(sessionId: id, workerId: workerId, seq: seq, kind: data.kind.rawValue, at: Date(),
+                                dataJSON: JSONText.string(data.json))
         store.submit(.event(event))
         send(event, data: data)
     }
@@ -20,9 +20,9 @@ extension Session {
     /// Sends an event to the front end; a terminal one only once it is committed. The front
     /// end may drop a non-terminal one (`SessionEvent.isDroppable`): a client that was not
     /// reading still learns how each worker ended, and can fetch the rest with `trace`.
-    func send(_ event: EventRecord, data: JSONValue) {
-        environment.events(.worker(WorkerEvent(workerId: event.workerId, seq: event.seq, kind: event.kind,
-                                               at: WireTime.string(event.at), data: data)))
+    func send(_ event: EventRecord, data: WorkerEventData) {
+        environment.events(.worker(WorkerEvent(workerId: event.workerId, seq: event.seq, at: WireTime.string(event.at),
+                                               data: data)))
     }
 
     // MARK: - Progress on a spawn's progress token

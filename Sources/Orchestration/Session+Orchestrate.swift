@@ -303,7 +303,7 @@ extension Session {
                         return subtaskId
                     }
                     updateLedger(id) { $0.subtasks[subtaskId]?.verification = .failed }
-                    if let missing = verified.rounds.last?.checks.first(where: { $0.code == CheckOutcome.commandNotFound }) {
+                    if let missing = verified.rounds.last?.checks.first(where: { $0.code == .commandNotFound }) {
                         abandonSubtask(id, subtaskId, reason: Self.setupProblem(missing.summary))
                         return subtaskId
                     }
@@ -313,7 +313,7 @@ extension Session {
                     guard orchestrations[id]?.stop == nil, !Task.isCancelled else { return subtaskId }
                     why = "its checks could not run: \(Self.describe(error))"
                 }
-            } else if let failure = entry.failure, failure.code == WorkerFailure.commandNotFound {
+            } else if let failure = entry.failure, failure.code == .commandNotFound {
                 abandonSubtask(id, subtaskId, reason: Self.setupProblem(failure.message))
                 return subtaskId
             } else {
@@ -358,7 +358,7 @@ extension Session {
     /// Why a subtask stops at once when a program it needs is missing: no retry, substitute or
     /// escalation can install it, so the coordinator is not asked.
     static func setupProblem(_ message: String) -> String {
-        "\(WorkerFailure.commandNotFound): \(message) Stopped without a retry: no worker can fix the setup."
+        "\(FailureCode.commandNotFound): \(message) Stopped without a retry: no worker can fix the setup."
     }
 
     struct SubtaskDecision {
@@ -473,7 +473,7 @@ extension Session {
         if let stop = orchestrations[id]?.stop, stop.state != .interrupted, let entry = entries[worker.id],
            !entry.state.isTerminal, !entry.ending {
             await end(worker.id, run: nil, state: .cancelled,
-                      failure: WorkerFailure(code: "cancelled", message: "Orchestration \(id) stopped: \(stop.reason)"))
+                      failure: WorkerFailure(code: .cancelled, message: "Orchestration \(id) stopped: \(stop.reason)"))
         }
         return worker
     }
@@ -489,7 +489,7 @@ extension Session {
         // One task does the cancelling, so every caller (the cancel, the call's own end)
         // returns only once each worker's end is committed and sent.
         let stopping = Task {
-            let failure = WorkerFailure(code: "cancelled", message: "Orchestration \(id) stopped: \(reason)")
+            let failure = WorkerFailure(code: .cancelled, message: "Orchestration \(id) stopped: \(reason)")
             for workerId in order where entries[workerId]?.record.parentId == id {
                 guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
                 await end(workerId, run: nil, state: .cancelled, failure: failure)

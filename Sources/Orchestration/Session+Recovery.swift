@@ -20,19 +20,17 @@ extension Session {
             return false
         }
         let reason = WorkerRecovery.reason(state: state, failure: failure) ?? state.rawValue
-        var data: [String: JSONValue] = ["reason": .string(reason), "run": .int(Int64(run))]
+        let data: WorkerEventData
         var note = "Your last run ended with \(reason)"
         if let failure { note += ": \(failure.message)" }
         switch decision {
         case .fallback(let model):
             guard (try? config.resolveModel(model)) != nil else { return false }
-            data["model"] = .string(model)
-            data["previousModel"] = .string(entry.record.model)
+            data = .fallback(reason: reason, run: run, model: model, previousModel: entry.record.model)
             note += " The model \(entry.record.model) is failing; you now run on \(model). Continue the task."
             entry.record.model = model
         case .retry(let attempt, let of):
-            data["attempt"] = .int(Int64(attempt))
-            data["of"] = .int(Int64(of))
+            data = .runRetry(reason: reason, run: run, attempt: attempt, of: of)
             note += " This is retry \(attempt) of \(of): continue the task, and do not repeat what did not work."
         }
         entry.loopTask?.cancel()
@@ -43,13 +41,9 @@ extension Session {
         entries[workerId] = entry
         scheduler.release(workerId)
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: .retry, data: .object(data))
+        emit(workerId, data)
         scheduler.enqueue(workerId, priority: entry.record.priority)
-        emit(workerId, kind: .queued, data: [
-            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
-            "priority": .int(Int64(entry.record.priority)),
-            "resumed": true,
-        ])
+        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
         pump()
         return true
     }

@@ -154,8 +154,7 @@ extension Session {
     func noteChanges(of workerId: String, _ changes: Worker.Changes) {
         guard let index = entries.index(forKey: workerId), entries.values[index].changes != changes else { return }
         entries.values[index].changes = changes
-        emit(workerId, kind: .changes, data: ["state": .string(changes.state.rawValue),
-                                              "files": .array(changes.files.map { .string($0) })])
+        emit(workerId, .changes(changes))
     }
 }
 

@@ -46,13 +46,13 @@ extension Session {
                                               cacheReadTokens: entry.record.cacheReadTokens, costUSD: entry.record.costUSD)
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        emit(workerId, kind: .started, data: ["run": .int(Int64(run))])
+        emit(workerId, .started(run: run, resumed: false))
 
         let plan: RunPlan
         do {
             plan = try makePlan(for: entry)
         } catch {
-            let failure = error as? WorkerFailure ?? WorkerFailure(code: "config_error", message: "\(error)")
+            let failure = error as? WorkerFailure ?? WorkerFailure(code: .configError, message: "\(error)")
             entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
             return
         }
@@ -68,13 +68,13 @@ extension Session {
             role = try config.role(named: entry.record.role)
             model = try config.resolveModel(entry.record.model)
         } catch {
-            throw WorkerFailure(code: "config_error", message: "The worker's role or model is no longer configured: \(error)")
+            throw WorkerFailure(code: .configError, message: "The worker's role or model is no longer configured: \(error)")
         }
         let client: any ModelClient
         do {
             client = try self.client(forProvider: model.providerName)
         } catch {
-            throw WorkerFailure(code: "provider_error", message: "Provider \(model.providerName) cannot be used: \(error)")
+            throw WorkerFailure(code: .providerError, message: "Provider \(model.providerName) cannot be used: \(error)")
         }
         var tools: [any WorkerTool]
         do {
@@ -84,7 +84,7 @@ extension Session {
                 tools += [SpawnWorkerTool(delegation: delegation), AwaitWorkersTool(delegation: delegation)] as [any WorkerTool]
             }
         } catch {
-            throw WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)")
+            throw WorkerFailure(code: .toolError, message: "The worker's tools cannot be set up: \(error)")
         }
         let brief = entry.spec.brief
         var layer: Layer?
@@ -92,7 +92,7 @@ extension Session {
             do {
                 layer = try Layer.open(workerId: entry.record.id, layersRoot: layersRoot, workspaceRoot: environment.workspaceRoot)
             } catch {
-                throw WorkerFailure(code: "tool_error", message: "The worker's layer cannot be made: \(error)")
+                throw WorkerFailure(code: .toolError, message: "The worker's layer cannot be made: \(error)")
             }
         }
         let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
@@ -116,7 +116,7 @@ extension Session {
             return
         } catch {
             await end(workerId, run: run, state: .failed,
-                      failure: WorkerFailure(code: "tool_error", message: "The worker's tools cannot be set up: \(error)"))
+                      failure: WorkerFailure(code: .toolError, message: "The worker's tools cannot be set up: \(error)"))
             return
         }
         let history: [ChatMessage]
@@ -126,7 +126,7 @@ extension Session {
             return
         } catch {
             await end(workerId, run: run, state: .failed,
-                      failure: WorkerFailure(code: "store_error", message: "The worker's conversation could not be read back: \(error)"))
+                      failure: WorkerFailure(code: .storeError, message: "The worker's conversation could not be read back: \(error)"))
             return
         }
         // Each report is a short visit to the actor by the loop's own task: when the actor
@@ -177,41 +177,34 @@ extension Session {
         guard let index = entries.index(forKey: workerId), entries.values[index].isCurrent(run: run) else { return }
         switch event {
         case .modelCall(let step, let model):
-            var data: [String: JSONValue] = ["step": .int(Int64(step)), "model": .string(model)]
             // Which provider serves the alias, for the trace's OpenTelemetry attributes.
-            if let provider = try? config.resolveModel(entries.values[index].record.model).providerName {
-                data["provider"] = .string(provider)
-                data["providerAPI"] = config.providers[provider].map { .string($0.kind.rawValue) }
-            }
-            emit(workerId, kind: .modelCall, data: .object(data))
+            let provider = try? config.resolveModel(entries.values[index].record.model).providerName
+            emit(workerId, .modelCall(step: step, model: model, provider: provider,
+                                      providerAPI: provider.flatMap { config.providers[$0]?.kind.rawValue }))
             reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
         case .text(let text):
-            emit(workerId, kind: .text, data: ["text": .string(text)])
+            emit(workerId, .text(text))
         case .toolCall(let callId, let name, let input):
-            emit(workerId, kind: .toolCall, data: ["id": .string(callId), "name": .string(name), "input": input])
+            emit(workerId, .toolCall(id: callId, name: name, input: input))
             reportProgress(workerId, message: "running \(name)")
         case .toolResult(let callId, let name, let output):
-            let data: [String: JSONValue] = ["id": .string(callId), "name": .string(name),
-                                             "isError": .bool(output.isError), "text": .string(output.text)]
-            emit(workerId, kind: .toolResult, data: .object(data.merging(output.trace) { kept, _ in kept }))
+            emit(workerId, .toolResult(id: callId, name: name, isError: output.isError, text: output.text,
+                                       trace: output.trace))
             if let paths = output.layerPaths {
                 noteChanges(of: workerId, Worker.Changes(state: .pending, files: paths))
             }
         case .retry(let attempt, let delay, let error):
-            emit(workerId, kind: .retry, data: ["attempt": .int(Int64(attempt)), "delaySeconds": .double(delay),
-                                                  "error": .string(error)])
+            emit(workerId, .providerRetry(attempt: attempt, delaySeconds: delay, error: error))
         case .steered(let message):
-            emit(workerId, kind: .steered, data: ["message": .string(message)])
+            emit(workerId, .steered(message: message))
         case .usage(let steps, let usage, let cost):
             let before = entries.values[index].record
             entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
             let after = entries.values[index].record
-            emit(workerId, kind: .modelReply, data: [
-                "step": .int(Int64(steps)), "inputTokens": .int(Int64(after.inputTokens - before.inputTokens)),
-                "outputTokens": .int(Int64(after.outputTokens - before.outputTokens)),
-                "cacheReadTokens": .int(Int64(after.cacheReadTokens - before.cacheReadTokens)),
-                "costUSD": .double(after.costUSD - before.costUSD),
-            ])
+            emit(workerId, .modelReply(step: steps, inputTokens: after.inputTokens - before.inputTokens,
+                                       outputTokens: after.outputTokens - before.outputTokens,
+                                       cacheReadTokens: after.cacheReadTokens - before.cacheReadTokens,
+                                       costUSD: after.costUSD - before.costUSD))
             store.submit(.workerProgress(entries.values[index].record))
         case .message(let message, let origin):
             let messageIndex = entries.values[index].messageCount ?? 0

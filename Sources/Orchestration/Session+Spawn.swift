@@ -58,14 +58,9 @@ extension Session {
         }
         entries[workerId] = entry
         scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty, place: place)
-        var queued: [String: JSONValue] = [
-            "position": .int(Int64(scheduler.queuePosition(of: workerId) ?? 0)),
-            "priority": .int(Int64(record.priority)),
-            "after": .array(spec.after.map { .string($0) }),
-        ]
         // The caller's span, which the worker's exported span links to.
-        if let traceparent = params.traceparent { queued["traceparent"] = .string(traceparent) }
-        emit(workerId, kind: .queued, data: .object(queued))
+        emit(workerId, .queued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: record.priority,
+                               after: spec.after, traceparent: params.traceparent))
         beginProgress(workerId)
         if let failed = failedDependency {
             await end(workerId, run: nil, state: .failed,
@@ -81,7 +76,7 @@ extension Session {
         } catch {
             if let current = entries[workerId], !current.state.isTerminal {
                 await end(workerId, run: nil, state: .cancelled,
-                          failure: WorkerFailure(code: "cancelled", message: "The spawn request that waited for this worker was cancelled."))
+                          failure: WorkerFailure(code: .cancelled, message: "The spawn request that waited for this worker was cancelled."))
             }
             throw error
         }
@@ -234,7 +229,7 @@ extension Session {
 extension WorkerFailure {
     static func dependencyFailed(_ dependency: String, state: WorkerState, failure: WorkerFailure?) -> WorkerFailure {
         let why = failure.map { " (\($0.code): \($0.message))" } ?? ""
-        return WorkerFailure(code: "dependency_failed", message: """
+        return WorkerFailure(code: .dependencyFailed, message: """
             Worker \(dependency), which this worker was to run after, ended \(state.rawValue)\(why). \
             Steer or respawn \(dependency), then spawn this task again.
             """)

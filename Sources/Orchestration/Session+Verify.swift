@@ -33,13 +33,9 @@ extension Session {
             try Task.checkCancellation()
             let round = VerifyRound(round: rounds.count + 1, model: entry.record.model, checks: outcomes)
             rounds.append(round)
-            emit(workerId, kind: .verifyRound, data: (try? JSONValue(encoding: round)).map { data -> JSONValue in
-                guard case .object(var object) = data else { return data }
-                object["passed"] = .bool(round.passed)
-                return .object(object)
-            } ?? [:])
+            emit(workerId, .verifyRound(round))
             // A program that is not there is the setup's problem: no worker round can fix it.
-            if round.passed || round.checks.contains(where: { $0.code == CheckOutcome.commandNotFound }) { break }
+            if round.passed || round.checks.contains(where: { $0.code == .commandNotFound }) { break }
             let feedback = Self.feedbackMessage(round)
             if steering && rounds.count - escalations < maxRounds {
                 _ = try steer(SteerParams(workerId: workerId, message: feedback))
@@ -49,8 +45,7 @@ extension Session {
             // rounds so far are the answer, not an error.
             guard params.escalate == true, let next = nextTier(above: entry.record.model), !budget.isSpent else { break }
             escalations += 1
-            emit(workerId, kind: .escalated, data: ["from": .string(entry.record.model), "to": .string(next),
-                                                    "costUSDSoFar": .double(entry.record.costUSD)])
+            emit(workerId, .escalated(from: entry.record.model, to: next, costUSDSoFar: entry.record.costUSD))
             entries[workerId]?.record.model = next
             _ = try steer(SteerParams(workerId: workerId, message: feedback))
         }
@@ -141,7 +136,7 @@ extension Session {
         let price = config.models.values.first { $0.id == modelId }?.price
         let cost = price?.cost(of: usage) ?? 0
         budget.charge(cost)
-        emit(workerId, kind: .judgeCall, data: ["model": .string(modelId), "inputTokens": .int(Int64(usage.inputTokens)),
-                                                 "outputTokens": .int(Int64(usage.outputTokens)), "costUSD": .double(cost)])
+        emit(workerId, .judgeCall(model: modelId, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
+                                  costUSD: cost))
     }
 }

@@ -155,8 +155,10 @@ public actor Session: SessionOperations {
             let failure = WorkerFailure.interrupted
             entry.record.errorJSON = JSONText.string(failure)
             entry.lastSeq += 1
-            let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: WorkerState.interrupted.rawValue,
-                                    at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(Self.terminalData(of: entry.record)))
+            let data = WorkerEventData.ended(.init(state: .interrupted, steps: entry.record.steps, costUSD: entry.record.costUSD,
+                                                   result: entry.result, error: failure))
+            let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: data.kind.rawValue,
+                                    at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(data.json))
             entries[id] = entry
             store.submit(.workerProgress(entry.record))
             store.submit(.event(event))
@@ -253,9 +255,23 @@ public actor Session: SessionOperations {
         }
         let records = try await store.events(sessionId: id, workerId: params.workerId,
                                                          afterSeq: params.afterSeq, limit: limit)
-        let events = records.map { record in
-            WorkerEvent(workerId: record.workerId, seq: record.seq, kind: record.kind, at: WireTime.string(record.at),
-                        data: (try? JSONValue.parse(record.dataJSON)) ?? .string(record.dataJSON))
+        let events = records.compactMap { record -> TraceEvent? in
+            let at = WireTime.string(record.at)
+            guard !TraceEvent.isOrchestration(record.workerId) else {
+                return .orchestration(OrchestrationEvent(orchestrationId: record.workerId, seq: record.seq, kind: record.kind,
+                                                         at: at, data: (try? JSONValue.parse(record.dataJSON)) ?? .string(record.dataJSON)))
+            }
+            guard let kind = WorkerEventKind(rawValue: record.kind) else {
+                logger.warning("trace leaves out event \(record.seq) of \(record.workerId): its kind \(record.kind) is unknown")
+                return nil
+            }
+            do {
+                let data = try WorkerEventData(kind: kind, json: JSONValue.parse(record.dataJSON))
+                return .worker(WorkerEvent(workerId: record.workerId, seq: record.seq, at: at, data: data))
+            } catch {
+                logger.warning("trace leaves out event \(record.seq) of \(record.workerId): \(error)")
+                return nil
+            }
         }
         return TraceResult(events: events)
     }
@@ -289,19 +305,10 @@ public actor Session: SessionOperations {
         clients[name] = client
         return client
     }
-
-    /// `data` of a terminal event: the state and what the worker left behind.
-    static func terminalData(of record: WorkerRecord) -> JSONValue {
-        var data: [String: JSONValue] = ["state": .string(record.state), "steps": .int(Int64(record.steps)),
-                                         "costUSD": .double(record.costUSD)]
-        if let text = record.resultJSON, let result = try? JSONValue.parse(text) { data["result"] = result }
-        if let text = record.errorJSON, let error = try? JSONValue.parse(text) { data["error"] = error }
-        return .object(data)
-    }
 }
 
 extension WorkerFailure {
-    static let interrupted = WorkerFailure(code: "interrupted", message: """
+    static let interrupted = WorkerFailure(code: .interrupted, message: """
         The server stopped while this worker was queued or running. Steer it to resume its own conversation.
         """)
 }

@@ -93,8 +93,7 @@ struct WorkerEntry: Sendable {
                queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
                priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
                verification: Verification(rawValue: record.verification) ?? .unverified,
-               result: includeResult ? result.map { Worker.Result(text: $0.text, structured: $0.structured, sources: $0.sources) } : nil,
-               changes: changes, error: failure.map { Worker.Failure(code: $0.code, message: $0.message) })
+               result: includeResult ? result : nil, changes: changes, error: failure)
     }
 }
 

@@ -39,16 +39,16 @@ struct WorkerRecovery: Sendable, Hashable {
     static func reason(state: WorkerState, failure: WorkerFailure?) -> String? {
         switch state {
         case .timedOut: return "timed_out"
-        case .failed: return failure?.code
+        case .failed: return failure?.code.rawValue
         default: return nil
         }
     }
 
     /// Decides, and counts what it decided.
     mutating func decide(state: WorkerState, failure: WorkerFailure?) -> Decision? {
-        guard let reason = Self.reason(state: state, failure: failure), reason != "dependency_failed",
-              reason != WorkerFailure.commandNotFound else { return nil }
-        if reason == "provider_error", fallbacksUsed < fallbackModels.count {
+        guard let reason = Self.reason(state: state, failure: failure),
+              failure?.code != .dependencyFailed, failure?.code != .commandNotFound else { return nil }
+        if failure?.code == .providerError, state == .failed, fallbacksUsed < fallbackModels.count {
             fallbacksUsed += 1
             return .fallback(model: fallbackModels[fallbacksUsed - 1])
         }

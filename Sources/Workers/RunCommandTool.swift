@@ -57,7 +57,7 @@ struct RunCommandTool: WorkerTool {
         environment["TMPDIR"] = "/tmp"
         let toolchain = Toolchain(path: environment["PATH"], home: environment["HOME"], workspaceRoot: root)
         guard toolchain.locate(program, cwd: cwd) != nil else {
-            throw WorkerFailure(code: WorkerFailure.commandNotFound, message: toolchain.notFound(program))
+            throw WorkerFailure(code: .commandNotFound, message: toolchain.notFound(program))
         }
         let argv: [String]
         let sandboxNote: String
@@ -87,7 +87,7 @@ struct RunCommandTool: WorkerTool {
                                                   timeout: timeout, outputCap: policy.commandOutputMaxBytes)
         try Task.checkCancellation()
         if bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
-            throw WorkerFailure(code: WorkerFailure.commandNotFound, message: toolchain.notFound(program))
+            throw WorkerFailure(code: .commandNotFound, message: toolchain.notFound(program))
         }
         var output = Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
         if let layer { try await account(layer, into: &output) }

@@ -36,7 +36,7 @@ public final class SessionBudget: Sendable {
         guard let limitUSD else { return nil }
         let spent = spentUSD
         guard spent >= limitUSD else { return nil }
-        return WorkerFailure(code: "session_budget", message: """
+        return WorkerFailure(code: .sessionBudget, message: """
             The session has spent $\(String(format: "%.4f", spent)) of its $\(limitUSD) budget (session.maxCostUSD), \
             so this worker makes no more model calls. Raise session.maxCostUSD in the config and resume the session, \
             then steer the worker to continue.

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 
 /// The bounds of one run of a worker (a spawn, or a resume by `steer`). Usage reported to
@@ -21,31 +22,7 @@ public struct WorkerLimits: Sendable, Hashable, Codable {
 }
 
 /// What a worker produced: the input of its accepted `submit_result`.
-public struct WorkerResult: Sendable, Hashable, Codable {
-    public var text: String
-    /// The whole submission, when the brief asked for a JSON Schema.
-    public var structured: JSONValue?
-    public var sources: [String]?
-
-    public init(text: String, structured: JSONValue? = nil, sources: [String]? = nil) {
-        self.text = text
-        self.structured = structured
-        self.sources = sources
-    }
-}
+public typealias WorkerResult = Worker.Result
 
 /// Why a worker ended without a result: a worker's `error` on the wire (`WorkerError`).
-public struct WorkerFailure: Error, Sendable, Hashable, Codable {
-    /// `max_steps`, `max_tokens`, `max_cost`, `session_budget`, `provider_error`, `tool_error`, `dependency_failed`, …
-    public var code: String
-    public var message: String
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// A program a command names is nowhere on the sandbox's PATH: the setup's problem, so the
-    /// worker ends with it instead of being told it erred, and no retry runs it again.
-    public static let commandNotFound = "command_not_found"
-}
+public typealias WorkerFailure = Worker.Failure

@@ -169,12 +169,12 @@ public struct WorkerLoop: Sendable {
             }
         } catch let error as ProviderError {
             if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
-            throw WorkerFailure(code: "provider_error", message: "The model call failed: \(error.description).")
+            throw WorkerFailure(code: .providerError, message: "The model call failed: \(error.description).")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw WorkerFailure(code: "provider_error", message: "The model call failed: \(error).")
+            throw WorkerFailure(code: .providerError, message: "The model call failed: \(error).")
         }
     }
 
@@ -204,19 +204,19 @@ public struct WorkerLoop: Sendable {
         let limits = setup.limits
         let tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens
         if tokens > limits.maxTokens {
-            return WorkerFailure(code: "max_tokens", message: """
+            return WorkerFailure(code: .maxTokens, message: """
                 The worker used \(tokens) tokens, over its limit of \(limits.maxTokens), without submitting a result. \
                 Raise limits.maxTokens or narrow the task, then steer it to continue.
                 """)
         }
         if cost > limits.maxCostUSD {
-            return WorkerFailure(code: "max_cost", message: """
+            return WorkerFailure(code: .maxCost, message: """
                 The worker spent $\(String(format: "%.4f", cost)), over its limit of $\(limits.maxCostUSD), without \
                 submitting a result. Raise limits.maxCostUSD or narrow the task, then steer it to continue.
                 """)
         }
         if steps >= limits.maxSteps {
-            return WorkerFailure(code: "max_steps", message: """
+            return WorkerFailure(code: .maxSteps, message: """
                 The worker used all \(limits.maxSteps) steps without submitting a valid result. Raise limits.maxSteps \
                 or narrow the task, then steer it to continue.
                 """)
@@ -242,7 +242,7 @@ public struct WorkerLoop: Sendable {
         }
         let verdict = stall.observe(tool: call.name, input: call.input)
         if verdict == .stalled {
-            return .fail(WorkerFailure(code: "stalled", message: """
+            return .fail(WorkerFailure(code: .stalled, message: """
                 The worker kept calling \(call.name) with the same input after being told it was repeating itself. \
                 Steer it with what it is missing, or narrow the task.
                 """))
@@ -261,7 +261,7 @@ public struct WorkerLoop: Sendable {
                 return .fail(failure)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                return .fail(WorkerFailure(code: "tool_error", message: "The tool \(call.name) failed: \(error)."))
+                return .fail(WorkerFailure(code: .toolError, message: "The tool \(call.name) failed: \(error)."))
             }
         } else {
             let known = specs.map(\.name).joined(separator: ", ")

@@ -149,10 +149,12 @@ final class ScriptedSession: SessionHandle, SessionOperations {
         event("started", ["goal": .string(params.goal)])
         event("plan", ["plan": try JSONValue(encoding: plan), "attempt": 1])
         let worker = "w_\(params.goal)"
-        events(.worker(WorkerEvent(workerId: worker, seq: 1, kind: "queued", at: "2026-12-02T18:00:00.000Z", data: [:])))
-        events(.worker(WorkerEvent(workerId: worker, seq: 2, kind: "started", at: "2026-12-02T18:00:00.000Z", data: [:])))
-        events(.worker(WorkerEvent(workerId: worker, seq: 3, kind: "succeeded", at: "2026-12-02T18:00:00.000Z",
-                                   data: ["result": ["text": "Found it."]])))
+        events(.worker(WorkerEvent(workerId: worker, seq: 1, at: "2026-12-02T18:00:00.000Z",
+                                   data: .queued(position: 1, priority: 0, after: [], traceparent: nil))))
+        events(.worker(WorkerEvent(workerId: worker, seq: 2, at: "2026-12-02T18:00:00.000Z", data: .started(run: 1, resumed: false))))
+        events(.worker(WorkerEvent(workerId: worker, seq: 3, at: "2026-12-02T18:00:00.000Z",
+                                   data: .ended(.init(state: .succeeded, steps: 1, costUSD: 0, result: Worker.Result(text: "Found it."),
+                                                      error: nil)))))
         event("subtask", ["subtask": "a", "status": "passed", "workerId": .string(worker)])
         event("succeeded", [:])
         return OrchestrateResult(

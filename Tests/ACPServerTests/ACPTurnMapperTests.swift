@@ -18,9 +18,16 @@ import Testing
         .orchestration(OrchestrationEvent(orchestrationId: id, seq: seq, kind: kind, at: "2026-12-02T18:00:00.000Z", data: data))
     }
 
-    static func worker(_ id: String, _ kind: String, _ data: JSONValue = [:]) -> SessionEvent {
-        .worker(WorkerEvent(workerId: id, seq: 1, kind: kind, at: "2026-12-02T18:00:00.000Z", data: data))
+    static func worker(_ id: String, _ data: WorkerEventData) -> SessionEvent {
+        .worker(WorkerEvent(workerId: id, seq: 1, at: "2026-12-02T18:00:00.000Z", data: data))
     }
+
+    static func ended(_ state: WorkerState, result: String? = nil, error: Worker.Failure? = nil) -> WorkerEventData {
+        .ended(.init(state: state, steps: 1, costUSD: 0, result: result.map { Worker.Result(text: $0) }, error: error))
+    }
+
+    static let queued = WorkerEventData.queued(position: 1, priority: 0, after: [], traceparent: nil)
+    static let started = WorkerEventData.started(run: 1, resumed: false)
 
     static func planEntries(_ updates: [ACPMappedUpdate]) -> [ACPPlanEntry]? {
         guard case .plan(let entries)? = updates.last?.update else { return nil }
@@ -71,34 +78,34 @@ import Testing
 
     @Test func eachWorkerIsOneToolCallFollowedToItsEnd() throws {
         var mapper = ACPTurnMapper()
-        let queued = Self.worker("w_1", "queued", ["position": 1])
+        let queued = Self.worker("w_1", Self.queued)
         #expect(mapper.unknownWorker(in: queued) == "w_1")
         let first = mapper.map(queued, info: ACPWorkerInfo(role: "researcher", task: "Find the facts\nin detail"))
         #expect(first.map(\.update) == [.toolCall(ACPToolCall(
             toolCallId: "w_1", title: "researcher: Find the facts", kind: .search, status: .pending,
             rawInput: ["workerId": "w_1", "role": "researcher", "task": "Find the facts\nin detail"]))])
-        #expect(mapper.unknownWorker(in: Self.worker("w_1", "started")) == nil)
+        #expect(mapper.unknownWorker(in: Self.worker("w_1", Self.started)) == nil)
 
-        #expect(mapper.map(Self.worker("w_1", "started", ["run": 1])).map(\.update)
+        #expect(mapper.map(Self.worker("w_1", Self.started)).map(\.update)
                 == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .inProgress))])
-        #expect(mapper.map(Self.worker("w_1", "model_call")).isEmpty)
-        let step = mapper.map(Self.worker("w_1", "tool_call", ["id": "c1", "name": "read_file", "input": ["path": "README.md"]]))
+        #expect(mapper.map(Self.worker("w_1", .modelCall(step: 1, model: "m", provider: nil, providerAPI: nil))).isEmpty)
+        let step = mapper.map(Self.worker("w_1", .toolCall(id: "c1", name: "read_file", input: ["path": "README.md"])))
         #expect(step == [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: "w_1", text: "Running read_file README.md")),
                                          droppable: true)])
-        #expect(mapper.map(Self.worker("w_1", "tool_call", ["id": "c2", "name": "read_file", "input": ["path": "README.md"]])).isEmpty)
-        let ended = mapper.map(Self.worker("w_1", "succeeded", ["state": "succeeded", "result": ["text": "The facts."]]))
+        #expect(mapper.map(Self.worker("w_1", .toolCall(id: "c2", name: "read_file", input: ["path": "README.md"]))).isEmpty)
+        let ended = mapper.map(Self.worker("w_1", Self.ended(.succeeded, result: "The facts.")))
         #expect(ended.map(\.update) == [.toolCallUpdate(ACPToolCall(
             toolCallId: "w_1", status: .completed, text: "The facts.", rawOutput: ["text": "The facts."]))])
         #expect(ended.allSatisfy { !$0.droppable })
 
         // Steered after its end, it runs again: the same tool call goes back to work.
-        #expect(mapper.map(Self.worker("w_1", "queued")).map(\.update)
+        #expect(mapper.map(Self.worker("w_1", Self.queued)).map(\.update)
                 == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .pending))])
         #expect(mapper.workers == ["w_1"])
 
         // At the end of a cancelled turn, what is still open fails; what ended stays as it is.
-        _ = mapper.map(Self.worker("w_2", "started"), info: ACPWorkerInfo(role: "coder", task: "Fix it"))
-        _ = mapper.map(Self.worker("w_3", "succeeded", ["result": ["text": "ok"]]), info: nil)
+        _ = mapper.map(Self.worker("w_2", Self.started), info: ACPWorkerInfo(role: "coder", task: "Fix it"))
+        _ = mapper.map(Self.worker("w_3", Self.ended(.succeeded, result: "ok")), info: nil)
         #expect(mapper.closeOpenToolCalls("cancelled").map(\.update) == [
             .toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .failed, text: "cancelled")),
             .toolCallUpdate(ACPToolCall(toolCallId: "w_2", status: .failed, text: "cancelled")),
@@ -108,10 +115,10 @@ import Testing
 
     @Test func aWorkerThatFailsOrIsUnknownStillShows() {
         var mapper = ACPTurnMapper(ignoring: ["w_old"])
-        #expect(mapper.unknownWorker(in: Self.worker("w_old", "cancelled")) == nil)
-        #expect(mapper.map(Self.worker("w_old", "cancelled")).isEmpty)
+        #expect(mapper.unknownWorker(in: Self.worker("w_old", Self.ended(.cancelled))) == nil)
+        #expect(mapper.map(Self.worker("w_old", Self.ended(.cancelled))).isEmpty)
 
-        let failed = mapper.map(Self.worker("w_2", "failed", ["error": ["code": "max_steps", "message": "Too many steps."]]))
+        let failed = mapper.map(Self.worker("w_2", Self.ended(.failed, error: Worker.Failure(code: .maxSteps, message: "Too many steps."))))
         #expect(failed.map(\.update) == [.toolCall(ACPToolCall(
             toolCallId: "w_2", title: "worker w_2", kind: .other, status: .failed, text: "failed: Too many steps.",
             rawOutput: ["code": "max_steps", "message": "Too many steps."]))])

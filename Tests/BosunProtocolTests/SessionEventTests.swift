@@ -4,25 +4,30 @@ import Testing
 
 /// bosun/1's mapping of session events: which notification, which params, what may be dropped.
 @Suite struct SessionEventMapping {
-    func event(_ kind: String) -> SessionEvent {
-        .worker(WorkerEvent(workerId: "w_1", seq: 3, kind: kind, at: "2026-01-01T00:00:00.000Z", data: ["step": 1]))
+    func event(_ data: WorkerEventData) -> SessionEvent {
+        .worker(WorkerEvent(workerId: "w_1", seq: 3, at: "2026-01-01T00:00:00.000Z", data: data))
+    }
+
+    func ended(_ state: WorkerState) -> SessionEvent {
+        event(.ended(.init(state: state, steps: 1, costUSD: 0, result: nil, error: nil)))
     }
 
     @Test func workerEventsBecomeWorkerEventNotificationsAndOnlyTerminalOnesAreKept() throws {
-        let running = try #require(BosunNotification(event(WorkerEventKind.modelCall.rawValue), delivery: .all))
+        let step = WorkerEventData.modelCall(step: 1, model: "m", provider: nil, providerAPI: nil)
+        let running = try #require(BosunNotification(event(step), delivery: .all))
         #expect(running.method == "worker/event")
         #expect(running.params == ["workerId": "w_1", "seq": 3, "kind": "model_call", "at": "2026-01-01T00:00:00.000Z",
-                                   "data": ["step": 1]])
+                                   "data": ["step": 1, "model": "m"]])
         #expect(running.droppable)
         for state in WorkerState.allCases where state.isTerminal {
-            #expect(BosunNotification(event(state.rawValue), delivery: .all)?.droppable == false)
+            #expect(BosunNotification(ended(state), delivery: .all)?.droppable == false)
         }
     }
 
     @Test func deliveryFiltersWorkerEventsButNeverProgress() {
-        #expect(BosunNotification(event("text"), delivery: .terminal) == nil)
-        #expect(BosunNotification(event("failed"), delivery: .terminal) != nil)
-        #expect(BosunNotification(event("failed"), delivery: .none) == nil)
+        #expect(BosunNotification(event(.text("t")), delivery: .terminal) == nil)
+        #expect(BosunNotification(ended(.failed), delivery: .terminal) != nil)
+        #expect(BosunNotification(ended(.failed), delivery: .none) == nil)
         let progress = SessionEvent.progress(WorkerProgress(token: "t", workerId: "w_1", stage: .report, message: "step 1 of 3",
                                                             steps: 1, maxSteps: 3))
         #expect(BosunNotification(progress, delivery: .none)?.method == "$/progress")

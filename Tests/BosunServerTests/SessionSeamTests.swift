@@ -29,8 +29,9 @@ final class RecordingSession: SessionHandle, SessionOperations {
     var operations: any SessionOperations { self }
 
     func roles() async -> RolesResult {
-        for (seq, kind) in [(1, "started"), (2, "succeeded")] {
-            request.events(.worker(WorkerEvent(workerId: "w_1", seq: seq, kind: kind, at: "2026-01-01T00:00:00.000Z", data: [:])))
+        let ended = WorkerEventData.ended(.init(state: .succeeded, steps: 1, costUSD: 0, result: nil, error: nil))
+        for (seq, data) in [(1, WorkerEventData.started(run: 1, resumed: false)), (2, ended)] {
+            request.events(.worker(WorkerEvent(workerId: "w_1", seq: seq, at: "2026-01-01T00:00:00.000Z", data: data)))
         }
         return RolesResult(roles: [])
     }

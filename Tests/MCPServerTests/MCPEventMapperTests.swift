@@ -35,10 +35,13 @@ import Testing
         let worker = Worker(id: "w_task", role: "worker", model: "fast", state: .running, task: "t",
                             createdAt: "2026-01-01T00:00:00.000Z", steps: 0, usage: WorkerUsage())
         mapper.track(task: worker)
-        let ended: JSONValue = ["state": "failed", "steps": 3, "error": ["code": "max_steps", "message": "Too many steps."]]
-        mapper.map(.worker(WorkerEvent(workerId: "w_other", seq: 4, kind: "succeeded", at: "2026-01-01T00:00:01.000Z", data: [:])))
-        mapper.map(.worker(WorkerEvent(workerId: "w_task", seq: 2, kind: "model_call", at: "2026-01-01T00:00:01.000Z", data: [:])))
-        mapper.map(.worker(WorkerEvent(workerId: "w_task", seq: 5, kind: "failed", at: "2026-01-01T00:00:02.000Z", data: ended)))
+        let ended = WorkerEventData.ended(.init(state: .failed, steps: 3, costUSD: 0, result: nil,
+                                                error: Worker.Failure(code: .maxSteps, message: "Too many steps.")))
+        let succeeded = WorkerEventData.ended(.init(state: .succeeded, steps: 1, costUSD: 0, result: nil, error: nil))
+        let step = WorkerEventData.modelCall(step: 1, model: "m", provider: nil, providerAPI: nil)
+        mapper.map(.worker(WorkerEvent(workerId: "w_other", seq: 4, at: "2026-01-01T00:00:01.000Z", data: succeeded)))
+        mapper.map(.worker(WorkerEvent(workerId: "w_task", seq: 2, at: "2026-01-01T00:00:01.000Z", data: step)))
+        mapper.map(.worker(WorkerEvent(workerId: "w_task", seq: 5, at: "2026-01-01T00:00:02.000Z", data: ended)))
         let sent = notes.all
         #expect(sent.count == 1)
         let task = try #require(sent.first)
@@ -56,7 +59,8 @@ import Testing
         let mapper = MCPEventMapper(notifier: notes, sendsTaskStatus: false)
         mapper.track(task: Worker(id: "w_1", role: "worker", model: "fast", state: .running, task: "t",
                                   createdAt: "2026-01-01T00:00:00.000Z", steps: 0, usage: WorkerUsage()))
-        mapper.map(.worker(WorkerEvent(workerId: "w_1", seq: 3, kind: "succeeded", at: "2026-01-01T00:00:01.000Z", data: [:])))
+        let succeeded = WorkerEventData.ended(.init(state: .succeeded, steps: 1, costUSD: 0, result: nil, error: nil))
+        mapper.map(.worker(WorkerEvent(workerId: "w_1", seq: 3, at: "2026-01-01T00:00:01.000Z", data: succeeded)))
         #expect(notes.all.isEmpty)
     }
 }

@@ -65,4 +65,17 @@ import Testing
     func workerStatesAreTaskStatuses(state: WorkerState, status: String) {
         #expect(MCPTaskStatus.of(state) == status)
     }
+
+    @Test func eachFailureCodeGetsItsOwnAdvice() {
+        func advice(_ state: WorkerState, _ code: FailureCode) -> String {
+            MCPWorkerAdvice.explain(Worker(id: "w_1", role: "worker", model: "fast", state: state, task: "t",
+                                           createdAt: "2026-01-01T00:00:00.000Z", steps: 1, usage: WorkerUsage(),
+                                           error: Worker.Failure(code: code, message: "m")))
+        }
+        #expect(advice(.timedOut, .timeout).contains("limits.timeoutSeconds"))
+        #expect(advice(.failed, .maxSteps).contains("limits.maxSteps"))
+        #expect(advice(.failed, .maxSteps).contains("(max_steps: m)"))
+        #expect(advice(.failed, .dependencyFailed).contains("ran after"))
+        #expect(advice(.failed, .stalled).contains("Read its trace"))
+    }
 }

@@ -37,7 +37,7 @@ import Workers
     }
 
     @Test func failuresMatchTheirCodableForm() throws {
-        let failure = WorkerFailure(code: "max_steps", message: "Used all 3 steps.\nRaise limits.maxSteps.")
+        let failure = WorkerFailure(code: .maxSteps, message: "Used all 3 steps.\nRaise limits.maxSteps.")
         #expect(try JSONValue.parse(JSONText.string(failure)) == JSONValue(encoding: failure))
     }
 }

@@ -76,12 +76,12 @@ import TraceStore
         #expect(try await session.worker(beta.id).result?.text == "saw alpha")
         let failed = try await session.worker(orphan.id)
         #expect(failed.state == .failed)
-        #expect(failed.error?.code == "dependency_failed")
+        #expect(failed.error?.code == .dependencyFailed)
         #expect(failed.error?.message.contains(failing.id) == true)
         #expect(failed.steps == 0)
         let late = try await session.spawn(SpawnParams(task: "Late", after: [failing.id]))
         #expect(late.state == .failed)
-        #expect(late.error?.code == "dependency_failed")
+        #expect(late.error?.code == .dependencyFailed)
         await session.close()
         await harness.cleanUp()
     }
@@ -116,12 +116,12 @@ import TraceStore
         let cost = try await session.spawn(SpawnParams(task: "Cost", limits: LimitOverrides(maxCostUSD: 0.0005)))
         _ = try await session.awaitAll()
         let byStep = try await session.worker(steps.id)
-        #expect(byStep.error?.code == "max_steps")
+        #expect(byStep.error?.code == .maxSteps)
         #expect(byStep.steps == 3)
-        #expect(try await session.worker(tokens.id).error?.code == "max_tokens")
+        #expect(try await session.worker(tokens.id).error?.code == .maxTokens)
         #expect(try await session.worker(tokens.id).steps == 3)
         // Each call costs 100 × $1/M + 20 × $5/M = $0.0002, so the third call crosses $0.0005.
-        #expect(try await session.worker(cost.id).error?.code == "max_cost")
+        #expect(try await session.worker(cost.id).error?.code == .maxCost)
         #expect(try await session.worker(cost.id).steps == 3)
         await session.close()
         await harness.cleanUp()
@@ -146,7 +146,7 @@ import TraceStore
         let done = try await session.awaitAll([stuck.id])
         #expect(clock.now - start < .seconds(2.3))
         #expect(done.finished.first?.state == .timedOut)
-        #expect(done.finished.first?.error?.code == "timeout")
+        #expect(done.finished.first?.error?.code == .timeout)
         #expect(log.events(of: stuck.id).last == "timed_out")
         #expect(try await session.awaitAll([next.id]).finished.first?.state == .succeeded)
         await session.close()
@@ -170,7 +170,7 @@ import TraceStore
         #expect(first.finished.map(\.id) == [early.id])
         #expect(clock.now - start < .seconds(1.1))
         let both = try await session.awaitAll([late.id, early.id])
-        #expect(both.finished.allSatisfy { $0.state == .timedOut && $0.error?.code == "timeout" })
+        #expect(both.finished.allSatisfy { $0.state == .timedOut && $0.error?.code == .timeout })
         #expect(clock.now - start >= .seconds(1.2))
         // Timeouts too large to represent are as good as none: the worker still runs, and an
         // await with such a timeout returns when the worker ends.
@@ -366,8 +366,11 @@ import TraceStore
         #expect(stored.events.map(\.kind) == events.compactMap { $0.params["kind"]?.stringValue })
         // Each model_reply carries its own call's tokens, not the run's running total.
         let replies = stored.events.filter { $0.kind == "model_reply" }
-        let inputs = replies.compactMap { $0.data["inputTokens"]?.intValue }
-        #expect(inputs.count == 2 && inputs.allSatisfy { $0 > 0 } && inputs.reduce(0, +) == Int64(worker.usage.inputTokens))
+        let inputs = replies.compactMap { entry -> Int? in
+            guard case .worker(let event) = entry, case .modelReply(_, let input, _, _, _) = event.data else { return nil }
+            return input
+        }
+        #expect(inputs.count == 2 && inputs.allSatisfy { $0 > 0 } && inputs.reduce(0, +) == worker.usage.inputTokens)
         await session.close()
         await harness.cleanUp()
     }

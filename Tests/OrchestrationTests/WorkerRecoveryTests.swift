@@ -4,9 +4,9 @@ import Workers
 @testable import Orchestration
 
 @Suite struct WorkerRecoveryTests {
-    static let providerError = WorkerFailure(code: "provider_error", message: "529")
-    static let stalled = WorkerFailure(code: "stalled", message: "same call")
-    static let maxSteps = WorkerFailure(code: "max_steps", message: "out of steps")
+    static let providerError = WorkerFailure(code: .providerError, message: "529")
+    static let stalled = WorkerFailure(code: .stalled, message: "same call")
+    static let maxSteps = WorkerFailure(code: .maxSteps, message: "out of steps")
 
     @Test func fallbacksComeFirstOnProviderErrorsThenRetries() {
         var recovery = WorkerRecovery(retry: RetrySetting(attempts: 1), fallbackModels: ["mid", "smart"])
@@ -33,7 +33,7 @@ import Workers
 
     @Test func aFailedDependencyIsNotRetried() {
         var recovery = WorkerRecovery(retry: RetrySetting(attempts: 5, on: RetrySetting.reasons), fallbackModels: [])
-        #expect(recovery.decide(state: .failed, failure: WorkerFailure(code: "dependency_failed", message: "")) == nil)
+        #expect(recovery.decide(state: .failed, failure: WorkerFailure(code: .dependencyFailed, message: "")) == nil)
     }
 
     @Test func withoutSettingsNothingIsRecovered() {

@@ -48,7 +48,7 @@ import Testing
         let loop = WorkerLoop(setup: setup, client: model, inbox: { [] }, report: { _ in })
         let outcome = try await loop.run(history: [.user("brief")])
         guard case .failed(let failure) = outcome else { Issue.record("expected stalled, got \(outcome)"); return }
-        #expect(failure.code == "stalled")
+        #expect(failure.code == .stalled)
         #expect(failure.message.contains("probe"))
         // Four model calls: the nudge came back with the third call's result, the fourth call ended it.
         let requests = model.requests

@@ -93,7 +93,7 @@ private final class Reports: Sendable {
         let error = ProviderError(kind: .authentication, provider: "scripted", status: 401, message: "bad key", retryable: false)
         let outcome = try await Reports().loop(ScriptedModel([.failure(error)])).run(history: [.user("brief")])
         guard case .failed(let failure) = outcome else { Issue.record("expected a failure"); return }
-        #expect(failure.code == "provider_error")
+        #expect(failure.code == .providerError)
         #expect(failure.message.contains("bad key"))
     }
 

@@ -85,6 +85,18 @@ async def test_tool_errors_come_back_as_is_error_with_what_to_do(mcp_world):
         assert "maxSteps" in failed.content[0].text  # says which limit to raise
 
 
+async def test_a_timed_out_spawn_says_to_raise_its_timeout(slow_mcp_world):
+    async with Client(server(slow_mcp_world)) as client:
+        timed_out = await client.call_tool("spawn", {"task": "Walk the workspace slowly", "wait": True,
+                                                     "limits": {"timeoutSeconds": 0.5}})
+        assert timed_out.is_error
+        assert timed_out.structured_content["state"] == "timed_out"
+        assert timed_out.structured_content["error"]["code"] == "timeout"
+        advice = timed_out.content[0].text
+        # The advice for a timeout, not the generic one for a code it does not know.
+        assert "Spawn again with a higher limits.timeoutSeconds" in advice and "Read its trace" not in advice, advice
+
+
 async def test_progress_notifications_follow_the_workers_steps(mcp_world):
     reports = []
 
