@@ -68,7 +68,8 @@ public enum WorkerEventData: Sendable, Hashable {
     case steered(message: String)
     case verifyRound(VerifyRound)
     case escalated(from: String, to: String, costUSDSoFar: Double)
-    case judgeCall(model: String, inputTokens: Int, outputTokens: Int, costUSD: Double)
+    /// A `judge` check's model call, or its evaluator worker's usage (`evaluatorId`).
+    case judgeCall(model: String, inputTokens: Int, outputTokens: Int, costUSD: Double, evaluatorId: String?)
     /// A writing worker's layer gained files, or was applied or discarded.
     case changes(Worker.Changes)
     /// The worker ended: its state and what it left behind.
@@ -153,9 +154,11 @@ public enum WorkerEventData: Sendable, Hashable {
             return .object(object)
         case .escalated(let from, let to, let costUSDSoFar):
             return ["from": .string(from), "to": .string(to), "costUSDSoFar": .double(costUSDSoFar)]
-        case .judgeCall(let model, let inputTokens, let outputTokens, let costUSD):
-            return ["model": .string(model), "inputTokens": .int(Int64(inputTokens)),
-                    "outputTokens": .int(Int64(outputTokens)), "costUSD": .double(costUSD)]
+        case .judgeCall(let model, let inputTokens, let outputTokens, let costUSD, let evaluatorId):
+            var data: [String: JSONValue] = ["model": .string(model), "inputTokens": .int(Int64(inputTokens)),
+                                             "outputTokens": .int(Int64(outputTokens)), "costUSD": .double(costUSD)]
+            data["evaluatorId"] = evaluatorId.map(JSONValue.string)
+            return .object(data)
         case .changes(let changes):
             return ["state": .string(changes.state.rawValue), "files": .array(changes.files.map(JSONValue.string))]
         case .ended(let ending):
@@ -223,7 +226,8 @@ public enum WorkerEventData: Sendable, Hashable {
                               costUSDSoFar: try data.double("costUSDSoFar"))
         case .judgeCall:
             self = .judgeCall(model: try data.string("model"), inputTokens: try data.int("inputTokens"),
-                              outputTokens: try data.int("outputTokens"), costUSD: try data.double("costUSD"))
+                              outputTokens: try data.int("outputTokens"), costUSD: try data.double("costUSD"),
+                              evaluatorId: json["evaluatorId"]?.stringValue)
         case .changes:
             guard let state = json["state"]?.stringValue.flatMap(ChangesState.init(rawValue:)) else {
                 throw WorkerEventDataError(kind: kind, field: "state", problem: "must be a changes state; got \(json["state"]?.typeName ?? "nothing")")

@@ -32,11 +32,8 @@ extension Session {
         guard let ended = try? await waitUntilSettled(evaluator.id) else {
             return failed("the evaluator \(evaluator.id) was stopped before its verdict")
         }
-        emit(workerId, kind: .judgeCall, data: [
-            "evaluatorId": .string(evaluator.id), "model": .string(ended.record.model),
-            "inputTokens": .int(Int64(ended.usage.inputTokens)), "outputTokens": .int(Int64(ended.usage.outputTokens)),
-            "costUSD": .double(ended.usage.costUSD),
-        ])
+        emit(workerId, .judgeCall(model: ended.record.model, inputTokens: ended.usage.inputTokens,
+                                  outputTokens: ended.usage.outputTokens, costUSD: ended.usage.costUSD, evaluatorId: evaluator.id))
         guard ended.state == .succeeded, let verdict = ended.result?.structured else {
             let why = ended.failure.map { "\($0.code): \($0.message)" } ?? ended.state.rawValue
             return failed("the evaluator \(evaluator.id) ended without a verdict (\(why))")

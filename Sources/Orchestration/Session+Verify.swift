@@ -137,6 +137,6 @@ extension Session {
         let cost = price?.cost(of: usage) ?? 0
         budget.charge(cost)
         emit(workerId, .judgeCall(model: modelId, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
-                                  costUSD: cost))
+                                  costUSD: cost, evaluatorId: nil))
     }
 }
