@@ -29,10 +29,8 @@ extension Session {
             entry.inbox.add(message)
             return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
         case .succeeded, .failed, .timedOut, .interrupted:
-            if entry.ending {
-                entry.inbox.add(message)
-                return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
-            }
+            // A worker that is ending still shows its running state (its terminal state is
+            // set once committed), so the case above takes a steer that arrives meanwhile.
             guard !closing else {
                 throw SessionError.invalidState(workerId, state: entry.state, action: "be resumed now",
                                                 hint: "The session is shutting down; reconnect with the same session and steer again.")
