@@ -190,8 +190,12 @@ public enum DecisionKind: String, Codable, Sendable, Hashable, CaseIterable {
     /// Its changes passed but could not be applied (the workspace changed under them); they
     /// wait for review. bosun records it; a coordinator never chooses it.
     case conflict
+    /// Add the follow-up a subtask's result proposed to the plan, as a new subtask after it.
+    case addFollowUp = "add_follow_up"
+    /// Leave a proposed follow-up out of the plan, with the reason (the coordinator's, or a limit).
+    case skipFollowUp = "skip_follow_up"
 
-    /// What a coordinator may decide.
+    /// What a coordinator may decide about a failed subtask.
     public static let coordinatorChoices: [DecisionKind] = [.retry, .substitute, .escalate, .abandon]
 }
 

@@ -295,6 +295,7 @@ extension Worker.Result {
         var fields: [String: JSONValue] = ["text": .string(text)]
         fields["structured"] = structured
         fields["sources"] = sources.map { .array($0.map(JSONValue.string)) }
+        fields["followUps"] = followUps.map { .array($0.map(JSONValue.string)) }
         return .object(fields)
     }
 }

@@ -58,11 +58,15 @@ public struct Worker: Codable, Sendable, Hashable {
         /// The whole submission, when the brief asked for a JSON Schema.
         public var structured: JSONValue?
         public var sources: [String]?
+        /// Work beyond its task that an orchestration's subtask found the goal needs, for the
+        /// orchestration to add to its plan or not.
+        public var followUps: [String]?
 
-        public init(text: String, structured: JSONValue? = nil, sources: [String]? = nil) {
+        public init(text: String, structured: JSONValue? = nil, sources: [String]? = nil, followUps: [String]? = nil) {
             self.text = text
             self.structured = structured
             self.sources = sources
+            self.followUps = followUps
         }
     }
 

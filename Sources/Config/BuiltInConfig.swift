@@ -207,7 +207,9 @@ enum BuiltInConfig {
     what to fix), substitute (a new brief or another role, when the brief or the role was wrong), \
     escalate (a stronger model, when the task was too hard for the one it had), or abandon (when \
     it cannot succeed or is not needed; say why). Do not retry what failed for a reason a retry \
-    will not change. Call submit_result exactly once with your decision.
+    will not change. When instead a subtask proposed a follow-up, decide whether the goal needs \
+    it and no subtask does it yet (add, with its brief) or not. Call submit_result exactly once \
+    with your decision.
     """
 
     private static let transformerPrompt = common + " " + """

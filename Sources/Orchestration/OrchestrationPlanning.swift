@@ -216,6 +216,25 @@ enum OrchestrationPlanning {
         return .object(schema)
     }
 
+    /// `submit_result`'s schema for a decision on a follow-up a subtask proposed.
+    static func followUpSchema(roles: [String]) -> JSONValue {
+        guard case .object(var brief) = ProtocolSchema.shared.standalone("SubtaskBrief") else { return ["type": "object"] }
+        let definitions = brief.removeValue(forKey: "$defs")
+        brief["$schema"] = nil
+        brief["description"] = "add: the new subtask's brief (default: the proposal as its task)."
+        var schema: [String: JSONValue] = [
+            "type": "object", "additionalProperties": false, "required": ["add", "reason"],
+            "properties": [
+                "add": ["type": "boolean", "description": "true: the goal needs it and no subtask does it yet."],
+                "reason": ["type": "string", "minLength": 1, "description": "Why, in a sentence the user will read."],
+                "role": ["enum": .array(roles.map { .string($0) }), "description": "add: its role (default: the proposer's)."],
+                "brief": .object(brief),
+            ],
+        ]
+        if let definitions { schema["$defs"] = definitions }
+        return .object(schema)
+    }
+
     /// The progress record a decision is made from: the goal, every subtask's status, the
     /// failed subtask's brief, why it failed, what was decided about it before and what is left.
     static func progressRecord(_ ledger: OrchestrationLedger, failed subtaskId: String, why: String) -> [String] {

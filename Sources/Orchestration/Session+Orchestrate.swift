@@ -278,7 +278,7 @@ extension Session {
                     workerId = try await spawnWorker(of: id, SpawnParams(
                         task: spec.brief.task, inputs: spec.brief.inputs, scope: spec.brief.scope, output: spec.brief.output,
                         doNot: spec.brief.doNot, role: spec.role, model: model,
-                        limits: orchestrationLimits(id, role: spec.role), after: predecessors)).id
+                        limits: orchestrationLimits(id, role: spec.role), after: predecessors), mayProposeFollowUps: true).id
                 } catch {
                     abandonSubtask(id, subtaskId, reason: "its worker could not start: \(Self.describe(error))")
                     return subtaskId
@@ -294,12 +294,14 @@ extension Session {
                                                           testCommand: ProjectTestCommand.find(in: environment.workspaceRoot))
                 guard !checks.isEmpty else {
                     passSubtask(id, subtaskId, verification: .unverified)
+                    await considerFollowUps(id, subtaskId, workerId: workerId)
                     return subtaskId
                 }
                 do {
                     let verified = try await verify(VerifyParams(workerId: workerId, checks: checks, feedback: .steer, maxRounds: 2))
                     if verified.passed {
                         passSubtask(id, subtaskId, verification: .passed)
+                        await considerFollowUps(id, subtaskId, workerId: workerId)
                         return subtaskId
                     }
                     updateLedger(id) { $0.subtasks[subtaskId]?.verification = .failed }
@@ -329,7 +331,7 @@ extension Session {
             guard orchestrations[id]?.stop == nil else { return subtaskId }
             recordDecision(id, subtaskId, decision.kind, reason: decision.reason)
             switch decision.kind {
-            case .abandon, .conflict:
+            case .abandon, .conflict, .addFollowUp, .skipFollowUp: // (the decision schema admits only the coordinator's choices)
                 abandonSubtask(id, subtaskId, reason: decision.reason, decided: true)
                 return subtaskId
             case .retry:
@@ -397,6 +399,75 @@ extension Session {
         } catch {
             return SubtaskDecision(kind: .abandon, reason: "\(why); the coordinator could not run: \(Self.describe(error))")
         }
+    }
+
+    // MARK: - Plans that grow on findings
+
+    /// The follow-ups a passed subtask's result proposed, each with a decision: the
+    /// coordinator adds it to the plan (a new subtask after this one, using one replan) or
+    /// leaves it out; past `limits.maxWorkers` subtasks or `maxReplans`, bosun leaves it out.
+    private func considerFollowUps(_ id: String, _ subtaskId: String, workerId: String) async {
+        for proposal in entries[workerId]?.result?.followUps ?? [] {
+            guard let ledger = orchestrations[id], ledger.stop == nil, let roles = try? planRoles(ledger.params),
+                  let proposer = ledger.plan?.subtasks.first(where: { $0.id == subtaskId }) else { return }
+            let limit = ledger.planned.count >= ledger.maxWorkers
+                ? "the plan already has limits.maxWorkers (\(ledger.maxWorkers)) subtasks"
+                : ledger.replans >= ledger.maxReplans ? "limits.maxReplans (\(ledger.maxReplans)) is used up" : nil
+            if let limit {
+                recordDecision(id, subtaskId, .skipFollowUp, reason: "Follow-up \"\(proposal)\" left out: \(limit).")
+                continue
+            }
+            guard let decision = await decideFollowUp(id, proposer: proposer, proposal: proposal, roles: roles),
+                  orchestrations[id]?.stop == nil else {
+                recordDecision(id, subtaskId, .skipFollowUp, reason: "Follow-up \"\(proposal)\" left out: the coordinator could not decide.")
+                continue
+            }
+            guard decision.add else {
+                recordDecision(id, subtaskId, .skipFollowUp, reason: "Follow-up \"\(proposal)\" left out: \(decision.reason)")
+                continue
+            }
+            var newId = "\(subtaskId)+1"
+            while orchestrations[id]?.subtasks[newId] != nil { newId += "+1" }
+            let added = PlanSubtask(id: newId, role: decision.role ?? proposer.role,
+                                    brief: decision.brief ?? SubtaskBrief(task: proposal), after: [subtaskId])
+            updateLedger(id) { ledger in
+                ledger.plan?.subtasks.append(added)
+                ledger.subtasks[newId] = .init()
+                ledger.replans += 1
+            }
+            recordDecision(id, newId, .addFollowUp, reason: "Proposed by subtask \(subtaskId): \(proposal). \(decision.reason)")
+            emitOrchestration(id, kind: OrchestrationEventKind.replan.rawValue, data: [
+                "subtask": .string(newId), "kind": .string(DecisionKind.addFollowUp.rawValue), "reason": .string(decision.reason),
+                "replans": .int(Int64(orchestrations[id]?.replans ?? 0)), "subtaskPlan": (try? JSONValue(encoding: added)) ?? .null,
+            ])
+            reportOrchestrationProgress(id)
+        }
+    }
+
+    struct FollowUpDecision {
+        var add: Bool
+        var reason: String
+        var role: String?
+        var brief: SubtaskBrief?
+    }
+
+    /// The coordinator decides whether a proposed follow-up joins the plan; nil when it cannot.
+    private func decideFollowUp(_ id: String, proposer: PlanSubtask, proposal: String, roles: [String]) async -> FollowUpDecision? {
+        guard let ledger = orchestrations[id] else { return nil }
+        let plan = ledger.planned.map { "- [\($0.ledger.status.rawValue)] \($0.spec.id) (role \($0.spec.role)): \($0.spec.brief.task)" }
+        guard let coordinator = try? await spawnWorker(of: id, SpawnParams(
+            task: "Decide whether this follow-up, proposed by subtask \(proposer.id), joins the plan.",
+            inputs: ["GOAL: \(ledger.goal)", "PLAN:\n" + plan.joined(separator: "\n"),
+                     "PROPOSED FOLLOW-UP (by \(proposer.id), \(proposer.brief.task)): \(proposal)",
+                     "ROOM LEFT: \(ledger.maxWorkers - ledger.planned.count) subtask(s), \(ledger.maxReplans - ledger.replans) replan(s)"],
+            scope: "One decision about this follow-up.",
+            output: OutputSpec(schema: OrchestrationPlanning.followUpSchema(roles: roles)),
+            doNot: ["add work the goal does not need", "add what a subtask of the plan already does"],
+            role: "coordinator", limits: orchestrationLimits(id, role: "coordinator"))),
+              let entry = try? await waitUntilSettled(coordinator.id), entry.state == .succeeded,
+              let answer = entry.result?.structured, let add = answer["add"]?.boolValue else { return nil }
+        return FollowUpDecision(add: add, reason: answer["reason"]?.stringValue ?? "", role: answer["role"]?.stringValue,
+                                brief: try? answer["brief"]?.decode(as: SubtaskBrief.self))
     }
 
     /// A decision that runs the subtask again uses one replan; a substitute also changes the plan.
@@ -467,8 +538,8 @@ extension Session {
 
     /// Spawns one of the orchestration's workers (its parent is the orchestration). One that
     /// was being stored while the orchestration stopped is cancelled at once.
-    private func spawnWorker(of id: String, _ params: SpawnParams) async throws -> Worker {
-        let worker = try await spawn(params, parent: id)
+    private func spawnWorker(of id: String, _ params: SpawnParams, mayProposeFollowUps: Bool = false) async throws -> Worker {
+        let worker = try await spawn(params, parent: id, mayProposeFollowUps: mayProposeFollowUps)
         // (An interrupted one leaves it to the session's close, which interrupts it too.)
         if let stop = orchestrations[id]?.stop, stop.state != .interrupted, let entry = entries[worker.id],
            !entry.state.isTerminal, !entry.ending {

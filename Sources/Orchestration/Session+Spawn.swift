@@ -13,13 +13,15 @@ extension Session {
         try await spawn(params, parent: nil)
     }
 
-    /// `spawn`, for the client (`parent` nil) or for a worker's `spawn_worker`.
-    func spawn(_ params: SpawnParams, parent: String?) async throws -> Worker {
+    /// `spawn`, for the client (`parent` nil) or for a worker's `spawn_worker`; an
+    /// orchestration's subtask workers may propose follow-ups.
+    func spawn(_ params: SpawnParams, parent: String?, mayProposeFollowUps: Bool = false) async throws -> Worker {
         guard !closing else {
             throw SessionError(code: SessionError.invalidStateCode,
                                message: "The session is shutting down and takes no new workers. Reconnect and spawn again.")
         }
         var (record, spec) = try validate(params)
+        if mayProposeFollowUps { spec.brief.mayProposeFollowUps = true }
         record.parentId = parent
         try checkSessionBudget()
         let mayWait = spec.after.contains { entries[$0]?.state != .succeeded }

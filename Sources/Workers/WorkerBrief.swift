@@ -37,27 +37,31 @@ public struct WorkerBrief: Sendable, Hashable, Codable {
     public var scope: String?
     public var output: Output?
     public var doNot: [String]
+    /// An orchestration's subtask: its submission may propose follow-ups (`followUps`).
+    public var mayProposeFollowUps: Bool?
 
-    public init(task: String, inputs: [String] = [], scope: String? = nil, output: Output? = nil, doNot: [String] = []) {
+    public init(task: String, inputs: [String] = [], scope: String? = nil, output: Output? = nil, doNot: [String] = [],
+                mayProposeFollowUps: Bool? = nil) {
         self.task = task
         self.inputs = inputs
         self.scope = scope
         self.output = output
         self.doNot = doNot
+        self.mayProposeFollowUps = mayProposeFollowUps
     }
 
     /// The input schema of `submit_result`: the brief's output schema, or `{text}` when it gives none.
     public var submitSchema: JSONValue {
         if let schema = output?.schema { return schema }
-        return [
-            "type": "object",
-            "properties": [
-                "text": ["type": "string", "description": "Your complete answer."],
-                "sources": ["type": "array", "items": ["type": "string"],
-                            "description": "Files or URLs the answer rests on."],
-            ],
-            "required": ["text"],
+        var properties: [String: JSONValue] = [
+            "text": ["type": "string", "description": "Your complete answer."],
+            "sources": ["type": "array", "items": ["type": "string"], "description": "Files or URLs the answer rests on."],
         ]
+        if mayProposeFollowUps == true {
+            properties["followUps"] = ["type": "array", "items": ["type": "string", "minLength": 1], "maxItems": 3,
+                                       "description": "Work the goal needs that you found beyond your task, one task each; the orchestrator decides."]
+        }
+        return ["type": "object", "properties": .object(properties), "required": ["text"]]
     }
 
     /// The opening user message: TASK / INPUTS / SCOPE / OUTPUT / DO NOT, then any results of

@@ -195,8 +195,10 @@ public struct WorkerLoop: Sendable {
     private func result(from input: JSONValue) -> WorkerResult {
         let text = input["text"]?.stringValue ?? input.jsonString()
         let sources = input["sources"]?.arrayValue?.compactMap(\.stringValue)
+        let followUps = input["followUps"]?.arrayValue?.compactMap(\.stringValue)
         return WorkerResult(text: text, structured: setup.keepsStructuredResult ? input : JSONValue?.none,
-                            sources: sources?.isEmpty == false ? sources : nil)
+                            sources: sources?.isEmpty == false ? sources : nil,
+                            followUps: followUps?.isEmpty == false ? followUps : nil)
     }
 
     private func limitBreach(steps: Int, usage: Usage, cost: Double) -> WorkerFailure? {

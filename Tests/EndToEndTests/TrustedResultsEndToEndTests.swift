@@ -205,4 +205,41 @@ import Testing
         #expect(try await Self.modelCalls(serve) == 2)
         #expect(try await serve.stop() == 0)
     }
+
+    @Test func aSubtaskProposesAFollowUpThatTheCoordinatorAddsWithinTheLimits() async throws {
+        let plan = """
+            { subtasks: [ { id: a, role: worker, brief: { task: "Read README.md" }, checks: [{ kind: files, exist: [README.md] }] } ] }
+            """
+        let world = try Rules.world([
+            Rules.plannerRule(plan), Rules.synthesizerRule,
+            Rules.coordinatorRule("""
+                { add: true, reason: "The goal needs the source checked too.", brief: { task: "Read src/main.swift" } }
+                """),
+            """
+              - match: { system: "You are a worker in bosun", lastMessage: "TASK\\nRead src/main.swift" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "It declares x." } }] }
+              - match: { system: "You are a worker in bosun", lastMessage: "Read README.md" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "It says Demo.", followUps: ["Read src/main.swift", "Read LICENSE"] } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        // Room for one more subtask: the first proposal is added, the second left out by the limit.
+        let result = try await serve.call("orchestrate", ["goal": "Describe the workspace", "limits": ["maxWorkers": 2]],
+                                          timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let subtasks = result["plan"]?["subtasks"]?.arrayValue ?? []
+        #expect(subtasks.map { $0["id"] } == ["a", "a+1"], "\(subtasks)")
+        #expect(subtasks.last?["after"] == ["a"] && subtasks.last?["brief"]?["task"] == "Read src/main.swift")
+        #expect(result["verification"]?.arrayValue?.map { $0["status"] } == ["passed", "passed"])
+        let decisions = result["decisions"]?.arrayValue ?? []
+        #expect(decisions.map { $0["kind"] } == ["add_follow_up", "skip_follow_up"], "\(decisions)")
+        #expect(decisions.last?["reason"]?.stringValue?.contains("limits.maxWorkers (2)") == true, "\(decisions)")
+        // One coordinator decided the first; the limit decided the second without a model call.
+        let roles = result["workers"]?.arrayValue?.compactMap { $0["role"]?.stringValue } ?? []
+        #expect(roles.filter { $0 == "coordinator" }.count == 1, "\(roles)")
+        #expect(roles.last == "synthesizer")
+        #expect(try await serve.stop() == 0)
+    }
 }
