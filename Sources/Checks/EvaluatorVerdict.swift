@@ -37,6 +37,17 @@ public enum EvaluatorVerdict {
                 "RUBRIC:\n\(rubric)"]
     }
 
+    /// The most of a diff an evaluator is shown.
+    static let maxDiffCharacters = 40_000
+
+    /// A writing worker's changes (a unified diff), which are not in the workspace the
+    /// evaluator's tools show until they are applied.
+    public static func changes(_ diff: String) -> String {
+        let shown = diff.count > maxDiffCharacters
+            ? String(diff.prefix(maxDiffCharacters)) + "\n[… \(diff.count - maxDiffCharacters) more characters of the diff cut]" : diff
+        return "THE CHANGES IT MADE (a unified diff; the files you can read do not have them yet):\n\(shown)"
+    }
+
     public static let doNot = [
         "take the worker's word for anything: a claim of success is not evidence",
         "pass a result you did not check against the workspace",

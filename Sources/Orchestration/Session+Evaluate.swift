@@ -3,6 +3,7 @@ import BosunProtocol
 import Checks
 import Foundation
 import Workers
+import Workspace
 
 extension Session {
     /// A `judge` check with `inspect`: an `evaluator` worker (read-only tools) reads the brief,
@@ -16,13 +17,18 @@ extension Session {
         guard let entry = entries[workerId] else { return failed("worker \(workerId) is gone") }
         let result = entry.result
         let parent = entry.record.parentId.flatMap { orchestrations[$0] == nil ? nil : $0 }
+        var inputs = EvaluatorVerdict.inputs(brief: entry.spec.brief.render(), resultText: result?.text ?? "(no result)",
+                                             resultStructured: result?.structured, sources: result?.sources, rubric: check.rubric)
+        // A writing worker's changes wait in its layer, which the evaluator's tools do not see: it reads the diff.
+        if Layer.existing(workerId: workerId, layersRoot: layersRoot) != nil,
+           let changes = try? await self.changes(ChangesParams(workerId: workerId)), !changes.diff.isEmpty {
+            inputs.append(EvaluatorVerdict.changes(changes.diff))
+        }
         let evaluator: Worker
         do {
             evaluator = try await spawn(SpawnParams(
                 task: EvaluatorVerdict.task,
-                inputs: EvaluatorVerdict.inputs(brief: entry.spec.brief.render(), resultText: result?.text ?? "(no result)",
-                                                resultStructured: result?.structured, sources: result?.sources,
-                                                rubric: check.rubric),
+                inputs: inputs,
                 scope: "The workspace, read-only. Judge this one result.",
                 output: OutputSpec(schema: EvaluatorVerdict.schema), doNot: EvaluatorVerdict.doNot,
                 role: "evaluator", model: check.model), parent: parent)

@@ -242,4 +242,30 @@ import Testing
         #expect(roles.last == "synthesizer")
         #expect(try await serve.stop() == 0)
     }
+
+    @Test func anEvaluatorSeesTheChangesAWritingWorkerLeftInItsLayer() async throws {
+        let world = try Rules.world([
+            """
+              - match: { system: "bosun's evaluator", lastMessage: "+let x = fixed" }
+                reply:
+                  toolCalls:
+                    - name: submit_result
+                      input: { passed: false, reasons: ["the diff sets x to fixed, which does not build"], evidence: [{ path: src/main.swift, line: 1, note: "let x = fixed" }] }
+              - match: { lastMessage: "Fix the code", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: src/main.swift, content: "let x = fixed\\n" } }] }
+              - match: { lastMessage: "in this worker's layer" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Fixed." } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Fix the code", "role": "coder", "wait": true])
+        #expect(worker["state"] == "succeeded", "\(worker)")
+        let verified = try await serve.call("verify", ["workerId": .string(worker.id), "checks": [
+            ["kind": "judge", "rubric": "The code builds.", "inspect": true]]], timeout: .seconds(60))
+        let summary = verified["rounds"]?.arrayValue?.first?["checks"]?.arrayValue?.first?["summary"]?.stringValue ?? ""
+        #expect(verified["passed"] == false && summary.contains("the diff sets x to fixed"), "\(verified)")
+        #expect(try await serve.stop() == 0)
+    }
 }
