@@ -4,7 +4,7 @@
 public enum FailureCode: String, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// The step limit was reached without an accepted submission.
     case maxSteps = "max_steps"
-    /// The run's input, output and cache-read tokens passed `maxTokens`.
+    /// The run's input, output and cache tokens passed `maxTokens`.
     case maxTokens = "max_tokens"
     /// The run's cost passed `maxCostUSD`.
     case maxCost = "max_cost"

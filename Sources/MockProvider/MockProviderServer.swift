@@ -21,6 +21,8 @@ public final class MockProviderServer: Sendable {
         var ruleFaultHits: [Int: Int] = [:]
         var ruleUses: [Int: Int] = [:]
         var recent: [MockRecordedRequest] = []
+        /// Prompt prefixes seen, as a provider's prompt cache keeps them (never expiring here).
+        var cachedPrefixes: Set<Int> = []
         var stopping = false
     }
 
@@ -146,8 +148,26 @@ public final class MockProviderServer: Sendable {
                 }
             }
             if plan.fault != nil { state.faultsInjected += 1 }
+            if plan.fault == nil { Self.applyPromptCache(request, to: &plan, cached: &state.cachedPrefixes) }
             return (plan, callNumber)
         }
+    }
+
+    /// Splits the request's input into tokens read from the cache (the longest prefix up to
+    /// the last breakpoint that was kept before), written to it (the rest up to that
+    /// breakpoint, where the API bills writes) and uncached, as the real APIs report them;
+    /// then keeps the breakpoints' prefixes.
+    private static func applyPromptCache(_ request: MockModelRequest, to plan: inout MockReplyPlan, cached: inout Set<Int>) {
+        let prefixes = request.cachePrefixes
+        guard let end = prefixes.lastIndex(where: \.breakpoint) else { return }
+        let last = prefixes[end]
+        let read = prefixes[...end].last { cached.contains($0.key) }?.tokens ?? 0
+        let written = request.billsCacheWrites ? max(0, last.tokens - read) : 0
+        let total = max(plan.inputTokens, last.tokens)
+        plan.cacheReadTokens = read
+        plan.cacheWriteTokens = written
+        plan.inputTokens = max(1, total - read - written)
+        for prefix in prefixes where prefix.breakpoint { cached.insert(prefix.key) }
     }
 
     /// Whether a fault applies to this request, counting it if it does.

@@ -16,6 +16,13 @@ struct MockModelRequest: Sendable {
     var includeUsage: Bool
     /// A rough count: body bytes / 4.
     var inputTokens: Int
+    /// The request's prompt prefixes, shortest first, as a prompt cache sees them: Anthropic's
+    /// up to each block (in its order: tools, system, messages), the ones ending in a
+    /// `cache_control` breakpoint being those it writes; OpenAI's up to each message under a
+    /// `prompt_cache_key`, every one kept.
+    var cachePrefixes: [MockCachePrefix] = []
+    /// Whether the API bills cache writes (Anthropic) or caches for free (OpenAI).
+    var billsCacheWrites: Bool { api == .anthropic }
 
     /// Reads either API's request body; the error text goes back as a 400.
     init(api: MockAPI, body: Data) throws {
@@ -45,9 +52,52 @@ struct MockModelRequest: Sendable {
                 if let name = tool["function"]?["name"]?.stringValue { tools.append((name, tool["function"]?["parameters"] ?? [:])) }
             }
         }
+        cachePrefixes = Self.cachePrefixes(api: api, root: root, messages: messages)
         turn = messages.filter { $0["role"]?.stringValue == "assistant" }.count
         let last = messages.last { !["system", "developer"].contains($0["role"]?.stringValue) }
         facts = MockRequestFacts(model: model, system: system, lastMessage: Self.text(of: last?["content"]), turn: turn, tools: tools)
+    }
+
+    private static func cachePrefixes(api: MockAPI, root: [String: JSONValue], messages: [JSONValue]) -> [MockCachePrefix] {
+        var prefixes: [MockCachePrefix] = []
+        var text = ""
+        // A block is the same prefix whether or not it carries the breakpoint this time.
+        func unmarked(_ block: JSONValue) -> String {
+            guard case .object(var fields) = block else { return block.jsonString() }
+            fields["cache_control"] = nil
+            return JSONValue.object(fields).jsonString()
+        }
+        func mark(_ breakpoint: Bool) {
+            prefixes.append(MockCachePrefix(key: text.hashValue, tokens: max(1, text.utf8.count / 4), breakpoint: breakpoint))
+        }
+        switch api {
+        case .anthropic:
+            for tool in root["tools"]?.arrayValue ?? [] {
+                text += unmarked(tool)
+                mark(tool["cache_control"] != nil)
+            }
+            for block in root["system"]?.arrayValue ?? [] {
+                text += unmarked(block)
+                mark(block["cache_control"] != nil)
+            }
+            if let system = root["system"]?.stringValue { text += system }
+            for message in messages {
+                text += message["role"]?.stringValue ?? ""
+                for block in message["content"]?.arrayValue ?? [] {
+                    text += unmarked(block)
+                    mark(block["cache_control"] != nil)
+                }
+                if let content = message["content"]?.stringValue { text += content }
+            }
+        case .openai:
+            guard let key = root["prompt_cache_key"]?.stringValue else { return [] }
+            text = key + (root["tools"]?.jsonString() ?? "")
+            for message in messages {
+                text += message.jsonString()
+                mark(true)
+            }
+        }
+        return prefixes
     }
 
     /// Text of a message's content: a string, or blocks of text and tool results.
@@ -59,6 +109,13 @@ struct MockModelRequest: Sendable {
             return nil
         }.joined(separator: "\n")
     }
+}
+
+/// A prompt prefix: its fingerprint, its size, and whether the cache keeps it (a breakpoint).
+struct MockCachePrefix: Sendable, Hashable {
+    var key: Int
+    var tokens: Int
+    var breakpoint: Bool
 }
 
 /// What to send back for one request.
@@ -73,6 +130,9 @@ struct MockReplyPlan: Sendable {
     var latencyMs: Int
     var tokensPerSecond: Double?
     var inputTokens: Int
+    /// Input tokens read from, and written to, the prompt cache (`inputTokens` is the rest).
+    var cacheReadTokens = 0
+    var cacheWriteTokens = 0
     /// Overrides the counted output tokens.
     var outputTokens: Int?
     var fault: FaultSpec?

@@ -20,7 +20,7 @@ struct MockWireFormat {
             }
             return ["id": .string(messageId), "type": "message", "role": "assistant", "model": .string(model),
                     "content": .array(content), "stop_reason": .string(anthropicStop(plan)), "stop_sequence": nil,
-                    "usage": anthropicUsage(input: plan.inputTokens, output: outputTokens)]
+                    "usage": anthropicUsage(plan, output: outputTokens)]
         case .openai:
             var message: [String: JSONValue] = ["role": "assistant", "content": plan.text.map(JSONValue.string) ?? .null,
                                                 "refusal": nil]
@@ -34,7 +34,7 @@ struct MockWireFormat {
                     "model": .string(model), "system_fingerprint": "fp_mock", "service_tier": "default",
                     "choices": [["index": 0, "message": .object(message), "logprobs": nil,
                                  "finish_reason": .string(plan.toolCalls.isEmpty ? "stop" : "tool_calls")]],
-                    "usage": openaiUsage(input: plan.inputTokens, output: outputTokens)]
+                    "usage": openaiUsage(plan, output: outputTokens)]
         }
     }
 
@@ -63,7 +63,7 @@ struct MockWireFormat {
         case .anthropic:
             let message: JSONValue = ["id": .string(messageId), "type": "message", "role": "assistant", "model": .string(model),
                                       "content": [], "stop_reason": nil, "stop_sequence": nil,
-                                      "usage": anthropicUsage(input: plan.inputTokens, output: 1)]
+                                      "usage": anthropicUsage(plan, output: 1)]
             return [event("message_start", ["type": "message_start", "message": message]), event("ping", ["type": "ping"])]
         case .openai:
             return [chunk(["role": "assistant", "content": ""], finish: nil)]
@@ -114,7 +114,7 @@ struct MockWireFormat {
             if includeUsage {
                 out.append(sse(["id": .string(messageId), "object": "chat.completion.chunk", "model": .string(model),
                                 "system_fingerprint": "fp_mock", "choices": [],
-                                "usage": openaiUsage(input: plan.inputTokens, output: outputTokens)]))
+                                "usage": openaiUsage(plan, output: outputTokens)]))
             }
             out.append("data: [DONE]\n\n")
             return out
@@ -140,15 +140,19 @@ struct MockWireFormat {
 
     private func anthropicStop(_ plan: MockReplyPlan) -> String { plan.toolCalls.isEmpty ? "end_turn" : "tool_use" }
 
-    private func anthropicUsage(input: Int, output: Int) -> JSONValue {
-        ["input_tokens": .int(Int64(input)), "output_tokens": .int(Int64(output)),
-         "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-         "cache_creation": ["ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0], "service_tier": "standard"]
+    /// Anthropic counts input apart from cache writes and reads.
+    private func anthropicUsage(_ plan: MockReplyPlan, output: Int) -> JSONValue {
+        ["input_tokens": .int(Int64(plan.inputTokens)), "output_tokens": .int(Int64(output)),
+         "cache_creation_input_tokens": .int(Int64(plan.cacheWriteTokens)), "cache_read_input_tokens": .int(Int64(plan.cacheReadTokens)),
+         "cache_creation": ["ephemeral_5m_input_tokens": .int(Int64(plan.cacheWriteTokens)), "ephemeral_1h_input_tokens": 0],
+         "service_tier": "standard"]
     }
 
-    private func openaiUsage(input: Int, output: Int) -> JSONValue {
-        ["prompt_tokens": .int(Int64(input)), "completion_tokens": .int(Int64(output)),
-         "total_tokens": .int(Int64(input + output)), "prompt_tokens_details": ["cached_tokens": 0]]
+    /// OpenAI counts cached tokens inside `prompt_tokens`.
+    private func openaiUsage(_ plan: MockReplyPlan, output: Int) -> JSONValue {
+        let prompt = plan.inputTokens + plan.cacheReadTokens
+        return ["prompt_tokens": .int(Int64(prompt)), "completion_tokens": .int(Int64(output)),
+                "total_tokens": .int(Int64(prompt + output)), "prompt_tokens_details": ["cached_tokens": .int(Int64(plan.cacheReadTokens))]]
     }
 
     private func chunk(_ delta: JSONValue, finish: String?) -> String {

@@ -102,7 +102,7 @@ extension Session {
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
                                     maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget,
-                                    stallRepeats: role.stallRepeats)
+                                    stallRepeats: role.stallRepeats, cacheKey: entry.record.id)
         let externalTools = environment.externalTools, requested = entry.spec.tools
         return RunPlan(setup: setup, client: client, externalTools: { try await externalTools(role, requested) })
     }

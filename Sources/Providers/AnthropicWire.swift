@@ -11,16 +11,23 @@ enum AnthropicWire {
         w.raw(#"{"max_tokens":"#)
         w.int(request.maxTokens)
         w.raw(#","messages":["#)
+        let caching = request.cacheKey != nil
         for (position, message) in request.messages.enumerated() {
             if position > 0 { w.raw(",") }
-            writeMessage(message, into: &w)
+            writeMessage(message, breakpoint: caching && position == request.messages.count - 1, into: &w)
         }
         w.raw(#"],"model":"#)
         w.string(request.model)
         if request.stream { w.raw(#","stream":true"#) }
         if !request.system.isEmpty {
             w.raw(#","system":"#)
-            w.string(request.system)
+            if caching {
+                w.raw(#"[{"cache_control":{"type":"ephemeral"},"text":"#)
+                w.string(request.system)
+                w.raw(#","type":"text"}]"#)
+            } else {
+                w.string(request.system)
+            }
         }
         if !request.tools.isEmpty {
             switch request.toolChoice {
@@ -35,7 +42,9 @@ enum AnthropicWire {
             w.raw(#","tools":["#)
             for (position, tool) in request.tools.enumerated() {
                 if position > 0 { w.raw(",") }
-                w.raw(#"{"description":"#)
+                w.raw("{")
+                if caching && position == request.tools.count - 1 { w.raw(#""cache_control":{"type":"ephemeral"},"#) }
+                w.raw(#""description":"#)
                 w.string(tool.description)
                 w.raw(#","input_schema":"#)
                 w.encoded(tool.encodedSchema, depth: 3)
@@ -49,17 +58,20 @@ enum AnthropicWire {
         return w.data
     }
 
-    private static func writeMessage(_ message: ChatMessage, into w: inout RequestBodyWriter) {
+    /// `breakpoint`: the message's last block carries `cache_control`.
+    private static func writeMessage(_ message: ChatMessage, breakpoint: Bool, into w: inout RequestBodyWriter) {
         w.raw(#"{"content":["#)
         for (position, block) in message.content.enumerated() {
             if position > 0 { w.raw(",") }
+            w.raw("{")
+            if breakpoint && position == message.content.count - 1 { w.raw(#""cache_control":{"type":"ephemeral"},"#) }
             switch block {
             case .text(let text):
-                w.raw(#"{"text":"#)
+                w.raw(#""text":"#)
                 w.string(text)
                 w.raw(#","type":"text"}"#)
             case .toolUse(let id, let name, let input):
-                w.raw(#"{"id":"#)
+                w.raw(#""id":"#)
                 w.string(id)
                 w.raw(#","input":"#)
                 w.value(input, depth: 5)
@@ -67,7 +79,7 @@ enum AnthropicWire {
                 w.string(name)
                 w.raw(#","type":"tool_use"}"#)
             case .toolResult(let toolUseId, let content, let isError):
-                w.raw(#"{"content":"#)
+                w.raw(#""content":"#)
                 w.string(content)
                 if isError { w.raw(#","is_error":true"#) }
                 w.raw(#","tool_use_id":"#)

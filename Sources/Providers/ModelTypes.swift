@@ -148,10 +148,15 @@ public struct ModelRequest: Sendable {
     public var stream: Bool
     /// OpenAI `response_format: json_schema`, when a plain-text answer must match a schema.
     public var responseSchema: JSONValue?
+    /// Marks the request for the provider's prompt cache, under this key: Anthropic gets
+    /// `cache_control` breakpoints on the stable prefix (tools, system) and on the last
+    /// message (a rolling breakpoint, so each step reads what the step before wrote); OpenAI
+    /// gets `prompt_cache_key`. Nil sends neither.
+    public var cacheKey: String?
 
     public init(model: String, system: String = "", messages: [ChatMessage], tools: [ToolSpec] = [],
                 toolChoice: ToolChoice = .auto, maxTokens: Int = 4096, stream: Bool = true,
-                responseSchema: JSONValue? = nil) {
+                responseSchema: JSONValue? = nil, cacheKey: String? = nil) {
         self.model = model
         self.system = system
         self.messages = messages
@@ -160,6 +165,7 @@ public struct ModelRequest: Sendable {
         self.maxTokens = maxTokens
         self.stream = stream
         self.responseSchema = responseSchema
+        self.cacheKey = cacheKey
     }
 }
 

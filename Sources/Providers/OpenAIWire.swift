@@ -34,6 +34,10 @@ enum OpenAIWire {
         for message in request.messages { writeMessages(message, first: &first, into: &w) }
         w.raw(#"],"model":"#)
         w.string(request.model)
+        if let key = request.cacheKey {
+            w.raw(#","prompt_cache_key":"#)
+            w.string(key)
+        }
         if let schema = request.responseSchema {
             w.raw(#","response_format":{"json_schema":{"name":"response","schema":"#)
             w.value(schema, depth: 3)

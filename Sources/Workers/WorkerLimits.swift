@@ -9,7 +9,7 @@ public struct WorkerLimits: Sendable, Hashable, Codable {
     public var timeoutSeconds: Double
     /// Model calls, an invalid `submit_result` included; provider retries are not steps.
     public var maxSteps: Int
-    /// Input, output and cache-read tokens summed over every call of the run.
+    /// Input, output, cache-read and cache-write tokens summed over every call of the run.
     public var maxTokens: Int
     public var maxCostUSD: Double
 

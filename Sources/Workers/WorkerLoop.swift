@@ -22,10 +22,14 @@ public struct WorkerLoopSetup: Sendable {
     public var sessionBudget: SessionBudget?
     /// Identical tool calls in a row that count as a stall (see `StallDetector`); 0 is off.
     public var stallRepeats: Int
+    /// The prompt cache key of this worker's model calls (see `ModelRequest.cacheKey`): its
+    /// system, tools and brief stay the same from step to step, so each step reads the last.
+    public var cacheKey: String?
 
     public init(modelId: String, system: String, tools: [any WorkerTool], submitSchema: JSONValue,
                 keepsStructuredResult: Bool, limits: WorkerLimits, price: ModelPrice, toolContext: ToolContext,
-                maxOutputTokensPerCall: Int = 4096, sessionBudget: SessionBudget? = nil, stallRepeats: Int = 3) {
+                maxOutputTokensPerCall: Int = 4096, sessionBudget: SessionBudget? = nil, stallRepeats: Int = 3,
+                cacheKey: String? = nil) {
         self.modelId = modelId
         self.system = system
         self.tools = tools
@@ -37,6 +41,7 @@ public struct WorkerLoopSetup: Sendable {
         self.maxOutputTokensPerCall = maxOutputTokensPerCall
         self.sessionBudget = sessionBudget
         self.stallRepeats = stallRepeats
+        self.cacheKey = cacheKey
     }
 }
 
@@ -160,7 +165,8 @@ public struct WorkerLoop: Sendable {
 
     private func callModel(conversation: [ChatMessage], tools: [ToolSpec]) async throws -> ModelReply {
         let request = ModelRequest(model: setup.modelId, system: setup.system, messages: conversation, tools: tools,
-                                   toolChoice: .auto, maxTokens: setup.maxOutputTokensPerCall, stream: true)
+                                   toolChoice: .auto, maxTokens: setup.maxOutputTokensPerCall, stream: true,
+                                   cacheKey: setup.cacheKey)
         let report = self.report
         do {
             return try await client.complete(request) { progress in
@@ -204,7 +210,7 @@ public struct WorkerLoop: Sendable {
     private func limitBreach(steps: Int, usage: Usage, cost: Double) -> WorkerFailure? {
         if let exhausted = setup.sessionBudget?.exhaustion() { return exhausted }
         let limits = setup.limits
-        let tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens
+        let tokens = usage.totalTokens
         if tokens > limits.maxTokens {
             return WorkerFailure(code: .maxTokens, message: """
                 The worker used \(tokens) tokens, over its limit of \(limits.maxTokens), without submitting a result. \
