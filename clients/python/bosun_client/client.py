@@ -103,6 +103,27 @@ class BosunClient:
         return SteerResult.from_wire(self.request("steer", params.steer(
             worker_id=worker_id, message=message), timeout))
 
+    def changes(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
+                timeout: Optional[float] = None) -> dict[str, Any]:
+        """A writing worker's (or an orchestration's) changes, waiting for review in its layer:
+        `{base, files: [{path, status, additions, deletions, workerId}], diff}`."""
+        result: dict[str, Any] = self.request("changes", params.review(worker_id=worker_id, orchestration_id=orchestration_id), timeout)
+        return result
+
+    def apply(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
+              paths: Optional[Sequence[str]] = None, timeout: Optional[float] = None) -> dict[str, Any]:
+        """Writes the changes into the workspace, all or nothing per worker:
+        `{applied: [path], conflicts: [{path, reason, workerId}], state}`."""
+        result: dict[str, Any] = self.request("apply", params.review(
+            worker_id=worker_id, orchestration_id=orchestration_id, paths=paths), timeout)
+        return result
+
+    def discard(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
+                timeout: Optional[float] = None) -> dict[str, Any]:
+        """Throws the changes away: `{discarded: [path]}`."""
+        result: dict[str, Any] = self.request("discard", params.review(worker_id=worker_id, orchestration_id=orchestration_id), timeout)
+        return result
+
     def cancel(self, worker_id: str, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
         return CancelResult.from_wire(self.request("cancel", params.cancel(
             worker_id=worker_id, everyone=False, reason=reason), timeout))

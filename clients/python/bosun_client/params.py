@@ -100,3 +100,16 @@ def orchestrate(*, goal: Optional[str], inputs: Optional[Sequence[str]], roles: 
     return compact(goal=goal, inputs=_list(inputs), roles=_list(roles),
                    checks=list(checks) if checks is not None else None, output=output or None, limits=limits or None,
                    workDoneToken=work_done_token, resume=resume, verify=verify)
+
+
+def review(*, worker_id: Optional[str], orchestration_id: Optional[str],
+           paths: Optional[Sequence[str]] = None) -> dict[str, Any]:
+    """`changes`, `apply` and `discard` name one worker or every subtask of an orchestration."""
+    out: dict[str, Any] = {}
+    if worker_id is not None:
+        out["workerId"] = worker_id
+    if orchestration_id is not None:
+        out["orchestrationId"] = orchestration_id
+    if paths is not None:
+        out["paths"] = list(paths)
+    return out
