@@ -118,6 +118,35 @@ struct LayerFixture {
         await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
     }
 
+    /// In a git repository the base is what the user sees, uncommitted edits included, and
+    /// apply leaves `.git` alone.
+    @Test func inAGitRepositoryTheBaseIsTheUncommittedTree() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let git = { (arguments: [String]) throws -> Int32 in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-C", fixture.workspace.path, "-c", "user.name=t", "-c", "user.email=t@t"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        try fixture.workspace.write("a.txt", "committed\n")
+        #expect(try git(["init", "-q"]) == 0 && git(["add", "a.txt"]) == 0 && git(["commit", "-qm", "c"]) == 0)
+        try fixture.workspace.write("a.txt", "uncommitted\n")
+        let head = try String(contentsOfFile: fixture.workspace.path + "/.git/HEAD", encoding: .utf8)
+        let layer = try fixture.layer("w_1")
+        #expect(try layer.content(of: "a.txt") == Data("uncommitted\n".utf8))
+        try layer.write(Data("uncommitted\nand the worker's line\n".utf8), to: "a.txt", shownAs: "a.txt")
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.diff.contains(" uncommitted\n+and the worker's line"), "\(changes.diff)")
+        _ = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(fixture.read("a.txt") == "uncommitted\nand the worker's line\n")
+        #expect(try String(contentsOfFile: fixture.workspace.path + "/.git/HEAD", encoding: .utf8) == head)
+    }
+
     @Test func applyWithoutChangesIsRefused() async throws {
         let fixture = try LayerFixture()
         defer { fixture.remove() }
