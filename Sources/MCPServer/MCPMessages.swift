@@ -47,7 +47,15 @@ struct MCPCallToolParams: Sendable {
     var task: JSONValue?
 
     init(message: Data) throws(RPCError) {
-        guard let envelope = try? JSONValue.parse(message), case .object(let params)? = envelope["params"] else {
+        guard let envelope = try? JSONValue.parse(message) else {
+            throw .invalidParams("params must be an object with the tool's name and arguments", field: "params")
+        }
+        try self.init(parsed: envelope)
+    }
+
+    /// From the request already parsed (2026-07-28 reads its `_meta` first).
+    init(parsed envelope: JSONValue) throws(RPCError) {
+        guard case .object(let params)? = envelope["params"] else {
             throw .invalidParams("params must be an object with the tool's name and arguments", field: "params")
         }
         guard let name = params["name"] else { throw .invalidParams("missing required field 'name'", field: "name") }

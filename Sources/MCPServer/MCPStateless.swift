@@ -30,17 +30,19 @@ enum MCPStateless {
 
     /// What one request's `_meta` says about its client.
     struct Envelope: Sendable {
+        /// The whole request, parsed once.
+        var message: JSONValue
         var params: [String: JSONValue]
         var offersTasks: Bool
     }
 
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
-        stateless(registry, "server/discover") { _, _ in
+        stateless(registry, "server/discover") { _ in
             discoverResult(serverVersion: state.connection.options.version, problems: state.problems)
         }
-        stateless(registry, "tools/list") { _, _ in toolsListResult }
-        stateless(registry, "tools/call") { message, envelope in
-            var params = try MCPCallToolParams(message: message)
+        stateless(registry, "tools/list") { _ in toolsListResult }
+        stateless(registry, "tools/call") { envelope in
+            var params = try MCPCallToolParams(parsed: envelope.message)
             params.task = nil
             // The server decides: a worker the client would wait for becomes a task the
             // client polls, when the client takes tasks.
@@ -48,16 +50,16 @@ enum MCPStateless {
             let answer = try await MCPToolCall.answer(params, state: state)
             return params.task == nil ? complete(answer) : try createTaskResult(answer)
         }
-        stateless(registry, "tasks/get") { _, envelope in
+        stateless(registry, "tasks/get") { envelope in
             try await MCPTasks.detailed(try taskId(envelope), state: state)
         }
-        stateless(registry, "tasks/update") { _, envelope in
+        stateless(registry, "tasks/update") { envelope in
             // No bosun worker waits for a client's input yet: the responses are acknowledged
             // (as the extension says for keys it does not know) once the task is known.
             _ = try await MCPTasks.detailed(try taskId(envelope), state: state)
             return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
         }
-        stateless(registry, "tasks/cancel") { _, envelope in
+        stateless(registry, "tasks/cancel") { envelope in
             try await MCPTasks.cancelQuietly(try taskId(envelope), state: state)
             return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
         }
@@ -78,8 +80,8 @@ enum MCPStateless {
 
     /// Registers `method` behind the per-request checks of this era.
     private static func stateless(_ registry: MethodRegistry, _ method: String,
-                                  _ handler: @escaping @Sendable (Data, Envelope) async throws -> EncodedJSON) {
-        registry.registerRaw(method) { message, _ in try await handler(message, try envelope(of: message)) }
+                                  _ handler: @escaping @Sendable (Envelope) async throws -> EncodedJSON) {
+        registry.registerRaw(method) { message, _ in try await handler(try envelope(of: message)) }
     }
 
     /// Checks `_meta`: the protocol version (a string this era serves) and the client's capabilities.
@@ -106,7 +108,7 @@ enum MCPStateless {
         guard capabilities == nil || capabilities?.objectValue != nil else {
             throw .invalidParams("\(capabilitiesKey) must be an object", field: "_meta.\(capabilitiesKey)")
         }
-        return Envelope(params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil)
+        return Envelope(message: parsed, params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil)
     }
 
     private static func taskId(_ envelope: Envelope) throws(RPCError) -> String {
