@@ -109,6 +109,12 @@ import Workers
         #expect(!again.isError && again.text.hasPrefix("pid "), "\(again.text)")
     }
 
+    @Test func restartsWaitLongerTheMoreAServerDies() {
+        #expect(MCPServerPool.backoff(failures: 0) == .zero && MCPServerPool.backoff(failures: 1) == .zero)
+        #expect(MCPServerPool.backoff(failures: 2) == .milliseconds(250) && MCPServerPool.backoff(failures: 3) == .milliseconds(500))
+        #expect(MCPServerPool.backoff(failures: 50) == .seconds(30))
+    }
+
     @Test func namesAreSanitisedAndStayUnderSixtyFourCharacters() {
         #expect(MCPToolNaming.names(server: "my server", tools: ["a.b/c d!", "ok-name_1"]) == ["mcp__my_server__a_b_c_d_", "mcp__my_server__ok-name_1"])
         let twins = MCPToolNaming.names(server: "s", tools: ["a.b", "a/b"])

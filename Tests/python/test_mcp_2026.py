@@ -10,7 +10,7 @@ import pytest
 mcp = pytest.importorskip("mcp")
 from mcp import Client, StdioServerParameters  # noqa: E402
 
-from test_mcp_wire import MCPServer  # noqa: E402
+from test_mcp_wire import MCPServer, wire as modern  # noqa: E402,F401 (modern: a fixture)
 
 MODERN = "2026-07-28"
 TASKS = "io.modelcontextprotocol/tasks"
@@ -55,13 +55,6 @@ async def test_the_sdk_client_in_2025_11_25_mode_on_the_same_binary(mcp_world):
         assert client.protocol_version == "2025-11-25"
         worker = await client.call_tool("spawn", {"task": "Summarise the README", "wait": True})
         assert worker.structured_content["state"] == "succeeded"
-
-
-@pytest.fixture
-def modern(mcp_world):
-    wire = MCPServer(mcp_world)
-    yield wire
-    wire.proc.kill()
 
 
 def test_discover_results_and_cacheable_tool_lists(modern):

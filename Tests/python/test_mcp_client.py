@@ -32,6 +32,8 @@ SCRIPT = """rules:
     reply: { toolCalls: [{ name: mcp__sdk__multiply, input: { a: 6, b: 7 } }] }
   - match: { lastMessage: "Add over HTTP" }
     reply: { toolCalls: [{ name: mcp__web__add, input: { a: 2, b: 3 } }] }
+  - match: { lastMessage: "HTTP session expired" }
+    reply: { toolCalls: [{ name: mcp__web__add, input: { a: 2, b: 3 } }] }
   - match: { lastMessage: "Survive a crash" }
     reply: { toolCalls: [{ name: mcp__tools__pid, input: {} }, { name: mcp__tools__die, input: {} }] }
   - match: { lastMessage: "dying on purpose" }
@@ -181,25 +183,41 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_streamable_http_server_on_loopback(bosun_bin, scripted, tmp_path):
-    port = free_port()
+def http_server(port):
+    """fastmcp's Streamable HTTP server on loopback, once it listens (its own start time, not a guess)."""
     server = subprocess.Popen([PYTHON, str(SERVERS / "fastmcp_tools.py"), "http", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, "the HTTP server did not start"
+            time.sleep(0.2)
+
+
+def test_a_streamable_http_server_on_loopback(bosun_bin, scripted, tmp_path):
+    port = free_port()
+    server = http_server(port)
     try:
-        deadline = time.monotonic() + 60
-        while True:  # wait until it listens (the server's own start time, not a timing guess)
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "the HTTP server did not start"
-                time.sleep(0.2)
         config = world(tmp_path, scripted, f'  web: {{ type: http, url: "http://127.0.0.1:{port}/mcp" }}')
         with client_for(bosun_bin, config, tmp_path) as client:
             worker = client.spawn("Add over HTTP", role="toolsmith", wait=True)
             assert worker.state == "succeeded" and worker.result.text == "the model read SUM=5", worker.error
             [result] = tool_results(client, worker.id)
             assert result["mcp"]["server"] == "web" and result["text"] == "SUM=5"
+
+            # The server restarts and forgets bosun's Mcp-Session-Id: the next call is told
+            # so (its 404), and the call after it runs on a new session.
+            server.terminate()
+            server.wait(timeout=10)
+            server = http_server(port)
+            again = client.spawn("Add over HTTP", role="toolsmith", wait=True)
+            assert again.state == "succeeded" and again.result.text == "the model read SUM=5", again.error
+            expired, fresh = tool_results(client, again.id)
+            assert expired["isError"] and "MCP server web: its HTTP session expired" in expired["text"]
+            assert fresh["text"] == "SUM=5"
     finally:
         server.terminate()
         server.wait(timeout=10)
