@@ -34,11 +34,11 @@ import TestSupport
         let unset = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": ""])
         #expect(unset.status == 0, "\(unset.stderr)")
         let warnings = unset.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
-        #expect(warnings.count == 9, "\(unset.stderr)")
-        for role in ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"] {
+        #expect(warnings.count == 10, "\(unset.stderr)")
+        for role in ["analyst", "coder", "coordinator", "evaluator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"] {
             #expect(warnings.contains { $0.contains("role \"\(role)\"") && $0.contains("ANTHROPIC_API_KEY") }, "\(role)")
         }
-        #expect(unset.stderr.contains("9 warnings"))
+        #expect(unset.stderr.contains("10 warnings"))
         let set = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": "sk-ant-e2e-secret-0123456789"])
         #expect(!set.stderr.contains("warning:"), "\(set.stderr)")
     }
@@ -66,7 +66,7 @@ import TestSupport
         let run = try bosun(["roles", "--json", "--workspace", workspace])
         #expect(run.status == 0, "\(run.stderr)")
         let roles = try JSONValue.parse(run.stdout)["roles"]?.arrayValue ?? []
-        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "coordinator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"])
+        #expect(roles.compactMap { $0["name"]?.stringValue } == ["analyst", "coder", "coordinator", "evaluator", "planner", "researcher", "synthesizer", "transformer", "worker", "writer"])
         #expect(roles.first { $0["name"] == "coder" }?["limits"]?["timeoutSeconds"] == 900)
         let text = try bosun(["roles", "--workspace", workspace])
         #expect(text.stdout.contains("coder\n") && text.stdout.contains("limits:  15 min, 40 steps"))

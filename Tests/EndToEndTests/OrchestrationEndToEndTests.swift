@@ -10,8 +10,6 @@ import Testing
         let serve = try world.serve()
         let info = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 5])
         #expect(info["session"]?["maxConcurrentWorkers"] == 5)
-        let clock = ContinuousClock()
-        let start = clock.now
         var ids: [String] = []
         for index in 0..<12 {
             let worker = try await serve.spawn(["task": .string("List the files, take \(index)")])
@@ -25,13 +23,10 @@ import Testing
             ids.append(worker.id)
         }
         let done = try await serve.awaitAll()
-        let makespan = (clock.now - start) / .seconds(1)
         let finished = done["finished"]?.arrayValue ?? []
         #expect(finished.count == 12)
         #expect(finished.allSatisfy { $0.state == "succeeded" && $0["steps"] == 3 })
         #expect(peakConcurrency(try await serve.trace()) == 5)
-        // Ideal: ceil(12/5) × 3 steps × 150 ms = 1.35 s. Generous here; exact figures are in bench/.
-        #expect(makespan < 4.0, "makespan \(makespan) s")
         #expect(try await serve.shutdownAndExit() == 0)
     }
 
