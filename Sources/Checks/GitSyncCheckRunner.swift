@@ -4,8 +4,9 @@ import Workspace
 
 /// `git fetch`, then the local HEAD against `remote/branch`, and optionally no uncommitted
 /// changes: never deploy from a stale tree. git runs outside the sandbox (it needs the
-/// network and the remote), as bosun's own fixed argv, with repository settings that could
-/// run programs (fsmonitor, hooks) switched off, because a worker may have written them.
+/// network and the remote), as bosun's own fixed argv through `HardenedGit`, so no program
+/// the repository's config names runs (a worker may have written it). Submodules are not
+/// entered: their config is theirs, and a submodule's own uncommitted edits are not seen.
 enum GitSyncCheckRunner {
     static let fetchTimeoutSeconds = 120.0
 
@@ -24,7 +25,7 @@ enum GitSyncCheckRunner {
             }
             branch = current.text
         }
-        let fetch = await git(["fetch", "--quiet", remote, branch], context, timeout: fetchTimeoutSeconds)
+        let fetch = await git(["fetch", "--quiet", "--no-recurse-submodules", remote, branch], context, timeout: fetchTimeoutSeconds)
         guard fetch.ok else { return failed("git fetch \(remote) \(branch) failed", fetch.text) }
         let local = await git(["rev-parse", "HEAD"], context)
         let upstream = await git(["rev-parse", "refs/remotes/\(remote)/\(branch)"], context)
@@ -43,7 +44,7 @@ enum GitSyncCheckRunner {
             }
         }
         if check.clean == true {
-            let status = await git(["status", "--porcelain"], context)
+            let status = await git(["status", "--porcelain", "--ignore-submodules=dirty"], context)
             if !status.ok {
                 problems.append("cannot read the working tree's status")
             } else if !status.text.isEmpty {
@@ -61,16 +62,7 @@ enum GitSyncCheckRunner {
     private static func git(_ arguments: [String], _ context: CheckContext, timeout: Double = 30) async
         -> (ok: Bool, text: String)
     {
-        let argv = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-C", context.workspaceRoot] + arguments
-        var environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "SSH_AUTH_SOCK"].contains($0.key) }
-        environment["GIT_TERMINAL_PROMPT"] = "0"
-        do {
-            let outcome = try await ProcessRunner.run(argv, cwd: context.workspaceRoot, environment: environment,
-                                                      timeout: timeout, outputCap: 16_384)
-            let text = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return (outcome.exitCode == 0 && !outcome.timedOut, outcome.timedOut ? "timed out after \(Int(timeout)) s\n" + text : text)
-        } catch {
-            return (false, "\(error)")
-        }
+        let outcome = await HardenedGit.run(arguments, in: context.workspaceRoot, timeout: timeout)
+        return (outcome.ok, outcome.text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
