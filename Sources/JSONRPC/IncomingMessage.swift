@@ -31,9 +31,29 @@ enum IncomingMessage: Sendable {
         } catch let error as EnvelopeError {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: error.message))
         } catch {
-            return .invalid(id: nil, error: parseError(error))
+            return tooDeep(data) ?? .invalid(id: nil, error: parseError(error))
         }
         return classify(envelope, data: data)
+    }
+
+    /// `JSONDecoder` refuses JSON nested past its limit as merely "not valid JSON": this says
+    /// what is wrong, keeping the request's id when it can be read, and names `params` when
+    /// the nesting is there.
+    private static func tooDeep(_ data: Data) -> IncomingMessage? {
+        let bytes = Array(data)
+        let limit = JSONValueWriter.nestingLimit
+        guard RawJSONText.nestingDepth(of: bytes[...], limit: limit) > limit else { return nil }
+        let members = RawJSONText.envelope(in: bytes)
+        let id = members.repeated == nil ? members.id.flatMap { RequestID(jsonText: bytes[$0]) } : nil
+        let advice = "at most \(limit) are accepted: flatten the data, or send deeply nested data as a string"
+        if let params = members.params, RawJSONText.nestingDepth(of: bytes[params], limit: limit - 1) >= limit {
+            return .invalid(id: id, error: .invalidParams(
+                "params nest objects and arrays more than \(limit - 1) levels deep (\(limit) with the message itself); \(advice)",
+                field: "params"))
+        }
+        return .invalid(id: id, error: RPCError(
+            code: RPCError.invalidRequest,
+            message: "invalid request: the message nests objects and arrays more than \(limit) levels deep; \(advice)"))
     }
 
     private static func classify(_ envelope: Envelope, data: Data) -> IncomingMessage {
@@ -89,7 +109,7 @@ enum IncomingMessage: Sendable {
             }
             elements = ranges
         } catch {
-            return .invalid(id: nil, error: parseError(error))
+            return tooDeep(data) ?? .invalid(id: nil, error: parseError(error))
         }
         if elements.isEmpty {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: "invalid request: a batch must not be empty"))

@@ -21,12 +21,7 @@ enum ParamsDecoding {
         } catch let error as RPCError {
             throw error
         } catch let error as DecodingError {
-            if case .dataCorrupted = error, let found = loneSurrogate(inParamsOf: message) {
-                throw .invalidParams(
-                    "\(found.inKey ? "a key in" : "field") '\(found.field)' holds \(found.escape), half of a UTF-16 surrogate pair "
-                        + "without its other half, which is not valid Unicode; send the text as UTF-8, or escape both halves "
-                        + "(\\ud83d\\ude00)", field: found.field)
-            }
+            if case .dataCorrupted = error, let problem = loneSurrogateError(inParamsOf: message) { throw problem }
             throw rpcError(for: error)
         } catch {
             throw RPCError(code: RPCError.invalidParams, message: "invalid params: \(error)", data: ["field": "params"])
@@ -55,10 +50,17 @@ enum ParamsDecoding {
 
     private static let paramsKey = Array(#""params""#.utf8)
 
-    /// `JSONDecoder` calls text with a lone surrogate merely "not valid JSON"; this finds it.
-    private static func loneSurrogate(inParamsOf message: Data) -> LoneSurrogates.Found? {
+    /// `JSONDecoder` calls text with a lone surrogate merely "not valid JSON"; this finds it
+    /// and names the field, or gives nil when the params hold none.
+    static func loneSurrogateError(inParamsOf message: Data) -> RPCError? {
         let bytes = Array(message)
-        return RawJSONText.member(["params"], in: bytes).flatMap { LoneSurrogates.first(in: bytes[$0]) }
+        guard let found = RawJSONText.member(["params"], in: bytes).flatMap({ LoneSurrogates.first(in: bytes[$0]) }) else {
+            return nil
+        }
+        return .invalidParams(
+            "\(found.inKey ? "a key in" : "field") '\(found.field)' holds \(found.escape), half of a UTF-16 surrogate pair "
+                + "without its other half, which is not valid Unicode; send the text as UTF-8, or escape both halves "
+                + "(\\ud83d\\ude00)", field: found.field)
     }
 
     static func rpcError(for error: DecodingError) -> RPCError {

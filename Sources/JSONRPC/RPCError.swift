@@ -1,4 +1,5 @@
 import BosunJSON
+import Foundation
 
 /// A JSON-RPC error object: what the client gets back when a request cannot be answered.
 ///
@@ -58,6 +59,12 @@ extension RPCError {
     /// The -32602 error for params a `Decodable` type rejected, naming the field.
     public static func invalidParams(from error: DecodingError) -> RPCError {
         ParamsDecoding.rpcError(for: error)
+    }
+
+    /// For a handler that reads its params itself and found them unreadable: the -32602
+    /// error naming the field that holds half a surrogate pair, when that is what is wrong.
+    public static func loneSurrogate(inParamsOf message: Data) -> RPCError? {
+        ParamsDecoding.loneSurrogateError(inParamsOf: message)
     }
 
     public static func methodNotFound(_ method: String) -> RPCError {

@@ -39,6 +39,28 @@ enum RawJSONText {
         var repeated: String?
     }
 
+    /// How deep objects and arrays nest in `bytes` (1 for a flat object), strings skipped;
+    /// the scan stops early once the depth passes `limit`.
+    static func nestingDepth(of bytes: ArraySlice<UInt8>, limit: Int = .max) -> Int {
+        var scanner = JSONTextScanner(bytes: bytes, index: bytes.startIndex)
+        var depth = 0, deepest = 0
+        while let byte = scanner.peek, deepest <= limit {
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard scanner.string() != nil else { return deepest }
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            default: break
+            }
+            scanner.index += 1
+        }
+        return deepest
+    }
+
     /// The byte ranges of the elements of the top-level array; nil when the text is no array.
     static func elements(in bytes: [UInt8]) -> [Range<Int>]? {
         var scanner = JSONTextScanner(bytes: bytes[...], index: 0)

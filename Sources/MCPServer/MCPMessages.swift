@@ -48,7 +48,8 @@ struct MCPCallToolParams: Sendable {
 
     init(message: Data) throws(RPCError) {
         guard let envelope = try? JSONValue.parse(message) else {
-            throw .invalidParams("params must be an object with the tool's name and arguments", field: "params")
+            throw RPCError.loneSurrogate(inParamsOf: message)
+                ?? .invalidParams("params must be an object with the tool's name and arguments", field: "params")
         }
         try self.init(parsed: envelope)
     }

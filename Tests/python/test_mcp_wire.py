@@ -196,6 +196,26 @@ def test_bad_input_is_answered_as_the_specification_says(wire):
     assert forbidden_task["code"] == -32601 and "spawn" in forbidden_task["message"]
 
 
+def test_a_lone_surrogate_and_deep_nesting_are_named_with_the_id_kept(wire):
+    wire.initialize()
+    # json.dumps writes the lone surrogate as the escape \ud800: valid JSON, invalid Unicode.
+    surrogate = wire.request("tools/call", {"name": "spawn", "arguments": {"task": "half \ud800 a pair"}})["error"]
+    assert surrogate["code"] == -32602, surrogate
+    assert "surrogate" in surrogate["message"] and surrogate["data"]["field"] == "arguments.task", surrogate
+    assert "must be an object" not in surrogate["message"], surrogate
+
+    deep = "[" * 600 + "]" * 600
+    wire.proc.stdin.write(('{"jsonrpc":"2.0","id":"deep-1","method":"tools/call","params":{"name":"spawn",'
+                           '"arguments":{"task":"x","inputs":' + deep + '}}}\n').encode())
+    nested = wire.answer("deep-1")["error"]
+    assert nested["code"] == -32602 and nested["data"]["field"] == "params", nested
+    assert "512" in nested["message"] and "not valid JSON" not in nested["message"], nested
+    wire.proc.stdin.write(('{"jsonrpc":"2.0","id":7,"method":"ping","junk":' + deep + '}\n').encode())
+    envelope = wire.answer(7)["error"]
+    assert envelope["code"] == -32600 and "512" in envelope["message"], envelope
+    assert wire.result("ping") == {}  # and the server goes on serving
+
+
 def test_a_bosun1_client_calling_tools_call_is_told_the_mcp_way(mcp_world):
     server = MCPServer(mcp_world)
     try:
