@@ -24,15 +24,18 @@ public struct ServerOptions: Sendable {
     public var drainTimeout: Duration
     /// The protocol to speak; nil: chosen by the first `initialize` (`FrontEndKind.requested`).
     public var mode: FrontEndKind?
+    /// Applied to every message to the client before it is written (the API keys removed).
+    public var redactOutgoing: (@Sendable (Data) -> Data)?
 
     public init(
         version: String, maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes,
         notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit, framing: Framing? = nil,
         defaultWorkspaceRoot: String = FileManager.default.currentDirectoryPath,
         debugMethods: Bool = false, gracePeriod: Duration = .seconds(2), drainTimeout: Duration = .seconds(5),
-        mode: FrontEndKind? = nil
+        mode: FrontEndKind? = nil, redactOutgoing: (@Sendable (Data) -> Data)? = nil
     ) {
         self.mode = mode
+        self.redactOutgoing = redactOutgoing
         self.debugMethods = debugMethods
         self.gracePeriod = gracePeriod
         self.version = version
@@ -76,7 +79,8 @@ public final class BosunServer: Sendable {
     public func run(input: Int32, output: Int32) async -> Int32 {
         let connection = JSONRPCConnection(
             input: input, output: output, registry: registry, maxMessageBytes: options.maxMessageBytes,
-            framing: options.framing, notificationBacklogLimit: options.notificationBacklogBytes, gate: lifecycle, logger: logger)
+            framing: options.framing, notificationBacklogLimit: options.notificationBacklogBytes, gate: lifecycle,
+            redactOutgoing: options.redactOutgoing, logger: logger)
         registerLifecycleMethods(connection: connection)
         lifecycle.statelessStart.withLock { $0 = { [self] method in statelessStart(method, connection: connection) } }
         if options.debugMethods { registerDebugMethods() }

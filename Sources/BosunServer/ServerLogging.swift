@@ -59,8 +59,12 @@ public struct ServerLogHandler: LogHandler {
     private var stderrLevel: Logger.Level
     private let label: String
     private let forwarder: ClientLogForwarder
+    /// Applied to every line, for stderr and the client alike (the API keys removed).
+    private let redact: @Sendable (String) -> String
 
-    public init(label: String, level: Logger.Level, forwarder: ClientLogForwarder) {
+    public init(label: String, level: Logger.Level, forwarder: ClientLogForwarder,
+                redact: @escaping @Sendable (String) -> String = { $0 }) {
+        self.redact = redact
         self.label = label
         self.stderrLevel = level
         self.forwarder = forwarder
@@ -84,6 +88,7 @@ public struct ServerLogHandler: LogHandler {
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
+        text = redact(text)
         if event.level >= stderrLevel {
             let stamp = Date().formatted(.iso8601)
             FileHandle.standardError.write(Data("\(stamp) \(event.level) \(label): \(text)\n".utf8))

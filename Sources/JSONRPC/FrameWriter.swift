@@ -46,8 +46,13 @@ final class FrameWriter: @unchecked Sendable {
 
     static let droppedNotificationMethod = "bosun/notificationsDropped"
 
+    /// Applied to every message before it is queued: the one place all output passes, so
+    /// a secret removed here reaches the client by no path.
+    private let redact: (@Sendable (Data) -> Data)?
+
     init(fd: Int32, framing: Framing, backlogLimit: Int, inputPauseLimit: Int,
-         onFailure: @escaping @Sendable (String) -> Void) {
+         redact: (@Sendable (Data) -> Data)? = nil, onFailure: @escaping @Sendable (String) -> Void) {
+        self.redact = redact
         self.fd = fd
         self.framing = framing
         self.backlogLimit = backlogLimit
@@ -93,6 +98,7 @@ final class FrameWriter: @unchecked Sendable {
     /// Queues one JSON text; returns without waiting for the write. A `droppable` one is
     /// dropped (and counted) instead while `backlogLimit` bytes are waiting.
     func send(_ json: Data, droppable: Bool = false) {
+        let json = redact?(json) ?? json
         condition.lock()
         defer { condition.unlock() }
         guard !broken, !closed else { return }

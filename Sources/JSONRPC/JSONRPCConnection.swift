@@ -40,7 +40,7 @@ public final class JSONRPCConnection: Sendable {
         maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes, framing: Framing? = nil,
         notificationBacklogLimit: Int = JSONRPCConnection.defaultNotificationBacklogLimit,
         inputPauseLimit: Int = JSONRPCConnection.defaultInputPauseLimit,
-        gate: (any RequestGate)? = nil, logger: Logger
+        gate: (any RequestGate)? = nil, redactOutgoing: (@Sendable (Data) -> Data)? = nil, logger: Logger
     ) {
         self.inputFD = input
         self.registry = registry
@@ -49,7 +49,8 @@ public final class JSONRPCConnection: Sendable {
         self.gate = gate
         self.logger = logger
         self.writer = FrameWriter(fd: output, framing: framing ?? .contentLength,
-                                  backlogLimit: notificationBacklogLimit, inputPauseLimit: inputPauseLimit) { [logger] failure in
+                                  backlogLimit: notificationBacklogLimit, inputPauseLimit: inputPauseLimit,
+                                  redact: redactOutgoing) { [logger] failure in
             logger.warning("\(failure); later messages to the client are dropped")
         }
     }

@@ -24,11 +24,15 @@ public struct OrchestrationOpener: Sendable {
     /// The tools a role grants (the tool registry), given the loaded config and the open store.
     public var tools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
     public var logger: Logger
+    /// Where each opened config's API keys go, so that nothing the process writes out (to
+    /// the client, to stderr) carries one.
+    public var secrets: KnownSecrets
 
     public init(configPath: String?, storePath: String?, environment: [String: String], mockBaseURL: String? = nil,
                 tools: @escaping @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool]
                     = OrchestrationOpener.registryTools,
-                logger: Logger) {
+                secrets: KnownSecrets = KnownSecrets(), logger: Logger) {
+        self.secrets = secrets
         self.configPath = configPath
         self.storePath = storePath
         self.environment = environment
@@ -84,11 +88,12 @@ public struct OrchestrationOpener: Sendable {
         }
         let mcpServers = try SessionMCPServers.servers(config: config, workspaceRoot: root, offered: request.mcpServers)
         // The servers' env and header values are secrets, whether the config or the client gave them.
-        let secrets = config.secretValues(environment: environment) + mcpServers.flatMap { $0.secretValues(environment: self.environment) }
+        let keys = config.secretValues(environment: environment) + mcpServers.flatMap { $0.secretValues(environment: self.environment) }
+        secrets.add(keys)
         let path = storePath ?? config.store.path ?? TraceStore.defaultPath(environment: environment)
         let store: TraceStore
         do {
-            store = try TraceStore(path: path, redactor: Redactor(secrets: secrets))
+            store = try TraceStore(path: path, redactor: Redactor(secrets: keys))
         } catch {
             throw SessionError(code: SessionError.requestFailedCode, message: "\(error)", data: ["field": "store"])
         }

@@ -77,6 +77,19 @@ public struct Redactor: Sendable {
         return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
+    /// No configured secret to look for.
+    public var knowsNoSecrets: Bool { secrets.isEmpty }
+
+    /// `text` with every configured secret value replaced, and nothing else changed: for
+    /// what leaves the process (answers, events, logs), where a credential-looking key in a
+    /// worker's own text is the worker's business but a key bosun holds never is.
+    public func redactSecrets(in text: [UInt8]) -> [UInt8]? {
+        var bytes = text
+        var changed = false
+        for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
+        return changed ? bytes : nil
+    }
+
     /// Replaces every occurrence of `needle` in `bytes`; true when anything was replaced.
     private static func replaceAll(_ needle: [UInt8], in bytes: inout [UInt8]) -> Bool {
         guard var index = find(needle, in: bytes, from: 0) else { return false }

@@ -9,6 +9,7 @@ import ACPServer
 import MCPServer
 import MockProvider
 import SessionRuntime
+import TraceStore
 
 #if canImport(Glibc)
 import Glibc
@@ -118,7 +119,10 @@ struct Serve: AsyncParsableCommand {
         }
         let forwarder = ClientLogForwarder()
         let level = logLevel
-        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level, forwarder: forwarder) }
+        let secrets = KnownSecrets()
+        LoggingSystem.bootstrap { label in
+            ServerLogHandler(label: label, level: level, forwarder: forwarder, redact: { secrets.redact($0) })
+        }
         let mockProvider = mock ? MockProviderServer(options: MockProviderOptions(host: "127.0.0.1", port: 0)) : nil
         var mockBaseURL: String?
         if let mockProvider {
@@ -126,13 +130,16 @@ struct Serve: AsyncParsableCommand {
             mockBaseURL = "http://127.0.0.1:\(port)/v1"
             Logger(label: "bosun.server").info("--mock: every model is answered by the mock provider on 127.0.0.1:\(port)")
         }
-        let exitCode = try await serve(protocolFD: protocolFD, forwarder: forwarder, sessions: orchestrationOpener(mockBaseURL: mockBaseURL))
+        let exitCode = try await serve(protocolFD: protocolFD, forwarder: forwarder,
+                                       sessions: orchestrationOpener(mockBaseURL: mockBaseURL, secrets: secrets),
+                                       redactOutgoing: { secrets.redact($0) })
         await mockProvider?.stop()
         if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
     /// Runs the server on stdin and the protocol descriptor until it stops; its exit code.
-    private func serve(protocolFD: Int32, forwarder: ClientLogForwarder, sessions: OrchestrationOpener) async throws -> Int32 {
+    private func serve(protocolFD: Int32, forwarder: ClientLogForwarder, sessions: OrchestrationOpener,
+                       redactOutgoing: @escaping @Sendable (Data) -> Data) async throws -> Int32 {
         let openSession = sessions.opener
         let workspaceRoot = workspace.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             ?? FileManager.default.currentDirectoryPath
@@ -140,7 +147,7 @@ struct Serve: AsyncParsableCommand {
             options: ServerOptions(version: Bosun.version, maxMessageBytes: maxMessageBytes,
                 notificationBacklogBytes: notificationBacklogBytes, framing: framing.framing, defaultWorkspaceRoot: workspaceRoot,
                 debugMethods: debugMethods,
-                mode: mode.frontEnd),
+                mode: mode.frontEnd, redactOutgoing: redactOutgoing),
             openSession: openSession, logger: Logger(label: "bosun.server"), logForwarder: forwarder,
             // Each further protocol's front end, by the kind of `initialize` that selects it.
             otherFrontEnds: [
@@ -169,10 +176,10 @@ struct Serve: AsyncParsableCommand {
 extension Serve {
     /// Sessions backed by the config, the trace store and the worker tools; with
     /// `mockBaseURL`, every model is answered by the mock provider there.
-    func orchestrationOpener(mockBaseURL: String?) -> OrchestrationOpener {
+    func orchestrationOpener(mockBaseURL: String?, secrets: KnownSecrets) -> OrchestrationOpener {
         OrchestrationOpener(
             configPath: config, storePath: db, environment: ProcessInfo.processInfo.environment, mockBaseURL: mockBaseURL,
-            logger: Logger(label: "bosun.session")
+            secrets: secrets, logger: Logger(label: "bosun.session")
         )
     }
 }
