@@ -4,7 +4,8 @@ import TraceStore
 
 /// Requests from other processes sharing the store (`bosun top`, `bosun cancel`), which
 /// cannot reach this session's client connection: they write a row to the store's
-/// `controls` table and this session answers it.
+/// `controls` table and this session answers it. The same poll renews the session's lease,
+/// which tells `bosun trace prune` that a live process holds it.
 ///
 /// One light poll: every half second a query on the trace writer's thread that reads a
 /// partial index of unhandled requests (empty almost always). No worker waits on it, and
@@ -13,15 +14,32 @@ extension Session {
     /// Half a second keeps a cancel from another terminal under a second end to end.
     static let remoteControlInterval: Duration = .milliseconds(500)
 
-    /// Starts the poll; `close` stops it. The task holds the session weakly, so a session
-    /// dropped without `close` does not live on for its poll's sake.
+    /// The session's lease in the store (which keeps `bosun trace prune` off it) is renewed
+    /// every this many polls, 15 s, well inside the lease's 60 s.
+    static let leaseRenewalPolls = 30
+
+    /// Starts the poll, which also renews the session's lease; `close` stops it. The task
+    /// holds the session weakly, so a session dropped without `close` does not live on for
+    /// its poll's sake.
     func startRemoteControlPoll() {
         remoteControlPoll = Task { [weak self] in
+            var polls = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.remoteControlInterval)
                 guard let session = self, !Task.isCancelled else { return }
                 await session.answerRemoteControls()
+                polls += 1
+                if polls % Self.leaseRenewalPolls == 0 { await session.renewLease() }
             }
+        }
+    }
+
+    func renewLease() async {
+        guard !closing else { return }
+        do {
+            try await store.holdSession(id: id)
+        } catch {
+            logger.warning("could not renew this session's lease in the trace store: \(error)")
         }
     }
 

@@ -95,7 +95,10 @@ public actor Session: SessionOperations {
                                              "maxConcurrentWorkers must be at least 1; got \(cap). Omit it for the default of 5.")
         }
         let store = environment.store
+        // Held before it is read, so a prune running meanwhile leaves it whole.
+        if let resumeId { try await store.holdSession(id: resumeId) }
         if let resumeId, try await store.session(id: resumeId) == nil {
+            try? await store.releaseSession(id: resumeId)
             throw SessionError.invalidParams("initializationOptions.session", """
                 initializationOptions.session: there is no session \(resumeId) in the trace store \(store.path). \
                 Leave it out to start a new session, or list the stored ones with `bosun trace sessions`.
@@ -113,6 +116,7 @@ public actor Session: SessionOperations {
             record = SessionRecord(id: TraceStore.makeSessionId(), createdAt: now, lastOpenedAt: now,
                                    workspaceRoot: environment.workspaceRoot, maxConcurrentWorkers: cap)
             resumed = false
+            try await store.holdSession(id: record.id)
         }
         var loaded: [WorkerEntry] = []
         var ledgers: [OrchestrationLedger] = []
@@ -180,6 +184,7 @@ public actor Session: SessionOperations {
         stopDeadlineTimer()
         do {
             try await store.flush()
+            try await store.releaseSession(id: id)
         } catch {
             logger.error("the session's last writes did not reach the trace store: \(error)")
         }

@@ -101,6 +101,17 @@ enum Migrations {
         );
         CREATE INDEX orchestrations_by_session ON orchestrations(session_id, created_at);
         """,
+        // 6: which live processes hold which sessions, so that `bosun trace prune` leaves
+        // them alone. A holder renews its lease while the session is open and deletes it
+        // when the session closes; a killed holder's lease expires.
+        """
+        CREATE TABLE session_leases (
+            session_id TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (session_id, holder)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -45,16 +45,22 @@ extension TraceStore {
     }
 
     /// Deletes sessions not opened since `olderThan`, with their workers, events, messages
-    /// and claims, and returns how many sessions went.
-    public func prune(olderThan: Date) async throws -> Int {
+    /// and claims, except those a live process holds (`holdSession`): a running server's
+    /// session stays whole however old it is.
+    public func prune(olderThan: Date) async throws -> PruneReport {
         let cutoff = olderThan.timeIntervalSince1970
         return try await writer.perform { db throws(TraceStoreError) in
-            let removed = try db.writeTransaction { () throws(TraceStoreError) -> Int in
+            let report = try db.writeTransaction { () throws(TraceStoreError) -> PruneReport in
+                let held = try Self.heldSessions(in: db, now: Date())
+                let old = try db.prepared("SELECT id FROM sessions WHERE last_opened_at < ?")
+                old.bind(1, cutoff)
+                let candidates = try old.rows { $0.string(0) }
                 try db.execute("CREATE TEMP TABLE IF NOT EXISTS pruned (id TEXT PRIMARY KEY); DELETE FROM temp.pruned")
-                let mark = try db.prepared("INSERT INTO temp.pruned SELECT id FROM sessions WHERE last_opened_at < ?")
-                mark.bind(1, cutoff)
-                try mark.run()
-                let count = db.changes
+                let mark = try db.prepared("INSERT INTO temp.pruned VALUES (?)")
+                for id in candidates where !held.contains(id) {
+                    mark.bind(1, id)
+                    try mark.run()
+                }
                 try db.execute("""
                     DELETE FROM messages WHERE worker_id IN (SELECT id FROM workers WHERE session_id IN (SELECT id FROM temp.pruned));
                     DELETE FROM events WHERE session_id IN (SELECT id FROM temp.pruned);
@@ -65,10 +71,11 @@ extension TraceStore {
                     DELETE FROM sessions WHERE id IN (SELECT id FROM temp.pruned);
                     DELETE FROM temp.pruned;
                     """)
-                return count
+                let skipped = candidates.filter(held.contains).sorted()
+                return PruneReport(removed: candidates.count - skipped.count, skippedHeld: skipped)
             }
-            if removed > 0 { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
-            return removed
+            if report.removed > 0 { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+            return report
         }
     }
 

@@ -206,7 +206,8 @@ extension TraceCommand {
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "prune", abstract: "Delete sessions (with their workers, events, messages, claims and layers) not opened for a while.")
+            commandName: "prune", abstract: "Delete sessions (with their workers, events, messages, claims and layers) not opened for a while.",
+            discussion: "A session a running bosun holds is never deleted, however old: prune skips it and says so.")
         @OptionGroup var store: StoreOptions
         @Option(name: .customLong("older-than"), help: ArgumentHelp(
             "Age such as 30d, 12h, 90m, 2w or 45s: sessions last opened before now minus this go.", valueName: "AGE"))
@@ -214,13 +215,17 @@ extension TraceCommand {
 
         func run() async throws {
             try await store.withStore { store in
-                let removed = try await store.prune(olderThan: Date().addingTimeInterval(-olderThan.seconds))
+                let report = try await store.prune(olderThan: Date().addingTimeInterval(-olderThan.seconds))
                 // The layers of workers the store no longer has: their changes can never be reviewed.
                 let layersRoot = Layer.layersRoot(besideStore: store.path)
                 for workerId in Layer.workerIds(layersRoot: layersRoot) {
                     if try await store.worker(id: workerId) == nil { Layer.remove(workerId: workerId, layersRoot: layersRoot) }
                 }
-                try emit("pruned \(removed) session\(removed == 1 ? "" : "s")\n", to: nil)
+                var text = "pruned \(report.removed) session\(report.removed == 1 ? "" : "s")\n"
+                if !report.skippedHeld.isEmpty {
+                    text += "skipped \(report.skippedHeld.count) held by a running bosun: \(report.skippedHeld.joined(separator: " "))\n"
+                }
+                try emit(text, to: nil)
             }
         }
     }

@@ -51,7 +51,7 @@ import Testing
     @Test func pruneTakesASessionsRequestsWithIt() async throws {
         let store = try await store(with: [Fixture.worker("w_a", session: "s_owner")])
         _ = try await store.requestControl(workerId: "w_a", action: .cancel, reason: nil)
-        #expect(try await store.prune(olderThan: Date().addingTimeInterval(60)) == 2)
+        #expect(try await store.prune(olderThan: Date().addingTimeInterval(60)).removed == 2)
         #expect(try await store.pendingControls(sessionId: "s_owner").isEmpty)
         await store.close()
     }

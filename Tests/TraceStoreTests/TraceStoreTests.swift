@@ -325,7 +325,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(1_100))
         _ = try await store.openSession(id: "s_new", workspaceRoot: "/", maxConcurrentWorkers: 1)
         try await store.insertWorker(Fixture.worker("w_new", session: "s_new"))
-        #expect(try await store.prune(olderThan: cutoff) == 1)
+        #expect(try await store.prune(olderThan: cutoff) == PruneReport(removed: 1, skippedHeld: []))
         #expect(try await store.sessions().map(\.id) == ["s_new"])
         #expect(try await store.worker(id: "w_old") == nil)
         #expect(try await store.lastSeq(workerId: "w_old") == 0)
@@ -334,6 +334,38 @@ import Testing
             Issue.record("pruned claim still held"); return
         }
         #expect(try await store.worker(id: "w_new") != nil)
+        await store.close()
+    }
+
+    /// A session a live process holds is never pruned, however old; a lease whose holder is
+    /// gone (here, or expired elsewhere) holds nothing.
+    @Test func pruneSkipsSessionsALiveProcessHolds() async throws {
+        let store = try makeStore()
+        for session in ["s_held", "s_free", "s_gone", "s_far", "s_far_expired"] {
+            _ = try await store.openSession(id: session, workspaceRoot: "/", maxConcurrentWorkers: 1)
+            try await store.insertWorker(Fixture.worker("w_" + session, session: session))
+        }
+        try await store.holdSession(id: "s_held")
+        let me = LeaseHolder.current
+        let reusedPid = LeaseHolder(machine: me.machine, pid: me.pid, startTime: me.startTime + 1)
+        let elsewhere = LeaseHolder(machine: "another-machine", pid: me.pid, startTime: me.startTime)
+        let now = Date().timeIntervalSince1970
+        for (session, holder, expires) in [("s_gone", reusedPid, now + 60), ("s_far", elsewhere, now + 60),
+                                           ("s_far_expired", elsewhere, now - 1)] {
+            try await store.writer.performWrite { db throws(TraceStoreError) in
+                let insert = try db.prepared("INSERT INTO session_leases (session_id, holder, expires_at) VALUES (?, ?, ?)")
+                insert.bind(1, session)
+                insert.bind(2, holder.text)
+                insert.bind(3, expires)
+                try insert.run()
+            }
+        }
+        let future = Date().addingTimeInterval(60)
+        #expect(try await store.prune(olderThan: future) == PruneReport(removed: 3, skippedHeld: ["s_far", "s_held"]))
+        #expect(try await store.worker(id: "w_s_held") != nil)
+        try await store.releaseSession(id: "s_held")
+        #expect(try await store.prune(olderThan: future) == PruneReport(removed: 1, skippedHeld: ["s_far"]))
+        #expect(try await store.sessions().map(\.id) == ["s_far"])
         await store.close()
     }
 
