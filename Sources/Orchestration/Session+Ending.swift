@@ -36,11 +36,7 @@ extension Session {
                                 at: record.endedAt ?? Date(), dataJSON: JSONText.string(data.json))
         entries[workerId] = entry
 
-        do {
-            try await store.commitTerminal(record, event: event)
-        } catch {
-            logger.error("worker \(workerId) ended \(state.rawValue) but the store did not take it: \(error)")
-        }
+        guard await commitEnd(record, event: event) else { return }
 
         entry = entries[workerId] ?? entry
         entry.record = record
@@ -59,6 +55,51 @@ extension Session {
             requeue(workerId)
         }
         pump()
+    }
+
+    /// The longest pause between two attempts to commit an end the store cannot take.
+    static let endRetryCeiling: Duration = .seconds(5)
+    /// How many attempts a closing session gives an end before it leaves the worker as the
+    /// store last had it (the next session that opens it marks it `interrupted`).
+    static let endAttemptsWhileClosing = 3
+
+    /// Commits a worker's end, waiting out a store that cannot take it for a reason that may
+    /// pass (its disk is full, another process holds the lock), with backoff: no one hears of
+    /// an end the store does not hold. Meanwhile the worker keeps its slot and shows as it
+    /// was, and the session goes on answering. Returns false when the session closes first:
+    /// then the end is never reported.
+    private func commitEnd(_ record: WorkerRecord, event: EventRecord) async -> Bool {
+        var pause: Duration = .milliseconds(100)
+        var attempts = 0
+        while true {
+            do {
+                try await store.commitTerminal(record, event: event)
+                if attempts > 0 { logger.notice("worker \(record.id): its end is committed after \(attempts) failed attempts") }
+                return true
+            } catch let error as TraceStoreError where error.mayPass {
+                attempts += 1
+                if attempts == 1 {
+                    logger.error("""
+                        worker \(record.id) ended \(record.state), but the trace store cannot take it: \(error) \
+                        It is reported only once committed; retrying.
+                        """)
+                }
+                if closing, attempts >= Self.endAttemptsWhileClosing {
+                    logger.error("worker \(record.id): its end was never committed; the next session that opens \(id) marks it interrupted")
+                    return false
+                }
+                await Self.pauseIgnoringCancellation(pause)
+                pause = min(pause * 2, Self.endRetryCeiling)
+            } catch {
+                logger.error("worker \(record.id) ended \(record.state) but the store did not take it: \(error)")
+                return true
+            }
+        }
+    }
+
+    /// A pause that a cancelled caller (a cancelled request ending its worker) still waits out.
+    private static func pauseIgnoringCancellation(_ duration: Duration) async {
+        await Task.detached { try? await Task.sleep(for: duration) }.value
     }
 
     /// Unblocks the workers waiting on `workerId`, or fails them if it did not succeed.

@@ -115,6 +115,7 @@ final class SQLiteConnection {
         case SQLITE_BUSY, SQLITE_LOCKED: return .locked(path: path)
         case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(path: path, reason: text)
         case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY, SQLITE_AUTH: return .cannotOpen(path: path, reason: text)
+        case SQLITE_FULL: return .full(path: path)
         default: return .sqlite(path: path, code: code, message: text)
         }
     }

@@ -19,6 +19,8 @@ public enum TraceStoreError: Error, CustomStringConvertible, Sendable, Equatable
     case unknownId(id: String)
     /// The store was closed; nothing more can be read or written through this instance.
     case closed(path: String)
+    /// The disk holding the store has no room left (SQLite's `SQLITE_FULL`).
+    case full(path: String)
     /// Any other SQLite failure, with its result code and message.
     case sqlite(path: String, code: Int32, message: String)
 
@@ -46,6 +48,8 @@ public enum TraceStoreError: Error, CustomStringConvertible, Sendable, Equatable
             return "'\(id)' is no session, worker or orchestration in the trace store. List sessions with `bosun trace sessions`."
         case .closed(let path):
             return "trace store '\(path)' is closed. Open a new TraceStore to keep using the file."
+        case .full(let path):
+            return "trace store '\(path)' is full: its disk has no room left. Free space on that disk; bosun keeps serving reads and finishes the writes it holds when space returns."
         case .sqlite(let path, let code, let message):
             return "trace store '\(path)' failed: \(message) (SQLite code \(code)). Check free disk space and file permissions."
         }

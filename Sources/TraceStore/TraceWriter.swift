@@ -201,7 +201,8 @@ final class TraceWriter: @unchecked Sendable {
 
     /// Commits each run of writes and runs each job, in queue order. Writes and write jobs
     /// queued together share one transaction (group commit). Returns the writes left
-    /// unwritten by a failure that may pass; every job after such a failure hears of it.
+    /// unwritten by a failure that may pass; every job after such a failure hears of it,
+    /// except reads after a full disk.
     private func process(_ work: [Queued]) -> [DeferredWrite] {
         var group: [Queued] = []
         var unwritten: [DeferredWrite] = []
@@ -215,7 +216,9 @@ final class TraceWriter: @unchecked Sendable {
         for item in work {
             if case .job(let job) = item, !job.writes {
                 commitTheGroup()
-                if let failure { job.fail(failure) } else { execute(job) }
+                // A read after writes that a full disk refused still runs, on what is
+                // committed: a store that cannot grow keeps answering reads.
+                if let failure, failure != .full(path: connection.path) { job.fail(failure) } else { execute(job) }
             } else {
                 group.append(item)
             }
@@ -390,9 +393,9 @@ final class TraceWriter: @unchecked Sendable {
 extension TraceStoreError {
     /// Whether trying again later may succeed (a lock held by another process, a full disk),
     /// rather than never (a worker that does not exist, a constraint).
-    var mayPass: Bool {
+    public var mayPass: Bool {
         switch self {
-        case .missingWorker, .duplicateWorker, .missingSession, .unknownId: return false
+        case .missingWorker, .duplicateWorker, .missingSession, .unknownId, .closed: return false
         case .sqlite(_, let code, _): return code != SQLITE_TOOBIG && code != SQLITE_CONSTRAINT && code != SQLITE_MISMATCH
         default: return true
         }
