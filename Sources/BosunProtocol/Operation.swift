@@ -64,18 +64,23 @@ extension SessionOperation {
 }
 
 /// An operation as a typed handler over `SessionOperations`.
-public struct Operation<Params: Decodable & Sendable, Result: Encodable & Sendable>: SessionOperation {
+/// Every call's params are checked against the sizes the schema allows (`InputBounds`)
+/// before the handler sees them, whichever front end decoded them.
+public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable>: SessionOperation {
     public let info: OperationInfo
+    private let bounds: InputBounds
     private let handler: @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result
 
     public init(_ info: OperationInfo,
                 handler: @escaping @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result) {
         self.info = info
+        bounds = InputBounds.of(definition: info.paramsDefinition)
         self.handler = handler
     }
 
     public func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result {
-        try await handler(session, params, context)
+        try bounds.check(params)
+        return try await handler(session, params, context)
     }
 }
 

@@ -52,6 +52,16 @@ public struct Worker: Codable, Sendable, Hashable {
         self.error = error
     }
 
+    /// How much of its task a worker's summary (the whole-session `status`) shows: a
+    /// session's overview stays small however long the briefs are.
+    public static let summaryTaskLength = 240
+
+    /// `task` cut to `summaryTaskLength` characters, ending in `…` when cut.
+    public static func summaryTask(_ task: String) -> String {
+        guard task.utf8.count > summaryTaskLength, task.count > summaryTaskLength else { return task }
+        return task.prefix(summaryTaskLength - 1) + "…"
+    }
+
     /// What a worker produced: the input of its accepted `submit_result` (`WorkerResult`).
     public struct Result: Codable, Sendable, Hashable {
         public var text: String

@@ -206,7 +206,7 @@ public actor Session: SessionOperations {
             guard let entry = entries[id] else { continue }
             counts[entry.state.rawValue, default: 0] += 1
             usage = usage + entry.usage
-            workers.append(entry.view(queuePosition: positions[id], includeResult: false))
+            workers.append(entry.summary(queuePosition: positions[id]))
         }
         let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
                                             maxCostUSD: config.session.maxCostUSD)

@@ -86,6 +86,13 @@ struct WorkerEntry: Sendable {
     }
 
     /// The protocol's view; `queuePosition` comes from the scheduler.
+    /// The worker as the whole-session `status` lists it: no result, the task cut short.
+    func summary(queuePosition: Int?) -> Worker {
+        var worker = view(queuePosition: queuePosition, includeResult: false)
+        worker.task = Worker.summaryTask(worker.task)
+        return worker
+    }
+
     func view(queuePosition: Int?, includeResult: Bool) -> Worker {
         Worker(id: record.id, role: record.role, model: record.model, state: state, task: record.task,
                createdAt: WireTime.string(record.createdAt), startedAt: record.startedAt.map(WireTime.string),

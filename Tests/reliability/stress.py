@@ -10,8 +10,11 @@
 - shared-store: 20 `bosun serve` processes, one session each, on one store file, each running
   its workers to the end; every worker ends `succeeded` in its own session, and
   `PRAGMA integrity_check` says ok.
+- sizes: a 40 MB `task` is refused with -32602 naming `task`; six workers with the largest
+  legal briefs (a 64 Ki-character task, 32 inputs of 64 Ki, 64 `doNot` of 4 Ki) are taken;
+  the server's RSS, the whole-session `status` size and the store's size are recorded.
 
-Run: python3 Tests/reliability/stress.py [cap-storm queue shared-store]   (exit status 1 on a
+Run: python3 Tests/reliability/stress.py [cap-storm queue shared-store sizes]   (exit status 1 on a
 violation). Each part prints one JSON line of figures; timing figures are recorded, not
 asserted (they go to bench/RESULTS.md).
 """
@@ -257,7 +260,48 @@ def shared_store(bosun: str, servers: int = 20, workers_each: int = 20) -> dict:
         world.close()
 
 
-PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_store}
+def store_bytes(world: World) -> int:
+    return sum(path.stat().st_size for path in world.directory.glob("trace.sqlite*"))
+
+
+def sizes(bosun: str) -> dict:
+    # Each call takes 60 s: the workers stay running (five) and queued (one) while measured.
+    world = World(bosun, ["--latency-ms", "60000", "--tool-steps", "1"])
+    client = world.serve()
+    try:
+        client.initialize(root=str(world.workspace), max_concurrent_workers=5, events="terminal")
+        rss_idle, _ = rss_kib(client.process.pid)
+        started = time.monotonic()
+        try:
+            client.request("spawn", {"task": "x" * (40 << 20)}, timeout=120)
+            raise AssertionError("a 40 MB task was accepted")
+        except BosunError as refused:
+            assert refused.code == -32602 and refused.data["field"] == "task", refused
+        refusal_seconds = time.monotonic() - started
+        rss_refused, rss_refused_peak = rss_kib(client.process.pid)
+        task = "Summarise " + "t" * (65_536 - 10)
+        brief = {"task": task, "inputs": ["i" * 65_536] * 32, "doNot": ["d" * 4_096] * 64}
+        ids = [client.request("spawn", brief, timeout=120)["id"] for _ in range(6)]
+        rss_six, rss_peak = rss_kib(client.process.pid)
+        status = json.dumps(client.request("status", timeout=60))
+        assert all(len(worker["task"]) == 240 for worker in json.loads(status)["workers"])
+        assert len(client.request("status", {"workerId": ids[0]})["task"]) == len(task)
+        stored = store_bytes(world)
+        client.request("cancel", {"all": True})
+        assert client.close(timeout=60) == 0
+        return {"part": "sizes", "refusal_seconds": round(refusal_seconds, 2),
+                "rss_mib_idle": round(rss_idle / 1024, 1), "rss_mib_after_40mb_refused": round(rss_refused / 1024, 1),
+                "rss_mib_peak_40mb_refused": round(rss_refused_peak / 1024, 1),
+                "brief_bytes": len(json.dumps(brief)), "rss_mib_six_largest_briefs": round(rss_six / 1024, 1),
+                "rss_mib_peak": round(rss_peak / 1024, 1), "status_bytes_six": len(status),
+                "store_mib_six": round(stored / (1 << 20), 1)}
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+        world.close()
+
+
+PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_store, "sizes": sizes}
 
 
 def main() -> int:
