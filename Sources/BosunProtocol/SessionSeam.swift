@@ -52,10 +52,14 @@ public protocol SessionHandle: Sendable {
     /// cancelled: work that runs for a request (an orchestration) is marked `interrupted`,
     /// to be resumed later, rather than ending `cancelled` with its request.
     func willClose() async
+    /// What the user must hear about how the session was opened (workspace config that was
+    /// ignored until trusted), for front ends whose client sees no stderr.
+    var notices: [String] { get }
 }
 
 extension SessionHandle {
     public func willClose() async {}
+    public var notices: [String] { [] }
 }
 
 /// Opens (or resumes) the session for a connection. A `SessionError` is the answer the

@@ -19,6 +19,9 @@ public struct BosunConfig: Sendable {
     public var mcp = MCPSettings()
     /// Things worth telling the user that do not stop bosun (a Claude Code agent tool bosun has no equivalent for).
     public var warnings: [String]
+    /// The workspace's own config and role files, when they were left out because the user
+    /// has not trusted their content (`WorkspaceTrust.notice` says so and how to trust it).
+    public var ignoredWorkspaceConfig: WorkspaceConfigFiles?
 
     public init(providers: [String: ProviderConfig], models: [String: ModelConfig], tiers: [String: String],
                 session: SessionLimits, roles: [String: RoleConfig], store: StoreConfig, tools: ToolPolicy,

@@ -11,6 +11,10 @@ import Foundation
 ///    the same name from the layers and files before it, as Claude Code's project agents
 ///    replace its user agents);
 /// 4. the project config: `--config PATH`, else `$BOSUN_CONFIG`, else `<workspace>/.bosun/config.yaml`.
+///
+/// The workspace's own files (its `.claude/agents`, `.bosun/roles` and `.bosun/config.yaml`)
+/// apply only when the user trusts their exact content (`WorkspaceTrust`); otherwise they are
+/// left out and the config's `ignoredWorkspaceConfig` says which they were.
 public enum ConfigLoader {
     public static func load(explicitPath: String?, workspaceRoot: String, environment: [String: String]) throws -> BosunConfig {
         var tree = try BuiltInConfig.tree()
@@ -22,23 +26,36 @@ public enum ConfigLoader {
             sources.append(user)
         }
 
-        let agentFiles = (userAgentsDirectory(environment: environment).map(MarkdownRoles.files(in:)) ?? [])
-            + MarkdownRoles.files(in: "\(workspaceRoot)/.claude/agents")
-        let roleFiles = MarkdownRoles.files(in: "\(workspaceRoot)/.bosun/roles")
+        let project = try projectConfigPath(explicitPath: explicitPath, workspaceRoot: workspaceRoot, environment: environment)
+        let userAgents = userAgentsDirectory(environment: environment).map(MarkdownRoles.files(in:)) ?? []
+        var workspace = try WorkspaceConfigFiles.read(root: workspaceRoot)
+        workspace.files.removeAll { userAgents.contains($0.path) }  // a workspace that is the home directory
+        let trusted = workspace.isEmpty || WorkspaceTrust.isTrusted(workspace, environment: environment)
+        let applied = trusted ? workspace.files.map(\.path) : []
+
+        let agentFiles = userAgents + applied.filter { $0.hasPrefix("\(workspaceRoot)/.claude/agents/") }
+        let roleFiles = applied.filter { $0.hasPrefix("\(workspaceRoot)/.bosun/roles/") }
         var roles = tree["roles"] ?? .mapping([], at: SourceLocation(file: BuiltInConfig.sourceName, line: nil))
         for file in agentFiles + roleFiles {
-            let loaded = agentFiles.contains(file) ? try MarkdownRoles.loadClaudeAgent(file: file) : try MarkdownRoles.loadBosunRole(file: file)
+            let text = workspace.text(of: file)
+            let loaded = agentFiles.contains(file)
+                ? try MarkdownRoles.loadClaudeAgent(file: file, text: text) : try MarkdownRoles.loadBosunRole(file: file, text: text)
             roles = roles.setting(loaded.name, to: loaded.node, keyLocation: loaded.nameLocation)
             warnings += loaded.warnings
             sources.append(file)
         }
         tree = tree.setting("roles", to: roles, keyLocation: roles.location)
 
-        if let project = try projectConfigPath(explicitPath: explicitPath, workspaceRoot: workspaceRoot, environment: environment) {
-            tree = tree.merged(with: try readFile(project))
+        // A file the user named (`--config`, `$BOSUN_CONFIG`) is theirs; the workspace's own
+        // applies only trusted, from the very text that was trusted.
+        let named = [explicitPath, environment["BOSUN_CONFIG"]].contains { !($0 ?? "").isEmpty }
+        if let project, named || applied.contains(project) {
+            tree = tree.merged(with: try named ? readFile(project) : parseFile(workspace.text(of: project) ?? "", path: project))
             sources.append(project)
         }
-        return try ConfigDecoder.decode(tree, sources: sources, warnings: warnings)
+        var config = try ConfigDecoder.decode(tree, sources: sources, warnings: warnings)
+        config.ignoredWorkspaceConfig = trusted ? nil : workspace
+        return config
     }
 
     /// `$XDG_CONFIG_HOME/bosun/config.yaml`, else `$HOME/.config/bosun/config.yaml`.

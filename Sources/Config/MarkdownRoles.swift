@@ -50,8 +50,8 @@ enum MarkdownRoles {
     }
 
     /// A `.bosun/roles/*.md` file: front matter with `name` (default: the file name) and any role key.
-    static func loadBosunRole(file: String) throws -> Loaded {
-        let (front, body, node) = try parse(file: file)
+    static func loadBosunRole(file: String, text: String? = nil) throws -> Loaded {
+        let (front, body, node) = try parse(file: file, text: text)
         guard case .mapping(var entries, let at) = node else {
             throw ConfigError(file: file, line: 2, message: "the front matter must be a mapping of role keys")
         }
@@ -64,8 +64,8 @@ enum MarkdownRoles {
     }
 
     /// A Claude Code subagent file, translated to a bosun role.
-    static func loadClaudeAgent(file: String) throws -> Loaded {
-        let (front, body, node) = try parse(file: file)
+    static func loadClaudeAgent(file: String, text: String? = nil) throws -> Loaded {
+        let (front, body, node) = try parse(file: file, text: text)
         // Claude Code grows new agent keys; bosun uses four and notes the ones it does not know.
         let used = ["name", "description", "tools", "model"]
         let understood = used + ["color", "permissionMode"]
@@ -106,10 +106,11 @@ enum MarkdownRoles {
         return Loaded(name: name.text, node: .mapping(entries, at: at), nameLocation: name.at, warnings: warnings)
     }
 
-    private static func parse(file: String) throws -> (String, String, ConfigNode) {
+    /// `text` is the file's content when the caller read it already (and checked it is trusted).
+    private static func parse(file: String, text given: String?) throws -> (String, String, ConfigNode) {
         let text: String
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            text = try given ?? String(contentsOfFile: file, encoding: .utf8)
         } catch {
             throw ConfigError(file: file, message: "cannot read this role file: \(error.localizedDescription)")
         }

@@ -76,7 +76,7 @@ enum MCPMethods {
 }
 
 /// `notifications/message` params.
-private struct LogMessage: Encodable {
+struct LogMessage: Encodable {
     var level: String
     var logger = "bosun"
     var data: String

@@ -81,6 +81,9 @@ actor MCPSessionSlot {
                 workspaceRoot: root, resumeSessionId: options.resumeSessionId,
                 maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events] in events.map($0) }))
             logger.info("session \(handle.info.id)\(handle.info.resumed ? " resumed" : "") in \(root)")
+            for notice in handle.notices {
+                connection.notifier.notify("notifications/message", LogMessage(level: MCPLogLevel.warning.rawValue, data: notice))
+            }
             opened.withLock { $0 = handle }
             return handle
         }

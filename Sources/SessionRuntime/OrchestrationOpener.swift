@@ -8,6 +8,7 @@ import Orchestration
 import Providers
 import Telemetry
 import TraceStore
+import Synchronization
 import Workers
 
 /// The composition root of a session: opens real sessions for any front end's `initialize`.
@@ -69,6 +70,10 @@ public struct OrchestrationOpener: Sendable {
         }
     }
 
+    /// The workspace configs this process already said it ignored (root and digest): each
+    /// is said once, however many sessions open there.
+    private static let toldOnce = Mutex<Set<String>>([])
+
     public var opener: SessionOpener {
         { request in try await open(request) }
     }
@@ -85,6 +90,11 @@ public struct OrchestrationOpener: Sendable {
         let config = mockBaseURL.map { loaded.routedToMock(baseURL: $0) } ?? loaded
         for warning in config.warnings + config.apiKeyWhitespaceWarnings(environment: environment) {
             logger.warning("config: \(warning)")
+        }
+        var notices: [String] = []
+        if let ignored = config.ignoredWorkspaceConfig {
+            notices.append(WorkspaceTrust.notice(for: ignored, environment: self.environment))
+            if Self.toldOnce.withLock({ $0.insert(ignored.root + ignored.digest).inserted }) { logger.warning("\(notices[0])") }
         }
         let mcpServers = try SessionMCPServers.servers(config: config, workspaceRoot: root, offered: request.mcpServers)
         // The servers' env and header values are secrets, whether the config or the client gave them.
@@ -126,7 +136,7 @@ public struct OrchestrationOpener: Sendable {
         let exporter = await OTLPLiveExporter.startIfConfigured(environment: environment, store: store, sessionId: session.id,
                                                                 logger: logger)
         let info = SessionInfo(id: session.id, resumed: session.resumed, maxConcurrentWorkers: await session.maxConcurrentWorkers)
-        return OrchestrationSessionHandle(info: info, session: session) {
+        return OrchestrationSessionHandle(info: info, session: session, notices: notices) {
             await mcp.close()
             await exporter?.finish()
             await store.close()
@@ -138,6 +148,7 @@ public struct OrchestrationOpener: Sendable {
 struct OrchestrationSessionHandle: SessionHandle {
     let info: SessionInfo
     let session: Session
+    let notices: [String]
     /// Runs when the session has closed (closes the store it owns).
     let onClose: @Sendable () async -> Void
 

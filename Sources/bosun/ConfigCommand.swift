@@ -21,10 +21,16 @@ struct ConfigLocationOptions: ParsableArguments {
     var workspace: String?
 
     /// Loads the configuration, or exits with the error (file:line: key: message) on stderr.
+    /// Workspace config the user has not trusted is left out, and stderr says so.
     func load() throws -> BosunConfig {
-        let root = workspace ?? FileManager.default.currentDirectoryPath
+        let root = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).resolvingSymlinksInPath().path
+        let environment = ProcessInfo.processInfo.environment
         do {
-            return try ConfigLoader.load(explicitPath: config, workspaceRoot: root, environment: ProcessInfo.processInfo.environment)
+            let loaded = try ConfigLoader.load(explicitPath: config, workspaceRoot: root, environment: environment)
+            if let ignored = loaded.ignoredWorkspaceConfig {
+                FileHandle.standardError.write(Data("warning: \(WorkspaceTrust.notice(for: ignored, environment: environment))\n".utf8))
+            }
+            return loaded
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

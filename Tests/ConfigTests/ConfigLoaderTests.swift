@@ -51,6 +51,7 @@ import Testing
         roles:
           coder: { timeoutSeconds: 60 }
         """)
+        try box.trustWorkspace()
         var config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         #expect(config.session.maxConcurrentWorkers == 8)
         #expect(config.session.maxCostUSD == 4)
@@ -78,6 +79,7 @@ import Testing
         defer { box.remove() }
         try box.write("xdg/bosun/config.yaml", "session: { maxCostUSD: 4 }\n")
         try box.write("ws/.bosun/config.yaml", "session: { maxCostUSD: null }\n")
+        try box.trustWorkspace()
         let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         #expect(config.session.maxCostUSD == nil)
     }

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// A throwaway directory tree for config tests: a workspace and an XDG config home.
@@ -22,6 +23,11 @@ struct ConfigSandbox {
     }
 
     var environment: [String: String] { ["XDG_CONFIG_HOME": xdg, "HOME": "\(root)/home"] }
+
+    /// Trusts the workspace's config and role files as they are now (`bosun trust`).
+    func trustWorkspace() throws {
+        try WorkspaceTrust.trust(try WorkspaceConfigFiles.read(root: workspace), environment: environment)
+    }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 }

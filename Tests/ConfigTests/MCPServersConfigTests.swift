@@ -92,6 +92,7 @@ import Testing
             ---
             Triage.
             """)
+        try box.trustWorkspace()
         let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         #expect(try config.role(named: "triager").tools == ["read_file", "mcp__github__*", "mcp__docs__search"])
         #expect(!config.warnings.contains { $0.contains("mcp__") }, "\(config.warnings)")

@@ -27,6 +27,7 @@ import Testing
         ---
         Plan carefully.
         """)
+        try box.trustWorkspace()
         let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         let reviewer = try config.role(named: "code-reviewer")
         #expect(reviewer.description == "Expert code review specialist. Use after writing code.")
@@ -50,6 +51,7 @@ import Testing
         try box.write("home/.claude/agents/linter.md", "---\nname: linter\ndescription: Lints, from home.\n---\nLint.\n")
         try box.write("home/.claude/agents/tester.md", "---\nname: tester\ndescription: Tests, from home.\n---\nTest.\n")
         try box.write("ws/.claude/agents/tester.md", "---\nname: tester\ndescription: Tests, from the project.\n---\nTest here.\n")
+        try box.trustWorkspace()
         let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         #expect(try config.role(named: "linter").description == "Lints, from home.")
         #expect(try config.role(named: "linter").source.hasSuffix("home/.claude/agents/linter.md:2"))
@@ -74,6 +76,7 @@ import Testing
         ---
         Write in the house style.
         """)
+        try box.trustWorkspace()
         let config = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         let writer = try config.role(named: "writer")
         #expect(writer.timeoutSeconds == 42 && writer.model == "fast" && writer.prompt == "Write in the house style.")
@@ -84,6 +87,7 @@ import Testing
         let box = try ConfigSandbox()
         defer { box.remove() }
         let file = try box.write("ws/.bosun/roles/bad.md", "---\ndescription: x\nmaxSteps: many\n---\nbody\n")
+        try box.trustWorkspace()
         do {
             _ = try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
             Issue.record("expected an error")
@@ -91,6 +95,7 @@ import Testing
             #expect(error.file == file && error.line == 3 && error.key == "roles.bad.maxSteps", "\(error)")
         }
         try box.write("ws/.bosun/roles/bad.md", "no front matter\n")
+        try box.trustWorkspace()
         #expect(throws: ConfigError.self) {
             try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
         }
