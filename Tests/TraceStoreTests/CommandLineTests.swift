@@ -152,6 +152,7 @@ import TestSupport
         _ = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
         #expect(FileManager.default.fileExists(atPath: layers + "/w_demo1/layer.json"))
         #expect(!FileManager.default.fileExists(atPath: layers + "/w_gone"), "a layer without a worker was kept")
+        // The session must be older than prune's smallest age, a second: the store's clock is the wall's.
         Thread.sleep(forTimeInterval: 1.1)
         _ = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(!FileManager.default.fileExists(atPath: layers + "/w_demo1"), "a pruned worker's layer was kept")
@@ -161,6 +162,7 @@ import TestSupport
         let (db, _) = try populate()
         let keep = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
         #expect(keep.status == 0 && keep.stdout == "pruned 0 sessions\n")
+        // As above: the session must be older than a second before `--older-than 1s` takes it.
         Thread.sleep(forTimeInterval: 1.1)
         let drop = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(drop.status == 0 && drop.stdout == "pruned 1 session\n")
