@@ -34,7 +34,7 @@ enum CommandCheckRunner {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: check.writable == true,
                                    home: environment["HOME"], privatePaths: policy.privatePaths, toolchain: toolchain.directories,
                                    layer: context.layer)
-            argv = Sandbox.wrap(check.command, bwrap: bwrap, view: view, cwd: cwd)
+            argv = Sandbox.wrap(check.command, bwrap: bwrap, view: view, cwd: cwd, releaseFD: ProcessRunner.releaseFD)
         } else if policy.allowUnsandboxed, context.layer == nil {
             argv = check.command
         } else {
@@ -46,7 +46,8 @@ enum CommandCheckRunner {
         let outcome: ProcessOutcome
         do {
             outcome = try await ProcessRunner.run(argv, cwd: policy.bwrap == nil ? cwd : nil, environment: environment,
-                                                  timeout: timeout, outputCap: policy.outputBytes, tailCap: policy.outputBytes)
+                                                  timeout: timeout, outputCap: policy.outputBytes, tailCap: policy.outputBytes,
+                                                  maxProcesses: policy.bwrap == nil ? nil : SandboxLimits().maxProcesses)
         } catch {
             return failed("cannot run \(program): \(error)")
         }

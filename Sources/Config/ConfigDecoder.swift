@@ -113,7 +113,7 @@ enum ConfigDecoder {
     }
 
     static let roleKeys = ["description", "model", "tools", "permissions", "timeoutSeconds", "maxSteps", "maxTokens",
-                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels", "isolation"]
+                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels", "isolation", "sandbox"]
 
     private static func role(named name: String, _ node: ConfigNode, keyLocation: SourceLocation) throws -> RoleConfig {
         let path = "roles.\(name)"
@@ -134,6 +134,7 @@ enum ConfigDecoder {
             role.isolation = RoleIsolation(rawValue: value) ?? .layer
         }
         if let retryNode = fields.value("retry") { role.retry = try retry(retryNode, path: "\(path).retry") }
+        if let sandboxNode = fields.value("sandbox") { role.sandbox = try sandbox(sandboxNode, path: "\(path).sandbox") }
         if let permissionsNode = fields.value("permissions") {
             role.permissions = try permissions(permissionsNode, path: "\(path).permissions")
         }
@@ -150,6 +151,13 @@ enum ConfigDecoder {
             role.tools = tools
         }
         return role
+    }
+
+    private static func sandbox(_ node: ConfigNode, path: String) throws -> SandboxOverrides {
+        let fields = try ConfigFields(node, path: path, allowedKeys: SandboxOverrides.keys)
+        return SandboxOverrides(tmpfsMB: try fields.int("tmpfsMB", minimum: 1), maxProcesses: try fields.int("maxProcesses", minimum: 1),
+                                memoryMB: try fields.int("memoryMB", minimum: 1), maxOpenFiles: try fields.int("maxOpenFiles", minimum: 16),
+                                maxFileMB: try fields.int("maxFileMB", minimum: 1))
     }
 
     private static func retry(_ node: ConfigNode, path: String) throws -> RetrySetting {

@@ -60,6 +60,27 @@ public struct ResolvedModel: Sendable, Hashable {
 }
 
 /// What a kind of worker is: its prompt, its model, its tools and permissions, its limits.
+/// A role's `sandbox:` block: the bounds its commands run under, each one given replacing
+/// the built-in default (sizes in MB).
+public struct SandboxOverrides: Sendable, Hashable {
+    public var tmpfsMB: Int?
+    public var maxProcesses: Int?
+    public var memoryMB: Int?
+    public var maxOpenFiles: Int?
+    public var maxFileMB: Int?
+
+    public init(tmpfsMB: Int? = nil, maxProcesses: Int? = nil, memoryMB: Int? = nil, maxOpenFiles: Int? = nil,
+                maxFileMB: Int? = nil) {
+        self.tmpfsMB = tmpfsMB
+        self.maxProcesses = maxProcesses
+        self.memoryMB = memoryMB
+        self.maxOpenFiles = maxOpenFiles
+        self.maxFileMB = maxFileMB
+    }
+
+    public static let keys = ["tmpfsMB", "maxProcesses", "memoryMB", "maxOpenFiles", "maxFileMB"]
+}
+
 public struct RoleConfig: Sendable, Hashable {
     public var name: String
     public var description: String
@@ -87,6 +108,8 @@ public struct RoleConfig: Sendable, Hashable {
     /// Where a worker of a role that may write writes: its own layer, reviewed before it
     /// reaches the workspace (the default), or straight into the workspace.
     public var isolation: RoleIsolation = .layer
+    /// Bounds on the sandbox its commands run in, where the role sets its own.
+    public var sandbox = SandboxOverrides()
 
     public init(name: String, description: String = "", model: String = "worker",
                 tools: [String] = RoleConfig.readOnlyTools, permissions: ToolPermissions = ToolPermissions(),

@@ -12,6 +12,8 @@ struct RunCommandTool: WorkerTool {
     var bwrap: String? = Sandbox.bwrapPath
     /// Paths the sandbox hides wherever they live: the trace store's directory, bosun's config files.
     var privatePaths: [String] = []
+    /// What a command may use of the machine: the role's `sandbox:` over the defaults.
+    var limits = SandboxLimits()
 
     /// What commands see of bosun's environment: enough to find programs, never API keys.
     static let passedEnvironment = ["PATH", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "HOME", "TZ"]
@@ -24,7 +26,9 @@ struct RunCommandTool: WorkerTool {
             your layer, as write_file's do; .git and other protected paths stay read-only), the home directory \
             and /tmp are private and empty, the directories on the user's PATH are read-only, nothing else of the \
             machine is visible, there is no network. A program that is not on the PATH ends your task as \
-            command_not_found. Output (stdout and stderr \
+            command_not_found. It is bounded: /tmp and the home directory hold \
+            \(limits.tmpfsMB) MB each, at most \(limits.maxProcesses) processes, \(limits.memoryMB) MB of memory \
+            per process, \(limits.maxOpenFiles) open files, \(limits.maxFileMB) MB per file. Output (stdout and stderr \
             together) is capped at \(policy.commandOutputMaxBytes) bytes; the timeout is at most \
             \(Int(policy.commandTimeoutSeconds)) s.
             """, inputSchema: [
@@ -68,8 +72,8 @@ struct RunCommandTool: WorkerTool {
         if let bwrap {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: layer != nil, home: environment["HOME"],
                                    privatePaths: privatePaths, toolchain: toolchain.directories, layer: layer,
-                                   protectedPaths: ProtectedPaths(extra: policy.protectedPaths))
-            argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd)
+                                   protectedPaths: ProtectedPaths(extra: policy.protectedPaths), limits: limits)
+            argv = Sandbox.wrap(command, bwrap: bwrap, view: view, cwd: cwd, releaseFD: ProcessRunner.releaseFD)
             sandboxNote = layer == nil
                 ? "bubblewrap (system directories and the workspace read-only, empty home, no network, unprivileged)"
                 : "bubblewrap (the workspace with this worker's layer on top, writable, writes kept in the layer; protected paths and system directories read-only; empty home, no network, unprivileged)"
@@ -84,12 +88,14 @@ struct RunCommandTool: WorkerTool {
                 """)
         }
         let outcome = try await ProcessRunner.run(argv, cwd: bwrap == nil ? cwd : nil, environment: environment,
-                                                  timeout: timeout, outputCap: policy.commandOutputMaxBytes)
+                                                  timeout: timeout, outputCap: policy.commandOutputMaxBytes,
+                                                  maxProcesses: bwrap == nil ? nil : limits.maxProcesses)
         try Task.checkCancellation()
         if bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
             throw WorkerFailure(code: .commandNotFound, message: toolchain.notFound(program))
         }
-        var output = Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote)
+        var output = Self.render(command: command, outcome: outcome, timeout: timeout, sandbox: sandboxNote,
+                                 limits: bwrap == nil ? nil : limits)
         if let layer { try await account(layer, into: &output) }
         return output
     }
@@ -110,7 +116,9 @@ struct RunCommandTool: WorkerTool {
         }
     }
 
-    static func render(command: [String], outcome: ProcessOutcome, timeout: Double, sandbox: String) -> ToolOutput {
+    /// `limits`: the sandbox's, to say which one a failed command met.
+    static func render(command: [String], outcome: ProcessOutcome, timeout: Double, sandbox: String,
+                       limits: SandboxLimits? = nil) -> ToolOutput {
         var lines = ["$ " + command.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")]
         if outcome.timedOut {
             lines.append("timed out after \(timeout) s; the process and its children were killed")
@@ -127,6 +135,11 @@ struct RunCommandTool: WorkerTool {
         }
         if outcome.totalOutputBytes > outcome.output.count {
             lines.append("[output truncated: first \(outcome.output.count) of \(outcome.totalOutputBytes) bytes shown]")
+        }
+        if let limits, !outcome.timedOut, outcome.exitCode != 0,
+           let met = limits.limitMet(exitCode: outcome.exitCode, signal: outcome.signal,
+                                     output: String(decoding: outcome.output, as: UTF8.self)) {
+            lines.append("sandbox limit met: \(met). Do with less, or ask the operator to raise it.")
         }
         return ToolOutput(text: lines.joined(separator: "\n"), isError: outcome.timedOut || outcome.exitCode != 0)
     }

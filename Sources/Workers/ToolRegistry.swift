@@ -2,6 +2,7 @@ import Config
 import Foundation
 import Providers
 import TraceStore
+import Workspace
 
 /// Builds the tools a worker gets from its role, with the policy's limits and the claims
 /// authority shared by every worker (the trace store, so claims hold across processes).
@@ -48,7 +49,7 @@ public struct ToolRegistry: Sendable {
             case "fetch_url": return FetchURLTool(policy: policy, http: http)
             case "run_command":
                 guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }
-                return RunCommandTool(policy: policy, privatePaths: privatePaths)
+                return RunCommandTool(policy: policy, privatePaths: privatePaths, limits: Self.sandboxLimits(role.sandbox))
             case "write_file":
                 guard role.permissions.write else { throw ToolError("role \(role.name) lists write_file without the write permission") }
                 return WriteFileTool(policy: policy, claims: claims)
@@ -56,6 +57,17 @@ public struct ToolRegistry: Sendable {
                 throw ToolError("unknown tool \(name); known tools: \(Self.knownToolNames.joined(separator: ", "))")
             }
         }
+    }
+
+    /// The sandbox bounds of a role's commands: the defaults, with what its `sandbox:` sets.
+    static func sandboxLimits(_ overrides: SandboxOverrides) -> SandboxLimits {
+        var limits = SandboxLimits()
+        if let value = overrides.tmpfsMB { limits.tmpfsMB = value }
+        if let value = overrides.maxProcesses { limits.maxProcesses = value }
+        if let value = overrides.memoryMB { limits.memoryMB = value }
+        if let value = overrides.maxOpenFiles { limits.maxOpenFiles = value }
+        if let value = overrides.maxFileMB { limits.maxFileMB = value }
+        return limits
     }
 
     /// Releases every path claim of a worker; the worker loop calls it when the worker ends.

@@ -27,12 +27,27 @@ public struct ProcessOutcome: Sendable {
 /// output up to a cap, and kills the whole group with SIGKILL on timeout or when the calling
 /// task is cancelled, so no descendant outlives a worker's deadline.
 public enum ProcessRunner {
+    /// The descriptor a held command waits on (`run`'s `maxProcesses`).
+    public static let releaseFD: Int32 = 3
+
     /// `outputCap` bytes of output are kept from the start, and `tailCap` more from the end.
+    ///
+    /// With `maxProcesses`, the command is held: it gets a pipe at `releaseFD` and must wait
+    /// for a byte on it before it starts any process (bubblewrap's `--block-fd`, which
+    /// `Sandbox.wrap` adds with `releaseFD`). Meanwhile it and what it started so far go into
+    /// a pids cgroup of their own where one can be made (`PidsCgroup`), so every later
+    /// process starts inside; the cgroup is removed once the command has ended.
     public static func run(_ argv: [String], cwd: String?, environment: [String: String], timeout: Double,
-                    outputCap: Int, tailCap: Int = 0) async throws -> ProcessOutcome {
+                    outputCap: Int, tailCap: Int = 0, maxProcesses: Int? = nil) async throws -> ProcessOutcome {
         guard let executable = argv.first, !executable.isEmpty else { throw WorkspaceError("the command is empty") }
         try Task.checkCancellation()
-        let (pid, readEnd) = try spawn(argv, cwd: cwd, environment: environment)
+        let hold = try maxProcesses.map { _ in try GNUExtensions.cloexecPipe() }
+        // The read end stays open here until the byte is written, so the write cannot raise
+        // SIGPIPE however early the command ends.
+        defer { if let hold { close(hold.read); close(hold.write) } }
+        let (pid, readEnd) = try spawn(argv, cwd: cwd, environment: environment, held: hold?.read)
+        let cgroup = maxProcesses.flatMap { PidsCgroup(holding: pid, maxProcesses: $0) }
+        if let hold { _ = write(hold.write, "!", 1) }
         let state = Mutex(RunState())
         let killGroup = { @Sendable (timedOut: Bool) in
             state.withLock { s in
@@ -64,6 +79,7 @@ public enum ProcessRunner {
                     _ = state.withLock { _ in kill(-pid, SIGKILL) }
                     var status: Int32 = 0
                     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    cgroup?.remove()
                     let outcome = state.withLock { s -> ProcessOutcome? in
                         s.reaped = true
                         s.reapedAt = Date()
@@ -134,19 +150,18 @@ public enum ProcessRunner {
 
     /// posix_spawnp with stdin from /dev/null, stdout and stderr into one pipe, a new process
     /// group, default signal handling and an empty signal mask.
-    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String]) throws -> (pid_t, Int32) {
+    /// `held`: a descriptor the child gets as `releaseFD`.
+    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String],
+                              held: Int32?) throws -> (pid_t, Int32) {
         let pipe = try GNUExtensions.cloexecPipe()
         defer { close(pipe.write) }
         do {
-            return (try spawn(argv, cwd: cwd, environment: environment, output: pipe.write), pipe.read)
+            return (try spawn(argv, cwd: cwd, environment: environment, input: nil, output: pipe.write, errors: pipe.write,
+                              held: held), pipe.read)
         } catch {
             close(pipe.read)
             throw error
         }
-    }
-
-    private static func spawn(_ argv: [String], cwd: String?, environment: [String: String], output: Int32) throws -> pid_t {
-        try spawn(argv, cwd: cwd, environment: environment, input: nil, output: output, errors: output)
     }
 
     /// A long-lived child that talks over pipes (an MCP server on stdio): its stdin, stdout
@@ -176,9 +191,9 @@ public enum ProcessRunner {
         }
     }
 
-    /// `input` nil: stdin from /dev/null.
+    /// `input` nil: stdin from /dev/null. `held`: a descriptor the child gets as `releaseFD`.
     private static func spawn(_ argv: [String], cwd: String?, environment: [String: String], input: Int32?,
-                              output: Int32, errors: Int32) throws -> pid_t {
+                              output: Int32, errors: Int32, held: Int32? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -189,6 +204,13 @@ public enum ProcessRunner {
         }
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, errors, 2)
+        if let held {
+            // Through a spare descriptor: a dup2 onto itself would keep close-on-exec.
+            let spare: Int32 = 100
+            posix_spawn_file_actions_adddup2(&actions, held, spare)
+            posix_spawn_file_actions_adddup2(&actions, spare, releaseFD)
+            posix_spawn_file_actions_addclose(&actions, spare)
+        }
         if let cwd { try GNUExtensions.addChdir(&actions, cwd) }
 
         var attributes = posix_spawnattr_t()

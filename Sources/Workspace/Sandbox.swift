@@ -25,8 +25,12 @@ public struct SandboxView: Sendable, Hashable {
     /// Paths under the workspace shown read-only whatever else is writable (`.git`, …).
     public var protectedPaths: ProtectedPaths
 
+    /// What the command may use of the machine.
+    public var limits: SandboxLimits
+
     public init(workspaceRoot: String, workspaceWritable: Bool = false, home: String? = nil, privatePaths: [String] = [],
-                toolchain: [String] = [], layer: Layer? = nil, protectedPaths: ProtectedPaths = ProtectedPaths()) {
+                toolchain: [String] = [], layer: Layer? = nil, protectedPaths: ProtectedPaths = ProtectedPaths(),
+                limits: SandboxLimits = SandboxLimits()) {
         self.workspaceRoot = workspaceRoot
         self.workspaceWritable = workspaceWritable
         self.home = home
@@ -34,6 +38,7 @@ public struct SandboxView: Sendable, Hashable {
         self.toolchain = toolchain
         self.layer = layer
         self.protectedPaths = protectedPaths
+        self.limits = limits
     }
 }
 
@@ -47,7 +52,8 @@ public struct SandboxView: Sendable, Hashable {
 /// every capability dropped and `no_new_privs` set (bubblewrap sets it), so it cannot
 /// remount, unmount or mount anything, even when bosun runs as root. It also gets no
 /// network, new PID/IPC/UTS/cgroup namespaces, a new session (no terminal injection), and
-/// dies with bosun.
+/// dies with bosun. It is bounded by the view's `SandboxLimits`: sized tmpfs mounts, and
+/// resource limits set by `/bin/sh` inside before it becomes the command.
 ///
 /// When bosun runs as root, the sandbox's uid maps to root outside, so files only root may
 /// read would be readable by their owner; the system's own secrets among them are hidden
@@ -81,7 +87,10 @@ public enum Sandbox {
     }()
 
     /// The argv that runs `command` inside the sandbox described by `view`, starting in `cwd`.
-    public static func wrap(_ command: [String], bwrap: String, view: SandboxView, cwd: String) -> [String] {
+    /// With `releaseFD`, the sandbox starts no process until a byte arrives on that
+    /// descriptor (`ProcessRunner.run` with `maxProcesses` holds it so).
+    public static func wrap(_ command: [String], bwrap: String, view: SandboxView, cwd: String,
+                            releaseFD: Int32? = nil) -> [String] {
         var argv = [bwrap]
         var visible: [String] = []
         for path in systemPaths {
@@ -94,10 +103,11 @@ public enum Sandbox {
                 visible.append(path)
             }
         }
-        argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+        let tmpfsSize = String(view.limits.tmpfsMB * SandboxLimits.megabyte)
+        argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", tmpfsSize, "--tmpfs", "/tmp"]
         // The home directory: empty and private (before the workspace, which may lie inside it).
         if let home = view.home, home.hasPrefix("/"), home != "/" {
-            argv += ["--perms", "0700", "--tmpfs", home]
+            argv += ["--perms", "0700", "--size", tmpfsSize, "--tmpfs", home]
         }
         // The user's toolchain (after the home, where much of it lives; before the workspace).
         for directory in view.toolchain {
@@ -128,8 +138,9 @@ public enum Sandbox {
             argv += (info.st_mode & S_IFMT) == S_IFDIR ? ["--tmpfs", real] : ["--ro-bind", "/dev/null", real]
         }
         argv += ["--unshare-all", "--unshare-user", "--uid", unprivilegedID, "--gid", unprivilegedID, "--cap-drop", "ALL",
-                 "--die-with-parent", "--new-session", "--chdir", cwd, "--"]
-        argv += command
+                 "--die-with-parent", "--new-session", "--chdir", cwd]
+        if let releaseFD { argv += ["--block-fd", String(releaseFD)] }
+        argv += ["--"] + view.limits.limitedCommand(command)
         guard let layer = view.layer else { return argv }
         return overlayPrefix(layer: layer) + argv
     }

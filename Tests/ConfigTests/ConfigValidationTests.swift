@@ -43,6 +43,8 @@ import Testing
         Case(yaml: "roles:\n  r:\n    fallbackModels: [worker, gpt-9]\n", line: 3, key: "roles.r.fallbackModels[1]",
              says: "unknown model alias or tier \"gpt-9\""),
         Case(yaml: "roles:\n  r:\n    stallRepeats: -1\n", line: 3, key: "roles.r.stallRepeats", says: "at least 0"),
+        Case(yaml: "roles:\n  r:\n    sandbox: { tmpfsMB: 0 }\n", line: 3, key: "roles.r.sandbox.tmpfsMB", says: "at least 1"),
+        Case(yaml: "roles:\n  r:\n    sandbox: { memory: 5 }\n", line: 3, key: "roles.r.sandbox.memory", says: "unknown key"),
         Case(yaml: "roles:\n  r:\n    tools: [read_file, hack]\n", line: 3, key: "roles.r.tools", says: "unknown tool \"hack\""),
         Case(yaml: "roles:\n  r:\n    tools: [run_command]\n", line: 3, key: "roles.r.tools", says: "exec permission"),
         Case(yaml: "roles:\n  r:\n    tools: [write_file]\n", line: 3, key: "roles.r.tools", says: "write permission"),
@@ -80,6 +82,20 @@ import Testing
         #expect(role.retry == RetrySetting(attempts: 2, on: ["stalled", "timed_out"]))
         let plain = try config.role(named: "plain")
         #expect(plain.stallRepeats == 3 && plain.retry == nil && plain.fallbackModels.isEmpty)
+    }
+
+    @Test func aRolesSandboxBoundsAreRead() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("config.yaml", """
+            roles:
+              builder: { sandbox: { tmpfsMB: 1024, maxProcesses: 512, memoryMB: 4096, maxOpenFiles: 4096, maxFileMB: 2048 } }
+              plain: {}
+            """)
+        let config = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: box.environment)
+        #expect(try config.role(named: "builder").sandbox == SandboxOverrides(tmpfsMB: 1_024, maxProcesses: 512, memoryMB: 4_096,
+                                                                              maxOpenFiles: 4_096, maxFileMB: 2_048))
+        #expect(try config.role(named: "plain").sandbox == SandboxOverrides())
     }
 
     @Test func theDescriptionReadsFileLineKeyMessage() {

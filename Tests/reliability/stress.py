@@ -13,8 +13,10 @@
 - sizes: a 40 MB `task` is refused with -32602 naming `task`; six workers with the largest
   legal briefs (a 64 Ki-character task, 32 inputs of 64 Ki, 64 `doNot` of 4 Ki) are taken;
   the server's RSS, the whole-session `status` size and the store's size are recorded.
+- sandbox: a fork bomb, a 1 GB write to /tmp and a 4 GB allocation, each as a `verify`
+  command check in the default sandbox: each is stopped by its bound.
 
-Run: python3 Tests/reliability/stress.py [cap-storm queue shared-store sizes]   (exit status 1 on a
+Run: python3 Tests/reliability/stress.py [cap-storm queue shared-store sizes sandbox]   (exit status 1 on a
 violation). Each part prints one JSON line of figures; timing figures are recorded, not
 asserted (they go to bench/RESULTS.md).
 """
@@ -301,7 +303,44 @@ def sizes(bosun: str) -> dict:
         world.close()
 
 
-PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_store, "sizes": sizes}
+def sandbox_bounds(bosun: str) -> dict:
+    """Three commands past the default sandbox bounds, run as `verify` command checks (the
+    same sandbox as `run_command`): each is stopped by its bound."""
+    world = World(bosun, ["--latency-ms", "10", "--tool-steps", "1"])
+    client = world.serve()
+    cases = {
+        "fork_bomb": (["/bin/sh", "-c", "i=0; while [ $i -lt 2000 ]; do sleep 30 & i=$((i+1)); done; echo started $i"],
+                      "Cannot fork", "started 2000"),
+        "tmp_fill": (["/bin/sh", "-c", "dd if=/dev/zero of=/tmp/fill bs=1M count=1024"], "No space left on device",
+                     "1073741824 bytes"),
+        "memory_hog": (["/usr/bin/python3", "-c", "x = bytearray(4 << 30); print('allocated')"], "MemoryError", "allocated"),
+    }
+    try:
+        client.initialize(root=str(world.workspace))
+        worker = client.request("spawn", {"task": "Name the README's title.", "wait": True}, timeout=120)
+        figures: dict = {"part": "sandbox"}
+        for name, (command, expected, never) in cases.items():
+            started = time.monotonic()
+            answer = client.request("verify", {"workerId": worker["id"],
+                                               "checks": [{"kind": "command", "command": command, "timeoutSeconds": 120}]},
+                                    timeout=300)
+            seconds = time.monotonic() - started
+            output = answer["rounds"][-1]["checks"][0]["output"]
+            assert expected in output and never not in output, f"{name}: {output[-400:]}"
+            figures[f"{name}_seconds"] = round(seconds, 2)
+            if name == "tmp_fill":
+                copied = [line for line in output.splitlines() if "bytes" in line and "copied" in line]
+                figures["tmp_fill_bytes_written"] = int(copied[-1].split()[0]) if copied else None
+        assert client.close(timeout=60) == 0
+        return figures
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+        world.close()
+
+
+PARTS = {"cap-storm": cap_storm, "queue": queue_10k, "shared-store": shared_store, "sizes": sizes,
+         "sandbox": sandbox_bounds}
 
 
 def main() -> int:
