@@ -3,66 +3,10 @@
 --   BOSUN_BIN, BOSUN_TEST_CONFIG, BOSUN_TEST_WORKSPACE, BOSUN_TEST_DB come from there.
 -- Every wait polls a condition (vim.wait); a failure writes why to stderr and exits 1.
 
-local notes = {}
+local support = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/support.lua')
+local check, wait_for, noted, buffer_lines = support.check, support.wait_for, support.noted, support.buffer_lines
 
-local function fail(message)
-  io.stderr:write('FAIL: ' .. message .. '\n')
-  for _, note in ipairs(notes) do
-    io.stderr:write(string.format('notified (level %d): %s\n', note.level, note.message))
-  end
-  vim.cmd('cquit 1')
-end
-
-local function check(condition, message)
-  if not condition then
-    fail(message)
-  end
-end
-
-local function wait_for(what, condition, timeout_ms)
-  if not vim.wait(timeout_ms or 30000, condition, 20) then
-    fail('timed out waiting for ' .. what)
-  end
-end
-
-vim.notify = function(message, level)
-  table.insert(notes, { message = message, level = level or vim.log.levels.INFO })
-end
-
--- Every deprecated API the plugin calls (Neovim 0.11+ warns through vim.deprecate).
-local deprecated = {}
-local deprecate = vim.deprecate
-vim.deprecate = function(name, ...)
-  table.insert(deprecated, name .. '\n' .. debug.traceback('', 2))
-  return deprecate(name, ...)
-end
--- APIs deprecated without a runtime warning: counted on the versions that deprecated them.
-if vim.fn.has('nvim-0.11') == 1 then
-  local set_option = vim.api.nvim_buf_set_option
-  vim.api.nvim_buf_set_option = function(...)
-    table.insert(deprecated, 'nvim_buf_set_option\n' .. debug.traceback('', 2))
-    return set_option(...)
-  end
-  local uv = vim.uv
-  vim.loop = setmetatable({}, { __index = function(_, key)
-    table.insert(deprecated, 'vim.loop.' .. key .. '\n' .. debug.traceback('', 2))
-    return uv[key]
-  end })
-end
-
-local function noted(pattern, level)
-  for _, note in ipairs(notes) do
-    if note.message:match(pattern) and (level == nil or note.level == level) then
-      return note.message
-    end
-  end
-end
-
-local function buffer_lines(buf)
-  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
-end
-
-local ok, err = pcall(function()
+support.run(function()
   local bosun = require('bosun')
   local client = require('bosun.client')
   bosun.setup({
@@ -292,12 +236,4 @@ local ok, err = pcall(function()
   check(noted('cannot start'):match('missing%.yaml: the config file named by %-%-config does not exist'),
     "bosun's own message says what is wrong: " .. noted('cannot start'))
   check(not client.state.starting, 'a failed start can be retried')
-
-  check(#deprecated == 0, 'the plugin called deprecated APIs:\n' .. table.concat(deprecated, '\n'))
 end)
-
-if not ok then
-  fail(tostring(err))
-end
-io.stdout:write('ok\n')
-vim.cmd('qall!')

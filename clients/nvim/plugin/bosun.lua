@@ -33,6 +33,11 @@ local function complete_orchestrations(arg_lead)
   end, state().orchestration_order)
 end
 
+-- Worker and orchestration ids, for the commands that take either.
+local function complete_targets(arg_lead)
+  return vim.list_extend(complete_workers(arg_lead), complete_orchestrations(arg_lead))
+end
+
 -- Splits "w_123 rest of it" into the worker id and the rest; no leading id gives nil.
 local function leading_worker(fargs)
   if fargs[1] and fargs[1]:match('^w_') then
@@ -98,7 +103,7 @@ vim.api.nvim_create_user_command('BosunCancel', function(opts)
 end, {
   nargs = '?',
   complete = function(arg_lead)
-    return vim.list_extend(vim.list_extend({ 'all' }, complete_workers(arg_lead)), complete_orchestrations(arg_lead))
+    return vim.list_extend({ 'all' }, complete_targets(arg_lead))
   end,
   desc = 'Cancel a bosun worker (default the last one), an orchestration (o_…), or all',
 })
@@ -125,10 +130,45 @@ vim.api.nvim_create_user_command('BosunTrace', function(opts)
 end, {
   nargs = '?',
   bang = true,
-  complete = function(arg_lead)
-    return vim.list_extend(complete_workers(arg_lead), complete_orchestrations(arg_lead))
-  end,
+  complete = complete_targets,
   desc = "A bosun worker's (or orchestration's) events in a split; with ! the session's HTML timeline",
+})
+
+vim.api.nvim_create_user_command('BosunChanges', function(opts)
+  bosun().changes(args_of(opts)[1])
+end, {
+  nargs = '?',
+  complete = complete_targets,
+  desc = "A bosun worker's (or orchestration's) changes in a diff split: the files, then the unified diff",
+})
+
+vim.api.nvim_create_user_command('BosunApply', function(opts)
+  local args = args_of(opts)
+  local id = args[1] and args[1]:match('^[wo]_') and table.remove(args, 1) or nil
+  bosun().apply(id, args)
+end, {
+  nargs = '*',
+  -- The id first, then the worker's changed files (as its `changes` events named them).
+  complete = function(arg_lead, cmd_line)
+    local words = vim.split(cmd_line, '%s+')
+    if #words <= 2 then
+      return complete_targets(arg_lead)
+    end
+    local worker = state().workers[words[2]] or state().workers[state().last_worker or '']
+    local files = worker and worker.changes and worker.changes.files or {}
+    return vim.tbl_filter(function(path)
+      return path:sub(1, #arg_lead) == arg_lead
+    end, files)
+  end,
+  desc = "Write a bosun worker's (or orchestration's) changes into the workspace: [worker|o_…] [path ...]",
+})
+
+vim.api.nvim_create_user_command('BosunDiscard', function(opts)
+  bosun().discard(args_of(opts)[1])
+end, {
+  nargs = '?',
+  complete = complete_targets,
+  desc = "Throw a bosun worker's (or orchestration's) changes away",
 })
 
 vim.api.nvim_create_user_command('BosunStop', function()

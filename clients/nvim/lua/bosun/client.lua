@@ -67,6 +67,15 @@ function M.remember(worker)
   end
 end
 
+-- The worker a command means: the one given, else the last one spawned or seen.
+function M.worker_or_last(id)
+  id = id or M.state.last_worker
+  if not id then
+    M.notify('no worker yet: :BosunSpawn one first, or name it (w_…)', vim.log.levels.WARN)
+  end
+  return id
+end
+
 function M.supports(method)
   local info = M.state.info
   local methods = info and info.capabilities and info.capabilities.methods or {}
@@ -116,6 +125,9 @@ local function on_worker_event(_, event)
     worker.state = state
   elseif not worker then
     M.remember({ id = event.workerId, state = state or 'running', role = '', task = '' })
+  end
+  if event.kind == 'changes' then -- its layer's review state and files, as `status` shows them
+    M.state.workers[event.workerId].changes = event.data
   end
   if TERMINAL[event.kind] then
     on_worker_end(event.workerId, event.kind)

@@ -3,6 +3,7 @@
 -- `:help bosun` documents the commands; this module is their Lua API.
 local client = require('bosun.client')
 local config = require('bosun.config')
+local review = require('bosun.review')
 local views = require('bosun.views')
 
 local M = {}
@@ -11,14 +12,7 @@ function M.setup(options)
   config.set(options)
 end
 
--- The worker a command means: the one given, else the last one spawned or seen.
-local function worker_or_last(id)
-  id = id or client.state.last_worker
-  if not id then
-    client.notify('no worker yet: :BosunSpawn one first, or name it (w_…)', vim.log.levels.WARN)
-  end
-  return id
-end
+local worker_or_last = client.worker_or_last
 
 local progress_tokens = 0
 
@@ -201,6 +195,11 @@ function M.statusline()
   end
   return text
 end
+
+-- Review of a writing worker's changes (see lua/bosun/review.lua).
+M.changes = review.changes
+M.apply = review.apply
+M.discard = review.discard
 
 M.stop = client.stop
 
