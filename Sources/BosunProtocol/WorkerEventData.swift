@@ -51,7 +51,7 @@ public enum WorkerEventData: Sendable, Hashable {
     /// A step: the provider's model id, the provider's name in the config and its API.
     case modelCall(step: Int, model: String, provider: String?, providerAPI: String?)
     /// That step's answer: the call's own tokens and cost.
-    case modelReply(step: Int, inputTokens: Int, outputTokens: Int, cacheReadTokens: Int, costUSD: Double)
+    case modelReply(step: Int, inputTokens: Int, outputTokens: Int, cacheReadTokens: Int, cacheWriteTokens: Int, costUSD: Double)
     /// Text the model wrote alongside its tool calls.
     case text(String)
     case toolCall(id: String, name: String, input: JSONValue)
@@ -129,9 +129,10 @@ public enum WorkerEventData: Sendable, Hashable {
             data["provider"] = provider.map(JSONValue.string)
             data["providerAPI"] = providerAPI.map(JSONValue.string)
             return .object(data)
-        case .modelReply(let step, let inputTokens, let outputTokens, let cacheReadTokens, let costUSD):
+        case .modelReply(let step, let inputTokens, let outputTokens, let cacheReadTokens, let cacheWriteTokens, let costUSD):
             return ["step": .int(Int64(step)), "inputTokens": .int(Int64(inputTokens)), "outputTokens": .int(Int64(outputTokens)),
-                    "cacheReadTokens": .int(Int64(cacheReadTokens)), "costUSD": .double(costUSD)]
+                    "cacheReadTokens": .int(Int64(cacheReadTokens)), "cacheWriteTokens": .int(Int64(cacheWriteTokens)),
+                    "costUSD": .double(costUSD)]
         case .text(let text):
             return ["text": .string(text)]
         case .toolCall(let id, let name, let input):
@@ -193,6 +194,8 @@ public enum WorkerEventData: Sendable, Hashable {
         case .modelReply:
             self = .modelReply(step: try data.int("step"), inputTokens: try data.int("inputTokens"),
                                outputTokens: try data.int("outputTokens"), cacheReadTokens: try data.int("cacheReadTokens"),
+                               // Absent from events stored before cache writes were counted.
+                               cacheWriteTokens: try json["cacheWriteTokens"].map { _ in try data.int("cacheWriteTokens") } ?? 0,
                                costUSD: try data.double("costUSD"))
         case .text:
             self = .text(try data.string("text"))

@@ -117,22 +117,39 @@ public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {
     }
 }
 
+/// Tokens and cost: `inputTokens` are billed at the full input price, `cacheReadTokens` and
+/// `cacheWriteTokens` at the prompt cache's read and write prices, all of them in `costUSD`.
 public struct WorkerUsage: Codable, Sendable, Hashable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var cacheReadTokens: Int
+    public var cacheWriteTokens: Int
     public var costUSD: Double
 
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, costUSD: Double = 0) {
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, cacheWriteTokens: Int = 0,
+                costUSD: Double = 0) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cacheReadTokens = cacheReadTokens
+        self.cacheWriteTokens = cacheWriteTokens
         self.costUSD = costUSD
+    }
+
+    /// `cacheWriteTokens` may be absent: orchestration ledgers stored before it was counted
+    /// hold usage without it, and still resume.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        inputTokens = try container.decode(Int.self, forKey: .inputTokens)
+        outputTokens = try container.decode(Int.self, forKey: .outputTokens)
+        cacheReadTokens = try container.decode(Int.self, forKey: .cacheReadTokens)
+        cacheWriteTokens = try container.decodeIfPresent(Int.self, forKey: .cacheWriteTokens) ?? 0
+        costUSD = try container.decode(Double.self, forKey: .costUSD)
     }
 
     public static func + (a: WorkerUsage, b: WorkerUsage) -> WorkerUsage {
         WorkerUsage(inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
-                    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens, costUSD: a.costUSD + b.costUSD)
+                    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+                    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens, costUSD: a.costUSD + b.costUSD)
     }
 }
 

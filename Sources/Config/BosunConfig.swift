@@ -62,8 +62,9 @@ public struct BosunConfig: Sendable {
             }
             throw ConfigError(key: "models", message: "unknown model or tier \"\(aliasOrTier)\"; \(known)")
         }
-        return ResolvedModel(alias: alias, providerName: model.provider, modelId: model.id, price: model.price,
-                             maxOutputTokens: model.maxOutputTokens)
+        return ResolvedModel(alias: alias, providerName: model.provider, modelId: model.id,
+                             price: model.price ?? PriceTable.price(for: model.id),
+                             maxOutputTokens: model.maxOutputTokens, promptCache: model.promptCache)
     }
 
     /// Everything needed to call provider `name`: its URL and its API key, read from the

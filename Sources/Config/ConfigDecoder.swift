@@ -97,7 +97,7 @@ enum ConfigDecoder {
     }
 
     private static func model(_ node: ConfigNode, path: String) throws -> ModelConfig {
-        let fields = try ConfigFields(node, path: path, allowedKeys: ["provider", "id", "price", "maxOutputTokens"])
+        let fields = try ConfigFields(node, path: path, allowedKeys: ["provider", "id", "price", "maxOutputTokens", "promptCache"])
         guard let provider = try fields.string("provider") else { throw fields.error("provider", "every model needs a provider") }
         guard let id = try fields.string("id") else { throw fields.error("id", "every model needs the provider's model id") }
         var price: ModelPrice?
@@ -109,7 +109,8 @@ enum ConfigDecoder {
             price = ModelPrice(input: input, output: output, cacheRead: try p.number("cacheRead", positive: false),
                                cacheWrite: try p.number("cacheWrite", positive: false))
         }
-        return ModelConfig(provider: provider, id: id, price: price, maxOutputTokens: try fields.int("maxOutputTokens"))
+        return ModelConfig(provider: provider, id: id, price: price, maxOutputTokens: try fields.int("maxOutputTokens"),
+                           promptCache: try fields.bool("promptCache") ?? true)
     }
 
     static let roleKeys = ["description", "model", "tools", "permissions", "timeoutSeconds", "maxSteps", "maxTokens",

@@ -33,12 +33,16 @@ public struct ModelConfig: Sendable, Hashable {
     public var price: ModelPrice?
     /// The most output tokens to ask for in one call.
     public var maxOutputTokens: Int?
+    /// Whether workers mark their calls for the provider's prompt cache (`promptCache: false`
+    /// for a server that refuses the marks, or to compare bills).
+    public var promptCache: Bool
 
-    public init(provider: String, id: String, price: ModelPrice? = nil, maxOutputTokens: Int? = nil) {
+    public init(provider: String, id: String, price: ModelPrice? = nil, maxOutputTokens: Int? = nil, promptCache: Bool = true) {
         self.provider = provider
         self.id = id
         self.price = price
         self.maxOutputTokens = maxOutputTokens
+        self.promptCache = promptCache
     }
 }
 
@@ -47,15 +51,19 @@ public struct ResolvedModel: Sendable, Hashable {
     public var alias: String
     public var providerName: String
     public var modelId: String
+    /// The config's price, else the provider's list price for the model id (`PriceTable`).
     public var price: ModelPrice?
     public var maxOutputTokens: Int?
+    public var promptCache: Bool
 
-    public init(alias: String, providerName: String, modelId: String, price: ModelPrice?, maxOutputTokens: Int?) {
+    public init(alias: String, providerName: String, modelId: String, price: ModelPrice?, maxOutputTokens: Int?,
+                promptCache: Bool = true) {
         self.alias = alias
         self.providerName = providerName
         self.modelId = modelId
         self.price = price
         self.maxOutputTokens = maxOutputTokens
+        self.promptCache = promptCache
     }
 }
 

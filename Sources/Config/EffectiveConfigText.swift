@@ -42,6 +42,7 @@ extension BosunConfig {
                 ("price", m.price.map { map([("input", number($0.input)), ("output", number($0.output)),
                                               ("cacheRead", number($0.cacheRead)), ("cacheWrite", number($0.cacheWrite))]) }),
                 ("maxOutputTokens", m.maxOutputTokens.map(int)),
+                ("promptCache", Node(String(m.promptCache), Tag(.bool))),
             ]))
         }
         let roleNodes = roles.keys.sorted().map { name -> (String, Node?) in

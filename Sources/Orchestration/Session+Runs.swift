@@ -43,7 +43,8 @@ extension Session {
         entry.record.startedAt = Date()
         entry.baseline = WorkerEntry.Baseline(steps: entry.record.steps, inputTokens: entry.record.inputTokens,
                                               outputTokens: entry.record.outputTokens,
-                                              cacheReadTokens: entry.record.cacheReadTokens, costUSD: entry.record.costUSD)
+                                              cacheReadTokens: entry.record.cacheReadTokens,
+                                              cacheWriteTokens: entry.record.cacheWriteTokens, costUSD: entry.record.costUSD)
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         emit(workerId, .started(run: run, resumed: false))
@@ -102,7 +103,8 @@ extension Session {
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
                                     maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget,
-                                    stallRepeats: role.stallRepeats, cacheKey: entry.record.id)
+                                    stallRepeats: role.stallRepeats,
+                                    cacheKey: model.promptCache ? entry.record.id : nil)
         let externalTools = environment.externalTools, requested = entry.spec.tools
         return RunPlan(setup: setup, client: client, externalTools: { try await externalTools(role, requested) })
     }
@@ -204,6 +206,7 @@ extension Session {
             emit(workerId, .modelReply(step: steps, inputTokens: after.inputTokens - before.inputTokens,
                                        outputTokens: after.outputTokens - before.outputTokens,
                                        cacheReadTokens: after.cacheReadTokens - before.cacheReadTokens,
+                                       cacheWriteTokens: after.cacheWriteTokens - before.cacheWriteTokens,
                                        costUSD: after.costUSD - before.costUSD))
             store.submit(.workerProgress(entries.values[index].record))
         case .message(let message, let origin):

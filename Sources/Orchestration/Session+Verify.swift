@@ -133,7 +133,7 @@ extension Session {
 
     /// A judge's model call: charged to the session budget, recorded as a `judge_call` event.
     func recordJudgeCall(workerId: String, modelId: String, usage: Usage) {
-        let price = config.models.values.first { $0.id == modelId }?.price
+        let price = config.models.values.first { $0.id == modelId }?.price ?? PriceTable.price(for: modelId)
         let cost = price?.cost(of: usage) ?? 0
         budget.charge(cost)
         emit(workerId, .judgeCall(model: modelId, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,

@@ -50,6 +50,7 @@ struct WorkerEntry: Sendable {
         var inputTokens = 0
         var outputTokens = 0
         var cacheReadTokens = 0
+        var cacheWriteTokens = 0
         var costUSD = 0.0
     }
 
@@ -69,12 +70,14 @@ struct WorkerEntry: Sendable {
         record.inputTokens = baseline.inputTokens + usage.inputTokens
         record.outputTokens = baseline.outputTokens + usage.outputTokens
         record.cacheReadTokens = baseline.cacheReadTokens + usage.cacheReadTokens
+        record.cacheWriteTokens = baseline.cacheWriteTokens + usage.cacheWriteTokens
         record.costUSD = baseline.costUSD + costUSD
     }
 
     var usage: WorkerUsage {
         WorkerUsage(inputTokens: record.inputTokens, outputTokens: record.outputTokens,
-                    cacheReadTokens: record.cacheReadTokens, costUSD: record.costUSD)
+                    cacheReadTokens: record.cacheReadTokens, cacheWriteTokens: record.cacheWriteTokens,
+                    costUSD: record.costUSD)
     }
 
     var result: WorkerResult? {

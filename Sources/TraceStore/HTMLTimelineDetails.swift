@@ -31,7 +31,8 @@ enum HTMLTimelineDetails {
         for call in models {
             var facts = [call.model ?? worker.model]
             if let usage = call.usage {
-                facts += ["\(usage.inputTokens) in / \(usage.outputTokens) out" + (usage.cacheReadTokens > 0 ? " (\(usage.cacheReadTokens) cached)" : ""),
+                facts += ["\(usage.inputTokens) in / \(usage.outputTokens) out" + (usage.cacheReadTokens > 0 ? " (\(usage.cacheReadTokens) cached)" : "")
+                          + (usage.cacheWriteTokens > 0 ? " (\(usage.cacheWriteTokens) written to the cache)" : ""),
                           TraceFormat.cost(usage.costUSD)]
             }
             facts.append(TraceFormat.duration(call.duration) + (call.answered ? "" : " (no answer)"))

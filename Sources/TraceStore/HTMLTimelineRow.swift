@@ -49,7 +49,7 @@ enum HTMLTimelineRow {
             <dt>state</dt><dd>\(escape(worker.state))</dd>
             <dt>role / model</dt><dd>\(escape(worker.role)) / \(escape(worker.model))</dd>
             <dt>steps</dt><dd>\(worker.steps)</dd>
-            <dt>tokens</dt><dd>\(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read</dd>
+            <dt>tokens</dt><dd>\(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read, \(worker.cacheWriteTokens) cache write</dd>
             <dt>cost</dt><dd>\(TraceFormat.cost(worker.costUSD))</dd>
             <dt>time</dt><dd>\(escape(TraceFormat.timestamp(begin))) for \(duration)\(wait > 0 ? ", after \(TraceFormat.duration(wait)) in the queue" : "")</dd>
             </dl>

@@ -26,7 +26,7 @@ public enum JSONLExporter {
     static func object(for worker: WorkerRecord) -> [String: Any] {
         let usage: [String: Any] = [
             "inputTokens": worker.inputTokens, "outputTokens": worker.outputTokens,
-            "cacheReadTokens": worker.cacheReadTokens, "costUSD": worker.costUSD,
+            "cacheReadTokens": worker.cacheReadTokens, "cacheWriteTokens": worker.cacheWriteTokens, "costUSD": worker.costUSD,
         ]
         var object: [String: Any] = [
             "type": "worker", "id": worker.id, "sessionId": worker.sessionId, "role": worker.role,

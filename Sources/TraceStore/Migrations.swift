@@ -112,6 +112,10 @@ enum Migrations {
             PRIMARY KEY (session_id, holder)
         ) WITHOUT ROWID;
         """,
+        // 7: prompt-cache writes, counted apart from input like cache reads.
+        """
+        ALTER TABLE workers ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -93,6 +93,7 @@ extension OTLPExporter {
             attribute("gen_ai.usage.input_tokens", worker.inputTokens),
             attribute("gen_ai.usage.output_tokens", worker.outputTokens),
             attribute("bosun.usage.cache_read_tokens", worker.cacheReadTokens),
+            attribute("bosun.usage.cache_write_tokens", worker.cacheWriteTokens),
             attribute("bosun.usage.cost_usd", worker.costUSD),
         ]
         if let api = call?.providerAPI { attributes.append(attribute("gen_ai.provider.name", api)) }
@@ -121,6 +122,7 @@ extension OTLPExporter {
                     attribute("gen_ai.usage.input_tokens", usage.inputTokens),
                     attribute("gen_ai.usage.output_tokens", usage.outputTokens),
                     attribute("bosun.usage.cache_read_tokens", usage.cacheReadTokens),
+                    attribute("bosun.usage.cache_write_tokens", usage.cacheWriteTokens),
                     attribute("bosun.usage.cost_usd", usage.costUSD),
                 ]
             }

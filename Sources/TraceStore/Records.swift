@@ -41,6 +41,7 @@ public struct WorkerRecord: Sendable, Hashable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var cacheReadTokens: Int
+    public var cacheWriteTokens: Int
     public var costUSD: Double
     /// `{text, structured?, sources?}` as JSON text.
     public var resultJSON: String?
@@ -52,8 +53,8 @@ public struct WorkerRecord: Sendable, Hashable {
     public init(id: String, sessionId: String, parentId: String? = nil, role: String, model: String, state: String,
                 task: String, briefJSON: String, priority: Int = 0, createdAt: Date, startedAt: Date? = nil,
                 endedAt: Date? = nil, steps: Int = 0, inputTokens: Int = 0, outputTokens: Int = 0,
-                cacheReadTokens: Int = 0, costUSD: Double = 0, resultJSON: String? = nil, errorJSON: String? = nil,
-                verification: String = "unverified") {
+                cacheReadTokens: Int = 0, cacheWriteTokens: Int = 0, costUSD: Double = 0, resultJSON: String? = nil,
+                errorJSON: String? = nil, verification: String = "unverified") {
         self.id = id
         self.sessionId = sessionId
         self.parentId = parentId
@@ -70,6 +71,7 @@ public struct WorkerRecord: Sendable, Hashable {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cacheReadTokens = cacheReadTokens
+        self.cacheWriteTokens = cacheWriteTokens
         self.costUSD = costUSD
         self.resultJSON = resultJSON
         self.errorJSON = errorJSON

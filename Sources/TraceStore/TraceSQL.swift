@@ -4,15 +4,17 @@ import Foundation
 enum TraceSQL {
     static let workerColumns = """
         id, session_id, parent_id, role, model, state, task, brief_json, priority, created_at, started_at, \
-        ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json, verification
+        ended_at, steps, input_tokens, output_tokens, cache_read_tokens, cost_usd, result_json, error_json, verification, \
+        cache_write_tokens
         """
-    static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertWorker = "INSERT INTO workers (\(workerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     /// What changes after a worker is inserted (the model too: escalation moves a worker up
     /// a tier). The columns of its indexes (id, session, creation time) are not among them,
     /// so an update touches the row's page only.
     static let updateProgress = """
         UPDATE workers SET state = ?, started_at = ?, ended_at = ?, steps = ?, input_tokens = ?, output_tokens = ?, \
-        cache_read_tokens = ?, cost_usd = ?, result_json = ?, error_json = ?, model = ?, verification = ? WHERE id = ?
+        cache_read_tokens = ?, cost_usd = ?, result_json = ?, error_json = ?, model = ?, verification = ?, \
+        cache_write_tokens = ? WHERE id = ?
         """
     static let selectWorker = "SELECT \(workerColumns) FROM workers WHERE id = ?"
     static let selectWorkers = "SELECT \(workerColumns) FROM workers WHERE session_id = ? ORDER BY created_at, rowid"
@@ -44,6 +46,7 @@ enum TraceSQL {
         statement.bind(18, worker.resultJSON.map(redactor.redact))
         statement.bind(19, worker.errorJSON.map(redactor.redact))
         statement.bind(20, worker.verification)
+        statement.bind(21, worker.cacheWriteTokens)
     }
 
     /// Updates an existing worker's run state and usage; `missingWorker` if there is none.
@@ -61,7 +64,8 @@ enum TraceSQL {
         update.bind(10, worker.errorJSON.map(redactor.redact))
         update.bind(11, worker.model)
         update.bind(12, worker.verification)
-        update.bind(13, worker.id)
+        update.bind(13, worker.cacheWriteTokens)
+        update.bind(14, worker.id)
         try update.run()
         if db.changes == 0 { throw .missingWorker(id: worker.id) }
     }
@@ -92,7 +96,7 @@ enum TraceSQL {
             model: row.string(4), state: row.string(5), task: row.string(6), briefJSON: row.string(7),
             priority: row.int(8), createdAt: date(row.double(9)), startedAt: row.optionalDouble(10).map(date),
             endedAt: row.optionalDouble(11).map(date), steps: row.int(12), inputTokens: row.int(13),
-            outputTokens: row.int(14), cacheReadTokens: row.int(15), costUSD: row.double(16),
+            outputTokens: row.int(14), cacheReadTokens: row.int(15), cacheWriteTokens: row.int(20), costUSD: row.double(16),
             resultJSON: row.optionalString(17), errorJSON: row.optionalString(18), verification: row.string(19))
     }
 

@@ -62,7 +62,7 @@ public enum TraceTreeRenderer {
         var out = "worker \(worker.id)  session \(worker.sessionId)\n"
         out += "  state    \(worker.state)\n  role     \(worker.role) (model \(worker.model))\n"
         out += "  task     \(worker.task)\n  steps    \(worker.steps)\n"
-        out += "  tokens   \(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read\n"
+        out += "  tokens   \(TraceFormat.tokens(worker)), \(worker.cacheReadTokens) cache read, \(worker.cacheWriteTokens) cache write\n"
         out += "  cost     \(TraceFormat.cost(worker.costUSD))\n"
         out += "  created  \(TraceFormat.timestamp(worker.createdAt))\n"
         if let started = worker.startedAt { out += "  started  \(TraceFormat.timestamp(started))\n" }

@@ -12,6 +12,7 @@ struct WorkerCall: Equatable {
         var inputTokens: Int
         var outputTokens: Int
         var cacheReadTokens: Int
+        var cacheWriteTokens: Int
         var costUSD: Double
     }
 
@@ -87,6 +88,7 @@ struct WorkerCall: Equatable {
                 openModel?.usage = Usage(inputTokens: (data["inputTokens"] as? NSNumber)?.intValue ?? 0,
                                          outputTokens: (data["outputTokens"] as? NSNumber)?.intValue ?? 0,
                                          cacheReadTokens: (data["cacheReadTokens"] as? NSNumber)?.intValue ?? 0,
+                                         cacheWriteTokens: (data["cacheWriteTokens"] as? NSNumber)?.intValue ?? 0,
                                          costUSD: (data["costUSD"] as? NSNumber)?.doubleValue ?? 0)
                 closeModel(at: event.at, answered: true)
             case "retry" where openModel != nil:

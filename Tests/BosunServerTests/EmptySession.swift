@@ -75,7 +75,7 @@ struct SessionStatus: Encodable, Sendable {
     }
 
     struct Usage: Encodable, Sendable {
-        var inputTokens = 0, outputTokens = 0, cacheReadTokens = 0
+        var inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0
         var costUSD = 0.0
         static let zero = Usage()
     }

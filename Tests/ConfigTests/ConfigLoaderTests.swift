@@ -137,4 +137,30 @@ import Testing
         #expect(try config.resolveModel(try config.role(named: "coder").model).providerName == "local")
         #expect(try config.endpoint(forProvider: "local", environment: [:]).baseURL == "http://127.0.0.1:8080/v1")
     }
+
+    /// A model without a price of its own costs the provider's list price for its id (cache
+    /// writes included); `promptCache: false` turns the cache marks off for one alias.
+    @Test func modelsTakeListPricesAndCanTurnPromptCachingOff() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("c.yaml", """
+        providers: { local: { kind: anthropic, baseURL: "http://127.0.0.1:8080" } }
+        models:
+          listed: { provider: local, id: claude-haiku-4-5-20251001 }
+          plain: { provider: local, id: claude-haiku-4-5, promptCache: false, price: { input: 2, output: 4, cacheWrite: 3 } }
+          unknown: { provider: local, id: my-local-model }
+        tiers: { worker: listed, mid: listed, orchestrator: listed }
+        """)
+        let config = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: box.environment)
+        let listed = try config.resolveModel("listed"), plain = try config.resolveModel("plain")
+        #expect(listed.price?.input == 1 && listed.price?.output == 5 && listed.price?.cacheWrite == 1.25)
+        #expect(listed.promptCache && !plain.promptCache)
+        #expect(plain.price?.cacheWrite == 3 && plain.price?.cacheRead == 0.2)
+        #expect(try config.resolveModel("unknown").price == nil)
+        #expect(config.effectiveYAML(environment: [:]).contains("promptCache: false"))
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.load(explicitPath: try box.write("bad.yaml", "models: { m: { provider: local, id: x, promptCache: sometimes } }"),
+                                  workspaceRoot: box.workspace, environment: box.environment)
+        }
+    }
 }

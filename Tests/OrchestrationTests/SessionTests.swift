@@ -367,7 +367,7 @@ import TraceStore
         // Each model_reply carries its own call's tokens, not the run's running total.
         let replies = stored.events.filter { $0.kind == "model_reply" }
         let inputs = replies.compactMap { entry -> Int? in
-            guard case .worker(let event) = entry, case .modelReply(_, let input, _, _, _) = event.data else { return nil }
+            guard case .worker(let event) = entry, case .modelReply(_, let input, _, _, _, _) = event.data else { return nil }
             return input
         }
         #expect(inputs.count == 2 && inputs.allSatisfy { $0 > 0 } && inputs.reduce(0, +) == worker.usage.inputTokens)

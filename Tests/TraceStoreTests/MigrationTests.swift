@@ -46,6 +46,7 @@ import Testing
         let upgraded = try TraceStore(path: path)
         #expect(try await upgraded.worker(id: "w_old")?.task == "Find facts for w_old")
         #expect(try await upgraded.worker(id: "w_old")?.verification == "unverified")
+        #expect(try await upgraded.worker(id: "w_old")?.cacheWriteTokens == 0)
         #expect(try await upgraded.lastSeq(workerId: "w_old") == 1)
         let claim = try await upgraded.claim(path: "a.txt", holder: "w_old", sessionId: "s_old", lease: 60)
         guard case .granted = claim else { Issue.record("claim on upgraded store: \(claim)"); return }

@@ -48,16 +48,18 @@ class Usage:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
+    cache_write_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens + self.cache_read_tokens
+        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
 
     @classmethod
     def from_wire(cls, data: Optional[dict[str, Any]]) -> "Usage":
         data = data or {}
         return cls(data.get("inputTokens", 0), data.get("outputTokens", 0),
-                   data.get("cacheReadTokens", 0), data.get("costUSD", 0.0))
+                   data.get("cacheReadTokens", 0), data.get("costUSD", 0.0),
+                   data.get("cacheWriteTokens", 0))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ local function tokens(usage)
     return '-'
   end
   local total = (usage.inputTokens or 0) + (usage.outputTokens or 0) + (usage.cacheReadTokens or 0)
+    + (usage.cacheWriteTokens or 0)
   return total >= 10000 and string.format('%.1fk', total / 1000) or tostring(total)
 end
 
