@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "Config", "Workers", "Providers", "BosunJSON"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "BosunProtocol", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
+        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "BosunProtocol", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
@@ -107,7 +107,7 @@ let package = Package(
         // Fuzzing (`make fuzz`): the checks each fuzz target makes, the `bosun-fuzz` driver that
         // runs them under libFuzzer (a build with -sanitize=fuzzer links it in; CLibFuzzer
         // declares its entry point), and the tests that replay every input that ever failed.
-        .target(name: "FuzzChecks", dependencies: ["BosunJSON", "JSONRPC", "Config", "Orchestration"], path: "Tests/FuzzChecks"),
+        .target(name: "FuzzChecks", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC", "Config"], path: "Tests/FuzzChecks"),
         .systemLibrary(name: "CLibFuzzer", path: "Tests/CLibFuzzer"),
         .executableTarget(name: "bosun-fuzz", dependencies: ["FuzzChecks", "CLibFuzzer"], path: "Tests/BosunFuzz"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzChecks"]),

@@ -1,6 +1,5 @@
 import BosunJSON
-// The session's operations take and return bosun/1's types; whoever uses the session needs them.
-@_exported import BosunProtocol
+import BosunProtocol
 import Config
 import Foundation
 import Logging

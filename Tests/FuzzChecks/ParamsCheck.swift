@@ -1,6 +1,6 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
-import Orchestration
 
 // The transport's message classification, raw id and params reading are internal to it.
 @testable import JSONRPC

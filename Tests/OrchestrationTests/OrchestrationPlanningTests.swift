@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import Testing
 @testable import Orchestration

@@ -1,4 +1,5 @@
 import BosunJSON
+import BosunProtocol
 import Foundation
 import Orchestration
 import Testing

@@ -1,3 +1,4 @@
+import BosunProtocol
 import Config
 import Testing
 import Workers
