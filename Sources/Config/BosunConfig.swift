@@ -22,6 +22,9 @@ public struct BosunConfig: Sendable {
     /// The workspace's own config and role files, when they were left out because the user
     /// has not trusted their content (`WorkspaceTrust.notice` says so and how to trust it).
     public var ignoredWorkspaceConfig: WorkspaceConfigFiles?
+    /// The workspace's `.mcp.json` where the config opts in to it (`mcp.workspaceServers`);
+    /// nil when it does not, or the workspace has none.
+    public var workspaceMCP: WorkspaceMCPServers?
 
     public init(providers: [String: ProviderConfig], models: [String: ModelConfig], tiers: [String: String],
                 session: SessionLimits, roles: [String: RoleConfig], store: StoreConfig, tools: ToolPolicy,

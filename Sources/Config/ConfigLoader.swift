@@ -14,7 +14,8 @@ import Foundation
 ///
 /// The workspace's own files (its `.claude/agents`, `.bosun/roles` and `.bosun/config.yaml`)
 /// apply only when the user trusts their exact content (`WorkspaceTrust`); otherwise they are
-/// left out and the config's `ignoredWorkspaceConfig` says which they were.
+/// left out and the config's `ignoredWorkspaceConfig` says which they were. Its `.mcp.json`
+/// is read only where the config opts in, and used only trusted (`workspaceMCP`).
 public enum ConfigLoader {
     public static func load(explicitPath: String?, workspaceRoot: String, environment: [String: String]) throws -> BosunConfig {
         var tree = try BuiltInConfig.tree()
@@ -55,6 +56,7 @@ public enum ConfigLoader {
         }
         var config = try ConfigDecoder.decode(tree, sources: sources, warnings: warnings)
         config.ignoredWorkspaceConfig = trusted ? nil : workspace
+        if config.mcp.workspaceServers { config.workspaceMCP = WorkspaceMCPServers.of(workspace, environment: environment) }
         return config
     }
 

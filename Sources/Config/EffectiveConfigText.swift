@@ -4,7 +4,8 @@ import Yams
 
 extension BosunConfig {
     /// The effective configuration as YAML, for `bosun config check`. No secret appears:
-    /// each `apiKeyEnv` is annotated with whether its variable is set, never with its value.
+    /// each `apiKeyEnv` is annotated with whether its variable is set, never with its value,
+    /// and an MCP server's env and header values show only as the `${VAR}`s they name.
     /// - Parameter fullPrompts: print role prompts whole; otherwise only their first line and length.
     public func effectiveYAML(environment: [String: String], fullPrompts: Bool = false) -> String {
         func scalar(_ text: String) -> Node { Node(text) }
@@ -57,6 +58,23 @@ extension BosunConfig {
                 ("isolation", scalar(r.isolation.rawValue)), ("source", scalar(r.source)),
             ]))
         }
+        let mcpServerNodes = sessionMCPServers.map { entry -> (String, Node?) in
+            let secret = { (value: String) in scalar(MCPServerConfig.redacted(value, environment: environment)) }
+            switch entry.server.transport {
+            case .stdio(let command, let args, let env, let cwd):
+                return (entry.server.name, map([
+                    ("type", scalar("stdio")), ("command", scalar(command)), ("args", list(args)),
+                    ("env", env.isEmpty ? nil : map(env.keys.sorted().map { ($0, secret(env[$0]!)) })),
+                    ("cwd", cwd.map(scalar)), ("source", scalar(entry.source)),
+                ]))
+            case .http(let url, let headers):
+                return (entry.server.name, map([
+                    ("type", scalar("http")), ("url", scalar(url)),
+                    ("headers", headers.isEmpty ? nil : map(headers.keys.sorted().map { ($0, secret(headers[$0]!)) })),
+                    ("source", scalar(entry.source)),
+                ]))
+            }
+        }
         let t = tools
         let tree = map([
             ("providers", map(providerNodes)),
@@ -77,6 +95,11 @@ extension BosunConfig {
                 ("allowCredentialFiles", Node(String(t.allowCredentialFiles), Tag(.bool))),
                 ("protectedPaths", list(t.protectedPaths)),
                 ("layerMaxBytes", int(t.layerMaxBytes)), ("layerMaxFiles", int(t.layerMaxFiles)),
+            ])),
+            ("mcpServers", map(mcpServerNodes)),
+            ("mcp", map([
+                ("workspaceServers", scalar(workspaceMCPSummary)), ("startTimeoutSeconds", number(mcp.startTimeoutSeconds)),
+                ("callTimeoutSeconds", number(mcp.callTimeoutSeconds)), ("maxResultBytes", int(mcp.maxResultBytes)),
             ])),
         ])
         let body = (try? Yams.serialize(node: tree, width: -1, allowUnicode: true)) ?? ""

@@ -42,6 +42,25 @@ public struct MCPServerConfig: Sendable, Hashable {
     }
 
     static func expand(_ text: String, environment: [String: String]) -> String {
+        substitute(text) { name, fallback in
+            let value = environment[name] ?? ""
+            return value.isEmpty ? fallback ?? value : value
+        }
+    }
+
+    /// The `${NAME}` and `${NAME:-default}` in `text`, in order.
+    static func references(in text: String) -> [(name: String, hasDefault: Bool)] {
+        var found: [(String, Bool)] = []
+        _ = substitute(text) { name, fallback in
+            found.append((name, fallback != nil))
+            return ""
+        }
+        return found
+    }
+
+    /// `text` with each `${NAME}` and `${NAME:-default}` replaced by `value(NAME, default)`;
+    /// an unclosed `${` stays as written.
+    private static func substitute(_ text: String, value: (String, String?) -> String) -> String {
         guard text.contains("${") else { return text }
         var out = ""
         var rest = Substring(text)
@@ -53,10 +72,9 @@ public struct MCPServerConfig: Sendable, Hashable {
             }
             let body = rest[start.upperBound..<end]
             if let split = body.range(of: ":-") {
-                let value = environment[String(body[..<split.lowerBound])] ?? ""
-                out += value.isEmpty ? String(body[split.upperBound...]) : value
+                out += value(String(body[..<split.lowerBound]), String(body[split.upperBound...]))
             } else {
-                out += environment[String(body)] ?? ""
+                out += value(String(body), nil)
             }
             rest = rest[rest.index(after: end)...]
         }

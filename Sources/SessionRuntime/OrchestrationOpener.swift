@@ -96,7 +96,11 @@ public struct OrchestrationOpener: Sendable {
             notices.append(WorkspaceTrust.notice(for: ignored, environment: self.environment))
             if Self.toldOnce.withLock({ $0.insert(ignored.root + ignored.digest).inserted }) { logger.warning("\(notices[0])") }
         }
-        let mcpServers = try SessionMCPServers.servers(config: config, workspaceRoot: root, offered: request.mcpServers)
+        if case .untrusted(let path, let notice) = config.workspaceMCP {
+            notices.append(notice)
+            if Self.toldOnce.withLock({ $0.insert(path + notice).inserted }) { logger.warning("\(notice)") }
+        }
+        let mcpServers = try SessionMCPServers.servers(config: config, offered: request.mcpServers)
         // The servers' env and header values are secrets, whether the config or the client gave them.
         let keys = config.secretValues(environment: environment) + mcpServers.flatMap { $0.secretValues(environment: self.environment) }
         secrets.add(keys)

@@ -49,7 +49,11 @@ struct ConfigCheck: ParsableCommand {
             .bosun/config.yaml), in that order. Exits 2 with file:line: key: message on the first error. \
             API keys are never printed: each apiKeyEnv shows only whether its variable is set. A warning on \
             stderr names every role whose model's provider has no API key (or no address) in this environment; \
-            warnings do not change the exit status.
+            warnings do not change the exit status. mcpServers lists the MCP servers a session would have (the \
+            config's, and the workspace's .mcp.json when mcp.workspaceServers is on and you trust it), env and \
+            header values shown only as the ${VAR}s they name; a warning names a server whose command is not \
+            found or whose variables are not set, a .mcp.json that is untrusted or invalid, and a role's mcp__ \
+            entry that names no server.
             """
     )
 
@@ -62,7 +66,7 @@ struct ConfigCheck: ParsableCommand {
         let config = try location.load()
         let environment = ProcessInfo.processInfo.environment
         print(config.effectiveYAML(environment: environment, fullPrompts: fullPrompts), terminator: "")
-        let warnings = config.roleWarnings(environment: environment)
+        let warnings = config.roleWarnings(environment: environment) + config.mcpWarnings(environment: environment)
         for warning in warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -6,12 +6,13 @@ import Foundation
 struct TrustCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust",
-        abstract: "Trust a workspace's own config and role files, as they are now.",
+        abstract: "Trust a workspace's own config, role files and .mcp.json, as they are now.",
         discussion: """
             A workspace's .bosun/config.yaml, .bosun/roles/*.md and .claude/agents/*.md may come from a cloned \
             repository or have been written by a worker, and they can point a provider's baseURL (and so your API \
-            key) at any server or give a role exec. bosun applies them only after you trust their exact content: \
-            this command records a SHA-256 digest of those files, per workspace, in \
+            key) at any server or give a role exec; its .mcp.json (used only with mcp.workspaceServers: true) can \
+            start any program. bosun applies them only after you trust their exact content: \
+            this command records a SHA-256 digest of those files (and one of .mcp.json), per workspace, in \
             $XDG_CONFIG_HOME/bosun/trusted-workspaces.json (else ~/.config/bosun/), outside every workspace. Any \
             later edit, added or removed file needs `bosun trust` again; until then bosun ignores them and says so \
             on stderr (and to an MCP client, as a log message). Your own config (--config, $BOSUN_CONFIG, \
@@ -56,13 +57,19 @@ struct TrustCommand: ParsableCommand {
             case (.some(let record), false): print("NOT trusted: the content changed since it was trusted at \(record.trustedAt)")
             case (nil, false): print("NOT trusted")
             }
+            if let digest = files.mcpJSONDigest {
+                let trusted = WorkspaceTrust.isMCPJSONTrusted(files, environment: environment)
+                let changed = record?.mcpJSONSha256 != nil
+                print("  .mcp.json sha256 \(digest): " + (trusted ? "trusted" : changed ? "NOT trusted: changed since it was trusted" : "NOT trusted"))
+            }
             return
         }
-        guard !files.isEmpty else {
-            print("\(root) has no workspace config or role files; nothing to trust")
+        guard !files.isEmpty || files.mcpJSON != nil else {
+            print("\(root) has no workspace config, role files or .mcp.json; nothing to trust")
             return
         }
         try WorkspaceTrust.trust(files, environment: environment)
-        print("trusted \(files.relativePaths.joined(separator: ", ")) in \(root) (sha256 \(files.digest))")
+        let trusted = files.relativePaths + (files.mcpJSON == nil ? [] : [".mcp.json"])
+        print("trusted \(trusted.joined(separator: ", ")) in \(root) (sha256 \(files.digest))")
     }
 }

@@ -106,3 +106,49 @@ import Testing
         #expect(!RoleConfig.glob("mcp__a", matches: "mcp__ab"))
     }
 }
+
+/// What `bosun config check` says of the MCP servers a session would have.
+@Suite struct MCPServersConfigCheckTests {
+    @Test func showsEachServerWithItsSecretsRedacted() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("config.yaml", """
+            mcpServers:
+              github: { command: /bin/sh, args: ["-c", "exec server"], env: { GITHUB_TOKEN: "${GH_TOKEN}", MODE: "quiet-mode-x1" } }
+              docs: { url: "https://docs.example.com/mcp", headers: { Authorization: "Bearer ${DOCS_KEY}" } }
+            """)
+        let environment = box.environment.merging(["GH_TOKEN": "ghp_the_real_secret"]) { $1 }
+        let config = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: environment)
+        let text = config.effectiveYAML(environment: environment)
+        #expect(!text.contains("ghp_the_real_secret") && !text.contains("quiet-mode-x1"), "\(text)")
+        #expect(text.contains("GITHUB_TOKEN: ${GH_TOKEN} (GH_TOKEN set)"), "\(text)")
+        #expect(text.contains("MODE: (redacted, 13 characters)"), "\(text)")
+        #expect(text.contains("Authorization: Bearer ${DOCS_KEY} (DOCS_KEY NOT SET)"), "\(text)")
+        #expect(text.contains("url: https://docs.example.com/mcp") && text.contains("source: mcpServers"), "\(text)")
+        #expect(text.contains("workspaceServers: false (a workspace's .mcp.json is not used)"), "\(text)")
+    }
+
+    @Test func namesTheProblemsItCanSeeWithoutStartingAnything() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("config.yaml", """
+            mcpServers:
+              missing: { command: no-such-mcp-server-anywhere }
+              local: { command: ./not-here.sh }
+              fine: { command: sh, env: { TOKEN: "${FINE_TOKEN}", LEVEL: "${LEVEL:-info}" } }
+            mcp: { workspaceServers: true }
+            roles:
+              triager: { model: fast, tools: [read_file, "mcp__github__*", "mcp__fine__*"] }
+            """)
+        try box.write("ws/.mcp.json", #"{"mcpServers": {"fine": {"command": "sh"}}}"#)
+        let environment = box.environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+        let warnings = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: environment)
+            .mcpWarnings(environment: environment)
+        #expect(warnings.contains { $0.contains("\"missing\"") && $0.contains("no-such-mcp-server-anywhere is not on PATH") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("\"local\"") && $0.contains("not-here.sh is not an executable file") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("\"fine\"") && $0.contains("${FINE_TOKEN}") && !$0.contains("LEVEL") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("role \"triager\" lists mcp__github__*, which names no configured MCP server") }, "\(warnings)")
+        #expect(!warnings.contains { $0.contains("mcp__fine__*") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains(".mcp.json") && $0.contains("bosun trust") }, "\(warnings)")
+    }
+}

@@ -93,3 +93,66 @@ import Testing
             == "785b0751fc2c53dc14a4ce3d800e69ef9ce1009eb327ccf458afe09c242c26c9")
     }
 }
+
+/// A workspace's `.mcp.json` can start any program: where the config opts in to it, its
+/// servers are used only while the user trusts its exact content, and it never keeps the
+/// workspace's config from applying.
+@Suite struct WorkspaceMCPJSONTrustTests {
+    static let mcpJSON = #"{"mcpServers": {"tools": {"command": "/usr/bin/env", "args": ["python3", "tools.py"]}}}"#
+
+    static func load(_ box: ConfigSandbox, optIn: Bool = true) throws -> BosunConfig {
+        try box.write("xdg/bosun/config.yaml", "mcp: { workspaceServers: \(optIn) }\n")
+        return try ConfigLoader.load(explicitPath: nil, workspaceRoot: box.workspace, environment: box.environment)
+    }
+
+    @Test func itsServersAreUsedOnlyWhileTrusted() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        try box.write("ws/.mcp.json", Self.mcpJSON)
+
+        let untrusted = try Self.load(box)
+        guard case .untrusted(let path, let notice)? = untrusted.workspaceMCP else {
+            Issue.record("expected an untrusted .mcp.json, got \(String(describing: untrusted.workspaceMCP))")
+            return
+        }
+        #expect(path == "\(box.workspace)/.mcp.json")
+        #expect(notice.contains("which you have not trusted") && notice.contains("bosun trust \(box.workspace)"), "\(notice)")
+        #expect(untrusted.sessionMCPServers.isEmpty)
+        #expect(untrusted.ignoredWorkspaceConfig == nil, "a .mcp.json alone is no config to ignore")
+
+        try box.trustWorkspace()
+        let trusted = try Self.load(box)
+        #expect(trusted.workspaceMCP == .trusted(path: path, servers: [
+            MCPServerConfig(name: "tools", transport: .stdio(command: "/usr/bin/env", args: ["python3", "tools.py"], env: [:], cwd: nil)),
+        ]))
+        #expect(trusted.sessionMCPServers.map(\.source) == [path])
+
+        try box.write("ws/.mcp.json", Self.mcpJSON.replacingOccurrences(of: "tools.py", with: "evil.py"))
+        guard case .untrusted(_, let changed)? = try Self.load(box).workspaceMCP else {
+            Issue.record("an edited .mcp.json must need trust again")
+            return
+        }
+        #expect(changed.contains("changed since you trusted it"), "\(changed)")
+
+        #expect(try Self.load(box, optIn: false).workspaceMCP == nil, "without the opt-in the file is not read")
+    }
+
+    @Test func itsTrustIsApartFromTheConfigs() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        try box.write("ws/.bosun/roles/reader.md", "---\ntools: [read_file]\n---\nRead.\n")
+        try box.trustWorkspace()
+        try box.write("ws/.mcp.json", Self.mcpJSON)
+        let config = try Self.load(box)
+        #expect(config.roles["reader"] != nil && config.ignoredWorkspaceConfig == nil, "a new .mcp.json leaves the roles trusted")
+        if case .untrusted? = config.workspaceMCP {} else { Issue.record("the new .mcp.json is not trusted yet") }
+
+        try box.write("ws/.mcp.json", "{not json")
+        try box.trustWorkspace()
+        guard case .invalid(_, let message)? = try Self.load(box).workspaceMCP else {
+            Issue.record("a trusted but broken .mcp.json is invalid")
+            return
+        }
+        #expect(message == "not valid JSON")
+    }
+}

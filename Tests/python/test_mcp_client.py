@@ -263,15 +263,74 @@ async def test_an_acp_clients_servers_serve_that_sessions_workers(bosun_bin, moc
     assert '"server":"editor"' in data and "SUM=5" in data
 
 
-@pytest.mark.parametrize("opted_in", [True, False])
-def test_the_workspaces_mcp_json_is_used_only_when_the_config_opts_in(bosun_bin, scripted, tmp_path, opted_in):
-    config = world(tmp_path, scripted, "  {}", f"mcp: {{ workspaceServers: {'true' if opted_in else 'false'} }}")
-    (tmp_path / "workspace" / ".mcp.json").write_text(json.dumps({"mcpServers": {
-        "tools": {"command": PYTHON, "args": [str(SERVERS / "fastmcp_tools.py")]}}}))
-    with client_for(bosun_bin, config, tmp_path) as client:
-        worker = client.spawn("Add two numbers", role="toolsmith", wait=True)
-        [result] = tool_results(client, worker.id)
-        if opted_in:
-            assert worker.result.text == "the model read SUM=5" and result["mcp"]["server"] == "tools"
-        else:
-            assert result["isError"] and result["text"].startswith("There is no tool named mcp__tools__add.")
+def test_the_workspaces_mcp_json_is_used_only_when_the_config_opts_in_and_the_user_trusts_it(bosun_bin, scripted, tmp_path):
+    workspace = tmp_path / "workspace"
+    marker = tmp_path / "started"
+    mcp_json = workspace / ".mcp.json"
+
+    def write_mcp_json(tool_script):
+        # The server's command leaves a mark when it runs, so the test sees whether it was started.
+        mcp_json.write_text(json.dumps({"mcpServers": {"tools": {"command": "/bin/sh", "args": [
+            "-c", f'touch "{marker}"; exec "{PYTHON}" "{tool_script}"']}}}))
+
+    def add_two_numbers(config):
+        with client_for(bosun_bin, config, tmp_path) as client:
+            worker = client.spawn("Add two numbers", role="toolsmith", wait=True)
+            [result] = tool_results(client, worker.id)
+        return worker, result, (tmp_path / "serve.log").read_text()
+
+    def not_started(result):
+        assert result["isError"] and result["text"].startswith("There is no tool named mcp__tools__add."), result
+        assert not marker.exists(), "an untrusted .mcp.json started its command"
+
+    config = world(tmp_path, scripted, "  {}", "mcp: { workspaceServers: false }")
+    write_mcp_json(SERVERS / "fastmcp_tools.py")
+    subprocess.run([bosun_bin, "trust", str(workspace)], check=True, capture_output=True, timeout=60)
+    not_started(add_two_numbers(config)[1])  # trusted, but the config does not opt in
+    subprocess.run([bosun_bin, "trust", "--revoke", str(workspace)], check=True, capture_output=True, timeout=60)
+
+    config = world(tmp_path, scripted, "  {}", "mcp: { workspaceServers: true }")
+    _, result, log = add_two_numbers(config)
+    not_started(result)
+    assert "which you have not trusted" in log and f"bosun trust {workspace}" in log, log
+
+    trusted = subprocess.run([bosun_bin, "trust", str(workspace)], capture_output=True, text=True, timeout=60)
+    assert trusted.returncode == 0 and ".mcp.json" in trusted.stdout, trusted.stderr
+    worker, result, log = add_two_numbers(config)
+    assert worker.result.text == "the model read SUM=5" and result["mcp"]["server"] == "tools", result
+    assert marker.exists() and "not starting" not in log
+    marker.unlink()
+
+    write_mcp_json(SERVERS / "sdk_tools.py")  # changed since it was trusted
+    _, result, log = add_two_numbers(config)
+    not_started(result)
+    assert "which changed since you trusted it" in log and "bosun trust" in log, log
+    shown = subprocess.run([bosun_bin, "trust", "--show", str(workspace)], capture_output=True, text=True, timeout=60)
+    assert ".mcp.json" in shown.stdout and "NOT trusted: changed since it was trusted" in shown.stdout, shown.stdout
+
+
+def test_config_check_shows_the_mcp_servers_a_session_would_have(bosun_bin, scripted, tmp_path):
+    config = world(tmp_path, scripted, fastmcp_server(env='{ SECRET_TOKEN: "${MY_TOKEN}" }')
+                   + '\n  gone: { command: "no-such-mcp-server-here" }', "mcp: { workspaceServers: true }")
+    workspace = tmp_path / "workspace"
+    (workspace / ".mcp.json").write_text(json.dumps({"mcpServers": {"extra": {"command": "true"}}}))
+    env = dict(os.environ, MY_TOKEN="tok-3f9a77b1c2")
+
+    def check():
+        done = subprocess.run([bosun_bin, "config", "check", "--config", str(config), "--workspace", str(workspace)],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout, done.stderr
+
+    out, err = check()
+    assert "tok-3f9a77b1c2" not in out + err
+    assert "SECRET_TOKEN: ${MY_TOKEN} (MY_TOKEN set)" in out, out
+    assert "extra:" not in out.split("\nmcpServers:")[1], "an untrusted .mcp.json's server is no session's"
+    assert "is NOT trusted: none of its servers starts (run bosun trust)" in out, out
+    assert 'MCP server "gone" (mcpServers) cannot start here: no-such-mcp-server-here is not on PATH' in err, err
+    assert f"not starting the servers of {workspace}/.mcp.json" in err, err
+
+    subprocess.run([bosun_bin, "trust", str(workspace)], check=True, capture_output=True, timeout=60)
+    out, err = check()
+    assert f"source: {workspace}/.mcp.json" in out and f"{workspace}/.mcp.json is trusted; its servers: extra" in out, out
+    assert ".mcp.json" not in err, err
