@@ -4,6 +4,7 @@ tmux gives `top` a terminal (`send-keys` types, `capture-pane` reads the screen)
 session runs in another process, a `bosun serve` over pipes with the mock provider, exactly
 as when `top` watches it from another terminal: the two share only the trace store file.
 """
+import contextlib
 import json
 import queue
 import subprocess
@@ -92,13 +93,12 @@ class Tmux:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
 
 
-@pytest.fixture
-def session(bosun_bin, tmp_path):
+@contextlib.contextmanager
+def serving(bosun_bin, tmp_path, *mock_options):
+    """A `bosun serve` (one worker at a time) on `bosun mock-provider` with `mock_options`; yields it and its store."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    # Every reply takes a minute to begin: a worker stays running in its first model call
-    # until it is cancelled (repeating one tool call instead would end it as stalled).
-    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "60000", "--tool-steps", "1"],
+    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", *mock_options],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = int(mock.stdout.readline())
     config = tmp_path / "bosun.yaml"
@@ -118,6 +118,14 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         serve.close()
         mock.terminate()
         mock.wait()
+
+
+@pytest.fixture
+def session(bosun_bin, tmp_path):
+    # Every reply takes a minute to begin: a worker stays running in its first model call
+    # until it is cancelled (repeating one tool call instead would end it as stalled).
+    with serving(bosun_bin, tmp_path, "--latency-ms", "60000", "--tool-steps", "1") as started:
+        yield started
 
 
 def spawn_long(serve, task):
@@ -199,3 +207,43 @@ def test_top_through_a_pipe_prints_every_worker(bosun_bin, session):
         assert "WORKER" in run.stdout and "queue: 1. " in run.stdout
     finally:
         serve.request("cancel", {"all": True})
+
+
+# A coder whose first step writes two files into its layer, and whose second submits.
+WRITING_SCRIPT = """\
+rules:
+  - match: { lastMessage: "in this worker's layer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "written" } }] }
+  - match: { lastMessage: "Write two files", turn: 0 }
+    reply: { toolCalls: [{ name: write_file, input: { path: a.txt, content: "first\\n" } },
+                         { name: write_file, input: { path: b.txt, content: "second\\n" } }] }
+"""
+
+
+def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
+    script = tmp_path / "mock.yaml"
+    script.write_text(WRITING_SCRIPT)
+    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script)) as (serve, db):
+        coder = serve.request("spawn", {"task": "Write two files", "role": "coder"})["result"]["id"]
+        reader = serve.request("spawn", {"task": "Read the files"})["result"]["id"]
+        top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
+        try:
+            wait_for(lambda: " FILES " in (top.screen() or ""), "the FILES column")
+            # Two changed files waiting for review; a worker without a layer shows none.
+            wait_for(lambda: " succeeded " in top.row(coder) and " 2 " in top.row(coder), "the coder's two changed files")
+            wait_for(lambda: " succeeded " in top.row(reader), "the reader to end")
+            files_column = top.screen().splitlines()[3].index(" FILES ") + 1
+            assert top.row(reader)[files_column:files_column + 12].strip() == "", top.screen()
+            assert top.row(coder)[files_column:files_column + 12].strip() == "2", top.screen()
+
+            # The detail page lists them.
+            top.keys("Enter")
+            wait_for(lambda: f"events of {coder}" in (top.screen() or ""), "the coder's events page")
+            assert "changed files: 2, pending: a.txt, b.txt" in top.screen()
+            top.keys("Escape")
+
+            # Applied from the serving process: top shows where they stand.
+            assert serve.request("apply", {"workerId": coder})["result"]["state"] == "applied"
+            wait_for(lambda: " 2 applied " in top.row(coder), "the applied changes")
+        finally:
+            top.close()

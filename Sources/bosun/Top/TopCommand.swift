@@ -10,7 +10,8 @@ struct TopCommand: AsyncParsableCommand {
         abstract: "Watch a running session's workers live, from another terminal.",
         discussion: """
             One row per worker: state (with its place in the queue), role, model, steps, tokens, cost, \
-            elapsed time and a bar of it against the worker's timeout; above them the session's spend, its \
+            elapsed time and a bar of it against the worker's timeout, and a writing worker's changed-file count \
+            (with its review state once applied, discarded or conflicted; enter lists the files); above them the session's spend, its \
             burn rate over the last minute, and the queue in order. Keys: ↑/↓ or k/j move, enter shows the \
             selected worker's events (esc goes back), f cycles the state filter, c then y cancels the selected \
             worker (through the store; the owning bosun serve acts within a second), q quits. Colours follow \
@@ -89,10 +90,12 @@ struct TopSession {
             case .workers:
                 terminal.draw(screen.workerLines(snapshot, burn: burn.perMinute, view: view))
             case .events(let workerId):
-                let worker = snapshot.rows.first { $0.worker.id == workerId }?.worker
+                let row = snapshot.rows.first { $0.worker.id == workerId }
                 var events: [EventRecord] = []
-                if let worker { events = try await store.events(sessionId: worker.sessionId, workerId: worker.id, afterSeq: nil, limit: 0) }
-                terminal.draw(screen.eventLines(snapshot, burn: burn.perMinute, worker: worker, events: events, view: view))
+                if let worker = row?.worker {
+                    events = try await store.events(sessionId: worker.sessionId, workerId: worker.id, afterSeq: nil, limit: 0)
+                }
+                terminal.draw(screen.eventLines(snapshot, burn: burn.perMinute, row: row, events: events, view: view))
             }
             for key in terminal.keys(timeout: interval) {
                 switch handle(key, view: &view, rows: rows) {

@@ -57,13 +57,18 @@ struct TopScreen {
     }
 
     var columnHeader: String {
-        bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "TASK"])))
+        bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "FILES", "TASK"])))
     }
 
-    func eventLines(_ snapshot: TopSnapshot, burn: Double?, worker: WorkerRecord?, events: [EventRecord], view: TopViewState) -> [String] {
+    func eventLines(_ snapshot: TopSnapshot, burn: Double?, row: TopSnapshot.Row?, events: [EventRecord], view: TopViewState) -> [String] {
         var lines = header(snapshot, burn: burn)
-        guard let worker else { return lines + ["that worker is gone from the store"] }
+        guard let row else { return lines + ["that worker is gone from the store"] }
+        let worker = row.worker
         lines.append(bold(fit("events of \(worker.id)  \(worker.state)  \(worker.role)/\(worker.model)  \(oneLine(worker.task))")))
+        if let changes = row.changes {
+            lines.append(fit("changed files: \(changes.files.count), \(changes.state.rawValue)"
+                             + (changes.files.isEmpty ? "" : ": " + changes.files.joined(separator: ", "))))
+        }
         let room = max(height - lines.count - 1, 1)
         for event in events.suffix(room) {
             lines.append(fit("#\(event.seq)  \(clock(event.at))  \(event.kind.padding(12))  \(oneLine(event.dataJSON))"))
@@ -104,7 +109,7 @@ struct TopScreen {
         var cells = columns([selected ? "›" : "", worker.id, state, worker.role, worker.model, "\(worker.steps)",
                              "\(worker.inputTokens + worker.outputTokens)", String(format: "$%.4f", worker.costUSD),
                              duration(elapsed), bar(elapsed, of: worker.state == "queued" ? nil : row.timeoutSeconds),
-                             oneLine(worker.task)])
+                             changedFiles(row), oneLine(worker.task)])
         cells = fit(cells)
         guard colour else { return cells }
         if selected { return "\u{1b}[7m" + cells + "\u{1b}[0m" }
@@ -112,9 +117,16 @@ struct TopScreen {
         return cells.replacingCharacters(in: range, with: " \u{1b}[\(code)m\(worker.state)\u{1b}[0m")
     }
 
+    /// A writing worker's changed-file count, marked by where its changes stand: `3` waits for
+    /// review, `3 applied`, `3 discarded`, `3 conflicted`; empty for a worker without a layer.
+    func changedFiles(_ row: TopSnapshot.Row) -> String {
+        guard let changes = row.changes else { return "" }
+        return "\(changes.files.count)" + (changes.state == .pending ? "" : " \(changes.state.rawValue)")
+    }
+
     /// Fixed-width columns; the last (the task) takes what is left.
     func columns(_ cells: [String]) -> String {
-        let widths = [1, 20, 15, 12, 10, 5, 8, 9, 8, 12]
+        let widths = [1, 20, 15, 12, 10, 5, 8, 9, 8, 12, 12]
         return zip(cells, widths).map { $0.0.padding($0.1) }.joined(separator: " ") + " " + (cells.last ?? "")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TraceStore
+import Workspace
 
 /// What `bosun top` shows at one moment: a session's workers as the store has them, read
 /// by a process other than the one running them.
@@ -10,6 +11,9 @@ struct TopSnapshot {
         var timeoutSeconds: Double?
         /// 1 for the next worker to start; nil when not queued.
         var queuePosition: Int?
+        /// A writing worker's layer, as `Worker.changes` shows it: its review state and the
+        /// files it changed; nil for a worker without one.
+        var changes: (state: LayerState, files: [String])?
 
         /// Waiting time for a queued worker, running time otherwise, up to now while it runs.
         func elapsed(at now: Date) -> TimeInterval {
@@ -46,9 +50,15 @@ struct TopSnapshot {
             .enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
         var positions: [String: Int] = [:]
         for (position, entry) in queued.enumerated() { positions[entry.element.id] = position + 1 }
+        // Layers live beside the store, one directory per writing worker.
+        let layersRoot = Layer.layersRoot(besideStore: store.path)
+        let layered = Set(Layer.workerIds(layersRoot: layersRoot))
         let rows = workers.map { worker in
             if timeouts[worker.id] == nil, let timeout = timeoutSeconds(ofBrief: worker.briefJSON) { timeouts[worker.id] = timeout }
-            return Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id])
+            let layer = layered.contains(worker.id) ? Layer.existing(workerId: worker.id, layersRoot: layersRoot) : nil
+            let summary = try? layer?.summary()
+            return Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id],
+                       changes: summary.map { ($0.state, $0.paths) })
         }
         return TopSnapshot(session: session, rows: rows, takenAt: now)
     }
