@@ -162,6 +162,19 @@ enum ACPToolCallStatus: String, Encodable, Sendable, Hashable {
     case failed
 }
 
+/// A file a tool call changed, as a tool call's `diff` content shows it (`Diff`): the whole
+/// text before (nil for a new file) and after (empty for a deleted one).
+struct ACPDiff: Sendable, Hashable {
+    /// Absolute.
+    var path: String
+    var oldText: String?
+    var newText: String
+
+    var json: JSONValue {
+        ["type": "diff", "path": .string(path), "oldText": oldText.map(JSONValue.string) ?? .null, "newText": .string(newText)]
+    }
+}
+
 /// A tool call as `tool_call` announces it (`ToolCall`), or the fields a `tool_call_update`
 /// changes (`ToolCallUpdate`: every field but the id optional).
 struct ACPToolCall: Encodable, Sendable, Hashable {
@@ -169,18 +182,20 @@ struct ACPToolCall: Encodable, Sendable, Hashable {
     var title: String?
     var kind: ACPToolKind?
     var status: ACPToolCallStatus?
-    /// Replaces the tool call's content: one text block here.
+    /// With `diffs`, replaces the tool call's content: a text block, then a diff per file.
     var text: String?
+    var diffs: [ACPDiff]?
     var rawInput: JSONValue?
     var rawOutput: JSONValue?
 
     init(toolCallId: String, title: String? = nil, kind: ACPToolKind? = nil, status: ACPToolCallStatus? = nil,
-         text: String? = nil, rawInput: JSONValue? = nil, rawOutput: JSONValue? = nil) {
+         text: String? = nil, diffs: [ACPDiff]? = nil, rawInput: JSONValue? = nil, rawOutput: JSONValue? = nil) {
         self.toolCallId = toolCallId
         self.title = title
         self.kind = kind
         self.status = status
         self.text = text
+        self.diffs = diffs
         self.rawInput = rawInput
         self.rawOutput = rawOutput
     }
@@ -193,9 +208,9 @@ struct ACPToolCall: Encodable, Sendable, Hashable {
         try container.encodeIfPresent(title, forKey: .title)
         try container.encodeIfPresent(kind, forKey: .kind)
         try container.encodeIfPresent(status, forKey: .status)
-        if let text {
-            let block: JSONValue = ["type": "content", "content": ["type": "text", "text": .string(text)]]
-            try container.encode([block], forKey: .content)
+        if text != nil || diffs != nil {
+            let block: [JSONValue] = text.map { [["type": "content", "content": ["type": "text", "text": .string($0)]]] } ?? []
+            try container.encode(block + (diffs ?? []).map(\.json), forKey: .content)
         }
         try container.encodeIfPresent(rawInput, forKey: .rawInput)
         try container.encodeIfPresent(rawOutput, forKey: .rawOutput)

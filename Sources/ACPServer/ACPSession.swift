@@ -84,7 +84,9 @@ actor ACPSession {
             for await event in stream {
                 var info: ACPWorkerInfo?
                 if let worker = mapper.unknownWorker(in: event) { info = await Self.lookUp(worker, in: handle) }
-                for mapped in mapper.map(event, info: info) {
+                var diffs: [ACPDiff]?
+                if let worker = mapper.changedWorker(in: event) { diffs = await ACPFileDiffs.of(worker, in: handle.operations) }
+                for mapped in mapper.map(event, info: info, diffs: diffs) {
                     notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: mapped.update),
                                     droppable: mapped.droppable)
                 }

@@ -38,6 +38,9 @@ struct ACPTurnMapper: Sendable {
         var status: ACPToolCallStatus
         /// The progress line it shows, so the same line is not sent twice.
         var line: String?
+        /// The files a writing worker changed, shown after the line: every update that sets
+        /// the content carries them, since content replaces content.
+        var diffs: [ACPDiff]?
     }
 
     /// The orchestration this turn runs, from its first event.
@@ -70,11 +73,23 @@ struct ACPTurnMapper: Sendable {
         return event.workerId
     }
 
+    /// The worker whose changed files the caller reads (`ACPFileDiffs`) before `map`: its layer
+    /// gained files, or it ended after it had (a later edit of a file it already changed
+    /// sends no `changes` event).
+    func changedWorker(in event: SessionEvent) -> String? {
+        guard case .worker(let event) = event, !ignored.contains(event.workerId) else { return nil }
+        if case .changes(let changes) = event.data {
+            let reviewable = changes.state == .pending || changes.state == .conflicted
+            return reviewable && !changes.files.isEmpty ? event.workerId : nil
+        }
+        return event.terminalState != nil && toolCalls[event.workerId]?.diffs != nil ? event.workerId : nil
+    }
+
     /// The updates this event makes; `info` describes the worker `unknownWorker` named
-    /// (nil when it could not be looked up).
-    mutating func map(_ event: SessionEvent, info: ACPWorkerInfo? = nil) -> [ACPMappedUpdate] {
+    /// (nil when it could not be looked up), `diffs` the files of the one `changedWorker` named.
+    mutating func map(_ event: SessionEvent, info: ACPWorkerInfo? = nil, diffs: [ACPDiff]? = nil) -> [ACPMappedUpdate] {
         switch event {
-        case .worker(let event): return map(worker: event, info: info)
+        case .worker(let event): return map(worker: event, info: info, diffs: diffs)
         case .orchestration(let event): return map(orchestration: event)
         case .progress: return []
         }
@@ -146,21 +161,24 @@ struct ACPTurnMapper: Sendable {
 
     // MARK: - Worker events
 
-    private mutating func map(worker event: WorkerEvent, info: ACPWorkerInfo?) -> [ACPMappedUpdate] {
+    private mutating func map(worker event: WorkerEvent, info: ACPWorkerInfo?, diffs fresh: [ACPDiff]?) -> [ACPMappedUpdate] {
         let id = event.workerId
         guard !ignored.contains(id) else { return [] }
         let terminal = event.terminalState
+        let diffs = fresh.flatMap { $0.isEmpty ? nil : $0 }
         guard let state = toolCalls[id] else {
             // Its first event: the tool call, in the state this event puts it in.
             var call = ACPToolCall(toolCallId: id, title: Self.title(id: id, info: info), kind: Self.kind(of: info?.role),
                                    status: terminal.map(Self.status(of:)) ?? (event.kind == .queued ? .pending : .inProgress))
             if let info { call.rawInput = ["workerId": .string(id), "role": .string(info.role), "task": .string(info.task)] }
             if terminal != nil { Self.describeEnd(event, into: &call) }
-            toolCalls[id] = ToolCallState(status: call.status ?? .pending)
+            call.diffs = diffs
+            toolCalls[id] = ToolCallState(status: call.status ?? .pending, diffs: diffs)
             return [ACPMappedUpdate(update: .toolCall(call))]
         }
+        if let diffs { toolCalls[id]?.diffs = diffs }
         if let terminal {
-            var call = ACPToolCall(toolCallId: id, status: Self.status(of: terminal))
+            var call = ACPToolCall(toolCallId: id, status: Self.status(of: terminal), diffs: toolCalls[id]?.diffs)
             Self.describeEnd(event, into: &call)
             toolCalls[id]?.status = call.status ?? state.status
             return [ACPMappedUpdate(update: .toolCallUpdate(call))]
@@ -174,18 +192,24 @@ struct ACPTurnMapper: Sendable {
             let text = "Running \(name)\(Self.argument(of: input).map { " \($0)" } ?? "")"
             guard state.line != text else { return [] }
             toolCalls[id]?.line = text
-            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: text)), droppable: true)]
+            return [content(id, text, droppable: true)]
         case .providerRetry:
-            return [Self.retrying(id, "a provider error")]
+            return [content(id, "Retrying: a provider error", droppable: true)]
         case .runRetry(let reason, _, _, _), .fallback(let reason, _, _, _):
-            return [Self.retrying(id, reason)]
+            return [content(id, "Retrying: \(reason)", droppable: true)]
+        case .changes:
+            // Not droppable: the client keeps the last content it got, and this is what the worker wrote.
+            guard diffs != nil else { return [] }
+            return [content(id, toolCalls[id]?.line)]
         default:
             return []
         }
     }
 
-    private static func retrying(_ id: String, _ reason: String) -> ACPMappedUpdate {
-        ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: "Retrying: \(reason)")), droppable: true)
+    /// An update of the tool call's content: `text`, then its files' diffs.
+    private func content(_ id: String, _ text: String?, droppable: Bool = false) -> ACPMappedUpdate {
+        ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, text: text, diffs: toolCalls[id]?.diffs)),
+                        droppable: droppable)
     }
 
     /// At the end of the turn, every tool call still pending or running fails with `why`: a
@@ -195,7 +219,8 @@ struct ACPTurnMapper: Sendable {
         let open = toolCalls.filter { $0.value.status == .pending || $0.value.status == .inProgress }.keys.sorted()
         return open.map { id in
             toolCalls[id]?.status = .failed
-            return ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: .failed, text: why)))
+            return ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: .failed, text: why,
+                                                                      diffs: toolCalls[id]?.diffs)))
         }
     }
 

@@ -35,7 +35,20 @@ public struct ReviewTarget: Codable, Sendable {
     }
 }
 
-public typealias ChangesParams = ReviewTarget
+public struct ChangesParams: Codable, Sendable {
+    public var workerId: String?
+    public var orchestrationId: String?
+    /// Lines of unchanged context around each change in the diff (default 3); a number at
+    /// least as long as the files gives each changed file whole.
+    public var context: Int?
+
+    public init(workerId: String? = nil, orchestrationId: String? = nil, context: Int? = nil) {
+        self.workerId = workerId
+        self.orchestrationId = orchestrationId
+        self.context = context
+    }
+}
+
 public typealias DiscardParams = ReviewTarget
 
 public struct ApplyParams: Codable, Sendable {

@@ -11,9 +11,15 @@ import Workspace
 extension Session {
     public func changes(_ params: ChangesParams) async throws -> ChangesResult {
         let targets = try reviewTargets(workerId: params.workerId, orchestrationId: params.orchestrationId)
+        let context = params.context ?? 3
+        guard context >= 0 else {
+            throw SessionError.invalidParams("context", "context is the lines of context around each change: 0 or more (default 3); got \(context).")
+        }
         var result = ChangesResult(base: [], files: [], diff: "")
         for (workerId, layer) in targets {
-            let changes = try await reviewing(workerId) { try await layer.changes(protected: self.protectedPaths) }
+            let changes = try await reviewing(workerId, exclusive: false) {
+                try await layer.changes(protected: self.protectedPaths, context: context)
+            }
             result.base.append(ChangesBase(workspace: changes.workspace, workerId: workerId, startedAt: WireTime.string(changes.createdAt),
                                            state: ChangesState(changes.state)))
             result.files += changes.files.map {
@@ -127,15 +133,20 @@ extension Session {
         }
     }
 
-    /// Runs one review step of a worker's layer, one at a time per worker, its refusals as
-    /// `SessionError`s that name the worker.
-    private func reviewing<T: Sendable>(_ workerId: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        guard reviewsInFlight.insert(workerId).inserted else {
-            throw SessionError(code: SessionError.invalidStateCode,
-                               message: "Worker \(workerId)'s changes are being reviewed by another call; try again when it has answered.",
-                               data: ["field": "workerId", "workerId": .string(workerId)])
+    /// Runs one review step of a worker's layer, its refusals as `SessionError`s that name the
+    /// worker. `apply` and `discard` (`exclusive`) run one at a time per worker; `changes` only
+    /// reads, so it runs beside them and never makes one fail (the ACP front end reads a
+    /// worker's changes as it ends, while `orchestrate` may be applying them).
+    private func reviewing<T: Sendable>(_ workerId: String, exclusive: Bool = true,
+                                        _ body: @Sendable () async throws -> T) async throws -> T {
+        if exclusive {
+            guard reviewsInFlight.insert(workerId).inserted else {
+                throw SessionError(code: SessionError.invalidStateCode,
+                                   message: "Worker \(workerId)'s changes are being reviewed by another call; try again when it has answered.",
+                                   data: ["field": "workerId", "workerId": .string(workerId)])
+            }
         }
-        defer { reviewsInFlight.remove(workerId) }
+        defer { if exclusive { reviewsInFlight.remove(workerId) } }
         do {
             return try await body()
         } catch let error as WorkspaceError {

@@ -75,14 +75,15 @@ extension Layer {
         return (manifest, sides)
     }
 
-    /// The layer's changes, each file's line counts and the unified diff.
-    public func changes(protected: ProtectedPaths) async throws -> LayerChanges {
+    /// The layer's changes, each file's line counts and the unified diff with `context` lines
+    /// of context around each change.
+    public func changes(protected: ProtectedPaths, context: Int = 3) async throws -> LayerChanges {
         let (manifest, sides) = try await BlockingWork.run { try self.changedSides(protected: protected) }
         var files: [LayerFileChange] = []
         var diff = ""
         for side in sides {
             let status: LayerFileChange.Status = side.base == nil ? .added : side.worker == nil ? .deleted : .modified
-            let (text, additions, deletions) = try await UnifiedDiff.of(side, status: status)
+            let (text, additions, deletions) = try await UnifiedDiff.of(side, status: status, context: context)
             files.append(LayerFileChange(path: side.path, status: status, additions: additions, deletions: deletions))
             diff += text
         }

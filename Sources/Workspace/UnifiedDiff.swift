@@ -3,7 +3,7 @@ import Foundation
 /// A changed file's unified diff in git's style (`diff --git a/x b/x`, `new file mode`,
 /// `--- a/x`, `+++ b/x`), made by GNU diff, with its added and removed line counts.
 enum UnifiedDiff {
-    static func of(_ side: Layer.Side, status: LayerFileChange.Status) async throws -> (text: String, additions: Int, deletions: Int) {
+    static func of(_ side: Layer.Side, status: LayerFileChange.Status, context: Int) async throws -> (text: String, additions: Int, deletions: Int) {
         var header = "diff --git a/\(side.path) b/\(side.path)\n"
         switch status {
         case .added: header += "new file mode 100\(String(side.mode, radix: 8))\n"
@@ -16,7 +16,7 @@ enum UnifiedDiff {
         let old = status == .added ? "/dev/null" : "a/" + side.path
         let new = status == .deleted ? "/dev/null" : "b/" + side.path
         let outcome = try await ProcessRunner.run(
-            ["diff", "--unified", "--text", "--label", old, "--label", new, side.basePath, side.workerPath],
+            ["diff", "--unified=\(context)", "--text", "--label", old, "--label", new, side.basePath, side.workerPath],
             cwd: "/", environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], timeout: 60, outputCap: 16 << 20)
         guard outcome.exitCode == 0 || outcome.exitCode == 1 else {
             throw WorkspaceError("diff of \(side.path) failed: \(String(decoding: outcome.output.prefix(300), as: UTF8.self))")

@@ -113,6 +113,36 @@ import Testing
         #expect(mapper.closeOpenToolCalls("cancelled").isEmpty)
     }
 
+    @Test func aWritingWorkersToolCallShowsTheDiffsOfItsFilesToItsEnd() throws {
+        var mapper = ACPTurnMapper()
+        _ = mapper.map(Self.worker("w_1", Self.started), info: ACPWorkerInfo(role: "coder", task: "Fix it"))
+        let write = Self.worker("w_1", .toolCall(id: "c1", name: "write_file", input: ["path": "a.txt"]))
+        #expect(mapper.changedWorker(in: write) == nil)
+        _ = mapper.map(write)
+        let gained = Self.worker("w_1", .changes(Worker.Changes(state: .pending, files: ["a.txt"])))
+        #expect(mapper.changedWorker(in: gained) == "w_1")
+        let diff = ACPDiff(path: "/ws/a.txt", oldText: "old\n", newText: "new\n")
+        let shown = mapper.map(gained, diffs: [diff])
+        #expect(shown == [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(
+            toolCallId: "w_1", text: "Running write_file a.txt", diffs: [diff])))])
+
+        // Content replaces content: a later progress line keeps the diffs.
+        let step = mapper.map(Self.worker("w_1", .toolCall(id: "c2", name: "run_command", input: ["command": "make test"])))
+        #expect(step.map(\.update) == [.toolCallUpdate(ACPToolCall(toolCallId: "w_1", text: "Running run_command make test", diffs: [diff]))])
+
+        // Its end is read again (a file changed twice sends one changes event) and shown with the result.
+        let end = Self.worker("w_1", Self.ended(.succeeded, result: "Fixed."))
+        #expect(mapper.changedWorker(in: end) == "w_1")
+        let again = ACPDiff(path: "/ws/a.txt", oldText: "old\n", newText: "newer\n")
+        #expect(mapper.map(end, diffs: [again]).map(\.update) == [.toolCallUpdate(ACPToolCall(
+            toolCallId: "w_1", status: .completed, text: "Fixed.", diffs: [again], rawOutput: ["text": "Fixed."]))])
+
+        // Applied or discarded changes, and workers without any, are not read.
+        #expect(mapper.changedWorker(in: Self.worker("w_1", .changes(Worker.Changes(state: .applied, files: ["a.txt"])))) == nil)
+        _ = mapper.map(Self.worker("w_2", Self.started), info: ACPWorkerInfo(role: "researcher", task: "Look"))
+        #expect(mapper.changedWorker(in: Self.worker("w_2", Self.ended(.succeeded, result: "Seen."))) == nil)
+    }
+
     @Test func aWorkerThatFailsOrIsUnknownStillShows() {
         var mapper = ACPTurnMapper(ignoring: ["w_old"])
         #expect(mapper.unknownWorker(in: Self.worker("w_old", Self.ended(.cancelled))) == nil)
@@ -136,6 +166,12 @@ import Testing
         #expect(plan == ["sessionUpdate": "plan", "entries": [["content": "x", "priority": "high", "status": "in_progress"]]])
         let chunk = try JSONValue(encoding: ACPSessionUpdate.agentMessageChunk("Hello"))
         #expect(chunk == ["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": "Hello"]])
+        let diffs = try JSONValue(encoding: ACPSessionUpdate.toolCallUpdate(ACPToolCall(toolCallId: "w_1", text: "Done.", diffs: [
+            ACPDiff(path: "/ws/new.txt", oldText: nil, newText: "hi\n"), ACPDiff(path: "/ws/a.txt", oldText: "a\n", newText: "b\n")])))
+        #expect(diffs == ["sessionUpdate": "tool_call_update", "toolCallId": "w_1", "content": [
+            ["type": "content", "content": ["type": "text", "text": "Done."]],
+            ["type": "diff", "path": "/ws/new.txt", "oldText": nil, "newText": "hi\n"],
+            ["type": "diff", "path": "/ws/a.txt", "oldText": "a\n", "newText": "b\n"]]])
         let update = try JSONValue(encoding: ACPSessionUpdate.toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .failed)))
         #expect(update == ["sessionUpdate": "tool_call_update", "toolCallId": "w_1", "status": "failed"])
     }

@@ -54,6 +54,20 @@ struct LayerFixture {
         await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
     }
 
+    /// `context` lines around each change: none, the default three, or the whole file.
+    @Test func theDiffHasTheContextAskedFor() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let lines = (1...10).map { "line \($0)\n" }
+        try fixture.workspace.write("a.txt", lines.joined())
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data(lines.joined().replacingOccurrences(of: "line 10", with: "LINE 10").utf8), to: "a.txt", shownAs: "a.txt")
+        #expect(try await layer.changes(protected: ProtectedPaths(), context: 0).diff.hasSuffix("@@ -10 +10 @@\n-line 10\n+LINE 10\n"))
+        #expect(try await layer.changes(protected: ProtectedPaths()).diff.contains("@@ -7,4 +7,4 @@\n line 7\n"))
+        let whole = try await layer.changes(protected: ProtectedPaths(), context: Int(Int32.max)).diff
+        #expect(whole.contains("@@ -1,10 +1,10 @@\n line 1\n line 2\n"), "\(whole)")
+    }
+
     /// Two workers edit the same line from one base: the first apply lands, the second is a
     /// conflict with its reason, and the workspace keeps the first one's version.
     @Test func theSecondOverlappingApplyIsAConflictAndWritesNothing() async throws {

@@ -281,3 +281,55 @@ async def test_a_goal_the_planner_answers_is_one_call_and_replays_on_load(bosun_
         await start(conn)
         await conn.load_session(cwd=str(w.workspace), session_id=session.session_id, mcp_servers=[])
         assert "".join(u.content.text for u in loaded.of("agent_message_chunk")) == "It is a demo workspace."
+
+
+WRITING_SCRIPT = """rules:
+  - match: { system: "bosun's planner" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: { subtasks: [
+            { id: edit, role: coder, brief: { task: "Edit the notes" }, checks: [{ kind: files, exist: [notes.txt, new.txt] }] } ] }
+  - match: { lastMessage: "in this worker's layer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Edited the notes." } }] }
+  - match: { lastMessage: "Edit the notes", turn: 0 }
+    reply:
+      toolCalls:
+        - { name: write_file, input: { path: notes.txt, content: "line 1\\nline 2\\nline 3\\nline 4\\nline 5\\nline 6\\nline 7\\nLINE 8\\n" } }
+        - { name: write_file, input: { path: new.txt, content: "a new file\\n" } }
+"""
+
+
+async def test_a_writing_workers_tool_call_shows_the_diffs_of_its_files(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, script_text=WRITING_SCRIPT)
+    original = "".join(f"line {n}\n" for n in range(1, 9))
+    (w.workspace / "notes.txt").write_text(original)
+    client = Recorder()
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id,
+                                                      prompt=[text_block("Edit the notes")]), timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    coder = next(call for call in client.of("tool_call") if call.title.startswith("coder:"))
+    assert coder.kind == "edit"
+    updates = [u for u in client.of("tool_call_update") if u.tool_call_id == coder.tool_call_id and u.content]
+    with_diffs = [u for u in updates if any(block.type == "diff" for block in u.content)]
+    assert with_diffs, [u.content for u in updates]
+    notes, new = str(w.workspace / "notes.txt"), str(w.workspace / "new.txt")
+    # Shown while the worker runs, as soon as its layer gained a file.
+    assert with_diffs[0].status is None and notes in {block.path for block in with_diffs[0].content if block.type == "diff"}
+    # Content replaces content: the tool call's last content shows the result, then every file.
+    last = updates[-1]
+    assert last.status == "completed"
+    assert last.content[0].type == "content" and last.content[0].content.text == "Edited the notes."
+    diffs = {block.path: block for block in last.content if block.type == "diff"}
+    assert set(diffs) == {notes, new}
+    # Each file whole, before and after, by its absolute path: the line the worker changed is
+    # five lines away from the first, so a diff with three lines of context would not hold it.
+    assert diffs[notes].old_text == original
+    assert diffs[notes].new_text == original.replace("line 8", "LINE 8")
+    assert diffs[new].old_text is None and diffs[new].new_text == "a new file\n"
+    # The verified subtask was applied.
+    assert (w.workspace / "notes.txt").read_text() == original.replace("line 8", "LINE 8")

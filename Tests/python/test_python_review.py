@@ -38,6 +38,10 @@ def test_sync_client_reviews_applies_and_refuses_twice(bosun_bin, world):
         changes = client.changes(worker.id)
         assert [(f["path"], f["status"], f["additions"], f["deletions"]) for f in changes["files"]] == [("notes.txt", "modified", 1, 1)]
         assert "-original\n+edited" in changes["diff"]
+        assert client.changes(worker.id, context=0)["diff"].endswith("@@ -1 +1 @@\n-original\n+edited\n")
+        with pytest.raises(BosunError) as negative:
+            client.changes(worker.id, context=-1)
+        assert negative.value.code == ErrorCode.INVALID_PARAMS and "context" in str(negative.value)
         assert client.apply(worker.id) == {"applied": ["notes.txt"], "conflicts": [], "state": "applied"}
         assert (workspace / "notes.txt").read_text() == "edited\n"
         with pytest.raises(BosunError) as again:

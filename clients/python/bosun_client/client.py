@@ -104,10 +104,12 @@ class BosunClient:
             worker_id=worker_id, message=message), timeout))
 
     def changes(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
-                timeout: Optional[float] = None) -> dict[str, Any]:
+                context: Optional[int] = None, timeout: Optional[float] = None) -> dict[str, Any]:
         """A writing worker's (or an orchestration's) changes, waiting for review in its layer:
-        `{base, files: [{path, status, additions, deletions, workerId}], diff}`."""
-        result: dict[str, Any] = self.request("changes", params.review(worker_id=worker_id, orchestration_id=orchestration_id), timeout)
+        `{base, files: [{path, status, additions, deletions, workerId}], diff}`; the diff has `context`
+        lines of context around each change (default 3)."""
+        result: dict[str, Any] = self.request("changes", params.review(
+            worker_id=worker_id, orchestration_id=orchestration_id, context=context), timeout)
         return result
 
     def apply(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,

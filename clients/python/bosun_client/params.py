@@ -103,7 +103,7 @@ def orchestrate(*, goal: Optional[str], inputs: Optional[Sequence[str]], roles: 
 
 
 def review(*, worker_id: Optional[str], orchestration_id: Optional[str],
-           paths: Optional[Sequence[str]] = None) -> dict[str, Any]:
+           paths: Optional[Sequence[str]] = None, context: Optional[int] = None) -> dict[str, Any]:
     """`changes`, `apply` and `discard` name one worker or every subtask of an orchestration."""
     out: dict[str, Any] = {}
     if worker_id is not None:
@@ -112,4 +112,6 @@ def review(*, worker_id: Optional[str], orchestration_id: Optional[str],
         out["orchestrationId"] = orchestration_id
     if paths is not None:
         out["paths"] = list(paths)
+    if context is not None:
+        out["context"] = context
     return out
