@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Helpers shared by test targets (a seeded random number generator, running a program).
+        // Helpers shared by test targets (a seeded random number generator, running a program, temporary directories).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "SpellingTests", dependencies: ["Spelling"]),
@@ -87,11 +87,11 @@ let package = Package(
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
-        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON"]),
-        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "Config", "Workers", "Providers", "BosunJSON"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "Config", "Workers", "Providers", "BosunJSON", "TestSupport"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "BosunProtocol", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "BosunProtocol", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
                                                             .product(name: "Logging", package: "swift-log")]),

@@ -29,7 +29,7 @@ import Workspace
     }
 
     @Test func commandPassesOnTheExpectedExitCodeAndKeepsHeadAndTail() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.remove() }
         let ok = await CheckRunner.run(.command(CommandCheck(command: ["true"])), context: Self.context(dir.path))
         #expect(ok.passed, "\(ok)")
@@ -43,7 +43,7 @@ import Workspace
     }
 
     @Test func commandThatOutlivesItsTimeoutFails() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.remove() }
         let outcome = await CheckRunner.run(.command(CommandCheck(command: ["sleep", "30"], timeoutSeconds: 0.5)), context: Self.context(dir.path))
         #expect(!outcome.passed)
@@ -52,7 +52,7 @@ import Workspace
 
     @Test func commandIsReadOnlyUnlessWritable() async throws {
         try #require(Sandbox.bwrapPath != nil, "bubblewrap is needed to prove the workspace is read-only")
-        let dir = try TemporaryDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.remove() }
         let touch = CommandCheck(command: ["touch", "made"])
         #expect(!(await CheckRunner.run(.command(touch), context: Self.context(dir.path))).passed)
@@ -63,7 +63,7 @@ import Workspace
     }
 
     @Test func filesChecksExistenceEmptinessAndContents() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("src/report.md", "# Report\nstatus: green\n")
         try dir.write("empty.txt", "")
@@ -79,7 +79,7 @@ import Workspace
     }
 
     @Test func gitSyncAgainstABareRemote() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = TemporaryDirectory()
         defer { dir.remove() }
         let remote = dir.path + "/remote.git", clone = dir.path + "/clone", other = dir.path + "/other"
         func git(_ args: String...) throws {

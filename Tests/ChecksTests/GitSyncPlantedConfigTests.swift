@@ -19,7 +19,7 @@ import Workspace
         var plant: String { "touch \(marker)" }
 
         init() throws {
-            dir = try TemporaryDirectory()
+            dir = TemporaryDirectory()
             try git("init", "--quiet", "--bare", "-b", "main", remote)
             try git("clone", "--quiet", remote, clone)
             try git("-C", clone, "checkout", "--quiet", "-B", "main")

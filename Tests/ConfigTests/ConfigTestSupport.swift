@@ -1,26 +1,22 @@
 import Config
 import Foundation
+import TestSupport
 
 /// A throwaway directory tree for config tests: a workspace and an XDG config home.
 struct ConfigSandbox {
-    let root: String
+    private let directory = TemporaryDirectory(prefix: "bosun-config")
+    var root: String { directory.path }
     var workspace: String { "\(root)/ws" }
     var xdg: String { "\(root)/xdg" }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-config-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: "\(root)/ws", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: "\(root)/xdg", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: xdg, withIntermediateDirectories: true)
     }
 
     /// Writes `text` at `relative` under the sandbox root, creating directories; returns the absolute path.
     @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
-        let path = "\(root)/\(relative)"
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func write(_ relative: String, _ text: String) throws -> String { try directory.write(relative, text) }
 
     var environment: [String: String] { ["XDG_CONFIG_HOME": xdg, "HOME": "\(root)/home"] }
 
@@ -29,5 +25,5 @@ struct ConfigSandbox {
         try WorkspaceTrust.trust(try WorkspaceConfigFiles.read(root: workspace), environment: environment)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
+    func remove() { directory.remove() }
 }

@@ -6,11 +6,8 @@ import TestSupport
 /// `bosun config check` and `bosun roles`, run as a user runs them.
 @Suite struct ConfigCommandTests {
     /// An empty workspace, so no stray `.bosun/` or `.claude/agents/` changes the answer.
-    let workspace: String = {
-        let path = NSTemporaryDirectory() + "bosun-cli-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let directory = TemporaryDirectory(prefix: "bosun-cli")
+    var workspace: String { directory.path }
 
     func bosun(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
@@ -21,7 +18,7 @@ import TestSupport
     }
 
     @Test func checkPrintsTheEffectiveConfigWithKeysMasked() throws {
-        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        defer { directory.remove() }
         let run = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": "sk-ant-e2e-secret-0123456789"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("apiKeyEnv: ANTHROPIC_API_KEY (set)"))
@@ -30,7 +27,7 @@ import TestSupport
     }
 
     @Test func checkWarnsAboutEveryRoleWhoseProviderKeyIsUnset() throws {
-        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        defer { directory.remove() }
         let unset = try bosun(["config", "check", "--workspace", workspace], environment: ["ANTHROPIC_API_KEY": ""])
         #expect(unset.status == 0, "\(unset.stderr)")
         let warnings = unset.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
@@ -51,10 +48,8 @@ import TestSupport
     }
 
     @Test func checkReportsFileLineAndKeyAndExitsTwo() throws {
-        defer { try? FileManager.default.removeItem(atPath: workspace) }
-        let file = NSTemporaryDirectory() + "bosun-bad-\(UUID().uuidString).yaml"
-        try "session:\n  maxConcurrentWorkers: 4\nroles:\n  coder:\n    timeoutSeconds: x\n".write(toFile: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: file) }
+        defer { directory.remove() }
+        let file = try directory.write("bad.yaml", "session:\n  maxConcurrentWorkers: 4\nroles:\n  coder:\n    timeoutSeconds: x\n")
         let run = try bosun(["config", "check", "--config", file])
         #expect(run.status == 2)
         #expect(run.stderr == "error: \(file):5: roles.coder.timeoutSeconds: expected a positive number, got \"x\"\n", "\(run.stderr)")
@@ -62,7 +57,7 @@ import TestSupport
     }
 
     @Test func rolesListsTheRolesAsTheMethodDoes() throws {
-        defer { try? FileManager.default.removeItem(atPath: workspace) }
+        defer { directory.remove() }
         let run = try bosun(["roles", "--json", "--workspace", workspace])
         #expect(run.status == 0, "\(run.stderr)")
         let roles = try JSONValue.parse(run.stdout)["roles"]?.arrayValue ?? []

@@ -1,11 +1,13 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// One test's world: a small workspace, a mock provider, a config pointing at it, a trace
 /// store, and `bosun serve` processes on them.
 final class OrchestrationWorld: @unchecked Sendable {
     // @unchecked: every property is set once in init and never changed.
+    private let scratch = TemporaryDirectory(prefix: "bosun-e2e")
     let directory: String
     let workspace: String
     let configPath: String
@@ -17,7 +19,7 @@ final class OrchestrationWorld: @unchecked Sendable {
     /// `tiers` replaces the default (every tier on `fast`; `smart` is a second model id).
     init(mockArguments: [String], script: String? = nil, sessionYAML: String = "", providerOptions: String = "",
          tiers: String = "{ orchestrator: fast, mid: fast, worker: fast }") throws {
-        directory = NSTemporaryDirectory() + "bosun-e2e-\(UUID().uuidString)"
+        directory = scratch.path
         workspace = directory + "/workspace"
         try FileManager.default.createDirectory(atPath: workspace + "/src", withIntermediateDirectories: true)
         try "# Demo\n".write(toFile: workspace + "/README.md", atomically: true, encoding: .utf8)
@@ -52,7 +54,7 @@ final class OrchestrationWorld: @unchecked Sendable {
 
     func tearDown() {
         mock.stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        scratch.remove()
     }
 }
 

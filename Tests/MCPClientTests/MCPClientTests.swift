@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Workers
 @testable import MCPClient
+import TestSupport
 
 /// Real MCP servers over real pipes: small `/bin/sh` scripts that speak just enough of the
 /// protocol, so each failure a user can meet is one line away.
@@ -99,8 +100,9 @@ import Workers
     }
 
     @Test func aServerThatDiesMidCallFailsTheCallAndIsStartedAgain() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-die-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let directory = TemporaryDirectory(prefix: "mcp-die")
+        defer { directory.remove() }
+        let marker = directory.file("marker")
         let pool = pool(Self.speaker, env: ["DIE_ONCE": marker])
         defer { Task { await pool.close() } }
         let tool = try await pool.tools(for: role, requested: nil)[0]

@@ -3,6 +3,7 @@ import BosunProtocol
 import Foundation
 import Testing
 @testable import Orchestration
+import TestSupport
 
 /// What bosun checks in a plan beyond its schema, and the schemas the orchestrator model answers through.
 @Suite struct OrchestrationPlanningTests {
@@ -84,10 +85,10 @@ import Testing
     }
 
     @Test func theProjectsTestCommandIsFoundFromItsBuildFiles() throws {
-        let root = NSTemporaryDirectory() + "bosun-testcommand-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        func write(_ name: String, _ text: String) throws { try text.write(toFile: root + "/" + name, atomically: true, encoding: .utf8) }
+        let directory = TemporaryDirectory(prefix: "bosun-testcommand")
+        defer { directory.remove() }
+        let root = directory.path
+        func write(_ name: String, _ text: String) throws { try directory.write(name, text) }
         #expect(ProjectTestCommand.find(in: root) == nil)
         try write("go.mod", "module x\n")
         #expect(ProjectTestCommand.find(in: root) == ["go", "test", "./..."])

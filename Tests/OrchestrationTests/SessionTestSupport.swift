@@ -6,6 +6,7 @@ import Logging
 import Orchestration
 import Providers
 import Synchronization
+import TestSupport
 import TraceStore
 import Workers
 
@@ -82,13 +83,11 @@ final class NotificationLog: Sendable {
 
 /// A temporary trace store and a way to open sessions on it.
 struct SessionHarness {
-    let directory: URL
+    let directory = TemporaryDirectory(prefix: "bosun-orch")
     let store: TraceStore
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-orch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try TraceStore(path: directory.appendingPathComponent("trace.sqlite").path)
+        store = try TraceStore(path: directory.file("trace.sqlite"))
     }
 
     func open(_ client: FakeModelClient, cap: Int? = nil, resume: String? = nil, log: NotificationLog = NotificationLog(),
@@ -108,7 +107,7 @@ struct SessionHarness {
 
     func cleanUp() async {
         await store.close()
-        try? FileManager.default.removeItem(at: directory)
+        directory.remove()
     }
 }
 

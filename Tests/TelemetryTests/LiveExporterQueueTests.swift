@@ -3,16 +3,16 @@ import Logging
 import Testing
 @testable import Telemetry
 import TraceStore
+import TestSupport
 
 /// The live exporter's queue when the collector is away: spans wait, bounded, and what
 /// does not fit is dropped and counted, never held without limit.
 @Suite struct LiveExporterQueueTests {
     @Test func anUnreachableCollectorCostsABoundedQueue() async throws {
-        let directory = NSTemporaryDirectory() + "bosun-telemetry-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try TraceStore(path: directory + "/trace.sqlite")
-        let session = try await store.openSession(id: nil, workspaceRoot: directory, maxConcurrentWorkers: 2).session
+        let directory = TemporaryDirectory(prefix: "bosun-telemetry")
+        defer { directory.remove() }
+        let store = try TraceStore(path: directory.file("trace.sqlite"))
+        let session = try await store.openSession(id: nil, workspaceRoot: directory.path, maxConcurrentWorkers: 2).session
         // Port 9 on loopback (discard) is closed here: every post fails at once.
         let endpoint = OTLPEndpoint(tracesURL: "http://127.0.0.1:9/v1/traces", headers: [], timeout: 2)
         let exporter = OTLPLiveExporter(endpoint: endpoint, store: store, sessionId: session.id,

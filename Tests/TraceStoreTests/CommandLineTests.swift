@@ -5,7 +5,7 @@ import TestSupport
 
 /// `bosun trace …` run as a real process against a store populated by another process.
 @Suite struct CommandLineTests {
-    let dir = TemporaryDirectory()
+    let dir = TemporaryDirectory(prefix: "bosun-store-tests")
     var bosun: String { BuiltProducts.directory.appendingPathComponent("bosun").path }
 
     func populate() throws -> (db: String, session: String) {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import TraceStore
+import TestSupport
 
 /// The `controls` table: how `bosun top` and `bosun cancel` ask another process's session
 /// to act on one of its workers.
 @Suite struct ControlTests {
-    let dir = TemporaryDirectory()
+    let dir = TemporaryDirectory(prefix: "bosun-store-tests")
 
     func store(with workers: [WorkerRecord]) async throws -> TraceStore {
         let store = try TraceStore(path: dir.file("controls.sqlite"))

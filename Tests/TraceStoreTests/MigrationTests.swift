@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import TraceStore
+import TestSupport
 
 @Suite struct MigrationTests {
     @Test func emptyFileGetsEverySchemaVersion() async throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let store = try TraceStore(path: dir.file("nested/deeper/trace.sqlite"))
         #expect(try await store.integrityCheck() == ["ok"])
         await store.close()
@@ -15,7 +16,7 @@ import Testing
     }
 
     @Test func createsPrivateDirectoriesAndFile() throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         _ = try TraceStore(path: dir.file("a/b/trace.sqlite"))
         let manager = FileManager.default
         for directory in ["a", "a/b"] {
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func previousVersionUpgradesInPlaceKeepingRows() async throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let path = dir.file("old.sqlite")
         let old = try TraceStore(path: path, redactor: Redactor(secrets: []), schemaVersion: 1, create: true)
         let session = try await old.openSession(id: "s_old", workspaceRoot: "/w", maxConcurrentWorkers: 2).session
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func newerSchemaIsRefused() async throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let path = dir.file("new.sqlite")
         await (try TraceStore(path: path)).close()
         try SQLiteConnection(path: path).execute("INSERT INTO schema_migrations VALUES (99, 0)")
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func corruptFileIsReportedNotCrashed() throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let path = dir.file("junk.sqlite")
         try Data(repeating: 0x42, count: 8_192).write(to: URL(fileURLWithPath: path))
         do {
@@ -78,7 +79,7 @@ import Testing
     }
 
     @Test func unusablePathsAreReported() throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         #expect(throws: TraceStoreError.badPath(path: dir.path, reason: "it is a directory")) {
             try TraceStore(path: dir.path)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TraceStore
+import TestSupport
 
 /// Tests that run the store in other processes: killed mid-write, and two at once.
 @Suite(.serialized) struct ProcessTests {
@@ -8,7 +9,7 @@ import Testing
     /// After each kill the file must pass integrity_check and hold every terminal state the
     /// child acknowledged, with every event appended before it.
     @Test func survivesFiftySigkills() async throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let db = dir.file("crash.sqlite")
         var acknowledged: [String: Int] = [:]
         for round in 1...50 {
@@ -50,7 +51,7 @@ import Testing
     /// Two processes write one file at once, and contend for one claim; nothing is lost and
     /// the claim keeps them out of each other's critical section.
     @Test func twoProcessesShareOneFile() async throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let db = dir.file("shared.sqlite")
         let lockFile = dir.file("critical.log")
         _ = FileManager.default.createFile(atPath: lockFile, contents: nil)

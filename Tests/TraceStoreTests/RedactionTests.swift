@@ -32,7 +32,7 @@ import TestSupport
     /// A run with a known key in the environment, written by a separate process through the
     /// store; the key must appear nowhere in the database files.
     @Test func keyInTheEnvironmentNeverReachesTheFile() throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let db = dir.file("trace.sqlite")
         var environment = ProcessInfo.processInfo.environment
         environment["ANTHROPIC_API_KEY"] = Self.key
@@ -62,7 +62,7 @@ import TestSupport
         ("  sk/slash/KEYPART3\t\r\n", "KEYPART3"),
     ])
     func keysInEveryEncodingNeverReachTheDatabaseOrTheLog(key: String, marker: String) throws {
-        let dir = TemporaryDirectory()
+        let dir = TemporaryDirectory(prefix: "bosun-store-tests")
         let db = dir.file("trace.sqlite")
         var environment = ProcessInfo.processInfo.environment
         environment["ANTHROPIC_API_KEY"] = key

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import TraceStore
+import TestSupport
 
 /// What `trace sessions` and `trace show` say a session and its workers came to.
 @Suite struct SessionListingTests {
-    let dir = TemporaryDirectory()
+    let dir = TemporaryDirectory(prefix: "bosun-store-tests")
 
     @Test func aSessionListSaysWhatItsOrchestrationCameTo() async throws {
         let store = try TraceStore(path: dir.file("trace.sqlite"))

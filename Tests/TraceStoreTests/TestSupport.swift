@@ -1,20 +1,6 @@
 import Foundation
 @testable import TraceStore
 
-/// A fresh directory under the system temp dir, removed when the test's scope ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "bosun-store-tests-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
 /// Builds test records with sensible defaults.
 enum Fixture {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)

@@ -2,9 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 @testable import TraceStore
+import TestSupport
 
 @Suite struct TraceStoreTests {
-    let dir = TemporaryDirectory()
+    let dir = TemporaryDirectory(prefix: "bosun-store-tests")
 
     func makeStore() throws -> TraceStore { try TraceStore(path: dir.file("trace.sqlite")) }
 

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Testing
+import TestSupport
 @testable import Workers
 import Workspace
 #if canImport(Glibc)
@@ -21,15 +22,14 @@ import Glibc
     /// A workspace full of traps, and a directory outside it holding a secret.
     final class Fixture {
         let workspace: TestWorkspace
+        private let outsideDirectory = TemporaryDirectory(prefix: "bosun-outside")
         let outside: String
         let outsideName: String
         let secret = "TOP-SECRET-\(UUID().uuidString)"
 
         init() throws {
             workspace = try TestWorkspace()
-            let base = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-outside-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-            outside = try WorkspacePath.realPath(base)!
+            outside = outsideDirectory.path
             outsideName = (outside as NSString).lastPathComponent
             try secret.write(toFile: "\(outside)/secret.txt", atomically: true, encoding: .utf8)
             // Both live in the temporary directory: siblings, so `../<outsideName>` reaches out.
@@ -52,7 +52,7 @@ import Glibc
 
         func remove() {
             workspace.remove()
-            try? FileManager.default.removeItem(atPath: outside)
+            outsideDirectory.remove()
         }
     }
 

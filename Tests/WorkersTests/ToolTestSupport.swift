@@ -2,26 +2,19 @@ import BosunJSON
 import Config
 import Foundation
 import Testing
+import TestSupport
 @testable import Workers
 import Workspace
 
 /// A temporary workspace (a real directory, symlinks resolved) with helpers to fill it.
 struct TestWorkspace {
-    let root: String
+    let directory = TemporaryDirectory(prefix: "bosun-ws")
+    var root: String { directory.path }
 
-    init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-ws-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        root = try WorkspacePath.realPath(base) ?? base
-    }
+    init() throws {}
 
     @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
-        let path = "\(root)/\(relative)"
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func write(_ relative: String, _ text: String) throws -> String { try directory.write(relative, text) }
 
     func symlink(_ relative: String, to destination: String) throws {
         let path = "\(root)/\(relative)"
@@ -35,7 +28,7 @@ struct TestWorkspace {
         ToolContext(sessionId: session, workerId: worker, workspaceRoot: root, permissions: permissions)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
+    func remove() { directory.remove() }
 }
 
 /// Runs a tool and returns its output, turning a thrown ToolError or WorkspaceError into an error output as the worker loop does.

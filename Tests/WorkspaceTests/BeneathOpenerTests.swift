@@ -11,8 +11,8 @@ import Glibc
 @Suite struct BeneathOpenerTests {
     @Test(arguments: [true, false])
     func escapesAreRefusedAndInsideSymlinksFollowed(useKernel: Bool) throws {
-        let root = try TemporaryDirectory(prefix: "bosun-beneath")
-        let outside = try TemporaryDirectory(prefix: "bosun-beneath-outside")
+        let root = TemporaryDirectory(prefix: "bosun-beneath")
+        let outside = TemporaryDirectory(prefix: "bosun-beneath-outside")
         defer { root.remove(); outside.remove() }
         try outside.write("secret.txt", "SECRET")
         try root.write("dir/inside.txt", "inside")

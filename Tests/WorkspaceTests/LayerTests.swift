@@ -12,8 +12,8 @@ struct LayerFixture {
     let layers: TemporaryDirectory
 
     init() throws {
-        workspace = try TemporaryDirectory(prefix: "bosun-layer-ws", in: "/var/tmp")
-        layers = try TemporaryDirectory(prefix: "bosun-layers", in: "/var/tmp")
+        workspace = TemporaryDirectory(prefix: "bosun-layer-ws", in: "/var/tmp")
+        layers = TemporaryDirectory(prefix: "bosun-layers", in: "/var/tmp")
     }
 
     func layer(_ worker: String) throws -> Layer {

@@ -32,10 +32,10 @@ import Glibc
     @Test(.enabled(if: getuid() == 0, "the escapes need root outside the sandbox"))
     func rootInsideTheSandboxCannotRemountOrUnmount() async throws {
         let bwrap = try Self.bwrap()
-        let workspace = try TemporaryDirectory(prefix: "bosun-ws")
-        let outside = try TemporaryDirectory(prefix: "bosun-outside")
+        let workspace = TemporaryDirectory(prefix: "bosun-ws")
+        let outside = TemporaryDirectory(prefix: "bosun-outside")
         // Outside /tmp, which the old sandbox covered with a tmpfs of its own.
-        let home = try TemporaryDirectory(prefix: "bosun-home", in: "/var/tmp")
+        let home = TemporaryDirectory(prefix: "bosun-home", in: "/var/tmp")
         defer { [workspace, outside, home].forEach { $0.remove() } }
         try home.write(".netrc", "machine example.com password SECRET-NETRC")
         let view = SandboxView(workspaceRoot: workspace.path, home: home.path)
@@ -78,9 +78,9 @@ import Glibc
     /// home is empty, the rest of the machine does not exist.
     @Test func theSandboxShowsOnlyTheAllowList() async throws {
         let bwrap = try Self.bwrap()
-        let workspace = try TemporaryDirectory(prefix: "bosun-ws")
-        let home = try TemporaryDirectory(prefix: "bosun-home")
-        let outside = try TemporaryDirectory(prefix: "bosun-outside")
+        let workspace = TemporaryDirectory(prefix: "bosun-ws")
+        let home = TemporaryDirectory(prefix: "bosun-home")
+        let outside = TemporaryDirectory(prefix: "bosun-outside")
         defer { [workspace, home, outside].forEach { $0.remove() } }
         // XDG_STATE_HOME=$HOME/.state: a store the old deny-list did not know.
         let homeStore = try home.write(".state/bosun/bosun.sqlite", "SECRET-HOME-STORE")
@@ -103,7 +103,7 @@ import Glibc
     /// A workspace that is the home directory shows the home, but not its credential stores.
     @Test func aWorkspaceThatIsTheHomeHidesItsCredentials() async throws {
         let bwrap = try Self.bwrap()
-        let home = try TemporaryDirectory(prefix: "bosun-home")
+        let home = TemporaryDirectory(prefix: "bosun-home")
         defer { home.remove() }
         try home.write(".ssh/id_ed25519", "SECRET-KEY")
         try home.write(".netrc", "SECRET-NETRC")
@@ -116,7 +116,7 @@ import Glibc
     }
 
     @Test func aWorkspaceInsideAHiddenDirectoryStaysVisible() throws {
-        let home = try TemporaryDirectory(prefix: "bosun-home")
+        let home = TemporaryDirectory(prefix: "bosun-home")
         defer { home.remove() }
         try FileManager.default.createDirectory(atPath: "\(home.path)/.config/gh/project", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(home.path)/.ssh", withIntermediateDirectories: true)

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 @testable import Workspace
+import TestSupport
 
 /// The user's toolchain in the sandbox: which directories of PATH are shown, and that a
 /// program from one of them runs inside.
 @Suite struct ToolchainTests {
     /// A home with a virtualenv, a cargo bin and a pip `--user` bin; a workspace with a venv of its own.
-    static func machine() throws -> (root: String, home: String, workspace: String) {
-        let root = NSTemporaryDirectory() + "bosun-toolchain-\(UUID().uuidString)"
-        let home = root + "/home", workspace = home + "/project"
+    static func machine() throws -> (root: TemporaryDirectory, home: String, workspace: String) {
+        let root = TemporaryDirectory(prefix: "bosun-toolchain")
+        let home = root.path + "/home", workspace = home + "/project"
         for directory in ["/venv/bin", "/venv/lib", "/.cargo/bin", "/.rustup", "/.local/bin", "/.local/lib", "/project/.venv/bin"] {
             try FileManager.default.createDirectory(atPath: home + directory, withIntermediateDirectories: true)
         }
@@ -20,7 +21,7 @@ import Testing
 
     @Test func pathEntriesAndThePrefixesTheirProgramsNeedAreShownOnce() throws {
         let (root, home, workspace) = try Self.machine()
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { root.remove() }
         let path = ["\(home)/venv/bin", "\(home)/.cargo/bin/", "\(home)/.local/bin", "\(workspace)/.venv/bin", "\(home)/missing/bin",
                     "/usr/bin", "/bin", "relative/bin", home, "\(home)/venv/bin"].joined(separator: ":")
         let toolchain = Toolchain(path: path, home: home, workspaceRoot: workspace)
@@ -37,7 +38,7 @@ import Testing
     @Test func aProgramFromAVirtualenvRunsInTheSandboxAndAMissingOneIsRecognised() async throws {
         let bwrap = try SandboxTests.bwrap()
         let (root, home, workspace) = try Self.machine()
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { root.remove() }
         let path = "\(home)/venv/bin:/usr/bin:/bin"
         let toolchain = Toolchain(path: path, home: home, workspaceRoot: workspace)
         let view = SandboxView(workspaceRoot: workspace, home: home, toolchain: toolchain.directories)

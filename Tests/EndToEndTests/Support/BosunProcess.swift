@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,8 @@ public final class BosunProcess: Sendable {
     /// A directory of this process's own: its default working directory, with its XDG state
     /// and config directories inside.
     public let scratch: URL
+    /// Removed after `deinit` has killed the process.
+    private let scratchDirectory = TemporaryDirectory(prefix: "bosun-e2e")
     private let process: Process
     private let stdinFD: Int32
     private let mailbox = MessageMailbox()
@@ -64,7 +67,7 @@ public final class BosunProcess: Sendable {
     private init(arguments: [String], environment: [String: String], framing: WireFraming, workingDirectory: URL?) throws {
         signal(SIGPIPE, SIG_IGN)
         self.framing = framing
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bosun-e2e-\(UUID().uuidString)")
+        scratch = URL(fileURLWithPath: scratchDirectory.path)
         let workspace = scratch.appendingPathComponent("workspace")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         let isolated = [
@@ -128,7 +131,6 @@ public final class BosunProcess: Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: scratch)
     }
 
     /// Reads `fd` to its end on a thread of its own, handing each chunk (then nil) to a sink.
