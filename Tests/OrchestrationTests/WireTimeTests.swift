@@ -1,3 +1,4 @@
+import BosunProtocol
 import Foundation
 import Testing
 @testable import Orchestration
