@@ -245,7 +245,8 @@ struct ACPTurnMapper: Sendable {
 
     static func status(of state: WorkerState) -> ACPToolCallStatus {
         switch state {
-        case .queued: return .pending
+        // A waiting worker waits for an answer to its ask, as a call awaiting approval does.
+        case .queued, .waiting: return .pending
         case .running: return .inProgress
         case .succeeded: return .completed
         case .failed, .timedOut, .cancelled, .interrupted: return .failed

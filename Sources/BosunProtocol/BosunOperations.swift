@@ -11,7 +11,7 @@ import BosunJSON
 /// Front ends need no change.
 public enum BosunOperations {
     public static let all: [any SessionOperation] = [spawn, steer, cancel, awaitWorkers, status, trace, roles,
-                                                       verify, synthesize, orchestrate, changes, apply, discard]
+                                                       verify, synthesize, orchestrate, changes, apply, discard, answer]
 
     /// The operation called `name`, if this build has it.
     public static func named(_ name: String) -> (any SessionOperation)? {
@@ -175,4 +175,17 @@ public enum BosunOperations {
             """,
         readOnly: false)
     ) { session, params, _ in try await session.discard(params) }
+
+    public static let answer = Operation<AnswerParams, AnswerResult>(OperationInfo(
+        name: "answer", title: "Answer a worker's ask",
+        summary: "Answer a waiting worker's ask: a permission decision or a question's text.",
+        description: """
+            A worker that asked waits (state waiting) until someone answers. A permission ask (kind permission: \
+            may it make this tool call?) takes decision allow, allow_always (also for the rest of the session) \
+            or deny, with optional text the worker reads; a question takes text (an option's id when it offers \
+            options), or decision deny to decline. status lists a worker's pending asks; worker/event asked \
+            announces each.
+            """,
+        readOnly: false)
+    ) { session, params, _ in try await session.answer(params) }
 }

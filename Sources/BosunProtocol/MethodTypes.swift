@@ -65,12 +65,16 @@ public struct LimitOverrides: Codable, Sendable, Hashable {
     public var maxSteps: Int?
     public var maxTokens: Int?
     public var maxCostUSD: Double?
+    /// How long the worker may wait for an answer to one ask before it is answered `deny`.
+    public var maxWaitSeconds: Double?
 
-    public init(timeoutSeconds: Double? = nil, maxSteps: Int? = nil, maxTokens: Int? = nil, maxCostUSD: Double? = nil) {
+    public init(timeoutSeconds: Double? = nil, maxSteps: Int? = nil, maxTokens: Int? = nil, maxCostUSD: Double? = nil,
+                maxWaitSeconds: Double? = nil) {
         self.timeoutSeconds = timeoutSeconds
         self.maxSteps = maxSteps
         self.maxTokens = maxTokens
         self.maxCostUSD = maxCostUSD
+        self.maxWaitSeconds = maxWaitSeconds
     }
 }
 

@@ -25,7 +25,9 @@ public enum SessionEvent: Sendable, Hashable {
     /// Terminal events and progress begin/end are never dropped.
     public var isDroppable: Bool {
         switch self {
-        case .worker(let event): return !event.isTerminal
+        case .worker(let event):
+            // An ask waits for someone to hear of it, and its answer ends a wait: never dropped.
+            return !event.isTerminal && event.kind != .asked && event.kind != .answered
         case .progress(let progress):
             if case .report = progress.stage { return true }
             return false
@@ -33,6 +35,20 @@ public enum SessionEvent: Sendable, Hashable {
             // Few, and what a client draws its plan from: never dropped.
             return false
         }
+    }
+}
+
+extension SessionEvent {
+    /// A worker's ask and who it went to, when this event announces one.
+    public var ask: (ask: Ask, to: AskRoute)? {
+        guard case .worker(let event) = self, case .asked(let ask, let route, _) = event.data else { return nil }
+        return (ask, route)
+    }
+
+    /// An ask's answer, when this event announces one.
+    public var answer: AskAnswer? {
+        guard case .worker(let event) = self, case .answered(let answer) = event.data else { return nil }
+        return answer
     }
 }
 

@@ -27,4 +27,6 @@ public protocol SessionOperations: Sendable {
     func apply(_ params: ApplyParams) async throws -> ApplyResult
     /// Throws the changes away.
     func discard(_ params: DiscardParams) async throws -> DiscardResult
+    /// Answers a worker's pending ask; the worker goes on with the answer.
+    func answer(_ params: AnswerParams) async throws -> AnswerResult
 }

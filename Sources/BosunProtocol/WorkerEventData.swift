@@ -23,6 +23,10 @@ public enum WorkerEventKind: String, Codable, Sendable, Hashable, CaseIterable {
     case judgeCall = "judge_call"
     /// A writing worker's layer gained files, or was applied or discarded: `{state, files}`.
     case changes
+    /// The worker asked and waits (`waiting`): the ask, and who it went to.
+    case asked
+    /// An ask was answered (or ran out of time): the decision or text, who answered, how long it waited.
+    case answered
     case succeeded
     case failed
     case cancelled
@@ -72,6 +76,11 @@ public enum WorkerEventData: Sendable, Hashable {
     case judgeCall(model: String, inputTokens: Int, outputTokens: Int, costUSD: Double, evaluatorId: String?)
     /// A writing worker's layer gained files, or was applied or discarded.
     case changes(Worker.Changes)
+    /// The worker asked and now waits; `to` is who was asked. `again`: asked once more after
+    /// the session was resumed, the ask still unanswered.
+    case asked(Ask, to: AskRoute, again: Bool)
+    /// An ask was answered and the worker goes on.
+    case answered(AskAnswer)
     /// The worker ended: its state and what it left behind.
     case ended(Ending)
 
@@ -107,6 +116,8 @@ public enum WorkerEventData: Sendable, Hashable {
         case .escalated: return .escalated
         case .judgeCall: return .judgeCall
         case .changes: return .changes
+        case .asked: return .asked
+        case .answered: return .answered
         case .ended(let ending): return WorkerEventKind(rawValue: ending.state.rawValue) ?? .failed
         }
     }
@@ -162,6 +173,12 @@ public enum WorkerEventData: Sendable, Hashable {
             return .object(data)
         case .changes(let changes):
             return ["state": .string(changes.state.rawValue), "files": .array(changes.files.map(JSONValue.string))]
+        case .asked(let ask, let route, let again):
+            var data: [String: JSONValue] = ["ask": ask.json, "to": .string(route.rawValue)]
+            if again { data["again"] = true }
+            return .object(data)
+        case .answered(let answer):
+            return answer.json
         case .ended(let ending):
             var data: [String: JSONValue] = ["state": .string(ending.state.rawValue), "steps": .int(Int64(ending.steps)),
                                              "costUSD": .double(ending.costUSD)]
@@ -236,6 +253,21 @@ public enum WorkerEventData: Sendable, Hashable {
                 throw WorkerEventDataError(kind: kind, field: "state", problem: "must be a changes state; got \(json["state"]?.typeName ?? "nothing")")
             }
             self = .changes(Worker.Changes(state: state, files: try data.strings(json["files"] ?? [], "files")))
+        case .asked:
+            guard let route = json["to"]?.stringValue.flatMap(AskRoute.init(rawValue:)) else {
+                throw WorkerEventDataError(kind: kind, field: "to", problem: "must be parent, coordinator or client; got \(json["to"]?.typeName ?? "nothing")")
+            }
+            do {
+                self = .asked(try (json["ask"] ?? .null).decode(as: Ask.self), to: route, again: json["again"]?.boolValue ?? false)
+            } catch {
+                throw WorkerEventDataError(kind: kind, field: "ask", problem: "is not an ask: \(error)")
+            }
+        case .answered:
+            do {
+                self = .answered(try json.decode(as: AskAnswer.self))
+            } catch {
+                throw WorkerEventDataError(kind: kind, field: "askId", problem: "is not an answer: \(error)")
+            }
         case .succeeded, .failed, .cancelled, .timedOut, .interrupted:
             let state = kind.terminalState ?? .failed
             do {

@@ -26,12 +26,18 @@ public struct Worker: Codable, Sendable, Hashable {
     public var result: Result?
     /// A writing worker's layer: its review state and the files it touched.
     public var changes: Changes?
+    /// Its asks that wait for an answer (while it is `waiting`); absent when there are none.
+    public var asks: [Ask]?
+    /// Time it spent `waiting` for answers, in milliseconds, apart from its running time;
+    /// absent when it never waited.
+    public var waitedMs: Int?
     public var error: Failure?
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
                 queuePosition: Int? = nil, after: [String]? = nil, priority: Int? = nil, parent: String? = nil,
-                verification: Verification = .unverified, result: Result? = nil, changes: Changes? = nil, error: Failure? = nil) {
+                verification: Verification = .unverified, result: Result? = nil, changes: Changes? = nil, asks: [Ask]? = nil,
+                waitedMs: Int? = nil, error: Failure? = nil) {
         self.id = id
         self.role = role
         self.model = model
@@ -49,6 +55,8 @@ public struct Worker: Codable, Sendable, Hashable {
         self.verification = verification
         self.result = result
         self.changes = changes
+        self.asks = asks
+        self.waitedMs = waitedMs
         self.error = error
     }
 
@@ -102,6 +110,8 @@ public enum Verification: String, Codable, Sendable, Hashable {
 public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {
     case queued
     case running
+    /// It asked and waits for an answer: it holds no slot and its timeout clock is stopped.
+    case waiting
     case succeeded
     case failed
     case cancelled
@@ -112,7 +122,7 @@ public enum WorkerState: String, Codable, Sendable, Hashable, CaseIterable {
     public var isTerminal: Bool {
         switch self {
         case .succeeded, .failed, .cancelled, .timedOut, .interrupted: return true
-        case .queued, .running: return false
+        case .queued, .running, .waiting: return false
         }
     }
 }

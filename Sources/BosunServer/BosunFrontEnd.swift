@@ -31,9 +31,12 @@ final class BosunFrontEnd: FrontEnd {
         }
         let delivery = try params.eventDelivery()
         let notifier = connection.notifier
+        let asks = ClientAsks.requested(by: params.capabilities) ? ClientAsks(connection: connection.connection, logger: logger) : nil
         let request = try params.sessionOpenRequest(defaultRoot: connection.options.defaultWorkspaceRoot) { event in
-            guard let notification = BosunNotification(event, delivery: delivery) else { return }
-            notifier.notify(notification.method, notification.params, droppable: notification.droppable)
+            if let notification = BosunNotification(event, delivery: delivery) {
+                notifier.notify(notification.method, notification.params, droppable: notification.droppable)
+            }
+            asks?.observe(event)
         }
         let opened: any SessionHandle
         do {
@@ -48,6 +51,7 @@ final class BosunFrontEnd: FrontEnd {
         OperationMethods.register(BosunOperations.all, session: opened.operations, on: connection.registry)
         connection.registry.answerUnknownMethods(with: Self.unknownMethod)
         session.withLock { $0 = opened }
+        asks?.start(opened.operations)
         if let level = params.initializationOptions?.logLevel.flatMap(Logger.Level.init(rawValue:)) {
             connection.logForwarder.forward(from: level) { level, message in
                 notifier.notify("window/logMessage", LogMessageParams(type: LogMessageParams.type(of: level), message: message),

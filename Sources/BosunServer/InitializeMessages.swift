@@ -113,6 +113,8 @@ struct InitializeResult: Encodable, Sendable {
         /// Notifications the server may send.
         var notifications = [BosunNotification.workerEvent, BosunNotification.progress, "window/logMessage",
                              "bosun/notificationsDropped"]
+        /// Requests the server may send: `worker/ask` to a client that declared `capabilities.bosun.asks`.
+        var serverRequests = [ClientAsks.method]
         var batches = true
         var cancellation = true
     }

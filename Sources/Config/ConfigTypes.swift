@@ -142,8 +142,9 @@ public struct RoleConfig: Sendable, Hashable {
 
     /// The tools a role gets when it names none.
     public static let readOnlyTools = ["read_file", "list_files", "search"]
-    /// Every tool name a role may list. `write_file` needs `permissions.write`, `run_command` needs `permissions.exec`.
-    public static let toolNames = ["read_file", "list_files", "search", "fetch_url", "run_command", "write_file"]
+    /// Every tool name a role may list. `write_file` needs `permissions.write`, `run_command` needs `permissions.exec`;
+    /// `ask` lets the worker ask a person a question and wait for the answer.
+    public static let toolNames = ["read_file", "list_files", "search", "fetch_url", "run_command", "write_file", "ask"]
 }
 
 /// Where a writing worker's writes go.

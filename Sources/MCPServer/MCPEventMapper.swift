@@ -88,11 +88,13 @@ enum MCPTaskStatus {
     /// What bosun suggests between `tasks/get` polls.
     static let pollIntervalMilliseconds = 1000
 
-    /// Queued and running workers are `working`; a worker that ended without succeeding or
+    /// Queued and running workers are `working`, a waiting one `input_required`; a worker that ended without succeeding or
     /// being cancelled (`failed`, `timed_out`, `interrupted`) is `failed`.
     static func of(_ state: WorkerState) -> String {
         switch state {
         case .queued, .running: return "working"
+        // The worker waits for an answer to its ask.
+        case .waiting: return "input_required"
         case .succeeded: return "completed"
         case .cancelled: return "cancelled"
         case .failed, .timedOut, .interrupted: return "failed"

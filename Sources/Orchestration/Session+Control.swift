@@ -25,7 +25,7 @@ extension Session {
         case .cancelled:
             throw SessionError.invalidState(workerId, state: .cancelled, action: "be steered",
                                             hint: "A cancelled worker stays cancelled; spawn a new worker for the task.")
-        case .queued, .running:
+        case .queued, .running, .waiting:
             entry.inbox.add(message)
             return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
         case .succeeded, .failed, .timedOut, .interrupted:
@@ -53,7 +53,7 @@ extension Session {
             await stopAllOrchestrations(state: .cancelled, reason: reason)
             let targets = order.filter { id in entries[id].map { !$0.state.isTerminal && !$0.ending } ?? false }
             // Queued workers first, so none is admitted into a slot a running one frees.
-            let queuedFirst = targets.filter { entries[$0]?.state == .queued } + targets.filter { entries[$0]?.state == .running }
+            let queuedFirst = targets.filter { entries[$0]?.state == .queued } + targets.filter { entries[$0]?.state != .queued }
             var cancelled: [String] = []
             for workerId in queuedFirst {
                 guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }

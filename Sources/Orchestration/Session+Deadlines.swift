@@ -15,6 +15,10 @@ extension Duration {
     static func clampedSeconds(_ seconds: Double) -> Duration {
         .seconds(min(seconds, 1e9))
     }
+
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+
+    var wholeMilliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
 }
 
 extension Session {
@@ -22,8 +26,9 @@ extension Session {
     /// the earliest deadline and is moved only when a sooner one arrives, so starting and
     /// ending a worker cost no task or wake-up of their own (a worker's end just forgets its
     /// deadline; the timer then finds nothing due and sleeps until the next one).
-    func armDeadline(_ workerId: String, run: Int, timeoutSeconds: Double) {
-        let at = ContinuousClock.now + .clampedSeconds(timeoutSeconds)
+    /// `left`: what remains of the timeout, for a run whose clock was stopped while it waited.
+    func armDeadline(_ workerId: String, run: Int, timeoutSeconds: Double, left: Double? = nil) {
+        let at = ContinuousClock.now + .clampedSeconds(left ?? timeoutSeconds)
         deadlines[workerId] = WorkerDeadline(run: run, at: at, timeoutSeconds: timeoutSeconds)
         if let timer = deadlineTimer, timer.at <= at { return }
         startDeadlineTimer(at: at)

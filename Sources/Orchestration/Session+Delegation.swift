@@ -135,10 +135,10 @@ extension Session {
         pump()
     }
 
-    /// Queues the parked parent for a slot and returns once `launch` has given it one (the
-    /// same run goes on: no new loop starts). Throws `CancellationError` if the parent was
-    /// ended meanwhile (its deadline, a cancel, shutdown).
-    private func takeSlotAgain(_ parentId: String) async throws {
+    /// Queues the parked parent (or a worker back from an ask) for a slot and returns once
+    /// `launch` has given it one (the same run goes on: no new loop starts). Throws
+    /// `CancellationError` if the worker was ended meanwhile (its deadline, a cancel, shutdown).
+    func takeSlotAgain(_ parentId: String) async throws {
         guard let entry = entries[parentId], entry.state == .queued, !entry.ending else { throw CancellationError() }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             entries[parentId]?.slotWaiter = continuation

@@ -97,7 +97,7 @@ extension Session {
             }
         }
         let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
-                                  permissions: role.permissions, layer: layer)
+                                  permissions: role.permissions, layer: layer, asking: SessionAsking(session: self))
         let setup = WorkerLoopSetup(modelId: model.modelId, system: WorkerBrief.systemPrompt(rolePrompt: role.prompt),
                                     tools: tools, submitSchema: brief.submitSchema,
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,
@@ -187,6 +187,7 @@ extension Session {
         case .text(let text):
             emit(workerId, .text(text))
         case .toolCall(let callId, let name, let input):
+            entries.values[index].currentToolCallId = callId
             emit(workerId, .toolCall(id: callId, name: name, input: input))
             reportProgress(workerId, message: "running \(name)")
         case .toolResult(let callId, let name, let output):

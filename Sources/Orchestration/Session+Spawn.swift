@@ -192,6 +192,12 @@ extension Session {
             }
             limits.maxCostUSD = value
         }
+        if let value = overrides.maxWaitSeconds {
+            guard value.isFinite, value > 0 else {
+                throw SessionError.invalidParams("limits.maxWaitSeconds", "limits.maxWaitSeconds must be a positive number of seconds; got \(value).")
+            }
+            limits.maxWaitSeconds = value
+        }
         return limits
     }
 

@@ -42,6 +42,10 @@ public actor Session: SessionOperations {
     var deadlines: [String: WorkerDeadline] = [:]
     var deadlineTimer: (at: ContinuousClock.Instant, task: Task<Void, Never>)?
     var nextWaiterId: UInt64 = 0
+    /// Asks waiting for an answer, by ask id (`Session+Asks`).
+    var openAsks: [String: OpenAsk] = [:]
+    /// Asks no longer pending, by ask id: how each closed, for a late answer's error.
+    var closedAsks: [String: String] = [:]
     var closing = false
     /// `session.maxCostUSD` and what the session has spent, shared with every running loop,
     /// which charges and checks it around each model call.

@@ -42,8 +42,17 @@ struct WorkerEntry: Sendable {
     /// What the role's retry and fallback settings have spent on this worker; made at the
     /// first run that ends badly.
     var recovery: WorkerRecovery?
-    /// A parent back from `await_workers`, waiting for `launch` to give it a slot again.
+    /// A parent back from `await_workers`, or a worker back from an ask, waiting for `launch`
+    /// to give it a slot again.
     var slotWaiter: CheckedContinuation<Void, Never>?
+    /// Its asks still waiting for an answer (see `Session+Asks`).
+    var pendingAsks: [Ask] = []
+    /// Milliseconds it spent waiting for answers, over every run.
+    var waitedMs = 0
+    /// While it waits for an answer: what was left of its run's timeout when it asked.
+    var pausedTimeout: (left: Double, timeoutSeconds: Double)?
+    /// The tool call its loop is running, which an ask made now belongs to.
+    var currentToolCallId: String?
 
     struct Baseline: Sendable {
         var steps = 0
@@ -103,7 +112,8 @@ struct WorkerEntry: Sendable {
                queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
                priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
                verification: Verification(rawValue: record.verification) ?? .unverified,
-               result: includeResult ? result : nil, changes: changes, error: failure)
+               result: includeResult ? result : nil, changes: changes, asks: pendingAsks.isEmpty ? nil : pendingAsks,
+               waitedMs: waitedMs > 0 ? waitedMs : nil, error: failure)
     }
 }
 

@@ -116,6 +116,27 @@ enum Migrations {
         """
         ALTER TABLE workers ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
         """,
+        // 8: workers' asks, stored before anyone hears of them so a pending one survives a
+        // crash and is asked again; answered ones keep who answered and how long it took.
+        // A control request may carry a payload (an answer from `bosun answer`).
+        """
+        CREATE TABLE asks (
+            id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            worker_id TEXT NOT NULL,
+            ask_json TEXT NOT NULL,
+            route TEXT NOT NULL,
+            tool_call_id TEXT,
+            created_at REAL NOT NULL,
+            answered_at REAL,
+            answer_json TEXT,
+            answered_by TEXT,
+            waited_ms INTEGER
+        );
+        CREATE INDEX asks_by_session ON asks(session_id, created_at);
+        CREATE INDEX asks_by_worker ON asks(worker_id);
+        ALTER TABLE controls ADD COLUMN payload TEXT;
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

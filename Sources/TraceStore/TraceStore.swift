@@ -127,7 +127,7 @@ public final class TraceStore: Sendable {
         return try await writer.performWrite { db throws(TraceStoreError) in
             let update = try db.prepared("""
                 UPDATE workers SET state = 'interrupted', ended_at = ? \
-                WHERE session_id = ? AND state IN ('queued', 'running') RETURNING id
+                WHERE session_id = ? AND state IN ('queued', 'running', 'waiting') RETURNING id
                 """)
             update.bind(1, now)
             update.bind(2, sessionId)

@@ -47,6 +47,7 @@ public struct ToolRegistry: Sendable {
             case "list_files": return ListFilesTool(policy: policy)
             case "search": return SearchTool(policy: policy, privatePaths: privatePaths)
             case "fetch_url": return FetchURLTool(policy: policy, http: http)
+            case AskTool.name: return AskTool()
             case "run_command":
                 guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }
                 return RunCommandTool(policy: policy, privatePaths: privatePaths, limits: Self.sandboxLimits(role.sandbox))

@@ -12,12 +12,31 @@ public struct WorkerLimits: Sendable, Hashable, Codable {
     /// Input, output, cache-read and cache-write tokens summed over every call of the run.
     public var maxTokens: Int
     public var maxCostUSD: Double
+    /// How long one ask may wait for an answer before it is answered `deny`. Waiting does
+    /// not count against `timeoutSeconds`.
+    public var maxWaitSeconds: Double
 
-    public init(timeoutSeconds: Double, maxSteps: Int, maxTokens: Int, maxCostUSD: Double) {
+    public static let defaultMaxWaitSeconds = 3600.0
+
+    public init(timeoutSeconds: Double, maxSteps: Int, maxTokens: Int, maxCostUSD: Double,
+                maxWaitSeconds: Double = defaultMaxWaitSeconds) {
         self.timeoutSeconds = timeoutSeconds
         self.maxSteps = maxSteps
         self.maxTokens = maxTokens
         self.maxCostUSD = maxCostUSD
+        self.maxWaitSeconds = maxWaitSeconds
+    }
+
+    private enum CodingKeys: String, CodingKey { case timeoutSeconds, maxSteps, maxTokens, maxCostUSD, maxWaitSeconds }
+
+    /// Briefs stored before workers could ask have no `maxWaitSeconds`: they get the default.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
+        maxSteps = try container.decode(Int.self, forKey: .maxSteps)
+        maxTokens = try container.decode(Int.self, forKey: .maxTokens)
+        maxCostUSD = try container.decode(Double.self, forKey: .maxCostUSD)
+        maxWaitSeconds = try container.decodeIfPresent(Double.self, forKey: .maxWaitSeconds) ?? Self.defaultMaxWaitSeconds
     }
 }
 

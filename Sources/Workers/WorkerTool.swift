@@ -14,13 +14,18 @@ public struct ToolContext: Sendable {
     /// The worker's own layer when its role writes in one: its writes land there and its
     /// file tools and commands see the workspace with the layer on top. Nil: no layer.
     public var layer: Layer?
+    /// Where the worker's asks go (its `ask` tool, a call its approval rules say to ask
+    /// about); nil where nobody can answer.
+    public var asking: (any WorkerAsking)?
 
-    public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions, layer: Layer? = nil) {
+    public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions, layer: Layer? = nil,
+                asking: (any WorkerAsking)? = nil) {
         self.sessionId = sessionId
         self.workerId = workerId
         self.workspaceRoot = workspaceRoot
         self.permissions = permissions
         self.layer = layer
+        self.asking = asking
     }
 }
 

@@ -174,6 +174,7 @@ final class ScriptedSession: SessionHandle, SessionOperations {
     func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.unused }
     func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.unused }
     func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.unused }
+    func answer(_ params: AnswerParams) async throws -> AnswerResult { throw Self.unused }
     func steer(_ params: SteerParams) async throws -> SteerResult { throw Self.unused }
     func cancel(_ params: CancelParams) async throws -> CancelResult { throw Self.unused }
     func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.unused }

@@ -72,7 +72,7 @@ func repositoryFile(_ path: String) throws -> String {
         let index = try JSONValue.parse(try repositoryFile("protocol/methods.json"))
         let entries = try #require(index["methods"]?.arrayValue)
         let lifecycle: Set<String> = ["initialize", "shutdown", "debug/sleep"]
-        let implemented = entries.filter { $0["kind"] == "request" && $0["implemented"] == true }
+        let implemented = entries.filter { $0["kind"] == "request" && $0["from"] == "client" && $0["implemented"] == true }
             .compactMap { $0["method"]?.stringValue }.filter { !lifecycle.contains($0) }
         #expect(Set(implemented) == Set(names))
         for operation in BosunOperations.all {
@@ -92,13 +92,14 @@ func repositoryFile(_ path: String) throws -> String {
 
     /// The orchestration knows no wire: no method or notification name appears in it as a
     /// string (the table and the front ends own them). A method name that is also the name
-    /// of a params field (`roles` of `orchestrate`) may appear: errors name their field.
+    /// of a field (`roles` of `orchestrate`, a plan's `answer`) may appear: errors name their
+    /// field, and stored data has its fields.
     @Test func orchestrationSpellsNoWireName() throws {
         let directory = repositoryRoot.appendingPathComponent("Sources/Orchestration")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") }
         #expect(!files.isEmpty)
-        let fields = Set(ProtocolSchema.shared.definitions.filter { $0.key.hasSuffix(".params") }
-            .flatMap { $0.value["properties"]?.objectValue?.keys.map { $0 } ?? [] })
+        let fields = Set(ProtocolSchema.shared.definitions.values
+            .flatMap { $0["properties"]?.objectValue?.keys.map { $0 } ?? [] })
         let quoted = (names.filter { !fields.contains($0) }
                       + [BosunNotification.workerEvent, BosunNotification.orchestrationEvent, BosunNotification.progress,
                          "window/logMessage", "initialize"])

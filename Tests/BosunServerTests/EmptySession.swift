@@ -54,6 +54,7 @@ struct EmptySession: SessionHandle, SessionOperations {
     func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.noWorkers }
     func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.noWorkers }
     func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.noWorkers }
+    func answer(_ params: AnswerParams) async throws -> AnswerResult { throw Self.noWorkers }
 
     static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 

@@ -48,6 +48,7 @@ final class RecordingSession: SessionHandle, SessionOperations {
     func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.refused }
     func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.refused }
     func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.refused }
+    func answer(_ params: AnswerParams) async throws -> AnswerResult { throw Self.refused }
 
     static let refused = SessionError(code: SessionError.invalidStateCode, message: "recorded")
 

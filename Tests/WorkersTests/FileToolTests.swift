@@ -128,7 +128,7 @@ import Testing
         } catch let error as ToolError {
             #expect(error.message.contains("not offered by role researcher"))
         }
-        #expect(ToolRegistry.knownToolNames.count == 6)
+        #expect(ToolRegistry.knownToolNames.count == 7)
     }
 
     @Test func everyToolSpecIsAValidSchemaThatAcceptsItsOwnExample() throws {
@@ -138,6 +138,7 @@ import Testing
             "read_file": ["path": "a.txt", "offset": 1, "limit": 5], "list_files": ["glob": "*.swift"],
             "search": ["pattern": "x", "caseInsensitive": true], "fetch_url": ["url": "https://example.com"],
             "run_command": ["command": ["swift", "test"], "timeoutSeconds": 30], "write_file": ["path": "a.txt", "content": "x"],
+            "ask": ["question": "Which database?", "options": ["postgres", "sqlite"]],
         ]
         for tool in try registry.tools(for: all, requested: nil) {
             #expect(JSONSchemaValidator.problems(inSchema: tool.spec.inputSchema).isEmpty, "\(tool.spec.name)")

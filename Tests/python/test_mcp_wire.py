@@ -8,6 +8,7 @@ import queue
 import signal
 import subprocess
 import threading
+import time
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -123,7 +124,9 @@ def test_an_unknown_version_gets_the_latest(wire):
     assert "spawn" in result["instructions"]
 
 
-def test_every_tool_schema_is_valid_and_validates_real_results(wire):
+def test_every_tool_schema_is_valid_and_validates_real_results(wire, mcp_world):
+    # A role whose workers ask: the mock's synthetic first step calls its only tool, ask.
+    mcp_world.config.write_text(mcp_world.config.read_text() + "roles:\n  asker: { tools: [ask] }\n")
     wire.initialize()
     tools = {tool["name"]: tool for tool in wire.result("tools/list")["tools"]}
     for tool in tools.values():
@@ -152,6 +155,14 @@ def test_every_tool_schema_is_valid_and_validates_real_results(wire):
     checked("await", {"timeoutSeconds": 30})
     running = checked("spawn", {"task": "Start and be cancelled"})
     checked("cancel", {"workerId": running["id"], "reason": "schema test"})
+    asker = checked("spawn", {"task": "Ask before you start", "role": "asker"})
+    deadline = time.monotonic() + 30
+    while not (view := checked("status", {"workerId": asker["id"]})).get("asks") and time.monotonic() < deadline:
+        time.sleep(0.05)  # polls the state: the worker asks after its first model call
+    ask = view["asks"][0]
+    assert view["state"] == "waiting" and ask["kind"] == "question", view
+    reply = ask["options"][0]["id"] if ask.get("options") else "An answer."
+    assert checked("answer", {"askId": ask["askId"], "text": reply})["workerId"] == asker["id"]
     checked("cancel", {"all": True})
     # A coder works in a layer; the mock's synthetic steps only read, so it changes nothing.
     coder = checked("spawn", {"task": "Look, change nothing", "role": "coder", "wait": True})
@@ -159,7 +170,7 @@ def test_every_tool_schema_is_valid_and_validates_real_results(wire):
     assert "nothing to apply" in tool_error(wire.call("apply", {"workerId": coder["id"]}))
     assert checked("discard", {"workerId": coder["id"]}) == {"discarded": []}
     called = {"spawn", "await", "status", "trace", "roles", "verify", "synthesize", "orchestrate", "steer", "cancel",
-              "changes", "apply", "discard"}
+              "changes", "apply", "discard", "answer"}
     assert called == set(tools), sorted(tools)
 
 

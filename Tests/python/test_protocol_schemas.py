@@ -110,9 +110,11 @@ def test_real_responses_match_the_schemas(server):
     initialized = result_of("initialize.result", server.request("initialize", params))
     server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
 
-    implemented = {e["method"] for e in INDEX["methods"] if e["implemented"] and e["kind"] == "request"}
-    assert set(initialized["capabilities"]["methods"]) == implemented, \
+    requests = [e for e in INDEX["methods"] if e["implemented"] and e["kind"] == "request"]
+    assert set(initialized["capabilities"]["methods"]) == {e["method"] for e in requests if e["from"] == "client"}, \
         "methods.json's implemented marks must match what the server answers"
+    assert set(initialized["capabilities"]["serverRequests"]) == {e["method"] for e in requests if e["from"] == "server"}, \
+        "methods.json's requests from the server must match what initialize says the server may send"
 
     result_of("status.result", server.request("status"))
     result_of("status.result", server.request("status", {}))

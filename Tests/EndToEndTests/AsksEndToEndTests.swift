@@ -1,0 +1,195 @@
+import BosunJSON
+import Foundation
+import Testing
+
+/// Workers that ask (`ask`) over the real binary and the mock provider, whose script plays
+/// a worker that asks, then submits once it has an answer (or learns there is none).
+@Suite(.serialized) struct AsksEndToEndTests {
+    static let script = """
+        rules:
+          - match: { system: "You ask first", lastMessage: "The answer (from" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "Done, as answered." } }
+          - match: { system: "You ask first", lastMessage: "No answer" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "Decided myself." } }
+          - match: { system: "You ask first", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: ask, input: { question: "Which database?", options: ["postgres", "sqlite"] } }
+        """
+
+    static let roles = "roles:\n  asker: { tools: [ask, list_files], prompt: \"You ask first.\" }\n"
+
+    static func world() throws -> OrchestrationWorld {
+        try OrchestrationWorld(mockArguments: ["--tool-steps", "1"], script: script, sessionYAML: roles)
+    }
+
+    @Test func answerMethodAnswersAQuestionAndRefusesBadAnswersNamingTheField() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
+        let asked = try await serve.workerEvent(kind: "asked", of: worker.id)
+        let ask = asked["data"]?["ask"] ?? .null
+        let askId = ask["askId"]?.stringValue ?? ""
+        #expect(asked["data"]?["to"] == "client")
+        #expect(ask["kind"] == "question" && ask["question"] == "Which database?", "\(ask)")
+        #expect(ask["options"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["postgres", "sqlite"])
+
+        let waiting = try await serve.worker(worker.id)
+        #expect(waiting.state == "waiting", "\(waiting)")
+        #expect(waiting["asks"]?.arrayValue?.first?["askId"]?.stringValue == askId)
+        let session = try await serve.call("status", [:])
+        #expect(session["session"]?["counts"]?["waiting"] == 1, "\(session)")
+
+        try await expectRefusal(serve, ["askId": "a_0000000000000000", "text": "postgres"], code: -32010, field: "askId")
+        try await expectRefusal(serve, ["askId": .string(askId), "decision": "allow"], code: -32602, field: "decision")
+        try await expectRefusal(serve, ["askId": .string(askId)], code: -32602, field: "text")
+        try await expectRefusal(serve, ["askId": .string(askId), "text": "mysql"], code: -32602, field: "text")
+        try await expectRefusal(serve, ["askId": .string(askId), "decision": "maybe"], code: -32602, field: "decision")
+        #expect(try await serve.worker(worker.id).state == "waiting", "a refused answer leaves the worker waiting")
+
+        let answer = try await serve.call("answer", ["askId": .string(askId), "text": "postgres"])
+        #expect(answer["askId"]?.stringValue == askId && answer["workerId"]?.stringValue == worker.id, "\(answer)")
+        let done = try await serve.awaitAll([worker.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        try await expectRefusal(serve, ["askId": .string(askId), "text": "sqlite"], code: -32011, field: "askId")
+
+        let events = try await serve.trace().filter { $0["workerId"]?.stringValue == worker.id }
+        let answered = events.first { $0["kind"] == "answered" }
+        #expect(answered?["data"]?["answeredBy"] == "client" && answered?["data"]?["text"] == "postgres", "\(events)")
+        let result = events.first { $0["kind"] == "tool_result" && $0["data"]?["name"] == "ask" }
+        #expect(result?["data"]?["text"]?.stringValue?.contains("postgres") == true, "\(String(describing: result))")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func aClientThatDeclaredAsksGetsWorkerAskAndItsResultAnswers() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
+        let request = try await serve.notification("worker/ask", timeout: .seconds(30))
+        let ask = request["params"] ?? .null
+        #expect(ask["workerId"]?.stringValue == worker.id && ask["kind"] == "question", "\(request)")
+        let id = request["id"] ?? .null
+        // An answer that does not fit the question is refused; the ask stays pending.
+        serve.send(["jsonrpc": "2.0", "id": id, "result": ["decision": "allow"]])
+        try await serve.waitForStderr("was refused")
+        #expect(try await serve.worker(worker.id).state == "waiting")
+
+        let askId = ask["askId"] ?? .null
+        _ = try await serve.call("answer", ["askId": askId, "text": "sqlite"])
+        let done = try await serve.awaitAll([worker.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func workerAskResultAloneAnswersTheAsk() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
+        let request = try await serve.notification("worker/ask", timeout: .seconds(30))
+        serve.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["text": "sqlite"]])
+        let done = try await serve.awaitAll([worker.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        let answered = try await serve.workerEvent(kind: "answered", of: worker.id)
+        #expect(answered["data"]?["text"] == "sqlite" && answered["data"]?["answeredBy"] == "client", "\(answered)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func theTimeoutClockStopsWhileTheWorkerWaits() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker", "limits": ["timeoutSeconds": 2]])
+        let asked = try await serve.workerEvent(kind: "asked", of: worker.id)
+        // The wait itself is the test: it must outlast the worker's 2 s timeout, which a
+        // running clock would have ended (timed_out) by now.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await serve.worker(worker.id).state == "waiting")
+        _ = try await serve.call("answer", ["askId": asked["data"]?["ask"]?["askId"] ?? .null, "text": "postgres"])
+        let done = try await serve.awaitAll([worker.id])
+        let finished = done["finished"]?.arrayValue?.first ?? .null
+        #expect(finished.state == "succeeded", "\(done)")
+        #expect((finished["waitedMs"]?.intValue ?? 0) >= 4000, "\(finished)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anUnansweredAskIsDeniedAtMaxWaitSecondsAndTheWorkerGoesOn() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        // This client declared asks but never answers the worker/ask it gets.
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker", "limits": ["maxWaitSeconds": 1]])
+        _ = try await serve.notification("worker/ask", timeout: .seconds(30))
+        let answered = try await serve.workerEvent(kind: "answered", of: worker.id)
+        #expect(answered["data"]?["decision"] == "deny" && answered["data"]?["answeredBy"] == "timeout", "\(answered)")
+        let done = try await serve.awaitAll([worker.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        let result = try await serve.trace().first {
+            $0["workerId"]?.stringValue == worker.id && $0["kind"] == "tool_result" && $0["data"]?["name"] == "ask"
+        }
+        #expect(result?["data"]?["text"]?.stringValue?.contains("maxWaitSeconds") == true, "\(String(describing: result))")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func aWaitingWorkerHoldsNoSlotAndTheSessionGoesOn() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
+        let asker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
+        _ = try await serve.workerEvent(kind: "asked", of: asker.id)
+        // The only slot is free again: another worker runs to its end while the asker waits.
+        let other = try await serve.call("spawn", ["task": "List the files", "wait": true], timeout: .seconds(60))
+        #expect(other.state == "succeeded", "\(other)")
+        #expect(try await serve.worker(asker.id).state == "waiting")
+        let cancelled = try await serve.call("cancel", ["workerId": .string(asker.id)])
+        #expect(cancelled["cancelled"] == [.string(asker.id)])
+        #expect(try await serve.worker(asker.id).state == "cancelled")
+        #expect(try await serve.stop() == 0)
+    }
+
+    private func expectRefusal(_ serve: BosunProcess, _ params: JSONValue, code: Int64, field: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let response = try await serve.request("answer", params)
+        let error = response["error"] ?? .null
+        #expect(error["code"]?.intValue == code, "\(params) → \(response)", sourceLocation: sourceLocation)
+        #expect(error["data"]?["field"]?.stringValue == field, "\(params) → \(response)", sourceLocation: sourceLocation)
+    }
+}
+
+extension BosunProcess {
+    /// Waits until the server has logged `text` on stderr (polled: a log line has no event).
+    func waitForStderr(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !stderr.contains(text) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Waits for the `worker/event` of `kind` about `workerId`, passing over the others.
+    func workerEvent(kind: String, of workerId: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let event = try await notification("worker/event", timeout: deadline - ContinuousClock.now)["params"] ?? .null
+            if event["kind"]?.stringValue == kind && event["workerId"]?.stringValue == workerId { return event }
+        }
+    }
+}
