@@ -25,7 +25,12 @@ struct OpenAsk: Sendable {
     var route: AskRoute
     var run: Int
     var askedAt: ContinuousClock.Instant
+    /// The tool call it answers.
+    var toolCallId: String?
+    /// The loop waiting for the answer; nil for an ask found pending when the session was
+    /// resumed, whose answer starts a new run instead.
     var continuation: CheckedContinuation<AskReply, any Error>?
+    var reopened = false
     /// Answers `deny` when `limits.maxWaitSeconds` passes.
     var expiry: Task<Void, Never>?
 }
@@ -36,11 +41,17 @@ extension Session {
         let run = entry.run
         let ask = Self.makeAsk(request, workerId: workerId)
         let route = AskRoute.client
+        let toolCallId = entry.currentToolCallId
         let record = AskRecord(id: ask.askId, sessionId: id, workerId: workerId, askJSON: ask.json.jsonString(),
-                               route: route.rawValue, toolCallId: entry.currentToolCallId, createdAt: Date())
+                               route: route.rawValue, toolCallId: toolCallId, createdAt: Date())
+        // The `asked` event is stored with the ask, so a crash cannot keep one without the
+        // other; it is sent once the worker shows `waiting`.
+        let asked = WorkerEventData.asked(ask, to: route, again: false)
+        guard let event = reserveEvent(workerId, asked) else { throw CancellationError() }
         do {
-            try await store.insertAsk(record)
+            try await store.insertAsk(record, event: event)
         } catch {
+            if entries[workerId]?.lastSeq == event.seq { entries[workerId]?.lastSeq -= 1 }
             throw ToolError("Your ask could not be stored, so nobody was asked: \(error). Decide yourself, and say what you assumed.")
         }
         guard var current = entries[workerId], current.run == run, current.state == .running, !current.ending else {
@@ -56,12 +67,12 @@ extension Session {
         entries[workerId] = current
         scheduler.release(workerId)
         store.submit(.workerProgress(current.record))
-        openAsks[ask.askId] = OpenAsk(ask: ask, route: route, run: run, askedAt: .now)
-        emit(workerId, .asked(ask, to: route, again: false))
+        openAsks[ask.askId] = OpenAsk(ask: ask, route: route, run: run, askedAt: .now, toolCallId: toolCallId)
+        armExpiry(ask.askId, after: current.spec.limits.maxWaitSeconds, maxWait: current.spec.limits.maxWaitSeconds)
+        send(event, data: asked)
         reportProgress(workerId, message: "waiting for an answer: \(ask.question)")
         pump()
 
-        let maxWait = current.spec.limits.maxWaitSeconds
         let reply = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AskReply, any Error>) in
                 guard !Task.isCancelled, openAsks[ask.askId] != nil else {
@@ -69,11 +80,6 @@ extension Session {
                     return
                 }
                 openAsks[ask.askId]?.continuation = continuation
-                openAsks[ask.askId]?.expiry = Task { [weak self] in
-                    try? await Task.sleep(for: .clampedSeconds(maxWait))
-                    guard !Task.isCancelled else { return }
-                    await self?.expire(ask.askId, after: maxWait)
-                }
             }
         } onCancel: {
             Task { await self.withdraw(ask.askId) }
@@ -103,17 +109,28 @@ extension Session {
         return AnswerResult(askId: params.askId, workerId: workerId, state: entries[workerId]?.state ?? .queued)
     }
 
+    /// Answers the ask `deny` once `seconds` pass without an answer.
+    private func armExpiry(_ askId: String, after seconds: Double, maxWait: Double) {
+        openAsks[askId]?.expiry = Task { [weak self] in
+            try? await Task.sleep(for: .clampedSeconds(max(0, seconds)))
+            guard !Task.isCancelled else { return }
+            await self?.expire(askId, maxWait: maxWait)
+        }
+    }
+
     /// Nobody answered within `limits.maxWaitSeconds`: the ask is answered `deny`, and the
     /// worker is told why.
-    private func expire(_ askId: String, after seconds: Double) async {
+    private func expire(_ askId: String, maxWait: Double) async {
         guard openAsks[askId] != nil else { return }
         await settle(askId, decision: .deny, text: """
-            Nobody answered within \(String(format: "%g", seconds)) s (limits.maxWaitSeconds), so the ask is denied.
+            Nobody answered within \(String(format: "%g", maxWait)) s (limits.maxWaitSeconds), so the ask is denied.
             """, by: "timeout")
     }
 
     /// Closes an open ask with its answer: stored first, then announced (`answered`), then
-    /// the worker queues for a slot and its loop gets the answer.
+    /// the worker queues for a slot: its waiting loop gets the answer once it has one, or,
+    /// for an ask found pending at resume, a new run starts with the answer as the result of
+    /// the call that asked.
     private func settle(_ askId: String, decision: AskDecision?, text: String?, by answeredBy: String) async {
         guard var open = openAsks.removeValue(forKey: askId) else { return }
         open.expiry?.cancel()
@@ -121,32 +138,61 @@ extension Session {
         closedAsks[askId] = "it was answered (by \(answeredBy))"
         let waitedMs = open.askedAt.duration(to: .now).wholeMilliseconds
         let answer = AskAnswer(askId: askId, decision: decision, text: text, answeredBy: answeredBy, waitedMs: waitedMs)
+        let answered = WorkerEventData.answered(answer)
+        let event = reserveEvent(workerId, answered)
         do {
             try await store.answerAsk(id: askId, at: Date(), answerJSON: answer.json.jsonString(), answeredBy: answeredBy,
-                                      waitedMs: waitedMs)
+                                      waitedMs: waitedMs, event: event)
         } catch {
             logger.error("the answer to ask \(askId) could not be stored: \(error); the worker goes on with it")
         }
+        let reply = AskReply(decision: decision, text: text, answeredBy: answeredBy)
         guard var entry = entries[workerId] else { return }
         entry.pendingAsks.removeAll { $0.askId == askId }
         entry.waitedMs += waitedMs
         let waiting = entry.state == .waiting && !entry.ending && entry.run == open.run
-        if waiting && entry.pendingAsks.isEmpty {
+        if waiting, open.reopened, let call = open.toolCallId {
+            entry.resumeAnswers[call] = Self.resumedResultText(open.ask, reply)
+        }
+        let goesOn = waiting && entry.pendingAsks.isEmpty
+        if goesOn {
             entry.record.state = WorkerState.queued.rawValue
             store.submit(.workerProgress(entry.record))
         }
         entries[workerId] = entry
-        emit(workerId, .answered(answer))
+        if let event { send(event, data: answered) }
         guard waiting else {
             open.continuation?.resume(throwing: CancellationError())
             return
         }
-        open.continuation?.resume(returning: AskReply(decision: decision, text: text, answeredBy: answeredBy))
+        if open.reopened {
+            guard goesOn else { return }
+            scheduler.enqueue(workerId, priority: entry.record.priority)
+            emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
+            pump()
+        } else {
+            open.continuation?.resume(returning: reply)
+        }
     }
 
-    /// The worker was stopped while it waited (cancel, shutdown): its ask closes unanswered.
-    /// A closing session leaves it pending in the store.
-    private func withdraw(_ askId: String) async {
+    /// What a worker resumed after a restart reads as the result of the call that asked.
+    private static func resumedResultText(_ ask: Ask, _ reply: AskReply) -> String {
+        switch ask.kind {
+        case .question:
+            return AskTool.resultText(reply)
+        case .permission:
+            let decision = reply.decision?.rawValue ?? AskDecision.deny.rawValue
+            let note = reply.text.map { " Their note: \($0)" } ?? ""
+            return """
+                Your request to call \(ask.tool ?? "this tool") was answered \(decision) (by \(reply.answeredBy)) after the \
+                server restarted, so the call did not run.\(note) \(reply.decision == .deny ? "Do without it." : "Make the call again.")
+                """
+        }
+    }
+
+    /// The worker was stopped while it waited (cancel, its end): its ask closes unanswered.
+    /// A closing session leaves it pending in the store, to be asked again on resume.
+    func withdraw(_ askId: String) {
         guard let open = openAsks.removeValue(forKey: askId) else { return }
         open.expiry?.cancel()
         closedAsks[askId] = "its worker stopped waiting"
@@ -155,8 +201,53 @@ extension Session {
         guard !closing else { return }
         let waitedMs = open.askedAt.duration(to: .now).wholeMilliseconds
         let answer = AskAnswer(askId: askId, decision: nil, text: nil, answeredBy: "withdrawn", waitedMs: waitedMs)
-        try? await store.answerAsk(id: askId, at: Date(), answerJSON: answer.json.jsonString(), answeredBy: "withdrawn",
-                                   waitedMs: waitedMs)
+        let store = self.store
+        Task { try? await store.answerAsk(id: askId, at: Date(), answerJSON: answer.json.jsonString(), answeredBy: "withdrawn",
+                                          waitedMs: waitedMs) }
+    }
+
+    /// Every open ask of `workerId` closes unanswered (the worker is ending).
+    func withdrawAsks(of workerId: String) {
+        for (askId, open) in openAsks where open.ask.workerId == workerId { withdraw(askId) }
+    }
+
+    /// A closing session stops waiting for answers: the loops waiting are stopped, and the
+    /// asks and their workers stay `waiting` in the store, to be asked again on resume.
+    func suspendAsks() {
+        for id in order where entries[id]?.state == .waiting {
+            entries[id]?.loopTask?.cancel()
+            entries[id]?.loopTask = nil
+        }
+        for (askId, _) in openAsks { withdraw(askId) }
+    }
+
+    /// A resumed session's asks: those still pending are asked again (`asked` with `again`),
+    /// their `maxWaitSeconds` counted from when they were first asked; the answered ones
+    /// count in their workers' waited time.
+    func reopenAsks(_ records: [AskRecord]) {
+        let now = Date()
+        for record in records {
+            guard var entry = entries[record.workerId] else { continue }
+            guard record.isPending else {
+                entry.waitedMs += record.waitedMs ?? 0
+                entries[record.workerId] = entry
+                closedAsks[record.id] = "it was answered (by \(record.answeredBy ?? "nobody"))"
+                continue
+            }
+            guard entry.state == .waiting, let ask = try? JSONValue.parse(record.askJSON).decode(as: Ask.self) else {
+                closedAsks[record.id] = "its worker stopped waiting"
+                continue
+            }
+            let route = AskRoute(rawValue: record.route) ?? .client
+            let elapsed = max(0, now.timeIntervalSince(record.createdAt))
+            entry.pendingAsks.append(ask)
+            entries[record.workerId] = entry
+            openAsks[ask.askId] = OpenAsk(ask: ask, route: route, run: entry.run, askedAt: .now - .clampedSeconds(elapsed),
+                                          toolCallId: record.toolCallId, reopened: true)
+            let maxWait = entry.spec.limits.maxWaitSeconds
+            armExpiry(ask.askId, after: maxWait - elapsed, maxWait: maxWait)
+            emit(record.workerId, .asked(ask, to: route, again: true))
+        }
     }
 
     static func makeAsk(_ request: AskRequest, workerId: String) -> Ask {

@@ -22,6 +22,8 @@ extension Session {
         entry.slotWaiter?.resume()
         entry.slotWaiter = nil
         disarmDeadline(workerId)
+        withdrawAsks(of: workerId)
+        entry.pendingAsks = []
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 
         var record = entry.record

@@ -17,6 +17,15 @@ extension Session {
         send(event, data: data)
     }
 
+    /// The worker's next event, its seq taken now, for a caller that stores it with other
+    /// writes (an ask, its answer) and then `send`s it.
+    func reserveEvent(_ workerId: String, _ data: WorkerEventData) -> EventRecord? {
+        guard let index = entries.index(forKey: workerId) else { return nil }
+        entries.values[index].lastSeq += 1
+        return EventRecord(sessionId: id, workerId: workerId, seq: entries.values[index].lastSeq, kind: data.kind.rawValue,
+                           at: Date(), dataJSON: JSONText.string(data.json))
+    }
+
     /// Sends an event to the front end; a terminal one only once it is committed. The front
     /// end may drop a non-terminal one (`SessionEvent.isDroppable`): a client that was not
     /// reading still learns how each worker ended, and can fetch the rest with `trace`.

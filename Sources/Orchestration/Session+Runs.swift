@@ -156,7 +156,14 @@ extension Session {
         }
         guard var current = entries[workerId], current.run == run, !current.ending else { throw CancellationError() }
         current.messageCount = stored.count
+        let answers = current.resumeAnswers
+        current.resumeAnswers = [:]
         entries[workerId] = current
+        // Asks answered while no run waited for them (after a restart) answer its open calls.
+        if !answers.isEmpty, let answered = Conversation.answeringDanglingToolCalls(in: stored, answers: answers) {
+            record(.message(answered, origin: .tool), of: workerId, run: run)
+            return stored + [answered]
+        }
         if !stored.isEmpty { return stored }
 
         let brief = ChatMessage.user(current.spec.brief.render(predecessors: predecessors(of: current)))

@@ -87,7 +87,8 @@ public actor Session: SessionOperations {
     }
 
     /// Opens session `resumeId` (or a new one, stored with its first worker): workers a
-    /// crashed process left queued or running are marked `interrupted`, and every worker comes
+    /// crashed process left queued or running are marked `interrupted` (those with an ask
+    /// still pending are `waiting`, and it is asked again), and every worker comes
     /// back with its last state. An id the store does not know is refused rather than
     /// silently started afresh.
     public static func open(_ environment: SessionEnvironment, resumeId: String?,
@@ -148,8 +149,10 @@ public actor Session: SessionOperations {
                 ledgers.append(ledger)
             }
         }
+        let asks = resumed ? try await store.asks(sessionId: record.id) : []
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded, orchestrations: ledgers)
         await session.recordInterruptions(of: interrupted)
+        await session.reopenAsks(asks)
         await session.interruptOrchestrations()
         await session.startRemoteControlPoll()
         return session
@@ -173,14 +176,16 @@ public actor Session: SessionOperations {
     }
 
     /// Ends the session: queued and running workers are committed as `interrupted`
-    /// (resumable by `steer` after a restart), then every pending write is flushed.
+    /// (resumable by `steer` after a restart), waiting ones stay `waiting` with their asks
+    /// pending (asked again on resume), then every pending write is flushed.
     public func close() async {
         guard !closing else { return }
         closing = true
         stopRemoteControlPoll()
         interruptOrchestrations()
+        suspendAsks()
         for id in order {
-            guard let entry = entries[id], !entry.state.isTerminal, !entry.ending else { continue }
+            guard let entry = entries[id], !entry.state.isTerminal, !entry.ending, entry.state != .waiting else { continue }
             await end(id, run: nil, state: .interrupted, failure: .interrupted)
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }

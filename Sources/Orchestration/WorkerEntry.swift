@@ -53,6 +53,9 @@ struct WorkerEntry: Sendable {
     var pausedTimeout: (left: Double, timeoutSeconds: Double)?
     /// The tool call its loop is running, which an ask made now belongs to.
     var currentToolCallId: String?
+    /// Answers to asks of a run that stopped (the server restarted while it waited), by the
+    /// tool call they answer: its next run starts with them as those calls' results.
+    var resumeAnswers: [String: String] = [:]
 
     struct Baseline: Sendable {
         var steps = 0

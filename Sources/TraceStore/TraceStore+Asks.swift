@@ -39,8 +39,9 @@ public struct AskRecord: Sendable, Hashable {
 }
 
 extension TraceStore {
-    /// Stores a new ask; committed when this returns, so it survives a crash from then on.
-    public func insertAsk(_ ask: AskRecord) async throws {
+    /// Stores a new ask with the event that announces it, in one transaction; committed
+    /// when this returns, so both survive a crash from then on.
+    public func insertAsk(_ ask: AskRecord, event: EventRecord) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
             let insert = try db.prepared("""
@@ -54,12 +55,14 @@ extension TraceStore {
             insert.bind(6, ask.toolCallId)
             insert.bind(7, ask.createdAt.timeIntervalSince1970)
             try insert.run()
+            try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor)
         }
     }
 
-    /// Records an ask's answer; committed when this returns. An ask already answered keeps
-    /// its first answer.
-    public func answerAsk(id: String, at: Date, answerJSON: String, answeredBy: String, waitedMs: Int) async throws {
+    /// Records an ask's answer, and the event that announces it when given, in one
+    /// transaction; committed when this returns. An ask already answered keeps its first answer.
+    public func answerAsk(id: String, at: Date, answerJSON: String, answeredBy: String, waitedMs: Int,
+                          event: EventRecord? = nil) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
             let update = try db.prepared("""
@@ -71,6 +74,7 @@ extension TraceStore {
             update.bind(4, waitedMs)
             update.bind(5, id)
             try update.run()
+            if let event { try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor) }
         }
     }
 

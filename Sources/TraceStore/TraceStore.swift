@@ -121,16 +121,27 @@ public final class TraceStore: Sendable {
     }
 
     /// Marks the session's queued and running workers `interrupted` (as after a crash) and
-    /// returns their ids. Writes no events: the caller reports them as it sees fit.
+    /// returns their ids. A worker with an ask still pending (stored, never answered) is
+    /// `waiting` instead, whatever its state said: its ask outlives the process and is asked
+    /// again. Writes no events: the caller reports them as it sees fit.
     public func markInterrupted(sessionId: String) async throws -> [String] {
         let now = Date().timeIntervalSince1970
         return try await writer.performWrite { db throws(TraceStoreError) in
+            let wait = try db.prepared("""
+                UPDATE workers SET state = 'waiting' WHERE session_id = ? AND state IN ('queued', 'running', 'waiting') \
+                AND id IN (SELECT worker_id FROM asks WHERE session_id = ? AND answered_at IS NULL)
+                """)
+            wait.bind(1, sessionId)
+            wait.bind(2, sessionId)
+            try wait.run()
             let update = try db.prepared("""
                 UPDATE workers SET state = 'interrupted', ended_at = ? \
-                WHERE session_id = ? AND state IN ('queued', 'running', 'waiting') RETURNING id
+                WHERE session_id = ? AND state IN ('queued', 'running', 'waiting') \
+                AND id NOT IN (SELECT worker_id FROM asks WHERE session_id = ? AND answered_at IS NULL) RETURNING id
                 """)
             update.bind(1, now)
             update.bind(2, sessionId)
+            update.bind(3, sessionId)
             return try update.rows { $0.string(0) }.sorted()
         }
     }

@@ -49,10 +49,16 @@ public struct AskTool: WorkerTool {
             }
         }
         let reply = try await asking.ask(.question(text: question, options: options), from: context.workerId)
-        if reply.decision == .deny || reply.text == nil {
+        return ToolOutput(text: Self.resultText(reply))
+    }
+
+    /// What the worker reads as the tool's result (also when the answer comes to a worker
+    /// resumed after a restart).
+    public static func resultText(_ reply: AskReply) -> String {
+        guard reply.decision != .deny, let text = reply.text else {
             let why = reply.text.map { " (\($0))" } ?? ""
-            return ToolOutput(text: "No answer\(why). Decide yourself, and say what you assumed in your result.")
+            return "No answer\(why). Decide yourself, and say what you assumed in your result."
         }
-        return ToolOutput(text: "The answer (from \(reply.answeredBy)): \(reply.text ?? "")")
+        return "The answer (from \(reply.answeredBy)): \(text)"
     }
 }

@@ -162,6 +162,36 @@ import Testing
         #expect(try await serve.stop() == 0)
     }
 
+    @Test(arguments: [true, false])
+    func aPendingAskSurvivesTheServerAndIsAskedAgainAfterResume(killed: Bool) async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let session = try await first.initialize(root: world.workspace)["session"]?["id"] ?? .null
+        let worker = try await first.spawn(["task": "Pick a database", "role": "asker"])
+        let askId = try await first.workerEvent(kind: "asked", of: worker.id)["data"]?["ask"]?["askId"] ?? .null
+        if killed {
+            try await first.killHard()
+        } else {
+            #expect(try await first.stop() == 0)
+        }
+
+        let second = try world.serve()
+        try await second.initialize(options: ["session": session], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                                             "capabilities": ["bosun": ["asks": true]]])
+        let request = try await second.notification("worker/ask", timeout: .seconds(30))
+        #expect(request["params"]?["askId"] == askId, "\(request)")
+        let waiting = try await second.worker(worker.id)
+        #expect(waiting.state == "waiting" && waiting["asks"]?.arrayValue?.first?["askId"] == askId, "\(waiting)")
+        second.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["text": "sqlite"]])
+        let done = try await second.awaitAll([worker.id])
+        let finished = done["finished"]?.arrayValue?.first ?? .null
+        #expect(finished.state == "succeeded" && finished["result"]?["text"] == "Done, as answered.", "\(done)")
+        let asked = try await second.trace().filter { $0["workerId"]?.stringValue == worker.id && $0["kind"] == "asked" }
+        #expect(asked.count == 2 && asked.last?["data"]?["again"] == true, "\(asked)")
+        #expect(try await second.stop() == 0)
+    }
+
     private func expectRefusal(_ serve: BosunProcess, _ params: JSONValue, code: Int64, field: String,
                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let response = try await serve.request("answer", params)

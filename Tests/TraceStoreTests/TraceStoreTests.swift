@@ -277,6 +277,28 @@ import TestSupport
         await store.close()
     }
 
+    @Test func aWorkerWithAPendingAskIsWaitingAfterACrashNotInterrupted() async throws {
+        let store = try makeStore()
+        for id in ["w_asked", "w_answered", "w_plain"] {
+            try await store.insertWorker(Fixture.worker(id, session: "s_1", state: "running"))
+        }
+        let at = Date()
+        for (ask, worker) in [("a_1", "w_asked"), ("a_2", "w_answered")] {
+            try await store.insertAsk(AskRecord(id: ask, sessionId: "s_1", workerId: worker, askJSON: "{}", route: "client",
+                                                toolCallId: "call_1", createdAt: at),
+                                      event: EventRecord(sessionId: "s_1", workerId: worker, seq: 1, kind: "asked", at: at, dataJSON: "{}"))
+        }
+        try await store.answerAsk(id: "a_2", at: at, answerJSON: "{}", answeredBy: "client", waitedMs: 1200)
+        try await store.answerAsk(id: "a_2", at: at, answerJSON: "{}", answeredBy: "timeout", waitedMs: 9)
+        #expect(try await store.markInterrupted(sessionId: "s_1") == ["w_answered", "w_plain"])
+        #expect(try await store.worker(id: "w_asked")?.state == "waiting")
+        let asks = try await store.asks(sessionId: "s_1")
+        #expect(asks.map(\.id) == ["a_1", "a_2"] && asks[0].isPending && asks[0].toolCallId == "call_1")
+        #expect(asks[1].answeredBy == "client" && asks[1].waitedMs == 1200, "the first answer stays")
+        #expect(try await store.events(sessionId: "s_1", workerId: "w_asked", afterSeq: nil, limit: 0).map(\.kind) == ["asked"])
+        await store.close()
+    }
+
     @Test func messagesKeepTheConversation() async throws {
         let store = try makeStore()
         try await store.appendMessages([
