@@ -10,7 +10,11 @@ enum LayerFiles {
     /// The workspace's regular file at `relative`, nil when there is none (or it is not a
     /// regular file). Opened beneath the root, so no symlink leads outside.
     static func readWorkspaceFile(_ relative: String, root: String) throws -> Data? {
-        let workspace = try WorkspaceDirectory(root)
+        try readWorkspaceFile(relative, in: WorkspaceDirectory(root))
+    }
+
+    /// `readWorkspaceFile(_:root:)` beneath a workspace already open.
+    static func readWorkspaceFile(_ relative: String, in workspace: WorkspaceDirectory) throws -> Data? {
         let (fd, code) = workspace.tryOpen(relative, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             if code == ENOENT || code == ENOTDIR || code == ELOOP || code == EXDEV { return nil }
@@ -82,15 +86,7 @@ enum LayerFiles {
         let temporary = ".\(name).bosun-\(UUID().uuidString).tmp"
         let fd = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw WorkspaceError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
-                offset += n
-            }
-        }
+        var failure = StagedWrites.writeAll(data, to: fd)
         if failure == 0 && fchmod(fd, mode) != 0 { failure = errno }
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         close(fd)
@@ -101,10 +97,10 @@ enum LayerFiles {
         }
     }
 
-    /// The mode of the file `name` in `directory`, or `fallback` when it does not exist.
+    /// The mode of the regular file `name` in `directory`, or `fallback` when there is none.
     static func mode(of name: String, in directory: Int32, fallback: mode_t = 0o644) -> mode_t {
         var info = stat()
-        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return fallback }
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return fallback }
         return info.st_mode & 0o777
     }
 

@@ -112,8 +112,12 @@ extension Layer {
         }
         var writes: [(Side, Data?)] = []
         var conflicts: [LayerApplyOutcome.Conflict] = []
-        for side in sides {
-            let current = try await BlockingWork.run { try LayerFiles.readWorkspaceFile(side.path, root: self.workspaceRoot) }
+        let chosen = sides
+        let currents = try await BlockingWork.run {
+            let workspace = try WorkspaceDirectory(self.workspaceRoot)
+            return try chosen.map { try LayerFiles.readWorkspaceFile($0.path, in: workspace) }
+        }
+        for (side, current) in zip(sides, currents) {
             switch try await Self.resolve(side, current: current, workspaceRoot: workspaceRoot) {
             case .write(let content): writes.append((side, content))
             case .unchanged: break
@@ -173,36 +177,19 @@ extension Layer {
         }
     }
 
-    /// Writes each planned file into the workspace; on a failure, puts back what it had
-    /// written and throws. Marks the layer applied.
+    /// Writes the planned files into the workspace as one `StagedWrites` batch: all staged and
+    /// flushed before the first lands, and put back on a failure. Marks the layer applied.
     private func write(_ planned: [(Side, Data?)], protected: ProtectedPaths) throws -> [String] {
-        let workspace = try WorkspaceDirectory(workspaceRoot)
-        var undo: [(String, Data?, mode_t)] = []
-        do {
-            for (side, content) in planned {
-                let (parent, real) = try LayerFiles.openWorkspaceParent(of: side.path, in: workspace)
-                defer { close(parent) }
-                let name = (side.path as NSString).lastPathComponent
-                let target = real.isEmpty ? name : real + "/" + name
+        let batch = StagedWrites(workspace: try WorkspaceDirectory(workspaceRoot))
+        for (side, content) in planned {
+            let staged: StagedWrites.Content = content.map { .file($0, mode: side.mode) } ?? .absent
+            try batch.stage(staged, at: side.path) { target in
                 if let refusal = protected.refusal(target, shownAs: side.path, by: "apply") { throw refusal }
-                let previous = try LayerFiles.readWorkspaceFile(target, root: workspaceRoot)
-                let mode = LayerFiles.mode(of: name, in: parent, fallback: side.mode)
-                undo.append((target, previous, mode))
-                if let content {
-                    try LayerFiles.replace(name, in: parent, with: content, mode: mode, shownAs: side.path)
-                } else if unlinkat(parent, name, 0) != 0 && errno != ENOENT {
-                    throw WorkspaceError("cannot delete \(side.path): \(String(cString: strerror(errno)))")
-                }
             }
-        } catch {
-            for (path, previous, mode) in undo.reversed() {
-                guard let (parent, _) = try? LayerFiles.openWorkspaceParent(of: path, in: workspace) else { continue }
-                let name = (path as NSString).lastPathComponent
-                if let previous { try? LayerFiles.replace(name, in: parent, with: previous, mode: mode, shownAs: path) } else { unlinkat(parent, name, 0) }
-                close(parent)
-            }
-            throw error
         }
+        try batch.sync()
+        try batch.commit()
+        batch.finish()
         let applied = planned.map(\.0.path)
         try setState(.applied, applied: applied)
         return applied

@@ -161,6 +161,67 @@ struct LayerFixture {
         #expect(try String(contentsOfFile: fixture.workspace.path + "/.git/HEAD", encoding: .utf8) == head)
     }
 
+    /// `apply` stages every file before the first lands; when one cannot land (the user made
+    /// a directory where the worker made a file), those already put in place are put back
+    /// and no temporary file is left in the workspace.
+    @Test func aWriteThatFailsPutsBackWhatApplyHadWritten() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("a.txt", "old\n")
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("new\n".utf8), to: "a.txt", shownAs: "a.txt")
+        try layer.write(Data("c\n".utf8), to: "c.txt", shownAs: "c.txt")
+        try layer.write(Data("d\n".utf8), to: "sub/d.txt", shownAs: "sub/d.txt")
+        try FileManager.default.createDirectory(atPath: fixture.workspace.path + "/c.txt", withIntermediateDirectories: false)
+
+        await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
+        #expect(fixture.read("a.txt") == "old\n", "the file written before the failure was not put back")
+        #expect(fixture.read("sub/d.txt") == nil)
+        let left = try FileManager.default.subpathsOfDirectory(atPath: fixture.workspace.path).filter { $0.contains(".bosun-") }
+        #expect(left.isEmpty, "\(left)")
+        #expect(try layer.summary().state == .pending)
+
+        try FileManager.default.removeItem(atPath: fixture.workspace.path + "/c.txt")
+        let outcome = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(outcome.applied == ["a.txt", "c.txt", "sub/d.txt"])
+        #expect(fixture.read("a.txt") == "new\n" && fixture.read("c.txt") == "c\n" && fixture.read("sub/d.txt") == "d\n")
+        let after = try FileManager.default.subpathsOfDirectory(atPath: fixture.workspace.path).filter { $0.contains(".bosun-") }
+        #expect(after.isEmpty, "\(after)")
+    }
+
+    /// An applied file the workspace already had keeps its permission bits.
+    @Test func applyKeepsTheModeOfAnExistingFile() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let script = try fixture.workspace.write("run.sh", "#!/bin/sh\necho old\n")
+        chmod(script, 0o750)
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("#!/bin/sh\necho new\n".utf8), to: "run.sh", shownAs: "run.sh")
+        _ = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        var info = stat()
+        #expect(stat(script, &info) == 0 && info.st_mode & 0o777 == 0o750)
+        #expect(fixture.read("run.sh") == "#!/bin/sh\necho new\n")
+    }
+
+    /// Whole files added or deleted are diffed in the process, exactly as GNU diff writes them.
+    @Test(arguments: ["one\n", "one\ntwo\n", "no newline", "a\nb", "\n\n", "  spaced \r\n\ttab\n"])
+    func aWholeFileDiffIsGNUDiffs(content: String) async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let file = try fixture.workspace.write("f.txt", content)
+        for added in [true, false] {
+            let (old, new) = added ? ("/dev/null", "b/f.txt") : ("a/f.txt", "/dev/null")
+            let paths = added ? ["/dev/null", file] : [file, "/dev/null"]
+            let gnu = try await ProcessRunner.run(["diff", "--unified", "--text", "--label", old, "--label", new] + paths,
+                                                  cwd: "/", environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"],
+                                                  timeout: 30, outputCap: 1 << 16)
+            let ours = UnifiedDiff.wholeFile(Data(content.utf8), added: added, old: old, new: new)
+            #expect(ours.text == String(decoding: gnu.output, as: UTF8.self))
+            let lines = content.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+            #expect(ours.lines == lines - (content.hasSuffix("\n") ? 1 : 0))
+        }
+    }
+
     @Test func applyWithoutChangesIsRefused() async throws {
         let fixture = try LayerFixture()
         defer { fixture.remove() }
