@@ -54,18 +54,24 @@ struct RunCommandTool: WorkerTool {
         }
         if command.contains(where: { $0.utf8.contains(0) }) { throw ToolError("run_command: arguments may not contain NUL bytes") }
         let root = try WorkspacePath.resolve(".", in: context.workspaceRoot, forWriting: false)
-        let cwd = try WorkspacePath.resolve(try args.string("cwd") ?? ".", in: root, forWriting: false)
+        let cwd = try Self.workingDirectory(try args.string("cwd") ?? ".", root: root, layer: context.layer)
         let timeout = min(try args.double("timeoutSeconds") ?? policy.commandTimeoutSeconds, policy.commandTimeoutSeconds)
 
         var environment = ProcessInfo.processInfo.environment.filter { Self.passedEnvironment.contains($0.key) }
         environment["TMPDIR"] = "/tmp"
         let toolchain = Toolchain(path: environment["PATH"], home: environment["HOME"], workspaceRoot: root)
-        guard toolchain.locate(program, cwd: cwd) != nil else {
+        let layer = context.layer
+        guard toolchain.locate(program, cwd: cwd, layer: layer) != nil else {
+            if toolchain.isPresentButNotExecutable(program, cwd: cwd, layer: layer) {
+                throw ToolError("""
+                    run_command: \(program) is not executable (files write_file makes are not). Run it through its \
+                    interpreter, e.g. ["sh", "\(program)"], or make it executable first: ["chmod", "+x", "\(program)"].
+                    """)
+            }
             throw WorkerFailure(code: .commandNotFound, message: toolchain.notFound(program))
         }
         let argv: [String]
         let sandboxNote: String
-        let layer = context.layer
         if let layer, let problem = Sandbox.overlayProblem(layer) {
             throw ToolError("run_command cannot show this worker's layer to a command: \(problem)")
         }
@@ -98,6 +104,19 @@ struct RunCommandTool: WorkerTool {
                                  limits: bwrap == nil ? nil : limits)
         if let layer { try await account(layer, into: &output) }
         return output
+    }
+
+    /// The command's working directory: an existing directory of the workspace, or with a
+    /// layer one the worker made there (its commands see it; the workspace does not have it).
+    static func workingDirectory(_ given: String, root: String, layer: Layer?) throws -> String {
+        do {
+            return try WorkspacePath.resolve(given, in: root, forWriting: false)
+        } catch let error as WorkspaceError {
+            guard let layer, let relative = try? WorkspaceDirectory(root).relative(given), layer.lookup(relative) != .deleted else { throw error }
+            var info = stat()
+            guard lstat(layer.upper + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { throw error }
+            return root + "/" + relative
+        }
     }
 
     /// Records the bases of what the command wrote into the layer, and holds the layer to

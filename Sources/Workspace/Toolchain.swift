@@ -64,13 +64,46 @@ public struct Toolchain: Sendable, Hashable {
 
     /// Where `program` is found as the sandbox sees it (a path with a `/` relative to `cwd`,
     /// a bare name on `PATH`); nil when it is nowhere, which makes the command
-    /// `command_not_found` before it runs.
-    public func locate(_ program: String, cwd: String) -> String? {
+    /// `command_not_found` before it runs. With a writing worker's `layer`, a path in the
+    /// workspace is looked up as its commands see it: the layer on top (a script the worker
+    /// made is there, one it deleted is not).
+    public func locate(_ program: String, cwd: String, layer: Layer? = nil) -> String? {
         if program.contains("/") {
             let path = program.hasPrefix("/") ? program : cwd + "/" + program
-            return Self.isExecutable(path) ? path : nil
+            return Self.file(path, through: layer) == .executable ? path : nil
         }
-        return searchPath.lazy.map { "\($0)/\(program)" }.first(where: Self.isExecutable)
+        return searchPath.lazy.map { "\($0)/\(program)" }.first { Self.file($0, through: layer) == .executable }
+    }
+
+    /// Whether `program`, a path, names a file that cannot be run (no execute permission):
+    /// the worker can fix that, so it is told so rather than `command_not_found`.
+    public func isPresentButNotExecutable(_ program: String, cwd: String, layer: Layer? = nil) -> Bool {
+        guard program.contains("/") else { return false }
+        return Self.file(program.hasPrefix("/") ? program : cwd + "/" + program, through: layer) == .notExecutable
+    }
+
+    enum FileKind { case executable, notExecutable, missing }
+
+    /// What lies at `path`, through the layer when the path is in its workspace.
+    static func file(_ path: String, through layer: Layer?) -> FileKind {
+        var target = path
+        if let layer {
+            let normalized = WorkspacePath.lexicallyNormalized(path)
+            let root = layer.workspaceRoot
+            if normalized == root || normalized.hasPrefix(root + "/") {
+                switch layer.lookup(String(normalized.dropFirst(root.count))) {
+                case .deleted: return .missing
+                case .layer(let copy): target = copy
+                case .workspace: break
+                }
+            }
+        }
+        var info = stat()
+        guard stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            // A symlink the worker made in its layer may lead to a path only the sandbox resolves.
+            return target != path && lstat(target, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK ? .executable : .missing
+        }
+        return access(target, X_OK) == 0 ? .executable : .notExecutable
     }
 
     /// What a command that is not found is told: which program, and the `PATH` searched.
@@ -106,8 +139,4 @@ public struct Toolchain: Sendable, Hashable {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    private static func isExecutable(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
-    }
 }

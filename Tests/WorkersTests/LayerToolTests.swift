@@ -98,6 +98,45 @@ import Glibc
         #expect(try layer.summary().paths == ["report.txt", "src/code.txt"])
     }
 
+    /// A program the worker made in its layer is found, also from a directory only the layer
+    /// has; one it wrote without execute permission is a tool error it can fix, never
+    /// `command_not_found` (which ends the task as the setup's problem).
+    @Test func aProgramMadeInTheLayerIsFound() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
+        let (workspace, layer, layers) = try Self.setUp()
+        defer { workspace.remove(); try? FileManager.default.removeItem(atPath: layers) }
+        let context = context(workspace, layer)
+        let run = RunCommandTool(policy: policy, bwrap: bwrap)
+
+        let wrote = await call(WriteFileTool(policy: policy, claims: InMemoryClaims()),
+                               ["path": "build.sh", "content": "#!/bin/sh\necho BUILT\n"], context)
+        #expect(!wrote.isError, "\(wrote.text)")
+        let notExecutable = await call(run, ["command": ["./build.sh"]], context)
+        #expect(notExecutable.isError && notExecutable.text.contains("is not executable") && notExecutable.text.contains("chmod"),
+                "\(notExecutable.text)")
+        let made = await call(run, ["command": ["chmod", "+x", "build.sh"]], context)
+        #expect(!made.isError, "\(made.text)")
+        let built = await call(run, ["command": ["./build.sh"]], context)
+        #expect(!built.isError && built.text.contains("BUILT"), "\(built.text)")
+
+        let tools = await call(run, ["command": ["sh", "-c", "mkdir -p tools && printf '#!/bin/sh\\necho RAN in $PWD\\n' > tools/run.sh && chmod +x tools/run.sh"]], context)
+        #expect(!tools.isError, "\(tools.text)")
+        let ran = await call(run, ["command": ["./run.sh"], "cwd": "tools"], context)
+        #expect(!ran.isError && ran.text.contains("RAN in \(workspace.root)/tools"), "\(ran.text)")
+        #expect(workspace.read("build.sh") == nil && workspace.read("tools/run.sh") == nil)
+
+        // A program the worker deleted in its layer is gone for it.
+        try workspace.write("old.sh", "#!/bin/sh\necho OLD\n")
+        chmod(workspace.root + "/old.sh", 0o755)
+        _ = await call(run, ["command": ["rm", "old.sh"]], context)
+        do {
+            _ = try await run.run(["command": ["./old.sh"]], context: context)
+            Issue.record("a program the worker deleted was found")
+        } catch let failure as WorkerFailure {
+            #expect(failure.code == .commandNotFound)
+        }
+    }
+
     @Test func aLayerMeetsItsLimitsNotTheDisk() async throws {
         let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
         let (workspace, layer, layers) = try Self.setUp()
