@@ -184,21 +184,25 @@ public struct Layer: Sendable, Hashable {
         }
     }
 
-    /// Copies the workspace's regular file at `relative` into `base/`; nil when there is none.
+    /// Copies the workspace's regular file or symlink at `relative` into `base/`; nil when there is none.
     private func copyFromWorkspace(_ relative: String, index: Int) throws -> String? {
-        guard let content = try LayerFiles.readWorkspaceFile(relative, root: workspaceRoot) else { return nil }
+        guard let entry = try LayerEntry.inWorkspace(relative, in: WorkspaceDirectory(workspaceRoot)) else { return nil }
         let name = String(index)
-        guard FileManager.default.createFile(atPath: baseDirectory + "/" + name, contents: content) else {
-            throw WorkspaceError("cannot record the base of \(relative) in the worker's layer")
+        let copy = baseDirectory + "/" + name
+        let made: Bool
+        switch entry {
+        case .file(let content): made = FileManager.default.createFile(atPath: copy, contents: content)
+        case .symlink(let target): made = symlink(target, copy) == 0
         }
+        guard made else { throw WorkspaceError("cannot record the base of \(relative) in the worker's layer") }
         return name
     }
 
-    /// The base content recorded for `relative`: `.some(nil)` when the file did not exist.
-    func base(of relative: String, in manifest: LayerManifest) -> Data?? {
+    /// The base recorded for `relative`: `.some(nil)` when the workspace had nothing there.
+    func base(of relative: String, in manifest: LayerManifest) throws -> LayerEntry?? {
         guard let entry = manifest.bases[relative] else { return nil }
         guard let name = entry else { return .some(nil) }
-        return .some(FileManager.default.contents(atPath: baseDirectory + "/" + name) ?? Data())
+        return .some(try LayerEntry.at(baseDirectory + "/" + name) ?? .file(Data()))
     }
 
     /// Every file path the upper layer holds or deletes: its regular files and symlinks,

@@ -35,28 +35,28 @@ public struct LayerApplyOutcome: Sendable {
 }
 
 extension Layer {
-    /// A changed file's two sides: its base and the worker's version (nil: absent).
+    /// A changed file's two sides: its base and the worker's version (nil: absent), each a
+    /// regular file or a symlink.
     struct Side: Sendable {
         var path: String
-        var base: Data?
+        var base: LayerEntry?
         var basePath: String
-        var worker: Data?
+        var worker: LayerEntry?
         var workerPath: String
         var mode: mode_t
     }
 
-    /// The files whose content the worker changed, leaving out protected paths (never
-    /// carried), what `.gitignore` ignores (build output of the worker's commands) and
-    /// symlinks (a layer carries file contents only).
+    /// The files and symlinks the worker changed, leaving out protected paths (never
+    /// carried) and what `.gitignore` ignores (build output of the worker's commands).
     func changedSides(protected: ProtectedPaths) throws -> (LayerManifest, [Side]) {
         try recordNewBases()
         let manifest = try load()
         let ignore = GitIgnoreView(layer: self)
         var sides: [Side] = []
         for path in manifest.bases.keys.sorted() where protected.match(path) == nil && !ignore.isIgnored(path) {
-            let base = self.base(of: path, in: manifest) ?? nil
+            let base = try self.base(of: path, in: manifest) ?? nil
             let basePath = manifest.bases[path].flatMap { $0 }.map { baseDirectory + "/" + $0 } ?? "/dev/null"
-            var worker: Data?
+            var worker: LayerEntry?
             var workerPath = "/dev/null"
             var mode: mode_t = 0o644
             switch lookup(path) {
@@ -64,8 +64,8 @@ extension Layer {
             case .workspace: continue
             case .layer(let copy):
                 var info = stat()
-                guard lstat(copy, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-                worker = try LayerFiles.readLayerFile(copy)
+                guard lstat(copy, &info) == 0, let entry = try LayerEntry.at(copy) else { continue }
+                worker = entry
                 workerPath = copy
                 mode = info.st_mode & 0o777
             }
@@ -110,14 +110,19 @@ extension Layer {
         guard !sides.isEmpty else {
             throw WorkspaceError("the worker changed no files; there is nothing to apply")
         }
-        var writes: [(Side, Data?)] = []
+        var writes: [(Side, LayerEntry?)] = []
         var conflicts: [LayerApplyOutcome.Conflict] = []
         let chosen = sides
         let currents = try await BlockingWork.run {
             let workspace = try WorkspaceDirectory(self.workspaceRoot)
-            return try chosen.map { try LayerFiles.readWorkspaceFile($0.path, in: workspace) }
+            return try chosen.map { try LayerEntry.inWorkspace($0.path, in: workspace) }
         }
         for (side, current) in zip(sides, currents) {
+            if case .symlink(let target) = side.worker,
+               let refusal = LayerEntry.symlinkRefusal(side.path, target: target, workspaceRoot: workspaceRoot, protected: protected) {
+                conflicts.append(.init(path: side.path, reason: refusal))
+                continue
+            }
             switch try await Self.resolve(side, current: current, workspaceRoot: workspaceRoot) {
             case .write(let content): writes.append((side, content))
             case .unchanged: break
@@ -150,10 +155,10 @@ extension Layer {
         }
     }
 
-    enum Resolution { case write(Data?), unchanged, conflict(String) }
+    enum Resolution { case write(LayerEntry?), unchanged, conflict(String) }
 
-    /// What to write for one file given the workspace's content now.
-    static func resolve(_ side: Side, current: Data?, workspaceRoot: String) async throws -> Resolution {
+    /// What to write for one path given what the workspace holds there now.
+    static func resolve(_ side: Side, current: LayerEntry?, workspaceRoot: String) async throws -> Resolution {
         if current == side.base { return .write(side.worker) }
         if current == side.worker { return .unchanged }
         switch (side.base, current, side.worker) {
@@ -163,15 +168,17 @@ extension Layer {
             return .conflict("the file was deleted in the workspace since the worker started")
         case (_?, _?, nil):
             return .conflict("the worker deleted this file, and the workspace changed it since the worker started")
-        case (_?, _?, _?):
+        case (.file?, .file?, .file?):
             let merged = try await ProcessRunner.run(
                 ["diff3", "--merge", "--text", workspaceRoot + "/" + side.path, side.basePath, side.workerPath],
                 cwd: "/", environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], timeout: 60, outputCap: 64 << 20)
-            if merged.exitCode == 0 { return .write(merged.output) }
+            if merged.exitCode == 0 { return .write(.file(merged.output)) }
             if merged.exitCode == 1 {
                 return .conflict("the workspace changed this file since the worker started, and the two changes overlap")
             }
             return .conflict("the workspace changed this file since the worker started, and merging failed: \(String(decoding: merged.output.prefix(300), as: UTF8.self))")
+        case (_?, _?, _?):
+            return .conflict("the workspace changed this path since the worker started, and a symlink cannot be merged with other changes")
         default:
             return .unchanged
         }
@@ -179,10 +186,15 @@ extension Layer {
 
     /// Writes the planned files into the workspace as one `StagedWrites` batch: all staged and
     /// flushed before the first lands, and put back on a failure. Marks the layer applied.
-    private func write(_ planned: [(Side, Data?)], protected: ProtectedPaths) throws -> [String] {
+    private func write(_ planned: [(Side, LayerEntry?)], protected: ProtectedPaths) throws -> [String] {
         let batch = StagedWrites(workspace: try WorkspaceDirectory(workspaceRoot))
         for (side, content) in planned {
-            let staged: StagedWrites.Content = content.map { .file($0, mode: side.mode) } ?? .absent
+            let staged: StagedWrites.Content
+            switch content {
+            case .file(let data)?: staged = .file(data, mode: side.mode)
+            case .symlink(let target)?: staged = .symlink(target)
+            case nil: staged = .absent
+            }
             try batch.stage(staged, at: side.path) { target in
                 if let refusal = protected.refusal(target, shownAs: side.path, by: "apply") { throw refusal }
             }

@@ -281,6 +281,53 @@ struct LayerFixture {
         #expect(!layer.files(under: "").contains("Makefile"))
     }
 
+    /// Symlinks a command makes in the layer are carried: one that stays inside the workspace
+    /// is applied as a symlink; one that leads outside, or into a protected path, is a
+    /// conflict that says so, and nothing is written until it is left out.
+    @Test func symlinksACommandMakesAreCarriedWhenTheyStayInside() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("docs/v1.md", "one\n")
+        try fixture.workspace.write("docs/v2.md", "two\n")
+        try fixture.workspace.write(".git/config", "[core]\n")
+        try FileManager.default.createSymbolicLink(atPath: fixture.workspace.path + "/docs/current", withDestinationPath: "v1.md")
+        let layer = try fixture.layer("w_1")
+        let view = SandboxView(workspaceRoot: fixture.workspace.path, workspaceWritable: true, layer: layer)
+        let argv = Sandbox.wrap([], bwrap: bwrap, view: view, cwd: fixture.workspace.path)
+        let made = try await Self.run(argv, """
+            ln -sfn v2.md docs/current && ln -s docs/v2.md latest && ln -s ../../etc/passwd docs/escape \
+            && ln -s /etc/passwd absolute && ln -s .git/config gitconfig
+            """, cwd: fixture.workspace.path)
+        #expect(made.exitCode == 0, "\(String(decoding: made.output, as: UTF8.self))")
+
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["absolute", "docs/current", "docs/escape", "gitconfig", "latest"])
+        #expect(changes.files.map(\.status) == [.added, .modified, .added, .added, .added])
+        #expect(changes.diff.contains("diff --git a/latest b/latest\nnew file mode 120000\n--- /dev/null\n+++ b/latest\n@@ -0,0 +1 @@\n+docs/v2.md\n\\ No newline at end of file\n"), "\(changes.diff)")
+        #expect(changes.diff.contains("@@ -1 +1 @@\n-v1.md\n\\ No newline at end of file\n+v2.md\n"), "\(changes.diff)")
+
+        let refused = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(refused.state == .conflicted && refused.applied.isEmpty)
+        #expect(refused.conflicts.map(\.path) == ["absolute", "docs/escape", "gitconfig"])
+        #expect(refused.conflicts.allSatisfy { $0.reason.contains("apply never carries such a link") }, "\(refused.conflicts)")
+        #expect(refused.conflicts[0].reason.contains("leads outside the workspace"))
+        #expect(refused.conflicts[2].reason.contains("into .git, a protected path"))
+        #expect(FileManager.default.fileExists(atPath: fixture.workspace.path + "/latest") == false)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.workspace.path + "/docs/current") == "v1.md")
+
+        let applied = try await layer.apply(paths: ["docs/current", "latest"], protected: ProtectedPaths())
+        #expect(applied.applied == ["docs/current", "latest"] && applied.conflicts.isEmpty)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.workspace.path + "/docs/current") == "v2.md")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: fixture.workspace.path + "/latest") == "docs/v2.md")
+        #expect(fixture.read("latest") == "two\n")
+        #expect(fixture.read("docs/v1.md") == "one\n", "the link's old target was written through")
+        for name in ["absolute", "docs/escape", "gitconfig"] {
+            var info = stat()
+            #expect(lstat(fixture.workspace.path + "/" + name, &info) != 0, "\(name) was applied")
+        }
+    }
+
     /// The plant of the issue: `core.fsmonitor` in `.git/config`, and a pre-commit hook.
     @Test func aCommandCannotWriteProtectedPaths() async throws {
         let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
