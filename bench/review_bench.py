@@ -6,7 +6,8 @@
   (spawn -> its write's tool_result, no layer);
 - the cost per writing step: a worker that writes 100 files in one reply, with a layer and
   without, per write;
-- `changes` and `apply` of those 100 files;
+- `changes` and `apply` of those 100 files, `--runs` times, beside the disk's floor (the same
+  100 files created, flushed and renamed by Python at the same moment);
 - a command over the layer: `true` in the sandbox with the overlay mount, against without.
 
     python3 bench/review_bench.py --bosun BIN [--runs N]
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "clients", "python"))
 from bosun_client import BosunClient  # noqa: E402
@@ -105,6 +107,37 @@ class World:
         self.mock.wait()
 
 
+def spread(samples):
+    return f"median {statistics.median(samples):.0f} ms (min {min(samples):.0f}, max {max(samples):.0f}, {len(samples)} runs)"
+
+
+def disk_floor_ms(scratch):
+    """What 100 new files cost this disk with nothing of bosun: each written beside its name,
+    flushed (four threads, as apply does), renamed in, the directory flushed."""
+    directory = tempfile.mkdtemp(dir=scratch)
+    start = time.perf_counter()
+    names = []
+    for i in range(100):
+        temporary = os.path.join(directory, f".f{i}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, f"line {i}\n".encode())
+        os.close(fd)
+        names.append(temporary)
+
+    def flush(path):
+        fd = os.open(path, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(flush, names))
+    for i, temporary in enumerate(names):
+        os.rename(temporary, os.path.join(directory, f"f{i}.txt"))
+    flush(directory)
+    elapsed = (time.perf_counter() - start) * 1000
+    shutil.rmtree(directory)
+    return elapsed
+
+
 def overlay_command_ms(runs):
     bwrap = shutil.which("bwrap")
     with tempfile.TemporaryDirectory(dir="/var/tmp") as scratch:
@@ -147,13 +180,22 @@ def main():
                 print(f"{files:>7} files: spawn -> first write  with a layer {layered:.1f} ms, without {direct:.1f} ms, "
                       f"difference {layered - direct:+.1f} ms (median)")
                 if files == 100_000:
-                    with_layer, worker = world.hundred("layered")
-                    start = time.perf_counter()
-                    changes = world.client.request("changes", {"workerId": worker})
-                    print(f"changes of 100 files: {(time.perf_counter() - start) * 1000:.0f} ms ({len(changes['files'])} files)")
-                    start = time.perf_counter()
-                    applied = world.client.request("apply", {"workerId": worker})
-                    print(f"apply of 100 files: {(time.perf_counter() - start) * 1000:.0f} ms ({len(applied['applied'])} written)")
+                    changes_ms, apply_ms, floor_ms = [], [], []
+                    for _ in range(args.runs):
+                        shutil.rmtree(os.path.join(workspace, "out"), ignore_errors=True)
+                        with_layer, worker = world.hundred("layered")
+                        start = time.perf_counter()
+                        changes = world.client.request("changes", {"workerId": worker})
+                        changes_ms.append((time.perf_counter() - start) * 1000)
+                        assert len(changes["files"]) == 100, changes["files"]
+                        start = time.perf_counter()
+                        applied = world.client.request("apply", {"workerId": worker})
+                        apply_ms.append((time.perf_counter() - start) * 1000)
+                        assert len(applied["applied"]) == 100, applied
+                        floor_ms.append(disk_floor_ms(scratch))
+                    print(f"changes of 100 files: {spread(changes_ms)}")
+                    print(f"apply of 100 files: {spread(apply_ms)}; the disk's floor at the same moments "
+                          f"(100 files created, flushed and renamed by Python): {spread(floor_ms)}")
                     # The direct worker writes the same paths, after the apply.
                     without, _ = world.hundred("direct")
                     print(f"100 writes in one reply: with a layer {with_layer:.0f} ms, without {without:.0f} ms; "
