@@ -1,8 +1,9 @@
+import BosunJSON
 import BosunProtocol
 import Foundation
 import TraceStore
 
-/// Requests from other processes sharing the store (`bosun top`, `bosun cancel`), which
+/// Requests from other processes sharing the store (`bosun top`, `bosun cancel`, `bosun answer`), which
 /// cannot reach this session's client connection: they write a row to the store's
 /// `controls` table and this session answers it. The same poll renews the session's lease,
 /// which tells `bosun trace prune` that a live process holds it.
@@ -70,6 +71,8 @@ extension Session {
                 } catch {
                     outcome = "\(error)"
                 }
+            case .answer:
+                outcome = await answerRemotely(request.payload)
             }
             logger.info("control request \(request.id) from another process: \(request.action.rawValue) \(request.workerId): \(outcome)")
             do {
@@ -77,6 +80,21 @@ extension Session {
             } catch {
                 logger.warning("could not record the outcome of control request \(request.id): \(error)")
             }
+        }
+    }
+
+    /// The outcome of an answer another process sent (`bosun answer`): `answered`, or why not.
+    private func answerRemotely(_ payload: String?) async -> String {
+        guard let params = try? JSONValue.parse(payload ?? "").decode(as: AnswerParams.self) else {
+            return "the request carries no answer ({askId, decision?, text?})"
+        }
+        do {
+            _ = try await answer(params, by: "remote")
+            return "answered"
+        } catch let error as SessionError {
+            return error.message
+        } catch {
+            return "\(error)"
         }
     }
 }

@@ -86,12 +86,17 @@ extension TraceStore {
                 answered_by, waited_ms FROM asks WHERE session_id = ? ORDER BY created_at, id
                 """)
             select.bind(1, sessionId)
-            return try select.rows { row in
-                AskRecord(id: row.string(0), sessionId: row.string(1), workerId: row.string(2), askJSON: row.string(3),
-                          route: row.string(4), toolCallId: row.optionalString(5), createdAt: TraceSQL.date(row.double(6)),
-                          answeredAt: row.optionalDouble(7).map(TraceSQL.date), answerJSON: row.optionalString(8),
-                          answeredBy: row.optionalString(9), waitedMs: row.optionalDouble(10).map { Int($0) })
-            }
+            return try select.rows(TraceSQL.ask)
         }
+    }
+}
+
+extension TraceSQL {
+    /// An `asks` row, its columns in the order the selects above name them.
+    static func ask(_ row: SQLiteStatement) -> AskRecord {
+        AskRecord(id: row.string(0), sessionId: row.string(1), workerId: row.string(2), askJSON: row.string(3),
+                  route: row.string(4), toolCallId: row.optionalString(5), createdAt: date(row.double(6)),
+                  answeredAt: row.optionalDouble(7).map(date), answerJSON: row.optionalString(8),
+                  answeredBy: row.optionalString(9), waitedMs: row.optionalDouble(10).map { Int($0) })
     }
 }

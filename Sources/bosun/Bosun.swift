@@ -21,7 +21,7 @@ struct Bosun: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [Serve.self, MockProviderCommand.self, TraceCommand.self, ConfigCommand.self, RolesCommand.self,
-                      TopCommand.self, CancelCommand.self, TrustCommand.self],
+                      TopCommand.self, CancelCommand.self, AnswerCommand.self, TrustCommand.self],
         defaultSubcommand: Serve.self
     )
 

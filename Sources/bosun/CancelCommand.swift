@@ -56,21 +56,30 @@ enum RemoteCancel {
     }
 
     /// Refuses a worker that has already ended without writing anything, else writes the
-    /// request and polls its status every 50 ms until the owner answers or `wait` passes.
+    /// request and waits for the owner's answer.
     static func request(_ workerId: String, reason: String, in store: TraceStore, wait: Double) async throws -> Outcome {
         guard let worker = try await store.worker(id: workerId) else { throw TraceStoreError.unknownId(id: workerId) }
         if worker.isTerminal { return .refused("it has already ended (\(worker.state)).") }
         let request = try await store.requestControl(workerId: workerId, action: .cancel, reason: reason)
+        guard let outcome = try await RemoteControl.outcome(of: request, in: store, wait: wait) else { return .unanswered }
+        return outcome == "cancelled" ? .cancelled : .refused(outcome)
+    }
+}
+
+/// Waiting for the session that owns a control request to handle it.
+enum RemoteControl {
+    /// Polls the request's status every 50 ms until its owner records an outcome, or `wait`
+    /// seconds pass; then withdraws it (so it never fires later) and returns nil, unless the
+    /// owner was quicker.
+    static func outcome(of request: ControlRequest, in store: TraceStore, wait: Double) async throws -> String? {
         let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
         while ContinuousClock.now < deadline {
-            if case .handled(let outcome) = try await store.controlStatus(id: request.id) {
-                return outcome == "cancelled" ? .cancelled : .refused(outcome)
-            }
+            if case .handled(let outcome) = try await store.controlStatus(id: request.id) { return outcome }
             try await Task.sleep(for: .milliseconds(50))
         }
         switch try await store.withdrawControl(id: request.id) {
-        case .handled(let outcome): return outcome == "cancelled" ? .cancelled : .refused(outcome)
-        case .pending, .missing: return .unanswered
+        case .handled(let outcome): return outcome
+        case .pending, .missing: return nil
         }
     }
 }

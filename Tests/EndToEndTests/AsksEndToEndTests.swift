@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// Workers that ask (`ask`) over the real binary and the mock provider, whose script plays
 /// a worker that asks, then submits once it has an answer (or learns there is none).
@@ -190,6 +191,32 @@ import Testing
         let asked = try await second.trace().filter { $0["workerId"]?.stringValue == worker.id && $0["kind"] == "asked" }
         #expect(asked.count == 2 && asked.last?["data"]?["again"] == true, "\(asked)")
         #expect(try await second.stop() == 0)
+    }
+
+    @Test func bosunAnswerAnswersFromAnotherProcessThroughTheStore() async throws {
+        let world = try Self.world()
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
+        let askId = try await serve.workerEvent(kind: "asked", of: worker.id)["data"]?["ask"]?["askId"]?.stringValue ?? ""
+        let bosun = try BosunProcess.binaryURL().path
+
+        let unknown = try runProcess(bosun, ["answer", "a_0000000000000000", "--text", "postgres", "--db", world.dbPath])
+        #expect(unknown.status == 1 && unknown.stderr.contains("a_0000000000000000"), "\(unknown.stderr)")
+        let unfitting = try runProcess(bosun, ["answer", askId, "allow", "--db", world.dbPath])
+        #expect(unfitting.status == 1 && unfitting.stderr.contains("is a question"), "\(unfitting.stderr)")
+        #expect(try await serve.worker(worker.id).state == "waiting")
+
+        let answered = try runProcess(bosun, ["answer", askId, "--text", "postgres", "--db", world.dbPath])
+        #expect(answered.status == 0 && answered.stdout == "answered \(askId)\n", "\(answered.stderr)")
+        let done = try await serve.awaitAll([worker.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        let event = try await serve.workerEvent(kind: "answered", of: worker.id)
+        #expect(event["data"]?["answeredBy"] == "remote" && event["data"]?["text"] == "postgres", "\(event)")
+        let again = try runProcess(bosun, ["answer", askId, "--text", "sqlite", "--db", world.dbPath])
+        #expect(again.status == 1 && again.stderr.contains("already answered (by remote)"), "\(again.stderr)")
+        #expect(try await serve.stop() == 0)
     }
 
     private func expectRefusal(_ serve: BosunProcess, _ params: JSONValue, code: Int64, field: String,
