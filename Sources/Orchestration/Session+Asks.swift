@@ -40,7 +40,7 @@ extension Session {
         guard let entry = entries[workerId], entry.state == .running, !entry.ending else { throw CancellationError() }
         let run = entry.run
         let ask = Self.makeAsk(request, workerId: workerId)
-        let route = AskRoute.client
+        let route = self.route(forAskOf: entry)
         let toolCallId = entry.currentToolCallId
         let record = AskRecord(id: ask.askId, sessionId: id, workerId: workerId, askJSON: ask.json.jsonString(),
                                route: route.rawValue, toolCallId: toolCallId, createdAt: Date())
@@ -70,6 +70,7 @@ extension Session {
         openAsks[ask.askId] = OpenAsk(ask: ask, route: route, run: run, askedAt: .now, toolCallId: toolCallId)
         armExpiry(ask.askId, after: current.spec.limits.maxWaitSeconds, maxWait: current.spec.limits.maxWaitSeconds)
         send(event, data: asked)
+        if route == .parent, let parent = current.record.parentId { tellParent(parent, about: ask) }
         reportProgress(workerId, message: "waiting for an answer: \(ask.question)")
         pump()
 
@@ -238,7 +239,7 @@ extension Session {
                 closedAsks[record.id] = "its worker stopped waiting"
                 continue
             }
-            let route = AskRoute(rawValue: record.route) ?? .client
+            let route = self.route(forAskOf: entry)
             let elapsed = max(0, now.timeIntervalSince(record.createdAt))
             entry.pendingAsks.append(ask)
             entries[record.workerId] = entry
@@ -247,6 +248,73 @@ extension Session {
             let maxWait = entry.spec.limits.maxWaitSeconds
             armExpiry(ask.askId, after: maxWait - elapsed, maxWait: maxWait)
             emit(record.workerId, .asked(ask, to: route, again: true))
+            if route == .parent, let parent = entry.record.parentId { tellParent(parent, about: ask) }
+        }
+    }
+
+    // MARK: - A delegated worker's asks go to its parent first
+
+    /// Who answers a worker's ask: its parent worker while that one lives, else the client.
+    func route(forAskOf entry: WorkerEntry) -> AskRoute {
+        guard let parent = entry.record.parentId, let parentEntry = entries[parent], !parentEntry.state.isTerminal,
+              !parentEntry.ending else { return .client }
+        return .parent
+    }
+
+    /// The asks of `parentId`'s children that wait for it, oldest first.
+    func childAsks(of parentId: String) -> [Ask] {
+        openAsks.values.filter { $0.route == .parent && entries[$0.ask.workerId]?.record.parentId == parentId }
+            .map(\.ask).sorted { ($0.createdAt, $0.askId) < ($1.createdAt, $1.askId) }
+    }
+
+    /// A parent waiting in `await_workers` stops waiting (its answer lists the ask); one that
+    /// runs reads a message about it before its next step.
+    private func tellParent(_ parentId: String, about ask: Ask) {
+        let awaiting = waiters.filter { $0.value.parentOfAskers == parentId }.map(\.key)
+        for waiterId in awaiting { releaseWaiter(waiterId) }
+        guard awaiting.isEmpty, let parent = entries[parentId] else { return }
+        let how = ask.kind == .permission
+            ? "asks permission to call \(ask.tool ?? "a tool") with \(ask.input?.jsonString() ?? "{}"): answer with decision allow or deny"
+            : "asks: \(ask.question)" + (ask.options.map { " (options: \($0.map(\.id).joined(separator: ", ")))" } ?? "")
+                + ". Answer with text"
+        parent.inbox.add("""
+            Your child worker \(ask.workerId) \(how), using answer_ask {"askId": "\(ask.askId)", ...}. It waits until you do.
+            """)
+    }
+
+    /// A parent that ends leaves its children's asks to the client, which is asked now.
+    func passAsksOn(ofChildrenOf parentId: String) {
+        for (askId, open) in openAsks where open.route == .parent && entries[open.ask.workerId]?.record.parentId == parentId {
+            openAsks[askId]?.route = .client
+            emit(open.ask.workerId, .asked(open.ask, to: .client, again: true))
+        }
+    }
+
+    /// `answer_ask`: a parent answers one of its children's asks.
+    func answerChildAsk(of parentId: String, _ input: JSONValue) async throws -> ToolOutput {
+        let asks = childAsks(of: parentId)
+        let pending = asks.isEmpty ? "none" : asks.map { "\($0.askId) (\($0.workerId): \($0.question))" }.joined(separator: "; ")
+        guard let askId = input["askId"]?.stringValue ?? (asks.count == 1 ? asks[0].askId : nil) else {
+            throw ToolError(asks.isEmpty
+                ? "None of your children is waiting for an answer."
+                : "Several of your children asked; give askId, one of: \(pending).")
+        }
+        guard asks.contains(where: { $0.askId == askId }) else {
+            throw ToolError("\(askId) is not an ask of one of your children waiting for you. Pending: \(pending).")
+        }
+        var decision: AskDecision?
+        if let given = input["decision"] {
+            guard let value = given.stringValue.flatMap(AskDecision.init(rawValue:)) else {
+                throw ToolError("decision must be allow, allow_always or deny.")
+            }
+            decision = value
+        }
+        do {
+            let result = try await answer(AnswerParams(askId: askId, decision: decision, text: input["text"]?.stringValue),
+                                          by: "parent:\(parentId)")
+            return ToolOutput(text: "Answered \(askId); worker \(result.workerId) goes on.")
+        } catch let error as SessionError {
+            throw ToolError(error.message)
         }
     }
 

@@ -9,6 +9,8 @@ struct Waiter {
     var mode: AwaitParams.Mode
     var continuation: CheckedContinuation<Void, Never>
     var timeout: Task<Void, Never>?
+    /// A parent in `await_workers`: a child's ask to it ends the wait too.
+    var parentOfAskers: String?
 }
 
 extension Session {
@@ -108,7 +110,8 @@ extension Session {
 
     /// Suspends until the condition holds, the timeout passes, or the calling task is cancelled
     /// (then throws `CancellationError`).
-    func wait(for workerIds: [String], mode: AwaitParams.Mode, timeoutSeconds: Double?) async throws {
+    /// `parentOfAskers`: also wake when a child of this worker asks it something.
+    func wait(for workerIds: [String], mode: AwaitParams.Mode, timeoutSeconds: Double?, parentOfAskers: String? = nil) async throws {
         guard !isSatisfied(workerIds, mode: mode) else { return }
         let waiterId = nextWaiterId
         nextWaiterId += 1
@@ -118,7 +121,7 @@ extension Session {
                     continuation.resume()
                     return
                 }
-                var waiter = Waiter(workerIds: workerIds, mode: mode, continuation: continuation)
+                var waiter = Waiter(workerIds: workerIds, mode: mode, continuation: continuation, parentOfAskers: parentOfAskers)
                 if let timeoutSeconds {
                     waiter.timeout = Task {
                         try? await Task.sleep(for: .clampedSeconds(timeoutSeconds))

@@ -23,6 +23,10 @@ struct SessionDelegation: WorkerDelegation {
     func awaitChildren(of parent: String, _ input: JSONValue) async throws -> ToolOutput {
         try await session.awaitChildren(of: parent, input)
     }
+
+    func answerChildAsk(of parent: String, _ input: JSONValue) async throws -> ToolOutput {
+        try await session.answerChildAsk(of: parent, input)
+    }
 }
 
 extension Session {
@@ -105,9 +109,12 @@ extension Session {
         if let timeout, !(timeout.isFinite && timeout > 0) {
             throw ToolError("timeoutSeconds must be a positive number of seconds.")
         }
-        park(parentId, awaiting: ids)
-        try await wait(for: ids, mode: mode, timeoutSeconds: timeout)
-        try await takeSlotAgain(parentId)
+        // A child's ask waiting for this parent ends the wait (or skips it).
+        if childAsks(of: parentId).isEmpty {
+            park(parentId, awaiting: ids)
+            try await wait(for: ids, mode: mode, timeoutSeconds: timeout, parentOfAskers: parentId)
+            try await takeSlotAgain(parentId)
+        }
         var finished: [JSONValue] = []
         var pending: [JSONValue] = []
         for id in ids {
@@ -121,7 +128,13 @@ extension Session {
                 pending.append(.string(id))
             }
         }
-        return ToolOutput(text: JSONValue.object(["finished": .array(finished), "pending": .array(pending)]).jsonString())
+        var answer: [String: JSONValue] = ["finished": .array(finished), "pending": .array(pending)]
+        let asks = childAsks(of: parentId)
+        if !asks.isEmpty {
+            answer["asks"] = .array(asks.map(\.json))
+            answer["note"] = "Your children asked you something: answer each with answer_ask, then call await_workers again."
+        }
+        return ToolOutput(text: JSONValue.object(answer).jsonString())
     }
 
     /// Gives the parent's slot back while it waits; it shows as `queued` holding no slot.

@@ -24,6 +24,7 @@ extension Session {
         disarmDeadline(workerId)
         withdrawAsks(of: workerId)
         entry.pendingAsks = []
+        passAsksOn(ofChildrenOf: workerId)
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 
         var record = entry.record

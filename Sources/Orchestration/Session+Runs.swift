@@ -82,7 +82,8 @@ extension Session {
             tools = try environment.toolsForRole(role, entry.spec.tools)
             if role.permissions.spawn {
                 let delegation = SessionDelegation(session: self)
-                tools += [SpawnWorkerTool(delegation: delegation), AwaitWorkersTool(delegation: delegation)] as [any WorkerTool]
+                tools += [SpawnWorkerTool(delegation: delegation), AwaitWorkersTool(delegation: delegation),
+                          AnswerAskTool(delegation: delegation)] as [any WorkerTool]
             }
         } catch {
             throw WorkerFailure(code: .toolError, message: "The worker's tools cannot be set up: \(error)")

@@ -9,8 +9,11 @@ public protocol WorkerDelegation: Sendable {
     /// Spawns a child of `parent` from a `spawn_worker` input; answers at once with the child.
     func spawnChild(of parent: String, _ input: JSONValue) async throws -> ToolOutput
     /// Waits for children of `parent` from an `await_workers` input. The parent gives its
-    /// slot back while it waits and takes one again before this returns.
+    /// slot back while it waits and takes one again before this returns; a child's ask
+    /// (which goes to its parent first) ends the wait early.
     func awaitChildren(of parent: String, _ input: JSONValue) async throws -> ToolOutput
+    /// Answers one of the children's asks from an `answer_ask` input.
+    func answerChildAsk(of parent: String, _ input: JSONValue) async throws -> ToolOutput
 }
 
 /// `spawn_worker`: commissions a child worker with a brief of its own.
@@ -66,7 +69,8 @@ public struct AwaitWorkersTool: WorkerTool {
         ToolSpec(name: Self.name, description: """
             Wait for child workers you spawned and get their results. Without `workers`, waits for all your \
             children. mode "any" returns as soon as one has finished. While you wait you hold no slot, so \
-            your children can run.
+            your children can run. It also returns as soon as a child asks you something (asks): answer it \
+            with answer_ask, then wait again.
             """, inputSchema: [
                 "type": "object",
                 "properties": [
@@ -80,5 +84,34 @@ public struct AwaitWorkersTool: WorkerTool {
 
     public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
         try await delegation.awaitChildren(of: context.workerId, input)
+    }
+}
+
+/// `answer_ask`: answers a question (or permission ask) one of the worker's children put to it.
+public struct AnswerAskTool: WorkerTool {
+    public static let name = "answer_ask"
+    let delegation: any WorkerDelegation
+
+    public init(delegation: any WorkerDelegation) { self.delegation = delegation }
+
+    public var spec: ToolSpec {
+        ToolSpec(name: Self.name, description: """
+            Answer an ask from one of your child workers (await_workers lists them in asks; a message tells you \
+            of one while you run). A question takes text (one of its options when it has options); a permission \
+            ask (may the child make this tool call?) takes decision allow or deny; decision deny also declines a \
+            question. The child waits until you answer. askId may be left out while only one ask is pending.
+            """, inputSchema: [
+                "type": "object",
+                "properties": [
+                    "askId": ["type": "string", "description": "The ask to answer (a_…)."],
+                    "text": ["type": "string", "description": "The answer to a question, or a note with a decision."],
+                    "decision": ["type": "string", "enum": ["allow", "allow_always", "deny"]],
+                ],
+                "additionalProperties": false,
+            ])
+    }
+
+    public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        try await delegation.answerChildAsk(of: context.workerId, input)
     }
 }

@@ -219,6 +219,61 @@ import TestSupport
         #expect(try await serve.stop() == 0)
     }
 
+    static let teamScript = script + """
+
+          - match: { system: "You lead a team", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: spawn_worker, input: { task: "Pick a database", role: "asker" } }
+          - match: { system: "You lead a team", turn: 1 }
+            reply:
+              toolCalls:
+                - { name: await_workers, input: {} }
+          - match: { system: "You lead a team", turn: 2 }
+            reply:
+              toolCalls:
+                - { name: answer_ask, input: { text: "postgres" } }
+          - match: { system: "You lead a team", turn: 3 }
+            reply:
+              toolCalls:
+                - { name: await_workers, input: {} }
+          - match: { system: "You lead a team", turn: 4 }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "The team is done." } }
+        """
+
+    @Test func aDelegatedWorkersAskGoesToItsParentWhichAnswersIt() async throws {
+        let world = try OrchestrationWorld(
+            mockArguments: ["--tool-steps", "1"], script: Self.teamScript,
+            sessionYAML: Self.roles + "  lead: { permissions: [spawn], prompt: \"You lead a team.\" }\n")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        // The client could answer asks, but this one goes to the parent worker first.
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let lead = try await serve.spawn(["task": "Lead the team", "role": "lead"])
+        let done = try await serve.awaitAll([lead.id])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+
+        let trace = try await serve.trace()
+        let child = try #require(trace.first { $0["kind"] == "asked" })
+        let childId = child["workerId"]?.stringValue ?? ""
+        #expect(child["data"]?["to"] == "parent", "\(child)")
+        let answered = trace.first { $0["kind"] == "answered" && $0["workerId"]?.stringValue == childId }
+        #expect(answered?["data"]?["answeredBy"]?.stringValue == "parent:\(lead.id)" && answered?["data"]?["text"] == "postgres",
+                "\(String(describing: answered))")
+        let sawAsk = trace.first {
+            $0["workerId"]?.stringValue == lead.id && $0["kind"] == "tool_result" && $0["data"]?["name"] == "await_workers"
+        }
+        #expect(sawAsk?["data"]?["text"]?.stringValue?.contains(child["data"]?["ask"]?["askId"]?.stringValue ?? "-") == true,
+                "the parent's await_workers listed the child's ask: \(String(describing: sawAsk))")
+        let childView = try await serve.worker(childId)
+        #expect(childView.state == "succeeded" && childView["result"]?["text"] == "Done, as answered.", "\(childView)")
+        #expect(!serve.pendingNotifications.contains { $0["method"] == "worker/ask" }, "the client was not asked")
+        #expect(try await serve.stop() == 0)
+    }
+
     private func expectRefusal(_ serve: BosunProcess, _ params: JSONValue, code: Int64, field: String,
                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let response = try await serve.request("answer", params)
