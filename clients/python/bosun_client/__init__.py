@@ -11,10 +11,11 @@
 """
 
 from .aio import AsyncBosunClient
+from .asks import AskCallback, AskDecision, AskReply, AsyncAskCallback
 from .client import BosunClient, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import Limits
-from .types import (ORCHESTRATION_TERMINAL_STATES, TERMINAL_STATES, AwaitResult, CancelResult, CheckResult, Conflict,
+from .types import (ORCHESTRATION_TERMINAL_STATES, TERMINAL_STATES, AnswerResult, Ask, AskOption, AwaitResult, CancelResult, CheckResult, Conflict,
                     Decision, InitializeResult, OrchestrateResult, OrchestrationEvent, OrchestrationSummary, Plan,
                     PlanSubtask, Role, Session, SessionStatus, Source, SteerResult, SubtaskBrief, SubtaskOutcome,
                     SynthesisResult, Usage, VerifiedShare, VerifyResult, VerifyRound, Worker, WorkerError, WorkerEvent,
@@ -22,7 +23,8 @@ from .types import (ORCHESTRATION_TERMINAL_STATES, TERMINAL_STATES, AwaitResult,
 
 __version__ = "0.1.0"
 
-__all__ = ["AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "CancelResult", "CheckResult", "Conflict",
+__all__ = ["AnswerResult", "Ask", "AskCallback", "AskDecision", "AskOption", "AskReply", "AsyncAskCallback",
+           "AsyncBosunClient", "AwaitResult", "BosunClient", "BosunError", "CancelResult", "CheckResult", "Conflict",
            "ConnectionClosed", "Decision", "ErrorCode", "InitializeResult", "Limits", "Notification",
            "ORCHESTRATION_TERMINAL_STATES", "OrchestrateResult", "OrchestrationEvent", "OrchestrationSummary", "Plan",
            "PlanSubtask", "RequestTimeout", "Role", "Session", "SessionStatus", "Source", "SteerResult", "SubtaskBrief",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import os
 from typing import Any, AsyncIterator, Callable, Optional, Sequence, Union, cast, overload
 
-from . import framing, params
+from . import asks, framing, params
+from .asks import AskDecision, AsyncAskCallback
 from .client import CANCEL_GRACE_SECONDS, Notification
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
 from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
-from .types import (AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
+from .types import (AnswerResult, Ask, AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
                     SessionStatus, SteerResult, SynthesisResult, VerifyResult, Worker, WorkerEvent)
 
 
@@ -28,12 +30,16 @@ class AsyncBosunClient:
             worker = await bosun.spawn("Summarise README.md", inputs=["README.md"])
             async for event in bosun.events(worker.id):
                 print(event.seq, event.kind)
+
+    `on_ask` answers workers' asks as `BosunClient`'s does; here each ask runs it as a task of
+    its own, and it may be a coroutine function (a plain function runs on the event loop).
     """
 
     client_name = "bosun_client.aio"
 
     def __init__(self, process: asyncio.subprocess.Process,
-                 on_notification: Optional[Callable[[Notification], None]] = None):
+                 on_notification: Optional[Callable[[Notification], None]] = None,
+                 on_ask: Optional[AsyncAskCallback] = None):
         if process.stdin is None or process.stdout is None:
             raise ValueError("bosun serve must be started with stdin and stdout pipes (see AsyncBosunClient.start)")
         self.process = process
@@ -46,18 +52,20 @@ class AsyncBosunClient:
         self._closed = False
         self._write_lock = asyncio.Lock()
         self._on_notification = on_notification
+        self._on_ask = on_ask
+        self._asking: "set[asyncio.Task[None]]" = set()
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
 
     @classmethod
     async def start(cls, argv: Sequence[str], env: Optional[dict[str, Any]] = None, cwd: Optional[str] = None,
-                    stderr: Any = None, on_notification: Optional[Callable[[Notification], None]] = None
-                    ) -> "AsyncBosunClient":
+                    stderr: Any = None, on_notification: Optional[Callable[[Notification], None]] = None,
+                    on_ask: Optional[AsyncAskCallback] = None) -> "AsyncBosunClient":
         """Starts `argv` (such as `["bosun", "serve"]`) and connects to it; see `BosunClient.start`."""
         process = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=stderr if stderr is not None else asyncio.subprocess.DEVNULL,
             env={**os.environ, **(env or {})}, cwd=cwd)
-        return cls(process, on_notification)
+        return cls(process, on_notification, on_ask)
 
     # -- the methods of bosun/1 (documented on BosunClient) ----------------------
 
@@ -66,7 +74,7 @@ class AsyncBosunClient:
                          log_level: Optional[str] = None, timeout: Optional[float] = None) -> InitializeResult:
         result = await self.request("initialize", params.initialize(
             root=root, client_name=self.client_name, session=session, max_concurrent_workers=max_concurrent_workers,
-            events=events, log_level=log_level), timeout)
+            events=events, log_level=log_level, asks=self._on_ask is not None), timeout)
         await self.notify("initialized", {})
         return InitializeResult.from_wire(result)
 
@@ -107,6 +115,11 @@ class AsyncBosunClient:
         """Throws the changes away: `{discarded: [path]}`."""
         result: dict[str, Any] = await self.request("discard", params.review(worker_id=worker_id, orchestration_id=orchestration_id), timeout)
         return result
+
+    async def answer(self, ask_id: str, decision: Optional[AskDecision] = None, text: Optional[str] = None, *,
+                     timeout: Optional[float] = None) -> AnswerResult:
+        return AnswerResult.from_wire(await self.request("answer", params.answer(
+            ask_id=ask_id, decision=decision, text=text), timeout))
 
     async def cancel(self, worker_id: str, *, reason: Optional[str] = None,
                      timeout: Optional[float] = None) -> CancelResult:
@@ -286,6 +299,8 @@ class AsyncBosunClient:
             self.process.kill()
             code = await self.process.wait()
         await self._reader
+        for task in list(self._asking):  # callbacks still deciding: nothing waits for their answers now
+            task.cancel()
         return code
 
     async def __aenter__(self) -> "AsyncBosunClient":
@@ -332,6 +347,9 @@ class AsyncBosunClient:
             return
         if "method" not in message:
             return
+        if "id" in message:
+            self._serve(message["id"], message["method"], message.get("params"))
+            return
         note = Notification(message["method"], message.get("params"))
         if note.method == "worker/event" and isinstance(note.params, dict):
             inboxes = self._streams.get(str(note.params.get("workerId")), [])
@@ -348,3 +366,32 @@ class AsyncBosunClient:
                 callback(orchestration_event)
         if self._on_notification:
             self._on_notification(note)
+
+    def _serve(self, request_id: Any, method: str, ask: Any) -> None:
+        """A request from the server: `worker/ask` goes to `on_ask` in a task of its own."""
+        callback = self._on_ask
+        if method != asks.ASK_REQUEST or callback is None:
+            self._asking_task(self._reply(asks.unknown_request(request_id, method)))
+            return
+        self._asking_task(self._answer_ask(callback, request_id, ask))
+
+    def _asking_task(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._asking.add(task)
+        task.add_done_callback(self._asking.discard)
+
+    async def _answer_ask(self, callback: AsyncAskCallback, request_id: Any, ask: Any) -> None:
+        try:
+            reply = callback(Ask.from_wire(ask))
+            if inspect.isawaitable(reply):
+                reply = await reply
+            message = asks.response(request_id, reply)
+        except Exception as exception:
+            message = asks.failure(request_id, exception)
+        await self._reply(message)
+
+    async def _reply(self, message: dict[str, Any]) -> None:
+        try:
+            await self._send(message)
+        except (OSError, RuntimeError):
+            pass  # the server is gone: nothing waits for this answer

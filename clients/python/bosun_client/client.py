@@ -10,11 +10,12 @@ import threading
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union, cast, overload
 
-from . import framing, params
+from . import asks, framing, params
+from .asks import AskCallback, AskDecision
 from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
 from .params import LimitsLike
 from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
-from .types import (AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
+from .types import (AnswerResult, Ask, AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
                     SessionStatus, SteerResult, SynthesisResult, VerifyResult, Worker, WorkerEvent)
 
 CANCEL_GRACE_SECONDS = 5.0
@@ -39,11 +40,18 @@ class BosunClient:
     Every notification goes to `on_notification` when given (on the reader thread: keep it
     short). `events(worker_id)` follows one worker's events, `orchestration_events(id)` one
     orchestration's.
+
+    With `on_ask`, the client tells the server it answers asks: each ask of a worker that goes
+    to the client calls `on_ask(ask)` on a thread of its own, and what it returns,
+    `{"decision": "allow" | "allow_always" | "deny"}` or `{"text": …}`, answers it. When it
+    returns None or raises, the ask stays pending (see `bosun_client.asks`). `answer()`
+    answers any ask of the session, with or without `on_ask`.
     """
 
     client_name = "bosun_client.py"
 
-    def __init__(self, process: subprocess.Popen[bytes], on_notification: Optional[Callable[[Notification], None]] = None):
+    def __init__(self, process: subprocess.Popen[bytes], on_notification: Optional[Callable[[Notification], None]] = None,
+                 on_ask: Optional[AskCallback] = None):
         if process.stdin is None or process.stdout is None:
             raise ValueError("bosun serve must be started with stdin and stdout pipes (see BosunClient.start)")
         self.process = process
@@ -57,12 +65,14 @@ class BosunClient:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._on_notification = on_notification
+        self._on_ask = on_ask
         self._reader = threading.Thread(target=self._read_loop, name="bosun-reader", daemon=True)
         self._reader.start()
 
     @classmethod
     def start(cls, argv: Sequence[str], env: Optional[dict[str, Any]] = None, cwd: Optional[str] = None, stderr: Any = None,
-              on_notification: Optional[Callable[[Notification], None]] = None) -> "BosunClient":
+              on_notification: Optional[Callable[[Notification], None]] = None,
+              on_ask: Optional[AskCallback] = None) -> "BosunClient":
         """Starts `argv` (such as `["bosun", "serve", "--config", path]`) and connects to it.
 
         `env` is added to this process's environment. The server's log (its stderr) is
@@ -71,7 +81,7 @@ class BosunClient:
         process = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=stderr if stderr is not None else subprocess.DEVNULL,
                                    env={**os.environ, **(env or {})}, cwd=cwd)
-        return cls(process, on_notification)
+        return cls(process, on_notification, on_ask)
 
     # -- the methods of bosun/1 -------------------------------------------------
 
@@ -82,7 +92,7 @@ class BosunClient:
         `session` resumes a session id; `events` is `all` (default), `terminal` or `none`."""
         result = self.request("initialize", params.initialize(
             root=root, client_name=self.client_name, session=session, max_concurrent_workers=max_concurrent_workers,
-            events=events, log_level=log_level), timeout)
+            events=events, log_level=log_level, asks=self._on_ask is not None), timeout)
         self.notify("initialized", {})
         return InitializeResult.from_wire(result)
 
@@ -125,6 +135,16 @@ class BosunClient:
         """Throws the changes away: `{discarded: [path]}`."""
         result: dict[str, Any] = self.request("discard", params.review(worker_id=worker_id, orchestration_id=orchestration_id), timeout)
         return result
+
+    def answer(self, ask_id: str, decision: Optional[AskDecision] = None, text: Optional[str] = None, *,
+               timeout: Optional[float] = None) -> AnswerResult:
+        """Answers a worker's ask: a permission with `decision` (`allow`, `allow_always` or
+        `deny`; `text` goes to the worker with it), a question with `text` (one of its options'
+        ids when it has options) or `decision="deny"` to decline it. An unknown or closed ask
+        raises BosunError naming `askId`, an answer that does not fit the ask one naming
+        `decision` or `text`; the worker keeps waiting."""
+        return AnswerResult.from_wire(self.request("answer", params.answer(ask_id=ask_id, decision=decision, text=text),
+                                                   timeout))
 
     def cancel(self, worker_id: str, *, reason: Optional[str] = None, timeout: Optional[float] = None) -> CancelResult:
         return CancelResult.from_wire(self.request("cancel", params.cancel(
@@ -377,6 +397,9 @@ class BosunClient:
             return
         if "method" not in message:
             return
+        if "id" in message:
+            self._serve(message["id"], message["method"], message.get("params"))
+            return
         note = Notification(message["method"], message.get("params"))
         if note.method == "worker/event" and isinstance(note.params, dict):
             with self._lock:
@@ -396,6 +419,27 @@ class BosunClient:
                 callback(orchestration_event)
         if self._on_notification:
             self._on_notification(note)
+
+    def _serve(self, request_id: Any, method: str, ask: Any) -> None:
+        """A request from the server: `worker/ask` goes to `on_ask` on a thread of its own."""
+        callback = self._on_ask
+        if method != asks.ASK_REQUEST or callback is None:
+            self._reply(asks.unknown_request(request_id, method))
+            return
+        threading.Thread(target=self._answer_ask, args=(callback, request_id, ask), name="bosun-ask", daemon=True).start()
+
+    def _answer_ask(self, callback: AskCallback, request_id: Any, ask: Any) -> None:
+        try:
+            message = asks.response(request_id, callback(Ask.from_wire(ask)))
+        except Exception as exception:
+            message = asks.failure(request_id, exception)
+        self._reply(message)
+
+    def _reply(self, message: dict[str, Any]) -> None:
+        try:
+            self._send(message)
+        except (OSError, ValueError):
+            pass  # the server is gone: nothing waits for this answer
 
     def _fail_pending(self) -> None:
         with self._lock:

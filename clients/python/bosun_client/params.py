@@ -38,8 +38,10 @@ def _list(values: Optional[Sequence[str]]) -> Optional[list[str]]:
 
 
 def initialize(*, root: Optional[str], client_name: str, session: Optional[str], max_concurrent_workers: Optional[int],
-               events: Optional[str], log_level: Optional[str]) -> dict[str, Any]:
+               events: Optional[str], log_level: Optional[str], asks: bool = False) -> dict[str, Any]:
     params: dict[str, Any] = {"processId": os.getpid(), "clientInfo": {"name": client_name}}
+    if asks:
+        params["capabilities"] = {"bosun": {"asks": True}}
     if root is not None:
         params["rootUri"] = Path(os.path.abspath(root)).as_uri()
     options = compact(session=session, maxConcurrentWorkers=max_concurrent_workers, events=events, logLevel=log_level)
@@ -115,3 +117,7 @@ def review(*, worker_id: Optional[str], orchestration_id: Optional[str],
     if context is not None:
         out["context"] = context
     return out
+
+
+def answer(*, ask_id: str, decision: Optional[str], text: Optional[str]) -> dict[str, Any]:
+    return compact(askId=ask_id, decision=decision, text=text)

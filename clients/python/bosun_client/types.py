@@ -89,6 +89,52 @@ class WorkerError:
 
 
 @dataclass(frozen=True)
+class AskOption:
+    """One choice an ask offers: a decision of a permission ask, an option of a question."""
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A worker's question to a person: `worker/ask`'s params, an entry of `Worker.asks`, the
+    `asked` event's `ask`. The worker is `waiting` until it is answered.
+
+    `kind` is `permission` (may it make the tool call `tool` with `input`? answer with a
+    decision of `options`: `allow`, `allow_always`, `deny`) or `question` (its own question;
+    answer with text, one of the `options`' ids when it has options, or decline with `deny`).
+    """
+    ask_id: str
+    worker_id: str
+    kind: str
+    question: str
+    created_at: datetime
+    tool: Optional[str] = None
+    input: Any = None
+    options: Optional[list[AskOption]] = None
+    raw: dict[str, Any] = _raw()
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "Ask":
+        options = data.get("options")
+        return cls(data["askId"], data["workerId"], data["kind"], data.get("question", ""),
+                   _required_time(data["createdAt"]), data.get("tool"), data.get("input"),
+                   [AskOption(o["id"], o.get("label", o["id"])) for o in options] if options is not None else None, data)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """`answer`'s result: the worker the ask was of, and its state now (`queued` until it has a slot again)."""
+    ask_id: str
+    worker_id: str
+    state: str
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "AnswerResult":
+        return cls(data["askId"], data["workerId"], data["state"])
+
+
+@dataclass(frozen=True)
 class Worker:
     """A worker as `spawn`, `status`, `await` and `verify` return it.
 
@@ -113,6 +159,10 @@ class Worker:
     """`unverified`, `passed` or `failed`: the outcome of the last `verify` of this worker."""
     parent: Optional[str] = None
     """The orchestration (`o_…`) that ran this worker, if one did."""
+    asks: list[Ask] = field(default_factory=list)
+    """Its asks that wait for an answer (while it is `waiting`)."""
+    waited_ms: Optional[int] = None
+    """Time it spent `waiting` for answers, in milliseconds, apart from its running time."""
     raw: dict[str, Any] = _raw()
 
     @property
@@ -127,7 +177,8 @@ class Worker:
                    steps=data.get("steps", 0), usage=Usage.from_wire(data.get("usage")),
                    queue_position=data.get("queuePosition"), after=data.get("after"),
                    result=WorkerResult.from_wire(data.get("result")), error=WorkerError.from_wire(data.get("error")),
-                   verification=data.get("verification"), parent=data.get("parent"), raw=data)
+                   verification=data.get("verification"), parent=data.get("parent"),
+                   asks=[Ask.from_wire(a) for a in data.get("asks") or []], waited_ms=data.get("waitedMs"), raw=data)
 
 
 @dataclass(frozen=True)
