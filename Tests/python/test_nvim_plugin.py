@@ -102,3 +102,38 @@ models:
 tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
 """)
     run_script(nvim, "review_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")
+
+
+# Askers: a question with options, or (for "Name the project") a free one; they submit once
+# they have an answer, or once they learn there is none.
+ASKS_SCRIPT = """\
+rules:
+  - match: { system: "You ask first", lastMessage: "The answer (from" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
+  - match: { system: "You ask first", lastMessage: "No answer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
+  - match: { system: "You ask first", lastMessage: "Name the project", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "What is the project called?" } }] }
+  - match: { system: "You ask first", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
+"""
+
+
+@pytest.mark.parametrize("which", ["debian", "pypi"])
+def test_asks_are_put_to_the_person(bosun_bin, mock_provider, tmp_path, which):
+    nvim = neovim(which)
+    script = tmp_path / "mock.yaml"
+    script.write_text(ASKS_SCRIPT)
+    port = mock_provider("--tool-steps", "0", "--script", str(script))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    config = tmp_path / "bosun.yaml"
+    config.write_text(f"""providers:
+  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
+models:
+  fast: {{ provider: mock, id: mock-fast }}
+tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
+roles:
+  asker: {{ tools: [ask, list_files], prompt: "You ask first." }}
+""")
+    run_script(nvim, "asks_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")

@@ -171,6 +171,18 @@ end, {
   desc = "Throw a bosun worker's (or orchestration's) changes away",
 })
 
+vim.api.nvim_create_user_command('BosunAnswer', function(opts)
+  bosun().answer(args_of(opts)[1])
+end, {
+  nargs = '?',
+  complete = function(arg_lead)
+    return vim.tbl_filter(function(id)
+      return id:sub(1, #arg_lead) == arg_lead
+    end, vim.tbl_keys(state().asks))
+  end,
+  desc = "Answer a bosun worker's pending ask (default: every one), prompting with vim.ui.select or vim.ui.input",
+})
+
 vim.api.nvim_create_user_command('BosunStop', function()
   bosun().stop()
 end, { desc = 'Stop bosun serve (running workers are interrupted)' })

@@ -28,6 +28,7 @@ local function fresh_state()
     events = 0, -- worker/event notifications received
     orchestrations = {}, -- orchestration id (o_…) -> { id, goal, state, events = { orchestration/event params… } }
     orchestration_order = {}, -- orchestration ids, first seen first
+    asks = {}, -- ask id -> a worker's ask that waits for the person here (`asked` to the client, not answered yet)
     refresh_pending = false,
   }
 end
@@ -115,7 +116,7 @@ local function on_worker_end(id, kind)
   end)
 end
 
-local STATE_OF_EVENT = { queued = 'queued', started = 'running' }
+local STATE_OF_EVENT = { queued = 'queued', started = 'running', asked = 'waiting' }
 
 local function on_worker_event(_, event)
   M.state.events = M.state.events + 1
@@ -128,6 +129,11 @@ local function on_worker_event(_, event)
   end
   if event.kind == 'changes' then -- its layer's review state and files, as `status` shows them
     M.state.workers[event.workerId].changes = event.data
+  elseif event.kind == 'asked' and event.data.to == 'client' then
+    M.state.asks[event.data.ask.askId] = event.data.ask
+    require('bosun.asks').put(event.data.ask)
+  elseif event.kind == 'answered' then
+    M.state.asks[event.data.askId] = nil
   end
   if TERMINAL[event.kind] then
     on_worker_end(event.workerId, event.kind)

@@ -3,6 +3,7 @@
 -- `:help bosun` documents the commands; this module is their Lua API.
 local client = require('bosun.client')
 local config = require('bosun.config')
+local asks = require('bosun.asks')
 local review = require('bosun.review')
 local views = require('bosun.views')
 
@@ -168,26 +169,23 @@ function M.status()
   end)
 end
 
--- For 'statusline': `bosun: 2 running, 1 queued $0.0123`, or '' before bosun starts.
+-- For 'statusline': `bosun: 2 running, 1 waiting, 1 queued $0.0123`, or '' before bosun starts.
 function M.statusline()
   local state = client.state
   if not state.ready then
     return ''
   end
-  local running, queued = 0, 0
+  local counts = { running = 0, waiting = 0, queued = 0 }
   for _, worker in pairs(state.workers) do
-    if worker.state == 'running' then
-      running = running + 1
-    elseif worker.state == 'queued' then
-      queued = queued + 1
+    if counts[worker.state] then
+      counts[worker.state] = counts[worker.state] + 1
     end
   end
   local parts = {}
-  if running > 0 then
-    table.insert(parts, running .. ' running')
-  end
-  if queued > 0 then
-    table.insert(parts, queued .. ' queued')
+  for _, name in ipairs({ 'running', 'waiting', 'queued' }) do
+    if counts[name] > 0 then
+      table.insert(parts, counts[name] .. ' ' .. name)
+    end
   end
   local text = 'bosun: ' .. (#parts > 0 and table.concat(parts, ', ') or 'idle')
   if state.usage then
@@ -200,6 +198,9 @@ end
 M.changes = review.changes
 M.apply = review.apply
 M.discard = review.discard
+
+-- Prompts again for a worker's pending ask, or for every one (see lua/bosun/asks.lua).
+M.answer = asks.answer
 
 M.stop = client.stop
 

@@ -35,7 +35,7 @@ function M.lines(state, now)
   local lines = {}
   local session = state.info and state.info.session
   local counts, parts = state.counts or {}, {}
-  for _, name in ipairs({ 'running', 'queued', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted' }) do
+  for _, name in ipairs({ 'running', 'waiting', 'queued', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted' }) do
     if (counts[name] or 0) > 0 then
       table.insert(parts, counts[name] .. ' ' .. name)
     end
