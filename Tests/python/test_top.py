@@ -94,7 +94,7 @@ class Tmux:
 
 
 @contextlib.contextmanager
-def serving(bosun_bin, tmp_path, *mock_options):
+def serving(bosun_bin, tmp_path, *mock_options, config_extra=""):
     """A `bosun serve` (one worker at a time) on `bosun mock-provider` with `mock_options`; yields it and its store."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
@@ -107,7 +107,7 @@ def serving(bosun_bin, tmp_path, *mock_options):
 models:
   fast: {{ provider: mock, id: mock-fast }}
 tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-""")
+""" + config_extra)
     db = tmp_path / "trace.sqlite"
     serve = Serve(bosun_bin, config, db, workspace)
     assert "result" in serve.request("initialize", {"rootUri": f"file://{workspace}",
@@ -245,5 +245,65 @@ def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
             # Applied from the serving process: top shows where they stand.
             assert serve.request("apply", {"workerId": coder})["result"]["state"] == "applied"
             wait_for(lambda: " 2 applied " in top.row(coder), "the applied changes")
+        finally:
+            top.close()
+
+
+# Askers: a question with options, or (for "Name the project") a free one; they submit once
+# they have an answer.
+ASKS_SCRIPT = """\
+rules:
+  - match: { system: "You ask first", lastMessage: "The answer (from" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
+  - match: { system: "You ask first", lastMessage: "No answer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
+  - match: { system: "You ask first", lastMessage: "Name the project", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "What is the project called?" } }] }
+  - match: { system: "You ask first", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
+"""
+
+
+def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
+    script = tmp_path / "mock.yaml"
+    script.write_text(ASKS_SCRIPT)
+    roles = 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n'
+    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script), config_extra=roles) as (serve, db):
+        picker = serve.request("spawn", {"task": "Pick a database", "role": "asker"})["result"]["id"]
+        top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
+        try:
+            # Waiting, with its ask in the row, time waited apart from time running.
+            wait_for(lambda: " waiting " in top.row(picker), "the worker shown waiting")
+            assert "asks: Which database? [postgres|sqlite]" in top.row(picker)
+            assert "1 waiting" in top.screen()
+            header = top.screen().splitlines()[3]
+            waited = header.index(" WAITED ") + 1
+            wait_for(lambda: top.row(picker)[waited:waited + 8].strip().endswith("s"), "the time waited")
+
+            # a, then the option's number: the answer goes to the owning bosun serve through the store.
+            top.keys("a")
+            wait_for(lambda: "1 postgres  2 sqlite  d decline" in (top.screen() or ""), "the answer prompt")
+            top.keys("2")
+            wait_for(lambda: serve.event(picker, "answered"), "the serving process to take the answer")
+            _, answered = serve.event(picker, "answered")
+            assert answered["params"]["data"]["text"] == "sqlite"
+            wait_for(lambda: " succeeded " in top.row(picker), "the answered worker to succeed")
+            wait_for(lambda: "answered " in (top.screen() or ""), "top to say the answer was taken")
+            assert top.row(picker)[waited:waited + 8].strip(), "the time it waited stays shown"
+
+            # A free question: typed text, sent with enter.
+            namer = serve.request("spawn", {"task": "Name the project", "role": "asker"})["result"]["id"]
+            wait_for(lambda: " waiting " in top.row(namer), "the second worker waiting")
+            top.keys("Down")
+            top.keys("Enter")
+            wait_for(lambda: f"events of {namer}" in (top.screen() or ""), "its events page")
+            wait_for(lambda: "What is the project called?" in top.screen(), "the pending ask on its events page")
+            top.keys("a")
+            wait_for(lambda: "enter send" in (top.screen() or ""), "the text prompt")
+            top.keys("-l", "bosun")
+            wait_for(lambda: "bosun█" in (top.screen() or ""), "the typed text")
+            top.keys("Enter")
+            wait_for(lambda: serve.event(namer, "answered"), "the typed answer")
+            assert serve.event(namer, "answered")[1]["params"]["data"]["text"] == "bosun"
         finally:
             top.close()

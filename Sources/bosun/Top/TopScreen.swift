@@ -1,3 +1,4 @@
+import BosunProtocol
 import Foundation
 import TraceStore
 
@@ -6,13 +7,16 @@ import TraceStore
 struct TopViewState {
     enum Page { case workers, events(workerId: String) }
     /// The filters `f` cycles through; nil shows every worker.
-    static let filters: [String?] = [nil, "running", "queued", "succeeded", "failed", "cancelled", "timed_out", "interrupted"]
+    static let filters: [String?] = [nil, "running", "waiting", "queued", "succeeded", "failed", "cancelled", "timed_out",
+                                     "interrupted"]
 
     var page: Page = .workers
     var filterIndex = 0
     var selectedId: String?
     /// A cancel waiting for `y`.
     var confirmingCancelOf: String?
+    /// The ask being answered (`a`), with the text typed so far for a free question.
+    var answering: (ask: Ask, text: String)?
     var message = ""
 
     var filter: String? { Self.filters[filterIndex] }
@@ -26,7 +30,7 @@ struct TopScreen {
     var colour: Bool
 
     static let stateColours: [String: String] = [
-        "queued": "90", "running": "34", "succeeded": "32", "failed": "31",
+        "queued": "90", "running": "34", "waiting": "36", "succeeded": "32", "failed": "31",
         "cancelled": "33", "timed_out": "35", "interrupted": "33",
     ]
 
@@ -57,7 +61,8 @@ struct TopScreen {
     }
 
     var columnHeader: String {
-        bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "OF TIMEOUT", "FILES", "TASK"])))
+        bold(fit(columns(["", "WORKER", "STATE", "ROLE", "MODEL", "STEPS", "TOKENS", "COST", "ELAPSED", "WAITED", "OF TIMEOUT",
+                          "FILES", "TASK"])))
     }
 
     func eventLines(_ snapshot: TopSnapshot, burn: Double?, row: TopSnapshot.Row?, events: [EventRecord], view: TopViewState) -> [String] {
@@ -69,12 +74,16 @@ struct TopScreen {
             lines.append(fit("changed files: \(changes.files.count), \(changes.state.rawValue)"
                              + (changes.files.isEmpty ? "" : ": " + changes.files.joined(separator: ", "))))
         }
+        if let ask = row.pendingAsk {
+            lines += askLines(ask, waited: row.waited(at: snapshot.takenAt)).map(fit)
+        }
         let room = max(height - lines.count - 1, 1)
         for event in events.suffix(room) {
             lines.append(fit("#\(event.seq)  \(clock(event.at))  \(event.kind.padding(12))  \(oneLine(event.dataJSON))"))
         }
         while lines.count < height - 1 { lines.append("") }
-        lines.append(fit("esc/q back  ·  \(events.count) events\(view.message.isEmpty ? "" : "  ·  " + view.message)"))
+        lines.append(view.answering != nil ? footer(view)
+                     : fit("esc/q back  ·  a answer  ·  \(events.count) events\(view.message.isEmpty ? "" : "  ·  " + view.message)"))
         return lines
     }
 
@@ -85,7 +94,7 @@ struct TopScreen {
 
     func header(_ snapshot: TopSnapshot, burn: Double?) -> [String] {
         guard let session = snapshot.session else { return [bold("bosun top"), ""] }
-        let counts = ["running", "queued"].map { "\(snapshot.count($0)) \($0)" }
+        let counts = ["running", "waiting", "queued"].map { "\(snapshot.count($0)) \($0)" }
             + ["\(snapshot.rows.filter(\.worker.isTerminal).count) ended"]
         let queue = snapshot.rows.compactMap { row in row.queuePosition.map { ($0, row.worker.id) } }.sorted { $0.0 < $1.0 }
         return [
@@ -98,7 +107,8 @@ struct TopScreen {
 
     func footer(_ view: TopViewState) -> String {
         if let id = view.confirmingCancelOf { return bold(fit("cancel \(id)? y/n")) }
-        let keys = "↑↓ move  enter events  f filter: \(view.filter ?? "all")  c cancel  q quit"
+        if let (ask, text) = view.answering { return bold(fit(answerPrompt(ask, typed: text))) }
+        let keys = "↑↓ move  enter events  f filter: \(view.filter ?? "all")  a answer  c cancel  q quit"
         return fit(view.message.isEmpty ? keys : keys + "  ·  " + view.message)
     }
 
@@ -106,15 +116,50 @@ struct TopScreen {
         let worker = row.worker
         let elapsed = row.elapsed(at: now)
         let state = worker.state + (row.queuePosition.map { " #\($0)" } ?? "")
+        let waited = row.waited(at: now)
+        let task = row.pendingAsk.map { "asks: " + oneLine($0.question) + choices($0) } ?? oneLine(worker.task)
         var cells = columns([selected ? "›" : "", worker.id, state, worker.role, worker.model, "\(worker.steps)",
                              "\(worker.inputTokens + worker.outputTokens)", String(format: "$%.4f", worker.costUSD),
-                             duration(elapsed), bar(elapsed, of: worker.state == "queued" ? nil : row.timeoutSeconds),
-                             changedFiles(row), oneLine(worker.task)])
+                             duration(elapsed), waited > 0 ? duration(waited) : "",
+                             bar(elapsed, of: worker.state == "queued" ? nil : row.timeoutSeconds), changedFiles(row), task])
         cells = fit(cells)
         guard colour else { return cells }
         if selected { return "\u{1b}[7m" + cells + "\u{1b}[0m" }
         guard let code = Self.stateColours[worker.state], let range = cells.range(of: " " + worker.state) else { return cells }
         return cells.replacingCharacters(in: range, with: " \u{1b}[\(code)m\(worker.state)\u{1b}[0m")
+    }
+
+    /// A pending ask on the events page: what it asks, about which tool call, its choices.
+    func askLines(_ ask: Ask, waited: TimeInterval) -> [String] {
+        var lines = [bold("\(ask.kind.rawValue) \(ask.askId), waiting \(duration(waited)): \(oneLine(ask.question))")]
+        if let tool = ask.tool {
+            lines.append("  \(tool) \(ask.input.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) } ?? "")")
+        }
+        if ask.kind == .question, let options = ask.options {
+            lines.append("  options: " + options.enumerated().map { "\($0.offset + 1). \($0.element.label)" }.joined(separator: "  "))
+        }
+        return lines
+    }
+
+    /// The keys that answer `ask`, or the text typed so far for a free question.
+    func answerPrompt(_ ask: Ask, typed: String) -> String {
+        switch (ask.kind, ask.options) {
+        case (.permission, _):
+            let keys: [AskDecision: String] = [.allow: "a allow once", .allowAlways: "A allow always", .deny: "d deny"]
+            return "answer \(ask.askId) (\(ask.tool ?? "permission")): "
+                + ask.offeredDecisions.compactMap { keys[$0] }.joined(separator: "  ") + "  esc back"
+        case (.question, let options?):
+            return "answer \(ask.askId): " + options.enumerated().map { "\($0.offset + 1) \($0.element.label)" }.joined(separator: "  ")
+                + "  d decline  esc back"
+        case (.question, nil):
+            return "answer \(ask.askId) (\(oneLine(ask.question))): \(typed)█  enter send  esc back"
+        }
+    }
+
+    /// A question's options after it in the task column: ` [postgres|sqlite]`.
+    func choices(_ ask: Ask) -> String {
+        guard ask.kind == .question, let options = ask.options else { return ask.tool.map { " [\($0)]" } ?? "" }
+        return " [" + options.map(\.id).joined(separator: "|") + "]"
     }
 
     /// A writing worker's changed-file count, marked by where its changes stand: `3` waits for
@@ -126,7 +171,7 @@ struct TopScreen {
 
     /// Fixed-width columns; the last (the task) takes what is left.
     func columns(_ cells: [String]) -> String {
-        let widths = [1, 20, 15, 12, 10, 5, 8, 9, 8, 12, 12]
+        let widths = [1, 20, 15, 12, 10, 5, 8, 9, 8, 8, 12, 12]
         return zip(cells, widths).map { $0.0.padding($0.1) }.joined(separator: " ") + " " + (cells.last ?? "")
     }
 

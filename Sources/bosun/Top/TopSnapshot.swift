@@ -1,3 +1,4 @@
+import BosunProtocol
 import Foundation
 import TraceStore
 import Workspace
@@ -14,12 +15,23 @@ struct TopSnapshot {
         /// A writing worker's layer, as `Worker.changes` shows it: its review state and the
         /// files it changed; nil for a worker without one.
         var changes: (state: LayerState, files: [String])?
+        /// The ask it waits on (the oldest pending one), with when it was stored.
+        var pendingAsk: Ask?
+        /// Time spent waiting for answers: the asks answered, and the pending one up to now.
+        var answeredWaitMs = 0
+        var pendingSince: Date?
 
-        /// Waiting time for a queued worker, running time otherwise, up to now while it runs.
+        /// Time spent waiting for answers, up to now for a pending ask.
+        func waited(at now: Date) -> TimeInterval {
+            Double(answeredWaitMs) / 1000 + (pendingSince.map { max(now.timeIntervalSince($0), 0) } ?? 0)
+        }
+
+        /// Waiting time for a queued worker; otherwise running time, up to now while it runs,
+        /// without the time it waited for answers (its timeout clock stops then too).
         func elapsed(at now: Date) -> TimeInterval {
-            if worker.state == "queued" { return max(now.timeIntervalSince(worker.createdAt), 0) }
+            if worker.state == "queued" && worker.startedAt == nil { return max(now.timeIntervalSince(worker.createdAt), 0) }
             let start = worker.startedAt ?? worker.createdAt
-            return max((worker.endedAt ?? now).timeIntervalSince(start), 0)
+            return max((worker.endedAt ?? now).timeIntervalSince(start) - waited(at: now), 0)
         }
     }
 
@@ -53,12 +65,15 @@ struct TopSnapshot {
         // Layers live beside the store, one directory per writing worker.
         let layersRoot = Layer.layersRoot(besideStore: store.path)
         let layered = Set(Layer.workerIds(layersRoot: layersRoot))
+        let asks = Dictionary(grouping: try await store.asks(sessionId: session.id), by: \.workerId)
         let rows = workers.map { worker in
             if timeouts[worker.id] == nil, let timeout = timeoutSeconds(ofBrief: worker.briefJSON) { timeouts[worker.id] = timeout }
             let layer = layered.contains(worker.id) ? Layer.existing(workerId: worker.id, layersRoot: layersRoot) : nil
             let summary = try? layer?.summary()
-            return Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id],
-                       changes: summary.map { ($0.state, $0.paths) })
+            var row = Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id],
+                          changes: summary.map { ($0.state, $0.paths) })
+            row.note(asks[worker.id] ?? [])
+            return row
         }
         return TopSnapshot(session: session, rows: rows, takenAt: now)
     }
@@ -68,6 +83,17 @@ struct TopSnapshot {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let limits = object["limits"] as? [String: Any] else { return nil }
         return (limits["timeoutSeconds"] as? NSNumber)?.doubleValue
+    }
+}
+
+extension TopSnapshot.Row {
+    /// Takes in the worker's asks: the time the answered ones waited, and the oldest pending
+    /// one while the worker waits (a worker that ended waits for nothing).
+    mutating func note(_ asks: [AskRecord]) {
+        answeredWaitMs = asks.compactMap(\.waitedMs).reduce(0, +)
+        guard !worker.isTerminal, let pending = asks.first(where: \.isPending) else { return }
+        pendingSince = pending.createdAt
+        pendingAsk = try? JSONDecoder().decode(Ask.self, from: Data(pending.askJSON.utf8))
     }
 }
 

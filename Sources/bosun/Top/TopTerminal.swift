@@ -7,7 +7,7 @@ import Foundation
 
 /// A key `bosun top` acts on.
 enum TopKey: Equatable {
-    case up, down, enter, escape, quit, character(Character)
+    case up, down, enter, escape, backspace, quit, character(Character)
 }
 
 /// The terminal `bosun top` draws on, in ANSI escapes and termios, with no curses library:
@@ -85,6 +85,15 @@ final class TopTerminal {
             case 0x1b: keys.append(.escape)
             case 0x0d, 0x0a: keys.append(.enter)
             case 0x03, 0x04: keys.append(.quit)
+            case 0x7f, 0x08: keys.append(.backspace)
+            case 0xc0...0xff:
+                // A character of several UTF-8 bytes (typed into an answer): its lead byte says how many.
+                let length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2
+                if let text = String(bytes: bytes[index..<min(index + length, bytes.count)], encoding: .utf8), let character = text.first {
+                    keys.append(.character(character))
+                }
+                index += length
+                continue
             default: keys.append(.character(Character(Unicode.Scalar(byte))))
             }
             index += 1
