@@ -208,8 +208,10 @@ enum BuiltInConfig {
     escalate (a stronger model, when the task was too hard for the one it had), or abandon (when \
     it cannot succeed or is not needed; say why). Do not retry what failed for a reason a retry \
     will not change. When instead a subtask proposed a follow-up, decide whether the goal needs \
-    it and no subtask does it yet (add, with its brief) or not. Call submit_result exactly once \
-    with your decision.
+    it and no subtask does it yet (add, with its brief) or not. When a subtask's worker asked a \
+    question (or asked permission for a tool call), answer it only if the goal or the inputs \
+    settle it; otherwise say it cannot be answered from them, and a person will be asked. Call \
+    submit_result exactly once with your decision.
     """
 
     private static let transformerPrompt = common + " " + """

@@ -70,7 +70,7 @@ extension Session {
         openAsks[ask.askId] = OpenAsk(ask: ask, route: route, run: run, askedAt: .now, toolCallId: toolCallId)
         armExpiry(ask.askId, after: current.spec.limits.maxWaitSeconds, maxWait: current.spec.limits.maxWaitSeconds)
         send(event, data: asked)
-        if route == .parent, let parent = current.record.parentId { tellParent(parent, about: ask) }
+        tellAnswerer(route, about: ask, of: current)
         reportProgress(workerId, message: "waiting for an answer: \(ask.question)")
         pump()
 
@@ -248,17 +248,31 @@ extension Session {
             let maxWait = entry.spec.limits.maxWaitSeconds
             armExpiry(ask.askId, after: maxWait - elapsed, maxWait: maxWait)
             emit(record.workerId, .asked(ask, to: route, again: true))
-            if route == .parent, let parent = entry.record.parentId { tellParent(parent, about: ask) }
+            tellAnswerer(route, about: ask, of: entry)
         }
     }
 
     // MARK: - A delegated worker's asks go to its parent first
 
-    /// Who answers a worker's ask: its parent worker while that one lives, else the client.
+    /// Who answers a worker's ask: its parent worker while that one lives, its
+    /// orchestration's coordinator while that one runs, else the client.
     func route(forAskOf entry: WorkerEntry) -> AskRoute {
-        guard let parent = entry.record.parentId, let parentEntry = entries[parent], !parentEntry.state.isTerminal,
-              !parentEntry.ending else { return .client }
+        guard let parent = entry.record.parentId else { return .client }
+        if let orchestration = orchestrations[parent] {
+            return orchestration.state.isTerminal || orchestration.stop != nil ? .client : .coordinator
+        }
+        guard let parentEntry = entries[parent], !parentEntry.state.isTerminal, !parentEntry.ending else { return .client }
         return .parent
+    }
+
+    /// Lets whoever the ask went to know of it (the client hears of it by the `asked` event).
+    private func tellAnswerer(_ route: AskRoute, about ask: Ask, of entry: WorkerEntry) {
+        guard let parent = entry.record.parentId else { return }
+        switch route {
+        case .parent: tellParent(parent, about: ask)
+        case .coordinator: Task { await self.consultCoordinator(ask.askId, orchestrationId: parent) }
+        case .client: break
+        }
     }
 
     /// The asks of `parentId`'s children that wait for it, oldest first.
@@ -285,8 +299,7 @@ extension Session {
     /// A parent that ends leaves its children's asks to the client, which is asked now.
     func passAsksOn(ofChildrenOf parentId: String) {
         for (askId, open) in openAsks where open.route == .parent && entries[open.ask.workerId]?.record.parentId == parentId {
-            openAsks[askId]?.route = .client
-            emit(open.ask.workerId, .asked(open.ask, to: .client, again: true))
+            passToClient(askId)
         }
     }
 

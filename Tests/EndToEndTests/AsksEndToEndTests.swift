@@ -274,6 +274,56 @@ import TestSupport
         #expect(try await serve.stop() == 0)
     }
 
+    /// An orchestration of one subtask on the asker role, whose coordinator answers asks
+    /// with `coordinatorReply` (YAML flow text).
+    static func orchestrationWorld(coordinatorReply: String) throws -> OrchestrationWorld {
+        let plan = "{ subtasks: [ { id: pick, role: asker, brief: { task: \"Pick a database\" } } ] }"
+        return try OrchestrationWorld(mockArguments: ["--tool-steps", "1"], script: script + """
+
+              - match: { system: "bosun's planner" }
+                reply: { toolCalls: [{ name: submit_result, input: \(plan) }] }
+              - match: { system: "bosun's coordinator", lastMessage: "Answer the question a subtask's worker asked" }
+                reply: { toolCalls: [{ name: submit_result, input: \(coordinatorReply) }] }
+            """, sessionYAML: roles)
+    }
+
+    @Test func anOrchestrationsCoordinatorAnswersFromTheGoal() async throws {
+        let world = try Self.orchestrationWorld(
+            coordinatorReply: "{ answerable: true, text: postgres, reason: \"The goal names postgres.\" }")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Migrate the app to postgres", "verify": false],
+                                          timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let trace = try await serve.trace()
+        let asked = try #require(trace.first { $0["kind"] == "asked" })
+        #expect(asked["data"]?["to"] == "coordinator", "\(asked)")
+        let answered = trace.first { $0["kind"] == "answered" }
+        #expect(answered?["data"]?["answeredBy"] == "coordinator" && answered?["data"]?["text"] == "postgres",
+                "\(String(describing: answered))")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anAskTheGoalDoesNotSettleGoesOnToTheClient() async throws {
+        let world = try Self.orchestrationWorld(
+            coordinatorReply: "{ answerable: false, reason: \"The goal names no database.\" }")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let call = serve.sendRequest("orchestrate", ["goal": "Migrate the app", "verify": false])
+        let request = try await serve.notification("worker/ask", timeout: .seconds(60))
+        serve.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["text": "sqlite"]])
+        let result = try await serve.response(id: call, timeout: .seconds(90))["result"] ?? .null
+        #expect(result["state"] == "succeeded", "\(result)")
+        let trace = try await serve.trace()
+        #expect(trace.filter { $0["kind"] == "asked" }.compactMap { $0["data"]?["to"]?.stringValue } == ["coordinator", "client"])
+        let answered = trace.first { $0["kind"] == "answered" }
+        #expect(answered?["data"]?["answeredBy"] == "client" && answered?["data"]?["text"] == "sqlite", "\(String(describing: answered))")
+        #expect(try await serve.stop() == 0)
+    }
+
     private func expectRefusal(_ serve: BosunProcess, _ params: JSONValue, code: Int64, field: String,
                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let response = try await serve.request("answer", params)
