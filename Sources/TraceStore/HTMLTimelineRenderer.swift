@@ -149,6 +149,7 @@ public enum HTMLTimelineRenderer {
             .bar{position:absolute;top:5px;bottom:5px;border-radius:3px;min-width:3px;overflow:hidden}
             .seg{position:absolute;bottom:0;height:45%;min-width:2px}
             .seg-model{background:#1f3a5f}.seg-tool{background:#ff7ad9}
+            .bar .seg-wait{height:100%;background:repeating-linear-gradient(135deg,rgba(255,255,255,.75) 0 3px,transparent 3px 6px)}
             .bar .seg-tool{box-shadow:inset 0 0 0 1px rgba(0,0,0,.25)}
             .info{padding:4px 0 12px 300px;position:relative;background:#fff}
             dl{display:grid;grid-template-columns:110px 1fr;margin:0}dt{color:#7b8794}dd{margin:0}

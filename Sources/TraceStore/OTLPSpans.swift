@@ -103,8 +103,8 @@ extension OTLPExporter {
         return attributes
     }
 
-    /// A model call (`chat {model}`, a client span with that call's own usage) or a tool
-    /// call (`execute_tool {name}`, an error when the tool said so).
+    /// A model call (`chat {model}`, a client span with that call's own usage), a tool
+    /// call (`execute_tool {name}`, an error when the tool said so), or a wait for an answer.
     static func callSpan(_ call: WorkerCall, of worker: WorkerRecord) -> [String: Any] {
         var attributes: [[String: Any]]
         var status: [String: Any] = ["code": statusUnset]
@@ -135,6 +135,10 @@ extension OTLPExporter {
             if let input = call.inputJSON { attributes.append(attribute("gen_ai.tool.call.arguments", input)) }
             if let result = call.resultText { attributes.append(attribute("gen_ai.tool.call.result", result)) }
             if call.isError { status = ["code": statusError, "message": TraceFormat.oneLine(call.resultText ?? "", limit: 200)] }
+        case .wait:
+            name = "wait for an answer"
+            attributes = [attribute("bosun.ask.id", call.askId ?? "")]
+            if let by = call.answeredBy { attributes.append(attribute("bosun.ask.answered_by", by)) }
         }
         if !call.answered && worker.isTerminal { status = ["code": statusError, "message": "cut off when the worker \(worker.state)"] }
         attributes.append(attribute("bosun.worker.id", worker.id))

@@ -62,10 +62,12 @@ public struct SessionTrace: Sendable {
 }
 
 /// A worker's running time summed over its runs: each run lasts from its `started` event to
-/// the event that ended it, the last one to `end` while it still runs.
+/// the event that ended it, the last one to `end` while it still runs. Time it spent
+/// waiting for answers (from `asked` to `answered`) is counted apart, not as running.
 public struct RunTime: Sendable, Equatable {
     public var seconds: TimeInterval
     public var runs: Int
+    public var waitingSeconds: TimeInterval
 
     public init(worker: WorkerRecord, events: [EventRecord], end: Date) {
         var seconds: TimeInterval = 0, runs = 0
@@ -85,13 +87,16 @@ public struct RunTime: Sendable, Equatable {
             seconds = end.timeIntervalSince(worker.startedAt ?? worker.createdAt)
             runs = 1
         }
-        self.seconds = max(seconds, 0)
+        let waiting = WorkerCall.calls(in: events, end: end).filter { $0.kind == .wait }.reduce(0) { $0 + $1.duration }
+        self.waitingSeconds = waiting
+        self.seconds = max(seconds - waiting, 0)
         self.runs = runs
     }
 
-    /// `4.2s`, or `4.2s in 2 runs`.
+    /// `4.2s`, `4.2s in 2 runs`, and `, waited 1m` when it waited for answers.
     public var text: String {
         TraceFormat.duration(seconds) + (runs > 1 ? " in \(runs) runs" : "")
+            + (waitingSeconds > 0 ? ", waited \(TraceFormat.duration(waitingSeconds))" : "")
     }
 }
 

@@ -60,6 +60,7 @@ public enum TraceJSONRenderer {
         let runTime = trace.runTime(of: worker)
         object["elapsedSeconds"] = runTime.seconds
         object["runs"] = runTime.runs
+        if runTime.waitingSeconds > 0 { object["waitedSeconds"] = runTime.waitingSeconds }
         return object
     }
 }

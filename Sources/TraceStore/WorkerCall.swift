@@ -3,9 +3,10 @@ import Foundation
 /// One model call or tool call of a worker, read from its events: a model call lasts from
 /// its `model_call` to its `model_reply` (or, in a trace written before replies were
 /// recorded, to the worker's next event), a tool call from its `tool_call` to its
-/// `tool_result`. The timeline draws them and the OpenTelemetry export makes them spans.
+/// `tool_result`, and a wait for an answer from its `asked` to its `answered`. The timeline
+/// draws them and the OpenTelemetry export makes them spans.
 struct WorkerCall: Equatable {
-    enum Kind: String { case model, tool }
+    enum Kind: String { case model, tool, wait }
 
     /// A model call's own tokens and cost, from its `model_reply`.
     struct Usage: Equatable {
@@ -39,11 +40,15 @@ struct WorkerCall: Equatable {
     var inputJSON: String?
     var resultText: String?
     var isError = false
+    /// A wait's ask, and who answered it.
+    var askId: String?
+    var answeredBy: String?
 
     var label: String {
         switch kind {
         case .model: return "model call" + (step.map { " \($0)" } ?? "") + (model.map { " · \($0)" } ?? "")
         case .tool: return "tool \(toolName ?? "call")"
+        case .wait: return "waiting for an answer" + (answeredBy.map { " · answered by \($0)" } ?? "")
         }
     }
 
@@ -56,6 +61,15 @@ struct WorkerCall: Equatable {
         var openModel: WorkerCall?
         var openTools: [String: WorkerCall] = [:]
         var toolOrder: [String] = []
+        var openWaits: [String: WorkerCall] = [:]
+        func closeWaits(at time: Date) {
+            calls += openWaits.values.map { wait in
+                var closed = wait
+                closed.end = time
+                return closed
+            }
+            openWaits = [:]
+        }
         func closeModel(at time: Date, answered: Bool = false) {
             guard var call = openModel else { return }
             call.end = time
@@ -105,15 +119,29 @@ struct WorkerCall: Equatable {
                 toolOrder.append(id)
             case "tool_result":
                 closeTool(data["id"] as? String ?? "", at: event.at, result: data)
+            case "asked":
+                let askId = (data["ask"] as? [String: Any])?["askId"] as? String ?? "#\(event.seq)"
+                var wait = WorkerCall(kind: .wait, start: event.at, end: event.at, seq: event.seq)
+                wait.askId = askId
+                openWaits[askId] = openWaits[askId] ?? wait
+            case "answered":
+                if var wait = openWaits.removeValue(forKey: data["askId"] as? String ?? "") {
+                    wait.end = event.at
+                    wait.answered = true
+                    wait.answeredBy = data["answeredBy"] as? String
+                    calls.append(wait)
+                }
             case _ where WorkerRecord.terminalStates.contains(event.kind):
                 closeModel(at: event.at)
                 for id in toolOrder { closeTool(id, at: event.at) }
+                closeWaits(at: event.at)
             default:
                 closeModel(at: event.at)
             }
         }
         closeModel(at: end)
         for id in toolOrder { closeTool(id, at: end) }
+        closeWaits(at: end)
         return calls.sorted { ($0.start, $0.seq) < ($1.start, $1.seq) }
     }
 }

@@ -75,4 +75,34 @@ import TestSupport
                                                               end: Fixture.start.addingTimeInterval(20)))
         #expect(trace.runTime(of: trace.workers[0]).seconds == 12)
     }
+
+    /// One run from 0 s to 10 s, of which it waited for an answer from 2 s to 8 s.
+    static let waited: SessionTrace = {
+        let session = SessionRecord(id: "s_w", createdAt: Fixture.start, lastOpenedAt: Fixture.start, workspaceRoot: "/w",
+                                    maxConcurrentWorkers: 1)
+        let worker = Fixture.worker("w_ask", session: "s_w", state: "succeeded", duration: 10)
+        let events = [
+            Fixture.event("s_w", "w_ask", 1, kind: "started", at: 0, data: #"{"run":1}"#),
+            Fixture.event("s_w", "w_ask", 2, kind: "tool_call", at: 1, data: #"{"id":"c1","name":"ask","input":{}}"#),
+            Fixture.event("s_w", "w_ask", 3, kind: "asked", at: 2, data: #"{"ask":{"askId":"a_1"},"to":"client"}"#),
+            Fixture.event("s_w", "w_ask", 4, kind: "answered", at: 8, data: #"{"askId":"a_1","answeredBy":"client","waitedMs":6000}"#),
+            Fixture.event("s_w", "w_ask", 5, kind: "tool_result", at: 8.5, data: #"{"id":"c1","name":"ask","isError":false,"text":"x"}"#),
+            Fixture.event("s_w", "w_ask", 6, kind: "succeeded", at: 10),
+        ]
+        return SessionTrace(session: session, workers: [worker], events: events, readAt: Fixture.start.addingTimeInterval(20))
+    }()
+
+    @Test func waitingForAnAnswerIsCountedApartFromRunning() throws {
+        let worker = Self.waited.workers[0]
+        let time = Self.waited.runTime(of: worker)
+        #expect(time.seconds == 4 && time.waitingSeconds == 6, "\(time)")
+        #expect(TraceTreeRenderer.sessionTree(Self.waited).contains("4.0s, waited 6.0s"))
+        let waits = WorkerCall.calls(in: Self.waited.events, end: worker.endedAt!).filter { $0.kind == .wait }
+        #expect(waits.count == 1 && waits[0].duration == 6 && waits[0].answeredBy == "client" && waits[0].askId == "a_1")
+        #expect(HTMLTimelineRenderer.render(Self.waited).contains("seg-wait"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(TraceJSONRenderer.sessionTree(Self.waited).utf8))
+            as? [String: Any])
+        let listed = try #require((json["workers"] as? [[String: Any]])?.first)
+        #expect(listed["elapsedSeconds"] as? Double == 4 && listed["waitedSeconds"] as? Double == 6)
+    }
 }
