@@ -71,6 +71,23 @@ store: {{ path: "{directory / 'trace.sqlite'}" }}
     return config
 
 
+# Workers of the role `asker` (ASKER_ROLE, appended to a config) ask: "Name the project" a
+# free question, any other task which database (two options); they submit once they have
+# an answer, or once they learn there is none.
+ASKER_SCRIPT = """\
+rules:
+  - match: { system: "You ask first", lastMessage: "The answer (from" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
+  - match: { system: "You ask first", lastMessage: "No answer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
+  - match: { system: "You ask first", lastMessage: "Name the project", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "What is the project called?" } }] }
+  - match: { system: "You ask first", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
+"""
+ASKER_ROLE = 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n'
+
+
 class MCPWorld:
     """What `bosun serve` needs to run real workers offline in MCP mode: a config whose every
     tier is on the mock provider, a workspace and a trace store of its own."""

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ASKER_ROLE, ASKER_SCRIPT, ROOT, write_mock_config
 
 DEBIAN_NVIM = "/usr/bin/nvim"
 
@@ -70,6 +70,17 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
     run_script(nvim, "plugin_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")
 
 
+def scripted(mock_provider, tmp_path: pathlib.Path, script: str, config_extra: str = "") -> tuple[pathlib.Path, pathlib.Path]:
+    """A config on the mock provider playing `script` (plus `config_extra`), and an empty workspace."""
+    script_file = tmp_path / "mock.yaml"
+    script_file.write_text(script)
+    config = write_mock_config(tmp_path, mock_provider("--tool-steps", "0", "--script", str(script_file)))
+    config.write_text(config.read_text() + config_extra)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    return config, workspace
+
+
 # Coders whose first step writes files into their layers, and whose second submits.
 REVIEW_SCRIPT = """\
 rules:
@@ -87,53 +98,12 @@ rules:
 
 @pytest.mark.parametrize("which", ["debian", "pypi"])
 def test_the_review_commands(bosun_bin, mock_provider, tmp_path, which):
-    nvim = neovim(which)
-    script = tmp_path / "mock.yaml"
-    script.write_text(REVIEW_SCRIPT)
-    port = mock_provider("--tool-steps", "0", "--script", str(script))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    config, workspace = scripted(mock_provider, tmp_path, REVIEW_SCRIPT)
     (workspace / "notes.txt").write_text("original\n")
-    config = tmp_path / "bosun.yaml"
-    config.write_text(f"""providers:
-  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
-models:
-  fast: {{ provider: mock, id: mock-fast }}
-tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-""")
-    run_script(nvim, "review_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")
-
-
-# Askers: a question with options, or (for "Name the project") a free one; they submit once
-# they have an answer, or once they learn there is none.
-ASKS_SCRIPT = """\
-rules:
-  - match: { system: "You ask first", lastMessage: "The answer (from" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
-  - match: { system: "You ask first", lastMessage: "No answer" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
-  - match: { system: "You ask first", lastMessage: "Name the project", turn: 0 }
-    reply: { toolCalls: [{ name: ask, input: { question: "What is the project called?" } }] }
-  - match: { system: "You ask first", turn: 0 }
-    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
-"""
+    run_script(neovim(which), "review_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")
 
 
 @pytest.mark.parametrize("which", ["debian", "pypi"])
 def test_asks_are_put_to_the_person(bosun_bin, mock_provider, tmp_path, which):
-    nvim = neovim(which)
-    script = tmp_path / "mock.yaml"
-    script.write_text(ASKS_SCRIPT)
-    port = mock_provider("--tool-steps", "0", "--script", str(script))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    config = tmp_path / "bosun.yaml"
-    config.write_text(f"""providers:
-  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
-models:
-  fast: {{ provider: mock, id: mock-fast }}
-tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-roles:
-  asker: {{ tools: [ask, list_files], prompt: "You ask first." }}
-""")
-    run_script(nvim, "asks_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")
+    config, workspace = scripted(mock_provider, tmp_path, ASKER_SCRIPT, ASKER_ROLE)
+    run_script(neovim(which), "asks_test.lua", bosun_bin, config, workspace, tmp_path / "trace.sqlite")

@@ -7,30 +7,17 @@ import time
 
 import pytest
 
-from conftest import write_mock_config
+from conftest import ASKER_ROLE, ASKER_SCRIPT, write_mock_config
 
 from bosun_client import Ask, AskReply, AsyncBosunClient, BosunClient, BosunError, ErrorCode
-
-# A worker of the role `asker` asks which database (two options), then submits once it has
-# an answer, or once it learns there is none.
-SCRIPT = """\
-rules:
-  - match: { system: "You ask first", lastMessage: "The answer (from" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
-  - match: { system: "You ask first", lastMessage: "No answer" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
-  - match: { system: "You ask first", turn: 0 }
-    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
-"""
-
 
 @pytest.fixture
 def world(mock_provider, tmp_path):
     script = tmp_path / "mock.yaml"
-    script.write_text(SCRIPT)
+    script.write_text(ASKER_SCRIPT)
     port = mock_provider("--tool-steps", "0", "--script", str(script))
     config = write_mock_config(tmp_path, port)
-    config.write_text(config.read_text() + 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n')
+    config.write_text(config.read_text() + ASKER_ROLE)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     return [str(config), str(tmp_path / "trace.sqlite")], workspace, tmp_path

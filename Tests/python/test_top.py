@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+from conftest import ASKER_ROLE, ASKER_SCRIPT
+
 
 def wait_for(predicate, what, timeout=30):
     """Polls `predicate` until it returns something true; fails naming `what`."""
@@ -249,26 +251,10 @@ def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
             top.close()
 
 
-# Askers: a question with options, or (for "Name the project") a free one; they submit once
-# they have an answer.
-ASKS_SCRIPT = """\
-rules:
-  - match: { system: "You ask first", lastMessage: "The answer (from" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
-  - match: { system: "You ask first", lastMessage: "No answer" }
-    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
-  - match: { system: "You ask first", lastMessage: "Name the project", turn: 0 }
-    reply: { toolCalls: [{ name: ask, input: { question: "What is the project called?" } }] }
-  - match: { system: "You ask first", turn: 0 }
-    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
-"""
-
-
 def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
     script = tmp_path / "mock.yaml"
-    script.write_text(ASKS_SCRIPT)
-    roles = 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n'
-    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script), config_extra=roles) as (serve, db):
+    script.write_text(ASKER_SCRIPT)
+    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script), config_extra=ASKER_ROLE) as (serve, db):
         picker = serve.request("spawn", {"task": "Pick a database", "role": "asker"})["result"]["id"]
         top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
         try:
