@@ -6,7 +6,7 @@ import PackageDescription
 //   Spelling <- JSONRPC, Config, bosun
 //   Providers, TraceStore, Config <- Workers <- Orchestration <- SessionRuntime <- bosun
 //   BosunProtocol <- Workers (a worker's result, failure codes)
-//   Workspace <- Workers, Checks
+//   Workspace <- Config (approval rules' path globs), Workers, Checks
 //   Checks <- Orchestration
 //   Providers, TraceStore <- Telemetry <- SessionRuntime
 //   Config, Providers, Workers, Workspace <- MCPClient <- SessionRuntime
@@ -45,7 +45,7 @@ let package = Package(
         // made in order from one actor reach the writer thread in that order.
         .target(name: "TraceStore", dependencies: ["CSQLite"],
                 swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
-        .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Spelling", "Yams"]),
+        .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Spelling", "Workspace", "Yams"]),
         // Sends spans to an OpenTelemetry collector while a session runs: reads TraceStore,
         // posts through Providers' HTTP client (TraceStore itself must not depend on Providers).
         .target(name: "Telemetry", dependencies: ["TraceStore", "Providers", .product(name: "Logging", package: "swift-log")]),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),

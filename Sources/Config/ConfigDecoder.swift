@@ -114,7 +114,7 @@ enum ConfigDecoder {
     }
 
     static let roleKeys = ["description", "model", "tools", "permissions", "timeoutSeconds", "maxSteps", "maxTokens",
-                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels", "isolation", "sandbox"]
+                           "maxCostUSD", "prompt", "stallRepeats", "retry", "fallbackModels", "isolation", "sandbox", "approval"]
 
     private static func role(named name: String, _ node: ConfigNode, keyLocation: SourceLocation) throws -> RoleConfig {
         let path = "roles.\(name)"
@@ -136,6 +136,9 @@ enum ConfigDecoder {
         }
         if let retryNode = fields.value("retry") { role.retry = try retry(retryNode, path: "\(path).retry") }
         if let sandboxNode = fields.value("sandbox") { role.sandbox = try sandbox(sandboxNode, path: "\(path).sandbox") }
+        if let approvalNode = fields.value("approval") {
+            role.approval = try approval(approvalNode, path: "\(path).approval", role: name)
+        }
         if let permissionsNode = fields.value("permissions") {
             role.permissions = try permissions(permissionsNode, path: "\(path).permissions")
         }
@@ -152,6 +155,40 @@ enum ConfigDecoder {
             role.tools = tools
         }
         return role
+    }
+
+    /// `approval: {allow: [...], ask: [...], deny: [...], default: allow}`; a pattern that
+    /// cannot be used is an error at its own line, naming the role and the pattern.
+    private static func approval(_ node: ConfigNode, path: String, role: String) throws -> ApprovalRules {
+        let fields = try ConfigFields(node, path: path, allowedKeys: ["allow", "ask", "deny", "default"])
+        var rules = ApprovalRules(origin: "role \(role)")
+        if let value = try fields.choice("default", ApprovalDecision.allCases.map(\.rawValue)) {
+            rules.otherwise = ApprovalDecision(rawValue: value) ?? .allow
+        }
+        for decision in ApprovalDecision.allCases {
+            guard let listNode = fields.value(decision.rawValue) else { continue }
+            let items: [ConfigNode]
+            if case .sequence(let nodes, _) = listNode { items = nodes } else { items = [listNode] }
+            var patterns: [String] = []
+            for (index, item) in items.enumerated() {
+                let key = "\(path).\(decision.rawValue)[\(index)]"
+                guard case .scalar(let pattern, _, _) = item else {
+                    throw ConfigFields.locatedError(item, key: key, "expected a pattern such as run_command(npm test *), got \(item.summary)")
+                }
+                do {
+                    _ = try ApprovalRule(pattern)
+                } catch {
+                    throw ConfigFields.locatedError(item, key: key, "role \(role): \(decision.rawValue) pattern \"\(pattern)\": \(error.message)")
+                }
+                patterns.append(pattern)
+            }
+            switch decision {
+            case .allow: rules.allow = patterns
+            case .ask: rules.ask = patterns
+            case .deny: rules.deny = patterns
+            }
+        }
+        return rules
     }
 
     private static func sandbox(_ node: ConfigNode, path: String) throws -> SandboxOverrides {

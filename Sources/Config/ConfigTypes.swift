@@ -118,6 +118,8 @@ public struct RoleConfig: Sendable, Hashable {
     public var isolation: RoleIsolation = .layer
     /// Bounds on the sandbox its commands run in, where the role sets its own.
     public var sandbox = SandboxOverrides()
+    /// Which tool calls its workers may make outright, must ask for, or may not make.
+    public var approval: ApprovalRules
 
     public init(name: String, description: String = "", model: String = "worker",
                 tools: [String] = RoleConfig.readOnlyTools, permissions: ToolPermissions = ToolPermissions(),
@@ -138,6 +140,7 @@ public struct RoleConfig: Sendable, Hashable {
         self.stallRepeats = stallRepeats
         self.retry = retry
         self.fallbackModels = fallbackModels
+        approval = ApprovalRules(origin: "role \(name)")
     }
 
     /// The tools a role gets when it names none.

@@ -55,7 +55,8 @@ extension BosunConfig {
                 ("description", scalar(r.description)), ("model", scalar(r.model)), ("tools", list(r.tools)),
                 ("permissions", list(granted)), ("timeoutSeconds", number(r.timeoutSeconds)), ("maxSteps", int(r.maxSteps)),
                 ("maxTokens", int(r.maxTokens)), ("maxCostUSD", number(r.maxCostUSD)), ("prompt", scalar(prompt)),
-                ("isolation", scalar(r.isolation.rawValue)), ("source", scalar(r.source)),
+                ("isolation", scalar(r.isolation.rawValue)), ("approval", approvalNode(r.approval)),
+                ("source", scalar(r.source)),
             ]))
         }
         let mcpServerNodes = sessionMCPServers.map { entry -> (String, Node?) in
@@ -74,6 +75,13 @@ extension BosunConfig {
                     ("source", scalar(entry.source)),
                 ]))
             }
+        }
+        /// A role's rules in order of precedence (deny, ask, allow), then what the rest gets.
+        func approvalNode(_ rules: ApprovalRules) -> Node? {
+            guard !rules.isEmpty else { return nil }
+            let lists = rules.byPrecedence.map { ($0.decision.rawValue, $0.patterns.isEmpty ? nil : list($0.patterns)) }
+            let rest = rules.otherwise == .allow ? "allow (as the role's tools and permissions say)" : rules.otherwise.rawValue
+            return map(lists + [("default", scalar(rest))])
         }
         let t = tools
         let tree = map([

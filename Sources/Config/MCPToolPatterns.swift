@@ -31,20 +31,8 @@ extension RoleConfig {
 
     /// `*` matches any run of characters, `?` one; everything else itself.
     public static func glob(_ pattern: String, matches name: String) -> Bool {
-        let p = Array(pattern.unicodeScalars), n = Array(name.unicodeScalars)
-        var pi = 0, ni = 0, starP = -1, starN = 0
-        while ni < n.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == n[ni]) {
-                pi += 1; ni += 1
-            } else if pi < p.count && p[pi] == "*" {
-                starP = pi; starN = ni; pi += 1
-            } else if starP >= 0 {
-                pi = starP + 1; starN += 1; ni = starN
-            } else {
-                return false
-            }
+        WildcardMatch.matches(Array(pattern.unicodeScalars), Array(name.unicodeScalars), isAnyRun: { $0 == "*" }) {
+            $0 == "?" || $0 == $1
         }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
     }
 }

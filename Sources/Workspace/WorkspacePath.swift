@@ -88,7 +88,7 @@ public enum WorkspacePath {
     }
 
     /// Removes `.` and empty components and applies `..` lexically (never above `/`).
-    static func lexicallyNormalized(_ path: String) -> String {
+    public static func lexicallyNormalized(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }

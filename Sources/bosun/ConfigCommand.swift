@@ -22,8 +22,13 @@ struct ConfigLocationOptions: ParsableArguments {
 
     /// Loads the configuration, or exits with the error (file:line: key: message) on stderr.
     /// Workspace config the user has not trusted is left out, and stderr says so.
+    /// The workspace root, symlinks resolved.
+    var workspaceRoot: String {
+        URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).resolvingSymlinksInPath().path
+    }
+
     func load() throws -> BosunConfig {
-        let root = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).resolvingSymlinksInPath().path
+        let root = workspaceRoot
         let environment = ProcessInfo.processInfo.environment
         do {
             let loaded = try ConfigLoader.load(explicitPath: config, workspaceRoot: root, environment: environment)
@@ -53,7 +58,10 @@ struct ConfigCheck: ParsableCommand {
             config's, and the workspace's .mcp.json when mcp.workspaceServers is on and you trust it), env and \
             header values shown only as the ${VAR}s they name; a warning names a server whose command is not \
             found or whose variables are not set, a .mcp.json that is untrusted or invalid, and a role's mcp__ \
-            entry that names no server.
+            entry that names no server. Each role's approval rules are listed in order of \
+            precedence (deny, then ask, then allow, then the default); --explain CALL prints instead what \
+            each role's rules decide for one call and which rule decided, e.g. \
+            --explain 'run_command(npm test)' or --explain 'write_file(src/../.git/config)'.
             """
     )
 
@@ -62,9 +70,19 @@ struct ConfigCheck: ParsableCommand {
     @Flag(help: "Print role prompts whole instead of their first line.")
     var fullPrompts = false
 
+    @Option(help: ArgumentHelp("Explain what each role's approval rules decide for this call.", valueName: "tool(input)"))
+    var explain: String?
+
+    @Option(help: "With --explain: only this role (repeatable).")
+    var role: [String] = []
+
     func run() throws {
         let config = try location.load()
         let environment = ProcessInfo.processInfo.environment
+        if let explain {
+            try ApprovalExplanation(config: config, workspaceRoot: location.workspaceRoot, roles: role).print(explain)
+            return
+        }
         print(config.effectiveYAML(environment: environment, fullPrompts: fullPrompts), terminator: "")
         let warnings = config.roleWarnings(environment: environment) + config.mcpWarnings(environment: environment)
         for warning in warnings {
