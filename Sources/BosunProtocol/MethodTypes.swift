@@ -19,18 +19,20 @@ public struct SpawnParams: Codable, Sendable {
     public var wait: Bool?
     /// An LSP progress token (string or integer) for `$/progress` begin/report/end.
     public var workDoneToken: JSONValue?
+    /// Rules that narrow the role's approval rules for this worker (and its children).
+    public var approval: ApprovalParams?
     /// The caller's span (W3C `traceparent`), from the front end rather than the params: the
     /// worker's span links to it. Not a field of bosun/1's `spawn`.
     public var traceparent: String?
 
     enum CodingKeys: String, CodingKey {
-        case task, inputs, scope, output, doNot, role, model, tools, limits, after, priority, wait, workDoneToken
+        case task, inputs, scope, output, doNot, role, model, tools, limits, after, priority, wait, workDoneToken, approval
     }
 
     public init(task: String, inputs: [String]? = nil, scope: String? = nil, output: OutputSpec? = nil,
                 doNot: [String]? = nil, role: String? = nil, model: String? = nil, tools: [String]? = nil,
                 limits: LimitOverrides? = nil, after: [String]? = nil, priority: Int? = nil, wait: Bool? = nil,
-                workDoneToken: JSONValue? = nil) {
+                workDoneToken: JSONValue? = nil, approval: ApprovalParams? = nil) {
         self.task = task
         self.inputs = inputs
         self.scope = scope
@@ -44,6 +46,7 @@ public struct SpawnParams: Codable, Sendable {
         self.priority = priority
         self.wait = wait
         self.workDoneToken = workDoneToken
+        self.approval = approval
     }
 }
 

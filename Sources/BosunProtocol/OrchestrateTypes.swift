@@ -29,6 +29,8 @@ public struct OrchestrateParams: Codable, Sendable {
     public var resume: String?
     /// What happens to the writing subtasks' changes (default `verified`).
     public var apply: OrchestrateApply?
+    /// Rules that narrow the approval rules of every worker the orchestration starts.
+    public var approval: ApprovalParams?
 
     public init(goal: String, inputs: [String]? = nil, roles: [String]? = nil, checks: [Check]? = nil,
                 output: OutputSpec? = nil, limits: OrchestrateLimits? = nil, workDoneToken: JSONValue? = nil,
@@ -59,6 +61,7 @@ public struct OrchestrateParams: Codable, Sendable {
         limits = try container.decodeIfPresent(OrchestrateLimits.self, forKey: .limits)
         workDoneToken = try container.decodeIfPresent(JSONValue.self, forKey: .workDoneToken)
         apply = try container.decodeIfPresent(OrchestrateApply.self, forKey: .apply)
+        approval = try container.decodeIfPresent(ApprovalParams.self, forKey: .approval)
     }
 }
 

@@ -47,6 +47,7 @@ extension Session {
             throw SessionError.invalidParams("goal", "goal is empty. Say what the orchestration should achieve.")
         }
         _ = try planRoles(params)
+        _ = try Self.approvalRules(params.approval, origin: "orchestration")
         if params.verify == false, params.checks?.isEmpty == false {
             throw SessionError.invalidParams("verify", "verify is false but checks are given. Leave out checks to run none, or verify to run them.")
         }

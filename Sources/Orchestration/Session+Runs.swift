@@ -98,7 +98,8 @@ extension Session {
             }
         }
         let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
-                                  permissions: role.permissions, layer: layer, asking: SessionAsking(session: self))
+                                  permissions: role.permissions, layer: layer, asking: SessionAsking(session: self),
+                                  approval: try approvalPolicy(for: entry, role: role), sessionApprovals: approvals)
         let setup = WorkerLoopSetup(modelId: model.modelId, system: WorkerBrief.systemPrompt(rolePrompt: role.prompt),
                                     tools: tools, submitSchema: brief.submitSchema,
                                     keepsStructuredResult: brief.output?.schema != nil, limits: entry.spec.limits,

@@ -22,6 +22,10 @@ extension Session {
         }
         var (record, spec) = try validate(params)
         if mayProposeFollowUps { spec.brief.mayProposeFollowUps = true }
+        let ownApproval = try Self.approvalRules(params.approval, origin: approvalOrigin(parent: parent))
+        let approval = inheritedApproval(from: parent) + (ownApproval.map { [$0] } ?? [])
+        spec.approval = approval.isEmpty ? nil : approval
+        record.briefJSON = JSONText.encoded(spec) ?? "{}"
         record.parentId = parent
         try checkSessionBudget()
         let mayWait = spec.after.contains { entries[$0]?.state != .succeeded }

@@ -50,6 +50,8 @@ public actor Session: SessionOperations {
     /// `session.maxCostUSD` and what the session has spent, shared with every running loop,
     /// which charges and checks it around each model call.
     let budget: SessionBudget
+    /// The calls a person answered `allow_always` for, not asked again in this session.
+    let approvals = SessionApprovals()
     /// Answers requests other processes leave in the store (`Session+RemoteControl`).
     var remoteControlPoll: Task<Void, Never>?
     /// Whether the trace store has this session's row: a resumed one has, a new one gets it

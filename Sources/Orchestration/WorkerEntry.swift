@@ -1,5 +1,6 @@
 import BosunJSON
 import BosunProtocol
+import Config
 import Foundation
 import Providers
 import Synchronization
@@ -15,6 +16,8 @@ struct WorkerSpec: Codable, Sendable {
     var limits: WorkerLimits
     var after: [String]
     var workDoneToken: JSONValue?
+    /// Approval rules on top of the role's: its ancestors' and its spawn's (`Session+Approval`).
+    var approval: [ApprovalRules]?
 }
 
 /// What a session holds in memory for one worker. The record is the last state committed

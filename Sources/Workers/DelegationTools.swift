@@ -47,6 +47,15 @@ public struct SpawnWorkerTool: WorkerTool {
                         "timeoutSeconds": ["type": "number"], "maxSteps": ["type": "integer"],
                         "maxTokens": ["type": "integer"], "maxCostUSD": ["type": "number"],
                     ], "additionalProperties": false],
+                    "approval": ["type": "object", "description": """
+                        Rules that narrow what the child may do, on top of yours (never wider): patterns such as \
+                        run_command(npm test *), write_file(src/**), fetch_url(domain:docs.rs).
+                        """, "properties": [
+                        "allow": ["type": "array", "items": ["type": "string"]],
+                        "ask": ["type": "array", "items": ["type": "string"]],
+                        "deny": ["type": "array", "items": ["type": "string"]],
+                        "default": ["type": "string", "enum": ["allow", "ask", "deny"]],
+                    ], "additionalProperties": false],
                 ],
                 "required": ["task"],
                 "additionalProperties": false,

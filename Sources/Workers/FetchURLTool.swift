@@ -66,11 +66,28 @@ struct FetchURLTool: WorkerTool {
                 guard let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
                     throw ToolError("fetch_url: \(url) redirects to an invalid location \"\(location)\"")
                 }
+                try Self.checkRedirect(from: url, to: next, context: context)
                 url = next
                 continue
             }
             return Self.render(url: url, response: response)
         }
+    }
+
+    /// A redirect goes only where the worker's approval rules would let it fetch outright:
+    /// an allowed `https://docs.rs/*` must not lead to a denied or asked-for host.
+    static func checkRedirect(from url: String, to next: String, context: ToolContext) throws {
+        guard !context.approval.isEmpty else { return }
+        let call = ApprovalCall(tool: "fetch_url", input: ["url": .string(next)], workspaceRoot: context.workspaceRoot)
+        let verdict = context.approval.decide(call)
+        guard verdict.decision != .allow, context.sessionApprovals?.isAllowed(call) != true || verdict.decision == .deny else { return }
+        if verdict.decision == .deny {
+            throw ToolError("fetch_url: \(url) redirects to \(next), which is denied by the \(verdict.explanation); not followed.")
+        }
+        throw ToolError("""
+            fetch_url: \(url) redirects to \(next), which needs a person's approval (the \(verdict.explanation)); \
+            not followed. Fetch \(next) itself to have it asked for.
+            """)
     }
 
     struct VettedTarget {

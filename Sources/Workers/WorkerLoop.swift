@@ -257,9 +257,16 @@ public struct WorkerLoop: Sendable {
         }
         await report(.toolCall(id: call.id, name: call.name, input: call.input))
         var output: ToolOutput
+        var approvalTrace: JSONValue?
         if let tool = toolsByName[call.name] {
             do {
-                output = try await tool.run(call.input, context: setup.toolContext)
+                switch await ToolApproval.check(tool: call.name, input: call.input, context: setup.toolContext) {
+                case .refuse(let refusal):
+                    output = refusal
+                case .run(let trace):
+                    approvalTrace = trace
+                    output = try await tool.run(call.input, context: setup.toolContext)
+                }
             } catch let error as ToolError {
                 output = ToolOutput(text: error.message, isError: true)
             } catch let error as WorkspaceError {
@@ -276,6 +283,7 @@ public struct WorkerLoop: Sendable {
             output = ToolOutput(text: "There is no tool named \(call.name). Available tools: \(known).", isError: true)
         }
         try Task.checkCancellation()
+        if let approvalTrace { output.trace["approval"] = approvalTrace }
         if verdict == .nudge {
             output.text += "\n\n" + StallDetector.nudgeText(tool: call.name, repeats: stall.repeats)
         }

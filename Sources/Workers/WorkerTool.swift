@@ -17,15 +17,22 @@ public struct ToolContext: Sendable {
     /// Where the worker's asks go (its `ask` tool, a call its approval rules say to ask
     /// about); nil where nobody can answer.
     public var asking: (any WorkerAsking)?
+    /// The approval rules the worker's calls are checked against before they run: its
+    /// role's, and every narrowing its spawn and its ancestors added.
+    public var approval: ApprovalPolicy
+    /// Calls a person allowed for the rest of the session (`allow_always`).
+    public var sessionApprovals: SessionApprovals?
 
     public init(sessionId: String, workerId: String, workspaceRoot: String, permissions: ToolPermissions, layer: Layer? = nil,
-                asking: (any WorkerAsking)? = nil) {
+                asking: (any WorkerAsking)? = nil, approval: ApprovalPolicy = .none, sessionApprovals: SessionApprovals? = nil) {
         self.sessionId = sessionId
         self.workerId = workerId
         self.workspaceRoot = workspaceRoot
         self.permissions = permissions
         self.layer = layer
         self.asking = asking
+        self.approval = approval
+        self.sessionApprovals = sessionApprovals
     }
 }
 

@@ -1,0 +1,172 @@
+import BosunJSON
+import Foundation
+import Testing
+import TestSupport
+
+/// Approval rules over the real binary: the mock provider plays workers that try calls the
+/// rules deny, and the denial reaches them as a tool result while they go on.
+@Suite(.serialized) struct ApprovalEndToEndTests {
+    /// Each role's prompt names it, so the script can tell its workers apart by `system`.
+    static let script = """
+        rules:
+          - match: { lastMessage: "was denied by the" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "denial seen" } }
+          - match: { system: "JANITOR", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [rm, -rf, build] } }
+          - match: { system: "LISTER", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [/bin/ls, -la] } }
+          - match: { system: "LEAD", lastMessage: "finished" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "lead done" } }
+          - match: { system: "LEAD", lastMessage: "workerId" }
+            reply:
+              toolCalls:
+                - { name: await_workers, input: {} }
+          - match: { system: "LEAD", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: spawn_worker, input: { task: "Clean the build directory", role: helper } }
+        """
+
+    static let roles = """
+        roles:
+          janitor:
+            prompt: JANITOR
+            tools: [run_command]
+            permissions: [exec]
+            approval: { deny: [run_command(rm *)] }
+          lister:
+            prompt: LISTER
+            tools: [run_command]
+            permissions: [exec]
+          lead:
+            prompt: LEAD
+            tools: []
+            permissions: [spawn]
+            approval: { deny: [run_command(rm *)] }
+          helper:
+            prompt: JANITOR
+            tools: [run_command]
+            permissions: [exec]
+        """
+
+    /// The `tool_result` event of `workerId`'s first call of `tool`.
+    private func toolResult(of workerId: String, _ tool: String, in trace: [JSONValue]) -> JSONValue? {
+        trace.first { $0["workerId"]?.stringValue == workerId && $0["kind"] == "tool_result" && $0["data"]?["name"]?.stringValue == tool }
+    }
+
+    @Test func aDeniedCallIsAToolResultNamingTheRuleAndTheWorkerGoesOn() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        try FileManager.default.createDirectory(atPath: world.workspace + "/build", withIntermediateDirectories: true)
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+
+        // The role's own rule.
+        let janitor = try await serve.spawn(["task": "Clean the build directory", "role": "janitor", "wait": true])
+        #expect(janitor["state"] == "succeeded", "\(janitor)")
+        #expect(janitor["result"]?["text"] == "denial seen")
+        let trace = try await serve.trace()
+        let denial = try #require(toolResult(of: janitor["id"]?.stringValue ?? "", "run_command", in: trace))
+        #expect(denial["data"]?["isError"] == true)
+        let text = denial["data"]?["text"]?.stringValue ?? ""
+        #expect(text.contains("run_command(rm -rf build) was denied by the deny rule run_command(rm *) of role janitor"), "\(text)")
+        #expect(denial["data"]?["approval"] == ["decision": "deny", "rule": "run_command(rm *)", "origin": "role janitor"])
+        #expect(FileManager.default.fileExists(atPath: world.workspace + "/build"))
+
+        // A spawn narrows a role that has no rules; the program given by path is still `ls`.
+        let lister = try await serve.spawn(["task": "List the workspace", "role": "lister", "wait": true,
+                                            "approval": ["deny": ["run_command(ls *)"]]])
+        #expect(lister["result"]?["text"] == "denial seen", "\(lister)")
+        let listed = toolResult(of: lister["id"]?.stringValue ?? "", "run_command", in: try await serve.trace())
+        #expect(listed?["data"]?["approval"]?["origin"] == "spawn params", "\(String(describing: listed))")
+        #expect(listed?["data"]?["approval"]?["rule"] == "run_command(ls *)")
+
+        // A child of a delegating worker inherits its parent's rules: its own role has none.
+        let lead = try await serve.spawn(["task": "Have the build directory cleaned", "role": "lead", "wait": true])
+        #expect(lead["result"]?["text"] == "lead done", "\(lead)")
+        let all = try await serve.trace()
+        let child = try #require(all.first { $0["kind"] == "queued" && $0["workerId"] != lead["id"] && $0["workerId"] != janitor["id"]
+                && $0["workerId"] != lister["id"] }?["workerId"]?.stringValue)
+        let inherited = toolResult(of: child, "run_command", in: all)
+        #expect(inherited?["data"]?["approval"]?["origin"] == "role lead", "\(String(describing: inherited))")
+        #expect(FileManager.default.fileExists(atPath: world.workspace + "/build"))
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func aSpawnWithAPatternThatCannotBeUsedIsRefusedNamingTheField() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+        let refused = try await serve.request("spawn", ["task": "List the workspace", "role": "lister",
+                                                        "approval": ["ask": ["run_command"], "deny": ["Bash(rm *)"]]])
+        #expect(refused["error"]?["code"] == -32602, "\(refused)")
+        #expect(refused["error"]?["data"]?["field"] == "approval.deny[0]", "\(refused)")
+        #expect(refused["error"]?["message"]?.stringValue?.contains("bosun's tool is run_command") == true, "\(refused)")
+        let badDefault = try await serve.request("orchestrate", ["goal": "List the workspace", "approval": ["default": "maybe"]])
+        #expect(badDefault["error"]?["data"]?["field"] == "approval.default", "\(badDefault)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func configCheckListsRulesInPrecedenceAndExplainsACall() throws {
+        let scratch = TemporaryDirectory(prefix: "bosun-approval-cli")
+        defer { scratch.remove() }
+        let directory = scratch.path
+        try FileManager.default.createDirectory(atPath: directory + "/ws/src", withIntermediateDirectories: true)
+        let config = directory + "/config.yaml"
+        try """
+            roles:
+              releaser:
+                tools: [run_command, write_file]
+                permissions: [exec, write]
+                approval:
+                  allow: [write_file(src/**)]
+                  ask: [run_command(npm publish *)]
+                  deny: [run_command(rm *), write_file(/.git/**)]
+                  default: ask
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = directory + "/xdg"
+        environment.removeValue(forKey: "BOSUN_CONFIG")
+        let check = { (arguments: [String]) in
+            try runProcess(BosunBinary.path, ["config", "check", "--config", config, "--workspace", directory + "/ws"] + arguments,
+                           environment: environment)
+        }
+
+        let listed = try check([])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let releaser = listed.stdout.components(separatedBy: "  releaser:").last ?? ""
+        let order = ["deny: [run_command(rm *), write_file(/.git/**)]", "ask: [run_command(npm publish *)]",
+                     "allow: [write_file(src/**)]", "default: ask"].map { releaser.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order == order.sorted { $0! < $1! }, "\(releaser)")
+
+        let explained = try check(["--explain", "write_file(src/../.git/config)", "--role", "releaser"])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("releaser: deny: deny rule write_file(/.git/**) of role releaser"), "\(explained.stdout)")
+        let script = try check(["--explain", "run_command(sh -c 'make && npm publish')", "--role", "releaser"])
+        #expect(script.stdout.contains("releaser: ask: ask rule run_command(npm publish *) of role releaser"), "\(script.stdout)")
+        let unmatched = try check(["--explain", "run_command(make)", "--role", "releaser"])
+        #expect(unmatched.stdout.contains("releaser: ask: default of role releaser (ask: no rule matched)"), "\(unmatched.stdout)")
+
+        try """
+            roles:
+              releaser:
+                tools: [run_command]
+                permissions: [exec]
+                approval:
+                  deny: [run_command(npm test | tee log)]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try check([])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("\(config):6: roles.releaser.approval.deny[0]: role releaser: deny pattern \"run_command(npm test | tee log)\""),
+                "\(bad.stderr)")
+    }
+}
