@@ -23,13 +23,15 @@ public final class SessionApprovals: Sendable {
 enum ToolApproval {
     /// What the worker loop does with a call.
     enum Outcome {
-        /// Run the tool; `trace` says which rule allowed it, when one did.
-        case run(trace: JSONValue?)
+        /// Run the tool; `trace` says which rule allowed it, when one did; `note` is what the
+        /// person who allowed it said, shown to the worker above the tool's answer.
+        case run(trace: JSONValue?, note: String? = nil)
         /// Do not run it: this is the tool result the model gets.
         case refuse(ToolOutput)
     }
 
-    static func check(tool: String, input: JSONValue, context: ToolContext) async -> Outcome {
+    /// Throws only `CancellationError` (the worker was stopped while it waited for an answer).
+    static func check(tool: String, input: JSONValue, context: ToolContext) async throws -> Outcome {
         guard !context.approval.isEmpty else { return .run(trace: nil) }
         let call = ApprovalCall(tool: tool, input: input, workspaceRoot: context.workspaceRoot)
         let verdict = context.approval.decide(call)
@@ -43,13 +45,31 @@ enum ToolApproval {
                 """, isError: true, trace: ["approval": trace(verdict)]))
         case .ask:
             if context.sessionApprovals?.isAllowed(call) == true {
-                return .run(trace: trace(verdict, answer: "allow_always earlier in this session"))
+                return .run(trace: trace(verdict, answer: "allow_always, earlier in this session"))
             }
-            return .refuse(ToolOutput(text: """
-                \(call.text) needs a person's approval (the \(verdict.explanation)), and no one can be asked \
-                in this session, so it did not run. Do the task without it, or say in your result that it \
-                needs this call.
-                """, isError: true, trace: ["approval": trace(verdict, answer: "deny: no one can be asked")]))
+            guard let asking = context.asking else {
+                return .refuse(ToolOutput(text: """
+                    \(call.text) needs a person's approval (the \(verdict.explanation)), and no one can be asked \
+                    here, so it did not run. Do the task without it, or say in your result that it needs this call.
+                    """, isError: true, trace: ["approval": trace(verdict, answer: "deny: no one can be asked")]))
+            }
+            let rule = verdict.rule ?? "every call no rule allows (the default of \(verdict.origin) is ask)"
+            let reply = try await asking.ask(.permission(tool: tool, input: input, rule: rule), from: context.workerId)
+            let note = reply.text.map { " Their note: \($0)" } ?? ""
+            let answer = "\(reply.decision?.rawValue ?? "deny") by \(reply.answeredBy)"
+            switch reply.decision {
+            case .allow?:
+                return .run(trace: trace(verdict, answer: answer), note: reply.text.map { "Allowed by \(reply.answeredBy): \($0)" })
+            case .allowAlways?:
+                context.sessionApprovals?.allowAlways(call)
+                return .run(trace: trace(verdict, answer: answer), note: reply.text.map { "Allowed by \(reply.answeredBy): \($0)" })
+            case .deny?, nil:
+                return .refuse(ToolOutput(text: """
+                    \(call.text) was not approved (asked because of the \(verdict.explanation); \(reply.answeredBy) \
+                    answered deny), so it did not run.\(note) Do the task without it, or say in your result that it \
+                    needs this call.
+                    """, isError: true, trace: ["approval": trace(verdict, answer: answer)]))
+            }
         }
     }
 

@@ -260,12 +260,13 @@ public struct WorkerLoop: Sendable {
         var approvalTrace: JSONValue?
         if let tool = toolsByName[call.name] {
             do {
-                switch await ToolApproval.check(tool: call.name, input: call.input, context: setup.toolContext) {
+                switch try await ToolApproval.check(tool: call.name, input: call.input, context: setup.toolContext) {
                 case .refuse(let refusal):
                     output = refusal
-                case .run(let trace):
+                case .run(let trace, let note):
                     approvalTrace = trace
                     output = try await tool.run(call.input, context: setup.toolContext)
+                    if let note { output.text = "[\(note)]\n" + output.text }
                 }
             } catch let error as ToolError {
                 output = ToolOutput(text: error.message, isError: true)

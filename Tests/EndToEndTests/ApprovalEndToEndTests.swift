@@ -13,6 +13,22 @@ import TestSupport
             reply:
               toolCalls:
                 - { name: submit_result, input: { text: "denial seen" } }
+          - match: { system: "PUBLISHER", lastMessage: "exit code: 0" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "published" } }
+          - match: { system: "PUBLISHER", lastMessage: "was not approved" }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, second] } }
+          - match: { system: "PUBLISHER-AGAIN", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, second] } }
+          - match: { system: "PUBLISHER", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, one] } }
           - match: { system: "JANITOR", turn: 0 }
             reply:
               toolCalls:
@@ -55,6 +71,16 @@ import TestSupport
             prompt: JANITOR
             tools: [run_command]
             permissions: [exec]
+          publisher:
+            prompt: PUBLISHER
+            tools: [run_command]
+            permissions: [exec]
+            approval: { ask: [run_command] }
+          republisher:
+            prompt: PUBLISHER-AGAIN
+            tools: [run_command]
+            permissions: [exec]
+            approval: { ask: [run_command] }
         """
 
     /// The `tool_result` event of `workerId`'s first call of `tool`.
@@ -98,6 +124,65 @@ import TestSupport
         let inherited = toolResult(of: child, "run_command", in: all)
         #expect(inherited?["data"]?["approval"]?["origin"] == "role lead", "\(String(describing: inherited))")
         #expect(FileManager.default.fileExists(atPath: world.workspace + "/build"))
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anAskRuleAsksTheClientWhichDeniesThenAllowsAlways() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let worker = try await serve.spawn(["task": "Publish the package", "role": "publisher"])
+        let workerId = worker["id"]?.stringValue ?? ""
+
+        // The first call is asked with worker/ask, and the client's result denies it.
+        let first = try await serve.notification("worker/ask", timeout: .seconds(30))
+        #expect(first["params"]?["kind"] == "permission" && first["params"]?["tool"] == "run_command", "\(first)")
+        #expect(first["params"]?["input"]?["command"] == ["echo", "one"], "\(first)")
+        #expect(first["params"]?["workerId"]?.stringValue == workerId)
+        serve.send(["jsonrpc": "2.0", "id": first["id"] ?? .null, "result": ["decision": "deny", "text": "not that one"]])
+
+        // The worker goes on and tries another call; this one is answered with `answer`.
+        let second = try await serve.notification("worker/ask", timeout: .seconds(30))
+        #expect(second["params"]?["input"]?["command"] == ["echo", "second"], "\(second)")
+        serve.send(["jsonrpc": "2.0", "id": second["id"] ?? .null, "error": ["code": -32000, "message": "the person is away"]])
+        let askId = second["params"]?["askId"] ?? .null
+        _ = try await serve.call("answer", ["askId": askId, "decision": "allow_always"])
+        let done = try await serve.awaitAll([workerId])
+        #expect(done["finished"]?.arrayValue?.first?["result"]?["text"] == "published", "\(done)")
+
+        let results = try await serve.trace().filter { $0["workerId"]?.stringValue == workerId && $0["kind"] == "tool_result" }
+        #expect(results.count == 2, "\(results)")
+        let denied = results.first?["data"]
+        #expect(denied?["isError"] == true)
+        #expect(denied?["text"]?.stringValue?.contains("run_command(echo one) was not approved") == true, "\(String(describing: denied))")
+        #expect(denied?["text"]?.stringValue?.contains("not that one") == true)
+        #expect(denied?["approval"] == ["decision": "ask", "rule": "run_command", "origin": "role publisher", "answer": "deny by client"])
+        let allowed = results.last?["data"]
+        #expect(allowed?["isError"] == false && allowed?["text"]?.stringValue?.contains("exit code: 0") == true, "\(String(describing: allowed))")
+        #expect(allowed?["approval"]?["answer"] == "allow_always by client")
+
+        // allow_always: the same call is not asked again in this session, by another worker too.
+        let again = try await serve.spawn(["task": "Publish the package again", "role": "republisher", "wait": true])
+        #expect(again["result"]?["text"] == "published", "\(again)")
+        #expect(serve.pendingNotifications.filter { $0["method"] == "worker/ask" }.isEmpty, "asked again")
+        let repeated = try await serve.trace().first { $0["workerId"] == again["id"] && $0["kind"] == "tool_result" }
+        #expect(repeated?["data"]?["approval"]?["answer"] == "allow_always, earlier in this session", "\(String(describing: repeated))")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func anAskNobodyAnswersIsDeniedAtMaxWaitSecondsAndTheWorkerGoesOn() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+        // This client is not sent worker/ask and answers nothing: each ask waits maxWaitSeconds, then is denied.
+        let worker = try await serve.spawn(["task": "Publish the package", "role": "publisher", "wait": true,
+                                            "limits": ["maxWaitSeconds": 1]])
+        let results = try await serve.trace().filter { $0["workerId"] == worker["id"] && $0["kind"] == "tool_result" }
+        #expect(results.first?["data"]?["isError"] == true, "\(results)")
+        #expect(results.first?["data"]?["approval"]?["answer"]?.stringValue?.hasPrefix("deny by") == true, "\(results)")
         #expect(try await serve.stop() == 0)
     }
 
