@@ -48,6 +48,14 @@ extension Session {
         return orchestrations[parent] == nil ? "spawn_worker of \(parent)" : "orchestration \(parent)"
     }
 
+    /// A permission ask answered `allow_always` after a restart, when the call that asked did
+    /// not run: the worker is told to make it again, and then it runs unasked. (A live ask's
+    /// `allow_always` is kept by the worker loop, which then runs the call.)
+    func rememberAllowAlways(_ ask: Ask, _ decision: AskDecision?) {
+        guard decision == .allowAlways, ask.kind == .permission, let tool = ask.tool else { return }
+        approvals.allowAlways(ApprovalCall(tool: tool, input: ask.input ?? [:], workspaceRoot: environment.workspaceRoot))
+    }
+
     /// The policy a run of `entry` checks its calls against.
     func approvalPolicy(for entry: WorkerEntry, role: RoleConfig) throws -> ApprovalPolicy {
         do {

@@ -154,6 +154,7 @@ extension Session {
         let waiting = entry.state == .waiting && !entry.ending && entry.run == open.run
         if waiting, open.reopened, let call = open.toolCallId {
             entry.resumeAnswers[call] = Self.resumedResultText(open.ask, reply)
+            rememberAllowAlways(open.ask, decision)
         }
         let goesOn = waiting && entry.pendingAsks.isEmpty
         if goesOn {

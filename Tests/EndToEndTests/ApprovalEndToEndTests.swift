@@ -17,6 +17,10 @@ import TestSupport
             reply:
               toolCalls:
                 - { name: submit_result, input: { text: "published" } }
+          - match: { system: "PUBLISHER", lastMessage: "Make the call again" }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, one] } }
           - match: { system: "PUBLISHER", lastMessage: "was not approved" }
             reply:
               toolCalls:
@@ -172,6 +176,31 @@ import TestSupport
         #expect(try await serve.stop() == 0)
     }
 
+    @Test func anAllowAlwaysAnswerAfterKillAndResumeLetsTheCallRunUnasked() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let session = try await first.initialize(root: world.workspace)["session"]?["id"] ?? .null
+        let worker = try await first.spawn(["task": "Publish the package", "role": "publisher"])
+        let workerId = worker["id"]?.stringValue ?? ""
+        _ = try await first.workerEvent(kind: "asked", of: workerId)
+        try await first.killHard()
+
+        let second = try world.serve()
+        try await second.initialize(options: ["session": session], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                                             "capabilities": ["bosun": ["asks": true]]])
+        let request = try await second.notification("worker/ask", timeout: .seconds(30))
+        #expect(request["params"]?["input"]?["command"] == ["echo", "one"], "\(request)")
+        second.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["decision": "allow_always"]])
+        // Told to make the call again, the worker makes it, and it runs without a second ask.
+        let done = try await second.awaitAll([workerId])
+        #expect(done["finished"]?.arrayValue?.first?["result"]?["text"] == "published", "\(done)")
+        #expect(second.pendingNotifications.filter { $0["method"] == "worker/ask" }.isEmpty, "asked again")
+        let ran = try await second.trace().last { $0["workerId"]?.stringValue == workerId && $0["kind"] == "tool_result" }
+        #expect(ran?["data"]?["approval"]?["answer"] == "allow_always, earlier in this session", "\(String(describing: ran))")
+        #expect(try await second.stop() == 0)
+    }
+
     @Test func anAskNobodyAnswersIsDeniedAtMaxWaitSecondsAndTheWorkerGoesOn() async throws {
         let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
         defer { world.tearDown() }
@@ -183,6 +212,26 @@ import TestSupport
         let results = try await serve.trace().filter { $0["workerId"] == worker["id"] && $0["kind"] == "tool_result" }
         #expect(results.first?["data"]?["isError"] == true, "\(results)")
         #expect(results.first?["data"]?["approval"]?["answer"]?.stringValue?.hasPrefix("deny by") == true, "\(results)")
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test func orchestrateNarrowsTheRulesOfEveryWorkerItStarts() async throws {
+        let plan = "{ subtasks: [ { id: list, role: lister, brief: { task: \"List the workspace\" } } ] }"
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script + """
+
+              - match: { system: "bosun's planner" }
+                reply: { toolCalls: [{ name: submit_result, input: \(plan) }] }
+            """, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        _ = try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "List the workspace", "verify": false,
+                                                          "approval": ["deny": ["run_command(ls *)"]]], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let orchestration = result["id"]?.stringValue ?? ""
+        let denial = try await serve.trace().first { $0["kind"] == "tool_result" && $0["data"]?["name"] == "run_command" }
+        #expect(denial?["data"]?["isError"] == true, "\(String(describing: denial))")
+        #expect(denial?["data"]?["approval"]?["origin"]?.stringValue == "orchestration \(orchestration)", "\(String(describing: denial))")
         #expect(try await serve.stop() == 0)
     }
 
