@@ -24,7 +24,6 @@ extension Session {
         disarmDeadline(workerId)
         withdrawAsks(of: workerId)
         entry.pendingAsks = []
-        passAsksOn(ofChildrenOf: workerId)
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 
         var record = entry.record
@@ -49,6 +48,7 @@ extension Session {
         entries[workerId] = entry
         if wasRunning { scheduler.release(workerId) }
         send(event, data: data)
+        passAsksOn(ofChildrenOf: workerId)
         endProgress(workerId, state: state, failure: failure)
         resolveWaiters()
         await settleDependants(of: workerId, state: state, failure: failure)

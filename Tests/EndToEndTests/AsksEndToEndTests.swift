@@ -274,6 +274,35 @@ import TestSupport
         #expect(try await serve.stop() == 0)
     }
 
+    @Test func aParentThatEndsWithoutAnsweringPassesTheAskOnToTheClient() async throws {
+        let script = Self.script + """
+
+              - match: { system: "You lead a team", turn: 0 }
+                reply: { toolCalls: [{ name: spawn_worker, input: { task: "Pick a database", role: "asker" } }] }
+              - match: { system: "You lead a team", turn: 1 }
+                reply: { toolCalls: [{ name: await_workers, input: {} }] }
+              - match: { system: "You lead a team", turn: 2 }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Left it to the person." } }] }
+            """
+        let world = try OrchestrationWorld(mockArguments: ["--tool-steps", "1"], script: script,
+                                           sessionYAML: Self.roles + "  lead: { permissions: [spawn], prompt: \"You lead a team.\" }\n")
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                          "capabilities": ["bosun": ["asks": true]]])
+        let lead = try await serve.spawn(["task": "Lead the team", "role": "lead"])
+        // The lead saw the ask (its await ended on it) and ended without answering.
+        let request = try await serve.notification("worker/ask", timeout: .seconds(60))
+        #expect(try await serve.worker(lead.id).state == "succeeded")
+        let childId = request["params"]?["workerId"]?.stringValue ?? ""
+        serve.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["text": "sqlite"]])
+        let done = try await serve.awaitAll([childId])
+        #expect(done["finished"]?.arrayValue?.first?.state == "succeeded", "\(done)")
+        let asked = try await serve.trace().filter { $0["workerId"]?.stringValue == childId && $0["kind"] == "asked" }
+        #expect(asked.compactMap { $0["data"]?["to"]?.stringValue } == ["parent", "client"], "\(asked)")
+        #expect(try await serve.stop() == 0)
+    }
+
     /// An orchestration of one subtask on the asker role, whose coordinator answers asks
     /// with `coordinatorReply` (YAML flow text).
     static func orchestrationWorld(coordinatorReply: String) throws -> OrchestrationWorld {
