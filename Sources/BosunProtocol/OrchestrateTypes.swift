@@ -83,11 +83,16 @@ public struct OrchestrationChanges: Codable, Sendable, Hashable {
     public var conflicts: [ApplyConflict]
     /// Workers whose changes wait for review.
     public var pending: [String]
+    /// Earlier attempts of a subtask that ran again on another worker (substitute, escalate):
+    /// their changes are discarded when the subtask's last worker's changes are applied or
+    /// discarded, and wait with them until then. Absent when no subtask ran again.
+    public var superseded: [String]?
 
-    public init(applied: [String] = [], conflicts: [ApplyConflict] = [], pending: [String] = []) {
+    public init(applied: [String] = [], conflicts: [ApplyConflict] = [], pending: [String] = [], superseded: [String]? = nil) {
         self.applied = applied
         self.conflicts = conflicts
         self.pending = pending
+        self.superseded = superseded
     }
 }
 

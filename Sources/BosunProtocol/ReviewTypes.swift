@@ -104,11 +104,29 @@ public struct ChangesResult: Codable, Sendable, Hashable {
     public var files: [ChangedFile]
     /// Unified, in git's style (`git apply` takes it).
     public var diff: String
+    /// Files the worker changed that `.gitignore` ignores (build output, local settings):
+    /// not in `files` or the diff, and not applied unless `apply`'s `paths` names them.
+    /// Absent when there are none.
+    public var ignored: [IgnoredFile]?
 
-    public init(base: [ChangesBase], files: [ChangedFile], diff: String) {
+    public init(base: [ChangesBase], files: [ChangedFile], diff: String, ignored: [IgnoredFile]? = nil) {
         self.base = base
         self.files = files
         self.diff = diff
+        self.ignored = ignored
+    }
+}
+
+/// A changed file that `.gitignore` ignores.
+public struct IgnoredFile: Codable, Sendable, Hashable {
+    public var path: String
+    public var status: ChangedFile.Status
+    public var workerId: String
+
+    public init(path: String, status: ChangedFile.Status, workerId: String) {
+        self.path = path
+        self.status = status
+        self.workerId = workerId
     }
 }
 

@@ -27,6 +27,10 @@ extension Session {
                             additions: $0.additions, deletions: $0.deletions, workerId: workerId)
             }
             result.diff += changes.diff
+            let ignored = changes.ignored.map {
+                IgnoredFile(path: $0.path, status: ChangedFile.Status(rawValue: $0.status.rawValue) ?? .modified, workerId: workerId)
+            }
+            if !ignored.isEmpty { result.ignored = (result.ignored ?? []) + ignored }
         }
         return result
     }
@@ -45,6 +49,7 @@ extension Session {
             result.conflicts += outcome.conflicts.map { ApplyConflict(path: $0.path, reason: $0.reason, workerId: workerId) }
             if outcome.state != .applied { result.state = .conflicted }
             await noteChanges(of: workerId, layer: layer)
+            if outcome.state == .applied { await discardSuperseded(by: workerId) }
         }
         return result
     }
@@ -57,6 +62,7 @@ extension Session {
             if params.orchestrationId != nil, let state = try? layer.summary().state, state == .applied || state == .discarded { continue }
             discarded += try await reviewing(workerId) { try await layer.discard(protected: self.protectedPaths) }
             await noteChanges(of: workerId, layer: layer)
+            await discardSuperseded(by: workerId)
         }
         return DiscardResult(discarded: discarded)
     }
@@ -64,14 +70,20 @@ extension Session {
     /// Once every subtask has settled: applies the changes of those that passed, in plan
     /// order (`apply: verified`), leaves them for review (`manual`) or discards them
     /// (`never`). A conflict is recorded as a decision and leaves that worker's changes pending.
+    /// The changes of a subtask's earlier attempts (it ran again on another worker) go with
+    /// its last attempt's: discarded once those are applied or discarded, or at once when the
+    /// last attempt changed nothing.
     func settleChanges(_ id: String) async {
         guard let ledger = orchestrations[id] else { return }
         let mode = ledger.params.apply ?? .verified
         var outcome = OrchestrationChanges()
         for (spec, subtask) in ledger.planned {
-            guard let workerId = subtask.attempts.last,
-                  let layer = Layer.existing(workerId: workerId, layersRoot: layersRoot),
-                  (try? layer.summary())?.paths.isEmpty == false else { continue }
+            guard let workerId = subtask.attempts.last else { continue }
+            outcome.superseded = (outcome.superseded ?? []) + subtask.attempts.dropLast().filter(hasChanges)
+            guard hasChanges(workerId) else {
+                await discardSuperseded(by: workerId)
+                continue
+            }
             switch mode {
             case .verified where subtask.status == .passed:
                 do {
@@ -85,6 +97,7 @@ extension Session {
                     }
                 } catch {
                     // Nothing left to apply (its files ended as they began).
+                    await discardSuperseded(by: workerId)
                     continue
                 }
             case .never:
@@ -93,8 +106,28 @@ extension Session {
                 outcome.pending.append(workerId)
             }
         }
+        if outcome.superseded?.isEmpty == true { outcome.superseded = nil }
         let settled = outcome
         updateLedger(id) { $0.changes = settled }
+    }
+
+    /// Whether the worker's layer touched any path.
+    private func hasChanges(_ workerId: String) -> Bool {
+        (try? Layer.existing(workerId: workerId, layersRoot: layersRoot)?.summary().paths.isEmpty) == false
+    }
+
+    /// Discards what the earlier attempts of `workerId`'s subtask left waiting (the subtask ran
+    /// again on `workerId`): once its changes are decided, theirs never will be.
+    func discardSuperseded(by workerId: String) async {
+        let earlier = orchestrations.values.flatMap { ledger in
+            ledger.planned.filter { $0.ledger.attempts.last == workerId }.flatMap { $0.ledger.attempts.dropLast() }
+        }
+        for attempt in earlier where attempt != workerId && entries[attempt]?.hasEnded == true {
+            guard let layer = Layer.existing(workerId: attempt, layersRoot: layersRoot),
+                  let state = try? layer.summary().state, state == .pending || state == .conflicted else { continue }
+            _ = try? await reviewing(attempt) { try await layer.discard(protected: self.protectedPaths) }
+            await noteChanges(of: attempt, layer: layer)
+        }
     }
 
     /// The paths no worker writes and `apply` never carries.
@@ -150,6 +183,7 @@ extension Session {
         do {
             return try await body()
         } catch let error as WorkspaceError {
+            if let field = error.field { throw SessionError.invalidParams(field, "Worker \(workerId): \(error.message)") }
             throw SessionError(code: SessionError.invalidStateCode, message: "Worker \(workerId): \(error.message)",
                                data: ["field": "workerId", "workerId": .string(workerId)])
         }

@@ -21,6 +21,9 @@ public struct LayerChanges: Sendable {
     public var state: LayerState
     public var files: [LayerFileChange]
     public var diff: String
+    /// Changed files that `.gitignore` ignores: left out of `files`, the diff and `apply`
+    /// unless its `paths` name them.
+    public var ignored: [LayerFileChange]
 }
 
 /// What `apply` did: the paths it wrote, or the conflicts that made it write nothing.
@@ -44,16 +47,21 @@ extension Layer {
         var worker: LayerEntry?
         var workerPath: String
         var mode: mode_t
+        /// `.gitignore` ignores it (as the worker sees the `.gitignore` files).
+        var ignored: Bool
+
+        var status: LayerFileChange.Status { base == nil ? .added : worker == nil ? .deleted : .modified }
     }
 
     /// The files and symlinks the worker changed, leaving out protected paths (never
-    /// carried) and what `.gitignore` ignores (build output of the worker's commands).
+    /// carried); those `.gitignore` ignores (build output of the worker's commands, local
+    /// settings) are marked.
     func changedSides(protected: ProtectedPaths) throws -> (LayerManifest, [Side]) {
         try recordNewBases()
         let manifest = try load()
         let ignore = GitIgnoreView(layer: self)
         var sides: [Side] = []
-        for path in manifest.bases.keys.sorted() where protected.match(path) == nil && !ignore.isIgnored(path) {
+        for path in manifest.bases.keys.sorted() where protected.match(path) == nil {
             let base = try self.base(of: path, in: manifest) ?? nil
             let basePath = manifest.bases[path].flatMap { $0 }.map { baseDirectory + "/" + $0 } ?? "/dev/null"
             var worker: LayerEntry?
@@ -70,7 +78,8 @@ extension Layer {
                 mode = info.st_mode & 0o777
             }
             if worker == base { continue }
-            sides.append(Side(path: path, base: base, basePath: basePath, worker: worker, workerPath: workerPath, mode: mode))
+            sides.append(Side(path: path, base: base, basePath: basePath, worker: worker, workerPath: workerPath, mode: mode,
+                              ignored: ignore.isIgnored(path)))
         }
         return (manifest, sides)
     }
@@ -81,18 +90,20 @@ extension Layer {
         let (manifest, sides) = try await BlockingWork.run { try self.changedSides(protected: protected) }
         var files: [LayerFileChange] = []
         var diff = ""
-        for side in sides {
-            let status: LayerFileChange.Status = side.base == nil ? .added : side.worker == nil ? .deleted : .modified
-            let (text, additions, deletions) = try await UnifiedDiff.of(side, status: status, context: context)
-            files.append(LayerFileChange(path: side.path, status: status, additions: additions, deletions: deletions))
+        for side in sides where !side.ignored {
+            let (text, additions, deletions) = try await UnifiedDiff.of(side, status: side.status, context: context)
+            files.append(LayerFileChange(path: side.path, status: side.status, additions: additions, deletions: deletions))
             diff += text
         }
-        return LayerChanges(workspace: manifest.workspace, createdAt: manifest.createdAt, state: manifest.state, files: files, diff: diff)
+        let ignored = sides.filter(\.ignored).map { LayerFileChange(path: $0.path, status: $0.status, additions: 0, deletions: 0) }
+        return LayerChanges(workspace: manifest.workspace, createdAt: manifest.createdAt, state: manifest.state, files: files, diff: diff,
+                            ignored: ignored)
     }
 
-    /// Writes the worker's changes (or those under `paths`) into the workspace, all or
-    /// nothing: a file the user changed since the base is merged when the two changes touch
-    /// different lines (`diff3`), and is a conflict otherwise; on any conflict nothing is written.
+    /// Writes the worker's changes (or those `paths` names, which may name ignored ones) into
+    /// the workspace, all or nothing: a file the user changed since the base is merged when
+    /// the two changes touch different lines (`diff3`), and is a conflict otherwise; on any
+    /// conflict nothing is written. Without `paths`, what `.gitignore` ignores stays behind.
     public func apply(paths: [String]?, protected: ProtectedPaths) async throws -> LayerApplyOutcome {
         let state = try load().state
         guard state == .pending || state == .conflicted else {
@@ -103,9 +114,16 @@ extension Layer {
             let wanted = Set(paths.map { $0.split(separator: "/").joined(separator: "/") })
             let unknown = wanted.subtracting(sides.map(\.path))
             guard unknown.isEmpty else {
-                throw WorkspaceError("paths: \(unknown.sorted().joined(separator: ", ")) not among the worker's changed files; see `changes`")
+                let known = sides.isEmpty ? "it changed none" : "it changed " + Self.list(sides.map(\.path))
+                throw WorkspaceError("paths: \(Self.list(unknown.sorted())) \(unknown.count == 1 ? "is" : "are") not among the files this worker changed (\(known)); paths are relative to the workspace root, as `changes` lists them", field: "paths")
             }
             sides = sides.filter { wanted.contains($0.path) }
+        } else {
+            let ignored = sides.filter(\.ignored).map(\.path)
+            sides = sides.filter { !$0.ignored }
+            if sides.isEmpty, !ignored.isEmpty {
+                throw WorkspaceError("the worker changed only files that .gitignore ignores (\(Self.list(ignored))); name them in paths to apply them anyway, or discard")
+            }
         }
         guard !sides.isEmpty else {
             throw WorkspaceError("the worker changed no files; there is nothing to apply")
@@ -153,6 +171,11 @@ extension Layer {
                 return paths
             }
         }
+    }
+
+    /// Up to ten paths, and how many more.
+    static func list(_ paths: [String]) -> String {
+        paths.prefix(10).joined(separator: ", ") + (paths.count > 10 ? " and \(paths.count - 10) more" : "")
     }
 
     enum Resolution { case write(LayerEntry?), unchanged, conflict(String) }

@@ -3,6 +3,11 @@
 /// failed outcome. It never means bosun itself is broken.
 public struct WorkspaceError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// The request field the refusal is about, when it is one (`paths`).
+    public var field: String?
+    public init(_ message: String, field: String? = nil) {
+        self.message = message
+        self.field = field
+    }
     public var description: String { message }
 }

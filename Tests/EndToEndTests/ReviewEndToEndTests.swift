@@ -25,6 +25,11 @@ import Testing
                 - { name: run_command, input: { command: [make, test] } }
           - match: { lastMessage: "Read the README", turn: 0 }
             reply: { toolCalls: [{ name: submit_result, input: { text: "read" } }] }
+          - match: { lastMessage: "Set up the local settings", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: write_file, input: { path: settings.local, content: "KEY=1\\n" } }
+                - { name: write_file, input: { path: src/main.swift, content: "let x = 2\\n" } }
         """
 
     static func errorCode(_ response: JSONValue) -> Int64? {
@@ -81,6 +86,78 @@ import Testing
         #expect(discarded == ["discarded": ["README.md"]])
         #expect(try await serve.worker(secondId)["changes"]?["state"] == "discarded")
         #expect(try String(contentsOfFile: readme, encoding: .utf8) == "# First\n")
+        #expect(try await serve.stop() == 0)
+    }
+
+    /// A file `.gitignore` ignores is listed apart, stays behind on a plain `apply`, and lands
+    /// when `paths` names it; a path the worker did not change is -32602 naming `paths`.
+    @Test func ignoredFilesAreListedAndLandOnlyWhenNamed() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script)
+        defer { world.tearDown() }
+        try "*.local\n".write(toFile: world.workspace + "/.gitignore", atomically: true, encoding: .utf8)
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let worker = try await serve.spawn(["task": "Set up the local settings", "role": "coder"])
+        let id = try #require(worker["id"]?.stringValue)
+        _ = try await serve.awaitAll([id])
+
+        let changes = try await serve.call("changes", ["workerId": .string(id)])
+        #expect(changes["files"]?.arrayValue?.map { $0["path"] } == ["src/main.swift"])
+        #expect(changes["ignored"] == [["path": "settings.local", "status": "added", "workerId": .string(id)]], "\(changes)")
+        #expect(changes["diff"]?.stringValue?.contains("settings.local") == false)
+
+        let wrongPath = try await serve.request("apply", ["workerId": .string(id), "paths": ["main.swift"]])
+        #expect(Self.errorCode(wrongPath) == -32602 && wrongPath["error"]?["data"]?["field"] == "paths", "\(wrongPath)")
+        #expect(wrongPath["error"]?["message"]?.stringValue?.contains("it changed settings.local, src/main.swift") == true, "\(wrongPath)")
+
+        let applied = try await serve.call("apply", ["workerId": .string(id)])
+        #expect(applied["applied"] == ["src/main.swift"])
+        #expect(!FileManager.default.fileExists(atPath: world.workspace + "/settings.local"))
+        #expect(try await serve.stop() == 0)
+    }
+
+    /// A subtask whose first coder failed its checks runs again on a substitute: the first
+    /// coder's layer does not stay pending forever. With `apply: manual` both wait; applying
+    /// the orchestration's changes discards the superseded attempt's, and the result names it.
+    @Test func aSubstitutedWorkersChangesGoWithItsSubstitutes() async throws {
+        let plan = """
+            { subtasks: [ { id: x, role: coder, brief: { task: "Produce done.txt" }, checks: [{ kind: files, exist: [done.txt] }] } ] }
+            """
+        let world = try OrchestrateEndToEndTests.world([
+            OrchestrateEndToEndTests.plannerRule(plan), OrchestrateEndToEndTests.synthesizerRule,
+            OrchestrateEndToEndTests.coordinatorRule("""
+                { kind: substitute, reason: "It wrote the wrong file.", brief: { task: "Write done.txt with write_file" } }
+                """),
+            """
+              - match: { lastMessage: "Produce done.txt", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: wrong.txt, content: "wrong" } }] }
+              - match: { lastMessage: "Write done.txt with write_file", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: done.txt, content: "done" } }] }
+              - match: { system: "You change code" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Wrote it." } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Leave a done.txt", "apply": "manual"], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let attempts = result["verification"]?.arrayValue?.first?["attempts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        try #require(attempts.count == 2, "\(result)")
+        let (first, last) = (attempts[0], attempts[1])
+        #expect(result["changes"]?["pending"] == [.string(last)], "\(result)")
+        #expect(result["changes"]?["superseded"] == [.string(first)], "\(result)")
+        #expect(try await serve.worker(first)["changes"]?["state"] == "pending")
+
+        let orchestration = try #require(result["id"])
+        let applied = try await serve.call("apply", ["orchestrationId": orchestration])
+        #expect(applied["applied"] == ["done.txt"], "\(applied)")
+        #expect(try await serve.worker(last)["changes"]?["state"] == "applied")
+        #expect(try await serve.worker(first)["changes"]?["state"] == "discarded", "the superseded attempt still waits")
+        let events = serve.workerEvents(kind: "changes").filter { $0["workerId"]?.stringValue == first }
+        #expect(events.last?["data"]?["state"] == "discarded", "\(events)")
+        #expect(FileManager.default.fileExists(atPath: world.workspace + "/done.txt"))
+        #expect(!FileManager.default.fileExists(atPath: world.workspace + "/wrong.txt"))
         #expect(try await serve.stop() == 0)
     }
 

@@ -222,6 +222,60 @@ struct LayerFixture {
         }
     }
 
+    /// What `.gitignore` ignores is not dropped silently: `changes` lists it apart, `apply`
+    /// leaves it behind unless `paths` names it, and says so when nothing else changed.
+    @Test func ignoredFilesAreListedApartAndAppliedOnlyWhenNamed() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write(".gitignore", "build/\n*.local\n")
+        try fixture.workspace.write("app.py", "old\n")
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("KEY=1\n".utf8), to: "settings.local", shownAs: "settings.local")
+        try layer.write(Data("obj\n".utf8), to: "build/app.o", shownAs: "build/app.o")
+
+        let onlyIgnored = try await layer.changes(protected: ProtectedPaths())
+        #expect(onlyIgnored.files.isEmpty && onlyIgnored.diff.isEmpty)
+        #expect(onlyIgnored.ignored.map(\.path) == ["build/app.o", "settings.local"])
+        #expect(onlyIgnored.ignored.map(\.status) == [.added, .added])
+        do {
+            _ = try await layer.apply(paths: nil, protected: ProtectedPaths())
+            Issue.record("apply wrote only ignored files without being asked")
+        } catch let error as WorkspaceError {
+            #expect(error.message.contains(".gitignore ignores (build/app.o, settings.local)") && error.message.contains("name them in paths"),
+                    "\(error.message)")
+        }
+
+        try layer.write(Data("new\n".utf8), to: "app.py", shownAs: "app.py")
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["app.py"])
+        #expect(!changes.diff.contains("settings.local"))
+        let applied = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(applied.applied == ["app.py"])
+        #expect(fixture.read("settings.local") == nil && fixture.read("build/app.o") == nil)
+
+        let second = try fixture.layer("w_2")
+        try second.write(Data("KEY=2\n".utf8), to: "settings.local", shownAs: "settings.local")
+        let named = try await second.apply(paths: ["settings.local"], protected: ProtectedPaths())
+        #expect(named.applied == ["settings.local"] && fixture.read("settings.local") == "KEY=2\n")
+    }
+
+    /// `paths` naming a file the worker did not change is refused naming the field and the
+    /// files it did change.
+    @Test func anUnknownPathIsRefusedNamingTheChangedFiles() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("x\n".utf8), to: "src/x.txt", shownAs: "src/x.txt")
+        do {
+            _ = try await layer.apply(paths: ["x.txt"], protected: ProtectedPaths())
+            Issue.record("an unknown path was applied")
+        } catch let error as WorkspaceError {
+            #expect(error.field == "paths")
+            #expect(error.message.contains("x.txt is not among the files this worker changed (it changed src/x.txt)"), "\(error.message)")
+        }
+        #expect(fixture.read("src/x.txt") == nil)
+    }
+
     @Test func applyWithoutChangesIsRefused() async throws {
         let fixture = try LayerFixture()
         defer { fixture.remove() }
