@@ -286,10 +286,12 @@ def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
             wait_for(lambda: "What is the project called?" in top.screen(), "the pending ask on its events page")
             top.keys("a")
             wait_for(lambda: "enter send" in (top.screen() or ""), "the text prompt")
-            top.keys("-l", "bosun")
-            wait_for(lambda: "bosun█" in (top.screen() or ""), "the typed text")
+            top.keys("-l", "bösunx")  # a character of two UTF-8 bytes, and one to take back
+            wait_for(lambda: "bösunx█" in (top.screen() or ""), "the typed text")
+            top.keys("BSpace")
+            wait_for(lambda: "bösun█" in (top.screen() or ""), "the text without its last character")
             top.keys("Enter")
             wait_for(lambda: serve.event(namer, "answered"), "the typed answer")
-            assert serve.event(namer, "answered")[1]["params"]["data"]["text"] == "bosun"
+            assert serve.event(namer, "answered")[1]["params"]["data"]["text"] == "bösun"
         finally:
             top.close()
