@@ -28,10 +28,10 @@ support.run(function()
   bosun.setup({ cmd = vim.env.BOSUN_BIN, config = vim.env.BOSUN_TEST_CONFIG, db = vim.env.BOSUN_TEST_DB,
     root_dir = vim.env.BOSUN_TEST_WORKSPACE, browser = false })
 
-  -- Spawns an asker for `task`; returns its id once it is known.
-  local function asker(task)
+  -- Spawns a worker of `role` (default the asker) for `task`; returns its id once it is known.
+  local function asker(task, role)
     local before = client.state.last_worker
-    bosun.spawn({ role = 'asker', task = task })
+    bosun.spawn({ role = role or 'asker', task = task })
     wait_for('the worker for "' .. task .. '"', function()
       return client.state.last_worker ~= before and client.state.last_worker ~= nil
     end)
@@ -100,6 +100,21 @@ support.run(function()
     return client.state.workers[elsewhere].state == 'succeeded'
   end)
   check(not noted('answer ' .. other .. ' failed'), 'the late choice was not sent')
+
+  -- A permission: the decisions the ask offers; allowing it runs the call.
+  vim.ui.select = function(items, opts, on_choice)
+    table.insert(selects, { items = items, opts = opts })
+    on_choice(items[1])
+  end
+  local prompts = #selects
+  local guarded = asker('Greet', 'guarded')
+  wait_for('the guarded worker to succeed', function() return client.state.workers[guarded].state == 'succeeded' end)
+  check(#selects == prompts + 1, 'one more select prompt')
+  local permission = selects[#selects]
+  check(permission.opts.prompt:match('^bosun ' .. guarded .. ' asks %[run_command%]: '), 'the prompt: ' .. permission.opts.prompt)
+  check(vim.deep_equal(labels(permission.items), { 'Allow once', 'Allow for the rest of the session', 'Deny' }),
+    'the decisions: ' .. vim.inspect(labels(permission.items)))
+  check(answer_of(guarded).decision == 'allow', 'allowed')
 
   bosun.stop()
   wait_for('bosun serve to exit', function() return not client.state.ready and not client.state.starting end)

@@ -73,9 +73,14 @@ store: {{ path: "{directory / 'trace.sqlite'}" }}
 
 # Workers of the role `asker` (ASKER_ROLE, appended to a config) ask: "Name the project" a
 # free question, any other task which database (two options); they submit once they have
-# an answer, or once they learn there is none.
+# an answer, or once they learn there is none. Workers of the role `guarded` run `echo
+# hello`, which their approval rules say to ask about, then submit.
 ASKER_SCRIPT = """\
 rules:
+  - match: { system: "You run first", turn: 1 }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done." } }] }
+  - match: { system: "You run first", turn: 0 }
+    reply: { toolCalls: [{ name: run_command, input: { command: [echo, hello] } }] }
   - match: { system: "You ask first", lastMessage: "The answer (from" }
     reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
   - match: { system: "You ask first", lastMessage: "No answer" }
@@ -85,7 +90,10 @@ rules:
   - match: { system: "You ask first", turn: 0 }
     reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: [postgres, sqlite] } }] }
 """
-ASKER_ROLE = 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n'
+ASKER_ROLE = """roles:
+  asker: { tools: [ask, list_files], prompt: "You ask first." }
+  guarded: { tools: [run_command], permissions: [exec], prompt: "You run first.", approval: { ask: [run_command] } }
+"""
 
 
 class MCPWorld:

@@ -71,6 +71,35 @@ def test_sync_on_ask_answers_on_a_thread_of_its_own_that_may_call_the_client(bos
         client.close()
 
 
+def test_on_ask_allows_or_denies_a_permission(bosun_bin, world):
+    args, workspace, _ = world
+    decisions = iter(["allow", "deny"])
+    seen: list[Ask] = []
+
+    def on_ask(ask: Ask) -> AskReply:
+        seen.append(ask)
+        return {"decision": "allow"} if next(decisions) == "allow" else {"decision": "deny", "text": "not today"}
+
+    client = BosunClient.start(serve(bosun_bin, args), cwd=str(workspace), on_ask=on_ask)
+    try:
+        client.initialize(str(workspace))
+        allowed = client.spawn("Greet", role="guarded", wait=True)
+        denied = client.spawn("Greet again", role="guarded", wait=True)
+        [first, second] = seen
+        assert first.kind == "permission" and first.tool == "run_command" and first.input == {"command": ["echo", "hello"]}
+        assert first.options is not None and [o.id for o in first.options] == ["allow", "allow_always", "deny"]
+        assert second.worker_id == denied.id
+
+        def command_result(worker_id):
+            return next(e.data for e in client.trace(worker_id) if e.kind == "tool_result" and e.data["name"] == "run_command")
+        ran, refused = command_result(allowed.id), command_result(denied.id)
+        assert not ran["isError"] and "hello" in ran["text"], ran
+        assert refused["isError"] and "not approved" in refused["text"] and "not today" in refused["text"], refused
+        assert [a["decision"] for a in answered(client, allowed.id) + answered(client, denied.id)] == ["allow", "deny"]
+    finally:
+        client.close()
+
+
 def test_a_raising_on_ask_leaves_the_ask_pending_for_answer(bosun_bin, world):
     args, workspace, tmp_path = world
     log = tmp_path / "serve.log"

@@ -293,5 +293,17 @@ def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
             top.keys("Enter")
             wait_for(lambda: serve.event(namer, "answered"), "the typed answer")
             assert serve.event(namer, "answered")[1]["params"]["data"]["text"] == "bösun"
+            top.keys("Escape")
+
+            # A permission: a allows once, A always, d denies.
+            guarded = serve.request("spawn", {"task": "Greet", "role": "guarded"})["result"]["id"]
+            wait_for(lambda: " waiting " in top.row(guarded) and "[run_command]" in top.row(guarded), "the permission ask")
+            top.keys("Down")
+            wait_for(lambda: top.row(guarded).startswith("›"), "the guarded worker selected")
+            top.keys("a")
+            wait_for(lambda: "(run_command): a allow once  A allow always  d deny" in (top.screen() or ""), "the decisions")
+            top.keys("d")
+            wait_for(lambda: serve.event(guarded, "answered"), "the denial")
+            assert serve.event(guarded, "answered")[1]["params"]["data"]["decision"] == "deny"
         finally:
             top.close()
