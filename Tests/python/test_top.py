@@ -297,7 +297,8 @@ def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
 
             # A permission: a allows once, A always, d denies.
             guarded = serve.request("spawn", {"task": "Greet", "role": "guarded"})["result"]["id"]
-            wait_for(lambda: " waiting " in top.row(guarded) and "[run_command]" in top.row(guarded), "the permission ask")
+            wait_for(lambda: " waiting " in top.row(guarded), "the permission ask")
+            assert 'asks: run_command {"command":["echo","hello"]}' in top.row(guarded), top.screen()
             top.keys("Down")
             wait_for(lambda: top.row(guarded).startswith("›"), "the guarded worker selected")
             top.keys("a")

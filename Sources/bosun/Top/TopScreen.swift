@@ -117,7 +117,7 @@ struct TopScreen {
         let elapsed = row.elapsed(at: now)
         let state = worker.state + (row.queuePosition.map { " #\($0)" } ?? "")
         let waited = row.waited(at: now)
-        let task = row.pendingAsk.map { "asks: " + oneLine($0.question) + choices($0) } ?? oneLine(worker.task)
+        let task = row.pendingAsk.map(askSummary) ?? oneLine(worker.task)
         var cells = columns([selected ? "›" : "", worker.id, state, worker.role, worker.model, "\(worker.steps)",
                              "\(worker.inputTokens + worker.outputTokens)", String(format: "$%.4f", worker.costUSD),
                              duration(elapsed), waited > 0 ? duration(waited) : "",
@@ -132,9 +132,7 @@ struct TopScreen {
     /// A pending ask on the events page: what it asks, about which tool call, its choices.
     func askLines(_ ask: Ask, waited: TimeInterval) -> [String] {
         var lines = [bold("\(ask.kind.rawValue) \(ask.askId), waiting \(duration(waited)): \(oneLine(ask.question))")]
-        if let tool = ask.tool {
-            lines.append("  \(tool) \(ask.input.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) } ?? "")")
-        }
+        if let tool = ask.tool { lines.append("  \(tool) \(ask.input.map(compact) ?? "")") }
         if ask.kind == .question, let options = ask.options {
             lines.append("  options: " + options.enumerated().map { "\($0.offset + 1). \($0.element.label)" }.joined(separator: "  "))
         }
@@ -156,10 +154,21 @@ struct TopScreen {
         }
     }
 
-    /// A question's options after it in the task column: ` [postgres|sqlite]`.
-    func choices(_ ask: Ask) -> String {
-        guard ask.kind == .question, let options = ask.options else { return ask.tool.map { " [\($0)]" } ?? "" }
-        return " [" + options.map(\.id).joined(separator: "|") + "]"
+    /// A pending ask in the task column: the call a permission is about
+    /// (`asks: run_command {"command":["make"]}`), or the question with its options' ids
+    /// (`asks: Which database? [postgres|sqlite]`).
+    func askSummary(_ ask: Ask) -> String {
+        switch ask.kind {
+        case .permission:
+            return "asks: " + [ask.tool ?? "a tool call", ask.input.map(compact)].compactMap { $0 }.joined(separator: " ")
+        case .question:
+            return "asks: " + oneLine(ask.question) + (ask.options.map { " [" + $0.map(\.id).joined(separator: "|") + "]" } ?? "")
+        }
+    }
+
+    /// JSON on one line, as short as it goes.
+    func compact<Value: Encodable>(_ value: Value) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
     }
 
     /// A writing worker's changed-file count, marked by where its changes stand: `3` waits for
