@@ -49,7 +49,7 @@ extension Session {
             result.conflicts += outcome.conflicts.map { ApplyConflict(path: $0.path, reason: $0.reason, workerId: workerId) }
             if outcome.state != .applied { result.state = .conflicted }
             await noteChanges(of: workerId, layer: layer)
-            if outcome.state == .applied { await discardSuperseded(by: workerId) }
+            if (try? layer.summary().state) == .applied { await discardSuperseded(by: workerId) }
         }
         return result
     }

@@ -186,15 +186,22 @@ public struct Layer: Sendable, Hashable {
 
     /// Copies the workspace's regular file or symlink at `relative` into `base/`; nil when there is none.
     private func copyFromWorkspace(_ relative: String, index: Int) throws -> String? {
-        guard let entry = try LayerEntry.inWorkspace(relative, in: WorkspaceDirectory(workspaceRoot)) else { return nil }
-        let name = String(index)
+        try copyBase(LayerEntry.inWorkspace(relative, in: WorkspaceDirectory(workspaceRoot)), index: index)
+    }
+
+    /// Keeps `entry` in `base/` under a name no other base has; nil for no entry.
+    func copyBase(_ entry: LayerEntry?, index: Int) throws -> String? {
+        guard let entry else { return nil }
+        var name = String(index)
+        var info = stat()
+        while lstat(baseDirectory + "/" + name, &info) == 0 { name += "+" }
         let copy = baseDirectory + "/" + name
         let made: Bool
         switch entry {
         case .file(let content): made = FileManager.default.createFile(atPath: copy, contents: content)
         case .symlink(let target): made = symlink(target, copy) == 0
         }
-        guard made else { throw WorkspaceError("cannot record the base of \(relative) in the worker's layer") }
+        guard made else { throw WorkspaceError("cannot record a base in the worker's layer at \(copy): \(String(cString: strerror(errno)))") }
         return name
     }
 
@@ -250,10 +257,9 @@ public struct Layer: Sendable, Hashable {
     }
 
     /// Marks the review's outcome.
-    func setState(_ state: LayerState, applied: [String]? = nil) throws {
+    func setState(_ state: LayerState) throws {
         var manifest = try load()
         manifest.state = state
-        if let applied { manifest.applied = applied }
         try save(manifest)
     }
 }
@@ -278,7 +284,7 @@ struct LayerManifest: Codable, Sendable {
     /// For each path the worker touched, the name of its base copy in `base/`, or nil when
     /// the workspace had no such file.
     var bases: [String: String?] = [:]
-    /// The paths the last `apply` wrote.
+    /// The paths `apply` wrote (each `apply` with `paths` adds its own).
     var applied: [String]?
 
     init(workspace: String, createdAt: Date) {

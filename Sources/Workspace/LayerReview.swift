@@ -110,6 +110,7 @@ extension Layer {
             throw WorkspaceError("the worker's changes were already \(state.rawValue); there is nothing left to apply")
         }
         var (_, sides) = try await BlockingWork.run { try self.changedSides(protected: protected) }
+        let all = sides
         if let paths {
             let wanted = Set(paths.map { $0.split(separator: "/").joined(separator: "/") })
             let unknown = wanted.subtracting(sides.map(\.path))
@@ -152,7 +153,14 @@ extension Layer {
             return LayerApplyOutcome(applied: [], conflicts: conflicts, state: .conflicted)
         }
         let planned = writes
-        let applied = try await BlockingWork.run { try self.locked { try self.write(planned, protected: protected) } }
+        let picked = Set(sides.map(\.path))
+        // What `paths` left out still waits for review: the layer stays pending, its applied
+        // files based on what they now are, so `changes` and the next `apply` show the rest.
+        let rest = paths == nil ? [] : all.filter { !$0.ignored && !picked.contains($0.path) }
+        let settled = rest.isEmpty ? [] : sides
+        let applied = try await BlockingWork.run {
+            try self.locked { try self.write(planned, protected: protected, rebasing: settled) }
+        }
         return LayerApplyOutcome(applied: applied, conflicts: [], state: .applied)
     }
 
@@ -209,7 +217,9 @@ extension Layer {
 
     /// Writes the planned files into the workspace as one `StagedWrites` batch: all staged and
     /// flushed before the first lands, and put back on a failure. Marks the layer applied.
-    private func write(_ planned: [(Side, LayerEntry?)], protected: ProtectedPaths) throws -> [String] {
+    /// With `rebasing` (a partial apply that leaves other changes waiting), those paths'
+    /// bases become the worker's versions and the layer stays pending.
+    private func write(_ planned: [(Side, LayerEntry?)], protected: ProtectedPaths, rebasing: [Side]) throws -> [String] {
         let batch = StagedWrites(workspace: try WorkspaceDirectory(workspaceRoot))
         for (side, content) in planned {
             let staged: StagedWrites.Content
@@ -226,7 +236,11 @@ extension Layer {
         try batch.commit()
         batch.finish()
         let applied = planned.map(\.0.path)
-        try setState(.applied, applied: applied)
+        var manifest = try load()
+        manifest.applied = (manifest.applied ?? []) + applied
+        manifest.state = rebasing.isEmpty ? .applied : .pending
+        for side in rebasing { manifest.bases[side.path] = .some(try copyBase(side.worker, index: manifest.bases.count)) }
+        try save(manifest)
         return applied
     }
 }

@@ -259,6 +259,28 @@ struct LayerFixture {
         #expect(named.applied == ["settings.local"] && fixture.read("settings.local") == "KEY=2\n")
     }
 
+    /// `apply` with `paths` lands those files and leaves the rest waiting: the layer stays
+    /// pending, `changes` shows only the rest, and the next `apply` lands it.
+    @Test func aPartialApplyLeavesTheRestForTheNextApply() async throws {
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        try fixture.workspace.write("a.txt", "a\n")
+        let layer = try fixture.layer("w_1")
+        try layer.write(Data("A\n".utf8), to: "a.txt", shownAs: "a.txt")
+        try layer.write(Data("b\n".utf8), to: "b.txt", shownAs: "b.txt")
+
+        let first = try await layer.apply(paths: ["a.txt"], protected: ProtectedPaths())
+        #expect(first.applied == ["a.txt"] && fixture.read("a.txt") == "A\n" && fixture.read("b.txt") == nil)
+        #expect(try layer.summary().state == .pending)
+        let rest = try await layer.changes(protected: ProtectedPaths())
+        #expect(rest.files.map(\.path) == ["b.txt"] && !rest.diff.contains("a.txt"), "\(rest.diff)")
+
+        let second = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(second.applied == ["b.txt"] && fixture.read("b.txt") == "b\n")
+        #expect(try layer.summary().state == .applied)
+        await #expect(throws: WorkspaceError.self) { try await layer.apply(paths: nil, protected: ProtectedPaths()) }
+    }
+
     /// `paths` naming a file the worker did not change is refused naming the field and the
     /// files it did change.
     @Test func anUnknownPathIsRefusedNamingTheChangedFiles() async throws {
