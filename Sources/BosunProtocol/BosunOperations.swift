@@ -149,7 +149,8 @@ public enum BosunOperations {
             A worker whose role writes works in a layer of its own: the workspace does not change until you \
             apply. changes shows what one worker (workerId) or every subtask of an orchestration \
             (orchestrationId) changed: each file with its status (added, modified, deleted) and line counts, \
-            what it was based on, and a unified diff. Review it, then apply or discard.
+            what it was based on, and a unified diff; files .gitignore ignores are listed apart (ignored). \
+            Review it, then apply or discard.
             """,
         readOnly: true)
     ) { session, params, _ in try await session.changes(params) }
@@ -159,7 +160,8 @@ public enum BosunOperations {
         summary: "Write a writing worker's changes into the workspace.",
         description: """
             Write a finished worker's changes (or an orchestration's, subtask by subtask in plan order) into the \
-            workspace; paths picks some of its files. All or nothing per worker: a file the user also changed \
+            workspace; paths picks some of its files (the rest keeps waiting; ignored files land only when \
+            named). All or nothing per worker: a file the user also changed \
             since the worker started is merged when the changes touch different lines, and is a conflict \
             otherwise; on any conflict nothing of that worker is written and its conflicts say why.
             """,

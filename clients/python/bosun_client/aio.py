@@ -96,8 +96,9 @@ class AsyncBosunClient:
     async def changes(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
                 context: Optional[int] = None, timeout: Optional[float] = None) -> dict[str, Any]:
         """A writing worker's (or an orchestration's) changes, waiting for review in its layer:
-        `{base, files: [{path, status, additions, deletions, workerId}], diff}`; the diff has `context`
-        lines of context around each change (default 3)."""
+        `{base, files: [{path, status, additions, deletions, workerId}], diff, ignored?}`; the diff has
+        `context` lines of context around each change (default 3). `ignored` lists changed files that
+        .gitignore ignores: `apply` carries them only when `paths` names them."""
         result: dict[str, Any] = await self.request("changes", params.review(
             worker_id=worker_id, orchestration_id=orchestration_id, context=context), timeout)
         return result
@@ -105,7 +106,8 @@ class AsyncBosunClient:
     async def apply(self, worker_id: Optional[str] = None, *, orchestration_id: Optional[str] = None,
               paths: Optional[Sequence[str]] = None, timeout: Optional[float] = None) -> dict[str, Any]:
         """Writes the changes into the workspace, all or nothing per worker:
-        `{applied: [path], conflicts: [{path, reason, workerId}], state}`."""
+        `{applied: [path], conflicts: [{path, reason, workerId}], state}`. With `paths`, only those
+        files; the rest keeps waiting for a later `apply`."""
         result: dict[str, Any] = await self.request("apply", params.review(
             worker_id=worker_id, orchestration_id=orchestration_id, paths=paths), timeout)
         return result
