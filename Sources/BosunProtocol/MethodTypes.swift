@@ -308,9 +308,11 @@ public struct Role: Codable, Sendable, Hashable {
     public var limits: Limits
     /// Where the role was defined (built in, a config file, a Markdown role file).
     public var source: String
+    /// The role's approval rules; nil when it has none.
+    public var approval: ApprovalParams?
 
     public init(name: String, description: String, model: String, tools: [String], permissions: Permissions,
-                limits: Limits, source: String) {
+                limits: Limits, source: String, approval: ApprovalParams? = nil) {
         self.name = name
         self.description = description
         self.model = model
@@ -318,6 +320,7 @@ public struct Role: Codable, Sendable, Hashable {
         self.permissions = permissions
         self.limits = limits
         self.source = source
+        self.approval = approval
     }
 }
 

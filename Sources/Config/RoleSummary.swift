@@ -17,6 +17,15 @@ public struct RoleSummary: Codable, Sendable, Hashable {
     public var permissions: ToolPermissions
     public var limits: Limits
     public var source: String
+    /// The role's approval rules as written (`default` only when it is not allow); nil when it has none.
+    public var approval: Approval?
+
+    public struct Approval: Codable, Sendable, Hashable {
+        public var allow: [String]?
+        public var ask: [String]?
+        public var deny: [String]?
+        public var `default`: String?
+    }
 
     public init(_ role: RoleConfig) {
         name = role.name
@@ -27,5 +36,9 @@ public struct RoleSummary: Codable, Sendable, Hashable {
         limits = Limits(timeoutSeconds: role.timeoutSeconds, maxSteps: role.maxSteps, maxTokens: role.maxTokens,
                         maxCostUSD: role.maxCostUSD)
         source = role.source
+        let rules = role.approval
+        approval = rules.isEmpty ? nil : Approval(allow: rules.allow.isEmpty ? nil : rules.allow, ask: rules.ask.isEmpty ? nil : rules.ask,
+                                                  deny: rules.deny.isEmpty ? nil : rules.deny,
+                                                  default: rules.otherwise == .allow ? nil : rules.otherwise.rawValue)
     }
 }

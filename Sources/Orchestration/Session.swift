@@ -298,7 +298,8 @@ public actor Session: SessionOperations {
                                                spawn: role.permissions.spawn),
                  limits: Role.Limits(timeoutSeconds: role.limits.timeoutSeconds, maxSteps: role.limits.maxSteps,
                                      maxTokens: role.limits.maxTokens, maxCostUSD: role.limits.maxCostUSD),
-                 source: role.source)
+                 source: role.source,
+                 approval: role.approval.map { ApprovalParams(allow: $0.allow, ask: $0.ask, deny: $0.deny, default: $0.default) })
         })
     }
 

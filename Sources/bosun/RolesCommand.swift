@@ -33,6 +33,11 @@ struct RolesCommand: ParsableCommand {
             print("  model:   \(model)")
             print("  tools:   \(role.tools.joined(separator: ", "))\(granted.isEmpty ? "" : " (permissions: \(granted.joined(separator: ", ")))")")
             print("  limits:  \(Self.duration(role.limits.timeoutSeconds)), \(role.limits.maxSteps) steps, \(role.limits.maxTokens) tokens, $\(role.limits.maxCostUSD)")
+            if let approval = role.approval {
+                let lists = [("deny", approval.deny), ("ask", approval.ask), ("allow", approval.allow)]
+                    .compactMap { name, patterns in patterns.map { "\(name) \($0.joined(separator: ", "))" } }
+                print("  approval: \((lists + (approval.default.map { ["default \($0)"] } ?? [])).joined(separator: "; "))")
+            }
             print("  source:  \(role.source)")
         }
         for warning in config.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }

@@ -99,6 +99,11 @@ import TestSupport
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace)
 
+        // `roles` shows each role's rules.
+        let roles = try await serve.call("roles")["roles"]?.arrayValue ?? []
+        #expect(roles.first { $0["name"] == "janitor" }?["approval"] == ["deny": ["run_command(rm *)"]], "\(roles)")
+        #expect(roles.first { $0["name"] == "lister" }?["approval"] == nil)
+
         // The role's own rule.
         let janitor = try await serve.spawn(["task": "Clean the build directory", "role": "janitor", "wait": true])
         #expect(janitor["state"] == "succeeded", "\(janitor)")
