@@ -134,6 +134,11 @@ public struct ApprovalPolicy: Sendable {
                 return ApprovalVerdict(decision: decision, rule: rule.text, origin: set.origin)
             }
         }
-        return ApprovalVerdict(decision: set.otherwise, rule: nil, origin: set.origin)
+        let decision = defaultExempt.contains(call.tool) ? .allow : set.otherwise
+        return ApprovalVerdict(decision: decision, rule: nil, origin: set.origin)
     }
+
+    /// Tools a set's `default` does not apply to, only its patterns: asking a person is never
+    /// itself asked about, and waiting for one's own children changes nothing.
+    static let defaultExempt: Set<String> = ["ask", "await_workers"]
 }

@@ -145,6 +145,15 @@ import Testing
         #expect(rules.decide(fetch("https://docs.swift.org")).decision == .deny)
     }
 
+    @Test func theDefaultNeverAppliesToAskingOrWaitingForChildren() throws {
+        let call = { (tool: String) in ApprovalCall(tool: tool, input: [:], workspaceRoot: "/tmp") }
+        let closed = try policy(otherwise: .deny)
+        #expect(closed.decide(call("ask")).decision == .allow)
+        #expect(closed.decide(call("await_workers")).decision == .allow)
+        #expect(closed.decide(call("spawn_worker")).decision == .deny)
+        #expect(try policy(deny: ["ask"], otherwise: .deny).decide(call("ask")).decision == .deny)
+    }
+
     // MARK: - Precedence and narrowing
 
     @Test func denyWinsOverAskAndAskOverAllow() throws {
