@@ -75,6 +75,9 @@ final class InFlightRequests: Sendable {
             locked.nextSerial += 1
             let launch: @Sendable () -> Task<Void, Never> = { [self] in
                 Task { [self] in
+                    // Cancelled before it had a task: it must see so from its first line, not
+                    // only once `begin` gets to cancel it (by then it may be waiting on work).
+                    if wasCancelled(serial) { withUnsafeCurrentTask { $0?.cancel() } }
                     let answer = await produce()
                     if !isSilenced(serial) { send(answer) }
                     finished(serial, wasRunning: true)
@@ -113,6 +116,10 @@ final class InFlightRequests: Sendable {
             table.waiting.removeFirst(table.head)
             table.head = 0
         }
+    }
+
+    private func wasCancelled(_ serial: Int) -> Bool {
+        table.withLock { $0.entries[serial]?.cancelled ?? false }
     }
 
     private func isSilenced(_ serial: Int) -> Bool {
