@@ -23,7 +23,8 @@ struct AnswerCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("The ask id (a_…).", valueName: "ASK")) var ask: String
-    @Argument(help: ArgumentHelp("allow, allow_always or deny.", valueName: "DECISION")) var decision: AskDecision?
+    @Argument(help: ArgumentHelp("A permission ask's decision; deny also declines a question.", valueName: "DECISION"))
+    var decision: AskDecision?
     @Option(help: "A question's answer, or a note to the worker with a decision.") var text: String?
     @Option(help: ArgumentHelp("How long to wait for the owning bosun serve to answer.", valueName: "SECONDS"))
     var wait: Double = 5
