@@ -152,7 +152,7 @@ import TestSupport
         let serve = try world.serve()
         try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
         let asker = try await serve.spawn(["task": "Pick a database", "role": "asker"])
-        _ = try await serve.workerEvent(kind: "asked", of: asker.id)
+        let askId = try await serve.workerEvent(kind: "asked", of: asker.id)["data"]?["ask"]?["askId"] ?? .null
         // The only slot is free again: another worker runs to its end while the asker waits.
         let other = try await serve.call("spawn", ["task": "List the files", "wait": true], timeout: .seconds(60))
         #expect(other.state == "succeeded", "\(other)")
@@ -160,6 +160,8 @@ import TestSupport
         let cancelled = try await serve.call("cancel", ["workerId": .string(asker.id)])
         #expect(cancelled["cancelled"] == [.string(asker.id)])
         #expect(try await serve.worker(asker.id).state == "cancelled")
+        // Its ask closed with it: a late answer is refused and answers nothing.
+        try await expectRefusal(serve, ["askId": askId, "text": "postgres"], code: -32011, field: "askId")
         #expect(try await serve.stop() == 0)
     }
 
