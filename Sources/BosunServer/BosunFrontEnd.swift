@@ -31,7 +31,7 @@ final class BosunFrontEnd: FrontEnd {
         }
         let delivery = try params.eventDelivery()
         let notifier = connection.notifier
-        let asks = ClientAsks.requested(by: params.capabilities) ? ClientAsks(connection: connection.connection, logger: logger) : nil
+        let asks = ClientAsks.requested(by: params.capabilities) ? ClientAsks(connection: connection.connection, channel: ClientAsks.workerAsk, logger: logger) : nil
         let request = try params.sessionOpenRequest(defaultRoot: connection.options.defaultWorkspaceRoot) { event in
             if let notification = BosunNotification(event, delivery: delivery) {
                 notifier.notify(notification.method, notification.params, droppable: notification.droppable)

@@ -114,7 +114,7 @@ struct InitializeResult: Encodable, Sendable {
         var notifications = [BosunNotification.workerEvent, BosunNotification.progress, "window/logMessage",
                              "bosun/notificationsDropped"]
         /// Requests the server may send: `worker/ask` to a client that declared `capabilities.bosun.asks`.
-        var serverRequests = [ClientAsks.method]
+        var serverRequests = [ClientAsks.workerAsk.method]
         var batches = true
         var cancellation = true
     }

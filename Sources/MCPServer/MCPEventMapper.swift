@@ -101,10 +101,14 @@ enum MCPTaskStatus {
         }
     }
 
-    static func message(_ state: WorkerState, steps: Int, failure: String?, queuePosition: Int? = nil) -> String {
+    static func message(_ state: WorkerState, steps: Int, failure: String?, queuePosition: Int? = nil, asks: [Ask] = []) -> String {
         switch state {
         case .queued: return "queued" + (queuePosition.map { " (position \($0))" } ?? "")
         case .running: return "running, \(steps) step\(steps == 1 ? "" : "s") so far"
+        case .waiting:
+            let pending = asks.map { "\($0.askId) (\($0.question))" }.joined(separator: "; ")
+            return "waiting for an answer to \(pending.isEmpty ? "its ask" : pending); answer with the "
+                + "\(BosunOperations.answer.info.name) tool ({askId, decision} for a permission, {askId, text} for a question)"
         case .succeeded: return "succeeded after \(steps) step\(steps == 1 ? "" : "s")"
         default: return "\(state.rawValue): \(failure ?? "no reason was recorded")"
         }
@@ -113,7 +117,7 @@ enum MCPTaskStatus {
     static func task(of worker: Worker) -> MCPTask {
         MCPTask(taskId: worker.id, status: of(worker.state),
                 statusMessage: message(worker.state, steps: worker.steps, failure: worker.error?.message,
-                                       queuePosition: worker.queuePosition),
+                                       queuePosition: worker.queuePosition, asks: worker.asks ?? []),
                 createdAt: worker.createdAt, lastUpdatedAt: worker.endedAt ?? worker.startedAt ?? worker.createdAt,
                 ttl: nil, pollInterval: pollIntervalMilliseconds)
     }

@@ -39,17 +39,19 @@ public final class MCPFrontEnd: FrontEnd {
         let version: String
         let slot: MCPSessionSlot
         let events: MCPEventMapper
+        let asks: MCPAsks
         let connection: FrontEndConnection
         let logger: Logger
         let lastResult = MCPLastResult()
         /// What will make every tool call fail (`MCPFrontEnd.problems`), for the instructions.
         let problems: [String]
 
-        init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, connection: FrontEndConnection, logger: Logger,
-             problems: [String] = []) {
+        init(version: String, slot: MCPSessionSlot, events: MCPEventMapper, asks: MCPAsks, connection: FrontEndConnection,
+             logger: Logger, problems: [String] = []) {
             self.version = version
             self.slot = slot
             self.events = events
+            self.asks = asks
             self.connection = connection
             self.logger = logger
             self.problems = problems
@@ -75,12 +77,15 @@ public final class MCPFrontEnd: FrontEnd {
         }
         let version = MCPVersion.negotiate(params.protocolVersion)
         let events = MCPEventMapper(notifier: connection.notifier, sendsTaskStatus: MCPVersion.hasTasks(version))
+        // A client that takes form elicitation is asked each ask as it comes; others see them in results.
+        let asks = MCPAsks(elicitations: MCPAskForm.acceptsForms(params.capabilities?["elicitation"])
+            ? ClientAsks(connection: connection.connection, channel: MCPAsks.elicitation, logger: logger) : nil)
         let slot = MCPSessionSlot(
             connection: connection.connection, offersRoots: params.offersRoots,
             defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
-            openSession: openSession, events: events, logger: logger)
+            openSession: openSession, events: events, asks: asks, logger: logger)
         let problems = problems(defaultRoot: connection.options.defaultWorkspaceRoot, offersRoots: params.offersRoots)
-        let state = State(version: version, slot: slot, events: events, connection: connection, logger: logger,
+        let state = State(version: version, slot: slot, events: events, asks: asks, connection: connection, logger: logger,
                           problems: problems)
         self.state.withLock { $0 = state }
         MCPMethods.register(on: connection.registry, state: state, logger: logger)
@@ -109,12 +114,14 @@ public final class MCPFrontEnd: FrontEnd {
     /// first call that needs it (roots are gone from this era).
     public func startWithoutInitialize(on connection: FrontEndConnection) async throws {
         let events = MCPEventMapper(notifier: connection.notifier, sendsTaskStatus: false)
+        // This era sends the client no requests: asks reach it as input requests in answers.
+        let asks = MCPAsks(elicitations: nil)
         let slot = MCPSessionSlot(
             connection: connection.connection, offersRoots: false,
             defaultRoot: connection.options.defaultWorkspaceRoot, options: sessionOptions,
-            openSession: openSession, events: events, logger: logger)
-        let state = State(version: MCPStateless.version, slot: slot, events: events, connection: connection, logger: logger,
-                          problems: problems(defaultRoot: connection.options.defaultWorkspaceRoot, offersRoots: false))
+            openSession: openSession, events: events, asks: asks, logger: logger)
+        let state = State(version: MCPStateless.version, slot: slot, events: events, asks: asks, connection: connection,
+                          logger: logger, problems: problems(defaultRoot: connection.options.defaultWorkspaceRoot, offersRoots: false))
         self.state.withLock { $0 = state }
         MCPStateless.register(on: connection.registry, state: state, logger: logger)
         logger.info("MCP \(MCPStateless.version): each request carries its version, no initialize")

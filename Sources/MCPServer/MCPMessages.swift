@@ -45,6 +45,13 @@ struct MCPCallToolParams: Sendable {
     /// Present when the call is task-augmented (its `ttl` is not needed: tasks live in the
     /// trace store until pruned).
     var task: JSONValue?
+    /// MCP 2026-07-28: the client's capabilities (in `_meta`) take form elicitation, so an
+    /// ask can come back as an input request.
+    var elicitsForms = false
+    /// MCP 2026-07-28's retry of an `input_required` answer: the `requestState` it carried
+    /// (the waiting worker) and the client's `inputResponses`.
+    var requestState: String?
+    var inputResponses: JSONValue?
 
     init(message: Data) throws(RPCError) {
         guard let envelope = try? JSONValue.parse(message) else {
@@ -65,6 +72,12 @@ struct MCPCallToolParams: Sendable {
         arguments = params["arguments"].flatMap { $0.isNull ? nil : $0 }
         progressToken = params["_meta"]?["progressToken"].flatMap { $0.isNull ? nil : $0 }
         traceparent = params["_meta"]?["traceparent"]?.stringValue.flatMap { MCPTraceContext.isValid($0) ? $0 : nil }
+        elicitsForms = MCPAskForm.acceptsForms(params["_meta"]?[MCPStateless.capabilitiesKey]?["elicitation"])
+        if let state = params["requestState"], !state.isNull {
+            guard let text = state.stringValue else { throw .invalidParams("requestState must be the string bosun sent", field: "requestState") }
+            requestState = text
+        }
+        inputResponses = params["inputResponses"].flatMap { $0.isNull ? nil : $0 }
         if let task = params["task"], !task.isNull {
             guard task.objectValue != nil else { throw .invalidParams("field 'task' must be an object", field: "task") }
             self.task = task

@@ -16,6 +16,7 @@ actor MCPSessionSlot {
     private let options: MCPSessionOptions
     private let openSession: SessionOpener
     private let events: MCPEventMapper
+    private let asks: MCPAsks
     private let logger: Logger
     private var opening: Task<any SessionHandle, any Error>?
     private var closed = false
@@ -26,13 +27,14 @@ actor MCPSessionSlot {
     static let rootsTimeout: Duration = .seconds(5)
 
     init(connection: JSONRPCConnection, offersRoots: Bool, defaultRoot: String, options: MCPSessionOptions,
-         openSession: @escaping SessionOpener, events: MCPEventMapper, logger: Logger) {
+         openSession: @escaping SessionOpener, events: MCPEventMapper, asks: MCPAsks, logger: Logger) {
         self.connection = connection
         self.offersRoots = offersRoots
         self.defaultRoot = defaultRoot
         self.options = options
         self.openSession = openSession
         self.events = events
+        self.asks = asks
         self.logger = logger
     }
 
@@ -79,12 +81,16 @@ actor MCPSessionSlot {
             }
             let handle = try await openSession(SessionOpenRequest(
                 workspaceRoot: root, resumeSessionId: options.resumeSessionId,
-                maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events] in events.map($0) }))
+                maxConcurrentWorkers: options.maxConcurrentWorkers, events: { [events, asks] event in
+                    events.map(event)
+                    asks.observe(event)
+                }))
             logger.info("session \(handle.info.id)\(handle.info.resumed ? " resumed" : "") in \(root)")
             for notice in handle.notices {
                 connection.notifier.notify("notifications/message", LogMessage(level: MCPLogLevel.warning.rawValue, data: notice))
             }
             opened.withLock { $0 = handle }
+            asks.start(handle.operations)
             return handle
         }
         opening = task

@@ -34,6 +34,8 @@ enum MCPStateless {
         var message: JSONValue
         var params: [String: JSONValue]
         var offersTasks: Bool
+        /// The client takes form elicitation: an ask may reach it as an input request.
+        var elicitsForms: Bool
     }
 
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
@@ -44,6 +46,12 @@ enum MCPStateless {
         stateless(registry, "tools/call") { envelope in
             var params = try MCPCallToolParams(parsed: envelope.message)
             params.task = nil
+            // The retry of an `input_required` answer: its worker's asks answered, wait on.
+            if let requestState = params.requestState {
+                let operations = try await MCPTasks.operations(state)
+                return complete(try await MCPWorkerWait.resume(requestState, responses: params.inputResponses,
+                                                               operations: operations, state: state))
+            }
             // The server decides: a worker the client would wait for becomes a task the
             // client polls, when the client takes tasks.
             if envelope.offersTasks, params.name == "spawn", params.arguments?["wait"] == true { params.task = [:] }
@@ -51,12 +59,10 @@ enum MCPStateless {
             return params.task == nil ? complete(answer) : try createTaskResult(answer)
         }
         stateless(registry, "tasks/get") { envelope in
-            try await MCPTasks.detailed(try taskId(envelope), state: state)
+            try await MCPTasks.detailed(try taskId(envelope), elicitsForms: envelope.elicitsForms, state: state)
         }
         stateless(registry, "tasks/update") { envelope in
-            // No bosun worker waits for a client's input yet: the responses are acknowledged
-            // (as the extension says for keys it does not know) once the task is known.
-            _ = try await MCPTasks.detailed(try taskId(envelope), state: state)
+            try await MCPTasks.update(try taskId(envelope), responses: envelope.params["inputResponses"], state: state)
             return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
         }
         stateless(registry, "tasks/cancel") { envelope in
@@ -108,7 +114,8 @@ enum MCPStateless {
         guard capabilities == nil || capabilities?.objectValue != nil else {
             throw .invalidParams("\(capabilitiesKey) must be an object", field: "_meta.\(capabilitiesKey)")
         }
-        return Envelope(message: parsed, params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil)
+        return Envelope(message: parsed, params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil,
+                        elicitsForms: MCPAskForm.acceptsForms(capabilities?["elicitation"]))
     }
 
     private static func taskId(_ envelope: Envelope) throws(RPCError) -> String {
@@ -146,10 +153,12 @@ enum MCPStateless {
         return EncodedJSON(writtenJSON: JSONValue.object(result).jsonData())
     }()
 
-    /// `result` with `"resultType":"complete"` spliced in front, without parsing it again.
+    /// `result` with `"resultType":"complete"` spliced in front, without parsing it again;
+    /// one that says its type already (`input_required`) as it is.
     static func complete(_ result: EncodedJSON) -> EncodedJSON {
-        var out = Data(#"{"resultType":"complete""#.utf8)
         let body = result.data.drop { $0 != UInt8(ascii: "{") }.dropFirst()
+        if body.starts(with: Data(#""resultType""#.utf8)) { return result }
+        var out = Data(#"{"resultType":"complete""#.utf8)
         if body.first != UInt8(ascii: "}") { out.append(UInt8(ascii: ",")) }
         out.append(contentsOf: body)
         return EncodedJSON(writtenJSON: out)

@@ -65,9 +65,20 @@ enum MCPTasks {
     /// `tasks/get`'s answer: the task with what its status carries. A worker that ended
     /// (but cancelled) is `completed` with what the `tools/call` would have answered,
     /// `isError` when it did not succeed: the extension keeps `failed` for JSON-RPC errors.
-    static func detailed(_ taskId: String, state: MCPFrontEnd.State) async throws -> EncodedJSON {
+    /// A worker waiting for the client's answers is `input_required` with its asks as form
+    /// elicitations (`inputRequests`, keyed by ask id), when this request's client takes
+    /// forms; to one that does not it stays `working`, its message naming the `answer` tool.
+    static func detailed(_ taskId: String, elicitsForms: Bool, state: MCPFrontEnd.State) async throws -> EncodedJSON {
         let worker = try await worker(taskId, state: state)
         var task = try JSONValue(encoding: MCPTaskStatus.task(of: worker))
+        if worker.state == .waiting {
+            let asks = state.asks.pending(of: taskId)
+            guard elicitsForms, !asks.isEmpty, case .object(var fields) = modern(task, resultType: "complete") else {
+                return EncodedJSON(writtenJSON: modern(task, resultType: "complete", status: "working").jsonData())
+            }
+            fields["inputRequests"] = MCPWorkerWait.inputRequests(asks)
+            return EncodedJSON(writtenJSON: JSONValue.object(fields).jsonData())
+        }
         if worker.state.isTerminal && worker.state != .cancelled {
             task = modern(task, resultType: "complete", status: "completed")
             guard case .object(var fields) = task else { return EncodedJSON(writtenJSON: task.jsonData()) }
@@ -75,6 +86,20 @@ enum MCPTasks {
             return EncodedJSON(writtenJSON: JSONValue.object(fields).jsonData())
         }
         return EncodedJSON(writtenJSON: modern(task, resultType: "complete").jsonData())
+    }
+
+    /// `tasks/update`: answers the task's pending asks that `inputResponses` (by ask id) has
+    /// a response for. Other keys are ignored, as the extension says; a response that answers
+    /// nothing, or one the ask refuses, is -32602 naming its key.
+    static func update(_ taskId: String, responses: JSONValue?, state: MCPFrontEnd.State) async throws {
+        let operations = try await session(state).operations
+        _ = try await worker(taskId, operations: operations)
+        guard let responses else {
+            throw RPCError.invalidParams("inputResponses is required: the responses to the task's inputRequests, by their keys",
+                                         field: "inputResponses")
+        }
+        try await MCPWorkerWait.answer(responses, asks: state.asks.pending(of: taskId), operations: operations,
+                                       field: "inputResponses")
     }
 
     /// `tasks/cancel` in the extension: acknowledged for any task of the session, since
@@ -118,9 +143,17 @@ enum MCPTasks {
         }
     }
 
+    /// The open session's operations, or the JSON-RPC error saying why it could not open.
+    static func operations(_ state: MCPFrontEnd.State) async throws -> any SessionOperations {
+        try await session(state).operations
+    }
+
     /// The task's worker; an id the session does not know is -32602 on `taskId`.
     private static func worker(_ taskId: String, state: MCPFrontEnd.State) async throws -> Worker {
-        let operations = try await session(state).operations
+        try await worker(taskId, operations: try await session(state).operations)
+    }
+
+    static func worker(_ taskId: String, operations: any SessionOperations) async throws -> Worker {
         let encoded: EncodedJSON
         do {
             encoded = try await operations.statusJSON(StatusParams(workerId: taskId))

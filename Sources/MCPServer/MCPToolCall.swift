@@ -52,7 +52,7 @@ enum MCPToolCall {
         }
         // A task is the wait: a worker spawned as a task returns at once, whatever `wait` said.
         if asTask, schema["properties"]?["wait"] != nil { arguments["wait"] = false }
-        let decoded: Operation.Params
+        var decoded: Operation.Params
         do {
             decoded = arguments.isEmpty
                 ? try MCPEmptyParams.value(Operation.Params.self, for: name)
@@ -60,6 +60,13 @@ enum MCPToolCall {
         } catch let error as DecodingError {
             let rpc = RPCError.invalidParams(from: error)
             return try refuse("Invalid arguments for \(name): \(rpc.message). Fix them and call \(name) again.")
+        }
+        // A spawn that waits, where the client does not hear of asks by itself, waits here
+        // instead: until the worker ends or asks the client something (`MCPWorkerWait`).
+        let waitsHere = !asTask && !state.asks.asksInBand && (decoded as? SpawnParams)?.wait == true
+        if waitsHere, var spawn = decoded as? SpawnParams {
+            spawn.wait = false
+            if let unwaited = spawn as? Operation.Params { decoded = unwaited }
         }
         let handle: any SessionHandle
         do {
@@ -78,6 +85,10 @@ enum MCPToolCall {
                                                                         traceparent: params.traceparent))
         } catch let error as SessionError {
             return try refuse(error.message, code: error.code, data: error.data)
+        }
+        if waitsHere, let worker = result as? Worker {
+            return try await MCPWorkerWait.untilEndedOrAsked(worker.id, elicitsForms: params.elicitsForms,
+                                                             operations: handle.operations, state: state)
         }
         if let worker = result as? Worker {
             state.logger.debug("\(name): worker \(worker.id) is \(worker.state.rawValue)\(asTask ? ", as a task" : "")")
@@ -115,6 +126,13 @@ enum MCPToolCall {
         let json = try EncodedJSON(encoding: worker).data
         guard worker.state != .succeeded else { return success(json, meta: meta) }
         return result(texts: [MCPWorkerAdvice.explain(worker)], json: json, isError: true, meta: meta)
+    }
+
+    /// A worker waiting for answers to its asks, for a client that answers them with the
+    /// `answer` tool: what each ask wants, how to answer it, and how to wait on.
+    static func waitingResult(_ worker: Worker, asks: [Ask]) throws -> EncodedJSON {
+        let json = try EncodedJSON(encoding: worker).data
+        return result(texts: [MCPWorkerAdvice.waiting(worker, asks: asks)], json: json, isError: false, meta: nil)
     }
 
     private static func result(texts: [String], json: Data, isError: Bool, meta: JSONValue?) -> EncodedJSON {
@@ -182,8 +200,31 @@ final class MCPLastResult: Sendable {
     }
 }
 
-/// What a calling model should do about a worker that ended without success.
+/// What a calling model should do about a worker that ended without success, or that waits.
 enum MCPWorkerAdvice {
+    /// How to answer a waiting worker's asks with the `answer` tool, and then wait on.
+    static func waiting(_ worker: Worker, asks: [Ask]) -> String {
+        let answer = BosunOperations.answer.info.name
+        let lines = asks.map { ask -> String in
+            let example: String
+            switch ask.kind {
+            case .permission:
+                let decisions = ask.offeredDecisions.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+                example = #"{"askId": "\#(ask.askId)", "decision": \#(decisions)}"#
+            case .question:
+                let choices = ask.options.map { " (one of: \($0.map(\.id).joined(separator: ", ")))" } ?? ""
+                example = #"{"askId": "\#(ask.askId)", "text": "…"}"# + choices + #", or {"askId": "\#(ask.askId)", "decision": "deny"} to decline"#
+            }
+            return "- \(ask.askId) (\(ask.kind.rawValue)\(ask.tool.map { " for \($0)" } ?? "")): \(ask.question)\n  Answer: \(answer) \(example)"
+        }
+        return """
+            Worker \(worker.id) is waiting for an answer and does nothing until it gets one (or \
+            limits.maxWaitSeconds passes, which denies). Ask the user, then call the \(answer) tool:
+            \(lines.joined(separator: "\n"))
+            Then call \(BosunOperations.awaitWorkers.info.name) with {"workers": ["\(worker.id)"]} for its result.
+            """
+    }
+
     static func explain(_ worker: Worker) -> String {
         let reason = worker.error.map { "\($0.code): \($0.message)" } ?? "no reason was recorded"
         let what = "Worker \(worker.id) ended \(worker.state.rawValue) (\(reason))."
