@@ -69,8 +69,10 @@ public final class ACPFrontEnd: FrontEnd {
     private func register(on connection: FrontEndConnection) {
         let registry = connection.registry
         let notifier = connection.notifier
+        let rpc = connection.connection
         registry.register("session/new", ACPNewSessionParams.self) { [self] params, _ in
-            let session = try await open(cwd: params.cwd, resume: nil, mcpServers: params.mcpServers, notifier: notifier)
+            let session = try await open(cwd: params.cwd, resume: nil, mcpServers: params.mcpServers, notifier: notifier,
+                                         connection: rpc)
             return ACPNewSessionResult(sessionId: session.id)
         }
         registry.register("session/load", ACPLoadSessionParams.self) { [self] params, _ in
@@ -79,7 +81,7 @@ public final class ACPFrontEnd: FrontEnd {
                 session = open
             } else {
                 session = try await open(cwd: params.cwd, resume: params.sessionId, mcpServers: params.mcpServers,
-                                         notifier: notifier)
+                                         notifier: notifier, connection: rpc)
             }
             await session.replay()
             return JSONValue.object([:])
@@ -121,7 +123,8 @@ public final class ACPFrontEnd: FrontEnd {
     }
 
     /// Opens (or resumes) a bosun session in `cwd`, which must be an absolute path to a directory.
-    private func open(cwd: String, resume: String?, mcpServers: [JSONValue]?, notifier: any ClientNotifier) async throws -> ACPSession {
+    private func open(cwd: String, resume: String?, mcpServers: [JSONValue]?, notifier: any ClientNotifier,
+                      connection: JSONRPCConnection) async throws -> ACPSession {
         guard cwd.hasPrefix("/") else {
             throw RPCError.invalidParams("cwd must be an absolute path, got \"\(cwd)\"", field: "cwd")
         }
@@ -130,11 +133,17 @@ public final class ACPFrontEnd: FrontEnd {
             throw RPCError.invalidParams("cwd \"\(cwd)\" is not a directory", field: "cwd")
         }
         let router = ACPEventRouter()
+        // The session's asks go to the client as permission requests, from when its id is known.
+        let identity = ACPSessionIdentity()
+        let asks = ClientAsks(connection: connection, channel: ACPAskPermission.channel(session: identity), logger: logger)
         let handle: any SessionHandle
         do {
             handle = try await openSession(SessionOpenRequest(
                 workspaceRoot: cwd, resumeSessionId: resume, maxConcurrentWorkers: options.maxConcurrentWorkers,
-                mcpServers: mcpServers ?? [], events: { [router] in router.route($0) }))
+                mcpServers: mcpServers ?? [], events: { [router, asks] event in
+                    router.route(event)
+                    asks.observe(event)
+                }))
         } catch let error as SessionError {
             if let resume, error.data?["field"] == "initializationOptions.session" {
                 // bosun/1's wording names its own field; say it the way an ACP client asked.
@@ -149,6 +158,8 @@ public final class ACPFrontEnd: FrontEnd {
         } catch {
             throw RPCError(code: RPCError.requestFailed, message: "the session could not be opened: \(error)")
         }
+        identity.set(handle.info.id)
+        asks.start(handle.operations)
         let session = ACPSession(handle: handle, router: router, notifier: notifier, logger: logger)
         let existing = sessions.withLock { sessions -> ACPSession? in
             if let existing = sessions[session.id] { return existing }

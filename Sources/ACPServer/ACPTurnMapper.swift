@@ -197,6 +197,19 @@ struct ACPTurnMapper: Sendable {
             return [content(id, "Retrying: a provider error", droppable: true)]
         case .runRetry(let reason, _, _, _), .fallback(let reason, _, _, _):
             return [content(id, "Retrying: \(reason)", droppable: true)]
+        case .asked(let ask, _, _):
+            // The question stays in the tool call while the worker waits (its permission
+            // request, when it goes to the client, shows it too).
+            toolCalls[id]?.status = .pending
+            toolCalls[id]?.line = "Waiting for an answer: \(ask.question)"
+            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: .pending, text: toolCalls[id]?.line,
+                                                                      diffs: toolCalls[id]?.diffs)))]
+        case .answered(let answer):
+            let what = answer.decision.map(\.rawValue) ?? answer.text ?? "no answer"
+            toolCalls[id]?.status = .inProgress
+            toolCalls[id]?.line = "Answered (\(answer.answeredBy)): \(what)"
+            return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: .inProgress, text: toolCalls[id]?.line,
+                                                                      diffs: toolCalls[id]?.diffs)))]
         case .changes:
             // Not droppable: the client keeps the last content it got, and this is what the worker wrote.
             guard diffs != nil else { return [] }

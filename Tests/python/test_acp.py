@@ -51,7 +51,7 @@ class Recorder:
             self.seen.set()
 
     async def request_permission(self, *args, **kwargs):
-        raise AssertionError("bosun does not ask for permissions")
+        raise AssertionError("no worker of this test asks")
 
     def of(self, kind):
         return [update for _, update in self.updates if update.session_update == kind]
@@ -333,3 +333,74 @@ async def test_a_writing_workers_tool_call_shows_the_diffs_of_its_files(bosun_bi
     assert diffs[new].old_text is None and diffs[new].new_text == "a new file\n"
     # The verified subtask was applied.
     assert (w.workspace / "notes.txt").read_text() == original.replace("line 8", "LINE 8")
+
+
+ASK_SCRIPT = """rules:
+  - match: { system: "bosun's planner" }
+    reply: { toolCalls: [{ name: submit_result, input: { subtasks: [{ id: a, role: asker, brief: { task: "Pick a database" } }] } }] }
+  - match: { system: "bosun's synthesizer" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: { text: "The database is chosen.", sources: [{ workerId: "$enum[0]", claim: "the choice" }], conflicts: [], gaps: [] }
+  - match: { system: "You ask first", lastMessage: "The answer (from" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Done, as answered." } }] }
+  - match: { system: "You ask first", lastMessage: "No answer" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
+  - match: { system: "You ask first", turn: 0 }
+    reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: ["postgres", "sqlite"] } }] }
+"""
+
+
+class Permitting(Recorder):
+    """An ACP client whose permission handler picks an option of the given kind (or the one
+    with the given id), or cancels."""
+
+    def __init__(self, pick):
+        super().__init__()
+        self.pick = pick
+        self.asked = []
+
+    async def request_permission(self, session_id, tool_call, options, **kwargs):
+        from acp.schema import AllowedOutcome, DeniedOutcome, RequestPermissionResponse
+        self.asked.append((session_id, tool_call, options))
+        chosen = self.pick(options)
+        if chosen is None:
+            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+        return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=chosen.option_id))
+
+
+def ask_world(bosun_bin, mock_provider, tmp_path):
+    w = world(bosun_bin, mock_provider, tmp_path, script_text=ASK_SCRIPT)
+    w.config.write_text(w.config.read_text() + 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n')
+    return w
+
+
+@pytest.mark.parametrize("choice, result", [("sqlite", "Done, as answered."), ("reject", "Decided myself."),
+                                            (None, "Decided myself.")])
+async def test_a_workers_ask_is_a_permission_request_tied_to_its_tool_call(bosun_bin, mock_provider, tmp_path,
+                                                                             choice, result):
+    w = ask_world(bosun_bin, mock_provider, tmp_path)
+
+    def pick(options):
+        if choice is None:
+            return None
+        return next(o for o in options if (o.kind == "reject_once" if choice == "reject" else o.option_id == choice))
+
+    client = Permitting(pick)
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[
+            text_block("Set up the database")]), timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    [(session_id, tool_call, options)] = client.asked
+    assert session_id == session.session_id
+    asker = [call for call in client.of("tool_call") if call.title.startswith("asker:")]
+    assert [call.tool_call_id for call in asker] == [tool_call.tool_call_id], "the request names the worker's tool call"
+    assert [(o.option_id, o.kind) for o in options] == [("postgres", "allow_once"), ("sqlite", "allow_once"),
+                                                        ("bosun:decline", "reject_once")]
+    assert "Which database?" in str(tool_call.content), tool_call
+    finished = [u for u in client.of("tool_call_update") if u.tool_call_id == tool_call.tool_call_id and u.raw_output]
+    assert any(result in str(u.raw_output) for u in finished), finished
