@@ -9,7 +9,7 @@ import Synchronization
 /// (`reject_once`). A question with options offers each option (`allow_once`) and a decline
 /// (`reject_once`); the option picked is the answer's text. A question without options has
 /// no permission form, and ACP (version 1) no stable way to ask for text: it is not sent,
-/// shows in the tool call, and waits for `answer` from another client or for
+/// shows in the tool call, and waits for `bosun answer` (or `answer` from another client) or for
 /// `maxWaitSeconds`. A cancelled request denies the ask.
 enum ACPAskPermission {
     /// The option that declines a question.
