@@ -3,8 +3,10 @@
 `bosun mock-provider`: the planner, the synthesizer and each subtask answer from the script.
 """
 import asyncio
+import json
 import os
 import pathlib
+import sqlite3
 
 import pytest
 
@@ -336,6 +338,8 @@ async def test_a_writing_workers_tool_call_shows_the_diffs_of_its_files(bosun_bi
 
 
 ASK_SCRIPT = """rules:
+  - match: { system: "bosun's coordinator" }
+    reply: { toolCalls: [{ name: submit_result, input: { answerable: false, reason: "The goal does not say which database." } }] }
   - match: { system: "bosun's planner" }
     reply: { toolCalls: [{ name: submit_result, input: { subtasks: [{ id: a, role: asker, brief: { task: "Pick a database" } }] } }] }
   - match: { system: "bosun's synthesizer" }
@@ -404,3 +408,7 @@ async def test_a_workers_ask_is_a_permission_request_tied_to_its_tool_call(bosun
     assert "Which database?" in str(tool_call.content), tool_call
     finished = [u for u in client.of("tool_call_update") if u.tool_call_id == tool_call.tool_call_id and u.raw_output]
     assert any(result in str(u.raw_output) for u in finished), finished
+    # The coordinator could not answer from the goal, so the ask went on to the editor.
+    stored = sqlite3.connect(w.db)
+    routes = [json.loads(data)["to"] for (data,) in stored.execute("select data_json from events where kind = 'asked' order by rowid")]
+    assert routes == ["coordinator", "client"], routes
