@@ -103,6 +103,25 @@ support.run(function()
   wait_for('the error', function() return noted('changes failed', vim.log.levels.ERROR) end)
   check(noted('changes failed'):match('o_nobody'), "bosun's message names the orchestration: " .. noted('changes failed'))
 
+  -- An orchestration's changes: every subtask's, reviewed and applied by its id.
+  bosun.orchestrate('Write the plan', { apply = 'manual' })
+  wait_for('the orchestration split', function() return vim.api.nvim_buf_get_name(0):match('bosun://orchestrate/o_') end,
+    60000)
+  local orchestration = vim.api.nvim_buf_get_name(0):match('bosun://orchestrate/(o_%w+)')
+  vim.cmd('close')
+  check(vim.fn.filereadable(workspace .. '/plan.txt') == 0, 'apply manual leaves the changes waiting')
+  check(vim.tbl_contains(vim.fn.getcompletion('BosunChanges o_', 'cmdline'), orchestration), 'orchestration ids complete')
+  vim.cmd('BosunChanges ' .. orchestration)
+  wait_for('the orchestration changes split', function()
+    return vim.api.nvim_buf_get_name(0):match('bosun://changes/' .. orchestration)
+  end)
+  check(buffer_lines(0):match('\n# A plan%.txt  %+1 %-0\n') and buffer_lines(0):match('\n%+planned'),
+    "the subtask's file and diff:\n" .. buffer_lines(0))
+  vim.cmd('close')
+  vim.cmd('BosunApply ' .. orchestration)
+  wait_for('the orchestration applied', function() return noted('^bosun: applied ' .. orchestration .. ': plan%.txt$') end)
+  check(read('plan.txt') == 'planned', 'its file was written')
+
   bosun.stop()
   wait_for('bosun serve to exit', function() return not client.state.ready and not client.state.starting end)
 end)

@@ -81,15 +81,24 @@ def scripted(mock_provider, tmp_path: pathlib.Path, script: str, config_extra: s
     return config, workspace
 
 
-# Coders whose first step writes files into their layers, and whose second submits.
+# Coders whose first step writes files into their layers, and whose second submits; a
+# planner whose plan is one such coder.
 REVIEW_SCRIPT = """\
 rules:
+  - match: { system: "bosun's planner" }
+    reply:
+      toolCalls:
+        - name: submit_result
+          input: { subtasks: [{ id: plan, role: coder, brief: { task: "Write the plan file" },
+                                checks: [{ kind: files, exist: [plan.txt] }] }] }
   - match: { lastMessage: "in this worker's layer" }
     reply: { toolCalls: [{ name: submit_result, input: { text: "written" } }] }
   - match: { lastMessage: "Edit the notes again", turn: 0 }
     reply: { toolCalls: [{ name: write_file, input: { path: notes.txt, content: "again\\n" } }] }
   - match: { lastMessage: "Edit the notes", turn: 0 }
     reply: { toolCalls: [{ name: write_file, input: { path: notes.txt, content: "edited\\n" } }] }
+  - match: { lastMessage: "Write the plan file", turn: 0 }
+    reply: { toolCalls: [{ name: write_file, input: { path: plan.txt, content: "planned\\n" } }] }
   - match: { lastMessage: "Write two files", turn: 0 }
     reply: { toolCalls: [{ name: write_file, input: { path: a.txt, content: "first\\n" } },
                          { name: write_file, input: { path: b.txt, content: "second\\n" } }] }
