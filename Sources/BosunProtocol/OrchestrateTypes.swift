@@ -195,8 +195,9 @@ public enum DecisionKind: String, Codable, Sendable, Hashable, CaseIterable {
     case escalate
     /// Give it up, with a reason; the synthesis names it in `gaps`.
     case abandon
-    /// Its changes passed but could not be applied (the workspace changed under them); they
-    /// wait for review. bosun records it; a coordinator never chooses it.
+    /// Its changes passed but could not be applied (the workspace changed under them, only
+    /// ignored files changed, or writing failed); they wait for review. bosun records it; a
+    /// coordinator never chooses it.
     case conflict
     /// Add the follow-up a subtask's result proposed to the plan, as a new subtask after it.
     case addFollowUp = "add_follow_up"

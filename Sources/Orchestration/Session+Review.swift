@@ -95,10 +95,15 @@ extension Session {
                         let reasons = applied.conflicts.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
                         recordDecision(id, spec.id, .conflict, reason: "Its changes were not applied and wait for review: \(reasons)")
                     }
-                } catch {
-                    // Nothing left to apply (its files ended as they began).
+                } catch let error as WorkspaceError where error.message == Layer.nothingToApply {
+                    // Its files ended as they began.
                     await discardSuperseded(by: workerId)
                     continue
+                } catch {
+                    // Anything else (only ignored files changed, a write that failed) leaves
+                    // them for review, and the result says why instead of dropping them.
+                    outcome.pending.append(workerId)
+                    recordDecision(id, spec.id, .conflict, reason: "Its changes were not applied and wait for review: \(error)")
                 }
             case .never:
                 _ = try? await discard(DiscardParams(workerId: workerId))

@@ -104,6 +104,9 @@ extension Layer {
     /// the workspace, all or nothing: a file the user changed since the base is merged when
     /// the two changes touch different lines (`diff3`), and is a conflict otherwise; on any
     /// conflict nothing is written. Without `paths`, what `.gitignore` ignores stays behind.
+    /// What `apply` says when the worker's files all ended as they began.
+    public static let nothingToApply = "the worker changed no files; there is nothing to apply"
+
     public func apply(paths: [String]?, protected: ProtectedPaths) async throws -> LayerApplyOutcome {
         let state = try load().state
         guard state == .pending || state == .conflicted else {
@@ -127,7 +130,7 @@ extension Layer {
             }
         }
         guard !sides.isEmpty else {
-            throw WorkspaceError("the worker changed no files; there is nothing to apply")
+            throw WorkspaceError(Self.nothingToApply)
         }
         var writes: [(Side, LayerEntry?)] = []
         var conflicts: [LayerApplyOutcome.Conflict] = []

@@ -116,6 +116,36 @@ import Testing
         #expect(try await serve.stop() == 0)
     }
 
+    /// A subtask that passed but changed only files `.gitignore` ignores: `apply: verified`
+    /// cannot apply them unasked, so they wait for review and a decision says why (they were
+    /// once dropped from the result without a word).
+    @Test func changesThatCannotBeAppliedWaitAndADecisionSaysWhy() async throws {
+        let plan = """
+            { subtasks: [ { id: x, role: coder, brief: { task: "Write the local settings" }, checks: [{ kind: files, exist: [settings.local] }] } ] }
+            """
+        let world = try OrchestrateEndToEndTests.world([
+            OrchestrateEndToEndTests.plannerRule(plan), OrchestrateEndToEndTests.synthesizerRule,
+            """
+              - match: { lastMessage: "Write the local settings", turn: 0 }
+                reply: { toolCalls: [{ name: write_file, input: { path: settings.local, content: "KEY=1" } }] }
+              - match: { system: "You change code" }
+                reply: { toolCalls: [{ name: submit_result, input: { text: "Wrote it." } }] }
+            """,
+        ])
+        defer { world.tearDown() }
+        try "*.local\n".write(toFile: world.workspace + "/.gitignore", atomically: true, encoding: .utf8)
+        let serve = try world.serve()
+        try await serve.initialize(root: world.workspace)
+        let result = try await serve.call("orchestrate", ["goal": "Set up the local settings"], timeout: .seconds(90))
+        #expect(result["state"] == "succeeded", "\(result)")
+        let worker = try #require(result["verification"]?.arrayValue?.first?["attempts"]?.arrayValue?.last?.stringValue, "\(result)")
+        #expect(result["changes"]?["pending"] == [.string(worker)], "\(result)")
+        let conflict = result["decisions"]?.arrayValue?.first { $0["kind"] == "conflict" }
+        #expect(conflict?["reason"]?.stringValue?.contains(".gitignore ignores (settings.local)") == true, "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: world.workspace + "/settings.local"))
+        #expect(try await serve.stop() == 0)
+    }
+
     /// A subtask whose first coder failed its checks runs again on a substitute: the first
     /// coder's layer does not stay pending forever. With `apply: manual` both wait; applying
     /// the orchestration's changes discards the superseded attempt's, and the result names it.
