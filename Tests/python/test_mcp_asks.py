@@ -30,6 +30,12 @@ SCRIPT = """rules:
     reply: { toolCalls: [{ name: submit_result, input: { text: "Decided myself." } }] }
   - match: { system: "You ask first", turn: 0 }
     reply: { toolCalls: [{ name: ask, input: { question: "Which database?", options: ["postgres", "sqlite"] } }] }
+  - match: { system: "You list carefully", lastMessage: "README.md" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Listed." } }] }
+  - match: { system: "You list carefully", turn: 1 }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Not allowed to list." } }] }
+  - match: { system: "You list carefully", turn: 0 }
+    reply: { toolCalls: [{ name: list_files, input: { path: "." } }] }
 """
 
 
@@ -39,7 +45,8 @@ def ask_world(bosun_bin, mock_provider, tmp_path):
     script.write_text(SCRIPT)
     world = MCPWorld(bosun_bin, tmp_path, mock_provider("--latency-ms", "5", "--script", str(script)))
     world.config.write_text(world.config.read_text()
-                            + 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n')
+                            + 'roles:\n  asker: { tools: [ask, list_files], prompt: "You ask first." }\n'
+                            + '  lister: { tools: [list_files], prompt: "You list carefully.", approval: { ask: [list_files] } }\n')
     return world
 
 
@@ -74,6 +81,25 @@ async def test_the_sdk_clients_elicitation_answers_a_workers_ask(ask_world, mode
         assert form.requested_schema["required"] == ["answer"]
         [answer] = answered_with(await trace_of(client, worker.structured_content["id"]))
         assert answer["text"] == "sqlite" and answer["answeredBy"] == "client"
+
+
+@pytest.mark.parametrize("decision, result", [("allow", "Listed."), ("deny", "Not allowed to list.")])
+async def test_a_permission_ask_is_a_form_of_the_decisions(ask_world, decision, result):
+    asked = []
+
+    async def on_elicit(context, params):
+        asked.append(params)
+        return types.ElicitResult(action="accept", content={"decision": decision})
+
+    async with Client(server(ask_world), mode="legacy", elicitation_callback=on_elicit) as client:
+        worker = await client.call_tool("spawn", {"task": "List the workspace", "role": "lister", "wait": True})
+        assert worker.structured_content["result"]["text"] == result, worker
+        [form] = asked
+        assert "list_files" in form.message
+        choice = form.requested_schema["properties"]["decision"]
+        assert [option["const"] for option in choice["oneOf"]] == ["allow", "allow_always", "deny"]
+        [answer] = answered_with(await trace_of(client, worker.structured_content["id"]))
+        assert answer["decision"] == decision
 
 
 async def test_declining_the_form_denies_the_ask(ask_world):
