@@ -102,7 +102,7 @@ final class StdioTransport: MCPTransport {
         try await BlockingWork.run { [self] in
             try writing.withLock { open in
                 guard open else { throw MCPClientError(server: server, "has ended") }
-                if let problem = writeAll(child.input, data) {
+                if let problem = WholeFile.write(data, to: child.input).map({ String(cString: strerror($0)) }) {
                     throw MCPClientError(server: server, "cannot write to its stdin: \(problem)")
                 }
             }
@@ -227,18 +227,3 @@ func closeDescriptor(_ fd: Int32) {
     _ = close(fd)
 }
 
-/// Writes all of `data` to `fd`; the error text, or nil.
-func writeAll(_ fd: Int32, _ data: Data) -> String? {
-    data.withUnsafeBytes { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            offset += n
-        }
-        return nil
-    }
-}

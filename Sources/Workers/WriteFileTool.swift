@@ -100,7 +100,7 @@ struct WriteFileTool: WorkerTool {
         var mode: mode_t = 0o644
         var info = stat()
         if fstatat(directory, target.name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
-            mode = info.st_mode & 0o7777
+            mode = info.st_mode & 0o777
             if append {
                 let existing = openat(directory, target.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard existing >= 0 else { throw ToolError("write_file: cannot read \(relative) to append to it") }
@@ -111,25 +111,7 @@ struct WriteFileTool: WorkerTool {
                 }
             }
         }
-        let temporary = ".\(target.name).bosun-\(UUID().uuidString).tmp"
-        let fd = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw ToolError("write_file: cannot write in the directory of \(relative): \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
-                offset += n
-            }
-        }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure == 0 && renameat(directory, temporary, directory, target.name) != 0 { failure = errno }
-        if failure != 0 {
-            unlinkat(directory, temporary, 0)
-            throw ToolError("write_file: writing \(relative) failed: \(String(cString: strerror(failure)))")
-        }
+        try WholeFile.replace(target.name, in: directory, with: data, mode: mode, shownAs: relative)
         return data.count
     }
 }

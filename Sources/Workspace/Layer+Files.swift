@@ -28,7 +28,7 @@ extension Layer {
         try recordBase(relative)
         let directory = try LayerFiles.openUpperDirectory((relative as NSString).deletingLastPathComponent, upper: upper)
         defer { close(directory) }
-        try LayerFiles.replace((relative as NSString).lastPathComponent, in: directory, with: data, mode: mode, shownAs: path)
+        try WholeFile.replace((relative as NSString).lastPathComponent, in: directory, with: data, mode: mode, shownAs: path)
     }
 
     /// The files under `start` (relative; `""` for the root) as the worker sees them, in

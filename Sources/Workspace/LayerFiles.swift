@@ -80,23 +80,6 @@ enum LayerFiles {
         return fd
     }
 
-    /// Writes `data` as `name` in the directory `directory`: beside it first, then renamed
-    /// over it, so a reader never sees half a file.
-    static func replace(_ name: String, in directory: Int32, with data: Data, mode: mode_t, shownAs path: String) throws {
-        let temporary = ".\(name).bosun-\(UUID().uuidString).tmp"
-        let fd = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw WorkspaceError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var failure = StagedWrites.writeAll(data, to: fd)
-        if failure == 0 && fchmod(fd, mode) != 0 { failure = errno }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure == 0 && renameat(directory, temporary, directory, name) != 0 { failure = errno }
-        if failure != 0 {
-            unlinkat(directory, temporary, 0)
-            throw WorkspaceError("writing \(path) failed: \(String(cString: strerror(failure)))")
-        }
-    }
-
     /// The mode of the regular file `name` in `directory`, or `fallback` when there is none.
     static func mode(of name: String, in directory: Int32, fallback: mode_t = 0o644) -> mode_t {
         var info = stat()

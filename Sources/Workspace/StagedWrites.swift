@@ -88,7 +88,7 @@ final class StagedWrites {
             guard file >= 0 else { throw WorkspaceError("cannot write \(relative): \(String(cString: strerror(errno)))") }
             entry.temporary = temporary
             entry.flushes = true
-            var failure = Self.writeAll(data, to: file)
+            var failure = WholeFile.write(data, to: file) ?? 0
             if failure == 0 && fchmod(file, mode) != 0 { failure = errno }
             close(file)
             if failure != 0 { throw WorkspaceError("writing \(relative) failed: \(String(cString: strerror(failure)))") }
@@ -206,18 +206,5 @@ final class StagedWrites {
 
     private static func temporaryName(_ name: String, _ suffix: String) -> String {
         ".\(name).bosun-\(UUID().uuidString).\(suffix)"
-    }
-
-    /// Writes all of `data` to `fd`; the `errno` of a failure, else 0.
-    static func writeAll(_ data: Data, to fd: Int32) -> Int32 {
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return errno }
-                offset += n
-            }
-            return 0
-        }
     }
 }

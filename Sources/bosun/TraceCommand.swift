@@ -79,18 +79,7 @@ func writePrivately(_ data: Data, to path: String) -> String? {
     let temporary = "\(path).\(getpid()).tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else { return String(cString: strerror(errno)) }
-    let failure: String? = data.withUnsafeBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return String(cString: strerror(errno))
-            }
-            offset += written
-        }
-        return nil
-    }
+    let failure = WholeFile.write(data, to: fd).map { String(cString: strerror($0)) }
     close(fd)
     if let failure {
         unlink(temporary)
