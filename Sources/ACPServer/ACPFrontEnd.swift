@@ -152,7 +152,7 @@ public final class ACPFrontEnd: FrontEnd {
                         + "prompt ran a worker. Start a new one with session/new, or list the stored ones with "
                         + "`bosun trace sessions`", field: "sessionId")
             }
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw RPCError(error)
         } catch let error as RPCError {
             throw error
         } catch {

@@ -1,5 +1,6 @@
 import BosunJSON
 import BosunProtocol
+import BosunServer
 import Foundation
 import JSONRPC
 import Logging
@@ -133,7 +134,7 @@ actor ACPSession {
         case .failure(let error):
             if cancelRequested || Task.isCancelled || error is CancellationError { return .cancelled }
             if let error = error as? SessionError {
-                throw RPCError(code: error.code, message: error.message, data: error.data)
+                throw RPCError(error)
             }
             if let error = error as? RPCError { throw error }
             throw RPCError(code: RPCError.requestFailed, message: "the orchestration failed: \(error)")

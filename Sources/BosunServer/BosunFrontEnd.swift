@@ -134,8 +134,9 @@ enum OperationMethods {
 }
 
 extension RPCError {
-    /// A session's refusal as bosun/1 answers it: the same code, message and data.
-    init(_ error: SessionError) {
+    /// A session's refusal as JSON-RPC answers it, in every front end: the same code,
+    /// message and data.
+    public init(_ error: SessionError) {
         self.init(code: error.code, message: error.message, data: error.data)
     }
 }

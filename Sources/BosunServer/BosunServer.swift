@@ -130,15 +130,15 @@ public final class BosunServer: Sendable {
         registry.register("initialize", JSONValue.self) { [self] raw, _ in
             try await initialize(raw, connection: connection)
         }
-        registry.registerNotification("initialized", EmptyParams.self) { [logger] _, _ in
+        registry.registerNotification("initialized", NoParams.self) { [logger] _, _ in
             logger.debug("the client is initialized")
         }
-        registry.register("shutdown", EmptyParams.self) { [self] _, _ in
+        registry.register("shutdown", NoParams.self) { [self] _, _ in
             lifecycle.shutdownAccepted()
             logger.info("shutdown received; waiting for exit")
             return JSONValue.null
         }
-        registry.registerNotification("exit", EmptyParams.self) { [self] _, _ in
+        registry.registerNotification("exit", NoParams.self) { [self] _, _ in
             let code = await lifecycle.exitCode()
             if code != 0 { logger.warning("exit without shutdown; exiting with code 1") }
             terminate(exitCode: code)

@@ -39,7 +39,6 @@ public enum MCPToolNaming {
             value ^= UInt32(byte)
             value = value &* 16_777_619
         }
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
+        return SHA256.hexDigits(value)
     }
 }

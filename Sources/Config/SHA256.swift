@@ -36,10 +36,13 @@ struct SHA256 {
         update([0x80])
         while pending.count != 56 { update([0]) }
         update((0..<8).reversed().map { UInt8(truncatingIfNeeded: bitLength >> (UInt64($0) * 8)) })
-        return state.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        return state.map { Self.hexDigits($0) }.joined()
+    }
+
+    /// `value` in lower-case hex, zero-padded to its full width (8 digits for 32 bits).
+    static func hexDigits<Value: FixedWidthInteger & UnsignedInteger>(_ value: Value) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: Value.bitWidth / 4 - digits.count) + digits
     }
 
     static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {

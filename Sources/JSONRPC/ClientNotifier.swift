@@ -31,13 +31,3 @@ public struct RequestContext: Sendable {
     }
 }
 
-/// Params for methods that take none. Accepts absent params, `null`, `{}` or `[]`, and
-/// ignores whatever an object holds, so clients that always send `{}` work.
-public struct EmptyParams: Codable, Sendable, Hashable {
-    public init() {}
-    public init(from decoder: Decoder) throws {}
-    public func encode(to encoder: Encoder) throws {
-        _ = encoder.container(keyedBy: EmptyKeys.self)
-    }
-    private enum EmptyKeys: CodingKey {}
-}

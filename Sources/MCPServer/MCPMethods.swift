@@ -7,8 +7,8 @@ import Logging
 /// connection's registry. A bosun/1 method name gets -32601 saying how to call it here.
 enum MCPMethods {
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
-        registry.register("ping", EmptyParams.self) { _, _ in JSONValue.object([:]) }
-        registry.register("tools/list", EmptyParams.self) { _, _ in MCPToolCatalog.listResult }
+        registry.register("ping", NoParams.self) { _, _ in JSONValue.object([:]) }
+        registry.register("tools/list", NoParams.self) { _, _ in MCPToolCatalog.listResult }
         registry.registerRaw("tools/call") { message, _ in
             try await MCPToolCall.answer(try MCPCallToolParams(message: message), state: state)
         }
@@ -22,7 +22,7 @@ enum MCPMethods {
             registry.register("tasks/list", MCPListParams.self) { params, _ in try await MCPTasks.list(params, state: state) }
             registry.register("tasks/cancel", MCPTaskParams.self) { params, _ in try await MCPTasks.cancel(params, state: state) }
         }
-        registry.registerNotification("notifications/initialized", EmptyParams.self) { _, _ in
+        registry.registerNotification("notifications/initialized", NoParams.self) { _, _ in
             await state.slot.prepare()
         }
         let connection = state.connection.connection
@@ -33,7 +33,7 @@ enum MCPMethods {
                 logger.debug("request \(id) cancelled by the client\(params.reason.map { ": \($0)" } ?? "")")
             }
         }
-        registry.registerNotification("notifications/roots/list_changed", EmptyParams.self) { _, _ in
+        registry.registerNotification("notifications/roots/list_changed", NoParams.self) { _, _ in
             logger.info("the client's roots changed; the session keeps the workspace it opened with")
         }
         registry.answerUnknownMethods { method in

@@ -1,5 +1,6 @@
 import BosunJSON
 import BosunProtocol
+import BosunServer
 import Foundation
 import JSONRPC
 
@@ -55,7 +56,7 @@ enum MCPTasks {
         } catch let error as SessionError where error.code == SessionError.invalidStateCode {
             throw ended(try await worker(params.taskId, state: state))
         } catch let error as SessionError {
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw RPCError(error)
         }
         return MCPTaskStatus.task(of: try await worker(params.taskId, state: state))
     }
@@ -113,7 +114,7 @@ enum MCPTasks {
         } catch let error as SessionError where error.code == SessionError.invalidStateCode {
             return
         } catch let error as SessionError {
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw RPCError(error)
         }
     }
 
@@ -163,7 +164,7 @@ enum MCPTasks {
                 `bosun serve --session` with that session's id)
                 """, field: "taskId")
         } catch let error as SessionError {
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw RPCError(error)
         }
         return try JSONDecoder().decode(Worker.self, from: encoded.data)
     }
@@ -173,7 +174,7 @@ enum MCPTasks {
         do {
             return try await body()
         } catch let error as SessionError {
-            throw RPCError(code: error.code, message: error.message, data: error.data)
+            throw RPCError(error)
         }
     }
 }

@@ -76,9 +76,4 @@ struct OrchestrationLedger: Codable, Sendable {
         OrchestrationRecord(id: id, sessionId: sessionId, goal: goal, state: state.rawValue,
                             ledgerJSON: JSONText.encoded(self) ?? "{}", createdAt: createdAt, endedAt: endedAt)
     }
-
-    static func makeId() -> String {
-        let hex = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        return "o_" + String(repeating: "0", count: 16 - hex.count) + hex
-    }
 }

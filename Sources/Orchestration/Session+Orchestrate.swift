@@ -68,7 +68,7 @@ extension Session {
         try checkSessionBudget()
         var stored = params
         stored.goal = goal
-        let ledger = OrchestrationLedger(id: OrchestrationLedger.makeId(), params: stored, state: .planning, createdAt: Date())
+        let ledger = OrchestrationLedger(id: TraceStore.makeId(prefix: "o_"), params: stored, state: .planning, createdAt: Date())
         orchestrations[ledger.id] = ledger
         orchestrationOrder.append(ledger.id)
         return ledger.id

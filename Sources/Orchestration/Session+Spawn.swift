@@ -142,7 +142,7 @@ extension Session {
                                 doNot: params.doNot ?? [])
         let spec = WorkerSpec(brief: brief, tools: params.tools, limits: limits, after: after,
                               workDoneToken: params.workDoneToken)
-        let record = WorkerRecord(id: Self.makeWorkerId(), sessionId: id, role: roleName, model: model.alias,
+        let record = WorkerRecord(id: TraceStore.makeId(prefix: "w_"), sessionId: id, role: roleName, model: model.alias,
                                   state: WorkerState.queued.rawValue, task: task,
                                   briefJSON: JSONText.encoded(spec) ?? "{}",
                                   priority: params.priority ?? 0, createdAt: Date())
@@ -229,12 +229,6 @@ extension Session {
                 """)
         }
         return place
-    }
-
-    static func makeWorkerId() -> String {
-        let value = UInt64.random(in: 1...UInt64.max)
-        let hex = String(value, radix: 16)
-        return "w_" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

@@ -58,8 +58,7 @@ public struct Redactor: Sendable {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             case let control where control.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
-                    + String(control.value, radix: 16)
+                out += "\\u" + String(control.value, radix: 16).leftPadded(to: 4)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -23,18 +23,18 @@ struct Boom: Error, CustomStringConvertible { var description: String { "the dis
 func makeRegistry() -> MethodRegistry {
     let registry = MethodRegistry()
     registry.register("echo", EchoParams.self) { params, _ in params.text }
-    registry.register("ping", EmptyParams.self) { _, _ in "pong" }
-    registry.register("id", EmptyParams.self) { _, context in context.id.map { JSONValue(stringLiteral: "\($0)") } ?? .null }
-    registry.register("sleep", EmptyParams.self) { _, _ in
+    registry.register("ping", NoParams.self) { _, _ in "pong" }
+    registry.register("id", NoParams.self) { _, context in context.id.map { JSONValue(stringLiteral: "\($0)") } ?? .null }
+    registry.register("sleep", NoParams.self) { _, _ in
         try await Task.sleep(for: .seconds(30))
         return "woke up"
     }
-    registry.register("fail", EmptyParams.self) { _, _ -> String in throw Boom() }
-    registry.register("refuse", EmptyParams.self) { _, _ -> String in
+    registry.register("fail", NoParams.self) { _, _ -> String in throw Boom() }
+    registry.register("refuse", NoParams.self) { _, _ -> String in
         throw RPCError(code: -32010, message: "unknown worker 'w_1'", data: ["field": "workerId"])
     }
-    registry.register("unencodable", EmptyParams.self) { _, _ in Unencodable() }
-    registry.register("notifyMe", EmptyParams.self) { _, context in
+    registry.register("unencodable", NoParams.self) { _, _ in Unencodable() }
+    registry.register("notifyMe", NoParams.self) { _, context in
         context.notifier.notify("note", ["hello": "there"] as [String: String])
         return true
     }

@@ -10,7 +10,7 @@ import Testing
     @Test func theServerAsksAndTheClientsAnswerComesBack() async throws {
         let registry = MethodRegistry()
         let box = Box()
-        registry.register("askClient", EmptyParams.self) { [box] _, _ in
+        registry.register("askClient", NoParams.self) { [box] _, _ in
             let answer = try await box.connection!.request("roots/list")
             return answer["roots"]?.arrayValue?.first?["uri"] ?? .null
         }
@@ -29,7 +29,7 @@ import Testing
     @Test func aClientErrorIsThrownWithItsCode() async throws {
         let registry = MethodRegistry()
         let box = Box()
-        registry.register("askClient", EmptyParams.self) { [box] _, _ -> String in
+        registry.register("askClient", NoParams.self) { [box] _, _ -> String in
             do {
                 _ = try await box.connection!.request("roots/list")
                 return "answered"
