@@ -38,6 +38,9 @@ final class InFlightRequests: Sendable {
     }
 
     private let table = Mutex(Table())
+    /// Where the reader sleeps while the waiting requests are at `maxWaiting`; signalled by
+    /// the request end that makes room, so a paused reader costs no CPU.
+    private let room = NSCondition()
     let maxRunning: Int
     let maxWaiting: Int
 
@@ -48,6 +51,13 @@ final class InFlightRequests: Sendable {
 
     /// Whether fewer than `maxWaiting` requests wait for a turn: the reader reads on only then.
     var hasRoom: Bool { table.withLock { $0.waitingCount < maxWaiting } }
+
+    /// Blocks the calling thread (the reader's) until `hasRoom`.
+    func waitForRoom() {
+        room.lock()
+        while !hasRoom { room.wait() }
+        room.unlock()
+    }
 
     /// Starts `body` as a task and tracks it until it returns.
     @discardableResult
@@ -179,15 +189,22 @@ final class InFlightRequests: Sendable {
     }
 
     private func finished(_ serial: Int, wasRunning: Bool) {
-        let waiters = table.withLock { table -> [CheckedContinuation<Bool, Never>] in
+        let (waiters, madeRoom) = table.withLock { table -> ([CheckedContinuation<Bool, Never>], Bool) in
             table.entries[serial] = nil
+            let wasFull = table.waitingCount >= maxWaiting
             if wasRunning {
                 table.running -= 1
                 Self.startWaiting(in: &table, maxRunning: maxRunning)
             }
-            guard table.entries.isEmpty else { return [] }
+            let madeRoom = wasFull && table.waitingCount < maxWaiting
+            guard table.entries.isEmpty else { return ([], madeRoom) }
             defer { table.drainWaiters = [:] }
-            return Array(table.drainWaiters.values)
+            return (Array(table.drainWaiters.values), madeRoom)
+        }
+        if madeRoom {
+            room.lock()
+            room.broadcast()
+            room.unlock()
         }
         waiters.forEach { $0.resume(returning: true) }
     }

@@ -133,7 +133,7 @@ public final class JSONRPCConnection: Sendable {
             if writer.waitForRoom() { logger.debug("resumed reading: the client read its backlog") }
             if !inFlight.hasRoom {
                 logger.debug("pausing reading: \(inFlight.maxWaiting) requests wait for a turn")
-                while !inFlight.hasRoom { usleep(1000) }
+                inFlight.waitForRoom()
             }
             let count = chunk.withUnsafeMutableBytes { read(inputFD, $0.baseAddress, $0.count) }
             if count < 0 {

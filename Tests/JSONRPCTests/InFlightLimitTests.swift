@@ -71,6 +71,24 @@ import Testing
         try await harness.waitUntil { $0.requests.count == 0 }
     }
 
+    /// The reader sleeps in `waitForRoom` while the queue is full and wakes when a request's
+    /// end makes room (it used to poll every millisecond).
+    @Test func aReaderWaitingForRoomWakesWhenARequestEnds() async throws {
+        let harness = Harness()
+        for number in 1...5 { harness.submit(number) }
+        try await harness.waitUntil { $0.release.withLock { $0.count } == 2 }
+        #expect(!harness.requests.hasRoom, "3 wait: full")
+        let woke = Mutex(false)
+        let reader = Thread { harness.requests.waitForRoom(); woke.withLock { $0 = true } }
+        reader.start()
+        harness.releaseOne()
+        try await harness.waitUntil { _ in woke.withLock { $0 } }
+        while harness.state.withLock({ $0.answers.count }) < 5 {
+            harness.releaseAll()
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     @Test func aWaitingRequestThatIsCancelledAnswersAtOnce() async throws {
         let harness = Harness()
         for number in 1...4 { harness.submit(number) }
