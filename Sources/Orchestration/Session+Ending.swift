@@ -42,6 +42,8 @@ extension Session {
 
         entry = entries[workerId] ?? entry
         entry.record = record
+        entry.result = result
+        entry.failure = failure
         entry.ending = false
         let hasPendingSteers = !entry.inbox.isEmpty
         if state == .cancelled || state == .interrupted { _ = entry.inbox.takeAll() }
@@ -132,6 +134,8 @@ extension Session {
         entry.record.endedAt = nil
         entry.record.resultJSON = nil
         entry.record.errorJSON = nil
+        entry.result = nil
+        entry.failure = nil
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         scheduler.enqueue(workerId, priority: entry.record.priority, place: place)

@@ -136,6 +136,7 @@ public actor Session: SessionOperations {
                     continue
                 }
                 var entry = WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil)
+                entry.readOutcome()
                 // Its layer outlived the process: show what it holds.
                 if let layer = Layer.existing(workerId: worker.id, layersRoot: Layer.layersRoot(besideStore: store.path)),
                    let summary = try? layer.summary() {
@@ -166,6 +167,7 @@ public actor Session: SessionOperations {
             guard var entry = entries[id] else { continue }
             let failure = WorkerFailure.interrupted
             entry.record.errorJSON = JSONText.string(failure)
+            entry.failure = failure
             entry.lastSeq += 1
             let data = WorkerEventData.ended(.init(state: .interrupted, steps: entry.record.steps, costUSD: entry.record.costUSD,
                                                    result: entry.result, error: failure))

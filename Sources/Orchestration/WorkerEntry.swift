@@ -95,12 +95,16 @@ struct WorkerEntry: Sendable {
                     costUSD: record.costUSD)
     }
 
-    var result: WorkerResult? {
-        record.resultJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerResult.self) }
-    }
+    /// The outcome, typed: set beside the record's JSON text when the end is committed
+    /// (`Session.end`), read from that text once when a resumed session loads the worker
+    /// (`readOutcome`), so `status` and `await` never parse it again.
+    var result: WorkerResult?
+    var failure: WorkerFailure?
 
-    var failure: WorkerFailure? {
-        record.errorJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerFailure.self) }
+    /// Reads the outcome from the record's JSON text, as the store gave it back.
+    mutating func readOutcome() {
+        result = record.resultJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerResult.self) }
+        failure = record.errorJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerFailure.self) }
     }
 
     /// The protocol's view; `queuePosition` comes from the scheduler.
