@@ -412,3 +412,34 @@ async def test_a_workers_ask_is_a_permission_request_tied_to_its_tool_call(bosun
     stored = sqlite3.connect(w.db)
     routes = [json.loads(data)["to"] for (data,) in stored.execute("select data_json from events where kind = 'asked' order by rowid")]
     assert routes == ["coordinator", "client"], routes
+
+
+LIST_SCRIPT = ASK_SCRIPT.replace('role: asker, brief: { task: "Pick a database" }', 'role: lister, brief: { task: "List the workspace" }') + """
+  - match: { system: "You list carefully", lastMessage: "README.md" }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Listed." } }] }
+  - match: { system: "You list carefully", turn: 1 }
+    reply: { toolCalls: [{ name: submit_result, input: { text: "Not allowed to list." } }] }
+  - match: { system: "You list carefully", turn: 0 }
+    reply: { toolCalls: [{ name: list_files, input: { path: "." } }] }
+"""
+
+
+@pytest.mark.parametrize("kind, result", [("allow_once", "Listed."), ("reject_once", "Not allowed to list.")])
+async def test_a_tool_call_an_ask_rule_matches_is_a_permission_request(bosun_bin, mock_provider, tmp_path, kind, result):
+    w = world(bosun_bin, mock_provider, tmp_path, script_text=LIST_SCRIPT)
+    w.config.write_text(w.config.read_text() + 'roles:\n  lister: { tools: [list_files], prompt: "You list carefully.", '
+                        'approval: { ask: [list_files] } }\n')
+    client = Permitting(lambda options: next(o for o in options if o.kind == kind))
+    async with w.agent(client) as (conn, _process):
+        await start(conn)
+        session = await conn.new_session(cwd=str(w.workspace), mcp_servers=[])
+        response = await asyncio.wait_for(conn.prompt(session_id=session.session_id, prompt=[text_block("List it")]),
+                                          timeout=90)
+        assert response.stop_reason == "end_turn"
+
+    [(_, tool_call, options)] = client.asked
+    assert [(o.option_id, o.kind) for o in options] == [("allow", "allow_once"), ("allow_always", "allow_always"),
+                                                        ("deny", "reject_once")]
+    assert tool_call.raw_input["tool"] == "list_files", tool_call
+    finished = [u for u in client.of("tool_call_update") if u.tool_call_id == tool_call.tool_call_id and u.raw_output]
+    assert any(result in str(u.raw_output) for u in finished), finished
