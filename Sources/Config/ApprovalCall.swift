@@ -69,6 +69,10 @@ public struct ApprovalCall: Sendable {
         }
     }
 
+    /// The SHA-256 of `identity`: how the trace store keeps an `allow_always` call without
+    /// keeping its input, which may hold a secret.
+    public var identityDigest: String { SHA256.hex(of: Array(identity.utf8)) }
+
     private static func pathForms(_ path: String, root: String) -> Forms<String> {
         let realRoot = (try? WorkspacePath.realPath(root)).flatMap { $0 } ?? root
         let lexical = WorkspacePath.lexicallyNormalized(path.hasPrefix("/") ? path : realRoot + "/" + path)

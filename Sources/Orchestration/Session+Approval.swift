@@ -52,8 +52,15 @@ extension Session {
     /// not run: the worker is told to make it again, and then it runs unasked. (A live ask's
     /// `allow_always` is kept by the worker loop, which then runs the call.)
     func rememberAllowAlways(_ ask: Ask, _ decision: AskDecision?) {
-        guard decision == .allowAlways, ask.kind == .permission, let tool = ask.tool else { return }
-        approvals.allowAlways(ApprovalCall(tool: tool, input: ask.input ?? [:], workspaceRoot: environment.workspaceRoot))
+        guard let call = sessionRule(ask, decision) else { return }
+        approvals.allowAlways(call)
+    }
+
+    /// The call an answer makes a session rule of: a permission ask's, answered `allow_always`.
+    /// The store keeps it with the answer, so a resumed session does not ask it again.
+    func sessionRule(_ ask: Ask, _ decision: AskDecision?) -> ApprovalCall? {
+        guard decision == .allowAlways, ask.kind == .permission, let tool = ask.tool else { return nil }
+        return ApprovalCall(tool: tool, input: ask.input ?? [:], workspaceRoot: environment.workspaceRoot)
     }
 
     /// The policy a run of `entry` checks its calls against.

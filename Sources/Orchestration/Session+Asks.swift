@@ -1,5 +1,6 @@
 import BosunJSON
 import BosunProtocol
+import Config
 import Foundation
 import TraceStore
 import Workers
@@ -143,7 +144,8 @@ extension Session {
         let event = reserveEvent(workerId, answered)
         do {
             try await store.answerAsk(id: askId, at: Date(), answerJSON: answer.json.jsonString(), answeredBy: answeredBy,
-                                      waitedMs: waitedMs, event: event)
+                                      waitedMs: waitedMs, event: event,
+                                      sessionRule: sessionRule(open.ask, decision).map { (sessionId: id, callDigest: $0.identityDigest) })
         } catch {
             logger.error("the answer to ask \(askId) could not be stored: \(error); the worker goes on with it")
         }

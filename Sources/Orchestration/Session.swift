@@ -154,6 +154,7 @@ public actor Session: SessionOperations {
         }
         let asks = resumed ? try await store.asks(sessionId: record.id) : []
         let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded, orchestrations: ledgers)
+        if resumed { session.approvals.allowAlways(digests: try await store.sessionRules(sessionId: record.id)) }
         await session.recordInterruptions(of: interrupted)
         await session.reopenAsks(asks)
         await session.interruptOrchestrations()

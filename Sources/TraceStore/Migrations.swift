@@ -137,6 +137,17 @@ enum Migrations {
         CREATE INDEX asks_by_worker ON asks(worker_id);
         ALTER TABLE controls ADD COLUMN payload TEXT;
         """,
+        // 9: the calls a person answered `allow_always` for, so a resumed session does not
+        // ask them again. A call is kept as the SHA-256 of what identifies it, never its input.
+        """
+        CREATE TABLE session_approvals (
+            session_id TEXT NOT NULL,
+            call_digest TEXT NOT NULL,
+            ask_id TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (session_id, call_digest)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var latestVersion: Int { steps.count }

@@ -61,8 +61,10 @@ extension TraceStore {
 
     /// Records an ask's answer, and the event that announces it when given, in one
     /// transaction; committed when this returns. An ask already answered keeps its first answer.
+    /// `sessionRule`, for an `allow_always` answer, is the digest of the call the session no
+    /// longer asks about (`sessionRules`), kept in the same transaction as the answer.
     public func answerAsk(id: String, at: Date, answerJSON: String, answeredBy: String, waitedMs: Int,
-                          event: EventRecord? = nil) async throws {
+                          event: EventRecord? = nil, sessionRule: (sessionId: String, callDigest: String)? = nil) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
             let update = try db.prepared("""
@@ -75,6 +77,26 @@ extension TraceStore {
             update.bind(5, id)
             try update.run()
             if let event { try TraceSQL.bind(event, to: try db.prepared(TraceSQL.insertEvent), redactor: redactor) }
+            if let sessionRule {
+                let rule = try db.prepared("""
+                    INSERT OR IGNORE INTO session_approvals (session_id, call_digest, ask_id, created_at) VALUES (?, ?, ?, ?)
+                    """)
+                rule.bind(1, sessionRule.sessionId)
+                rule.bind(2, sessionRule.callDigest)
+                rule.bind(3, id)
+                rule.bind(4, at.timeIntervalSince1970)
+                try rule.run()
+            }
+        }
+    }
+
+    /// The digests of the calls answered `allow_always` in the session (`answerAsk`), which
+    /// a resumed session runs without asking.
+    public func sessionRules(sessionId: String) async throws -> [String] {
+        try await writer.perform { db throws(TraceStoreError) in
+            let select = try db.prepared("SELECT call_digest FROM session_approvals WHERE session_id = ? ORDER BY created_at")
+            select.bind(1, sessionId)
+            return try select.rows { $0.string(0) }
         }
     }
 

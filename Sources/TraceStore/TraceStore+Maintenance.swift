@@ -67,6 +67,7 @@ extension TraceStore {
                     DELETE FROM claims WHERE session_id IN (SELECT id FROM temp.pruned);
                     DELETE FROM controls WHERE session_id IN (SELECT id FROM temp.pruned);
                     DELETE FROM asks WHERE session_id IN (SELECT id FROM temp.pruned);
+                    DELETE FROM session_approvals WHERE session_id IN (SELECT id FROM temp.pruned);
                     DELETE FROM orchestrations WHERE session_id IN (SELECT id FROM temp.pruned);
                     DELETE FROM workers WHERE session_id IN (SELECT id FROM temp.pruned);
                     DELETE FROM sessions WHERE id IN (SELECT id FROM temp.pruned);

@@ -3,19 +3,26 @@ import Config
 import Synchronization
 
 /// The calls a person answered `allow_always` in this session: the same call (tool and
-/// input, as `ApprovalCall.identity` tells them apart) is not asked again while the
-/// session is open. Shared by the session's workers; a deny rule still wins over it.
+/// input, as `ApprovalCall.identity` tells them apart) is not asked again in the session,
+/// also once it is resumed (the trace store keeps them). Shared by the session's workers;
+/// a deny rule still wins over it.
 public final class SessionApprovals: Sendable {
-    private let identities = Mutex<Set<String>>([])
+    /// `ApprovalCall.identityDigest` of each call.
+    private let digests = Mutex<Set<String>>([])
 
     public init() {}
 
     public func allowAlways(_ call: ApprovalCall) {
-        _ = identities.withLock { $0.insert(call.identity) }
+        _ = digests.withLock { $0.insert(call.identityDigest) }
+    }
+
+    /// Restores the calls an earlier run of the session allowed, by their digests.
+    public func allowAlways(digests stored: [String]) {
+        digests.withLock { $0.formUnion(stored) }
     }
 
     public func isAllowed(_ call: ApprovalCall) -> Bool {
-        identities.withLock { $0.contains(call.identity) }
+        digests.withLock { $0.contains(call.identityDigest) }
     }
 }
 

@@ -206,6 +206,35 @@ import TestSupport
         #expect(try await second.stop() == 0)
     }
 
+    @Test func anAllowAlwaysRuleOutlivesKillNineAndANewWorkerOfTheResumedSessionRunsTheCallUnasked() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let asks: JSONValue = ["bosun": ["asks": true]]
+        let first = try world.serve()
+        let session = try await first.initialize(options: [:], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                                        "capabilities": asks])["session"]?["id"] ?? .null
+        let worker = try await first.spawn(["task": "Publish the package", "role": "publisher"])
+        let request = try await first.notification("worker/ask", timeout: .seconds(30))
+        #expect(request["params"]?["input"]?["command"] == ["echo", "one"], "\(request)")
+        first.send(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": ["decision": "allow_always"]])
+        let done = try await first.awaitAll([worker["id"]?.stringValue ?? ""])
+        #expect(done["finished"]?.arrayValue?.first?["result"]?["text"] == "published", "\(done)")
+        try await first.killHard()
+
+        let second = try world.serve()
+        try await second.initialize(options: ["session": session], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                                             "capabilities": asks])
+        // Were the rule forgotten, this call would be asked, nobody would answer, and after
+        // maxWaitSeconds the worker would be denied and never publish.
+        let again = try await second.spawn(["task": "Publish the package once more", "role": "publisher", "wait": true,
+                                            "limits": ["maxWaitSeconds": 2, "maxSteps": 4]])
+        #expect(again["result"]?["text"] == "published", "\(again)")
+        #expect(second.pendingNotifications.filter { $0["method"] == "worker/ask" }.isEmpty, "asked again")
+        let ran = try await second.trace().first { $0["workerId"] == again["id"] && $0["kind"] == "tool_result" }
+        #expect(ran?["data"]?["approval"]?["answer"] == "allow_always, earlier in this session", "\(String(describing: ran))")
+        #expect(try await second.stop() == 0)
+    }
+
     @Test func anAskNobodyAnswersIsDeniedAtMaxWaitSecondsAndTheWorkerGoesOn() async throws {
         let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
         defer { world.tearDown() }

@@ -299,6 +299,28 @@ import TestSupport
         await store.close()
     }
 
+    @Test func anAllowAlwaysAnswerKeepsItsSessionRuleWithTheAnswer() async throws {
+        let store = try makeStore()
+        let at = Date()
+        for (ask, session) in [("a_1", "s_1"), ("a_2", "s_1"), ("a_3", "s_2")] {
+            try await store.insertAsk(AskRecord(id: ask, sessionId: session, workerId: "w_\(ask)", askJSON: "{}", route: "client",
+                                                toolCallId: nil, createdAt: at),
+                                      event: EventRecord(sessionId: session, workerId: "w_\(ask)", seq: 1, kind: "asked", at: at, dataJSON: "{}"))
+        }
+        try await store.answerAsk(id: "a_1", at: at, answerJSON: "{}", answeredBy: "client", waitedMs: 5,
+                                  sessionRule: (sessionId: "s_1", callDigest: "d_echo"))
+        // The same call allowed again by another answer is one rule.
+        try await store.answerAsk(id: "a_2", at: at, answerJSON: "{}", answeredBy: "client", waitedMs: 5,
+                                  sessionRule: (sessionId: "s_1", callDigest: "d_echo"))
+        try await store.answerAsk(id: "a_3", at: at, answerJSON: "{}", answeredBy: "client", waitedMs: 5)
+        #expect(try await store.sessionRules(sessionId: "s_1") == ["d_echo"])
+        #expect(try await store.sessionRules(sessionId: "s_2").isEmpty)
+        await store.close()
+        let reopened = try TraceStore(path: dir.file("trace.sqlite"))
+        #expect(try await reopened.sessionRules(sessionId: "s_1") == ["d_echo"], "kept in the file")
+        await reopened.close()
+    }
+
     @Test func messagesKeepTheConversation() async throws {
         let store = try makeStore()
         try await store.appendMessages([
