@@ -198,7 +198,8 @@ public struct Layer: Sendable, Hashable {
         let copy = baseDirectory + "/" + name
         let made: Bool
         switch entry {
-        case .file(let content): made = FileManager.default.createFile(atPath: copy, contents: content)
+        case .file(let content, let executable):
+            made = FileManager.default.createFile(atPath: copy, contents: content) && chmod(copy, executable ? 0o755 : 0o644) == 0
         case .symlink(let target): made = symlink(target, copy) == 0
         }
         guard made else { throw WorkspaceError("cannot record a base in the worker's layer at \(copy): \(String(cString: strerror(errno)))") }
@@ -209,7 +210,7 @@ public struct Layer: Sendable, Hashable {
     func base(of relative: String, in manifest: LayerManifest) throws -> LayerEntry?? {
         guard let entry = manifest.bases[relative] else { return nil }
         guard let name = entry else { return .some(nil) }
-        return .some(try LayerEntry.at(baseDirectory + "/" + name) ?? .file(Data()))
+        return .some(try LayerEntry.at(baseDirectory + "/" + name) ?? .file(Data(), executable: false))
     }
 
     /// Every file path the upper layer holds or deletes: its regular files and symlinks,

@@ -3,19 +3,23 @@ import Foundation
 import Glibc
 #endif
 
-/// What a path holds as a review compares it: a regular file's bytes, or a symlink's target
+/// What a path holds as a review compares it: a regular file's bytes and whether it is
+/// executable (the one permission git keeps: mode 100755 or 100644), or a symlink's target
 /// (as git keeps a symlink: its target is its content).
 enum LayerEntry: Equatable, Sendable {
-    case file(Data)
+    case file(Data, executable: Bool)
     case symlink(String)
 
     /// The bytes a diff shows.
     var content: Data {
         switch self {
-        case .file(let data): return data
+        case .file(let data, _): return data
         case .symlink(let target): return Data(target.utf8)
         }
     }
+
+    /// As git decides it: the owner may execute the file.
+    static func isExecutable(_ info: stat) -> Bool { info.st_mode & S_IXUSR != 0 }
 
     var isSymlink: Bool {
         if case .symlink = self { return true }
@@ -42,7 +46,7 @@ enum LayerEntry: Equatable, Sendable {
         case S_IFREG:
             let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
             guard fd >= 0 else { throw WorkspaceError("\(relative) cannot be read: \(String(cString: strerror(errno)))") }
-            return try LayerFiles.readRegular(fd).map { .file($0) }
+            return try LayerFiles.readRegular(fd).map { .file($0, executable: isExecutable(info)) }
         default:
             return nil
         }
@@ -55,7 +59,7 @@ enum LayerEntry: Equatable, Sendable {
         if (info.st_mode & S_IFMT) == S_IFLNK {
             return symlinkTarget(path, in: AT_FDCWD).map { .symlink($0) }
         }
-        return try LayerFiles.readLayerFile(path).map { .file($0) }
+        return try LayerFiles.readLayerFile(path).map { .file($0, executable: isExecutable(info)) }
     }
 
     /// Where the symlink `name` (relative to `directory`) points, as written.

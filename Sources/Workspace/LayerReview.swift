@@ -51,6 +51,13 @@ extension Layer {
         var ignored: Bool
 
         var status: LayerFileChange.Status { base == nil ? .added : worker == nil ? .deleted : .modified }
+
+        /// Whether the worker made the file executable (true) or no longer executable
+        /// (false); nil when it kept the base's mode, or the path was not a file on both sides.
+        var executableChange: Bool? {
+            guard case .file(_, let was)? = base, case .file(_, let now)? = worker, was != now else { return nil }
+            return now
+        }
     }
 
     /// The files and symlinks the worker changed, leaving out protected paths (never
@@ -202,11 +209,11 @@ extension Layer {
             return .conflict("the file was deleted in the workspace since the worker started")
         case (_?, _?, nil):
             return .conflict("the worker deleted this file, and the workspace changed it since the worker started")
-        case (.file?, .file?, .file?):
+        case (.file?, .file(_, let executable)?, .file?):
             let merged = try await ProcessRunner.run(
                 ["diff3", "--merge", "--text", workspaceRoot + "/" + side.path, side.basePath, side.workerPath],
                 cwd: "/", environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"], timeout: 60, outputCap: 64 << 20)
-            if merged.exitCode == 0 { return .write(.file(merged.output)) }
+            if merged.exitCode == 0 { return .write(.file(merged.output, executable: side.executableChange ?? executable)) }
             if merged.exitCode == 1 {
                 return .conflict("the workspace changed this file since the worker started, and the two changes overlap")
             }
@@ -227,7 +234,7 @@ extension Layer {
         for (side, content) in planned {
             let staged: StagedWrites.Content
             switch content {
-            case .file(let data)?: staged = .file(data, mode: side.mode)
+            case .file(let data, _)?: staged = .file(data, mode: side.mode, executable: side.executableChange)
             case .symlink(let target)?: staged = .symlink(target)
             case nil: staged = .absent
             }

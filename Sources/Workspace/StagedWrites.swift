@@ -19,7 +19,9 @@ import Glibc
 final class StagedWrites {
     /// What a path holds after the batch.
     enum Content: Equatable {
-        case file(Data, mode: mode_t)
+        /// A regular file: `mode` is a new file's permission bits; a file the workspace has
+        /// keeps its own, but for the execute bits when `executable` says to set or clear them.
+        case file(Data, mode: mode_t, executable: Bool?)
         case symlink(String)
         /// Deleted.
         case absent
@@ -80,9 +82,11 @@ final class StagedWrites {
                 throw WorkspaceError("cannot write \(relative) as a symlink: \(String(cString: strerror(errno)))")
             }
             entry.temporary = temporary
-        case .file(let data, let wanted):
-            // A file the workspace has keeps its permission bits.
-            let mode = LayerFiles.mode(of: name, in: fd, fallback: wanted)
+        case .file(let data, let wanted, let executable):
+            // A file the workspace has keeps its permission bits; an execute bit follows a
+            // mode change as git's does: for each of owner, group and others who may read.
+            var mode = LayerFiles.mode(of: name, in: fd, fallback: wanted)
+            if let executable { mode = executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111 }
             let temporary = Self.temporaryName(name, "tmp")
             let file = openat(fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             guard file >= 0 else { throw WorkspaceError("cannot write \(relative): \(String(cString: strerror(errno)))") }

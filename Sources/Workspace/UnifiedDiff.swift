@@ -1,7 +1,7 @@
 import Foundation
 
 /// A changed file's unified diff in git's style (`diff --git a/x b/x`, `new file mode`,
-/// `--- a/x`, `+++ b/x`), with its added and removed line counts: GNU diff for a modified
+/// `old mode`/`new mode`, `--- a/x`, `+++ b/x`), with its added and removed line counts: GNU diff for a modified
 /// file, written here for what is added or deleted whole and for symlinks (whose content, as
 /// in git, is their target).
 enum UnifiedDiff {
@@ -16,7 +16,11 @@ enum UnifiedDiff {
             let diff = whole(side.path, entry, added: status == .added, mode: side.mode)
             return (diff.text, status == .added ? diff.lines : 0, status == .deleted ? diff.lines : 0)
         }
-        let header = "diff --git a/\(side.path) b/\(side.path)\n"
+        var header = "diff --git a/\(side.path) b/\(side.path)\n"
+        if let executable = side.executableChange {
+            header += executable ? "old mode 100644\nnew mode 100755\n" : "old mode 100755\nnew mode 100644\n"
+            if side.base?.content == side.worker?.content { return (header, 0, 0) }
+        }
         if isBinary(side.base?.content) || isBinary(side.worker?.content) {
             return (header + "Binary files a/\(side.path) and b/\(side.path) differ\n", 0, 0)
         }

@@ -404,6 +404,82 @@ struct LayerFixture {
         }
     }
 
+    /// A mode a command changes (`chmod +x`, `chmod -x`) is a change as git shows it, and
+    /// `apply` carries it, all or nothing with the rest: a conflict elsewhere leaves every
+    /// mode as it was.
+    @Test func aModeACommandChangesIsShownAsGitDoesAndApplied() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let run = try fixture.workspace.write("run.sh", "#!/bin/sh\necho run\n")
+        let tool = try fixture.workspace.write("bin/tool.sh", "#!/bin/sh\necho tool\n")
+        let both = try fixture.workspace.write("both.sh", "one\n")
+        try fixture.workspace.write("notes.txt", "first\n")
+        chmod(run, 0o644)
+        chmod(tool, 0o755)
+        chmod(both, 0o640)
+        let layer = try fixture.layer("w_1")
+        let argv = Sandbox.wrap([], bwrap: bwrap, view: SandboxView(workspaceRoot: fixture.workspace.path, workspaceWritable: true, layer: layer),
+                                cwd: fixture.workspace.path)
+        let made = try await Self.run(argv, "chmod +x run.sh both.sh && chmod -x bin/tool.sh && echo two >> both.sh && echo worker > notes.txt",
+                                      cwd: fixture.workspace.path)
+        #expect(made.exitCode == 0, "\(String(decoding: made.output, as: UTF8.self))")
+
+        let changes = try await layer.changes(protected: ProtectedPaths())
+        #expect(changes.files.map(\.path) == ["bin/tool.sh", "both.sh", "notes.txt", "run.sh"])
+        #expect(changes.files.allSatisfy { $0.status == .modified })
+        #expect(changes.files.map(\.additions) == [0, 1, 1, 0] && changes.files.map(\.deletions) == [0, 0, 1, 0])
+        #expect(changes.diff.contains("diff --git a/bin/tool.sh b/bin/tool.sh\nold mode 100755\nnew mode 100644\ndiff --git a/both.sh"), "\(changes.diff)")
+        #expect(changes.diff.contains("diff --git a/both.sh b/both.sh\nold mode 100644\nnew mode 100755\n--- a/both.sh\n+++ b/both.sh\n@@ -1 +1,2 @@\n one\n+two\n"),
+                "\(changes.diff)")
+        #expect(changes.diff.hasSuffix("diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"), "\(changes.diff)")
+
+        // The workspace changed notes.txt meanwhile on the same line: nothing is written.
+        try fixture.workspace.write("notes.txt", "user\n")
+        let refused = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(refused.conflicts.map(\.path) == ["notes.txt"] && refused.applied.isEmpty)
+        #expect(Self.mode(run) == 0o644 && Self.mode(tool) == 0o755 && Self.mode(both) == 0o640)
+
+        let applied = try await layer.apply(paths: ["bin/tool.sh", "both.sh", "run.sh"], protected: ProtectedPaths())
+        #expect(applied.conflicts.isEmpty && applied.applied == ["bin/tool.sh", "both.sh", "run.sh"])
+        // An execute bit is set for whoever may read, as git sets it; the other bits stay.
+        #expect(Self.mode(run) == 0o755 && Self.mode(tool) == 0o644 && Self.mode(both) == 0o750)
+        #expect(fixture.read("both.sh") == "one\ntwo\n" && fixture.read("run.sh") == "#!/bin/sh\necho run\n")
+        #expect(try await layer.changes(protected: ProtectedPaths()).files.map(\.path) == ["notes.txt"], "the applied modes still shown")
+    }
+
+    /// A mode the worker changed is carried when the workspace changed the file's content
+    /// meanwhile (merged), and a content change keeps a mode the workspace changed meanwhile.
+    @Test func aModeChangeMergesWithAContentChangeOnTheOtherSide() async throws {
+        let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
+        let fixture = try LayerFixture()
+        defer { fixture.remove() }
+        let script = try fixture.workspace.write("script.sh", "a\nb\nc\nd\ne\n")
+        let other = try fixture.workspace.write("other.sh", "a\nb\nc\nd\ne\n")
+        chmod(script, 0o644)
+        chmod(other, 0o644)
+        let layer = try fixture.layer("w_1")
+        let argv = Sandbox.wrap([], bwrap: bwrap, view: SandboxView(workspaceRoot: fixture.workspace.path, workspaceWritable: true, layer: layer),
+                                cwd: fixture.workspace.path)
+        let made = try await Self.run(argv, "chmod +x script.sh && sed -i 1s/a/A/ other.sh", cwd: fixture.workspace.path)
+        #expect(made.exitCode == 0, "\(String(decoding: made.output, as: UTF8.self))")
+        _ = try layer.recordNewBases()
+        try fixture.workspace.write("script.sh", "a\nb\nc\nd\nE\n")
+        try fixture.workspace.write("other.sh", "a\nb\nc\nd\nE\n")
+        chmod(script, 0o644)
+        chmod(other, 0o755)
+
+        let applied = try await layer.apply(paths: nil, protected: ProtectedPaths())
+        #expect(applied.conflicts.isEmpty && applied.applied == ["other.sh", "script.sh"], "\(applied.conflicts)")
+        #expect(fixture.read("script.sh") == "a\nb\nc\nd\nE\n" && Self.mode(script) == 0o755)
+        #expect(fixture.read("other.sh") == "A\nb\nc\nd\nE\n" && Self.mode(other) == 0o755)
+    }
+
+    static func mode(_ path: String) -> mode_t {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0
+    }
+
     /// The plant of the issue: `core.fsmonitor` in `.git/config`, and a pre-commit hook.
     @Test func aCommandCannotWriteProtectedPaths() async throws {
         let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed: apt-get install bubblewrap")
