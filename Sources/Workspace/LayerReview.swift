@@ -107,13 +107,13 @@ extension Layer {
                             ignored: ignored)
     }
 
+    /// What `apply` says when the worker's files all ended as they began.
+    public static let nothingToApply = "the worker changed no files; there is nothing to apply"
+
     /// Writes the worker's changes (or those `paths` names, which may name ignored ones) into
     /// the workspace, all or nothing: a file the user changed since the base is merged when
     /// the two changes touch different lines (`diff3`), and is a conflict otherwise; on any
     /// conflict nothing is written. Without `paths`, what `.gitignore` ignores stays behind.
-    /// What `apply` says when the worker's files all ended as they began.
-    public static let nothingToApply = "the worker changed no files; there is nothing to apply"
-
     public func apply(paths: [String]?, protected: ProtectedPaths) async throws -> LayerApplyOutcome {
         let state = try load().state
         guard state == .pending || state == .conflicted else {
