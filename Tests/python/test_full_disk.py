@@ -119,8 +119,16 @@ def test_a_clean_shutdown_while_full_reports_no_end_the_store_does_not_hold(bosu
     try:
         worker, filler = end_on_a_full_disk(server, small_disk)
         assert server.client.close(timeout=60) == 0
-        assert terminal_events(server.notes, worker.id) == []
-        assert stored_state(server.db, worker.id) in ("queued", "running")
+        heard = terminal_events(server.notes, worker.id)
+        stored = stored_state(server.db, worker.id)
+        # The closing session retries the end a few times. Usually the disk is still full and
+        # nothing is heard; but SQLite can find room again without the test freeing any (a
+        # failed attempt's pages reused, a checkpoint that rewinds the WAL), and then the end
+        # is committed and heard. Either way the client heard exactly what the store holds.
+        if heard:
+            assert heard == ["succeeded"] and stored == "succeeded", (heard, stored)
+            return
+        assert stored in ("queued", "running")
 
         filler.unlink()
         again = Server(world, small_disk, session=server.session)
