@@ -373,7 +373,7 @@ extension BosunProcess {
                 Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
                 return
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(20)) // paces the polls of the log; the wait is for the line
         }
     }
 

@@ -85,7 +85,7 @@ import Testing
         try await harness.waitUntil { _ in woke.withLock { $0 } }
         while harness.state.withLock({ $0.answers.count }) < 5 {
             harness.releaseAll()
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(5)) // paces the polls: a started request may not be waiting yet
         }
     }
 

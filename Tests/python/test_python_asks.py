@@ -38,7 +38,7 @@ def wait_for(predicate, what, timeout=60):
     while not (value := predicate()):
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.05)  # paces the polls; the wait is for the predicate
     return value
 
 
