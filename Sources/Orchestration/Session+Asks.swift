@@ -134,7 +134,7 @@ extension Session {
     /// for an ask found pending at resume, a new run starts with the answer as the result of
     /// the call that asked.
     private func settle(_ askId: String, decision: AskDecision?, text: String?, by answeredBy: String) async {
-        guard var open = openAsks.removeValue(forKey: askId) else { return }
+        guard let open = openAsks.removeValue(forKey: askId) else { return }
         open.expiry?.cancel()
         let workerId = open.ask.workerId
         closedAsks[askId] = "it was answered (by \(answeredBy))"
