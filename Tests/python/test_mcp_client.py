@@ -194,7 +194,7 @@ def http_server(port):
             return server
         except OSError:
             assert time.monotonic() < deadline and server.poll() is None, "the HTTP server did not start"
-            time.sleep(0.2)
+            time.sleep(0.2)  # paces the connection attempts; the wait is for the port to accept
 
 
 def test_a_streamable_http_server_on_loopback(bosun_bin, scripted, tmp_path):
