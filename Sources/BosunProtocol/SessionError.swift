@@ -37,6 +37,12 @@ public struct SessionError: Error, Sendable, Hashable, CustomStringConvertible {
                      data: ["field": .string(field), "workerId": .string(id)])
     }
 
+    public static func unknownOrchestration(_ id: String) -> SessionError {
+        SessionError(code: unknownWorkerCode,
+                     message: "There is no orchestration \(id) in this session. Call status to list the session's orchestrations.",
+                     data: ["field": "orchestrationId", "orchestrationId": .string(id)])
+    }
+
     public static func invalidState(_ id: String, state: WorkerState, action: String, hint: String) -> SessionError {
         SessionError(code: invalidStateCode, message: "Worker \(id) is \(state.rawValue), so it cannot \(action). \(hint)",
                      data: ["field": "workerId", "workerId": .string(id), "state": .string(state.rawValue)])

@@ -152,7 +152,7 @@ extension Session {
             }
             return [(workerId, layer)]
         case (nil, let orchestrationId?):
-            guard let ledger = orchestrations[orchestrationId] else { throw SessionError.unknownWorker(orchestrationId, field: "orchestrationId") }
+            guard let ledger = orchestrations[orchestrationId] else { throw SessionError.unknownOrchestration(orchestrationId) }
             return ledger.planned.compactMap { $0.ledger.attempts.last }.compactMap { id in
                 Layer.existing(workerId: id, layersRoot: layersRoot).map { (id, $0) }
             }
