@@ -1,8 +1,6 @@
 import BosunJSON
-import BosunProtocol
 import Foundation
 import Providers
-import Workers
 
 /// Compact JSON text for the values the session stores on every step (event data, message
 /// content), through BosunJSON's direct writer (Foundation's `JSONEncoder` costs tens of
@@ -16,16 +14,6 @@ enum JSONText {
     /// A message's content blocks, as `ContentBlock`'s Codable form spells them.
     static func string(_ content: [ContentBlock]) -> String {
         string(.array(content.map(json)))
-    }
-
-    /// A result as `WorkerResult`'s Codable form spells it (absent fields left out).
-    static func string(_ result: WorkerResult) -> String {
-        string(result.json)
-    }
-
-    /// A failure as `WorkerFailure`'s Codable form spells it.
-    static func string(_ failure: WorkerFailure) -> String {
-        string(failure.json)
     }
 
     /// Any other value through `JSONEncoder` (nil if it cannot be encoded): for values

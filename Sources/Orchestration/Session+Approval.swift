@@ -32,7 +32,7 @@ extension Session {
     func inheritedApproval(from parent: String?) -> [ApprovalRules] {
         guard let parent else { return [] }
         if let entry = entries[parent] {
-            let role = config.roles[entry.record.role]?.approval
+            let role = config.roles[entry.role]?.approval
             return (role.map { [$0] } ?? []) + (entry.spec.approval ?? [])
         }
         if let ledger = orchestrations[parent],

@@ -25,7 +25,7 @@ extension Session {
     func consultCoordinator(_ askId: String, orchestrationId: String) async {
         guard let open = openAsks[askId], let ledger = orchestrations[orchestrationId] else { return }
         let ask = open.ask
-        let subtask = entries[ask.workerId]?.record.task ?? ""
+        let subtask = entries[ask.workerId]?.task ?? ""
         var inputs = ["GOAL: \(ledger.goal)"] + (ledger.params.inputs ?? []).map { "GOAL INPUT: \($0)" }
         inputs.append("THE SUBTASK'S TASK: \(subtask)")
         switch ask.kind {

@@ -38,7 +38,7 @@ struct OpenAsk: Sendable {
 
 extension Session {
     func ask(_ request: AskRequest, from workerId: String) async throws -> AskReply {
-        guard let entry = entries[workerId], entry.state == .running, !entry.ending else { throw CancellationError() }
+        guard let entry = entries[workerId], entry.activity == .running else { throw CancellationError() }
         let run = entry.run
         let ask = Self.makeAsk(request, workerId: workerId)
         let route = self.route(forAskOf: entry)
@@ -55,7 +55,7 @@ extension Session {
             if entries[workerId]?.lastSeq == event.seq { entries[workerId]?.lastSeq -= 1 }
             throw ToolError("Your ask could not be stored, so nobody was asked: \(error). Decide yourself, and say what you assumed.")
         }
-        guard var current = entries[workerId], current.run == run, current.state == .running, !current.ending else {
+        guard var current = entries[workerId], current.run == run, current.activity == .running else {
             throw CancellationError()
         }
         try Task.checkCancellation()
@@ -63,7 +63,7 @@ extension Session {
             current.pausedTimeout = (max(0, ContinuousClock.now.duration(to: deadline.at).inSeconds), deadline.timeoutSeconds)
             disarmDeadline(workerId)
         }
-        current.record.state = WorkerState.waiting.rawValue
+        current.phase = .active(.waiting)
         current.pendingAsks.append(ask)
         entries[workerId] = current
         scheduler.release(workerId)
@@ -153,14 +153,14 @@ extension Session {
         guard var entry = entries[workerId] else { return }
         entry.pendingAsks.removeAll { $0.askId == askId }
         entry.waitedMs += waitedMs
-        let waiting = entry.state == .waiting && !entry.ending && entry.run == open.run
+        let waiting = entry.activity == .waiting && entry.run == open.run
         if waiting, open.reopened, let call = open.toolCallId {
             entry.resumeAnswers[call] = Self.resumedResultText(open.ask, reply)
             rememberAllowAlways(open.ask, decision)
         }
         let goesOn = waiting && entry.pendingAsks.isEmpty
         if goesOn {
-            entry.record.state = WorkerState.queued.rawValue
+            entry.phase = .active(.queued)
             store.submit(.workerProgress(entry.record))
         }
         entries[workerId] = entry
@@ -171,8 +171,8 @@ extension Session {
         }
         if open.reopened {
             guard goesOn else { return }
-            scheduler.enqueue(workerId, priority: entry.record.priority)
-            emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
+            scheduler.enqueue(workerId, priority: entry.priority)
+            emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.priority))
             pump()
         } else {
             open.continuation?.resume(returning: reply)
@@ -260,17 +260,17 @@ extension Session {
     /// Who answers a worker's ask: its parent worker while that one lives, its
     /// orchestration's coordinator while that one runs, else the client.
     func route(forAskOf entry: WorkerEntry) -> AskRoute {
-        guard let parent = entry.record.parentId else { return .client }
+        guard let parent = entry.parentId else { return .client }
         if let orchestration = orchestrations[parent] {
             return orchestration.state.isTerminal || orchestration.stop != nil ? .client : .coordinator
         }
-        guard let parentEntry = entries[parent], !parentEntry.state.isTerminal, !parentEntry.ending else { return .client }
+        guard entries[parent]?.isActive == true else { return .client }
         return .parent
     }
 
     /// Lets whoever the ask went to know of it (the client hears of it by the `asked` event).
     private func tellAnswerer(_ route: AskRoute, about ask: Ask, of entry: WorkerEntry) {
-        guard let parent = entry.record.parentId else { return }
+        guard let parent = entry.parentId else { return }
         switch route {
         case .parent: tellParent(parent, about: ask)
         case .coordinator: Task { await self.consultCoordinator(ask.askId, orchestrationId: parent) }
@@ -280,7 +280,7 @@ extension Session {
 
     /// The asks of `parentId`'s children that wait for it, oldest first.
     func childAsks(of parentId: String) -> [Ask] {
-        openAsks.values.filter { $0.route == .parent && entries[$0.ask.workerId]?.record.parentId == parentId }
+        openAsks.values.filter { $0.route == .parent && entries[$0.ask.workerId]?.parentId == parentId }
             .map(\.ask).sorted { ($0.createdAt, $0.askId) < ($1.createdAt, $1.askId) }
     }
 
@@ -301,7 +301,7 @@ extension Session {
 
     /// A parent that ends leaves its children's asks to the client, which is asked now.
     func passAsksOn(ofChildrenOf parentId: String) {
-        for (askId, open) in openAsks where open.route == .parent && entries[open.ask.workerId]?.record.parentId == parentId {
+        for (askId, open) in openAsks where open.route == .parent && entries[open.ask.workerId]?.parentId == parentId {
             passToClient(askId)
         }
     }

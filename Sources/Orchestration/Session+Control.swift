@@ -23,16 +23,16 @@ extension Session {
             throw SessionError.invalidParams("message", "message is empty. Say what the worker should do differently.")
         }
         let workerId = params.workerId
-        switch entry.state {
-        case .cancelled:
+        switch entry.phase {
+        case .ended(let end) where end.outcome.state == .cancelled:
             throw SessionError.invalidState(workerId, state: .cancelled, action: "be steered",
                                             hint: "A cancelled worker stays cancelled; spawn a new worker for the task.")
-        case .queued, .running, .waiting:
+        case .active, .ending:
+            // One that is ending reads it if it goes on (`end` requeues it unless it was
+            // cancelled or interrupted).
             entry.inbox.add(message)
             return SteerResult(workerId: workerId, state: entry.state, delivery: .nextStep)
-        case .succeeded, .failed, .timedOut, .interrupted:
-            // A worker that is ending still shows its running state (its terminal state is
-            // set once committed), so the case above takes a steer that arrives meanwhile.
+        case .ended:
             guard !closing else {
                 throw SessionError.invalidState(workerId, state: entry.state, action: "be resumed now",
                                                 hint: "The session is shutting down; reconnect with the same session and steer again.")
@@ -53,13 +53,13 @@ extension Session {
         let failure = WorkerFailure(code: .cancelled, message: reason)
         if params.all == true {
             await stopAllOrchestrations(state: .cancelled, reason: reason)
-            let targets = order.filter { id in entries[id].map { !$0.state.isTerminal && !$0.ending } ?? false }
+            let targets = order.filter { entries[$0]?.isActive == true }
             // Queued workers first, so none is admitted into a slot a running one frees.
             let queuedFirst = targets.filter { entries[$0]?.state == .queued } + targets.filter { entries[$0]?.state != .queued }
             var cancelled: [String] = []
             for workerId in queuedFirst {
-                guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
-                await end(workerId, run: nil, state: .cancelled, failure: failure)
+                guard entries[workerId]?.isActive == true else { continue }
+                await end(workerId, run: nil, .cancelled(failure))
                 cancelled.append(workerId)
             }
             return CancelResult(cancelled: cancelled)
@@ -73,16 +73,16 @@ extension Session {
                     Orchestration \(workerId) is \(orchestration.state.rawValue); it has ended or is stopping. Nothing to cancel.
                     """, data: ["field": "workerId", "state": .string(orchestration.state.rawValue)])
             }
-            let running = order.filter { entries[$0]?.record.parentId == workerId && entries[$0]?.state.isTerminal == false }
+            let running = order.filter { entries[$0]?.parentId == workerId && entries[$0]?.state.isTerminal == false }
             await stopOrchestration(workerId, state: .cancelled, reason: reason)
             return CancelResult(cancelled: [workerId] + running)
         }
         let entry = try requireEntry(workerId)
-        guard !entry.state.isTerminal, !entry.ending else {
+        guard entry.isActive else {
             throw SessionError.invalidState(workerId, state: entry.state, action: "be cancelled",
                                             hint: "It has already ended; nothing to cancel.")
         }
-        await end(workerId, run: nil, state: .cancelled, failure: failure)
+        await end(workerId, run: nil, .cancelled(failure))
         return CancelResult(cancelled: [workerId])
     }
 
@@ -99,7 +99,7 @@ extension Session {
         var finished: [Worker] = []
         var pending: [String] = []
         for workerId in workerIds {
-            if let entry = entries[workerId], entry.state.isTerminal, !entry.ending {
+            if let entry = entries[workerId], entry.hasEnded {
                 finished.append(entry.view(queuePosition: nil, includeResult: true))
             } else {
                 pending.append(workerId)

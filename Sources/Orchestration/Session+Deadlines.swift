@@ -63,10 +63,10 @@ extension Session {
             // with a deadline of its own: that one stays.
             guard deadlines[workerId]?.run == deadline.run else { continue }
             deadlines[workerId] = nil
-            await end(workerId, run: deadline.run, state: .timedOut, failure: WorkerFailure(code: .timeout, message: """
+            await end(workerId, run: deadline.run, .timedOut(WorkerFailure(code: .timeout, message: """
                 The worker ran past its timeout of \(String(format: "%g", deadline.timeoutSeconds)) s and was stopped. \
                 Raise limits.timeoutSeconds or narrow the task, then steer it to continue.
-                """))
+                """)))
         }
         // Workers may have started (arming a timer) while the ends above were committed.
         guard !closing, let next = deadlines.values.map(\.at).min() else { return }

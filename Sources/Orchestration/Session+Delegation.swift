@@ -33,10 +33,10 @@ extension Session {
     /// How many spawns deep a worker is: 0 for one the client spawned.
     func spawnDepth(of workerId: String) -> Int {
         var depth = 0
-        var current = entries[workerId]?.record.parentId
+        var current = entries[workerId]?.parentId
         while let parent = current, depth <= config.session.maxSpawnDepth {
             depth += 1
-            current = entries[parent]?.record.parentId
+            current = entries[parent]?.parentId
         }
         return depth
     }
@@ -47,9 +47,9 @@ extension Session {
     /// what was left when they started, so their sum can pass it (as with parallel workers
     /// against the session budget, by at most what is in flight).
     private func childBudget(of parent: WorkerEntry) -> Double {
-        let ownRun = parent.record.costUSD - parent.baseline.costUSD
-        let children = entries.values.lazy.filter { $0.record.parentId == parent.record.id }
-        return parent.spec.limits.maxCostUSD - ownRun - children.reduce(0.0) { $0 + $1.record.costUSD }
+        let ownRun = parent.totals.costUSD - parent.baseline.costUSD
+        let children = entries.values.lazy.filter { $0.parentId == parent.id }
+        return parent.spec.limits.maxCostUSD - ownRun - children.reduce(0.0) { $0 + $1.totals.costUSD }
     }
 
     func spawnChild(of parentId: String, _ input: JSONValue) async throws -> ToolOutput {
@@ -98,7 +98,7 @@ extension Session {
     }
 
     func awaitChildren(of parentId: String, _ input: JSONValue) async throws -> ToolOutput {
-        let children = order.filter { entries[$0]?.record.parentId == parentId }
+        let children = order.filter { entries[$0]?.parentId == parentId }
         let requested = input["workers"]?.arrayValue?.compactMap(\.stringValue)
         let ids = requested ?? children
         if let stranger = ids.first(where: { !children.contains($0) }) {
@@ -139,8 +139,8 @@ extension Session {
 
     /// Gives the parent's slot back while it waits; it shows as `queued` holding no slot.
     private func park(_ parentId: String, awaiting ids: [String]) {
-        guard var entry = entries[parentId], entry.state == .running, !entry.ending else { return }
-        entry.record.state = WorkerState.queued.rawValue
+        guard var entry = entries[parentId], entry.activity == .running else { return }
+        entry.phase = .active(.queued)
         entries[parentId] = entry
         scheduler.release(parentId)
         store.submit(.workerProgress(entry.record))
@@ -152,10 +152,10 @@ extension Session {
     /// `launch` has given it one (the same run goes on: no new loop starts). Throws
     /// `CancellationError` if the worker was ended meanwhile (its deadline, a cancel, shutdown).
     func takeSlotAgain(_ parentId: String) async throws {
-        guard let entry = entries[parentId], entry.state == .queued, !entry.ending else { throw CancellationError() }
+        guard let entry = entries[parentId], entry.activity == .queued else { throw CancellationError() }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             entries[parentId]?.slotWaiter = continuation
-            scheduler.enqueue(parentId, priority: entry.record.priority)
+            scheduler.enqueue(parentId, priority: entry.priority)
             pump()
         }
         try Task.checkCancellation()
@@ -166,7 +166,7 @@ extension Session {
     func resumeParked(_ workerId: String) -> Bool {
         guard var entry = entries[workerId], let waiter = entry.slotWaiter else { return false }
         entry.slotWaiter = nil
-        entry.record.state = WorkerState.running.rawValue
+        entry.phase = .active(.running)
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         emit(workerId, .started(run: entry.run, resumed: true))

@@ -9,14 +9,15 @@ extension Session {
     /// drops the paths it claimed), and only then frees its slot, notifies, wakes waiters,
     /// settles its dependants and admits the next worker. `run` nil ends whatever run is
     /// current (cancel, shutdown); a stale run's outcome is ignored, as is anything for a
-    /// worker already ending or ended.
-    func end(_ workerId: String, run: Int?, state: WorkerState, result: WorkerResult? = nil,
-             failure: WorkerFailure? = nil) async {
-        guard var entry = entries[workerId], !entry.ending, !entry.state.isTerminal else { return }
+    /// worker already ending or ended. The outcome's JSON is written here, once, for the
+    /// store's row and the terminal event.
+    func end(_ workerId: String, run: Int?, _ outcome: WorkerEnd.Outcome) async {
+        guard var entry = entries[workerId], let activity = entry.activity else { return }
         if let run, entry.run != run { return }
-        if let run, recover(workerId, run: run, state: state, failure: failure) { return }
-        let wasRunning = entry.state == .running
-        entry.ending = true
+        if let run, recover(workerId, run: run, outcome) { return }
+        let wasRunning = activity == .running
+        let end = WorkerEnd(outcome, at: Date())
+        entry.phase = .ending(end, from: activity)
         entry.loopTask?.cancel()
         entry.loopTask = nil
         entry.slotWaiter?.resume()
@@ -26,35 +27,26 @@ extension Session {
         entry.pendingAsks = []
         if !wasRunning { scheduler.removeFromQueue(workerId) }
 
-        var record = entry.record
-        record.state = state.rawValue
-        record.endedAt = Date()
-        record.resultJSON = result.map(JSONText.string)
-        record.errorJSON = failure.map(JSONText.string)
-        entry.lastSeq += 1
-        let data = WorkerEventData.ended(.init(state: state, steps: record.steps, costUSD: record.costUSD,
-                                               result: result, error: failure))
-        let event = EventRecord(sessionId: id, workerId: workerId, seq: entry.lastSeq, kind: data.kind.rawValue,
-                                at: record.endedAt ?? Date(), dataJSON: JSONText.string(data.json))
+        let (data, event) = entry.endEvent(end)
         entries[workerId] = entry
+        var ended = entry
+        ended.phase = .ended(end)
 
-        guard await commitEnd(record, event: event) else { return }
+        guard await commitEnd(ended.record, event: event) else { return }
 
         entry = entries[workerId] ?? entry
-        entry.record = record
-        entry.result = result
-        entry.failure = failure
-        entry.ending = false
+        entry.phase = .ended(end)
         let hasPendingSteers = !entry.inbox.isEmpty
-        if state == .cancelled || state == .interrupted { _ = entry.inbox.takeAll() }
+        let keepsSteers = outcome.keepsSteers
+        if !keepsSteers { _ = entry.inbox.takeAll() }
         entries[workerId] = entry
         if wasRunning { scheduler.release(workerId) }
         send(event, data: data)
         passAsksOn(ofChildrenOf: workerId)
-        endProgress(workerId, state: state, failure: failure)
+        endProgress(workerId, state: outcome.state, failure: outcome.failure)
         resolveWaiters()
-        await settleDependants(of: workerId, state: state, failure: failure)
-        if hasPendingSteers, state != .cancelled, state != .interrupted, !closing {
+        await settleDependants(of: workerId, outcome)
+        if hasPendingSteers, keepsSteers, !closing {
             // A steer arrived during the run's last step: it was promised delivery, so the
             // worker resumes with it rather than dropping it.
             requeue(workerId)
@@ -108,17 +100,16 @@ extension Session {
     }
 
     /// Unblocks the workers waiting on `workerId`, or fails them if it did not succeed.
-    private func settleDependants(of workerId: String, state: WorkerState, failure: WorkerFailure?) async {
+    private func settleDependants(of workerId: String, _ outcome: WorkerEnd.Outcome) async {
         guard let waiting = dependants.removeValue(forKey: workerId) else { return }
         for dependant in waiting.sorted() {
-            guard var entry = entries[dependant], entry.state == .queued, !entry.ending else { continue }
-            if state == .succeeded {
+            guard var entry = entries[dependant], entry.activity == .queued else { continue }
+            if case .succeeded = outcome {
                 entry.waitingOn.remove(workerId)
                 entries[dependant] = entry
                 if entry.waitingOn.isEmpty { scheduler.unblock(dependant) }
             } else {
-                await end(dependant, run: nil, state: .failed,
-                          failure: .dependencyFailed(workerId, state: state, failure: failure))
+                await end(dependant, run: nil, .failed(.dependencyFailed(workerId, outcome)))
             }
         }
     }
@@ -126,20 +117,15 @@ extension Session {
     /// Puts an ended worker back on the queue to resume its conversation with its inbox,
     /// in the `place` promised to it if any.
     func requeue(_ workerId: String, place: SessionScheduler.QueuePlace? = nil) {
-        guard var entry = entries[workerId], entry.state.isTerminal, !entry.ending else {
+        guard var entry = entries[workerId], entry.hasEnded else {
             if let place { scheduler.giveBack(place) }
             return
         }
-        entry.record.state = WorkerState.queued.rawValue
-        entry.record.endedAt = nil
-        entry.record.resultJSON = nil
-        entry.record.errorJSON = nil
-        entry.result = nil
-        entry.failure = nil
+        entry.phase = .active(.queued)
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
-        scheduler.enqueue(workerId, priority: entry.record.priority, place: place)
-        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
+        scheduler.enqueue(workerId, priority: entry.priority, place: place)
+        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.priority))
         beginProgress(workerId)
     }
 }

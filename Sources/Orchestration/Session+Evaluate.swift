@@ -16,7 +16,7 @@ extension Session {
         func failed(_ summary: String) -> CheckOutcome { CheckOutcome(kind: "judge", passed: false, summary: summary) }
         guard let entry = entries[workerId] else { return failed("worker \(workerId) is gone") }
         let result = entry.result
-        let parent = entry.record.parentId.flatMap { orchestrations[$0] == nil ? nil : $0 }
+        let parent = entry.parentId.flatMap { orchestrations[$0] == nil ? nil : $0 }
         var inputs = EvaluatorVerdict.inputs(brief: entry.spec.brief.render(), resultText: result?.text ?? "(no result)",
                                              resultStructured: result?.structured, sources: result?.sources, rubric: check.rubric)
         // A writing worker's changes wait in its layer, which the evaluator's tools do not see: it reads the diff.
@@ -38,7 +38,7 @@ extension Session {
         guard let ended = try? await waitUntilSettled(evaluator.id) else {
             return failed("the evaluator \(evaluator.id) was stopped before its verdict")
         }
-        emit(workerId, .judgeCall(model: ended.record.model, inputTokens: ended.usage.inputTokens,
+        emit(workerId, .judgeCall(model: ended.model, inputTokens: ended.usage.inputTokens,
                                   outputTokens: ended.usage.outputTokens, costUSD: ended.usage.costUSD, evaluatorId: evaluator.id))
         guard ended.state == .succeeded, let verdict = ended.result?.structured else {
             let why = ended.failure.map { "\($0.code): \($0.message)" } ?? ended.state.rawValue

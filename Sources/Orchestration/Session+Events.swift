@@ -39,8 +39,8 @@ extension Session {
     func beginProgress(_ workerId: String) {
         guard let entry = entries[workerId], let token = entry.spec.workDoneToken else { return }
         environment.events(.progress(WorkerProgress(
-            token: token, workerId: workerId, stage: .begin(title: "bosun \(entry.record.role) \(workerId)"),
-            message: "queued: \(entry.record.task)", steps: entry.record.steps, maxSteps: entry.spec.limits.maxSteps)))
+            token: token, workerId: workerId, stage: .begin(title: "bosun \(entry.role) \(workerId)"),
+            message: "queued: \(entry.task)", steps: entry.totals.steps, maxSteps: entry.spec.limits.maxSteps)))
     }
 
     func reportProgress(_ workerId: String, message: String) {
@@ -48,7 +48,7 @@ extension Session {
         let entry = entries.values[index]
         environment.events(.progress(WorkerProgress(
             token: token, workerId: workerId, stage: .report, message: message,
-            steps: entry.record.steps, maxSteps: entry.spec.limits.maxSteps)))
+            steps: entry.totals.steps, maxSteps: entry.spec.limits.maxSteps)))
     }
 
     func endProgress(_ workerId: String, state: WorkerState, failure: WorkerFailure?) {
@@ -56,6 +56,6 @@ extension Session {
         let message = failure.map { "\(state.rawValue): \($0.message)" } ?? state.rawValue
         environment.events(.progress(WorkerProgress(
             token: token, workerId: workerId, stage: .end(state), message: message,
-            steps: entry.record.steps, maxSteps: entry.spec.limits.maxSteps)))
+            steps: entry.totals.steps, maxSteps: entry.spec.limits.maxSteps)))
     }
 }

@@ -347,8 +347,8 @@ extension Session {
                 countReplan(id, subtaskId, decision)
                 next = .spawn(model: nil)
             case .escalate:
-                guard let higher = nextTier(above: entry.record.model) else {
-                    abandonSubtask(id, subtaskId, reason: "\(why); escalation was decided, but model \(entry.record.model) is already the top tier")
+                guard let higher = nextTier(above: entry.model) else {
+                    abandonSubtask(id, subtaskId, reason: "\(why); escalation was decided, but model \(entry.model) is already the top tier")
                     return subtaskId
                 }
                 countReplan(id, subtaskId, decision)
@@ -542,10 +542,9 @@ extension Session {
     private func spawnWorker(of id: String, _ params: SpawnParams, mayProposeFollowUps: Bool = false) async throws -> Worker {
         let worker = try await spawn(params, parent: id, mayProposeFollowUps: mayProposeFollowUps)
         // (An interrupted one leaves it to the session's close, which interrupts it too.)
-        if let stop = orchestrations[id]?.stop, stop.state != .interrupted, let entry = entries[worker.id],
-           !entry.state.isTerminal, !entry.ending {
-            await end(worker.id, run: nil, state: .cancelled,
-                      failure: WorkerFailure(code: .cancelled, message: "Orchestration \(id) stopped: \(stop.reason)"))
+        if let stop = orchestrations[id]?.stop, stop.state != .interrupted, entries[worker.id]?.isActive == true {
+            await end(worker.id, run: nil,
+                      .cancelled(WorkerFailure(code: .cancelled, message: "Orchestration \(id) stopped: \(stop.reason)")))
         }
         return worker
     }
@@ -562,9 +561,9 @@ extension Session {
         // returns only once each worker's end is committed and sent.
         let stopping = Task {
             let failure = WorkerFailure(code: .cancelled, message: "Orchestration \(id) stopped: \(reason)")
-            for workerId in order where entries[workerId]?.record.parentId == id {
-                guard let entry = entries[workerId], !entry.state.isTerminal, !entry.ending else { continue }
-                await end(workerId, run: nil, state: .cancelled, failure: failure)
+            for workerId in order where entries[workerId]?.parentId == id {
+                guard entries[workerId]?.isActive == true else { continue }
+                await end(workerId, run: nil, .cancelled(failure))
             }
         }
         orchestrationStops[id] = stopping
@@ -635,7 +634,7 @@ extension Session {
 
     func orchestrationResult(_ id: String) -> OrchestrateResult {
         let ledger = orchestrations[id]!
-        let workers = order.filter { entries[$0]?.record.parentId == id }.compactMap { view($0) }
+        let workers = order.filter { entries[$0]?.parentId == id }.compactMap { view($0) }
         let usage = workers.reduce(WorkerUsage()) { $0 + $1.usage }
         let passed = ledger.planned.filter { $0.ledger.status == .passed }
         let verified = VerifiedShare(passed: passed.count, verified: passed.filter { $0.ledger.verification == .passed }.count,
@@ -658,8 +657,8 @@ extension Session {
 
     private func orchestrationCost(_ id: String) -> Double {
         order.reduce(0) { sum, workerId in
-            guard let entry = entries[workerId], entry.record.parentId == id else { return sum }
-            return sum + entry.record.costUSD
+            guard let entry = entries[workerId], entry.parentId == id else { return sum }
+            return sum + entry.totals.costUSD
         }
     }
 

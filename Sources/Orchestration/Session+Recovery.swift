@@ -9,9 +9,10 @@ extension Session {
     /// its own: the worker goes back on the queue to resume its conversation, on a fallback
     /// model or on the same one, instead of ending. Returns whether it did. Cancels, shutdown
     /// and a session that is closing never recover.
-    func recover(_ workerId: String, run: Int, state: WorkerState, failure: WorkerFailure?) -> Bool {
-        guard !closing, var entry = entries[workerId], entry.run == run, entry.state == .running, !entry.ending,
-              let role = try? config.role(named: entry.record.role) else { return false }
+    func recover(_ workerId: String, run: Int, _ outcome: WorkerEnd.Outcome) -> Bool {
+        guard !closing, var entry = entries[workerId], entry.run == run, entry.activity == .running,
+              let role = try? config.role(named: entry.role) else { return false }
+        let state = outcome.state, failure = outcome.failure
         var recovery = entry.recovery ?? WorkerRecovery(role: role)
         let decision = recovery.decide(state: state, failure: failure)
         entry.recovery = recovery
@@ -26,9 +27,9 @@ extension Session {
         switch decision {
         case .fallback(let model):
             guard (try? config.resolveModel(model)) != nil else { return false }
-            data = .fallback(reason: reason, run: run, model: model, previousModel: entry.record.model)
-            note += " The model \(entry.record.model) is failing; you now run on \(model). Continue the task."
-            entry.record.model = model
+            data = .fallback(reason: reason, run: run, model: model, previousModel: entry.model)
+            note += " The model \(entry.model) is failing; you now run on \(model). Continue the task."
+            entry.model = model
         case .retry(let attempt, let of):
             data = .runRetry(reason: reason, run: run, attempt: attempt, of: of)
             note += " This is retry \(attempt) of \(of): continue the task, and do not repeat what did not work."
@@ -37,13 +38,13 @@ extension Session {
         entry.loopTask = nil
         disarmDeadline(workerId)
         entry.inbox.add(note)
-        entry.record.state = WorkerState.queued.rawValue
+        entry.phase = .active(.queued)
         entries[workerId] = entry
         scheduler.release(workerId)
         store.submit(.workerProgress(entry.record))
         emit(workerId, data)
-        scheduler.enqueue(workerId, priority: entry.record.priority)
-        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.record.priority))
+        scheduler.enqueue(workerId, priority: entry.priority)
+        emit(workerId, .requeued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.priority))
         pump()
         return true
     }

@@ -146,7 +146,7 @@ extension Session {
             let entry = try requireEntry(workerId)
             guard let layer = Layer.existing(workerId: workerId, layersRoot: layersRoot) else {
                 throw SessionError(code: SessionError.invalidStateCode, message: """
-                    Worker \(workerId) has no changes to review: its role \(entry.record.role) does not write, or writes \
+                    Worker \(workerId) has no changes to review: its role \(entry.role) does not write, or writes \
                     straight into the workspace (isolation: none).
                     """, data: ["field": "workerId", "workerId": .string(workerId)])
             }

@@ -24,7 +24,7 @@ extension Session {
     }
 
     private func launch(_ workerId: String) {
-        guard var entry = entries[workerId], entry.state == .queued, !entry.ending else {
+        guard var entry = entries[workerId], entry.activity == .queued else {
             scheduler.release(workerId)
             return
         }
@@ -33,18 +33,15 @@ extension Session {
         if let exhausted = budget.exhaustion() {
             // It never starts: the slot goes back now, and the worker ends from the queue.
             scheduler.release(workerId)
-            entries[workerId]?.loopTask = Task { await self.end(workerId, run: nil, state: .failed, failure: exhausted) }
+            entries[workerId]?.loopTask = Task { await self.end(workerId, run: nil, .failed(exhausted)) }
             return
         }
         entry.run += 1
         let run = entry.run
         entry.inbox = SteerInbox(entry.inbox.takeAll())
-        entry.record.state = WorkerState.running.rawValue
-        entry.record.startedAt = Date()
-        entry.baseline = WorkerEntry.Baseline(steps: entry.record.steps, inputTokens: entry.record.inputTokens,
-                                              outputTokens: entry.record.outputTokens,
-                                              cacheReadTokens: entry.record.cacheReadTokens,
-                                              cacheWriteTokens: entry.record.cacheWriteTokens, costUSD: entry.record.costUSD)
+        entry.phase = .active(.running)
+        entry.startedAt = Date()
+        entry.baseline = entry.totals
         entries[workerId] = entry
         store.submit(.workerProgress(entry.record))
         emit(workerId, .started(run: run, resumed: false))
@@ -54,7 +51,7 @@ extension Session {
             plan = try makePlan(for: entry)
         } catch {
             let failure = error as? WorkerFailure ?? WorkerFailure(code: .configError, message: "\(error)")
-            entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, state: .failed, failure: failure) }
+            entries[workerId]?.loopTask = Task { await self.end(workerId, run: run, .failed(failure)) }
             return
         }
         let inbox = entry.inbox
@@ -66,8 +63,8 @@ extension Session {
         let role: RoleConfig
         let model: ResolvedModel
         do {
-            role = try config.role(named: entry.record.role)
-            model = try config.resolveModel(entry.record.model)
+            role = try config.role(named: entry.role)
+            model = try config.resolveModel(entry.model)
         } catch {
             throw WorkerFailure(code: .configError, message: "The worker's role or model is no longer configured: \(error)")
         }
@@ -92,12 +89,12 @@ extension Session {
         var layer: Layer?
         if role.permissions.write && role.isolation == .layer {
             do {
-                layer = try Layer.open(workerId: entry.record.id, layersRoot: layersRoot, workspaceRoot: environment.workspaceRoot)
+                layer = try Layer.open(workerId: entry.id, layersRoot: layersRoot, workspaceRoot: environment.workspaceRoot)
             } catch {
                 throw WorkerFailure(code: .toolError, message: "The worker's layer cannot be made: \(error)")
             }
         }
-        let context = ToolContext(sessionId: id, workerId: entry.record.id, workspaceRoot: environment.workspaceRoot,
+        let context = ToolContext(sessionId: id, workerId: entry.id, workspaceRoot: environment.workspaceRoot,
                                   permissions: role.permissions, layer: layer, asking: SessionAsking(session: self),
                                   approval: try approvalPolicy(for: entry, role: role), sessionApprovals: approvals)
         let setup = WorkerLoopSetup(modelId: model.modelId, system: WorkerBrief.systemPrompt(rolePrompt: role.prompt),
@@ -106,7 +103,7 @@ extension Session {
                                     price: model.price ?? ModelPrice(input: 0, output: 0), toolContext: context,
                                     maxOutputTokensPerCall: model.maxOutputTokens ?? 4096, sessionBudget: budget,
                                     stallRepeats: role.stallRepeats,
-                                    cacheKey: model.promptCache ? entry.record.id : nil)
+                                    cacheKey: model.promptCache ? entry.id : nil)
         let externalTools = environment.externalTools, requested = entry.spec.tools
         return RunPlan(setup: setup, client: client, externalTools: { try await externalTools(role, requested) })
     }
@@ -119,8 +116,8 @@ extension Session {
         } catch is CancellationError {
             return
         } catch {
-            await end(workerId, run: run, state: .failed,
-                      failure: WorkerFailure(code: .toolError, message: "The worker's tools cannot be set up: \(error)"))
+            await end(workerId, run: run,
+                      .failed(WorkerFailure(code: .toolError, message: "The worker's tools cannot be set up: \(error)")))
             return
         }
         let history: [ChatMessage]
@@ -129,8 +126,8 @@ extension Session {
         } catch is CancellationError {
             return
         } catch {
-            await end(workerId, run: run, state: .failed,
-                      failure: WorkerFailure(code: .storeError, message: "The worker's conversation could not be read back: \(error)"))
+            await end(workerId, run: run,
+                      .failed(WorkerFailure(code: .storeError, message: "The worker's conversation could not be read back: \(error)")))
             return
         }
         // Each report is a short visit to the actor by the loop's own task: when the actor
@@ -139,8 +136,8 @@ extension Session {
                               inbox: { inbox.takeAll() },
                               report: { event in await self.record(event, of: workerId, run: run) })
         switch try? await loop.run(history: history) {
-        case .succeeded(let result): await end(workerId, run: run, state: .succeeded, result: result)
-        case .failed(let failure): await end(workerId, run: run, state: .failed, failure: failure)
+        case .succeeded(let result): await end(workerId, run: run, .succeeded(result))
+        case .failed(let failure): await end(workerId, run: run, .failed(failure))
         case nil: return
         }
     }
@@ -156,7 +153,7 @@ extension Session {
                 return ChatMessage(role: ChatRole(rawValue: record.role) ?? .user, content: content)
             }
         }
-        guard var current = entries[workerId], current.run == run, !current.ending else { throw CancellationError() }
+        guard var current = entries[workerId], current.run == run, current.isActive else { throw CancellationError() }
         current.messageCount = stored.count
         let answers = current.resumeAnswers
         current.resumeAnswers = [:]
@@ -177,7 +174,7 @@ extension Session {
         entry.spec.after.compactMap { dependency in
             guard let other = entries[dependency], let result = other.result else { return nil }
             let text = result.structured?.jsonString() ?? result.text
-            return WorkerBrief.Predecessor(workerId: dependency, task: other.record.task, result: text, sources: result.sources ?? [])
+            return WorkerBrief.Predecessor(workerId: dependency, task: other.task, result: text, sources: result.sources ?? [])
         }
     }
 
@@ -189,7 +186,7 @@ extension Session {
         switch event {
         case .modelCall(let step, let model):
             // Which provider serves the alias, for the trace's OpenTelemetry attributes.
-            let provider = try? config.resolveModel(entries.values[index].record.model).providerName
+            let provider = try? config.resolveModel(entries.values[index].model).providerName
             emit(workerId, .modelCall(step: step, model: model, provider: provider,
                                       providerAPI: provider.flatMap { config.providers[$0]?.kind.rawValue }))
             reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
@@ -210,9 +207,9 @@ extension Session {
         case .steered(let message):
             emit(workerId, .steered(message: message))
         case .usage(let steps, let usage, let cost):
-            let before = entries.values[index].record
+            let before = entries.values[index].totals
             entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
-            let after = entries.values[index].record
+            let after = entries.values[index].totals
             emit(workerId, .modelReply(step: steps, inputTokens: after.inputTokens - before.inputTokens,
                                        outputTokens: after.outputTokens - before.outputTokens,
                                        cacheReadTokens: after.cacheReadTokens - before.cacheReadTokens,

@@ -20,57 +20,56 @@ extension Session {
             throw SessionError(code: SessionError.invalidStateCode,
                                message: "The session is shutting down and takes no new workers. Reconnect and spawn again.")
         }
-        var (record, spec) = try validate(params)
+        let validated = try validate(params)
+        var spec = validated.spec
         if mayProposeFollowUps { spec.brief.mayProposeFollowUps = true }
         let ownApproval = try Self.approvalRules(params.approval, origin: approvalOrigin(parent: parent))
         let approval = inheritedApproval(from: parent) + (ownApproval.map { [$0] } ?? [])
         spec.approval = approval.isEmpty ? nil : approval
-        record.briefJSON = JSONText.encoded(spec) ?? "{}"
-        record.parentId = parent
         try checkSessionBudget()
         let mayWait = spec.after.contains { entries[$0]?.state != .succeeded }
         let place = try reserveQueuePlace(blocked: mayWait)
 
-        var entry = WorkerEntry(record: record, spec: spec, lastSeq: 0, messageCount: 0)
-        entries[record.id] = entry
-        order.append(record.id)
+        let workerId = TraceStore.makeId(prefix: "w_")
+        var entry = WorkerEntry(id: workerId, sessionId: id, parentId: parent, role: validated.role,
+                                model: validated.model, task: validated.task, priority: params.priority ?? 0, spec: spec)
+        entries[workerId] = entry
+        order.append(workerId)
         do {
             // A new session's row goes with its first worker (one write, so spawns stay in order).
-            try await store.insertWorker(record, creating: isStored ? nil : sessionRecord)
+            try await store.insertWorker(entry.record, creating: isStored ? nil : sessionRecord)
             isStored = true
         } catch {
             scheduler.giveBack(place)
-            entries[record.id] = nil
-            order.removeAll { $0 == record.id }
+            entries[workerId] = nil
+            order.removeAll { $0 == workerId }
             throw SessionError(code: SessionError.internalErrorCode, message: "The worker could not be stored: \(error)")
         }
-        let workerId = record.id
-        guard let stored = entries[workerId], !stored.state.isTerminal, !stored.ending else {
+        guard let stored = entries[workerId], stored.isActive else {
             scheduler.giveBack(place)
             return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
         }
         entry = stored
 
-        var failedDependency: (id: String, state: WorkerState, failure: WorkerFailure?)?
+        var failedDependency: (id: String, outcome: WorkerEnd.Outcome)?
         for dependency in spec.after {
             guard let other = entries[dependency] else { continue }
             if other.state == .succeeded { continue }
-            if other.state.isTerminal {
-                failedDependency = failedDependency ?? (dependency, other.state, other.failure)
+            if let end = other.phase.end {
+                failedDependency = failedDependency ?? (dependency, end.outcome)
             } else {
                 entry.waitingOn.insert(dependency)
                 dependants[dependency, default: []].insert(workerId)
             }
         }
         entries[workerId] = entry
-        scheduler.enqueue(workerId, priority: record.priority, blocked: !entry.waitingOn.isEmpty, place: place)
+        scheduler.enqueue(workerId, priority: entry.priority, blocked: !entry.waitingOn.isEmpty, place: place)
         // The caller's span, which the worker's exported span links to.
-        emit(workerId, .queued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: record.priority,
+        emit(workerId, .queued(position: scheduler.queuePosition(of: workerId) ?? 0, priority: entry.priority,
                                after: spec.after, traceparent: params.traceparent))
         beginProgress(workerId)
         if let failed = failedDependency {
-            await end(workerId, run: nil, state: .failed,
-                      failure: .dependencyFailed(failed.id, state: failed.state, failure: failed.failure))
+            await end(workerId, run: nil, .failed(.dependencyFailed(failed.id, failed.outcome)))
         }
         pump()
 
@@ -81,16 +80,16 @@ extension Session {
             try await wait(for: [workerId], mode: .all, timeoutSeconds: nil)
         } catch {
             if let current = entries[workerId], !current.state.isTerminal {
-                await end(workerId, run: nil, state: .cancelled,
-                          failure: WorkerFailure(code: .cancelled, message: "The spawn request that waited for this worker was cancelled."))
+                await end(workerId, run: nil,
+                          .cancelled(WorkerFailure(code: .cancelled, message: "The spawn request that waited for this worker was cancelled.")))
             }
             throw error
         }
         return view(workerId) ?? entry.view(queuePosition: nil, includeResult: true)
     }
 
-    /// Checks every field of a spawn and builds the worker's record and spec.
-    private func validate(_ params: SpawnParams) throws -> (WorkerRecord, WorkerSpec) {
+    /// Checks every field of a spawn: the worker's role, model alias, task and spec.
+    private func validate(_ params: SpawnParams) throws -> (role: String, model: String, task: String, spec: WorkerSpec) {
         let task = params.task.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !task.isEmpty else {
             throw SessionError.invalidParams("task", "task is empty. Say in one sentence, with an active verb, what the worker must do.")
@@ -142,11 +141,7 @@ extension Session {
                                 doNot: params.doNot ?? [])
         let spec = WorkerSpec(brief: brief, tools: params.tools, limits: limits, after: after,
                               workDoneToken: params.workDoneToken)
-        let record = WorkerRecord(id: TraceStore.makeId(prefix: "w_"), sessionId: id, role: roleName, model: model.alias,
-                                  state: WorkerState.queued.rawValue, task: task,
-                                  briefJSON: JSONText.encoded(spec) ?? "{}",
-                                  priority: params.priority ?? 0, createdAt: Date())
-        return (record, spec)
+        return (roleName, model.alias, task, spec)
     }
 
     private func validateOutput(_ output: OutputSpec?) throws {
@@ -233,10 +228,10 @@ extension Session {
 }
 
 extension WorkerFailure {
-    static func dependencyFailed(_ dependency: String, state: WorkerState, failure: WorkerFailure?) -> WorkerFailure {
-        let why = failure.map { " (\($0.code): \($0.message))" } ?? ""
+    static func dependencyFailed(_ dependency: String, _ outcome: WorkerEnd.Outcome) -> WorkerFailure {
+        let why = outcome.failure.map { " (\($0.code): \($0.message))" } ?? ""
         return WorkerFailure(code: .dependencyFailed, message: """
-            Worker \(dependency), which this worker was to run after, ended \(state.rawValue)\(why). \
+            Worker \(dependency), which this worker was to run after, ended \(outcome.state.rawValue)\(why). \
             Steer or respawn \(dependency), then spawn this task again.
             """)
     }

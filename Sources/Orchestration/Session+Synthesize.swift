@@ -31,7 +31,7 @@ extension Session {
         }
         try await wait(for: ids, mode: .all, timeoutSeconds: params.timeoutSeconds)
         let entries = try ids.map { try requireEntry($0, field: "workers") }
-        let unfinished = entries.filter { !$0.hasEnded }.map(\.record.id)
+        let unfinished = entries.filter { !$0.hasEnded }.map(\.id)
         guard unfinished.isEmpty else {
             throw SessionError(code: SessionError.invalidStateCode, message: """
                 Workers \(unfinished.joined(separator: ", ")) were still running when timeoutSeconds passed. \
@@ -40,11 +40,11 @@ extension Session {
         }
         let failed = entries.filter { $0.state != .succeeded }
         if params.requireAll == true, !failed.isEmpty {
-            let named = failed.map { "\($0.record.id) (\($0.state.rawValue))" }.joined(separator: ", ")
+            let named = failed.map { "\($0.id) (\($0.state.rawValue))" }.joined(separator: ", ")
             throw SessionError(code: SessionError.invalidStateCode, message: """
                 requireAll: workers \(named) did not succeed. Steer or respawn them, or leave out requireAll \
                 to synthesize without them (they are then named in gaps).
-                """, data: ["field": "workers", "workers": .array(failed.map { .string($0.record.id) })])
+                """, data: ["field": "workers", "workers": .array(failed.map { .string($0.id) })])
         }
         let inputs = SynthesisInputs.render(entries, budgetChars: budgetChars)
         let spawnParams = SpawnParams(
@@ -69,7 +69,7 @@ extension Session {
         }
         let failedGaps = failed.map { failedEntry -> String in
             let why = failedEntry.failure.map { "\($0.code): \($0.message)" } ?? "no result"
-            return "\(failedEntry.record.id) \(failedEntry.state.rawValue): \(why)"
+            return "\(failedEntry.id) \(failedEntry.state.rawValue): \(why)"
         }
         let modelGaps = structured["gaps"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let cited = (try? structured["sources"]?.decode(as: [SynthesisSource].self)) ?? []
@@ -97,7 +97,7 @@ enum SynthesisInputs {
         let total = results.reduce(0) { $0 + $1.count }
         let share = total > budgetChars ? budgetChars / max(entries.count, 1) : Int.max
         return zip(entries, results).map { entry, result in
-            let head = "[\(entry.record.id)] task: \(entry.record.task)"
+            let head = "[\(entry.id)] task: \(entry.task)"
             guard entry.state == .succeeded else {
                 let why = entry.failure.map { "\($0.code): \($0.message)" } ?? "no result"
                 return "\(head)\nFAILED (\(entry.state.rawValue)): \(why)\nThis worker produced no result; name it in gaps."
@@ -121,7 +121,7 @@ enum SynthesisInputs {
         let citedSources = Set(cited.compactMap(\.source))
         return entries.filter { $0.state == .succeeded }.flatMap { entry in
             (entry.result?.sources ?? []).filter { !citedSources.contains($0) }.map { source in
-                SynthesisSource(workerId: entry.record.id, claim: "what \(entry.record.id) reported: \(entry.record.task)", source: source)
+                SynthesisSource(workerId: entry.id, claim: "what \(entry.id) reported: \(entry.task)", source: source)
             }
         }
     }

@@ -31,7 +31,7 @@ extension Session {
             let entry = try await waitUntilSettled(workerId)
             let outcomes = await CheckRunner.run(params.checks, context: checkContext(for: entry, checks: params.checks))
             try Task.checkCancellation()
-            let round = VerifyRound(round: rounds.count + 1, model: entry.record.model, checks: outcomes)
+            let round = VerifyRound(round: rounds.count + 1, model: entry.model, checks: outcomes)
             rounds.append(round)
             emit(workerId, .verifyRound(round))
             // A program that is not there is the setup's problem: no worker round can fix it.
@@ -43,17 +43,17 @@ extension Session {
             }
             // Escalation stops at the top tier, and when the session budget is spent: the
             // rounds so far are the answer, not an error.
-            guard params.escalate == true, let next = nextTier(above: entry.record.model), !budget.isSpent else { break }
+            guard params.escalate == true, let next = nextTier(above: entry.model), !budget.isSpent else { break }
             escalations += 1
-            emit(workerId, .escalated(from: entry.record.model, to: next, costUSDSoFar: entry.record.costUSD))
-            entries[workerId]?.record.model = next
+            emit(workerId, .escalated(from: entry.model, to: next, costUSDSoFar: entry.totals.costUSD))
+            entries[workerId]?.model = next
             _ = try steer(SteerParams(workerId: workerId, message: feedback))
         }
         let passed = rounds.last?.passed ?? false
-        if var record = entries[workerId]?.record {
-            record.verification = (passed ? Verification.passed : .failed).rawValue
-            entries[workerId]?.record = record
-            store.submit(.workerProgress(record))
+        if var entry = entries[workerId] {
+            entry.verification = passed ? .passed : .failed
+            entries[workerId] = entry
+            store.submit(.workerProgress(entry.record))
         }
         let worker = try requireEntry(workerId).view(queuePosition: nil, includeResult: true)
         return VerifyResult(passed: passed, rounds: rounds, worker: worker)
@@ -114,7 +114,7 @@ extension Session {
             }
         }
         let resolved = judges
-        let workerId = entry.record.id
+        let workerId = entry.id
         let judge = JudgeModel(resolve: { alias in
             guard let found = resolved[alias ?? "orchestrator"] else { throw SessionError.invalidParams("checks", "no judge model") }
             return try found.get()

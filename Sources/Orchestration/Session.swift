@@ -77,10 +77,10 @@ public actor Session: SessionOperations {
         self.environment = environment
         scheduler = SessionScheduler(capacity: record.maxConcurrentWorkers)
         budget = SessionBudget(limitUSD: environment.config.session.maxCostUSD,
-                               spentUSD: loaded.reduce(0) { $0 + $1.record.costUSD })
+                               spentUSD: loaded.reduce(0) { $0 + $1.totals.costUSD })
         for entry in loaded {
-            entries[entry.record.id] = entry
-            order.append(entry.record.id)
+            entries[entry.id] = entry
+            order.append(entry.id)
         }
         for ledger in ledgers {
             orchestrations[ledger.id] = ledger
@@ -131,12 +131,10 @@ public actor Session: SessionOperations {
             interrupted = Set(try await store.markInterrupted(sessionId: record.id))
             for worker in try await store.workers(sessionId: record.id) {
                 let lastSeq = try await store.lastSeq(workerId: worker.id)
-                guard let spec = try? JSONValue.parse(worker.briefJSON).decode(as: WorkerSpec.self) else {
+                guard var entry = try? WorkerEntry(stored: worker, lastSeq: lastSeq) else {
                     environment.logger.warning("worker \(worker.id) has an unreadable brief; it is listed but cannot be resumed")
                     continue
                 }
-                var entry = WorkerEntry(record: worker, spec: spec, lastSeq: lastSeq, messageCount: nil)
-                entry.readOutcome()
                 // Its layer outlived the process: show what it holds.
                 if let layer = Layer.existing(workerId: worker.id, layersRoot: Layer.layersRoot(besideStore: store.path)),
                    let summary = try? layer.summary() {
@@ -162,18 +160,12 @@ public actor Session: SessionOperations {
         return session
     }
 
-    /// The store marked these workers `interrupted` without events; the trace gets one each.
+    /// The store marked these workers `interrupted` without a reason or an event: read back,
+    /// each has its reason (`WorkerFailure.interrupted`), which is stored with its event.
     private func recordInterruptions(of ids: Set<String>) {
         for id in order where ids.contains(id) {
-            guard var entry = entries[id] else { continue }
-            let failure = WorkerFailure.interrupted
-            entry.record.errorJSON = JSONText.string(failure)
-            entry.failure = failure
-            entry.lastSeq += 1
-            let data = WorkerEventData.ended(.init(state: .interrupted, steps: entry.record.steps, costUSD: entry.record.costUSD,
-                                                   result: entry.result, error: failure))
-            let event = EventRecord(sessionId: self.id, workerId: id, seq: entry.lastSeq, kind: data.kind.rawValue,
-                                    at: entry.record.endedAt ?? Date(), dataJSON: JSONText.string(data.json))
+            guard var entry = entries[id], let end = entry.phase.end else { continue }
+            let event = entry.endEvent(end).record
             entries[id] = entry
             store.submit(.workerProgress(entry.record))
             store.submit(.event(event))
@@ -190,8 +182,8 @@ public actor Session: SessionOperations {
         interruptOrchestrations()
         suspendAsks()
         for id in order {
-            guard let entry = entries[id], !entry.state.isTerminal, !entry.ending, entry.state != .waiting else { continue }
-            await end(id, run: nil, state: .interrupted, failure: .interrupted)
+            guard let activity = entries[id]?.activity, activity != .waiting else { continue }
+            await end(id, run: nil, .interrupted(.interrupted))
         }
         for (waiterId, _) in waiters { releaseWaiter(waiterId) }
         stopDeadlineTimer()

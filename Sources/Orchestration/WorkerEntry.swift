@@ -20,12 +20,29 @@ struct WorkerSpec: Codable, Sendable {
     var approval: [ApprovalRules]?
 }
 
-/// What a session holds in memory for one worker. The record is the last state committed
-/// or queued for commit; `ending` marks a terminal state on its way to the store, during
-/// which the worker accepts no other transition.
+/// What a session holds in memory for one worker: what it is, its phase, its totals and
+/// the run's bookkeeping. Its row in the store (`WorkerRecord`) is made from it in one
+/// place (`record`) and read back into it in one place (`init(stored:lastSeq:)`).
 struct WorkerEntry: Sendable {
-    var record: WorkerRecord
-    var spec: WorkerSpec
+    let id: String
+    let sessionId: String
+    /// The worker that spawned it, or the orchestration it works for.
+    let parentId: String?
+    let role: String
+    let task: String
+    let priority: Int
+    let createdAt: Date
+    let spec: WorkerSpec
+    /// `spec` as the store keeps it, written once when it is spawned.
+    let specJSON: String
+    /// bosun's model alias: escalation and fallback move it up.
+    var model: String
+    var phase: WorkerPhase
+    /// When its last run started.
+    var startedAt: Date?
+    /// Steps, tokens and cost over every run.
+    var totals = Totals()
+    var verification = Verification.unverified
     /// The seq of the worker's last event.
     var lastSeq: Int
     /// Messages stored for the worker; nil until read back from the store (resumed sessions).
@@ -40,8 +57,7 @@ struct WorkerEntry: Sendable {
     /// `after` dependencies that have not yet succeeded.
     var waitingOn: Set<String> = []
     /// Totals before the current run; the loop reports the run's own totals on top.
-    var baseline = Baseline()
-    var ending = false
+    var baseline = Totals()
     /// What the role's retry and fallback settings have spent on this worker; made at the
     /// first run that ends badly.
     var recovery: WorkerRecovery?
@@ -60,7 +76,7 @@ struct WorkerEntry: Sendable {
     /// tool call they answer: its next run starts with them as those calls' results.
     var resumeAnswers: [String: String] = [:]
 
-    struct Baseline: Sendable {
+    struct Totals: Sendable {
         var steps = 0
         var inputTokens = 0
         var outputTokens = 0
@@ -69,42 +85,105 @@ struct WorkerEntry: Sendable {
         var costUSD = 0.0
     }
 
-    var state: WorkerState { WorkerState(rawValue: record.state) ?? .interrupted }
+    /// A new worker, queued.
+    init(id: String, sessionId: String, parentId: String?, role: String, model: String, task: String, priority: Int,
+         spec: WorkerSpec) {
+        self.id = id
+        self.sessionId = sessionId
+        self.parentId = parentId
+        self.role = role
+        self.model = model
+        self.task = task
+        self.priority = priority
+        self.createdAt = Date()
+        self.spec = spec
+        specJSON = JSONText.encoded(spec) ?? "{}"
+        phase = .active(.queued)
+        lastSeq = 0
+        messageCount = 0
+    }
+
+    /// The worker as the store keeps it, read back when a session is resumed. Throws if its
+    /// spec cannot be read (then it cannot be run again).
+    init(stored record: WorkerRecord, lastSeq: Int) throws {
+        id = record.id
+        sessionId = record.sessionId
+        parentId = record.parentId
+        role = record.role
+        model = record.model
+        task = record.task
+        priority = record.priority
+        createdAt = record.createdAt
+        spec = try JSONValue.parse(record.briefJSON).decode(as: WorkerSpec.self)
+        specJSON = record.briefJSON
+        phase = WorkerPhase(stored: record)
+        startedAt = record.startedAt
+        totals = Totals(steps: record.steps, inputTokens: record.inputTokens, outputTokens: record.outputTokens,
+                        cacheReadTokens: record.cacheReadTokens, cacheWriteTokens: record.cacheWriteTokens,
+                        costUSD: record.costUSD)
+        verification = Verification(rawValue: record.verification) ?? .unverified
+        self.lastSeq = lastSeq
+    }
+
+    /// Its row in the store. While it is ending this is the state it ends from: the end
+    /// reaches the store with its event (`Session.end`).
+    var record: WorkerRecord {
+        let end = phase.end
+        return WorkerRecord(id: id, sessionId: sessionId, parentId: parentId, role: role, model: model,
+                            state: phase.state.rawValue, task: task, briefJSON: specJSON, priority: priority,
+                            createdAt: createdAt, startedAt: startedAt, endedAt: end?.at, steps: totals.steps,
+                            inputTokens: totals.inputTokens, outputTokens: totals.outputTokens,
+                            cacheReadTokens: totals.cacheReadTokens, cacheWriteTokens: totals.cacheWriteTokens,
+                            costUSD: totals.costUSD, resultJSON: end?.outcome.result == nil ? nil : end?.json,
+                            errorJSON: end?.outcome.failure == nil ? nil : end?.json,
+                            verification: verification.rawValue)
+    }
+
+    var state: WorkerState { phase.state }
+
+    /// What it is doing while it lives; nil once its end has begun.
+    var activity: WorkerPhase.Activity? { phase.activity }
+
+    /// Alive, and not ending: it may still run, be cancelled or end.
+    var isActive: Bool { phase.activity != nil }
 
     /// Terminal, and committed as such.
-    var hasEnded: Bool { state.isTerminal && !ending }
+    var hasEnded: Bool { phase.end != nil }
+
+    var result: WorkerResult? { phase.end?.outcome.result }
+    var failure: WorkerFailure? { phase.end?.outcome.failure }
 
     /// Whether reports of run `run` still count: it is the current run, running, not ending.
     func isCurrent(run: Int) -> Bool {
-        self.run == run && !ending && record.state == WorkerState.running.rawValue
+        self.run == run && phase.activity == .running
     }
 
-    /// Sets the record's totals from the current run's own (steps, usage, cost) on top of the baseline.
+    /// Takes the next seq for its terminal event: typed for the front end, and as stored, its
+    /// data written around `end`'s text as it is.
+    mutating func endEvent(_ end: WorkerEnd) -> (data: WorkerEventData, record: EventRecord) {
+        lastSeq += 1
+        let outcome = end.outcome
+        let data = WorkerEventData.ended(.init(state: outcome.state, steps: totals.steps, costUSD: totals.costUSD,
+                                               result: outcome.result, error: outcome.failure))
+        let record = EventRecord(sessionId: sessionId, workerId: id, seq: lastSeq, kind: data.kind.rawValue, at: end.at,
+                                 dataJSON: end.eventJSON(steps: totals.steps, costUSD: totals.costUSD))
+        return (data, record)
+    }
+
+    /// Sets the totals from the current run's own (steps, usage, cost) on top of the baseline.
     mutating func apply(steps: Int, usage: Usage, costUSD: Double) {
-        record.steps = baseline.steps + steps
-        record.inputTokens = baseline.inputTokens + usage.inputTokens
-        record.outputTokens = baseline.outputTokens + usage.outputTokens
-        record.cacheReadTokens = baseline.cacheReadTokens + usage.cacheReadTokens
-        record.cacheWriteTokens = baseline.cacheWriteTokens + usage.cacheWriteTokens
-        record.costUSD = baseline.costUSD + costUSD
+        totals.steps = baseline.steps + steps
+        totals.inputTokens = baseline.inputTokens + usage.inputTokens
+        totals.outputTokens = baseline.outputTokens + usage.outputTokens
+        totals.cacheReadTokens = baseline.cacheReadTokens + usage.cacheReadTokens
+        totals.cacheWriteTokens = baseline.cacheWriteTokens + usage.cacheWriteTokens
+        totals.costUSD = baseline.costUSD + costUSD
     }
 
     var usage: WorkerUsage {
-        WorkerUsage(inputTokens: record.inputTokens, outputTokens: record.outputTokens,
-                    cacheReadTokens: record.cacheReadTokens, cacheWriteTokens: record.cacheWriteTokens,
-                    costUSD: record.costUSD)
-    }
-
-    /// The outcome, typed: set beside the record's JSON text when the end is committed
-    /// (`Session.end`), read from that text once when a resumed session loads the worker
-    /// (`readOutcome`), so `status` and `await` never parse it again.
-    var result: WorkerResult?
-    var failure: WorkerFailure?
-
-    /// Reads the outcome from the record's JSON text, as the store gave it back.
-    mutating func readOutcome() {
-        result = record.resultJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerResult.self) }
-        failure = record.errorJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerFailure.self) }
+        WorkerUsage(inputTokens: totals.inputTokens, outputTokens: totals.outputTokens,
+                    cacheReadTokens: totals.cacheReadTokens, cacheWriteTokens: totals.cacheWriteTokens,
+                    costUSD: totals.costUSD)
     }
 
     /// The protocol's view; `queuePosition` comes from the scheduler.
@@ -116,14 +195,16 @@ struct WorkerEntry: Sendable {
     }
 
     func view(queuePosition: Int?, includeResult: Bool) -> Worker {
-        Worker(id: record.id, role: record.role, model: record.model, state: state, task: record.task,
-               createdAt: WireTime.string(record.createdAt), startedAt: record.startedAt.map(WireTime.string),
-               endedAt: record.endedAt.map(WireTime.string), steps: record.steps, usage: usage,
-               queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
-               priority: record.priority == 0 ? nil : record.priority, parent: record.parentId,
-               verification: Verification(rawValue: record.verification) ?? .unverified,
-               result: includeResult ? result : nil, changes: changes, asks: pendingAsks.isEmpty ? nil : pendingAsks,
-               waitedMs: waitedMs > 0 ? waitedMs : nil, error: failure)
+        let state = phase.state
+        let end = phase.end
+        return Worker(id: id, role: role, model: model, state: state, task: task,
+                      createdAt: WireTime.string(createdAt), startedAt: startedAt.map(WireTime.string),
+                      endedAt: end.map { WireTime.string($0.at) }, steps: totals.steps, usage: usage,
+                      queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
+                      priority: priority == 0 ? nil : priority, parent: parentId, verification: verification,
+                      result: includeResult ? end?.outcome.result : nil, changes: changes,
+                      asks: pendingAsks.isEmpty ? nil : pendingAsks, waitedMs: waitedMs > 0 ? waitedMs : nil,
+                      error: end?.outcome.failure)
     }
 }
 

@@ -24,22 +24,6 @@ import Workers
         let decoded = try JSONValue.parse(JSONText.string(content)).decode(as: [ContentBlock].self)
         #expect(decoded == content)
     }
-
-    @Test(arguments: [
-        WorkerResult(text: "done"),
-        WorkerResult(text: "with \"all\"", structured: ["answer": 42, "list": [1, nil]], sources: ["a.swift", "https://x/y"]),
-        WorkerResult(text: "", structured: nil, sources: []),
-    ])
-    func resultsMatchTheirCodableForm(_ result: WorkerResult) throws {
-        let text = JSONText.string(result)
-        #expect(try JSONValue.parse(text) == JSONValue(encoding: result), "\(text)")
-        #expect(try JSONValue.parse(text).decode(as: WorkerResult.self) == result)
-    }
-
-    @Test func failuresMatchTheirCodableForm() throws {
-        let failure = WorkerFailure(code: .maxSteps, message: "Used all 3 steps.\nRaise limits.maxSteps.")
-        #expect(try JSONValue.parse(JSONText.string(failure)) == JSONValue(encoding: failure))
-    }
 }
 
 @Suite struct JSONTextNonFiniteTests {
