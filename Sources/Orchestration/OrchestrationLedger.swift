@@ -6,9 +6,9 @@ import TraceStore
 /// Everything an orchestration knows about itself: the goal and its params, the plan, each
 /// subtask's status and attempts, the decisions. It is the progress record the coordinator
 /// reads (as Magentic-One keeps its ledgers) and what the store keeps, whole, at every
-/// change: after a restart, `orchestrate {resume}` continues from it.
-struct OrchestrationLedger: Codable, Sendable {
-    struct Subtask: Codable, Sendable {
+/// change (as a `StoredLedger`): after a restart, `orchestrate {resume}` continues from it.
+struct OrchestrationLedger: Sendable {
+    struct Subtask: Sendable {
         var status: SubtaskStatus = .pending
         /// Every worker it ran on, oldest first; the last is the one whose result counts.
         var attempts: [String] = []
@@ -18,7 +18,7 @@ struct OrchestrationLedger: Codable, Sendable {
     }
 
     /// Why an orchestration stops before its end: a cancel, its deadline, the session closing.
-    struct Stop: Codable, Sendable {
+    struct Stop: Sendable {
         var state: OrchestrationState
         var reason: String
     }
@@ -74,6 +74,6 @@ struct OrchestrationLedger: Codable, Sendable {
 
     func record(sessionId: String) -> OrchestrationRecord {
         OrchestrationRecord(id: id, sessionId: sessionId, goal: goal, state: state.rawValue,
-                            ledgerJSON: JSONText.encoded(self) ?? "{}", createdAt: createdAt, endedAt: endedAt)
+                            ledgerJSON: JSONText.encoded(StoredLedger(self)) ?? "{}", createdAt: createdAt, endedAt: endedAt)
     }
 }

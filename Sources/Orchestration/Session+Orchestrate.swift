@@ -80,6 +80,10 @@ extension Session {
     /// a fresh `maxReplans`.
     private func reopenOrchestration(_ id: String, params: OrchestrateParams) throws -> String {
         guard var ledger = orchestrations[id] else {
+            if let why = unreadableLedgers[id] {
+                throw SessionError(code: SessionError.invalidStateCode, message: "Orchestration \(id) cannot be resumed: \(why)",
+                                   data: ["field": "resume"])
+            }
             throw SessionError.invalidParams("resume", """
                 There is no orchestration \(id) in this session. Resume the session it belongs to \
                 (initializationOptions.session), or leave out resume to start a new one.

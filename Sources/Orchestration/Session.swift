@@ -27,6 +27,8 @@ public actor Session: SessionOperations {
     var orchestrationOrder: [String] = [] { didSet { stateVersion &+= 1 } }
     /// An orchestration being stopped: cancelling its workers, which whoever answers for it awaits.
     var orchestrationStops: [String: Task<Void, Never>] = [:]
+    /// Stored orchestrations whose ledger this bosun cannot read, with why: `resume` says it.
+    var unreadableLedgers: [String: String] = [:]
     /// Counts changes to the properties above, which are all `status` reads besides
     /// constants: a cached answer is good while this is unchanged.
     var stateVersion: UInt64 = 0
@@ -69,7 +71,7 @@ public actor Session: SessionOperations {
     public var maxConcurrentWorkers: Int { scheduler.capacity }
 
     init(environment: SessionEnvironment, record: SessionRecord, resumed: Bool, entries loaded: [WorkerEntry],
-         orchestrations ledgers: [OrchestrationLedger] = []) {
+         orchestrations ledgers: [OrchestrationLedger] = [], unreadableLedgers: [String: String] = [:]) {
         id = record.id
         self.resumed = resumed
         isStored = resumed
@@ -86,6 +88,7 @@ public actor Session: SessionOperations {
             orchestrations[ledger.id] = ledger
             orchestrationOrder.append(ledger.id)
         }
+        self.unreadableLedgers = unreadableLedgers
     }
 
     /// Opens session `resumeId` (or a new one, stored with its first worker): workers a
@@ -126,6 +129,7 @@ public actor Session: SessionOperations {
         }
         var loaded: [WorkerEntry] = []
         var ledgers: [OrchestrationLedger] = []
+        var unreadableLedgers: [String: String] = [:]
         var interrupted: Set<String> = []
         if resumed {
             interrupted = Set(try await store.markInterrupted(sessionId: record.id))
@@ -143,15 +147,17 @@ public actor Session: SessionOperations {
                 loaded.append(entry)
             }
             for stored in try await store.orchestrations(sessionId: record.id) {
-                guard let ledger = try? JSONValue.parse(stored.ledgerJSON).decode(as: OrchestrationLedger.self) else {
-                    environment.logger.warning("orchestration \(stored.id) has an unreadable ledger; it cannot be resumed")
-                    continue
+                do {
+                    ledgers.append(try StoredLedger.read(stored.ledgerJSON).ledger())
+                } catch {
+                    environment.logger.warning("orchestration \(stored.id) cannot be resumed: \(error)")
+                    unreadableLedgers[stored.id] = error.description
                 }
-                ledgers.append(ledger)
             }
         }
         let asks = resumed ? try await store.asks(sessionId: record.id) : []
-        let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded, orchestrations: ledgers)
+        let session = Session(environment: environment, record: record, resumed: resumed, entries: loaded, orchestrations: ledgers,
+                              unreadableLedgers: unreadableLedgers)
         if resumed { session.approvals.allowAlways(digests: try await store.sessionRules(sessionId: record.id)) }
         await session.recordInterruptions(of: interrupted)
         await session.reopenAsks(asks)

@@ -1,7 +1,7 @@
 import BosunJSON
 import BosunProtocol
 import Foundation
-import Orchestration
+@testable import Orchestration
 import Testing
 import TraceStore
 
@@ -51,6 +51,9 @@ import TraceStore
                                                                 reason: "The failure looks transient."))
         #expect(result.synthesis?.text == "The guide.")
         #expect(log.all.contains { $0.method == BosunNotification.progress && $0.params["token"] == "guide-1" })
+        // What the store keeps now is the ledger's own versioned form.
+        let saved = try #require(try await harness.store.orchestrations(sessionId: sessionId).first?.ledgerJSON)
+        #expect(try JSONValue.parse(saved)["version"] == .int(Int64(StoredLedger.currentVersion)))
         await session.close()
         await harness.cleanUp()
     }
@@ -73,5 +76,42 @@ import TraceStore
         #expect(refused?.message.contains("it succeeded") == true)
         await session.close()
         await harness.cleanUp()
+    }
+
+    @Test(arguments: [
+        (#"{"version": 99}"#, "version 99, written by a newer bosun"),
+        (#"{"decisions": [{"at": "2026-12-07T19:00:00Z", "kind": "reconsider", "subtask": "outline", "reason": "r"}]}"#,
+         #"decisions.kind "reconsider" is not one this bosun knows"#),
+        (#"{"plan": {"subtasks": [{"id": "a", "role": "writer", "brief": {"task": "t"}, "checks": [{"kind": "telepathy"}]}]}}"#,
+         #"check {"kind":"telepathy"} does not read"#),
+    ])
+    func aLedgerThisBosunCannotReadFailsResumeByName(change: String, says: String) async throws {
+        let harness = try SessionHarness()
+        guard case .object(var fields) = try JSONValue.parse(try LedgerFixture.text(Self.interrupted)),
+              case .object(let changed) = try JSONValue.parse(change) else { Issue.record("fixture is no object"); return }
+        fields.merge(changed) { _, new in new }
+        let id = try #require(fields["id"]?.stringValue)
+        let sessionId = try await LedgerFixture.store(JSONValue.object(fields).jsonString(), id: id, goal: "Write a short guide to bosun",
+                                                      state: "interrupted", in: harness.store, workspaceRoot: harness.directory.path)
+        let session = try await harness.open(LedgerFixture.model(outlineBlocks: false), resume: sessionId)
+        let refused = await #expect(throws: SessionError.self) {
+            _ = try await session.orchestrate(OrchestrateParams(goal: "", resume: id))
+        }
+        #expect(refused?.code == SessionError.invalidStateCode)
+        #expect(refused?.message.contains("Orchestration \(id) cannot be resumed") == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.contains(says) == true, "\(refused?.message ?? "")")
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    /// Every field of a ledger goes to the store and comes back as it was.
+    @Test func aLedgerRoundTripsThroughItsStoredForm() throws {
+        let stored = try StoredLedger.read(try LedgerFixture.text(Self.interrupted))
+        #expect(stored.version == StoredLedger.currentVersion)
+        let again = try StoredLedger.read(try #require(JSONText.encoded(StoredLedger(stored.ledger()))))
+        #expect(again == stored)
+        let answered = try StoredLedger.read(try LedgerFixture.text(Self.answeredBeforeCacheWrites))
+        #expect(answered.synthesis?.usage.cacheWriteTokens == 0)
+        #expect(try StoredLedger.read(try #require(JSONText.encoded(StoredLedger(answered.ledger())))) == answered)
     }
 }
