@@ -2,9 +2,10 @@ import BosunJSON
 import BosunProtocol
 import Foundation
 
-/// What the orchestrator model is asked and how its answers are checked: the plan's and
-/// the decision's submission schemas, the checks bosun runs on a plan beyond its schema,
-/// and the progress record a decision is made from. Pure functions of their inputs.
+/// How the orchestrator model's answers are checked: the plan's and the decisions'
+/// submission schemas, the checks bosun runs on a plan beyond its schema, and the checks a
+/// subtask's result must pass. Pure functions of their inputs; what the models are told is
+/// `OrchestrationPrompts`.
 enum OrchestrationPlanning {
     /// Roles only bosun itself runs: a plan cannot use them.
     static let internalRoles: Set<String> = ["planner", "coordinator", "synthesizer", "evaluator"]
@@ -131,39 +132,6 @@ enum OrchestrationPlanning {
         return nil
     }
 
-    /// What the planner reads: the roles it may use, the limits, the caller's inputs and checks.
-    static func plannerInputs(_ params: OrchestrateParams, roles: [Role], maxWorkers: Int, testCommand: [String]?) -> [String] {
-        var inputs = ["Roles you may use (name, model, tools, what it is for):\n" + roles.map { role in
-            "- \(role.name) (model \(role.model); tools: \(role.tools.isEmpty ? "none" : role.tools.joined(separator: ", "))" +
-                "\(role.permissions.write ? "; may write files" : "")\(role.permissions.exec ? "; may run commands" : "")): \(role.description)"
-        }.joined(separator: "\n")]
-        inputs.append("""
-            At most \(maxWorkers) subtasks; subtasks without after run in parallel. Keep the plan proportionate: \
-            a goal you can answer yourself in under ~30 s of work gets your answer in answer and no subtasks; \
-            a goal one worker can do gets one subtask, whose verified result is the answer (no synthesis).
-            """)
-        if params.verify == false {
-            inputs.append("The caller turned verification off (verify: false): give no checks.")
-        } else {
-            inputs.append("""
-                Every subtask is verified. Give each the checks that prove its result: command (a program's exit code), \
-                files (files it must leave), schema (its output schema), http (a URL that must answer). bosun adds \
-                \(testCommand.map { "the project's test command \($0.joined(separator: " ")) to subtasks whose role writes, and " } ?? "")\
-                an evaluator (a read-only worker that inspects the workspace) to a subtask with no such check.
-                """)
-        }
-        if let checks = params.checks, !checks.isEmpty, let text = try? JSONValue(encoding: checks).jsonString() {
-            inputs.append("Every subtask's result must also pass these checks: \(text)")
-        }
-        if let output = params.output {
-            inputs.append("The final answer (synthesized from the subtasks' results) must be: " +
-                          [output.format, output.schema.map { "matching the JSON Schema \($0.jsonString())" }]
-                .compactMap { $0 }.joined(separator: ", "))
-        }
-        for input in params.inputs ?? [] { inputs.append("Input of the goal: \(input)") }
-        return inputs
-    }
-
     // MARK: - Checks
 
     /// The checks a subtask's result must pass: none with `verify: false`; otherwise the
@@ -181,17 +149,10 @@ enum OrchestrationPlanning {
         }
         let inspecting = checks.contains { if case .judge(let judge) = $0 { judge.inspect == true } else { false } }
         if !inspecting, !checks.contains(where: \.isDeterministic) {
-            checks.append(.judge(JudgeCheck(rubric: evaluatorRubric, inspect: true)))
+            checks.append(.judge(JudgeCheck(rubric: OrchestrationPrompts.evaluatorRubric, inspect: true)))
         }
         return checks
     }
-
-    /// What an evaluator checks when the plan gave a subtask no deterministic check.
-    static let evaluatorRubric = """
-        The result does what the brief's TASK asks, within its SCOPE and in the OUTPUT it asks for. \
-        Every fact it states about the workspace holds when you look (files, contents, lines), and it \
-        claims nothing it did not do.
-        """
 
     // MARK: - Decisions
 
@@ -233,28 +194,5 @@ enum OrchestrationPlanning {
         ]
         if let definitions { schema["$defs"] = definitions }
         return .object(schema)
-    }
-
-    /// The progress record a decision is made from: the goal, every subtask's status, the
-    /// failed subtask's brief, why it failed, what was decided about it before and what is left.
-    static func progressRecord(_ ledger: OrchestrationLedger, failed subtaskId: String, why: String) -> [String] {
-        var lines = ["GOAL: \(ledger.goal)", "PLAN:"]
-        for (spec, entry) in ledger.planned {
-            let status = spec.id == subtaskId ? "FAILED" : entry.status.rawValue
-            lines.append("- [\(status)] \(spec.id) (role \(spec.role)\(spec.after.map { $0.isEmpty ? "" : ", after \($0.joined(separator: ", "))" } ?? "")): " +
-                         "\(spec.brief.task) — \(entry.attempts.count) attempt(s)" + (entry.reason.map { "; \($0)" } ?? ""))
-        }
-        var record = [lines.joined(separator: "\n")]
-        if let spec = ledger.plan?.subtasks.first(where: { $0.id == subtaskId }),
-           let brief = try? JSONValue(encoding: spec.brief).jsonString() {
-            record.append("FAILED SUBTASK \(subtaskId), role \(spec.role), brief: \(brief)")
-        }
-        record.append("WHY IT FAILED: \(why)")
-        let earlier = ledger.decisions.filter { $0.subtask == subtaskId }
-        record.append("DECIDED ABOUT IT BEFORE: " + (earlier.isEmpty ? "nothing" : earlier.map { "\($0.kind.rawValue) (\($0.reason))" }.joined(separator: "; ")))
-        let left = ledger.planned.filter { $0.ledger.status != .passed && $0.spec.id != subtaskId }.map(\.spec.id)
-        record.append("STILL TO DO BESIDES IT: " + (left.isEmpty ? "nothing" : left.joined(separator: ", ")))
-        record.append("REPLANS LEFT: \(max(ledger.maxReplans - ledger.replans, 0)) of \(ledger.maxReplans) (retry, substitute and escalate each use one)")
-        return record
     }
 }

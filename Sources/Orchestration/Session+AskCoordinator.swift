@@ -24,26 +24,11 @@ extension Session {
     /// Runs the coordinator on an ask that went to it and answers or passes the ask on.
     func consultCoordinator(_ askId: String, orchestrationId: String) async {
         guard let open = openAsks[askId], let ledger = orchestrations[orchestrationId] else { return }
-        let ask = open.ask
-        let subtask = entries[ask.workerId]?.task ?? ""
-        var inputs = ["GOAL: \(ledger.goal)"] + (ledger.params.inputs ?? []).map { "GOAL INPUT: \($0)" }
-        inputs.append("THE SUBTASK'S TASK: \(subtask)")
-        switch ask.kind {
-        case .question:
-            inputs.append("ITS QUESTION: \(ask.question)")
-            if let options = ask.options { inputs.append("ITS OPTIONS: \(options.map(\.id).joined(separator: ", "))") }
-        case .permission:
-            inputs.append("IT ASKS PERMISSION TO CALL: \(ask.tool ?? "a tool") with \(ask.input?.jsonString() ?? "{}")")
-        }
+        let brief = OrchestrationPrompts.askAnswer(open.ask, subtask: entries[open.ask.workerId]?.task ?? "", goal: ledger.goal,
+                                                   goalInputs: ledger.params.inputs ?? [], schema: Self.askAnswerSchema)
         var answered = false
         do {
-            let coordinator = try await spawn(SpawnParams(
-                task: "Answer the question a subtask's worker asked, if the goal settles it.",
-                inputs: inputs,
-                scope: "One answer to ask \(askId), from the goal and its inputs only.",
-                output: OutputSpec(schema: Self.askAnswerSchema),
-                doNot: ["guess what the person who set the goal would say", "answer what the goal does not settle"],
-                role: "coordinator"), parent: orchestrationId)
+            let coordinator = try await spawn(brief, parent: orchestrationId)
             let entry = try await waitUntilSettled(coordinator.id)
             if entry.state == .succeeded, let reply = entry.result?.structured, reply["answerable"]?.boolValue == true,
                openAsks[askId] != nil {

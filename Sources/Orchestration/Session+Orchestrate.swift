@@ -168,15 +168,9 @@ extension Session {
         let roleViews = self.roles().roles.filter { roles.contains($0.name) }
         let planner: Worker
         do {
-            planner = try await spawnWorker(of: id, SpawnParams(
-                task: "Plan how bosun's workers achieve this goal: \(ledger.goal)",
-                inputs: OrchestrationPlanning.plannerInputs(ledger.params, roles: roleViews, maxWorkers: maxWorkers,
-                                                           testCommand: ProjectTestCommand.find(in: environment.workspaceRoot)),
-                scope: "Planning only: do not do the subtasks yourself.",
-                output: OutputSpec(schema: OrchestrationPlanning.planSchema(roles: roles, maxWorkers: maxWorkers)),
-                doNot: ["give a subtask a brief another worker could not act on without asking",
-                        "add a dependency (after) a subtask does not need: it delays the plan"],
-                role: "planner", limits: orchestrationLimits(id, role: "planner")))
+            planner = try await spawnWorker(of: id, OrchestrationPrompts.planner(
+                ledger.params, roles: roleViews, maxWorkers: maxWorkers, testCommand: ProjectTestCommand.find(in: environment.workspaceRoot),
+                schema: OrchestrationPlanning.planSchema(roles: roles, maxWorkers: maxWorkers), limits: orchestrationLimits(id, role: "planner")))
         } catch {
             failOrchestration(id, reason: "The planner could not start: \(Self.describe(error))")
             return false
@@ -214,11 +208,7 @@ extension Session {
                     "attempt": .int(Int64(attempt)), "replans": .int(Int64(orchestrations[id]?.replans ?? 0)),
                 ])
                 do {
-                    _ = try steer(SteerParams(workerId: planner.id, message: """
-                        bosun cannot run this plan:
-                        \(list)
-                        Fix each of these and call submit_result again with the whole corrected plan.
-                        """))
+                    _ = try steer(SteerParams(workerId: planner.id, message: OrchestrationPrompts.invalidPlan(list)))
                 } catch {
                     failOrchestration(id, reason: "The invalid plan could not go back to the planner: \(Self.describe(error))")
                     return false
@@ -341,7 +331,7 @@ extension Session {
                 return subtaskId
             case .retry:
                 countReplan(id, subtaskId, decision)
-                let feedback = decision.feedback ?? "Your result was not accepted: \(why). \(decision.reason) Try again."
+                let feedback = decision.feedback ?? OrchestrationPrompts.retryFeedback(why: why, reason: decision.reason)
                 if (try? steer(SteerParams(workerId: workerId, message: feedback))) != nil {
                     next = .resume(workerId)
                 } else {
@@ -384,14 +374,9 @@ extension Session {
         }
         if let spent = orchestrationBudgetSpent(id) { return SubtaskDecision(kind: .abandon, reason: "\(why); \(spent)") }
         do {
-            let coordinator = try await spawnWorker(of: id, SpawnParams(
-                task: "Decide what to do about the failed subtask \(subtaskId) of this plan.",
-                inputs: OrchestrationPlanning.progressRecord(ledger, failed: subtaskId, why: why),
-                scope: "One decision about subtask \(subtaskId).",
-                output: OutputSpec(schema: OrchestrationPlanning.decisionSchema(roles: roles)),
-                doNot: ["retry what failed for a reason a retry will not change",
-                        "substitute without saying in the new brief what is different"],
-                role: "coordinator", limits: orchestrationLimits(id, role: "coordinator")))
+            let coordinator = try await spawnWorker(of: id, OrchestrationPrompts.decision(
+                about: subtaskId, record: OrchestrationPrompts.progressRecord(ledger, failed: subtaskId, why: why),
+                schema: OrchestrationPlanning.decisionSchema(roles: roles), limits: orchestrationLimits(id, role: "coordinator")))
             let entry = try await waitUntilSettled(coordinator.id)
             guard entry.state == .succeeded, let answer = entry.result?.structured,
                   let kind = answer["kind"]?.stringValue.flatMap(DecisionKind.init(rawValue:)) else {
@@ -459,16 +444,9 @@ extension Session {
     /// The coordinator decides whether a proposed follow-up joins the plan; nil when it cannot.
     private func decideFollowUp(_ id: String, proposer: PlanSubtask, proposal: String, roles: [String]) async -> FollowUpDecision? {
         guard let ledger = orchestrations[id] else { return nil }
-        let plan = ledger.planned.map { "- [\($0.ledger.status.rawValue)] \($0.spec.id) (role \($0.spec.role)): \($0.spec.brief.task)" }
-        guard let coordinator = try? await spawnWorker(of: id, SpawnParams(
-            task: "Decide whether this follow-up, proposed by subtask \(proposer.id), joins the plan.",
-            inputs: ["GOAL: \(ledger.goal)", "PLAN:\n" + plan.joined(separator: "\n"),
-                     "PROPOSED FOLLOW-UP (by \(proposer.id), \(proposer.brief.task)): \(proposal)",
-                     "ROOM LEFT: \(ledger.maxWorkers - ledger.planned.count) subtask(s), \(ledger.maxReplans - ledger.replans) replan(s)"],
-            scope: "One decision about this follow-up.",
-            output: OutputSpec(schema: OrchestrationPlanning.followUpSchema(roles: roles)),
-            doNot: ["add work the goal does not need", "add what a subtask of the plan already does"],
-            role: "coordinator", limits: orchestrationLimits(id, role: "coordinator"))),
+        guard let coordinator = try? await spawnWorker(of: id, OrchestrationPrompts.followUp(
+            proposal, by: proposer, in: ledger, schema: OrchestrationPlanning.followUpSchema(roles: roles),
+            limits: orchestrationLimits(id, role: "coordinator"))),
               let entry = try? await waitUntilSettled(coordinator.id), entry.state == .succeeded,
               let answer = entry.result?.structured, let add = answer["add"]?.boolValue else { return nil }
         return FollowUpDecision(add: add, reason: answer["reason"]?.stringValue ?? "", role: answer["role"]?.stringValue,
@@ -522,10 +500,7 @@ extension Session {
         }
         updateLedger(id) { $0.state = .synthesizing }
         emitOrchestration(id, kind: OrchestrationEventKind.synthesis.rawValue, data: ["workers": .array(passed.map { .string($0) })])
-        var instruction = "Answer this goal from the subtasks' results: \(ledger.goal)"
-        if !abandoned.isEmpty {
-            instruction += "\nThese parts of the plan were abandoned and have no result; name each in gaps:\n" + abandoned.joined(separator: "\n")
-        }
+        let instruction = OrchestrationPrompts.synthesis(goal: ledger.goal, abandoned: abandoned)
         do {
             var synthesis = try await synthesize(SynthesizeParams(workers: passed, instruction: instruction, output: ledger.params.output),
                                                  parent: id)

@@ -66,7 +66,7 @@ import TestSupport
         let defaults = OrchestrateParams(goal: "g")
         // No deterministic check: an evaluator.
         #expect(OrchestrationPlanning.checks(for: plain, params: defaults, roleWrites: false, testCommand: ["make", "test"])
-                == [.judge(JudgeCheck(rubric: OrchestrationPlanning.evaluatorRubric, inspect: true))])
+                == [.judge(JudgeCheck(rubric: OrchestrationPrompts.evaluatorRubric, inspect: true))])
         // A writing role gets the project's tests, writable, and no evaluator; a schema brings a schema check.
         var shaped = plain
         shaped.brief.output = OutputSpec(schema: ["type": "object"])
