@@ -1,21 +1,30 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module dependencies point one way (see ARCHITECTURE.md):
-//   BosunJSON <- BosunProtocol, JSONRPC, Providers, Config, Workers
+// Module dependencies point one way (see ARCHITECTURE.md). Each line is a module and the
+// modules that depend on it; Tests/python/test_architecture.py checks this list and the
+// code map against the targets below:
+//   CCurl <- HTTP
+//   CSQLite <- TraceStore
+//   BosunJSON <- BosunProtocol, JSONRPC, Providers, MockProvider, Config, Workers, MCPClient, Checks, Orchestration, SessionRuntime, BosunServer, MCPServer, ACPServer
 //   Spelling <- JSONRPC, Config, bosun
-//   Providers, TraceStore, Config <- Workers <- Orchestration <- SessionRuntime <- bosun
-//   BosunProtocol <- Workers (a worker's result, failure codes)
-//   Workspace <- Config (approval rules' path globs), Workers, Checks
+//   HTTP <- Providers, Telemetry, Workers, MCPClient, Checks
+//   Providers <- Config, Workers, MCPClient, Checks, Orchestration, SessionRuntime
+//   Workspace <- Config, Workers, MCPClient, Checks, Orchestration, bosun
+//   TraceStore <- Telemetry, Workers, Orchestration, SessionRuntime, bosun
+//   Config <- Workers, MCPClient, Orchestration, SessionRuntime, bosun
+//   BosunProtocol <- Workers, Checks, Orchestration, SessionRuntime, BosunServer, MCPServer, ACPServer, bosun
+//   Workers <- MCPClient, Orchestration, SessionRuntime
 //   Checks <- Orchestration
-//   Providers, TraceStore <- Telemetry <- SessionRuntime
-//   Config, Providers, Workers, Workspace <- MCPClient <- SessionRuntime
-//   BosunProtocol, JSONRPC <- BosunServer <- MCPServer, ACPServer <- bosun
+//   Orchestration, MCPClient, Telemetry <- SessionRuntime <- bosun
+//   JSONRPC <- BosunServer, MCPServer, ACPServer, bosun
+//   BosunServer <- MCPServer, ACPServer, bosun
+//   MCPServer, ACPServer, MockProvider <- bosun
 // BosunProtocol is the wire's types and the one table of operations; Orchestration
 // implements its session protocol and knows no wire; BosunServer (the lifecycle and the
 // bosun/1 front end) knows no orchestration; SessionRuntime is the composition root that
 // opens sessions; the executable hands it to the server. JSONRPC knows nothing of workers;
-// Providers knows nothing of sessions; TraceStore knows SQL and records.
+// HTTP knows nothing of models; Providers knows nothing of sessions; TraceStore knows SQL and records.
 let package = Package(
     name: "bosun",
     platforms: [.macOS(.v15)],
@@ -39,7 +48,11 @@ let package = Package(
         .target(name: "BosunProtocol", dependencies: ["BosunJSON"],
                 resources: [.embedInCode("Resources/bosun-1.schema.json")]),
         .target(name: "JSONRPC", dependencies: ["BosunJSON", "Spelling", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Providers", dependencies: ["BosunJSON", "CCurl", .product(name: "Logging", package: "swift-log")]),
+        // HTTP over libcurl's multi interface, one thread per client, and server-sent events:
+        // what model providers, MCP's Streamable HTTP, `fetch_url`, `http` checks and the
+        // OpenTelemetry exporter all send through. Knows nothing of models.
+        .target(name: "HTTP", dependencies: ["CCurl"]),
+        .target(name: "Providers", dependencies: ["BosunJSON", "HTTP", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
         // Its async calls queue their work on the caller's executor before suspending, so calls
         // made in order from one actor reach the writer thread in that order.
@@ -47,18 +60,18 @@ let package = Package(
                 swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .target(name: "Config", dependencies: ["BosunJSON", "Providers", "Spelling", "Workspace", "Yams"]),
         // Sends spans to an OpenTelemetry collector while a session runs: reads TraceStore,
-        // posts through Providers' HTTP client (TraceStore itself must not depend on Providers).
-        .target(name: "Telemetry", dependencies: ["TraceStore", "Providers", .product(name: "Logging", package: "swift-log")]),
+        // posts through HTTP's client (TraceStore itself must not depend on HTTP).
+        .target(name: "Telemetry", dependencies: ["TraceStore", "HTTP", .product(name: "Logging", package: "swift-log")]),
         // Path containment, directory walks, globs and .gitignore, child processes and the
         // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
         .target(name: "Workspace"),
-        .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Config", "TraceStore", "Workspace",
+        .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "HTTP", "Providers", "Config", "TraceStore", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // bosun as an MCP client: the user's MCP servers (stdio children, Streamable HTTP
-        // through Providers' HTTP client) as worker tools, one connection per server per session.
-        .target(name: "MCPClient", dependencies: ["BosunJSON", "Config", "Providers", "Workers", "Workspace"]),
+        // through HTTP's client) as worker tools, one connection per server per session.
+        .target(name: "MCPClient", dependencies: ["BosunJSON", "Config", "HTTP", "Providers", "Workers", "Workspace"]),
         // The checks `verify` runs; never sessions or the wire.
-        .target(name: "Checks", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Workspace"]),
+        .target(name: "Checks", dependencies: ["BosunJSON", "BosunProtocol", "HTTP", "Providers", "Workspace"]),
         .target(name: "Orchestration", dependencies: ["BosunJSON", "BosunProtocol", "Providers", "Config", "TraceStore", "Workers", "Workspace", "Checks",
                                                        .product(name: "Logging", package: "swift-log")]),
         .target(name: "SessionRuntime", dependencies: ["BosunJSON", "BosunProtocol", "Config", "MCPClient", "Orchestration", "Providers",
@@ -83,7 +96,8 @@ let package = Package(
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "SpellingTests", dependencies: ["Spelling"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "MockProvider", "BosunJSON", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "MockProvider", "TestSupport"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "HTTP", "MockProvider", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TraceStoreTests", dependencies: ["TraceStore", "TraceStoreHarness", "TestSupport"]),
         // Writes to a trace store on command, for the crash, multi-process and redaction tests.
         .executableTarget(name: "TraceStoreHarness", dependencies: ["TraceStore"], path: "Tests/TraceStoreHarness"),

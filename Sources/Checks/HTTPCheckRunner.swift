@@ -1,6 +1,6 @@
 import BosunProtocol
 import Foundation
-import Providers
+import HTTP
 
 /// Fetches a URL (redirects followed) and passes on the expected status (any 2xx unless
 /// one is given) and, when asked, on text found in the body. Loopback is allowed: the

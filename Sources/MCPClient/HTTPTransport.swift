@@ -1,6 +1,6 @@
 import BosunJSON
 import Foundation
-import Providers
+import HTTP
 import Synchronization
 
 /// An MCP server at a Streamable HTTP endpoint: each message is a POST; the answer comes

@@ -1,7 +1,7 @@
 import BosunJSON
 import Config
 import Foundation
-import Providers
+import HTTP
 import Synchronization
 
 /// One live connection to one MCP server: the client side of the MCP lifecycle

@@ -1,6 +1,7 @@
 import BosunJSON
 import Config
 import Foundation
+import HTTP
 import Providers
 import Workers
 

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import HTTP
 
 /// A client for the Anthropic Messages API.
 public struct AnthropicClient: ModelClient {

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import HTTP
 
 /// A client for OpenAI-compatible Chat Completions.
 public struct OpenAIClient: ModelClient {

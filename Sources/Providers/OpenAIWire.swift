@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import HTTP
 
 /// OpenAI Chat Completions wire format, as OpenAI-compatible servers (Ollama, vLLM,
 /// llama.cpp server, LM Studio) accept it. Decoding ignores fields bosun does not use

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// Builds a reply from a provider's SSE events, one event at a time. Runs on the HTTP
 /// thread, so `progress` callbacks it makes arrive there too.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// The wire protocol a provider speaks.
 public enum ProviderKind: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// A failed attempt: the classified error plus the server's hint on when to try again.
 struct AttemptFailure: Error {

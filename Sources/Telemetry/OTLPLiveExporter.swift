@@ -1,6 +1,6 @@
 import Foundation
+import HTTP
 import Logging
-import Providers
 import TraceStore
 
 /// Sends a session's spans to an OpenTelemetry collector while the session runs, as

@@ -1,6 +1,7 @@
 import BosunJSON
 import Config
 import Foundation
+import HTTP
 import Providers
 
 /// `fetch_url`: GET an http(s) URL over libcurl and return its text (HTML made readable).

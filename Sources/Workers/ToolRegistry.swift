@@ -1,6 +1,6 @@
 import Config
 import Foundation
-import Providers
+import HTTP
 import TraceStore
 import Workspace
 

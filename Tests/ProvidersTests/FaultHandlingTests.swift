@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import HTTP
 import MockProvider
 import Testing
 @testable import Providers

@@ -3,21 +3,6 @@ import Foundation
 import MockProvider
 @testable import Providers
 
-/// A mock provider on a free loopback port for one test, stopped by `withMock`.
-func withMock<T>(_ options: MockProviderOptions = MockProviderOptions(),
-                 _ body: (MockProviderServer, Int) async throws -> T) async throws -> T {
-    let server = MockProviderServer(options: options)
-    let port = try await server.start()
-    do {
-        let result = try await body(server, port)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
-}
-
 /// Retries fast enough for tests.
 let fastRetry = RetryPolicy(maxAttempts: 4, baseDelay: 0.02, maxDelay: 0.1, maxTotalSeconds: 10)
 

@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import HTTP
 import Testing
 @testable import Providers
 

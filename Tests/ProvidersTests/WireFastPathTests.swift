@@ -63,14 +63,4 @@ import Testing
         for event in events { same(AnthropicWire.StreamEvent.self, event) }
         same(AnthropicWire.MessageBody.self, #"{"content":[{"type":"text","text":"a"},{"type":"tool_use","id":"i","name":"n","input":{"k":[1,2.5,null]}}],"stop_reason":"end_turn","usage":{"input_tokens":1}}"#)
     }
-
-    @Test func asciiTrimmingMatchesFoundation() {
-        let texts = ["", " ", "a", " a ", "\t[DONE]\t", "\r\nx: y\r\n", "\u{a0}a\u{a0}", " \u{2003}b", "c\u{85}", "\u{b}\u{c}d",
-                     " e\u{301} ", "\r\n", "x\r", "日本 "]
-        for text in texts {
-            #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
-            #expect(text.trimmingWhitespace(newlines: true) == text.trimmingCharacters(in: .whitespacesAndNewlines),
-                    "\(text.debugDescription)")
-        }
-    }
 }

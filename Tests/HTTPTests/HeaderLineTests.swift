@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Providers
+@testable import HTTP
 
 /// `CurlTransfer.asciiHeader` against the String path it short-cuts (kept here as the reference).
 @Suite struct HeaderLineTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Providers
+@testable import HTTP
 
 @Suite struct SSEParserTests {
     private func parse(_ text: String) -> [SSEEvent] {

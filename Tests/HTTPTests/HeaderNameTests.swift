@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Providers
+@testable import HTTP
 
 /// Header names match as `caseInsensitiveCompare` says, answered without Foundation for ASCII.
 @Suite struct HeaderNameTests {

@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-@testable import Providers
+@testable import HTTP
 
 /// `SSEParser` scans for line ends a run at a time and reads whole lines in place; this
 /// compares it with the byte-at-a-time parser it replaced, on random streams split at random.
