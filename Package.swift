@@ -11,7 +11,7 @@ import PackageDescription
 //   HTTP <- Providers, Telemetry, Workers, MCPClient, Checks
 //   Providers <- Config, Workers, MCPClient, Checks, Orchestration, SessionRuntime
 //   Workspace <- Config, Workers, MCPClient, Checks, Orchestration, bosun
-//   TraceStore <- Telemetry, Workers, Orchestration, SessionRuntime, bosun
+//   TraceStore <- Telemetry, Orchestration, SessionRuntime, bosun
 //   Config <- Workers, MCPClient, Orchestration, SessionRuntime, bosun
 //   BosunProtocol <- Workers, Checks, Orchestration, SessionRuntime, BosunServer, MCPServer, ACPServer, bosun
 //   Workers <- MCPClient, Orchestration, SessionRuntime
@@ -52,7 +52,7 @@ let package = Package(
         // what model providers, MCP's Streamable HTTP, `fetch_url`, `http` checks and the
         // OpenTelemetry exporter all send through. Knows nothing of models.
         .target(name: "HTTP", dependencies: ["CCurl"]),
-        .target(name: "Providers", dependencies: ["BosunJSON", "HTTP", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Providers", dependencies: ["BosunJSON", "HTTP"]),
         .target(name: "MockProvider", dependencies: ["BosunJSON", "Yams", .product(name: "Logging", package: "swift-log")]),
         // Its async calls queue their work on the caller's executor before suspending, so calls
         // made in order from one actor reach the writer thread in that order.
@@ -65,7 +65,7 @@ let package = Package(
         // Path containment, directory walks, globs and .gitignore, child processes and the
         // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
         .target(name: "Workspace"),
-        .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "HTTP", "Providers", "Config", "TraceStore", "Workspace",
+        .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "HTTP", "Providers", "Config", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // bosun as an MCP client: the user's MCP servers (stdio children, Streamable HTTP
         // through HTTP's client) as worker tools, one connection per server per session.
@@ -104,12 +104,13 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TraceStore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "TestSupport"]),
-        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers", "Workspace", "Providers", "MockProvider", "Config", "BosunJSON", "TestSupport"]),
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "Config", "Workers", "Providers", "BosunJSON", "TestSupport"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "BosunProtocol", "Workspace", "BosunJSON", "Providers", "MockProvider", "TestSupport"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "BosunProtocol", "Workers", "Providers", "MockProvider", "TraceStore", "Config", "BosunJSON", "TestSupport",
                                                             .product(name: "Logging", package: "swift-log")],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "SessionRuntimeTests", dependencies: ["SessionRuntime", "Config", "TraceStore", "Workers", "Workspace", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
                                                           .product(name: "Logging", package: "swift-log")]),

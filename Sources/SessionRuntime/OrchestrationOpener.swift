@@ -42,9 +42,11 @@ public struct OrchestrationOpener: Sendable {
         self.logger = logger
     }
 
-    /// The worker tools of `ToolRegistry`, with path claims kept in the session's store.
+    /// The worker tools of `ToolRegistry`, with path claims kept in the session's store (so
+    /// they hold across processes) and the store's directory hidden from sandboxed tools.
     public static let registryTools: @Sendable (BosunConfig, TraceStore) -> @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { config, store in
-        let registry = ToolRegistry(policy: config.tools, store: store, privatePaths: configPaths(config))
+        let registry = ToolRegistry(policy: config.tools, claims: StoreClaims(store: store),
+                                    privatePaths: configPaths(config) + [(store.path as NSString).deletingLastPathComponent])
         return { role, requested in try registry.tools(for: role, requested: requested) }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import TraceStore
 
 /// The answer to a write claim.
 public enum ClaimOutcome: Sendable, Hashable {
@@ -13,25 +12,6 @@ public protocol PathClaims: Sendable {
     func claim(path: String, holder: String, sessionId: String, lease: TimeInterval) async throws -> ClaimOutcome
     /// Drops every claim of `holder` (a worker that ended).
     func releaseClaims(holder: String) async throws
-}
-
-/// Claims in the trace store: exclusive across workers and across bosun processes that
-/// share the store file.
-public struct StoreClaims: PathClaims {
-    public let store: TraceStore
-
-    public init(store: TraceStore) { self.store = store }
-
-    public func claim(path: String, holder: String, sessionId: String, lease: TimeInterval) async throws -> ClaimOutcome {
-        switch try await store.claim(path: path, holder: holder, sessionId: sessionId, lease: lease) {
-        case .granted: return .granted
-        case .heldBy(let record): return .heldBy(holder: record.holder, sessionId: record.sessionId, until: record.leaseExpiresAt)
-        }
-    }
-
-    public func releaseClaims(holder: String) async throws {
-        try await store.releaseClaims(holder: holder)
-    }
 }
 
 /// Claims held in this process only, for a registry without a trace store (exclusive

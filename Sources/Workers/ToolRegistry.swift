@@ -1,26 +1,21 @@
 import Config
 import Foundation
 import HTTP
-import TraceStore
 import Workspace
 
 /// Builds the tools a worker gets from its role, with the policy's limits and the claims
-/// authority shared by every worker (the trace store, so claims hold across processes).
+/// authority shared by every worker (a session's is its trace store, so claims hold across
+/// processes).
 public struct ToolRegistry: Sendable {
     public let policy: ToolPolicy
-    /// Where `write_file` claims paths: the trace store when there is one, else this process's memory.
+    /// Where `write_file` claims paths.
     public let claims: any PathClaims
     let http: HTTPClient
-    /// What sandboxed tools must never see: the store's directory and `privatePaths`.
+    /// What sandboxed tools must never see.
     let privatePaths: [String]
 
-    /// `privatePaths`: bosun's config files and directories, hidden from sandboxed tools
-    /// wherever they live (the store's directory is added here).
-    public init(policy: ToolPolicy, store: TraceStore?, privatePaths: [String] = [], http: HTTPClient = .shared) {
-        self.init(policy: policy, claims: store.map { StoreClaims(store: $0) } ?? InMemoryClaims(),
-                  privatePaths: privatePaths + (store.map { [($0.path as NSString).deletingLastPathComponent] } ?? []), http: http)
-    }
-
+    /// `privatePaths`: bosun's own files and directories (its config, the trace store's
+    /// directory), hidden from sandboxed tools wherever they live.
     public init(policy: ToolPolicy, claims: any PathClaims, privatePaths: [String] = [], http: HTTPClient = .shared) {
         self.policy = policy
         self.claims = claims

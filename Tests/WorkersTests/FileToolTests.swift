@@ -118,7 +118,7 @@ import Testing
     }
 
     @Test func theRegistryOffersASubsetOfTheRolesTools() throws {
-        let registry = ToolRegistry(policy: ToolPolicy(), store: nil)
+        let registry = ToolRegistry(policy: ToolPolicy(), claims: InMemoryClaims())
         let researcher = try BosunConfig.builtIn.role(named: "researcher")
         #expect(try registry.tools(for: researcher, requested: ["read_file"]).map(\.spec.name) == ["read_file"])
         #expect(Set(try registry.tools(for: researcher, requested: nil).map(\.spec.name)) == Set(researcher.tools))
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func everyToolSpecIsAValidSchemaThatAcceptsItsOwnExample() throws {
-        let registry = ToolRegistry(policy: ToolPolicy(), store: nil)
+        let registry = ToolRegistry(policy: ToolPolicy(), claims: InMemoryClaims())
         let all = RoleConfig(name: "all", tools: RoleConfig.toolNames, permissions: ToolPermissions(write: true, exec: true))
         let examples: [String: JSONValue] = [
             "read_file": ["path": "a.txt", "offset": 1, "limit": 5], "list_files": ["glob": "*.swift"],

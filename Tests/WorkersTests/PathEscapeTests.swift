@@ -117,7 +117,7 @@ import Glibc
         defer { fixture.remove() }
         let server = try LoopbackHTTPServer { _ in .init(body: "loopback content") }
         defer { server.stop() }
-        let registry = ToolRegistry(policy: ToolPolicy(sandbox: .allowUnsandboxed), store: nil)
+        let registry = ToolRegistry(policy: ToolPolicy(sandbox: .allowUnsandboxed), claims: InMemoryClaims())
         let role = RoleConfig(name: "all", tools: RoleConfig.toolNames, permissions: ToolPermissions(write: true, exec: true))
         let tools = Dictionary(uniqueKeysWithValues: try registry.tools(for: role, requested: nil).map { ($0.spec.name, $0) })
         let context = fixture.workspace.context(permissions: role.permissions)

@@ -25,7 +25,7 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: marker))
 
         let reader = RoleConfig(name: "reader")
-        let registry = ToolRegistry(policy: policy, store: nil)
+        let registry = ToolRegistry(policy: policy, claims: InMemoryClaims())
         #expect(throws: ToolError.self) { try registry.tools(for: reader, requested: ["run_command"]) }
         #expect(try registry.tools(for: reader, requested: nil).map(\.spec.name) == RoleConfig.readOnlyTools)
         let forged = RoleConfig(name: "forged", tools: ["run_command"])

@@ -2,9 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Testing
-import TraceStore
 @testable import Workers
-import Workspace
 
 @Suite(.serialized) struct WriteFileTests {
     let policy = ToolPolicy()
@@ -30,11 +28,10 @@ import Workspace
         #expect(leftovers == ["a.txt"], "no temporary files are left behind")
     }
 
-    @Test func twoWorkersConflictOnOnePathInOneStore() async throws {
+    @Test func twoWorkersConflictOnOnePath() async throws {
         let workspace = try TestWorkspace()
         defer { workspace.remove() }
-        let store = try TraceStore(path: "\(workspace.root)/.state/bosun.sqlite")
-        let registry = ToolRegistry(policy: policy, store: store)
+        let registry = ToolRegistry(policy: policy, claims: InMemoryClaims())
         let coder = try BosunConfig.builtIn.role(named: "coder")
         let tool = try #require(try registry.tools(for: coder, requested: ["write_file"]).first)
 
@@ -49,50 +46,5 @@ import Workspace
         try await registry.releaseClaims(holder: "w_1")
         let afterRelease = await call(tool, ["path": "shared.txt", "content": "from w_2"], workspace.context(worker: "w_2", permissions: writer))
         #expect(!afterRelease.isError && workspace.read("shared.txt") == "from w_2", "\(afterRelease.text)")
-        await store.close()
-    }
-
-    @Test func twoStoresOnOneFileConflictAsTwoProcessesDo() async throws {
-        let workspace = try TestWorkspace()
-        defer { workspace.remove() }
-        let path = "\(workspace.root)/.state/bosun.sqlite"
-        let storeA = try TraceStore(path: path)
-        let storeB = try TraceStore(path: path)
-        let toolA = WriteFileTool(policy: policy, claims: StoreClaims(store: storeA))
-        let toolB = WriteFileTool(policy: policy, claims: StoreClaims(store: storeB))
-        // Race both at once: exactly one wins.
-        async let a = call(toolA, ["path": "race.txt", "content": "A"], workspace.context(worker: "w_a", session: "s_a", permissions: writer))
-        async let b = call(toolB, ["path": "race.txt", "content": "B"], workspace.context(worker: "w_b", session: "s_b", permissions: writer))
-        let (outA, outB) = await (a, b)
-        #expect(outA.isError != outB.isError, "A: \(outA.text)\nB: \(outB.text)")
-        let loser = outA.isError ? outA : outB
-        #expect(loser.text.contains("is claimed by worker w_"), "\(loser.text)")
-        #expect(workspace.read("race.txt") == (outA.isError ? "B" : "A"))
-        await storeA.close()
-        await storeB.close()
-    }
-
-    @Test func aClaimHeldByAnotherOSProcessIsRespected() async throws {
-        let workspace = try TestWorkspace()
-        defer { workspace.remove() }
-        let path = "\(workspace.root)/.state/bosun.sqlite"
-        let store = try TraceStore(path: path)
-        let target = "\(workspace.root)/held.txt"
-        // Another process writes a live claim into the shared file, as another bosun would.
-        let script = """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("INSERT INTO claims VALUES (?, 'w_elsewhere', 's_other', ?)", (sys.argv[2], time.time() + 600))
-            db.execute("COMMIT")
-            """
-        let outcome = try await ProcessRunner.run(["python3", "-c", script, path, target], cwd: nil,
-                                                  environment: ProcessInfo.processInfo.environment, timeout: 60, outputCap: 10_000)
-        #expect(outcome.exitCode == 0, "\(String(decoding: outcome.output, as: UTF8.self))")
-        let tool = WriteFileTool(policy: policy, claims: StoreClaims(store: store))
-        let refused = await call(tool, ["path": "held.txt", "content": "x"], workspace.context(permissions: writer))
-        #expect(refused.isError && refused.text.contains("w_elsewhere") && refused.text.contains("s_other"), "\(refused.text)")
-        #expect(workspace.read("held.txt") == nil)
-        await store.close()
     }
 }
