@@ -8,6 +8,7 @@ import PackageDescription
 //   CSQLite <- TraceStore
 //   BosunJSON <- BosunProtocol, JSONRPC, Providers, MockProvider, Config, Workers, MCPClient, Checks, Orchestration, SessionRuntime, BosunServer, MCPServer, ACPServer
 //   Spelling <- JSONRPC, Config, bosun
+//   Promises <- Workspace, BosunServer, bosun
 //   HTTP <- Providers, Telemetry, Workers, MCPClient, Checks
 //   Providers <- Config, Workers, MCPClient, Checks, Orchestration, SessionRuntime
 //   Workspace <- Config, Workers, MCPClient, Checks, Orchestration, bosun
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "BosunJSON"),
         // "Did you mean": the closest known name to a misspelt field, key or command.
         .target(name: "Spelling"),
+        // A value set once and awaited: the first of several endings, a result or a cancellation.
+        .target(name: "Promises"),
         // The bosun/1 wire types, session events and the table of operations. Its schemas are
         // protocol/bosun-1.schema.json, embedded through the link in Resources/.
         .target(name: "BosunProtocol", dependencies: ["BosunJSON"],
@@ -64,7 +67,7 @@ let package = Package(
         .target(name: "Telemetry", dependencies: ["TraceStore", "HTTP", .product(name: "Logging", package: "swift-log")]),
         // Path containment, directory walks, globs and .gitignore, child processes and the
         // bubblewrap sandbox: what tools and checks both stand on. Knows nothing of workers.
-        .target(name: "Workspace"),
+        .target(name: "Workspace", dependencies: ["Promises"]),
         .target(name: "Workers", dependencies: ["BosunJSON", "BosunProtocol", "HTTP", "Providers", "Config", "Workspace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // bosun as an MCP client: the user's MCP servers (stdio children, Streamable HTTP
@@ -76,7 +79,7 @@ let package = Package(
                                                        .product(name: "Logging", package: "swift-log")]),
         .target(name: "SessionRuntime", dependencies: ["BosunJSON", "BosunProtocol", "Config", "MCPClient", "Orchestration", "Providers",
                                                         "TraceStore", "Telemetry", "Workers", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "BosunServer", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC",
+        .target(name: "BosunServer", dependencies: ["BosunJSON", "BosunProtocol", "JSONRPC", "Promises",
                                                      .product(name: "Logging", package: "swift-log")]),
         // MCP: bosun as a tool server, a front end beside bosun/1's.
         .target(name: "MCPServer", dependencies: ["BosunJSON", "BosunProtocol", "BosunServer", "JSONRPC",
@@ -86,7 +89,7 @@ let package = Package(
                                                    .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "bosun", dependencies: [
             "BosunProtocol", "BosunServer", "MCPServer", "ACPServer", "SessionRuntime", "MockProvider", "TraceStore", "Config", "JSONRPC", "Spelling",
-            "Workspace",
+            "Workspace", "Promises",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -95,6 +98,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "SpellingTests", dependencies: ["Spelling"]),
+        .testTarget(name: "PromisesTests", dependencies: ["Promises"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "BosunJSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "MockProvider", "TestSupport"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "HTTP", "MockProvider", "BosunJSON", "TestSupport"]),
@@ -115,7 +119,7 @@ let package = Package(
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "BosunProtocol", "JSONRPC", "BosunJSON"]),
-        .testTarget(name: "ACPServerTests", dependencies: ["ACPServer", "BosunProtocol", "JSONRPC", "BosunJSON",
+        .testTarget(name: "ACPServerTests", dependencies: ["ACPServer", "BosunProtocol", "JSONRPC", "BosunJSON", "Promises",
                                                         .product(name: "Logging", package: "swift-log")]),
         // End-to-end tests: run the built `bosun` binary over real pipes.
         .testTarget(name: "EndToEndTests", dependencies: ["BosunJSON", "TestSupport"]),

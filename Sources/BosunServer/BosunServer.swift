@@ -3,6 +3,7 @@ import BosunProtocol
 import Foundation
 import JSONRPC
 import Logging
+import Promises
 import Synchronization
 
 /// How a server is set up; everything the `serve` command's flags control.
@@ -58,7 +59,8 @@ public final class BosunServer: Sendable {
     private let lifecycle = ServerLifecycle()
     /// The front end whose `initialize` ran; it is closed when the server stops.
     private let chosen = Mutex<(any FrontEnd)?>(nil)
-    private let termination = Termination()
+    /// The exit code `run` returns, set once by whichever ending comes first.
+    private let termination = Promise<Int32>()
 
     /// A server speaking bosun/1 on sessions from `openSession`, and each protocol of
     /// `otherFrontEnds` when an `initialize` asks for it (MCP: `FrontEndKind.mcp`).
@@ -93,14 +95,14 @@ public final class BosunServer: Sendable {
                 terminate(exitCode: 0)
             }
         }
-        let exitCode = await termination.code()
+        let exitCode = await termination.value
         await stop(connection)
         return exitCode
     }
 
     /// Ends `run` (e.g. on SIGTERM); the first call decides the exit code.
     public func terminate(exitCode: Int32) {
-        termination.resolve(exitCode)
+        termination.fulfil(exitCode)
     }
 
     /// Refuses new work, gives running requests a grace period, tells the sessions (whose
@@ -194,36 +196,5 @@ public final class BosunServer: Sendable {
         return try await frontEnd.initialize(raw, on: FrontEndConnection(
             registry: registry, connection: connection, logForwarder: logForwarder, options: options,
             terminate: { [self] code in terminate(exitCode: code) }))
-    }
-}
-
-/// The exit code `run` returns, set once by whichever ending comes first.
-private final class Termination: Sendable {
-    private struct State {
-        var code: Int32?
-        var waiter: CheckedContinuation<Int32, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func code() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let known: Int32? = state.withLock { state in
-                if let code = state.code { return code }
-                state.waiter = continuation
-                return nil
-            }
-            if let known { continuation.resume(returning: known) }
-        }
-    }
-
-    func resolve(_ code: Int32) {
-        let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
-            guard state.code == nil else { return nil }
-            state.code = code
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: code)
     }
 }

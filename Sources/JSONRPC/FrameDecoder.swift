@@ -281,14 +281,8 @@ private func printable(_ bytes: ArraySlice<UInt8>) -> String {
         if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
             text.unicodeScalars.append(Unicode.Scalar(byte))
         } else {
-            text += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            text += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
         }
     }
     return bytes.count > 40 ? text + "…" : text
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

@@ -335,9 +335,7 @@ extension Session {
     }
 
     static func makeAsk(_ request: AskRequest, workerId: String) -> Ask {
-        let value = UInt64.random(in: 1...UInt64.max)
-        let hex = String(value, radix: 16)
-        let askId = "a_" + String(repeating: "0", count: 16 - hex.count) + hex
+        let askId = TraceStore.makeId(prefix: "a_")
         let createdAt = WireTime.string(Date())
         switch request {
         case .permission(let tool, let input, let rule):

@@ -149,7 +149,7 @@ public final class TraceStore: Sendable {
     /// A fresh `s_` id; a session gets its row only when its first worker is stored.
     public static func makeSessionId() -> String { makeId(prefix: "s_") }
 
-    /// A fresh id of a stored record: `prefix` (`s_`, `w_`, `o_`) and 16 random hex digits.
+    /// A fresh id of a stored record: `prefix` (`s_`, `w_`, `o_`, `a_`) and 16 random hex digits.
     public static func makeId(prefix: String) -> String {
         prefix + String(UInt64.random(in: 1...UInt64.max), radix: 16).leftPadded(to: 16)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MockProvider
+import Promises
 
 /// `bosun mock-provider`: a fake model provider on loopback for offline tests, demos and
 /// benchmarks. Prints the bound port as the first line of stdout; runs until SIGINT or SIGTERM.
@@ -80,35 +81,16 @@ struct MockProviderCommand: AsyncParsableCommand {
 
     /// Suspends until SIGINT or SIGTERM arrives.
     private func waitForTermination() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "mock-provider-signals")
-            let once = SignalLatch(continuation)
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
+        let signalled = Promise<Void>()
+        let queue = DispatchQueue(label: "mock-provider-signals")
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { signalled.fulfil(()) }
+            source.resume()
+            return source
         }
-    }
-}
-
-/// Resumes the waiting task on the first signal and keeps the signal sources alive.
-/// `@unchecked Sendable`: every access happens on the one serial signal queue, or before
-/// the sources are resumed.
-private final class SignalLatch: @unchecked Sendable {
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = continuation
-    }
-
-    func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
-
-    func fire() {
-        continuation?.resume()
-        continuation = nil
+        await signalled.value
+        withExtendedLifetime(sources) {}
     }
 }

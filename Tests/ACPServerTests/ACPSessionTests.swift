@@ -3,9 +3,9 @@ import BosunProtocol
 import Foundation
 import JSONRPC
 import Logging
+import Promises
 import Synchronization
 import Testing
-
 @testable import ACPServer
 
 /// Prompt turns on a session whose `orchestrate` is scripted: the updates come before the
@@ -37,7 +37,7 @@ import Testing
         let fake = ScriptedSession(events: { router.route($0) }, mode: .waitForCancel)
         let session = ACPSession(handle: fake, router: router, notifier: notes, logger: Logger(label: "test"))
         async let first = session.prompt([.text("first")])
-        await fake.started.wait()
+        await fake.started.value
         async let second = session.prompt([.text("second")])
         // The second prompt waits for the first: it never reaches orchestrate.
         while await session.waitingTurns == 0 { await Task.yield() }
@@ -75,30 +75,6 @@ import Testing
     }
 }
 
-/// A one-shot signal.
-final class Signal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func fire() {
-        let waiters = state.withLock { state in
-            state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state in
-                if !state.fired { state.waiters.append(continuation) }
-                return state.fired
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}
-
 /// A session whose `orchestrate` plays a short script of events.
 final class ScriptedSession: SessionHandle, SessionOperations {
     enum Mode { case succeed, waitForCancel, refuse }
@@ -106,7 +82,7 @@ final class ScriptedSession: SessionHandle, SessionOperations {
     let info = SessionInfo(id: "s_test", resumed: false, maxConcurrentWorkers: 5)
     let events: @Sendable (SessionEvent) -> Void
     let mode: Mutex<Mode>
-    let started = Signal()
+    let started = Promise<Void>()
     let wasCancelled = Mutex(false)
     let maxRunning = Mutex(0)
     private let running = Mutex(0)
@@ -135,7 +111,7 @@ final class ScriptedSession: SessionHandle, SessionOperations {
         case .refuse:
             throw SessionError.budgetExhausted("maxCostUSD", "The session's budget is spent.")
         case .waitForCancel:
-            started.fire()
+            started.fulfil(())
             do {
                 try await Task.sleep(for: .seconds(30))
             } catch {

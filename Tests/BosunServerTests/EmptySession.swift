@@ -25,7 +25,7 @@ struct EmptySession: SessionHandle, SessionOperations {
 
     /// `s_` and 16 random hex digits.
     static func newSessionID() -> String {
-        "s_" + String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+        "s_" + String(format: "%016llx", UInt64.random(in: 0...UInt64.max))
     }
 
     var operations: any SessionOperations { self }
@@ -87,10 +87,4 @@ struct SessionStatus: Encodable, Sendable {
     var session: Session
     var usage: Usage
     var workers: [WorkerSummary]
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
