@@ -115,3 +115,13 @@ def test_the_parsers_read_the_notation_as_documented():
         ("B", "A"), ("B", "CLib"), ("tool", "B"), ("other", "B")}
     assert header_edges("// intro\n// A, CLib (why) <- B\n//   B <- tool\nlet x = 1\n// C <- D\n") == {
         ("B", "A"), ("B", "CLib"), ("tool", "B")}
+
+
+def test_no_module_re_exports_another():
+    """`@_exported import` would let a module use what its own dependencies do not list, past
+    the explicit-import check that keeps Package.swift's edges true."""
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for path in sorted((ROOT / "Sources").rglob("*.swift"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if re.match(r"\s*@_exported\b", line)]
+    assert not offenders, f"@_exported import in {', '.join(offenders)}: import the module where it is used instead"
