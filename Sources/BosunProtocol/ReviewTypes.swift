@@ -12,14 +12,19 @@ public enum ChangesState: String, Codable, Sendable, Hashable {
 
 extension Worker {
     /// A writing worker's layer as `status` shows it: its review state and the paths it
-    /// touched (`changes` gives the diff).
+    /// touched (`changes` gives the diff). As in `changes`, what `.gitignore` ignores is
+    /// apart: not in `files`, only counted.
     public struct Changes: Codable, Sendable, Hashable {
         public var state: ChangesState
         public var files: [String]
+        /// How many touched paths `.gitignore` ignores (`changes` lists them under `ignored`);
+        /// nil when none.
+        public var ignoredCount: Int?
 
-        public init(state: ChangesState, files: [String]) {
+        public init(state: ChangesState, files: [String], ignoredCount: Int? = nil) {
             self.state = state
             self.files = files
+            self.ignoredCount = ignoredCount == 0 ? nil : ignoredCount
         }
     }
 }

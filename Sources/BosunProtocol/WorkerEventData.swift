@@ -172,7 +172,9 @@ public enum WorkerEventData: Sendable, Hashable {
             data["evaluatorId"] = evaluatorId.map(JSONValue.string)
             return .object(data)
         case .changes(let changes):
-            return ["state": .string(changes.state.rawValue), "files": .array(changes.files.map(JSONValue.string))]
+            var data: [String: JSONValue] = ["state": .string(changes.state.rawValue), "files": .array(changes.files.map(JSONValue.string))]
+            data["ignoredCount"] = changes.ignoredCount.map { .int(Int64($0)) }
+            return .object(data)
         case .asked(let ask, let route, let again):
             var data: [String: JSONValue] = ["ask": ask.json, "to": .string(route.rawValue)]
             if again { data["again"] = true }
@@ -252,7 +254,8 @@ public enum WorkerEventData: Sendable, Hashable {
             guard let state = json["state"]?.stringValue.flatMap(ChangesState.init(rawValue:)) else {
                 throw WorkerEventDataError(kind: kind, field: "state", problem: "must be a changes state; got \(json["state"]?.typeName ?? "nothing")")
             }
-            self = .changes(Worker.Changes(state: state, files: try data.strings(json["files"] ?? [], "files")))
+            self = .changes(Worker.Changes(state: state, files: try data.strings(json["files"] ?? [], "files"),
+                                           ignoredCount: json["ignoredCount"]?.intValue.map { Int($0) }))
         case .asked:
             guard let route = json["to"]?.stringValue.flatMap(AskRoute.init(rawValue:)) else {
                 throw WorkerEventDataError(kind: kind, field: "to", problem: "must be parent, coordinator or client; got \(json["to"]?.typeName ?? "nothing")")

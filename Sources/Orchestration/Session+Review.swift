@@ -118,7 +118,7 @@ extension Session {
 
     /// Whether the worker's layer touched any path.
     private func hasChanges(_ workerId: String) -> Bool {
-        (try? Layer.existing(workerId: workerId, layersRoot: layersRoot)?.summary().paths.isEmpty) == false
+        (try? Layer.existing(workerId: workerId, layersRoot: layersRoot)?.summary().touchedAny) == true
     }
 
     /// Discards what the earlier attempts of `workerId`'s subtask left waiting (the subtask ran
@@ -197,7 +197,7 @@ extension Session {
     /// Shows a layer's state and files on its worker and tells the client with a `changes` event.
     func noteChanges(of workerId: String, layer: Layer) async {
         guard let summary = try? await BlockingWork.run({ try layer.summary() }) else { return }
-        noteChanges(of: workerId, Worker.Changes(state: ChangesState(summary.state), files: summary.paths))
+        noteChanges(of: workerId, Worker.Changes(summary))
     }
 
     /// Stores `changes` on the worker and sends a `changes` event when they differ from what it showed.
@@ -205,6 +205,13 @@ extension Session {
         guard let index = entries.index(forKey: workerId), entries.values[index].changes != changes else { return }
         entries.values[index].changes = changes
         emit(workerId, .changes(changes))
+    }
+}
+
+extension Worker.Changes {
+    /// A layer's summary as its worker's view shows it.
+    init(_ summary: LayerSummary) {
+        self.init(state: ChangesState(summary.state), files: summary.files, ignoredCount: summary.ignoredCount)
     }
 }
 

@@ -199,8 +199,8 @@ extension Session {
         case .toolResult(let callId, let name, let output):
             emit(workerId, .toolResult(id: callId, name: name, isError: output.isError, text: output.text,
                                        trace: output.trace))
-            if let paths = output.layerPaths {
-                noteChanges(of: workerId, Worker.Changes(state: .pending, files: paths))
+            if let layer = output.layer {
+                noteChanges(of: workerId, Worker.Changes(layer))
             }
         case .retry(let attempt, let delay, let error):
             emit(workerId, .providerRetry(attempt: attempt, delaySeconds: delay, error: error))

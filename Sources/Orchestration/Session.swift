@@ -142,7 +142,7 @@ public actor Session: SessionOperations {
                 // Its layer outlived the process: show what it holds.
                 if let layer = Layer.existing(workerId: worker.id, layersRoot: Layer.layersRoot(besideStore: store.path)),
                    let summary = try? layer.summary() {
-                    entry.changes = Worker.Changes(state: ChangesState(summary.state), files: summary.paths)
+                    entry.changes = Worker.Changes(summary)
                 }
                 loaded.append(entry)
             }

@@ -122,11 +122,11 @@ struct RunCommandTool: WorkerTool {
     /// Records the bases of what the command wrote into the layer, and holds the layer to
     /// its limits: past them the worker is told to undo, and its next writes are refused.
     private func account(_ layer: Layer, into output: inout ToolOutput) async throws {
-        let (usage, paths) = try await BlockingWork.run { () throws -> ((bytes: Int, files: Int), [String]) in
+        let (usage, summary) = try await BlockingWork.run { () throws -> ((bytes: Int, files: Int), LayerSummary) in
             try layer.recordNewBases()
-            return (layer.usage(), try layer.summary().paths)
+            return (layer.usage(), try layer.summary())
         }
-        output.layerPaths = paths
+        output.layer = summary
         if usage.bytes > policy.layerMaxBytes || usage.files > policy.layerMaxFiles {
             output.isError = true
             output.text += "\n[this worker's layer now holds \(usage.bytes) bytes in \(usage.files) files, over its limits "

@@ -43,15 +43,15 @@ public struct ToolOutput: Sendable, Hashable {
     /// What the trace keeps beside the text in the tool_result event (an MCP call's server,
     /// tool, duration and size); the model never sees it.
     public var trace: [String: JSONValue]
-    /// Every path the worker's layer holds after a tool that writes into it, so the session
-    /// can show them (`Worker.changes`) and tell the client when they grow.
-    public var layerPaths: [String]?
+    /// The worker's layer after a tool that writes into it, so the session can show what it
+    /// holds (`Worker.changes`) and tell the client when that grows.
+    public var layer: LayerSummary?
 
-    public init(text: String, isError: Bool = false, trace: [String: JSONValue] = [:], layerPaths: [String]? = nil) {
+    public init(text: String, isError: Bool = false, trace: [String: JSONValue] = [:], layer: LayerSummary? = nil) {
         self.text = text
         self.isError = isError
         self.trace = trace
-        self.layerPaths = layerPaths
+        self.layer = layer
     }
 }
 

@@ -58,12 +58,12 @@ struct WriteFileTool: WorkerTool {
         if let refusal = protected.refusal(relativePath, shownAs: path, by: "write_file") { throw refusal }
         if let layer = context.layer {
             // No claim: layers keep workers apart, and `apply` finds what overlaps.
-            let (written, paths) = try await BlockingWork.run { [policy] in
+            let (written, summary) = try await BlockingWork.run { [policy] in
                 (try LayerWrite(layer: layer, policy: policy).write(content, to: relativePath, append: append, shownAs: path),
-                 try layer.summary().paths)
+                 try layer.summary())
             }
             return ToolOutput(text: "\(append ? "appended" : "wrote") \(content.count) bytes to \(relativePath) (\(written) bytes now) in this worker's layer; the workspace changes only when the changes are applied after review",
-                              layerPaths: paths)
+                              layer: summary)
         }
         let target = try await BlockingWork.run { [policy] in
             try WriteTarget.locate(relativePath, in: workspace, shownAs: path, allowCredentialFiles: policy.allowCredentialFiles)

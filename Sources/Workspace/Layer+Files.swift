@@ -43,7 +43,7 @@ extension Layer {
         let upperStart = start.isEmpty ? upper : upper + "/" + start
         var info = stat()
         if lstat(upperStart, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            let ignore = GitIgnoreView(layer: self)
+            var ignore = GitIgnoreView(layer: self)
             WorkspaceWalker(root: upper).walk(from: upperStart) { entry in
                 if !ignore.isIgnored(entry.relativePath) { found.insert(entry.relativePath) }
                 return true

@@ -148,10 +148,17 @@ public struct Layer: Sendable, Hashable {
         return try body()
     }
 
-    /// The state of the layer's review and the paths it touched.
-    public func summary() throws -> (state: LayerState, paths: [String]) {
+    /// The state of the layer's review and the paths it touched, those `.gitignore` ignores
+    /// (as the worker sees the `.gitignore` files) counted apart, as `changes` lists them.
+    public func summary() throws -> LayerSummary {
         let manifest = try load()
-        return (manifest.state, manifest.bases.keys.sorted())
+        var ignore = GitIgnoreView(layer: self)
+        var files: [String] = []
+        var ignored = 0
+        for path in manifest.bases.keys.sorted() {
+            if ignore.isIgnored(path) { ignored += 1 } else { files.append(path) }
+        }
+        return LayerSummary(state: manifest.state, files: files, ignoredCount: ignored)
     }
 
     // MARK: Recording bases
@@ -266,6 +273,24 @@ public struct Layer: Sendable, Hashable {
 }
 
 /// Where a layer's review stands.
+/// A layer as its worker's view shows it (`Layer.summary`).
+public struct LayerSummary: Sendable, Hashable {
+    public var state: LayerState
+    /// The paths the layer touched that `.gitignore` does not ignore.
+    public var files: [String]
+    /// How many paths it touched that `.gitignore` ignores (build output, local settings).
+    public var ignoredCount: Int
+
+    public init(state: LayerState, files: [String], ignoredCount: Int) {
+        self.state = state
+        self.files = files
+        self.ignoredCount = ignoredCount
+    }
+
+    /// Whether the layer touched any path, ignored ones included.
+    public var touchedAny: Bool { !files.isEmpty || ignoredCount > 0 }
+}
+
 public enum LayerState: String, Codable, Sendable {
     /// Changes wait for review (or the layer is still empty).
     case pending

@@ -66,7 +66,7 @@ extension Layer {
     func changedSides(protected: ProtectedPaths) throws -> (LayerManifest, [Side]) {
         try recordNewBases()
         let manifest = try load()
-        let ignore = GitIgnoreView(layer: self)
+        var ignore = GitIgnoreView(layer: self)
         var sides: [Side] = []
         for path in manifest.bases.keys.sorted() where protected.match(path) == nil {
             let base = try self.base(of: path, in: manifest) ?? nil
@@ -255,16 +255,21 @@ extension Layer {
     }
 }
 
-/// `.gitignore` rules as the worker sees them: each directory's file read through the layer.
+/// `.gitignore` rules as the worker sees them: each directory's file read through the layer,
+/// once per directory.
 struct GitIgnoreView {
     let layer: Layer
+    private var rulesByDirectory: [String: GitIgnoreRules?] = [:]
 
-    func isIgnored(_ relative: String) -> Bool {
+    init(layer: Layer) { self.layer = layer }
+
+    mutating func isIgnored(_ relative: String) -> Bool {
         let components = relative.split(separator: "/").map(String.init)
         var rules: [GitIgnoreRules] = []
         var directory = ""
         for (index, component) in components.enumerated() {
-            if let own = rulesOf(directory) { rules.append(own) }
+            if rulesByDirectory[directory] == nil { rulesByDirectory[directory] = .some(rulesOf(directory)) }
+            if let own = rulesByDirectory[directory] ?? nil { rules.append(own) }
             let path = directory.isEmpty ? component : directory + "/" + component
             let isDirectory = index < components.count - 1
             var ignored = false

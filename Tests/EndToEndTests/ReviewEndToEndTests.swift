@@ -109,6 +109,13 @@ import Testing
         #expect(changes["files"]?.arrayValue?.map { $0["path"] } == ["src/main.swift"])
         #expect(changes["ignored"] == [["path": "settings.local", "status": "added", "workerId": .string(id)]], "\(changes)")
         #expect(changes["diff"]?.stringValue?.contains("settings.local") == false)
+        // The worker's view and its `changes` events agree with `changes`: the ignored file
+        // is counted apart, not among `files`.
+        let shown = try await serve.worker(id)
+        #expect(shown["changes"] == ["state": "pending", "files": ["src/main.swift"], "ignoredCount": 1], "\(shown)")
+        let events = serve.workerEvents(kind: "changes").filter { $0["workerId"]?.stringValue == id }
+        #expect(events.last?["data"] == ["state": "pending", "files": ["src/main.swift"], "ignoredCount": 1], "\(events)")
+        #expect(events.allSatisfy { $0["data"]?["files"]?.arrayValue?.contains("settings.local") == false }, "\(events)")
 
         let wrongPath = try await serve.request("apply", ["workerId": .string(id), "paths": ["main.swift"]])
         #expect(Self.errorCode(wrongPath) == -32602 && wrongPath["error"]?["data"]?["field"] == "paths", "\(wrongPath)")

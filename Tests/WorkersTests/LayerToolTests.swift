@@ -95,7 +95,7 @@ import Glibc
         #expect(workspace.read("report.txt") == nil)
         let other = await call(ReadFileTool(policy: policy), ["path": "src/code.txt"], workspace.context())
         #expect(other.text == "broken", "another worker sees the edit: \(other.text)")
-        #expect(try layer.summary().paths == ["report.txt", "src/code.txt"])
+        #expect(try layer.summary().files == ["report.txt", "src/code.txt"])
     }
 
     /// A program the worker made in its layer is found, also from a directory only the layer

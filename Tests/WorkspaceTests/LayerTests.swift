@@ -235,6 +235,8 @@ struct LayerFixture {
 
         let onlyIgnored = try await layer.changes(protected: ProtectedPaths())
         #expect(onlyIgnored.files.isEmpty && onlyIgnored.diff.isEmpty)
+        // The worker's view agrees: no files, two ignored ones counted apart.
+        #expect(try layer.summary() == LayerSummary(state: .pending, files: [], ignoredCount: 2))
         #expect(onlyIgnored.ignored.map(\.path) == ["build/app.o", "settings.local"])
         #expect(onlyIgnored.ignored.map(\.status) == [.added, .added])
         do {
@@ -248,6 +250,7 @@ struct LayerFixture {
         try layer.write(Data("new\n".utf8), to: "app.py", shownAs: "app.py")
         let changes = try await layer.changes(protected: ProtectedPaths())
         #expect(changes.files.map(\.path) == ["app.py"])
+        #expect(try layer.summary() == LayerSummary(state: .pending, files: ["app.py"], ignoredCount: 2))
         #expect(!changes.diff.contains("settings.local"))
         let applied = try await layer.apply(paths: nil, protected: ProtectedPaths())
         #expect(applied.applied == ["app.py"])

@@ -72,7 +72,8 @@ struct TopScreen {
         lines.append(bold(fit("events of \(worker.id)  \(worker.state)  \(worker.role)/\(worker.model)  \(oneLine(worker.task))")))
         if let changes = row.changes {
             lines.append(fit("changed files: \(changes.files.count), \(changes.state.rawValue)"
-                             + (changes.files.isEmpty ? "" : ": " + changes.files.joined(separator: ", "))))
+                             + (changes.files.isEmpty ? "" : ": " + changes.files.joined(separator: ", "))
+                             + (changes.ignoredCount == 0 ? "" : " (and \(changes.ignoredCount) that .gitignore ignores)")))
         }
         if let ask = row.pendingAsk {
             lines += askLines(ask, waited: row.waited(at: snapshot.takenAt)).map(fit)

@@ -12,9 +12,9 @@ struct TopSnapshot {
         var timeoutSeconds: Double?
         /// 1 for the next worker to start; nil when not queued.
         var queuePosition: Int?
-        /// A writing worker's layer, as `Worker.changes` shows it: its review state and the
-        /// files it changed; nil for a worker without one.
-        var changes: (state: LayerState, files: [String])?
+        /// A writing worker's layer, as `Worker.changes` shows it: its review state, the files
+        /// it changed and how many ignored ones; nil for a worker without one.
+        var changes: LayerSummary?
         /// The ask it waits on (the oldest pending one), with when it was stored.
         var pendingAsk: Ask?
         /// Time spent waiting for answers: the asks answered, and the pending one up to now.
@@ -71,7 +71,7 @@ struct TopSnapshot {
             let layer = layered.contains(worker.id) ? Layer.existing(workerId: worker.id, layersRoot: layersRoot) : nil
             let summary = try? layer?.summary()
             var row = Row(worker: worker, timeoutSeconds: timeouts[worker.id], queuePosition: positions[worker.id],
-                          changes: summary.map { ($0.state, $0.paths) })
+                          changes: summary)
             row.note(asks[worker.id] ?? [])
             return row
         }
