@@ -48,12 +48,13 @@ extension Session {
         return orchestrations[parent] == nil ? "spawn_worker of \(parent)" : "orchestration \(parent)"
     }
 
-    /// A permission ask answered `allow_always` after a restart, when the call that asked did
-    /// not run: the worker is told to make it again, and then it runs unasked. (A live ask's
-    /// `allow_always` is kept by the worker loop, which then runs the call.)
-    func rememberAllowAlways(_ ask: Ask, _ decision: AskDecision?) {
-        guard let call = sessionRule(ask, decision) else { return }
-        approvals.allowAlways(call)
+    /// A permission ask answered after a restart, when the call that asked did not run: the
+    /// worker is told to make it again, and then it runs unasked: always for `allow_always`,
+    /// once for `allow`. (A live ask's answer is kept by the worker loop, which runs the call.)
+    func rememberAllowed(_ ask: Ask, _ decision: AskDecision?, answeredBy: String) {
+        if let call = sessionRule(ask, decision) { approvals.allowAlways(call) }
+        guard decision == .allow, ask.kind == .permission, let tool = ask.tool else { return }
+        approvals.allowOnce(tool: tool, input: ask.input ?? [:], answeredBy: answeredBy, for: ask.workerId)
     }
 
     /// The call an answer makes a session rule of: a permission ask's, answered `allow_always`.

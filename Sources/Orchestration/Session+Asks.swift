@@ -156,7 +156,7 @@ extension Session {
         let waiting = entry.activity == .waiting && entry.run == open.run
         if waiting, open.reopened, let call = open.toolCallId {
             entry.resumeAnswers[call] = Self.resumedResultText(open.ask, reply)
-            rememberAllowAlways(open.ask, decision)
+            rememberAllowed(open.ask, decision, answeredBy: answeredBy)
         }
         let goesOn = waiting && entry.pendingAsks.isEmpty
         if goesOn {
@@ -187,9 +187,14 @@ extension Session {
         case .permission:
             let decision = reply.decision?.rawValue ?? AskDecision.deny.rawValue
             let note = reply.text.map { " Their note: \($0)" } ?? ""
+            let next = switch reply.decision {
+            case .allow?: "Make the call again, with the same input: it runs once without asking."
+            case .allowAlways?: "Make the call again."
+            case .deny?, nil: "Do without it."
+            }
             return """
                 Your request to call \(ask.tool ?? "this tool") was answered \(decision) (by \(reply.answeredBy)) after the \
-                server restarted, so the call did not run.\(note) \(reply.decision == .deny ? "Do without it." : "Make the call again.")
+                server restarted, so the call did not run.\(note) \(next)
                 """
         }
     }

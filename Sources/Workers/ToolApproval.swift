@@ -6,9 +6,21 @@ import Synchronization
 /// input, as `ApprovalCall.identity` tells them apart) is not asked again in the session,
 /// also once it is resumed (the trace store keeps them). Shared by the session's workers;
 /// a deny rule still wins over it.
+///
+/// Also the calls answered a plain `allow` after a restart, whose call did not run (the
+/// worker is told to make it again): each lets its worker make that same call once.
 public final class SessionApprovals: Sendable {
     /// `ApprovalCall.identityDigest` of each call.
     private let digests = Mutex<Set<String>>([])
+    /// The calls allowed once, by worker.
+    private let once = Mutex<[String: [AllowedOnce]]>([:])
+
+    /// A call a person allowed once: the same tool with the same input, and who allowed it.
+    private struct AllowedOnce: Sendable {
+        var tool: String
+        var input: JSONValue
+        var answeredBy: String
+    }
 
     public init() {}
 
@@ -23,6 +35,19 @@ public final class SessionApprovals: Sendable {
 
     public func isAllowed(_ call: ApprovalCall) -> Bool {
         digests.withLock { $0.contains(call.identityDigest) }
+    }
+
+    /// Lets `workerId` make this call (same tool, same input) once without asking.
+    public func allowOnce(tool: String, input: JSONValue, answeredBy: String, for workerId: String) {
+        once.withLock { $0[workerId, default: []].append(AllowedOnce(tool: tool, input: input, answeredBy: answeredBy)) }
+    }
+
+    /// Who allowed this call of `workerId` once, using that allowance up; nil when nobody did.
+    func takeAllowedOnce(tool: String, input: JSONValue, by workerId: String) -> String? {
+        once.withLock { passes in
+            guard let index = passes[workerId]?.firstIndex(where: { $0.tool == tool && $0.input == input }) else { return nil }
+            return passes[workerId]?.remove(at: index).answeredBy
+        }
     }
 }
 
@@ -53,6 +78,9 @@ enum ToolApproval {
         case .ask:
             if context.sessionApprovals?.isAllowed(call) == true {
                 return .run(trace: trace(verdict, answer: "allow_always, earlier in this session"))
+            }
+            if let answeredBy = context.sessionApprovals?.takeAllowedOnce(tool: tool, input: input, by: context.workerId) {
+                return .run(trace: trace(verdict, answer: "allow by \(answeredBy), answered after a restart"))
             }
             guard let asking = context.asking else {
                 return .refuse(ToolOutput(text: """

@@ -9,6 +9,27 @@ import TestSupport
     /// Each role's prompt names it, so the script can tell its workers apart by `system`.
     static let script = """
         rules:
+          - match: { system: "RELEASER", lastMessage: "exit code: 0" }
+            times: 1
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, twice] } }
+          - match: { system: "RELEASER", lastMessage: "exit code: 0" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "ran twice unasked" } }
+          - match: { system: "RELEASER", lastMessage: "was not approved" }
+            reply:
+              toolCalls:
+                - { name: submit_result, input: { text: "asked the second time" } }
+          - match: { system: "RELEASER", lastMessage: "runs once without asking" }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, twice] } }
+          - match: { system: "RELEASER", turn: 0 }
+            reply:
+              toolCalls:
+                - { name: run_command, input: { command: [echo, twice] } }
           - match: { lastMessage: "was denied by the" }
             reply:
               toolCalls:
@@ -82,6 +103,11 @@ import TestSupport
             approval: { ask: [run_command] }
           republisher:
             prompt: PUBLISHER-AGAIN
+            tools: [run_command]
+            permissions: [exec]
+            approval: { ask: [run_command] }
+          releaser:
+            prompt: RELEASER
             tools: [run_command]
             permissions: [exec]
             approval: { ask: [run_command] }
@@ -203,6 +229,43 @@ import TestSupport
         #expect(second.pendingNotifications.filter { $0["method"] == "worker/ask" }.isEmpty, "asked again")
         let ran = try await second.trace().last { $0["workerId"]?.stringValue == workerId && $0["kind"] == "tool_result" }
         #expect(ran?["data"]?["approval"]?["answer"] == "allow_always, earlier in this session", "\(String(describing: ran))")
+        #expect(try await second.stop() == 0)
+    }
+
+    /// A plain `allow` of an ask pending across a `kill -9`: the call did not run, the resumed
+    /// worker makes it again, and it runs without a second ask; the same call once more is
+    /// asked again (the answer allowed one call, not a rule).
+    @Test func aPlainAllowAnswerAfterKillNineLetsTheSameCallRunOnceUnasked() async throws {
+        let world = try OrchestrationWorld(mockArguments: [], script: Self.script, sessionYAML: Self.roles)
+        defer { world.tearDown() }
+        let first = try world.serve()
+        let session = try await first.initialize(root: world.workspace)["session"]?["id"] ?? .null
+        let worker = try await first.spawn(["task": "Release the package", "role": "releaser"])
+        let workerId = try #require(worker["id"]?.stringValue)
+        _ = try await first.workerEvent(kind: "asked", of: workerId)
+        try await first.killHard()
+
+        let second = try world.serve()
+        try await second.initialize(options: ["session": session], params: ["rootUri": .string("file://\(world.workspace)"),
+                                                                             "capabilities": ["bosun": ["asks": true]]])
+        let again = try await second.notification("worker/ask", timeout: .seconds(30))
+        #expect(again["params"]?["input"]?["command"] == ["echo", "twice"], "\(again)")
+        second.send(["jsonrpc": "2.0", "id": again["id"] ?? .null, "result": ["decision": "allow"]])
+        // The call it makes again runs; the same call after it is a new ask.
+        let next = try await second.notification("worker/ask", timeout: .seconds(30))
+        #expect(next["params"]?["input"]?["command"] == ["echo", "twice"], "\(next)")
+        #expect(next["params"]?["askId"] != again["params"]?["askId"], "\(next)")
+        second.send(["jsonrpc": "2.0", "id": next["id"] ?? .null, "result": ["decision": "deny"]])
+        let done = try await second.awaitAll([workerId])
+        #expect(done["finished"]?.arrayValue?.first?["result"]?["text"] == "asked the second time", "\(done)")
+
+        let results = try await second.trace().filter {
+            $0["workerId"]?.stringValue == workerId && $0["kind"] == "tool_result" && $0["data"]?["name"] == "run_command"
+        }
+        let answers = results.map { $0["data"]?["approval"]?["answer"]?.stringValue ?? "" }
+        #expect(answers == ["allow by client, answered after a restart", "deny by client"], "\(results)")
+        #expect(results.first?["data"]?["isError"] == false && results.first?["data"]?["text"]?.stringValue?.contains("twice") == true,
+                "\(results)")
         #expect(try await second.stop() == 0)
     }
 
