@@ -211,14 +211,16 @@ def test_top_through_a_pipe_prints_every_worker(bosun_bin, session):
         serve.request("cancel", {"all": True})
 
 
-# A coder whose first step writes two files into its layer, and whose second submits.
+# A coder whose first step writes two files and a log (which .gitignore ignores) into its
+# layer, and whose second submits.
 WRITING_SCRIPT = """\
 rules:
   - match: { lastMessage: "in this worker's layer" }
     reply: { toolCalls: [{ name: submit_result, input: { text: "written" } }] }
   - match: { lastMessage: "Write two files", turn: 0 }
     reply: { toolCalls: [{ name: write_file, input: { path: a.txt, content: "first\\n" } },
-                         { name: write_file, input: { path: b.txt, content: "second\\n" } }] }
+                         { name: write_file, input: { path: b.txt, content: "second\\n" } },
+                         { name: write_file, input: { path: run.log, content: "noise\\n" } }] }
 """
 
 
@@ -226,12 +228,14 @@ def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
     script = tmp_path / "mock.yaml"
     script.write_text(WRITING_SCRIPT)
     with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script)) as (serve, db):
+        (tmp_path / "workspace" / ".gitignore").write_text("*.log\n")
         coder = serve.request("spawn", {"task": "Write two files", "role": "coder"})["result"]["id"]
         reader = serve.request("spawn", {"task": "Read the files"})["result"]["id"]
         top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
         try:
             wait_for(lambda: " FILES " in (top.screen() or ""), "the FILES column")
-            # Two changed files waiting for review; a worker without a layer shows none.
+            # Two changed files waiting for review (the ignored log apart); a worker without a
+            # layer shows none.
             wait_for(lambda: " succeeded " in top.row(coder) and " 2 " in top.row(coder), "the coder's two changed files")
             wait_for(lambda: " succeeded " in top.row(reader), "the reader to end")
             files_column = top.screen().splitlines()[3].index(" FILES ") + 1
@@ -241,7 +245,7 @@ def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
             # The detail page lists them.
             top.keys("Enter")
             wait_for(lambda: f"events of {coder}" in (top.screen() or ""), "the coder's events page")
-            assert "changed files: 2, pending: a.txt, b.txt" in top.screen()
+            assert "changed files: 2, pending: a.txt, b.txt (and 1 that .gitignore ignores)" in top.screen()
             top.keys("Escape")
 
             # Applied from the serving process: top shows where they stand.
