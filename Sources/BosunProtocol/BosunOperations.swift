@@ -75,7 +75,8 @@ public enum BosunOperations {
             With workerId, that worker: state, steps, usage, result or error. Without, the session: counts per \
             state, total usage and cost, and every worker without its result.
             """,
-        readOnly: true)
+        readOnly: true),
+        atOnce: { session, params in session.readyStatusJSON(params) }
     ) { session, params, _ in try await session.statusJSON(params) }
 
     public static let trace = Operation<TraceParams, TraceResult>(OperationInfo(

@@ -53,6 +53,11 @@ public protocol SessionOperation: Sendable {
     associatedtype Result: Encodable & Sendable
     var info: OperationInfo { get }
     func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result
+    /// Whether the operation may have an answer ready without waiting (`answerAtOnce`).
+    var answersAtOnce: Bool { get }
+    /// The answer the session has ready for these params, read without waiting (a cached
+    /// one), or nil when only `call` can answer.
+    func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> Result?
 }
 
 extension SessionOperation {
@@ -70,17 +75,29 @@ public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable
     public let info: OperationInfo
     private let bounds: InputBounds
     private let handler: @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result
+    private let atOnce: (@Sendable (any SessionOperations, Params) -> Result?)?
 
+    /// `atOnce`: what the session has ready without waiting (nil when it has nothing); it
+    /// must not block, and `handler` answers whenever it gives nil.
     public init(_ info: OperationInfo,
+                atOnce: (@Sendable (any SessionOperations, Params) -> Result?)? = nil,
                 handler: @escaping @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result) {
         self.info = info
         bounds = InputBounds.of(definition: info.paramsDefinition)
         self.handler = handler
+        self.atOnce = atOnce
     }
 
     public func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result {
         try bounds.check(params)
         return try await handler(session, params, context)
+    }
+
+    public var answersAtOnce: Bool { atOnce != nil }
+
+    public func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> Result? {
+        guard let atOnce, (try? bounds.check(params)) != nil else { return nil }
+        return atOnce(session, params)
     }
 }
 

@@ -9,8 +9,12 @@ public protocol SessionOperations: Sendable {
     func steer(_ params: SteerParams) async throws -> SteerResult
     func cancel(_ params: CancelParams) async throws -> CancelResult
     func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult
-    /// `status` already encoded: the whole-session answer is cached while nothing changed.
+    /// `status` already encoded, as the wire carries it: the whole-session answer is cached
+    /// while nothing changed.
     func statusJSON(_ params: StatusParams) async throws -> EncodedJSON
+    /// The cached whole-session `status` answer when the state has not changed since it was
+    /// encoded, read without waiting (it must not block); nil otherwise.
+    func readyStatusJSON(_ params: StatusParams) -> EncodedJSON?
     func trace(_ params: TraceParams) async throws -> TraceResult
     func roles() async -> RolesResult
     /// Runs checks on a worker's result, steering and escalating as asked.
@@ -29,4 +33,9 @@ public protocol SessionOperations: Sendable {
     func discard(_ params: DiscardParams) async throws -> DiscardResult
     /// Answers a worker's pending ask; the worker goes on with the answer.
     func answer(_ params: AnswerParams) async throws -> AnswerResult
+}
+
+extension SessionOperations {
+    /// A session without a cache has no answer ready; `statusJSON` answers.
+    public func readyStatusJSON(_ params: StatusParams) -> EncodedJSON? { nil }
 }

@@ -115,20 +115,30 @@ enum OperationMethods {
         _ operation: Operation, session: any SessionOperations, on registry: MethodRegistry
     ) {
         let name = operation.info.name
-        registry.register(name, Operation.Params.self, rejectingUnknownFields: true) { params, _ -> EncodedJSON in
+        // An answer the session has ready (`status`'s cached one) is written by the reader
+        // thread as the request is read, without a task or a visit to the session's actor.
+        var atOnce: (@Sendable (Operation.Params) -> EncodedJSON?)?
+        if operation.answersAtOnce {
+            atOnce = { @Sendable params in operation.answerAtOnce(session, params).flatMap { try? encoded($0, of: name) } }
+        }
+        registry.register(name, Operation.Params.self, rejectingUnknownFields: true, atOnce: atOnce) { params, _ -> EncodedJSON in
             let result: Operation.Result
             do {
                 result = try await operation.call(session, params, context: OperationContext())
             } catch let error as SessionError {
                 throw RPCError(error)
             }
-            // `status` answers already encoded (and cached); everything else is encoded here.
-            if let encoded = result as? EncodedJSON { return encoded }
-            do {
-                return try EncodedJSON(encoding: result)
-            } catch {
-                throw RPCError(code: RPCError.internalError, message: "the result of '\(name)' could not be encoded as JSON: \(error)")
-            }
+            return try encoded(result, of: name)
+        }
+    }
+
+    /// `status` answers already encoded (and cached); everything else is encoded here.
+    private static func encoded<Result: Encodable>(_ result: Result, of name: String) throws -> EncodedJSON {
+        if let encoded = result as? EncodedJSON { return encoded }
+        do {
+            return try EncodedJSON(encoding: result)
+        } catch {
+            throw RPCError(code: RPCError.internalError, message: "the result of '\(name)' could not be encoded as JSON: \(error)")
         }
     }
 }

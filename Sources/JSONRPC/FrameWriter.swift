@@ -110,6 +110,16 @@ final class FrameWriter: @unchecked Sendable {
         condition.broadcast()
     }
 
+    /// Queues several answers at once (never droppable): one lock and one wake-up for all.
+    func send(contentsOf messages: [Data]) {
+        let messages = redact.map { messages.map($0) } ?? messages
+        condition.lock()
+        defer { condition.unlock() }
+        guard !broken, !closed else { return }
+        for json in messages { framing.frame(json, into: &pending) }
+        condition.broadcast()
+    }
+
     /// After a drop, once the backlog is down to half the limit: tells the client how many
     /// notifications it missed. Called with `condition` locked.
     private func reportDrops() {

@@ -5,8 +5,8 @@ import Foundation
 /// they are decoded later, into the handler's own type, on the handler's task.
 enum IncomingMessage: Sendable {
     /// A request (`id` present). `id` is nil only for the legal but odd `"id": null`.
-    case request(id: RequestID?, method: String, message: Data)
-    case notification(method: String, message: Data)
+    case request(id: RequestID?, method: String, message: ReceivedMessage)
+    case notification(method: String, message: ReceivedMessage)
     /// A response to a request the server sent (MCP's `roots/list`); `message` holds its
     /// `result` or `error`.
     case response(id: RequestID?, message: Data)
@@ -15,32 +15,48 @@ enum IncomingMessage: Sendable {
     /// A batch; an empty array has already been turned into one `.invalid`.
     case batch([IncomingMessage])
 
-    /// Classifies one complete JSON text.
-    static func parse(_ data: Data) -> IncomingMessage {
-        guard let first = data.first(where: { !isJSONWhitespace($0) }) else {
+    /// Classifies one complete JSON text, reading it once: `MessageScanner` checks the text
+    /// and finds the envelope in one pass; what it will not judge is read the thorough way.
+    static func parse(_ bytes: [UInt8]) -> IncomingMessage {
+        guard let first = bytes.first(where: { !isJSONWhitespace($0) }) else {
             return .invalid(id: nil, error: RPCError(code: RPCError.parseError, message: "empty message: expected a JSON object or array"))
         }
-        if first == UInt8(ascii: "[") { return parseBatch(data) }
-        return parseSingle(data)
+        if first == UInt8(ascii: "[") { return parseBatch(bytes) }
+        return scanned(bytes) ?? parseSingle(bytes)
     }
 
-    private static func parseSingle(_ data: Data) -> IncomingMessage {
+    /// The fast path: nil when `MessageScanner` gave up.
+    static func scanned(_ bytes: [UInt8]) -> IncomingMessage? {
+        guard let envelope = bytes.withUnsafeBufferPointer(MessageScanner.envelope(of:)) else { return nil }
+        var id: RequestID?
+        if let range = envelope.id {
+            guard let value = RequestID(jsonText: bytes[range]) else { return nil }
+            id = value
+        }
+        guard let method = envelope.method else { return .response(id: id, message: Data(bytes)) }
+        let message = ReceivedMessage(bytes: bytes, params: envelope.params)
+        let name = String(decoding: bytes[method], as: UTF8.self)
+        return envelope.hasID ? .request(id: id, method: name, message: message) : .notification(method: name, message: message)
+    }
+
+    /// The thorough way: the envelope decoded by `JSONDecoder`, which also checks the text.
+    static func parseSingle(_ bytes: [UInt8]) -> IncomingMessage {
+        let data = Data(bytes)
         let envelope: Envelope
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: data)
         } catch let error as EnvelopeError {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: error.message))
         } catch {
-            return tooDeep(data) ?? .invalid(id: nil, error: parseError(error))
+            return tooDeep(bytes) ?? .invalid(id: nil, error: parseError(error))
         }
-        return classify(envelope, data: data)
+        return classify(envelope, bytes: bytes)
     }
 
     /// `JSONDecoder` refuses JSON nested past its limit as merely "not valid JSON": this says
     /// what is wrong, keeping the request's id when it can be read, and names `params` when
     /// the nesting is there.
-    private static func tooDeep(_ data: Data) -> IncomingMessage? {
-        let bytes = Array(data)
+    private static func tooDeep(_ bytes: [UInt8]) -> IncomingMessage? {
         let limit = JSONValueWriter.nestingLimit
         guard RawJSONText.nestingDepth(of: bytes[...], limit: limit) > limit else { return nil }
         let members = RawJSONText.envelope(in: bytes)
@@ -56,8 +72,7 @@ enum IncomingMessage: Sendable {
             message: "invalid request: the message nests objects and arrays more than \(limit) levels deep; \(advice)"))
     }
 
-    private static func classify(_ envelope: Envelope, data: Data) -> IncomingMessage {
-        let bytes = Array(data)
+    private static func classify(_ envelope: Envelope, bytes: [UInt8]) -> IncomingMessage {
         let members = RawJSONText.envelope(in: bytes)
         let id: RequestID?
         if envelope.hasID, !envelope.idIsNull, members.repeated != "id" {
@@ -82,7 +97,7 @@ enum IncomingMessage: Sendable {
                 code: RPCError.invalidRequest, message: "invalid request: \"jsonrpc\" must be \"2.0\""))
         }
         guard let method = envelope.method else {
-            if envelope.hasResultOrError, envelope.hasID { return .response(id: id, message: data) }
+            if envelope.hasResultOrError, envelope.hasID { return .response(id: id, message: Data(bytes)) }
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"method\" must be a string"))
         }
@@ -93,23 +108,23 @@ enum IncomingMessage: Sendable {
             return .invalid(id: id, error: RPCError(
                 code: RPCError.invalidRequest, message: "invalid request: \"params\" must be an object or an array"))
         }
-        if !envelope.hasID { return .notification(method: method, message: data) }
-        return .request(id: id, method: method, message: data)
+        let message = ReceivedMessage(bytes: bytes, params: members.params)
+        if !envelope.hasID { return .notification(method: method, message: message) }
+        return .request(id: id, method: method, message: message)
     }
 
-    private static func parseBatch(_ data: Data) -> IncomingMessage {
+    private static func parseBatch(_ bytes: [UInt8]) -> IncomingMessage {
         // Checks that the whole text is JSON; members are then classified from their own
         // bytes, so each keeps its id's exact text.
         let elements: [Range<Int>]
-        let bytes = Array(data)
         do {
-            _ = try JSONDecoder().decode([Unread].self, from: data)
+            _ = try JSONDecoder().decode([Unread].self, from: Data(bytes))
             guard let ranges = RawJSONText.elements(in: bytes) else {
                 return .invalid(id: nil, error: RPCError(code: RPCError.parseError, message: "parse error: the batch could not be split"))
             }
             elements = ranges
         } catch {
-            return tooDeep(data) ?? .invalid(id: nil, error: parseError(error))
+            return tooDeep(bytes) ?? .invalid(id: nil, error: parseError(error))
         }
         if elements.isEmpty {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: "invalid request: a batch must not be empty"))
@@ -119,7 +134,8 @@ enum IncomingMessage: Sendable {
                 return .invalid(id: nil, error: RPCError(
                     code: RPCError.invalidRequest, message: "invalid request: each batch member must be a request object"))
             }
-            return parseSingle(Data(bytes[range]))
+            let member = Array(bytes[range])
+            return scanned(member) ?? parseSingle(member)
         })
     }
 
@@ -172,4 +188,27 @@ private struct Envelope: Decodable {
 /// A value that is checked to be JSON and otherwise ignored.
 private struct Unread: Decodable {
     init(from decoder: Decoder) throws {}
+}
+
+/// A request's or notification's text as it arrived, and where in it its params are.
+public struct ReceivedMessage: Sendable {
+    /// The whole message.
+    let bytes: [UInt8]
+    /// The raw text of `params` in `bytes`; nil when there is no `params` member.
+    let params: Range<Int>?
+
+    /// The whole message, for a handler that reads it itself.
+    var data: Data { Data(bytes) }
+
+    /// The params' own bytes; nil when absent or `null`, which decode as `{}` would.
+    var paramsText: ArraySlice<UInt8>? {
+        guard let params, bytes[params.lowerBound] != UInt8(ascii: "n") else { return nil }
+        return bytes[params]
+    }
+
+    /// Absent, `null` or an empty object: params that decode the same for every message.
+    var hasEmptyParams: Bool {
+        guard let text = paramsText else { return true }
+        return text.first == UInt8(ascii: "{") && text.dropFirst().first(where: { !IncomingMessage.isJSONWhitespace($0) }) == UInt8(ascii: "}")
+    }
 }

@@ -159,39 +159,58 @@ public final class JSONRPCConnection: Sendable {
         }
     }
 
+    /// Handles one read's messages in arrival order. What the reader answers itself (framing
+    /// errors, invalid messages, requests answered at once) is gathered and written together
+    /// at the end of the read, or before a notification is handled (an `exit` must find every
+    /// answer before it queued).
     private func process(_ events: [FrameEvent]) {
+        var answers = ReaderAnswers()
         for event in events {
             switch event {
             case .message(let bytes):
-                dispatch(IncomingMessage.parse(Data(bytes)))
+                dispatch(IncomingMessage.parse(bytes), answers: &answers)
             case .error(let error):
                 logger.warning("framing error: \(error)")
-                writer.send(MessageEncoding.errorResponse(id: nil, error: error.rpcError))
+                answers.append(MessageEncoding.errorResponse(id: nil, error: error.rpcError))
             }
         }
+        answers.send(to: writer)
     }
 
     // MARK: - Dispatch
 
-    private func dispatch(_ message: IncomingMessage) {
+    private func dispatch(_ message: IncomingMessage, answers: inout ReaderAnswers) {
         switch message {
-        case .request(let id, let method, let data):
+        case .request(let id, let method, let message):
             let admission = admit(method, isNotification: false)
+            if case .proceed = admission, let answer = answerAtOnce(id: id, method: method, message: message) {
+                return answers.append(answer)
+            }
             inFlight.answer(id: id, produce: { [self] in
-                await answer(id: id, method: method, message: data, admission: admission)
+                await answer(id: id, method: method, message: message, admission: admission)
             }, send: { [writer] in writer.send($0) })
-        case .notification(let method, let data):
-            deliver(notification: method, message: data)
+        case .notification(let method, let message):
+            answers.send(to: writer)
+            deliver(notification: method, message: message)
         case .response(let id, let data):
             if !outgoing.deliver(id: id, message: data) {
                 logger.debug("ignoring a response (id \(id.map(String.init(describing:)) ?? "null")): no request of the server's waits for it")
             }
         case .invalid(let id, let error):
             logger.debug("invalid message: \(error.message)")
-            writer.send(MessageEncoding.errorResponse(id: id, error: error))
+            answers.append(MessageEncoding.errorResponse(id: id, error: error))
         case .batch(let members):
+            answers.send(to: writer)
             dispatch(batch: members)
         }
+    }
+
+    /// The answer of a method that has one ready (`MethodRegistry.register(_:_:atOnce:)`),
+    /// made on the reader thread; nil when the request must run on a task.
+    private func answerAtOnce(id: RequestID?, method: String, message: ReceivedMessage) -> Data? {
+        guard let immediate = registry.requestHandler(for: method)?.immediate, let result = immediate(message) else { return nil }
+        gate?.answered(method: method, succeeded: true)
+        return MessageEncoding.response(id: id, result: result)
     }
 
     /// Members run concurrently like any requests; their answers leave together, as one array.
@@ -225,7 +244,7 @@ public final class JSONRPCConnection: Sendable {
         gate?.admit(method: method, isNotification: isNotification) ?? .proceed
     }
 
-    private func answer(id: RequestID?, method: String, message: Data, admission: Admission) async -> Data {
+    private func answer(id: RequestID?, method: String, message: ReceivedMessage, admission: Admission) async -> Data {
         if case .reject(let error) = admission { return MessageEncoding.errorResponse(id: id, error: error) }
         let (response, succeeded) = await run(id: id, method: method, message: message, admission: admission)
         gate?.answered(method: method, succeeded: succeeded)
@@ -233,12 +252,12 @@ public final class JSONRPCConnection: Sendable {
     }
 
     /// Runs an admitted request; the encoded answer, and whether it was a result.
-    private func run(id: RequestID?, method: String, message: Data, admission: Admission) async -> (Data, Bool) {
+    private func run(id: RequestID?, method: String, message: ReceivedMessage, admission: Admission) async -> (Data, Bool) {
         if case .proceedAfter(let wait) = admission, let error = await wait() {
             return (MessageEncoding.errorResponse(id: id, error: error), false)
         }
         if Task.isCancelled { return (MessageEncoding.errorResponse(id: id, error: .cancelled(method)), false) }
-        guard let handler = registry.requestHandler(for: method) else {
+        guard let handler = registry.requestHandler(for: method)?.handler else {
             return (MessageEncoding.errorResponse(id: id, error: registry.unknownMethodError(method)), false)
         }
         let context = RequestContext(id: id, method: method, notifier: notifier)
@@ -256,7 +275,7 @@ public final class JSONRPCConnection: Sendable {
         }
     }
 
-    private func deliver(notification method: String, message: Data) {
+    private func deliver(notification method: String, message: ReceivedMessage) {
         if method == "$/cancelRequest" { return cancelRequest(message) }
         if case .reject(let error) = admit(method, isNotification: true) {
             logger.debug("dropping notification '\(method)': \(error.message)")
@@ -282,8 +301,8 @@ public final class JSONRPCConnection: Sendable {
     }
 
     /// `$/cancelRequest {id}`: the id is matched by its exact text, as it is echoed.
-    private func cancelRequest(_ message: Data) {
-        let bytes = Array(message)
+    private func cancelRequest(_ message: ReceivedMessage) {
+        let bytes = message.bytes
         guard let range = RawJSONText.member(["params", "id"], in: bytes), let id = RequestID(jsonText: bytes[range]) else {
             logger.warning("$/cancelRequest ignored: params.id must be the number or string id of a request")
             return
@@ -300,5 +319,19 @@ struct ConnectionNotifier: ClientNotifier {
 
     func notify<T: Encodable & Sendable>(_ method: String, _ params: T, droppable: Bool) {
         connection.post(method, params, droppable: droppable)
+    }
+}
+
+/// The answers the reader thread makes itself during one read, written together: one
+/// hand-off to the writer (one lock, one wake-up) for the whole read, not one per answer.
+private struct ReaderAnswers {
+    private var pending: [Data] = []
+
+    mutating func append(_ answer: Data) { pending.append(answer) }
+
+    mutating func send(to writer: FrameWriter) {
+        guard !pending.isEmpty else { return }
+        writer.send(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -9,13 +9,21 @@ import Synchronization
 /// registers its methods once `initialize` opened it); a later registration of the same
 /// name replaces the earlier one.
 public final class MethodRegistry: Sendable {
-    /// Answers one request: decodes params from the raw message, runs the handler and
-    /// returns the encoded result.
-    typealias RequestHandler = @Sendable (_ message: Data, _ context: RequestContext) async throws -> Data
-    typealias NotificationHandler = @Sendable (_ message: Data, _ context: RequestContext) async throws -> Void
+    /// Answers one request: decodes params from the message, runs the handler and returns
+    /// the encoded result.
+    typealias RequestHandler = @Sendable (_ message: ReceivedMessage, _ context: RequestContext) async throws -> Data
+    /// Answers a request at once, on the reader thread, with its encoded result; nil when it
+    /// cannot without waiting, and the request then runs on its own task.
+    typealias ImmediateHandler = @Sendable (_ message: ReceivedMessage) -> Data?
+    typealias NotificationHandler = @Sendable (_ message: ReceivedMessage, _ context: RequestContext) async throws -> Void
+
+    struct RequestEntry: Sendable {
+        let handler: RequestHandler
+        let immediate: ImmediateHandler?
+    }
 
     private struct Tables {
-        var requests: [String: RequestHandler] = [:]
+        var requests: [String: RequestEntry] = [:]
         var notifications: [String: NotificationHandler] = [:]
         /// The answer to a request for a method nobody registered.
         var unknownMethod: @Sendable (String) -> RPCError = { RPCError.methodNotFound($0) }
@@ -32,9 +40,9 @@ public final class MethodRegistry: Sendable {
         _ method: String, _ params: P.Type, rejectingUnknownFields: Bool = false,
         handler: @escaping @Sendable (P, RequestContext) async throws -> R
     ) {
+        let decoder = ParamsDecoder<P>(rejectingUnknownFields: rejectingUnknownFields)
         let entry: RequestHandler = { message, context in
-            let params = try ParamsDecoding.decode(P.self, fromMessage: message, rejectingUnknownFields: rejectingUnknownFields)
-            let result = try await handler(params, context)
+            let result = try await handler(try decoder.decode(message), context)
             do {
                 return try MessageEncoding.encodeValue(result)
             } catch {
@@ -43,19 +51,32 @@ public final class MethodRegistry: Sendable {
                     message: "the result of '\(context.method)' could not be encoded as JSON: \(error)")
             }
         }
-        tables.withLock { $0.requests[method] = entry }
+        tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: nil) }
     }
 
     /// A method whose result is already JSON text: answered with those bytes as they are.
+    ///
+    /// `atOnce`, when given, is asked first for a request whose params are empty (absent,
+    /// `null` or `{}`), on the reader thread as the request is read: an answer it has ready
+    /// (a cached one) is written with the other answers of the same read, without a task
+    /// of its own; nil sends the request on to `handler` as usual. It must not block.
     public func register<P: Decodable & Sendable>(
         _ method: String, _ params: P.Type, rejectingUnknownFields: Bool = false,
+        atOnce: (@Sendable (P) -> EncodedJSON?)? = nil,
         handler: @escaping @Sendable (P, RequestContext) async throws -> EncodedJSON
     ) {
+        let decoder = ParamsDecoder<P>(rejectingUnknownFields: rejectingUnknownFields)
         let entry: RequestHandler = { message, context in
-            let params = try ParamsDecoding.decode(P.self, fromMessage: message, rejectingUnknownFields: rejectingUnknownFields)
-            return try await handler(params, context).data
+            try await handler(try decoder.decode(message), context).data
         }
-        tables.withLock { $0.requests[method] = entry }
+        var immediate: ImmediateHandler?
+        if let atOnce {
+            immediate = { message in
+                guard message.hasEmptyParams, let params = try? decoder.decode(message) else { return nil }
+                return atOnce(params)?.data
+            }
+        }
+        tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: immediate) }
     }
 
     /// A method that reads its params from the whole message itself (`RequestContext` has
@@ -64,17 +85,17 @@ public final class MethodRegistry: Sendable {
     public func registerRaw(
         _ method: String, handler: @escaping @Sendable (_ message: Data, RequestContext) async throws -> EncodedJSON
     ) {
-        let entry: RequestHandler = { message, context in try await handler(message, context).data }
-        tables.withLock { $0.requests[method] = entry }
+        let entry: RequestHandler = { message, context in try await handler(message.data, context).data }
+        tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: nil) }
     }
 
     public func registerNotification<P: Decodable & Sendable>(
         _ method: String, _ params: P.Type,
         handler: @escaping @Sendable (P, RequestContext) async -> Void
     ) {
+        let decoder = ParamsDecoder<P>(rejectingUnknownFields: false)
         let entry: NotificationHandler = { message, context in
-            let params = try ParamsDecoding.decode(P.self, fromMessage: message)
-            await handler(params, context)
+            await handler(try decoder.decode(message), context)
         }
         tables.withLock { $0.notifications[method] = entry }
     }
@@ -99,11 +120,34 @@ public final class MethodRegistry: Sendable {
         tables.withLock { $0.notifications.keys.sorted() }
     }
 
-    func requestHandler(for method: String) -> RequestHandler? {
+    func requestHandler(for method: String) -> RequestEntry? {
         tables.withLock { $0.requests[method] }
     }
 
     func notificationHandler(for method: String) -> NotificationHandler? {
         tables.withLock { $0.notifications[method] }
+    }
+}
+
+/// One method's params decoder. Empty params (absent, `null`, `{}`) decode the same for every
+/// request, so they are decoded once and the value (or the error) is kept.
+private final class ParamsDecoder<P: Decodable & Sendable>: Sendable {
+    private let rejectingUnknownFields: Bool
+    private let empty = Mutex<Result<P, RPCError>?>(nil)
+
+    init(rejectingUnknownFields: Bool) {
+        self.rejectingUnknownFields = rejectingUnknownFields
+    }
+
+    func decode(_ message: ReceivedMessage) throws(RPCError) -> P {
+        guard message.hasEmptyParams else {
+            return try ParamsDecoding.decode(P.self, from: message, rejectingUnknownFields: rejectingUnknownFields)
+        }
+        if let known = empty.withLock({ $0 }) { return try known.get() }
+        let decoded = Result { () throws(RPCError) -> P in
+            try ParamsDecoding.decode(P.self, params: nil, rejectingUnknownFields: rejectingUnknownFields)
+        }
+        empty.withLock { $0 = decoded }
+        return try decoded.get()
     }
 }

@@ -1,62 +1,45 @@
 import Foundation
 
-/// Decodes a request's `params` straight from the message bytes, and turns a
-/// `DecodingError` into an -32602 error that names the field a user must fix.
+/// Decodes a request's `params` from their own bytes, which the envelope's single read of
+/// the message found, and turns a `DecodingError` into an -32602 error that names the field
+/// a user must fix.
 enum ParamsDecoding {
     /// Absent or `null` params decode as if the client had sent `{}`, so a params type whose
     /// fields are all optional accepts them and one with required fields names the first.
     /// `rejectingUnknownFields`: a field the type does not have is an error that names it
     /// (`KnownFieldsOnly`), not ignored.
-    static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data, rejectingUnknownFields: Bool) throws(RPCError) -> P {
-        guard rejectingUnknownFields else { return try decode(type, fromMessage: message) }
-        return try decode(KnownFieldsOnly<P>.self, fromMessage: message).value
+    static func decode<P: Decodable>(_ type: P.Type, from message: ReceivedMessage, rejectingUnknownFields: Bool) throws(RPCError) -> P {
+        try decode(type, params: message.paramsText, rejectingUnknownFields: rejectingUnknownFields)
     }
 
-    static func decode<P: Decodable>(_ type: P.Type, fromMessage message: Data) throws(RPCError) -> P {
+    static func decode<P: Decodable>(_ type: P.Type, params: ArraySlice<UInt8>?, rejectingUnknownFields: Bool) throws(RPCError) -> P {
+        guard rejectingUnknownFields else { return try decode(type, params: params) }
+        return try decode(KnownFieldsOnly<P>.self, params: params).value
+    }
+
+    private static func decode<P: Decodable>(_ type: P.Type, params: ArraySlice<UInt8>?) throws(RPCError) -> P {
         do {
-            if mayHaveParams(message), let params = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: message).params {
-                return params
-            }
-            return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
+            return try JSONDecoder().decode(P.self, from: params.map { Data($0) } ?? Data("{}".utf8))
         } catch let error as RPCError {
             throw error
         } catch let error as DecodingError {
-            if case .dataCorrupted = error, let problem = loneSurrogateError(inParamsOf: message) { throw problem }
+            if case .dataCorrupted = error, let params, let problem = loneSurrogateError(in: params) { throw problem }
             throw rpcError(for: error)
         } catch {
             throw RPCError(code: RPCError.invalidParams, message: "invalid params: \(error)", data: ["field": "params"])
         }
     }
 
-    /// False when the message certainly has no `params`: with no backslash in it, no key can
-    /// be spelled with escapes, so a `params` key would show as the bytes `"params"`. Lets a
-    /// request without params (a `status` poll) skip parsing the whole message again.
-    static func mayHaveParams(_ message: Data) -> Bool {
-        let key = paramsKey
-        return message.withUnsafeBytes { bytes in
-            var matched = 0
-            for byte in bytes {
-                if byte == UInt8(ascii: "\\") { return true }
-                if byte == key[matched] {
-                    matched += 1
-                    if matched == key.count { return true }
-                } else {
-                    matched = byte == UInt8(ascii: "\"") ? 1 : 0
-                }
-            }
-            return false
-        }
-    }
-
-    private static let paramsKey = Array(#""params""#.utf8)
-
     /// `JSONDecoder` calls text with a lone surrogate merely "not valid JSON"; this finds it
-    /// and names the field, or gives nil when the params hold none.
+    /// in a message's params and names the field, or gives nil when the params hold none.
     static func loneSurrogateError(inParamsOf message: Data) -> RPCError? {
         let bytes = Array(message)
-        guard let found = RawJSONText.member(["params"], in: bytes).flatMap({ LoneSurrogates.first(in: bytes[$0]) }) else {
-            return nil
-        }
+        return RawJSONText.member(["params"], in: bytes).flatMap { loneSurrogateError(in: bytes[$0]) }
+    }
+
+    /// The same for the params' own bytes.
+    static func loneSurrogateError(in params: ArraySlice<UInt8>) -> RPCError? {
+        guard let found = LoneSurrogates.first(in: params) else { return nil }
         return .invalidParams(
             "\(found.inKey ? "a key in" : "field") '\(found.field)' holds \(found.escape), half of a UTF-16 surrogate pair "
                 + "without its other half, which is not valid Unicode; send the text as UTF-8, or escape both halves "
@@ -130,21 +113,5 @@ enum ParamsDecoding {
 
     private static func article(_ word: String) -> String {
         word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
-    }
-}
-
-/// Reads only the `params` member of a JSON-RPC message.
-private struct ParamsEnvelope<P: Decodable>: Decodable {
-    var params: P?
-
-    enum CodingKeys: String, CodingKey { case params }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        if try !container.contains(.params) || container.decodeNil(forKey: .params) {
-            params = nil
-        } else {
-            params = try container.decode(P.self, forKey: .params)
-        }
     }
 }

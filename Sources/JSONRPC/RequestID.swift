@@ -27,32 +27,9 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// RFC 8259's number: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+    /// RFC 8259's number, nothing before or after it.
     static func isJSONNumber(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var index = bytes.startIndex
-        func at(_ range: ClosedRange<UInt8>) -> Bool { index < bytes.endIndex && range.contains(bytes[index]) }
-        func at(_ byte: UInt8) -> Bool { index < bytes.endIndex && bytes[index] == byte }
-        func digits() -> Bool {
-            let start = index
-            while at(UInt8(ascii: "0")...UInt8(ascii: "9")) { index += 1 }
-            return index > start
-        }
-        if at(UInt8(ascii: "-")) { index += 1 }
-        if at(UInt8(ascii: "0")) {
-            index += 1
-        } else if !at(UInt8(ascii: "1")...UInt8(ascii: "9")) || !digits() {
-            return false
-        }
-        if at(UInt8(ascii: ".")) {
-            index += 1
-            guard digits() else { return false }
-        }
-        if at(UInt8(ascii: "e")) || at(UInt8(ascii: "E")) {
-            index += 1
-            if at(UInt8(ascii: "+")) || at(UInt8(ascii: "-")) { index += 1 }
-            guard digits() else { return false }
-        }
-        return index == bytes.endIndex
+        bytes.withUnsafeBufferPointer(MessageScanner.isNumber)
     }
 
     /// The id as JSON text, for the response.

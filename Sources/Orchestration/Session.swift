@@ -6,6 +6,7 @@ import Logging
 import Providers
 import TraceStore
 import Workers
+import Synchronization
 import Workspace
 
 /// One orchestration session: its workers, their queue and slots, their waiters. Every
@@ -31,9 +32,12 @@ public actor Session: SessionOperations {
     var unreadableLedgers: [String: String] = [:]
     /// Counts changes to the properties above, which are all `status` reads besides
     /// constants: a cached answer is good while this is unchanged.
-    var stateVersion: UInt64 = 0
-    /// The last whole-session `status` answer, and the `stateVersion` it shows.
-    var statusCache: (version: UInt64, json: EncodedJSON)?
+    var stateVersion: UInt64 = 0 { didSet { readyStatus.withLock { $0 = nil } } }
+    /// The whole-session `status` answer of the current state, once one was encoded:
+    /// `readyStatusJSON` reads it from any thread, without a visit to the actor. Only the
+    /// actor fills it (with the answer of the current `stateVersion`), and every change of
+    /// the state empties it.
+    let readyStatus = Mutex<EncodedJSON?>(nil)
     /// Workers whose layer a `changes`, `apply` or `discard` is working on right now.
     var reviewsInFlight: Set<String> = []
     /// For each worker, the queued workers that run `after` it.
@@ -249,13 +253,19 @@ public actor Session: SessionOperations {
 
     private func statusSnapshot(_ params: StatusParams) throws -> StatusSnapshot {
         guard params.workerId == nil else { return .fresh(try status(params), version: nil) }
-        if let cache = statusCache, cache.version == stateVersion { return .cached(cache.json) }
+        if let json = readyStatus.withLock({ $0 }) { return .cached(json) }
         return .fresh(try status(params), version: stateVersion)
     }
 
     /// Keeps an answer unless the state moved on while it was being encoded.
     private func cacheStatus(_ json: EncodedJSON, shows version: UInt64) {
-        if version == stateVersion { statusCache = (version, json) }
+        if version == stateVersion { readyStatus.withLock { $0 = json } }
+    }
+
+    /// The whole-session `status` answer when the session has it encoded for the current
+    /// state, read without waiting for the actor; nil for one worker, or after a change.
+    public nonisolated func readyStatusJSON(_ params: StatusParams) -> EncodedJSON? {
+        params.workerId == nil ? readyStatus.withLock { $0 } : nil
     }
 
     public func trace(_ params: TraceParams) async throws -> TraceResult {

@@ -13,20 +13,43 @@ import Foundation
 enum ParamsCheck {
     static func check(_ bytes: [UInt8]) {
         checkRawMembers(bytes)
-        check(IncomingMessage.parse(Data(bytes)))
+        checkScannerAgrees(bytes)
+        check(IncomingMessage.parse(bytes))
+    }
+
+    /// What the one-pass scanner reads, the thorough way (`JSONDecoder`) reads the same: the
+    /// same kind of message, id, method and params; and it never reads text that is not JSON.
+    private static func checkScannerAgrees(_ bytes: [UInt8]) {
+        guard let fast = IncomingMessage.scanned(bytes) else { return }
+        let thorough = IncomingMessage.parseSingle(bytes)
+        precondition(summary(fast) == summary(thorough),
+                     "the scanner read \(summary(fast)), the thorough way \(summary(thorough))")
+        precondition((try? JSONValue.parse(Data(bytes))) != nil, "the scanner read text that is not JSON")
+    }
+
+    private static func summary(_ message: IncomingMessage) -> String {
+        switch message {
+        case .request(let id, let method, let message):
+            return "request \(String(describing: id)) \(method) params \(String(describing: message.params))"
+        case .notification(let method, let message):
+            return "notification \(method) params \(String(describing: message.params))"
+        case .response(let id, _): return "response \(String(describing: id))"
+        case .invalid(let id, let error): return "invalid \(String(describing: id)) \(error.message)"
+        case .batch: return "batch"
+        }
     }
 
     private static func check(_ message: IncomingMessage) {
         switch message {
-        case .request(let id, _, let data):
-            decodeEveryParamsType(from: data)
+        case .request(let id, _, let message):
+            decodeEveryParamsType(from: message)
             let response = MessageEncoding.errorResponse(id: id, error: .invalidParams("x", field: "params"))
             guard let echoed = try? JSONValue.parse(response) else {
                 preconditionFailure("the answer to id \(String(describing: id)) is not JSON: \(String(decoding: response, as: UTF8.self))")
             }
             precondition(echoed["id"] != nil, "the answer has no id")
-        case .notification(_, let data):
-            decodeEveryParamsType(from: data)
+        case .notification(_, let message):
+            decodeEveryParamsType(from: message)
         case .batch(let members):
             members.forEach(check)
         case .invalid(_, let error):
@@ -36,7 +59,7 @@ enum ParamsCheck {
         }
     }
 
-    private static func decodeEveryParamsType(from data: Data) {
+    private static func decodeEveryParamsType(from data: ReceivedMessage) {
         decode(SpawnParams.self, data)
         decode(SteerParams.self, data)
         decode(CancelParams.self, data)
@@ -48,7 +71,7 @@ enum ParamsCheck {
 
     /// Decoded as every other method decodes, and as bosun/1 does (unknown fields refused): a
     /// strict decode fails only where the lenient one does, or on a field it names as unknown.
-    private static func decode<P: Decodable>(_ type: P.Type, _ data: Data) {
+    private static func decode<P: Decodable>(_ type: P.Type, _ data: ReceivedMessage) {
         let lenient = named(type, data, strict: false)
         let strict = named(type, data, strict: true)
         if lenient == nil, let strict {
@@ -56,9 +79,9 @@ enum ParamsCheck {
         }
     }
 
-    private static func named<P: Decodable>(_ type: P.Type, _ data: Data, strict: Bool) -> RPCError? {
+    private static func named<P: Decodable>(_ type: P.Type, _ data: ReceivedMessage, strict: Bool) -> RPCError? {
         do {
-            _ = try ParamsDecoding.decode(type, fromMessage: data, rejectingUnknownFields: strict)
+            _ = try ParamsDecoding.decode(type, from: data, rejectingUnknownFields: strict)
             return nil
         } catch {
             precondition(error.code == RPCError.invalidParams, "decoding \(type) failed with code \(error.code)")
@@ -77,7 +100,7 @@ enum ParamsCheck {
         guard case .object(let object)? = try? JSONValue.parse(Data(bytes)) else { return }
         let members = RawJSONText.envelope(in: bytes)
         if let repeated = members.repeated {
-            guard case .invalid(_, let error) = IncomingMessage.parse(Data(bytes)), error.code == RPCError.invalidRequest else {
+            guard case .invalid(_, let error) = IncomingMessage.parse(bytes), error.code == RPCError.invalidRequest else {
                 preconditionFailure("a message that repeats '\(repeated)' was not refused with -32600")
             }
             return

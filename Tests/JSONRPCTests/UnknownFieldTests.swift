@@ -19,8 +19,7 @@ import Testing
     }
 
     private func decode(_ params: String, reject: Bool = true) throws(RPCError) -> Params {
-        let message = #"{"jsonrpc":"2.0","id":1,"method":"m","params":\#(params)}"#
-        return try ParamsDecoding.decode(Params.self, fromMessage: Data(message.utf8), rejectingUnknownFields: reject)
+        return try ParamsDecoding.decode(Params.self, params: Array(params.utf8)[...], rejectingUnknownFields: reject)
     }
 
     private func error(_ params: String) -> RPCError? {

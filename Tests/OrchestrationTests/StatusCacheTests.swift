@@ -4,7 +4,8 @@ import Foundation
 import Testing
 @testable import Orchestration
 
-/// `statusJSON` reuses its last whole-session answer until the state changes; it must
+/// `statusJSON` reuses its last whole-session answer until the state changes, and
+/// `readyStatusJSON` hands it out without the actor only while it is current; both must
 /// always say what `status` says at that moment.
 @Suite(.serialized) struct StatusCacheTests {
     @Test func theEncodedStatusFollowsEveryChange() async throws {
@@ -18,11 +19,16 @@ import Testing
             #expect(encoded == fresh, "\(when)")
         }
 
+        #expect(session.readyStatusJSON(StatusParams()) == nil, "nothing was encoded yet")
         try await expectCurrent("empty session")
         let empty = try await session.statusJSON(StatusParams())
         #expect(try await session.statusJSON(StatusParams()) == empty)
+        // What the reader thread answers with, without a visit to the actor: the same bytes.
+        #expect(session.readyStatusJSON(StatusParams()) == empty)
+        #expect(session.readyStatusJSON(StatusParams(workerId: "w_1")) == nil, "only the whole session is kept")
 
         let running = try await session.spawn(SpawnParams(task: "First"))
+        #expect(session.readyStatusJSON(StatusParams()) == nil, "a spawn changed the state")
         let queued = try await session.spawn(SpawnParams(task: "Second"))
         let afterSpawns = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
         #expect(afterSpawns["workers"]?.arrayValue?.count == 2)
@@ -37,6 +43,7 @@ import Testing
         #expect(done["session"]?["counts"]?["cancelled"] == 1)
         #expect(done["usage"]?["inputTokens"] == 200)
         try await expectCurrent("every worker ended")
+        #expect(session.readyStatusJSON(StatusParams()) == (try await session.statusJSON(StatusParams())))
 
         let one = try JSONValue.parse(try await session.statusJSON(StatusParams(workerId: running.id)).data)
         #expect(one == (try JSONValue(encoding: try await session.status(StatusParams(workerId: running.id)))))
