@@ -187,10 +187,8 @@ actor ACPSession {
 
     /// A worker's role and task, for its tool call's title.
     static func lookUp(_ workerId: String, in handle: any SessionHandle) async -> ACPWorkerInfo? {
-        guard let encoded = try? await handle.operations.statusJSON(StatusParams(workerId: workerId)),
-              let worker = try? JSONValue.parse(encoded.data),
-              let role = worker["role"]?.stringValue, let task = worker["task"]?.stringValue else { return nil }
-        return ACPWorkerInfo(role: role, task: task)
+        guard case .worker(let worker)? = try? await handle.operations.status(StatusParams(workerId: workerId)) else { return nil }
+        return ACPWorkerInfo(role: worker.role, task: worker.task)
     }
 
     // MARK: - session/load
@@ -200,37 +198,31 @@ actor ACPSession {
     /// each answer (a synthesis, or the one worker's result) as the agent's message. bosun keeps no chat transcript; this is what
     /// the trace has.
     func replay() async {
-        guard let encoded = try? await handle.operations.statusJSON(StatusParams()),
-              let status = try? JSONValue.parse(encoded.data) else { return }
-        let workers = (status["workers"]?.arrayValue ?? []).sorted { ($0["createdAt"]?.stringValue ?? "") < ($1["createdAt"]?.stringValue ?? "") }
+        guard case .session(let status)? = try? await handle.operations.status(StatusParams()) else { return }
+        // Timestamps are one fixed ISO 8601 form (UTC, milliseconds), so their text sorts by time.
+        let workers = status.workers.sorted { $0.createdAt < $1.createdAt }
         // The workers whose results are answers: a synthesizer, or a one-subtask plan's worker or
         // the planner that answered the goal itself.
-        let answers = Set((status["orchestrations"]?.arrayValue ?? []).compactMap { $0["answeredBy"]?.stringValue })
-        var goals = (status["orchestrations"]?.arrayValue ?? []).compactMap { entry -> (at: String, goal: String)? in
-            guard let goal = entry["goal"]?.stringValue else { return nil }
-            return (entry["createdAt"]?.stringValue ?? "", goal)
-        }.sorted { $0.at < $1.at }[...]
+        let orchestrations = status.orchestrations ?? []
+        let answers = Set(orchestrations.compactMap(\.answeredBy))
+        var goals = orchestrations.map { (at: $0.createdAt, goal: $0.goal) }.sorted { $0.at < $1.at }[...]
         for worker in workers {
-            guard let workerId = worker["id"]?.stringValue else { continue }
-            let createdAt = worker["createdAt"]?.stringValue ?? ""
-            while let next = goals.first, next.at <= createdAt {
+            while let next = goals.first, next.at <= worker.createdAt {
                 send(.userMessageChunk(next.goal))
                 goals = goals.dropFirst()
             }
-            let role = worker["role"]?.stringValue ?? "worker"
-            let info = ACPWorkerInfo(role: role, task: worker["task"]?.stringValue ?? "")
-            let state = worker["state"]?.stringValue.flatMap(WorkerState.init(rawValue:)) ?? .interrupted
-            var call = ACPToolCall(toolCallId: workerId, title: ACPTurnMapper.title(id: workerId, info: info),
-                                   kind: ACPTurnMapper.kind(of: role), status: ACPTurnMapper.status(of: state))
-            if let message = worker["error"]?["message"]?.stringValue { call.text = "\(state.rawValue): \(message)" }
+            let info = ACPWorkerInfo(role: worker.role, task: worker.task)
+            var call = ACPToolCall(toolCallId: worker.id, title: ACPTurnMapper.title(id: worker.id, info: info),
+                                   kind: ACPTurnMapper.kind(of: worker.role), status: ACPTurnMapper.status(of: worker.state))
+            if let message = worker.error?.message { call.text = "\(worker.state.rawValue): \(message)" }
             send(.toolCall(call))
-            if role == "synthesizer" || answers.contains(workerId), state == .succeeded,
-               let one = try? await handle.operations.statusJSON(StatusParams(workerId: workerId)),
-               let result = (try? JSONValue.parse(one.data))?["result"],
-               let text = (role == "planner" ? result["structured"]?["answer"] : result["text"])?.stringValue {
+            if worker.role == "synthesizer" || answers.contains(worker.id), worker.state == .succeeded,
+               case .worker(let one)? = try? await handle.operations.status(StatusParams(workerId: worker.id)),
+               let result = one.result,
+               let text = worker.role == "planner" ? result.structured?["answer"]?.stringValue : result.text {
                 for chunk in ACPPrompt.chunks(text) { send(.agentMessageChunk(chunk)) }
             }
-            finishedWorkers.insert(workerId)
+            finishedWorkers.insert(worker.id)
         }
         for goal in goals { send(.userMessageChunk(goal.goal)) }
     }

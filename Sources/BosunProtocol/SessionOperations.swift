@@ -9,6 +9,8 @@ public protocol SessionOperations: Sendable {
     func steer(_ params: SteerParams) async throws -> SteerResult
     func cancel(_ params: CancelParams) async throws -> CancelResult
     func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult
+    /// One worker, or the whole session, typed: what a front end reads of them.
+    func status(_ params: StatusParams) async throws -> StatusResult
     /// `status` already encoded, as the wire carries it: the whole-session answer is cached
     /// while nothing changed.
     func statusJSON(_ params: StatusParams) async throws -> EncodedJSON
@@ -36,6 +38,11 @@ public protocol SessionOperations: Sendable {
 }
 
 extension SessionOperations {
+    /// A session without a cache encodes each answer.
+    public func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
+        try EncodedJSON(encoding: try await status(params))
+    }
+
     /// A session without a cache has no answer ready; `statusJSON` answers.
     public func readyStatusJSON(_ params: StatusParams) -> EncodedJSON? { nil }
 }

@@ -37,8 +37,10 @@ enum MCPTasks {
             offset = value
         }
         let operations = try await session(state).operations
-        let encoded = try await refusals { try await operations.statusJSON(StatusParams()) }
-        let workers = try JSONDecoder().decode(SessionWorkers.self, from: encoded.data).workers
+        guard case .session(let status) = try await refusals({ try await operations.status(StatusParams()) }) else {
+            throw RPCError(code: RPCError.internalError, message: "the session answered status with one worker")
+        }
+        let workers = status.workers
         let page = workers.dropFirst(offset).prefix(pageSize)
         var result: [String: JSONValue] = ["tasks": try JSONValue(encoding: page.map(MCPTaskStatus.task(of:)))]
         if offset + page.count < workers.count { result["nextCursor"] = .string("after:\(offset + page.count)") }
@@ -155,9 +157,9 @@ enum MCPTasks {
     }
 
     static func worker(_ taskId: String, operations: any SessionOperations) async throws -> Worker {
-        let encoded: EncodedJSON
+        let answer: StatusResult
         do {
-            encoded = try await operations.statusJSON(StatusParams(workerId: taskId))
+            answer = try await operations.status(StatusParams(workerId: taskId))
         } catch let error as SessionError where error.code == SessionError.unknownWorkerCode {
             throw RPCError.invalidParams("""
                 there is no task \(taskId) in this session (a task of another session needs \
@@ -166,7 +168,10 @@ enum MCPTasks {
         } catch let error as SessionError {
             throw RPCError(error)
         }
-        return try JSONDecoder().decode(Worker.self, from: encoded.data)
+        guard case .worker(let worker) = answer else {
+            throw RPCError(code: RPCError.internalError, message: "the session answered status for \(taskId) with the whole session")
+        }
+        return worker
     }
 
     /// Runs a session call, answering its refusal as the JSON-RPC error it stands for.
@@ -180,6 +185,3 @@ enum MCPTasks {
 }
 
 /// The `workers` of a whole-session `status`, which is all `tasks/list` reads.
-private struct SessionWorkers: Decodable {
-    var workers: [Worker]
-}

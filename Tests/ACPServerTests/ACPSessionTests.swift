@@ -140,9 +140,9 @@ final class ScriptedSession: SessionHandle, SessionOperations {
             decisions: [], reason: nil, usage: WorkerUsage())
     }
 
-    func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
-        let worker: JSONValue = ["id": .string(params.workerId ?? ""), "role": "researcher", "task": "Look it up"]
-        return try EncodedJSON(encoding: worker)
+    func status(_ params: StatusParams) async throws -> StatusResult {
+        .worker(Worker(id: params.workerId ?? "", role: "researcher", model: "fast", state: .running, task: "Look it up",
+                       createdAt: "2026-12-02T18:00:00.000Z", steps: 0, usage: WorkerUsage()))
     }
 
     static let unused = SessionError(code: SessionError.invalidStateCode, message: "not in this test")

@@ -30,16 +30,17 @@ struct EmptySession: SessionHandle, SessionOperations {
 
     var operations: any SessionOperations { self }
 
-    func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
+    func status(_ params: StatusParams) async throws -> StatusResult {
         if let workerId = params.workerId {
             throw SessionError(
                 code: SessionError.unknownWorkerCode,
                 message: "unknown worker '\(workerId)': this session has no workers; call status without workerId to list them",
                 data: ["field": "workerId"])
         }
-        return try EncodedJSON(encoding: SessionStatus(
-            session: .init(id: info.id, maxConcurrentWorkers: info.maxConcurrentWorkers, counts: .zero),
-            usage: .zero, workers: []))
+        let counts = Dictionary(uniqueKeysWithValues: WorkerState.allCases.map { ($0.rawValue, 0) })
+        return .session(SessionStatus(
+            session: .init(id: info.id, maxConcurrentWorkers: info.maxConcurrentWorkers, counts: counts, maxCostUSD: nil),
+            usage: WorkerUsage(), workers: []))
     }
 
     func spawn(_ params: SpawnParams) async throws -> Worker { throw Self.noWorkers }
@@ -59,32 +60,4 @@ struct EmptySession: SessionHandle, SessionOperations {
     static let noWorkers = SessionError(code: SessionError.invalidStateCode, message: "This test session runs no workers.")
 
     func close() async {}
-}
-
-/// `status` without a worker id: the session summary.
-struct SessionStatus: Encodable, Sendable {
-    struct Session: Encodable, Sendable {
-        var id: String
-        var maxConcurrentWorkers: Int
-        var counts: Counts
-    }
-
-    /// Workers per state; every state is present, zero or not.
-    struct Counts: Encodable, Sendable {
-        var queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0, timed_out = 0, interrupted = 0
-        static let zero = Counts()
-    }
-
-    struct Usage: Encodable, Sendable {
-        var inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0
-        var costUSD = 0.0
-        static let zero = Usage()
-    }
-
-    /// Always empty here; the type only fixes the JSON shape.
-    struct WorkerSummary: Encodable, Sendable {}
-
-    var session: Session
-    var usage: Usage
-    var workers: [WorkerSummary]
 }
