@@ -35,7 +35,7 @@ extension Session {
             let role = config.roles[entry.role]?.approval
             return (role.map { [$0] } ?? []) + (entry.spec.approval ?? [])
         }
-        if let ledger = orchestrations[parent],
+        if let ledger = orchestrations[parent]?.ledger,
            let rules = try? Self.approvalRules(ledger.params.approval, origin: "orchestration \(parent)") {
             return [rules]
         }

@@ -23,7 +23,7 @@ extension Session {
 
     /// Runs the coordinator on an ask that went to it and answers or passes the ask on.
     func consultCoordinator(_ askId: String, orchestrationId: String) async {
-        guard let open = openAsks[askId], let ledger = orchestrations[orchestrationId] else { return }
+        guard let open = openAsks[askId], let ledger = orchestrations[orchestrationId]?.ledger else { return }
         let brief = OrchestrationPrompts.askAnswer(open.ask, subtask: entries[open.ask.workerId]?.task ?? "", goal: ledger.goal,
                                                    goalInputs: ledger.params.inputs ?? [], schema: Self.askAnswerSchema)
         var answered = false

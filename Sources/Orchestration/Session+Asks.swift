@@ -266,7 +266,7 @@ extension Session {
     /// orchestration's coordinator while that one runs, else the client.
     func route(forAskOf entry: WorkerEntry) -> AskRoute {
         guard let parent = entry.parentId else { return .client }
-        if let orchestration = orchestrations[parent] {
+        if let orchestration = orchestrations[parent]?.ledger {
             return orchestration.state.isTerminal || orchestration.stop != nil ? .client : .coordinator
         }
         guard entries[parent]?.isActive == true else { return .client }

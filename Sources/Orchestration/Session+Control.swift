@@ -67,7 +67,7 @@ extension Session {
         guard let workerId = params.workerId else {
             throw SessionError.invalidParams("workerId", "Give workerId to cancel one worker, or all: true to cancel every queued and running one.")
         }
-        if let orchestration = orchestrations[workerId] {
+        if let orchestration = orchestrations[workerId]?.ledger {
             guard !orchestration.state.isTerminal, orchestration.stop == nil else {
                 throw SessionError(code: SessionError.invalidStateCode, message: """
                     Orchestration \(workerId) is \(orchestration.state.rawValue); it has ended or is stopping. Nothing to cancel.

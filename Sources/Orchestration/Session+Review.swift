@@ -67,65 +67,16 @@ extension Session {
         return DiscardResult(discarded: discarded)
     }
 
-    /// Once every subtask has settled: applies the changes of those that passed, in plan
-    /// order (`apply: verified`), leaves them for review (`manual`) or discards them
-    /// (`never`). A conflict is recorded as a decision and leaves that worker's changes pending.
-    /// The changes of a subtask's earlier attempts (it ran again on another worker) go with
-    /// its last attempt's: discarded once those are applied or discarded, or at once when the
-    /// last attempt changed nothing.
-    func settleChanges(_ id: String) async {
-        guard let ledger = orchestrations[id] else { return }
-        let mode = ledger.params.apply ?? .verified
-        var outcome = OrchestrationChanges()
-        for (spec, subtask) in ledger.planned {
-            guard let workerId = subtask.attempts.last else { continue }
-            outcome.superseded = (outcome.superseded ?? []) + subtask.attempts.dropLast().filter(hasChanges)
-            guard hasChanges(workerId) else {
-                await discardSuperseded(by: workerId)
-                continue
-            }
-            switch mode {
-            case .verified where subtask.status == .passed:
-                do {
-                    let applied = try await apply(ApplyParams(workerId: workerId))
-                    outcome.applied += applied.applied
-                    if !applied.conflicts.isEmpty {
-                        outcome.conflicts += applied.conflicts
-                        outcome.pending.append(workerId)
-                        let reasons = applied.conflicts.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")
-                        recordDecision(id, spec.id, .conflict, reason: "Its changes were not applied and wait for review: \(reasons)")
-                    }
-                } catch let error as WorkspaceError where error.message == Layer.nothingToApply {
-                    // Its files ended as they began.
-                    await discardSuperseded(by: workerId)
-                    continue
-                } catch {
-                    // Anything else (only ignored files changed, a write that failed) leaves
-                    // them for review, and the result says why instead of dropping them.
-                    outcome.pending.append(workerId)
-                    recordDecision(id, spec.id, .conflict, reason: "Its changes were not applied and wait for review: \(error)")
-                }
-            case .never:
-                _ = try? await discard(DiscardParams(workerId: workerId))
-            default:
-                outcome.pending.append(workerId)
-            }
-        }
-        if outcome.superseded?.isEmpty == true { outcome.superseded = nil }
-        let settled = outcome
-        updateLedger(id) { $0.changes = settled }
-    }
-
     /// Whether the worker's layer touched any path.
-    private func hasChanges(_ workerId: String) -> Bool {
+    func hasChanges(_ workerId: String) -> Bool {
         (try? Layer.existing(workerId: workerId, layersRoot: layersRoot)?.summary().touchedAny) == true
     }
 
     /// Discards what the earlier attempts of `workerId`'s subtask left waiting (the subtask ran
     /// again on `workerId`): once its changes are decided, theirs never will be.
     func discardSuperseded(by workerId: String) async {
-        let earlier = orchestrations.values.flatMap { ledger in
-            ledger.planned.filter { $0.ledger.attempts.last == workerId }.flatMap { $0.ledger.attempts.dropLast() }
+        let earlier = orchestrations.values.flatMap { run in
+            run.ledger.planned.filter { $0.ledger.attempts.last == workerId }.flatMap { $0.ledger.attempts.dropLast() }
         }
         for attempt in earlier where attempt != workerId && entries[attempt]?.hasEnded == true {
             guard let layer = Layer.existing(workerId: attempt, layersRoot: layersRoot),
@@ -152,7 +103,7 @@ extension Session {
             }
             return [(workerId, layer)]
         case (nil, let orchestrationId?):
-            guard let ledger = orchestrations[orchestrationId] else { throw SessionError.unknownOrchestration(orchestrationId) }
+            guard let ledger = orchestrations[orchestrationId]?.ledger else { throw SessionError.unknownOrchestration(orchestrationId) }
             return ledger.planned.compactMap { $0.ledger.attempts.last }.compactMap { id in
                 Layer.existing(workerId: id, layersRoot: layersRoot).map { (id, $0) }
             }

@@ -23,11 +23,10 @@ public actor Session: SessionOperations {
     var entries: [String: WorkerEntry] = [:] { didSet { stateVersion &+= 1 } }
     /// Worker ids in creation order.
     var order: [String] = [] { didSet { stateVersion &+= 1 } }
-    /// The session's orchestrations by id, and their ids in creation order.
-    var orchestrations: [String: OrchestrationLedger] = [:] { didSet { stateVersion &+= 1 } }
+    /// The session's orchestrations by id, and their ids in creation order. A run's steps
+    /// change its ledger on this actor and count each change in `stateVersion` themselves.
+    var orchestrations: [String: OrchestrationRun] = [:] { didSet { stateVersion &+= 1 } }
     var orchestrationOrder: [String] = [] { didSet { stateVersion &+= 1 } }
-    /// An orchestration being stopped: cancelling its workers, which whoever answers for it awaits.
-    var orchestrationStops: [String: Task<Void, Never>] = [:]
     /// Stored orchestrations whose ledger this bosun cannot read, with why: `resume` says it.
     var unreadableLedgers: [String: String] = [:]
     /// Counts changes to the properties above, which are all `status` reads besides
@@ -89,7 +88,7 @@ public actor Session: SessionOperations {
             order.append(entry.id)
         }
         for ledger in ledgers {
-            orchestrations[ledger.id] = ledger
+            orchestrations[ledger.id] = OrchestrationRun(ledger)
             orchestrationOrder.append(ledger.id)
         }
         self.unreadableLedgers = unreadableLedgers
@@ -225,7 +224,7 @@ public actor Session: SessionOperations {
         }
         let summary = SessionStatus.Summary(id: id, maxConcurrentWorkers: scheduler.capacity, counts: counts,
                                             maxCostUSD: config.session.maxCostUSD)
-        let orchestrations = orchestrationOrder.compactMap { self.orchestrations[$0]?.summary }
+        let orchestrations = orchestrationOrder.compactMap { self.orchestrations[$0]?.ledger.summary }
         return .session(SessionStatus(session: summary, usage: usage, workers: workers,
                                       orchestrations: orchestrations.isEmpty ? nil : orchestrations))
     }

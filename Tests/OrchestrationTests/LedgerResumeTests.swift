@@ -30,6 +30,9 @@ import TraceStore
         guard case .session(let status) = try await session.status(StatusParams()) else { Issue.record("no session status"); return }
         #expect(status.orchestrations?.map(\.state) == [.interrupted])
         #expect(status.orchestrations?.first?.decisions == 1)
+        // A cached answer of the session's status (filled here) goes stale with every change the run makes.
+        let before = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
+        #expect(before["orchestrations"]?.arrayValue?.first?["state"] == "interrupted")
 
         let result = try await session.orchestrate(OrchestrateParams(goal: "", resume: id))
         #expect(result.state == .succeeded, "\(result.reason ?? "")")
@@ -50,6 +53,9 @@ import TraceStore
         #expect(result.decisions.first == OrchestrationDecision(at: "2026-12-07T19:58:02.717Z", kind: .retry, subtask: "outline",
                                                                 reason: "The failure looks transient."))
         #expect(result.synthesis?.text == "The guide.")
+        let after = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
+        #expect(after["orchestrations"]?.arrayValue?.first?["state"] == "succeeded" &&
+                after["orchestrations"]?.arrayValue?.first?["decisions"]?.intValue == Int64(result.decisions.count))
         #expect(log.all.contains { $0.method == BosunNotification.progress && $0.params["token"] == "guide-1" })
         // What the store keeps now is the ledger's own versioned form.
         let saved = try #require(try await harness.store.orchestrations(sessionId: sessionId).first?.ledgerJSON)
