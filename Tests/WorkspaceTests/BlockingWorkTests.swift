@@ -33,6 +33,53 @@ import Testing
         #expect(signalled.allSatisfy { $0 }, "\(signalled.filter { !$0 }.count) blocked calls were never released")
     }
 
+    /// Jobs given one after another run on one kept thread, not on a thread started per job.
+    @Test func aThreadIsKeptForTheNextJob() async throws {
+        let threads = BlockingThreads()
+        func threadId() async -> pthread_t {
+            await withCheckedContinuation { continuation in threads.run { continuation.resume(returning: pthread_self()) } }
+        }
+        let first = await threadId()
+        // The answer is resumed from the thread just before it waits for the next job.
+        while threads.idleThreads == 0 {
+            try await Task.sleep(for: .milliseconds(1))  // paces the polls of whether the thread waits yet
+        }
+        let second = await threadId()
+        #expect(second == first)
+        #expect(threads.idleThreads <= 1)
+    }
+
+    /// A call never waits behind another that blocks: calls that each wait for all the others
+    /// to have started only finish if every one of them got a thread at once.
+    @Test func everyCallGetsAThreadWhileTheOthersBlock() async throws {
+        let calls = 12
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let released = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<calls {
+                group.addTask {
+                    try await BlockingWork.run {
+                        started.signal()
+                        return release.wait(timeout: .now() + 10) == .success
+                    }
+                }
+            }
+            group.addTask {
+                try await BlockingWork.run {
+                    // Every call has started, each holding its thread, before any is let go.
+                    let all = (0..<calls).allSatisfy { _ in started.wait(timeout: .now() + 10) == .success }
+                    for _ in 0..<calls { release.signal() }
+                    return all
+                }
+            }
+            var results: [Bool] = []
+            for try await result in group { results.append(result) }
+            return results
+        }
+        #expect(released.count == calls + 1)
+        #expect(released.allSatisfy { $0 })
+    }
+
     @Test func aCancelledCallerStopsWaitingAtOnce() async throws {
         let gate = DispatchSemaphore(value: 0)
         let task = Task { try await BlockingWork.run { gate.wait(); return 1 } }
