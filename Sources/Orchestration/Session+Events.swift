@@ -9,12 +9,21 @@ extension Session {
     func emit(_ workerId: String, _ data: WorkerEventData) {
         // Changed in place: copying the whole entry out and back costs more than the event.
         guard let index = entries.index(forKey: workerId) else { return }
-        entries.values[index].lastSeq += 1
-        let seq = entries.values[index].lastSeq
+        let seq = inPlace(index) { entry in
+            entry.lastSeq += 1
+            return entry.lastSeq
+        }
         let event = EventRecord(sessionId: id, workerId: workerId, seq: seq, kind: data.kind.rawValue, at: Date(),
                                 dataJSON: JSONText.string(data.json))
         store.submit(.event(event))
         send(event, data: data)
+    }
+
+    /// Reads or changes the entry at `index` where it is: `entries.values[index].field` copies
+    /// the whole entry (every string and array of it retained and released) to read one field,
+    /// which a report does several times per model step.
+    func inPlace<T>(_ index: Dictionary<String, WorkerEntry>.Index, _ body: (inout WorkerEntry) -> T) -> T {
+        body(&entries.values[index])
     }
 
     /// The worker's next event, its seq taken now, for a caller that stores it with other
@@ -44,7 +53,7 @@ extension Session {
     }
 
     func reportProgress(_ workerId: String, message: String) {
-        guard let index = entries.index(forKey: workerId), let token = entries.values[index].spec.workDoneToken else { return }
+        guard let index = entries.index(forKey: workerId), let token = inPlace(index, { $0.spec.workDoneToken }) else { return }
         let entry = entries.values[index]
         environment.events(.progress(WorkerProgress(
             token: token, workerId: workerId, stage: .report, message: message,

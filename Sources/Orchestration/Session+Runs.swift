@@ -181,15 +181,15 @@ extension Session {
     /// Turns a loop report into stored state, a stored event and notifications. Reports of
     /// a run that has ended (timed out, cancelled) are dropped.
     func record(_ event: WorkerLoopEvent, of workerId: String, run: Int) {
-        // The entry is read and changed in place: a report is frequent, the entry large.
-        guard let index = entries.index(forKey: workerId), entries.values[index].isCurrent(run: run) else { return }
+        // The entry is read and changed in place (`inPlace`): a report is frequent, the entry large.
+        guard let index = entries.index(forKey: workerId), inPlace(index, { $0.isCurrent(run: run) }) else { return }
         switch event {
         case .modelCall(let step, let model):
             // Which provider serves the alias, for the trace's OpenTelemetry attributes.
-            let provider = try? config.resolveModel(entries.values[index].model).providerName
+            let provider = try? config.resolveModel(inPlace(index) { $0.model }).providerName
             emit(workerId, .modelCall(step: step, model: model, provider: provider,
                                       providerAPI: provider.flatMap { config.providers[$0]?.kind.rawValue }))
-            reportProgress(workerId, message: "step \(step) of \(entries.values[index].spec.limits.maxSteps)")
+            reportProgress(workerId, message: "step \(step) of \(inPlace(index) { $0.spec.limits.maxSteps })")
         case .text(let text):
             emit(workerId, .text(text))
         case .toolCall(let callId, let name, let input):
@@ -207,18 +207,23 @@ extension Session {
         case .steered(let message):
             emit(workerId, .steered(message: message))
         case .usage(let steps, let usage, let cost):
-            let before = entries.values[index].totals
-            entries.values[index].apply(steps: steps, usage: usage, costUSD: cost)
-            let after = entries.values[index].totals
+            let (before, after) = inPlace(index) { entry in
+                let before = entry.totals
+                entry.apply(steps: steps, usage: usage, costUSD: cost)
+                return (before, entry.totals)
+            }
             emit(workerId, .modelReply(step: steps, inputTokens: after.inputTokens - before.inputTokens,
                                        outputTokens: after.outputTokens - before.outputTokens,
                                        cacheReadTokens: after.cacheReadTokens - before.cacheReadTokens,
                                        cacheWriteTokens: after.cacheWriteTokens - before.cacheWriteTokens,
                                        costUSD: after.costUSD - before.costUSD))
-            store.submit(.workerProgress(entries.values[index].record))
+            store.submit(.workerProgress(inPlace(index) { $0.record }))
         case .message(let message, let origin):
-            let messageIndex = entries.values[index].messageCount ?? 0
-            entries.values[index].messageCount = messageIndex + 1
+            let messageIndex = inPlace(index) { entry in
+                let next = entry.messageCount ?? 0
+                entry.messageCount = next + 1
+                return next
+            }
             store.submit(.messages([MessageRecord(workerId: workerId, index: messageIndex, role: message.role.rawValue,
                                                   contentJSON: JSONText.string(message.content), origin: origin.rawValue)]))
         }
