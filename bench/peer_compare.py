@@ -8,8 +8,8 @@ states its CPU goal ("<= 0.5 ms per model step: >= 10x less than the OpenAI Agen
 Runs alternate (bosun, peer, bosun, peer, ...) so a slow minute on a shared host weighs on
 both. The peer runs in bench/.venv-peer, made on first use with the pinned
 bench/requirements-peer.txt (from PyPI). CPU per model step:
-- bosun: every thread of `bosun serve`, from the first spawn to the `await` answer
-  (/proc/PID/task/*/schedstat, in nanoseconds);
+- bosun: every thread of `bosun serve`, ended ones included, from the first spawn to the
+  `await` answer (its process CPU-time clock, in nanoseconds; see spawn_pipelined.cpu_ns);
 - the peer: its whole process, from the first agent started to the last one finished
   (peer_agents_sdk.py).
 Neither counts the mock provider's process, or start-up.
