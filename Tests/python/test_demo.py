@@ -34,6 +34,11 @@ def test_demo_runs_end_to_end(bosun_bin, tmp_path):
                      r"\(planner, researcher, researcher, evaluator, evaluator, writer, evaluator, synthesizer\), "
                      r"\$0\.\d+$", out, re.M), out
     assert re.search(r"synthesis w_\w+: Read README\.md's quick start", out), out
+    # The command it prints to look again works as typed: the demo's store is named with --db.
+    again = re.search(r"look again with `bosun (trace show s_\w+ --db \S+)`", out)
+    assert again, out
+    shown = subprocess.run([bosun_bin, *again.group(1).split()], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "synthesizer/smart" in shown.stdout, shown.stdout + shown.stderr
     page = (tmp_path / "timeline.html").read_text()
     # The eight workers, the verified one, the two synthesized and the synthesizer; the
     # orchestration's eight under its own heading.

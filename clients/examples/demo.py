@@ -228,11 +228,15 @@ def main() -> int:
         code = client.close()
         say(f"▸ shutdown/exit → exit code {code}")
 
-        say("▸ bosun trace show " + session.id)
+        # The demo keeps its own store: the commands say so with --db, as you would type them.
+        shown_db = os.path.relpath(db) if not os.path.relpath(db).startswith("..") else db
+        say(f"▸ bosun trace show {session.id} --db {shown_db}")
         subprocess.run([bosun, "trace", "show", session.id, "--db", db], check=True)
         page = os.path.join(workdir, "timeline.html")
         subprocess.run([bosun, "trace", "html", session.id, "--db", db, "-o", page], check=True)
         say(f"▸ timeline page: {page}")
+        say(f"▸ look again with `bosun trace show {session.id} --db {shown_db}` or `bosun top --db {shown_db}`; "
+            "without --db, bosun reads your own store, which does not have the demo's session")
         return 0
     finally:
         mock.stop()
