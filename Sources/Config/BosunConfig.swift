@@ -90,7 +90,7 @@ public struct BosunConfig: Sendable {
             guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw ConfigError(key: "providers.\(name).apiKeyEnv",
                                   message: "provider \"\(name)\" needs an API key: set the environment variable \(variable) (named by providers.\(name).apiKeyEnv)"
-                                    + Self.environmentHint)
+                                    + Self.environmentHint + ". To try bosun without a key, run it as `bosun serve --mock`")
             }
             apiKey = value
         }

@@ -10,7 +10,7 @@ public enum TraceTreeRenderer {
             let states = summary.countsByState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out += "\(summary.session.id)  opened \(TraceFormat.timestamp(summary.session.lastOpenedAt))  "
             out += orchestrationOutcome(summary)
-            out += "\(summary.workerCount) workers\(states.isEmpty ? "" : " (\(states))")  "
+            out += "\(summary.workerCount) worker\(summary.workerCount == 1 ? "" : "s")\(states.isEmpty ? "" : " (\(states))")  "
             out += "\(summary.inputTokens + summary.outputTokens) tokens  \(TraceFormat.cost(summary.costUSD))  "
             out += "\(summary.session.workspaceRoot)\n"
         }

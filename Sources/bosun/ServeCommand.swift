@@ -123,6 +123,14 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             ServerLogHandler(label: label, level: level, forwarder: forwarder, redact: { secrets.redact($0) })
         }
+        if isatty(STDIN_FILENO) == 1 {
+            // Typed in a terminal rather than started by a client: without a word it looks hung.
+            Logger(label: "bosun.server").notice("""
+                bosun serve waits for JSON-RPC messages on stdin, as a client (an editor, an MCP client, a script) \
+                sends them: type one per line, or press Ctrl-D to stop. `bosun --help` lists the other commands; \
+                `bosun serve --mock` answers every model offline, with no key.
+                """)
+        }
         let mockProvider = mock ? MockProviderServer(options: MockProviderOptions(host: "127.0.0.1", port: 0)) : nil
         var mockBaseURL: String?
         if let mockProvider {

@@ -53,10 +53,23 @@ struct StoreOptions: ParsableArguments {
                 throw error
             }
             await store.close()
+        } catch TraceStoreError.unknownId(let id), TraceStoreError.missingSession(let id) {
+            FileHandle.standardError.write(Data("bosun: \(Self.notFound(id, in: path))\n".utf8))
+            throw ExitCode.failure
         } catch let error as TraceStoreError {
             FileHandle.standardError.write(Data("bosun: \(error.description)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// An id the store does not have, named by its kind, with the store it looked in: the
+    /// usual cause is that the session is in another store (a `--db` of `bosun serve`, a
+    /// config's `store.path`, the demo's).
+    static func notFound(_ id: String, in path: String) -> String {
+        let kinds = ["s_": "session", "w_": "worker", "o_": "orchestration", "a_": "ask"]
+        let kind = kinds.first { id.hasPrefix($0.key) }?.value ?? "session, worker, orchestration or ask"
+        return "no \(kind) '\(id)' in the trace store \(path). If its session is in another store (the --db or store.path "
+            + "of the bosun serve that ran it), pass that file with --db; `bosun trace sessions --db PATH` lists a store's sessions."
     }
 }
 
@@ -100,8 +113,13 @@ extension TraceCommand {
         @Flag(help: "Print one JSON document instead of text.") var json = false
 
         func run() async throws {
+            let path = try store.path()
             try await store.withStore { store in
                 let summaries = try await store.sessionSummaries()
+                if summaries.isEmpty && !json {
+                    // Which store is empty: the sessions looked for may be in another one.
+                    return try emit("no sessions in \(path) (--db names another store)\n", to: nil)
+                }
                 try emit(json ? TraceJSONRenderer.sessionList(summaries) : TraceTreeRenderer.sessionList(summaries), to: nil)
             }
         }

@@ -128,4 +128,26 @@ import Testing
         #expect(config.providers["openai"]?.apiKeyEnv == "MY_OPENAI_KEY")
         #expect(config.secretValues(environment: ["MY_OPENAI_KEY": "v"]) == ["v"])
     }
+
+    /// A provider problem is one warning naming every role it stops; a role alone on its
+    /// provider keeps the form that names its model.
+    @Test func roleWarningsSayEachProviderProblemOnce() throws {
+        let box = try ConfigSandbox()
+        defer { box.remove() }
+        let file = try box.write("config.yaml", """
+            models:
+              gpt: { provider: openai, id: gpt-4.1-mini }
+            roles:
+              porter: { model: gpt, tools: [read_file] }
+            """)
+        let config = try ConfigLoader.load(explicitPath: file, workspaceRoot: box.workspace, environment: box.environment)
+        let warnings = config.roleWarnings(environment: ["ANTHROPIC_API_KEY": "sk-ant-x"])
+        #expect(warnings.count == 1 && warnings.first?.hasPrefix(
+            "role \"porter\" (model gpt → provider openai) cannot run here: provider \"openai\" needs an API key") == true, "\(warnings)")
+        let neither = config.roleWarnings(environment: [:])
+        #expect(neither.count == 2, "\(neither)")
+        #expect(neither.contains { $0.hasPrefix("roles \"analyst\", \"coder\",") && $0.contains("and \"writer\" (provider anthropic)") },
+                "\(neither)")
+        #expect(neither.contains { $0.hasPrefix("role \"porter\" (model gpt → provider openai)") }, "\(neither)")
+    }
 }

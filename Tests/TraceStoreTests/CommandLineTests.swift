@@ -75,8 +75,10 @@ import TestSupport
     @Test func mistakesGetAMessageAndExitStatusOne() throws {
         let (db, _) = try populate()
         let cases: [([String], String)] = [
-            (["trace", "show", "s_nope", "--db", db], "is no session, worker or orchestration"),
-            (["trace", "export", "s_nope", "--db", db], "no session 's_nope'"),
+            (["trace", "show", "s_nope", "--db", db], "no session 's_nope' in the trace store \(db). If its session is in another store"),
+            (["trace", "show", "x_nope", "--db", db], "no session, worker, orchestration or ask 'x_nope' in the trace store \(db)"),
+            (["trace", "export", "s_nope", "--db", db], "no session 's_nope' in the trace store \(db)"),
+            (["answer", "a_nope", "allow", "--db", db], "no ask 'a_nope' in the trace store \(db)"),
             (["trace", "sessions", "--db", dir.file("missing.sqlite")], "no trace store at"),
             (["trace", "sessions", "--db", dir.path], "is a directory"),
         ]
@@ -126,7 +128,7 @@ import TestSupport
         let done = try runProcess(bosun, ["cancel", ended, "--db", db])
         #expect(done.status == 1 && done.stderr.contains("already ended"), "\(done.stderr)")
         let unknown = try runProcess(bosun, ["cancel", "w_nope", "--db", db])
-        #expect(unknown.status == 1 && unknown.stderr.contains("is no session, worker or orchestration"), "\(unknown.stderr)")
+        #expect(unknown.status == 1 && unknown.stderr.contains("no worker 'w_nope' in the trace store \(db)"), "\(unknown.stderr)")
     }
 
     /// `top` with stdout not a terminal prints the table once, without escapes.
@@ -166,6 +168,8 @@ import TestSupport
         Thread.sleep(forTimeInterval: 1.1)
         let drop = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(drop.status == 0 && drop.stdout == "pruned 1 session\n")
-        #expect(try runProcess(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions\n")
+        #expect(try runProcess(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions in \(db) (--db names another store)\n")
+        let top = try runProcess(bosun, ["top", "--db", db])
+        #expect(top.status == 0 && top.stdout.contains("no sessions in \(db) yet (--db names another store)"), "\(top.stdout)")
     }
 }

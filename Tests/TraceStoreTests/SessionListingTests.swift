@@ -33,6 +33,10 @@ import TestSupport
                                      workerCount: 0, countsByState: [:], inputTokens: 0, outputTokens: 0, costUSD: 0,
                                      orchestrationsByState: ["succeeded": 1, "partial": 2])
         #expect(TraceTreeRenderer.sessionList([summary]).contains("3 orchestrations (2 partial, 1 succeeded)  0 workers"))
+        var one = summary
+        one.workerCount = 1
+        one.countsByState = ["succeeded": 1]
+        #expect(TraceTreeRenderer.sessionList([one]).contains("  1 worker (1 succeeded)  "), "\(TraceTreeRenderer.sessionList([one]))")
     }
 
     /// Run 1 from 0 s to 2 s; steered after it ended, run 2 from 10 s to 13 s. The record

@@ -68,3 +68,46 @@ def test_a_misspelt_config_key_gets_did_you_mean(bosun_bin, tmp_path):
     result = run(bosun_bin, "config", "check", "--config", str(config))
     assert result.returncode != 0
     assert "roles.coder.timeoutSecond: unknown key (did you mean 'timeoutSeconds'?)" in result.stdout + result.stderr
+
+
+def test_serve_typed_in_a_terminal_says_what_it_waits_for(bosun_bin, tmp_path):
+    """`bosun serve` typed by a person waits for messages; it says so instead of looking hung, and Ctrl-D stops it."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["XDG_STATE_HOME"] = str(tmp_path)
+        os.execv(bosun_bin, [bosun_bin, "serve"])
+    output = b""
+    try:
+        while b"Ctrl-D to stop" not in output:
+            ready, _, _ = select.select([fd], [], [], 30)
+            if not ready:
+                pytest.fail(f"bosun serve in a terminal said nothing for 30 s: {output!r}")
+            output += os.read(fd, 4096)
+        os.write(fd, b"\x04")  # Ctrl-D: the end of its input
+        while True:
+            ready, _, _ = select.select([fd], [], [], 30)
+            if not ready:
+                pytest.fail(f"bosun serve did not stop at Ctrl-D: {output!r}")
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: it closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+    except BaseException:
+        os.kill(pid, 9)
+        raise
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    text = output.decode()
+    assert "waits for JSON-RPC messages on stdin" in text and "bosun serve --mock" in text, text
+    assert os.waitstatus_to_exitcode(status) == 0, text
+
+
+def test_serve_on_a_pipe_says_nothing_of_terminals(bosun_bin, tmp_path):
+    answer = subprocess.run([bosun_bin, "serve"], input='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}\n',
+                            capture_output=True, text=True, timeout=30, env={**os.environ, "XDG_STATE_HOME": str(tmp_path)})
+    assert answer.returncode == 0 and '"serverInfo"' in answer.stdout
+    assert "Ctrl-D" not in answer.stderr, answer.stderr

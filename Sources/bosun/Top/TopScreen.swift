@@ -45,7 +45,7 @@ struct TopScreen {
             lines.append(line(for: row, at: snapshot.takenAt, selected: index == selected))
         }
         if rows.isEmpty {
-            lines.append(snapshot.session == nil ? "no sessions in this store yet" : "no workers\(view.filter.map { " \($0)" } ?? "")")
+            lines.append(snapshot.session == nil ? noSessions(snapshot) : "no workers\(view.filter.map { " \($0)" } ?? "")")
         }
         while lines.count < height - 1 { lines.append("") }
         lines.append(footer(view))
@@ -57,7 +57,12 @@ struct TopScreen {
     func plainLines(_ snapshot: TopSnapshot) -> [String] {
         let rows = snapshot.rows.map { line(for: $0, at: snapshot.takenAt, selected: false) }
         return header(snapshot, burn: nil) + [columnHeader]
-            + (rows.isEmpty ? [snapshot.session == nil ? "no sessions in this store yet" : "no workers"] : rows)
+            + (rows.isEmpty ? [snapshot.session == nil ? noSessions(snapshot) : "no workers"] : rows)
+    }
+
+    /// What an empty store shows, naming it: the session looked for may be in another.
+    func noSessions(_ snapshot: TopSnapshot) -> String {
+        "no sessions in \(snapshot.storePath) yet (--db names another store)"
     }
 
     var columnHeader: String {

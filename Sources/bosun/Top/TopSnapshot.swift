@@ -38,6 +38,8 @@ struct TopSnapshot {
     var session: SessionRecord?
     var rows: [Row]
     var takenAt: Date
+    /// The store read, to say which one has no sessions yet.
+    var storePath: String
 
     var totalCostUSD: Double { rows.reduce(0) { $0 + $1.worker.costUSD } }
     var totalTokens: Int { rows.reduce(0) { $0 + $1.worker.inputTokens + $1.worker.outputTokens } }
@@ -55,7 +57,7 @@ struct TopSnapshot {
         } else {
             session = try await store.sessions().first
         }
-        guard let session else { return TopSnapshot(session: nil, rows: [], takenAt: now) }
+        guard let session else { return TopSnapshot(session: nil, rows: [], takenAt: now, storePath: store.path) }
         let workers = try await store.workers(sessionId: session.id)
         // The queue's order as the scheduler keeps it: higher priority first, then first come.
         let queued = workers.filter { $0.state == "queued" }
@@ -75,7 +77,7 @@ struct TopSnapshot {
             row.note(asks[worker.id] ?? [])
             return row
         }
-        return TopSnapshot(session: session, rows: rows, takenAt: now)
+        return TopSnapshot(session: session, rows: rows, takenAt: now, storePath: store.path)
     }
 
     /// `limits.timeoutSeconds` of a stored brief (the spec `spawn` resolved).
