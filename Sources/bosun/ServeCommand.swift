@@ -33,15 +33,15 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Largest message accepted, in bytes; larger ones get an error and are skipped.")
+    @Option(help: ArgumentHelp("Largest message accepted, in bytes; larger ones get an error and are skipped.", valueName: "N"))
     var maxMessageBytes: Int = JSONRPCConnection.defaultMaxMessageBytes
 
     @Option(help: ArgumentHelp(
         "Unwritten output, in bytes, past which worker events, progress reports and log messages are dropped.",
-        discussion: "A client that stops reading then misses them (every worker event stays in the trace) and gets one bosun/notificationsDropped with the count once it reads again. Responses and terminal events are never dropped."))
+        discussion: "A client that stops reading then misses them (every worker event stays in the trace) and gets one bosun/notificationsDropped with the count once it reads again. Responses and terminal events are never dropped.", valueName: "N"))
     var notificationBacklogBytes: Int = JSONRPCConnection.defaultNotificationBacklogLimit
 
-    @Option(help: "Lowest level logged to stderr: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: ArgumentHelp("Lowest level logged to stderr.", valueName: "LEVEL"))
     var logLevel: Logger.Level = .info
 
     @Option(help: "Framing: auto (from the client's first byte), lsp or ndjson.")
@@ -54,26 +54,28 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "MCP: resume this session (default: $BOSUN_SESSION).",
-        discussion: "Its workers and tasks come back, finished results included; bosun/1 clients pass initializationOptions.session instead."))
+        discussion: "Its workers and tasks come back, finished results included; bosun/1 clients pass initializationOptions.session instead.", valueName: "ID"))
     var session: String?
 
     @Option(help: ArgumentHelp(
         "MCP and ACP: how many workers run at once per session (default: $BOSUN_MAX_CONCURRENT_WORKERS, else the config's, 5).",
-        discussion: "bosun/1 clients pass initializationOptions.maxConcurrentWorkers instead."))
+        discussion: "bosun/1 clients pass initializationOptions.maxConcurrentWorkers instead.", valueName: "N"))
     var maxConcurrentWorkers: Int?
 
     @Flag(help: "Also answer debug/sleep, to test a client's cancellation and timeout handling.")
     var debugMethods = false
 
-    @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
+    @Option(help: ArgumentHelp("Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).", valueName: "PATH"))
     var config: String?
 
-    @Option(help: "Trace store file (default: the config's store.path, else ~/.local/state/bosun/bosun.sqlite).")
+    @Option(help: ArgumentHelp(
+        "Trace store file (default: the config's store.path, else $XDG_STATE_HOME/bosun/bosun.sqlite, else ~/.local/state/bosun/bosun.sqlite).",
+        valueName: "PATH"))
     var db: String?
 
     @Option(help: ArgumentHelp(
         "The workspace root when the client names none (default: the working directory).",
-        discussion: "bosun/1 clients name one with rootUri, MCP clients with roots, ACP clients with cwd. An MCP client that starts bosun in / and names no root (Claude Desktop) needs this flag, or \"cwd\" in its server config: bosun refuses / as a workspace."))
+        discussion: "bosun/1 clients name one with rootUri, MCP clients with roots, ACP clients with cwd. An MCP client that starts bosun in / and names no root (Claude Desktop) needs this flag, or \"cwd\" in its server config: bosun refuses / as a workspace.", valueName: "DIR"))
     var workspace: String?
 
     @Flag(help: ArgumentHelp(

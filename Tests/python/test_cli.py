@@ -1,10 +1,13 @@
 """The command line as a new user meets it: help in a terminal, "did you mean", exit codes."""
 import os
 import pty
+import re
 import select
 import subprocess
 
 import pytest
+
+from conftest import ROOT
 
 
 def run(bosun_bin, *arguments, stdin=subprocess.DEVNULL):
@@ -111,3 +114,17 @@ def test_serve_on_a_pipe_says_nothing_of_terminals(bosun_bin, tmp_path):
                             capture_output=True, text=True, timeout=30, env={**os.environ, "XDG_STATE_HOME": str(tmp_path)})
     assert answer.returncode == 0 and '"serverInfo"' in answer.stdout
     assert "Ctrl-D" not in answer.stderr, answer.stderr
+
+
+def test_serve_usage_names_its_values_as_the_readme_does(bosun_bin):
+    """`bosun serve --help` said [--max-message-bytes <max-message-bytes>], [--db <db>]: the README's N, PATH, DIR."""
+    help_text = run(bosun_bin, "serve", "--help").stdout
+    usage = re.sub(r"\s+", " ", help_text[help_text.index("USAGE:"):help_text.index("OPTIONS:")])
+    readme = (ROOT / "README.md").read_text()
+    block = re.sub(r"\s+", " ", re.search(r"```\n(bosun serve \[.*?)```", readme, re.S).group(1))
+    shown = dict(re.findall(r"\[(--[a-z-]+)(?: <([^>]+)>)?\]", usage))
+    documented = dict(re.findall(r"\[(--[a-z-]+)(?: ([^\]]+))?\]", block))
+    assert set(shown) == set(documented), (usage, block)
+    for option, value in shown.items():
+        if option not in ("--framing", "--mode"):  # the README lists their values
+            assert documented[option] == value, (option, usage, block)
