@@ -55,9 +55,9 @@ public protocol SessionOperation: Sendable {
     func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result
     /// Whether the operation may have an answer ready without waiting (`answerAtOnce`).
     var answersAtOnce: Bool { get }
-    /// The answer the session has ready for these params, read without waiting (a cached
-    /// one), or nil when only `call` can answer.
-    func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> Result?
+    /// The answer the session has ready for these params, already encoded and read without
+    /// waiting (a cached one), or nil when only `call` can answer.
+    func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> EncodedJSON?
 }
 
 extension SessionOperation {
@@ -75,12 +75,15 @@ public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable
     public let info: OperationInfo
     private let bounds: InputBounds
     private let handler: @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result
-    private let atOnce: (@Sendable (any SessionOperations, Params) -> Result?)?
+    private let atOnce: (@Sendable (any SessionOperations, Params) -> EncodedJSON?)?
 
-    /// `atOnce`: what the session has ready without waiting (nil when it has nothing); it
-    /// must not block, and `handler` answers whenever it gives nil.
+    /// `atOnce`: the answer the session has ready without waiting, encoded as the wire
+    /// carries it (nil when it has none); it must not block, and `handler` answers whenever
+    /// it gives nil. It only reads what the session holds and keeps nothing of the params,
+    /// so the params' bounds, which guard what a session keeps and repeats, are checked
+    /// only on the way to `handler`.
     public init(_ info: OperationInfo,
-                atOnce: (@Sendable (any SessionOperations, Params) -> Result?)? = nil,
+                atOnce: (@Sendable (any SessionOperations, Params) -> EncodedJSON?)? = nil,
                 handler: @escaping @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result) {
         self.info = info
         bounds = InputBounds.of(definition: info.paramsDefinition)
@@ -95,9 +98,8 @@ public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable
 
     public var answersAtOnce: Bool { atOnce != nil }
 
-    public func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> Result? {
-        guard let atOnce, (try? bounds.check(params)) != nil else { return nil }
-        return atOnce(session, params)
+    public func answerAtOnce(_ session: any SessionOperations, _ params: Params) -> EncodedJSON? {
+        atOnce?(session, params)
     }
 }
 

@@ -119,7 +119,7 @@ enum OperationMethods {
         // thread as the request is read, without a task or a visit to the session's actor.
         var atOnce: (@Sendable (Operation.Params) -> EncodedJSON?)?
         if operation.answersAtOnce {
-            atOnce = { @Sendable params in operation.answerAtOnce(session, params).flatMap { try? encoded($0, of: name) } }
+            atOnce = { @Sendable params in operation.answerAtOnce(session, params) }
         }
         registry.register(name, Operation.Params.self, rejectingUnknownFields: true, atOnce: atOnce) { params, _ -> EncodedJSON in
             let result: Operation.Result

@@ -112,11 +112,15 @@ final class FrameWriter: @unchecked Sendable {
 
     /// Queues several answers at once (never droppable): one lock and one wake-up for all.
     func send(contentsOf messages: [Data]) {
-        let messages = redact.map { messages.map($0) } ?? messages
+        // Framed before the lock is taken (the framing is set once, before the first answer).
+        let framing = condition.withLock { self.framing }
+        var framed: [UInt8] = []
+        framed.reserveCapacity(messages.reduce(0) { $0 + $1.count + 24 })
+        for json in messages { framing.frame(redact?(json) ?? json, into: &framed) }
         condition.lock()
         defer { condition.unlock() }
         guard !broken, !closed else { return }
-        for json in messages { framing.frame(json, into: &pending) }
+        pending.append(contentsOf: framed)
         condition.broadcast()
     }
 

@@ -12,10 +12,16 @@ enum MessageEncoding {
         Data(id?.jsonBytes ?? Array("null".utf8))
     }
 
-    /// `{"jsonrpc":"2.0","id":…,"result":…}` with an already encoded result.
+    /// `{"jsonrpc":"2.0","id":…,"result":…}` with an already encoded result, written in one
+    /// buffer of the right size (answers at once are made at this rate).
     static func response(id: RequestID?, result: Data) -> Data {
-        var out = Data(#"{"jsonrpc":"2.0","id":"#.utf8)
-        out.append(idJSON(id))
+        var out = Data(capacity: 48 + result.count)
+        out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        if case .number(let text)? = id {
+            out.append(contentsOf: text.utf8)
+        } else {
+            out.append(idJSON(id))
+        }
         out.append(contentsOf: #","result":"#.utf8)
         out.append(result)
         out.append(UInt8(ascii: "}"))

@@ -70,11 +70,9 @@ public final class MethodRegistry: Sendable {
             try await handler(try decoder.decode(message), context).data
         }
         var immediate: ImmediateHandler?
-        if let atOnce {
-            immediate = { message in
-                guard message.hasEmptyParams, let params = try? decoder.decode(message) else { return nil }
-                return atOnce(params)?.data
-            }
+        // Asked only with empty params, which decode the same every time: decoded here once.
+        if let atOnce, let empty = try? ParamsDecoding.decode(P.self, params: nil, rejectingUnknownFields: rejectingUnknownFields) {
+            immediate = { message in message.hasEmptyParams ? atOnce(empty)?.data : nil }
         }
         tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: immediate) }
     }
