@@ -25,7 +25,7 @@ struct AnswerCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The ask id (a_…).", valueName: "ASK")) var ask: String
     @Argument(help: ArgumentHelp("A permission ask's decision; deny also declines a question.", valueName: "DECISION"))
     var decision: AskDecision?
-    @Option(help: "A question's answer, or a note to the worker with a decision.") var text: String?
+    @Option(help: ArgumentHelp("A question's answer, or a note to the worker with a decision.", valueName: "TEXT")) var text: String?
     @Option(help: ArgumentHelp("How long to wait for the owning bosun serve to answer.", valueName: "SECONDS"))
     var wait: Double = 5
 

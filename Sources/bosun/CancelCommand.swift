@@ -17,7 +17,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("The worker id (w_…).", valueName: "WORKER")) var worker: String
-    @Option(help: "Why, recorded in the worker's error message.") var reason: String?
+    @Option(help: ArgumentHelp("Why, recorded in the worker's error message.", valueName: "TEXT")) var reason: String?
     @Option(help: ArgumentHelp("How long to wait for the owning bosun serve to answer.", valueName: "SECONDS"))
     var wait: Double = 5
 

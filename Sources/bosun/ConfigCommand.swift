@@ -14,10 +14,10 @@ struct ConfigCommand: ParsableCommand {
 
 /// Options shared by the commands that load configuration.
 struct ConfigLocationOptions: ParsableArguments {
-    @Option(help: "Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).")
+    @Option(help: ArgumentHelp("Config file (default: $BOSUN_CONFIG, else .bosun/config.yaml in the workspace).", valueName: "PATH"))
     var config: String?
 
-    @Option(help: "Workspace root, where .bosun/ and .claude/agents/ are looked for (default: the current directory).")
+    @Option(help: ArgumentHelp("Workspace root, where .bosun/ and .claude/agents/ are looked for (default: the current directory).", valueName: "DIR"))
     var workspace: String?
 
     /// Loads the configuration, or exits with the error (file:line: key: message) on stderr.
@@ -73,7 +73,7 @@ struct ConfigCheck: ParsableCommand {
     @Option(help: ArgumentHelp("Explain what each role's approval rules decide for this call.", valueName: "tool(input)"))
     var explain: String?
 
-    @Option(help: "With --explain: only this role (repeatable).")
+    @Option(help: ArgumentHelp("With --explain: only this role (repeatable).", valueName: "ROLE"))
     var role: [String] = []
 
     func run() throws {

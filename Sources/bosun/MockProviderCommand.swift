@@ -17,28 +17,28 @@ struct MockProviderCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Port to listen on; 0 picks a free one.")
+    @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one.", valueName: "N"))
     var port: Int = 0
 
-    @Option(help: "IPv4 address to listen on.")
+    @Option(help: ArgumentHelp("IPv4 address to listen on.", valueName: "ADDR"))
     var host: String = "127.0.0.1"
 
-    @Option(help: "A YAML script of reply rules.")
+    @Option(help: ArgumentHelp("A YAML script of reply rules.", valueName: "FILE"))
     var script: String?
 
-    @Option(name: .customLong("latency-ms"), help: "Delay before the first byte of every reply.")
+    @Option(name: .customLong("latency-ms"), help: ArgumentHelp("Delay before the first byte of every reply.", valueName: "MS"))
     var latencyMs: Int = 0
 
-    @Option(name: .customLong("tokens-per-second"), help: "Streaming pace per reply (default: all at once).")
+    @Option(name: .customLong("tokens-per-second"), help: ArgumentHelp("Streaming pace per reply (default: all at once).", valueName: "R"))
     var tokensPerSecond: Double?
 
-    @Option(name: .customLong("fault"), help: "Inject a fault, e.g. 429:retry-after=1,count=2 (repeatable).")
+    @Option(name: .customLong("fault"), help: ArgumentHelp("Inject a fault, e.g. 429:retry-after=1,count=2 (repeatable).", valueName: "SPEC"))
     var faults: [String] = []
 
-    @Option(name: .customLong("tool-steps"), help: "Synthetic mode: tool calls before submit_result, each with different input.")
+    @Option(name: .customLong("tool-steps"), help: ArgumentHelp("Synthetic mode: tool calls before submit_result, each with different input.", valueName: "N"))
     var toolSteps: Int = 2
 
-    @Option(name: .customLong("reply-tokens"), help: "Synthetic mode: words in a plain-text reply.")
+    @Option(name: .customLong("reply-tokens"), help: ArgumentHelp("Synthetic mode: words in a plain-text reply.", valueName: "N"))
     var replyTokens: Int = 20
 
     func validate() throws {

@@ -165,7 +165,7 @@ extension TraceCommand {
             commandName: "export", abstract: "Export a session as JSON lines, or as OTLP/JSON spans for an OpenTelemetry collector.")
         @OptionGroup var store: StoreOptions
         @Argument(help: ArgumentHelp("The session id.", valueName: "SESSION")) var session: String
-        @Option(help: "jsonl (session, workers, events, one JSON object per line) or otlp-json.")
+        @Option(help: ArgumentHelp("jsonl (session, workers, events, one JSON object per line) or otlp-json.", valueName: "FORMAT"))
         var format: ExportFormat = .jsonl
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to FILE instead of stdout.", valueName: "FILE"))
         var output: String?

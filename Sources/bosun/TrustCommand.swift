@@ -20,7 +20,7 @@ struct TrustCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The workspace root (default: the current directory).")
+    @Argument(help: ArgumentHelp("The workspace root (default: the current directory).", valueName: "DIR"))
     var path: String?
 
     @Flag(help: "Show the workspace's config files and whether their content is trusted; change nothing.")

@@ -128,3 +128,15 @@ def test_serve_usage_names_its_values_as_the_readme_does(bosun_bin):
     for option, value in shown.items():
         if option not in ("--framing", "--mode"):  # the README lists their values
             assert documented[option] == value, (option, usage, block)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["mock-provider"], ["trace", "sessions"], ["trace", "show"], ["trace", "export"],
+                                     ["trace", "html"], ["trace", "prune"], ["config", "check"], ["roles"], ["top"], ["cancel"],
+                                     ["answer"], ["trust"]], ids=" ".join)
+def test_every_usage_line_names_its_values_in_capitals(bosun_bin, command):
+    """A value is named as the docs name it (`--port <N>`, `--script <FILE>`), not by its option (`--port <port>`)."""
+    help_text = run(bosun_bin, *command, "--help").stdout
+    usage = re.sub(r"\s+", " ", help_text[help_text.index("USAGE:"):help_text.index("OPTIONS:")])
+    # --framing and --mode list their values in the option's own help.
+    values = [value for value in re.findall(r"<([^>]+)>", usage) if value not in ("framing", "mode", "tool(input)")]
+    assert all(value == value.upper() for value in values), usage
