@@ -114,17 +114,22 @@ enum IncomingMessage: Sendable {
     }
 
     private static func parseBatch(_ bytes: [UInt8]) -> IncomingMessage {
-        // Checks that the whole text is JSON; members are then classified from their own
-        // bytes, so each keeps its id's exact text.
+        // Checks that the whole text is JSON (the scanner's pass, or `JSONDecoder`'s where it
+        // gives up); members are then classified from their own bytes, so each keeps its id's
+        // exact text.
         let elements: [Range<Int>]
-        do {
-            _ = try JSONDecoder().decode([Unread].self, from: Data(bytes))
-            guard let ranges = RawJSONText.elements(in: bytes) else {
-                return .invalid(id: nil, error: RPCError(code: RPCError.parseError, message: "parse error: the batch could not be split"))
+        if let scanned = bytes.withUnsafeBufferPointer(MessageScanner.elements(of:)) {
+            elements = scanned
+        } else {
+            do {
+                _ = try JSONDecoder().decode([Unread].self, from: Data(bytes))
+                guard let ranges = RawJSONText.elements(in: bytes) else {
+                    return .invalid(id: nil, error: RPCError(code: RPCError.parseError, message: "parse error: the batch could not be split"))
+                }
+                elements = ranges
+            } catch {
+                return tooDeep(bytes) ?? .invalid(id: nil, error: parseError(error))
             }
-            elements = ranges
-        } catch {
-            return tooDeep(bytes) ?? .invalid(id: nil, error: parseError(error))
         }
         if elements.isEmpty {
             return .invalid(id: nil, error: RPCError(code: RPCError.invalidRequest, message: "invalid request: a batch must not be empty"))

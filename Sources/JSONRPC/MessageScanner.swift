@@ -39,6 +39,34 @@ struct MessageScanner {
         return scanner.message()
     }
 
+    /// The ranges of the elements of a batch (a top-level array), checked as JSON in the same
+    /// pass; nil when the scanner gives up on it.
+    static func elements(of bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>]? {
+        var scanner = MessageScanner(bytes)
+        var ranges: [Range<Int>] = []
+        scanner.skipWhitespace()
+        guard scanner.byte == UInt8(ascii: "[") else { return nil }
+        scanner.index += 1
+        scanner.skipWhitespace()
+        if scanner.byte == UInt8(ascii: "]") {
+            scanner.index += 1
+        } else {
+            while true {
+                scanner.skipWhitespace()
+                let start = scanner.index
+                guard scanner.value(depth: 1) else { return nil }
+                ranges.append(start..<scanner.index)
+                scanner.skipWhitespace()
+                guard let next = scanner.byte else { return nil }
+                scanner.index += 1
+                if next == UInt8(ascii: "]") { break }
+                guard next == UInt8(ascii: ",") else { return nil }
+            }
+        }
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count ? ranges : nil
+    }
+
     /// Whether `bytes` are one JSON number and nothing else.
     static func isNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var scanner = MessageScanner(bytes)

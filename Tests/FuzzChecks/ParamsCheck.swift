@@ -18,8 +18,13 @@ enum ParamsCheck {
     }
 
     /// What the one-pass scanner reads, the thorough way (`JSONDecoder`) reads the same: the
-    /// same kind of message, id, method and params; and it never reads text that is not JSON.
+    /// same kind of message, id, method and params, the same members of a batch; and it never
+    /// reads text that is not JSON.
     private static func checkScannerAgrees(_ bytes: [UInt8]) {
+        if let elements = bytes.withUnsafeBufferPointer(MessageScanner.elements(of:)) {
+            precondition((try? JSONValue.parse(Data(bytes))) != nil, "the scanner split a batch that is not JSON")
+            precondition(elements == RawJSONText.elements(in: bytes), "the scanner split a batch elsewhere")
+        }
         guard let fast = IncomingMessage.scanned(bytes) else { return }
         let thorough = IncomingMessage.parseSingle(bytes)
         precondition(summary(fast) == summary(thorough),

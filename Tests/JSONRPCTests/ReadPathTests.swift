@@ -61,6 +61,23 @@ import Testing
         #expect(IncomingMessage.scanned(Array(text.utf8)) == nil, "the scanner read \(text)")
     }
 
+    @Test(arguments: [
+        #"[]"#,
+        #" [ {"jsonrpc":"2.0","id":1,"method":"a"} , 5 , "x" , [ ] ] "#,
+        #"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"n","params":{"k":[1,2]}}]"#,
+    ])
+    func splitsABatchWhereTheThoroughWaySplitsIt(text: String) {
+        let bytes = Array(text.utf8)
+        let ranges = bytes.withUnsafeBufferPointer(MessageScanner.elements(of:))
+        #expect(ranges != nil, "the scanner gave up on \(text)")
+        #expect(ranges == RawJSONText.elements(in: bytes))
+    }
+
+    @Test(arguments: [#"[1,]"#, #"[1 2]"#, #"[{"a":"é"}]"#, #"[1] x"#, #"[{"a":}]"#, #"[""#])
+    func leavesABatchItWillNotJudgeToTheThoroughWay(text: String) {
+        #expect(Array(text.utf8).withUnsafeBufferPointer(MessageScanner.elements(of:)) == nil, "the scanner split \(text)")
+    }
+
     @Test func deepNestingIsLeftToTheThoroughWay() {
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(IncomingMessage.scanned(Array(#"{"jsonrpc":"2.0","id":1,"method":"m","params":\#(deep)}"#.utf8)) == nil)
