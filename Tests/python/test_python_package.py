@@ -92,6 +92,25 @@ def test_errors_carry_the_servers_code_message_and_field(bosun_bin, mock_provide
         assert role.value.code == ErrorCode.UNKNOWN_ROLE_MODEL_OR_PROVIDER and "researcher" in role.value.message
 
 
+def test_a_bosun_that_is_not_there_says_where_bosun_comes_from(tmp_path):
+    """`start(["bosun", "serve"])` before bosun is on PATH (after `make demo`, say) was a bare ENOENT."""
+    argv = [str(tmp_path / "no-bosun-here"), "serve"]
+    with pytest.raises(FileNotFoundError) as missing:
+        BosunClient.start(argv)
+    assert "put the bosun binary on PATH" in str(missing.value) and ".build/debug/bosun" in str(missing.value)
+    assert missing.value.filename == argv[0]
+
+    async def start_async() -> None:
+        await AsyncBosunClient.start(argv)
+    with pytest.raises(FileNotFoundError) as missing_async:
+        asyncio.run(start_async())
+    assert "put the bosun binary on PATH" in str(missing_async.value)
+    # A missing working directory is said as itself.
+    with pytest.raises(FileNotFoundError) as no_cwd:
+        BosunClient.start(["true"], cwd=str(tmp_path / "gone"))
+    assert "put the bosun binary on PATH" not in str(no_cwd.value)
+
+
 def test_a_server_that_dies_fails_every_call_with_connection_closed(bosun_bin, mock_provider, tmp_path):
     client = start_client(bosun_bin, tmp_path, mock_provider())
     client.initialize(root=str(tmp_path))

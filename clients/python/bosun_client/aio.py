@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator, Callable, Optional, Sequence, Union, cast
 from . import asks, framing, params
 from .asks import AskDecision, AsyncAskCallback
 from .client import CANCEL_GRACE_SECONDS, Notification
-from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
+from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout, server_not_found
 from .params import LimitsLike
 from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
 from .types import (AnswerResult, Ask, AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
@@ -61,10 +61,13 @@ class AsyncBosunClient:
                     stderr: Any = None, on_notification: Optional[Callable[[Notification], None]] = None,
                     on_ask: Optional[AsyncAskCallback] = None) -> "AsyncBosunClient":
         """Starts `argv` (such as `["bosun", "serve"]`) and connects to it; see `BosunClient.start`."""
-        process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=stderr if stderr is not None else asyncio.subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, cwd=cwd)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=stderr if stderr is not None else asyncio.subprocess.DEVNULL,
+                env={**os.environ, **(env or {})}, cwd=cwd)
+        except FileNotFoundError as error:
+            raise server_not_found(list(argv), error) from error
         return cls(process, on_notification, on_ask)
 
     # -- the methods of bosun/1 (documented on BosunClient) ----------------------

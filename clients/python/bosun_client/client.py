@@ -12,7 +12,7 @@ from typing import IO, Any, Callable, Iterator, Optional, Sequence, Union, cast,
 
 from . import asks, framing, params
 from .asks import AskCallback, AskDecision
-from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout
+from .errors import BosunError, ConnectionClosed, ErrorCode, RequestTimeout, server_not_found
 from .params import LimitsLike
 from .streams import TRACE_PAGE, AnyEvent, EventCursor, OrchestrationCallback, OrchestrationWatches, events_of_trace
 from .types import (AnswerResult, Ask, AwaitResult, CancelResult, InitializeResult, OrchestrateResult, OrchestrationEvent, Role,
@@ -78,9 +78,12 @@ class BosunClient:
         `env` is added to this process's environment. The server's log (its stderr) is
         discarded unless `stderr` is a file to write it to.
         """
-        process = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=stderr if stderr is not None else subprocess.DEVNULL,
-                                   env={**os.environ, **(env or {})}, cwd=cwd)
+        try:
+            process = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=stderr if stderr is not None else subprocess.DEVNULL,
+                                       env={**os.environ, **(env or {})}, cwd=cwd)
+        except FileNotFoundError as error:
+            raise server_not_found(list(argv), error) from error
         return cls(process, on_notification, on_ask)
 
     # -- the methods of bosun/1 -------------------------------------------------

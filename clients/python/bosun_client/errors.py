@@ -71,3 +71,14 @@ class RequestTimeout(BosunError, TimeoutError):
                          "or timeout=None to wait as long as it takes",
                          {"method": method, "id": request_id, "timeoutSeconds": timeout, "cancelled": cancelled})
         self.cancelled = cancelled
+
+
+def server_not_found(argv: "list[str]", error: FileNotFoundError) -> FileNotFoundError:
+    """What `start` raises when the program it was given is not there: how to get bosun, not
+    only ENOENT. Any other missing file (a `cwd` that does not exist) is `error` itself."""
+    program = argv[0] if argv else ""
+    if error.filename != program:
+        return error
+    return FileNotFoundError(error.errno, (
+        f"{program} was not found: put the bosun binary on PATH (a checkout's build is .build/debug/bosun; "
+        "`make install` installs one) or give its path as the first item of argv"), program)
