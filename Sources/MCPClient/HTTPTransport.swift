@@ -5,9 +5,12 @@ import Synchronization
 
 /// An MCP server at a Streamable HTTP endpoint: each message is a POST; the answer comes
 /// back as JSON or as a server-sent event stream that carries it (and maybe requests and
-/// notifications first). The server's `Mcp-Session-Id` goes back on every later request,
-/// with `MCP-Protocol-Version`; a 404 for that session means it is gone, and the pool
-/// starts a new one. Ending sends DELETE, as the spec asks.
+/// notifications first). In the `initialize` era the server's `Mcp-Session-Id` goes back on
+/// every later request, with `MCP-Protocol-Version`; a 404 for that session means it is
+/// gone, and the pool starts a new one; ending sends DELETE, as the spec asks. A 2026-07-28
+/// request (its `_meta` names its version) has no session: it carries its version and the
+/// headers that mirror it (`Mcp-Method`, `Mcp-Name`, a tool's `Mcp-Param-*`), and an error
+/// status whose body is a JSON-RPC error is that request's answer.
 final class HTTPTransport: MCPTransport {
     static let maxResponseBytes = 64 << 20
 
@@ -40,8 +43,12 @@ final class HTTPTransport: MCPTransport {
         session.withLock { $0.protocolVersion = protocolVersion }
     }
 
-    func request(_ message: JSONValue, id: Int64) async throws -> JSONValue {
-        let response = try await post(message)
+    var streamsNotifications: Bool { false }
+    var mirrorsHeaders: Bool { true }
+
+    func request(_ message: JSONValue, id: Int64, headers: [(name: String, value: String)]) async throws -> JSONValue {
+        let response = try await post(message, extra: headers)
+        if let refusal = Self.modernRefusal(response, to: message) { return refusal }
         try check(response, for: message)
         let type = response.header("Content-Type")?.lowercased() ?? ""
         let messages: [JSONValue]
@@ -90,12 +97,31 @@ final class HTTPTransport: MCPTransport {
         _ = try? await http.send(request)
     }
 
-    private func post(_ message: JSONValue) async throws -> HTTPResponse {
+    /// The version a 2026-07-28 message names in its `_meta`, or nil for the `initialize` era.
+    private static func modernVersion(of message: JSONValue) -> String? {
+        message["params"]?["_meta"]?[MCPEra.versionKey]?.stringValue
+    }
+
+    /// A 2026-07-28 request refused with an error status and a JSON-RPC error as the body
+    /// (`UnsupportedProtocolVersion`, an unknown method's 404): that error is its answer.
+    private static func modernRefusal(_ response: HTTPResponse, to message: JSONValue) -> JSONValue? {
+        guard !(200...299).contains(response.status), modernVersion(of: message) != nil,
+              let body = try? JSONValue.parse(response.body), body["error"]?["code"]?.intValue != nil else { return nil }
+        return body
+    }
+
+    private func post(_ message: JSONValue, extra: [(name: String, value: String)] = []) async throws -> HTTPResponse {
         let (id, version) = session.withLock { ($0.id, $0.protocolVersion) }
         var headers = headers + [HTTPHeader(name: "Content-Type", value: "application/json"),
                                  HTTPHeader(name: "Accept", value: "application/json, text/event-stream")]
-        if let id { headers.append(HTTPHeader(name: "Mcp-Session-Id", value: id)) }
-        if let version { headers.append(HTTPHeader(name: "MCP-Protocol-Version", value: version)) }
+        let modern = Self.modernVersion(of: message)
+        if let modern {
+            headers.append(HTTPHeader(name: "MCP-Protocol-Version", value: modern))
+            for (name, value) in MCPHeaderMirror.standard(for: message) + extra { headers.append(HTTPHeader(name: name, value: value)) }
+        } else {
+            if let id { headers.append(HTTPHeader(name: "Mcp-Session-Id", value: id)) }
+            if let version { headers.append(HTTPHeader(name: "MCP-Protocol-Version", value: version)) }
+        }
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: message.jsonData(),
                                   idleTimeout: 3600, maxResponseBytes: Self.maxResponseBytes)
         let response: HTTPResponse
@@ -104,7 +130,7 @@ final class HTTPTransport: MCPTransport {
         } catch let error as HTTPClientError {
             throw MCPClientError(server: server, "cannot reach \(url): \(error)")
         }
-        if let assigned = response.header("Mcp-Session-Id"), !assigned.isEmpty {
+        if modern == nil, let assigned = response.header("Mcp-Session-Id"), !assigned.isEmpty {
             session.withLock { if $0.id == nil { $0.id = assigned } }
         }
         return response
@@ -118,6 +144,8 @@ final class HTTPTransport: MCPTransport {
             throw MCPClientError(server: server, "its HTTP session expired (404 to \(method)); bosun starts a new one on the next call")
         }
         let body = String(decoding: response.body.prefix(300), as: UTF8.self)
-        throw MCPClientError(server: server, "answered \(method) with HTTP \(response.status): \(body)")
+        var error = MCPClientError(server: server, "answered \(method) with HTTP \(response.status): \(body)")
+        error.httpStatus = response.status
+        throw error
     }
 }

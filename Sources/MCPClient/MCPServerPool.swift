@@ -22,6 +22,9 @@ public actor MCPServerPool {
         /// Deaths and failed starts since the last call that worked.
         var failures = 0
         var lastFailure: ContinuousClock.Instant?
+        /// Its server spoke the `initialize` era: a restart skips the `server/discover` probe
+        /// (the spec's advice: the era is the server's, kept for its configuration).
+        var knownLegacy = false
     }
 
     /// `servers` by name; values are expanded from `environment` when each server starts.
@@ -66,13 +69,14 @@ public actor MCPServerPool {
         return result
     }
 
-    /// Calls `tool` of `server`, starting the server again first if it died.
-    func call(server: String, tool: String, arguments: JSONValue) async throws -> JSONValue {
+    /// Calls `tool` of `server`, starting the server again first if it died; the result and
+    /// the protocol version it was called in.
+    func call(server: String, tool: String, arguments: JSONValue) async throws -> (result: JSONValue, protocolVersion: String) {
         let connection = try await connection(to: server)
         do {
             let result = try await connection.call(tool, arguments: arguments, timeout: settings.callTimeoutSeconds)
             slots[server]?.failures = 0
-            return result
+            return (result, connection.era.version)
         } catch let error as MCPClientError where !connection.isAlive {
             noteFailure(server, connection)
             throw error
@@ -103,16 +107,18 @@ public actor MCPServerPool {
         let delay = Self.backoff(failures: slot.failures)
         let since = slot.lastFailure.map { ContinuousClock.now - $0 } ?? .seconds(3600)
         let wait = since < delay ? delay - since : .zero
-        let settings = settings, environment = environment, http = http
+        let settings = settings, environment = environment, http = http, knownLegacy = slot.knownLegacy
         let task = Task {
             if wait > .zero { try await Task.sleep(for: wait) }
-            return try await MCPConnection.open(config.expanded(environment: environment), timeout: settings.startTimeoutSeconds, http: http)
+            return try await MCPConnection.open(config.expanded(environment: environment), timeout: settings.startTimeoutSeconds,
+                                                http: http, knownLegacy: knownLegacy)
         }
         slots[name, default: Slot()].starting = task
         do {
             let connection = try await task.value
             slots[name]?.starting = nil
             slots[name]?.connection = connection
+            slots[name]?.knownLegacy = !connection.era.isModern
             if closed { await connection.close() }
             return connection
         } catch {

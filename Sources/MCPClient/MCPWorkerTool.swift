@@ -5,7 +5,7 @@ import Workers
 
 /// One tool of an MCP server as a worker sees it. A call goes through the session's pool
 /// (which starts the server again if it died); its result becomes text the model reads, and
-/// the trace keeps the server, the tool, the duration and the size.
+/// the trace keeps the server, the tool, the protocol version, the duration and the size.
 struct MCPWorkerTool: WorkerTool {
     let spec: ToolSpec
     let server: String
@@ -17,8 +17,9 @@ struct MCPWorkerTool: WorkerTool {
         let arguments: JSONValue = input.isNull ? [:] : input
         var trace: [String: JSONValue] = ["server": .string(server), "tool": .string(tool)]
         do {
-            let result = try await pool.call(server: server, tool: tool, arguments: arguments)
+            let (result, version) = try await pool.call(server: server, tool: tool, arguments: arguments)
             let rendered = MCPResultText.render(result, maxBytes: await pool.maxResultBytes)
+            trace["protocolVersion"] = .string(version)
             trace["durationMs"] = .double(Self.milliseconds(since: started))
             trace["bytes"] = .int(Int64(rendered.bytes))
             return ToolOutput(text: rendered.text, isError: rendered.isError, trace: ["mcp": .object(trace)])

@@ -54,8 +54,10 @@ final class StdioTransport: MCPTransport {
     }
 
     func negotiated(protocolVersion: String) {}
+    var streamsNotifications: Bool { true }
+    var mirrorsHeaders: Bool { false }
 
-    func request(_ message: JSONValue, id: Int64) async throws -> JSONValue {
+    func request(_ message: JSONValue, id: Int64, headers: [(name: String, value: String)]) async throws -> JSONValue {
         let line = message.jsonData() + Data([0x0A])
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

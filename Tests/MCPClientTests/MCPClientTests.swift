@@ -18,24 +18,25 @@ import TestSupport
             *'"shot"'*) printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"image","mimeType":"image/png","data":"AAAA"},{"type":"resource","resource":{"uri":"file:///a.txt","text":"hello"}}]}}\n' "$id";;
             *'"tools/call"'*) if [ -n "$DIE_ONCE" ] && [ ! -e "$DIE_ONCE" ]; then : > "$DIE_ONCE"; echo "dying on purpose" >&2; exit 3; fi
                               printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"pid %s"}]}}\n' "$id" "$$";;
+            *'"id":'*) printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found"}}\n' "$id";;
           esac
         done
         """#
 
-    private func pool(_ script: String, env: [String: String] = [:], startTimeout: Double = 20) -> MCPServerPool {
+    func pool(_ script: String, env: [String: String] = [:], startTimeout: Double = 20) -> MCPServerPool {
         var settings = MCPSettings()
         settings.startTimeoutSeconds = startTimeout
         let server = MCPServerConfig(name: "sh", transport: .stdio(command: "/bin/sh", args: ["-c", script], env: env, cwd: nil))
         return MCPServerPool(servers: [server], settings: settings, environment: [:])
     }
 
-    private var role: RoleConfig {
+    var role: RoleConfig {
         var role = RoleConfig(name: "r", source: "test")
         role.tools = ["mcp__sh__*"]
         return role
     }
 
-    private func context() -> ToolContext {
+    func context() -> ToolContext {
         ToolContext(sessionId: "s", workerId: "w", workspaceRoot: "/", permissions: ToolPermissions())
     }
 
@@ -93,7 +94,7 @@ import TestSupport
             _ = try await pool.tools(for: role, requested: nil)
             Issue.record("expected an error")
         } catch let error as MCPClientError {
-            #expect(error.description.contains("did not answer initialize"), "\(error)")
+            #expect(error.description.contains("did not answer server/discover or initialize within 0.5 s"), "\(error)")
             #expect(error.description.contains("loading the index"), "\(error)")
         }
         await pool.close()
