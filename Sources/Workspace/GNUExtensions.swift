@@ -15,6 +15,9 @@ enum GNUExtensions {
     private static let syscallFunction: Syscall4? = dlsym(nil, "syscall").map { unsafeBitCast($0, to: Syscall4.self) }
     private static let addChdirFunction: AddChdir? =
         dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
+    private static let addCloseFromFunction: AddCloseFrom? =
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
     private typealias GetXattr = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
     private typealias SetXattr = @convention(c) (Int32, UnsafePointer<CChar>, UnsafeRawPointer, Int, Int32) -> Int32
@@ -54,6 +57,15 @@ enum GNUExtensions {
             throw WorkspaceError("cannot create a pipe: \(String(cString: strerror(errno)))")
         }
         return (fds[0], fds[1])
+    }
+
+    /// Makes the spawned child close every descriptor from `lowest` up before it runs its
+    /// program, so it inherits none this process opened without close-on-exec (a file being
+    /// written, which would make running that file fail with "Text file busy" for as long as
+    /// the child lives). glibc 2.34 and later; on an older C library children inherit them.
+    static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
+        guard let addCloseFromFunction else { return }
+        _ = withUnsafeMutablePointer(to: &actions) { addCloseFromFunction(UnsafeMutableRawPointer($0), lowest) }
     }
 
     /// Makes the spawned child start in `directory`.

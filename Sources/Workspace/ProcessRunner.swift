@@ -149,7 +149,7 @@ public enum ProcessRunner {
     }
 
     /// posix_spawnp with stdin from /dev/null, stdout and stderr into one pipe, a new process
-    /// group, default signal handling and an empty signal mask.
+    /// group, default signal handling, an empty signal mask and no other descriptor of ours.
     /// `held`: a descriptor the child gets as `releaseFD`.
     private static func spawn(_ argv: [String], cwd: String?, environment: [String: String],
                               held: Int32?) throws -> (pid_t, Int32) {
@@ -211,6 +211,7 @@ public enum ProcessRunner {
             posix_spawn_file_actions_adddup2(&actions, spare, releaseFD)
             posix_spawn_file_actions_addclose(&actions, spare)
         }
+        GNUExtensions.addCloseFrom(&actions, held == nil ? 3 : releaseFD + 1)
         if let cwd { try GNUExtensions.addChdir(&actions, cwd) }
 
         var attributes = posix_spawnattr_t()

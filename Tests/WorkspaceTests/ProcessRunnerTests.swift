@@ -23,6 +23,20 @@ import Glibc
         throw WorkspaceError("the grandchild never started")
     }
 
+    /// A descriptor this process holds without close-on-exec (a file being written, as
+    /// Foundation's `write(toFile:)` holds one) is not inherited: a child that held it would
+    /// make running that file fail with "Text file busy" for as long as the child lived.
+    @Test func aChildInheritsOnlyItsStandardDescriptors() async throws {
+        let path = "/tmp/bosun-fd-\(UUID().uuidString)"
+        let leaked = open(path, O_WRONLY | O_CREAT, 0o600)
+        #expect(leaked > 2)
+        defer { close(leaked); unlink(path) }
+        let outcome = try await ProcessRunner.run(["sh", "-c", "ls /proc/$$/fd"], cwd: nil,
+                                                  environment: ["PATH": "/usr/bin:/bin"], timeout: 30, outputCap: 1000)
+        let descriptors = String(decoding: outcome.output, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        #expect(outcome.exitCode == 0 && descriptors.sorted() == [0, 1, 2], "\(descriptors), ours was \(leaked)")
+    }
+
     @Test func aTimeoutKillsTheWholeProcessTree() async throws {
         let pidFile = "/tmp/bosun-tree-\(UUID().uuidString)"
         defer { unlink(pidFile) }
