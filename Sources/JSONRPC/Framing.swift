@@ -1,3 +1,5 @@
+import Foundation
+
 /// How messages are delimited on the byte stream.
 public enum Framing: String, Sendable, CaseIterable {
     /// The LSP base protocol: `Content-Length: N\r\n\r\n` then N bytes of JSON.
@@ -11,15 +13,10 @@ public enum Framing: String, Sendable, CaseIterable {
     }
 
     /// Wraps one JSON text in this framing.
-    func frame(_ json: some Collection<UInt8>, into out: inout [UInt8]) {
-        switch self {
-        case .contentLength:
-            out.append(contentsOf: "Content-Length: \(json.count)\r\n\r\n".utf8)
-            out.append(contentsOf: json)
-        case .newlineDelimited:
-            out.append(contentsOf: json)
-            out.append(UInt8(ascii: "\n"))
-        }
+    func frame(_ json: Data, into out: inout [UInt8]) {
+        if self == .contentLength { out.append(contentsOf: "Content-Length: \(json.count)\r\n\r\n".utf8) }
+        out.append(bytesOf: json)
+        if self == .newlineDelimited { out.append(UInt8(ascii: "\n")) }
     }
 }
 
@@ -71,4 +68,11 @@ public enum FramingError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { rpcError.message }
+}
+
+extension [UInt8] {
+    /// Appends `data`'s bytes in one copy (appended as a sequence, `Data` goes byte by byte).
+    mutating func append(bytesOf data: Data) {
+        data.withUnsafeBytes { append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+    }
 }

@@ -13,19 +13,21 @@ enum MessageEncoding {
     }
 
     /// `{"jsonrpc":"2.0","id":…,"result":…}` with an already encoded result, written in one
-    /// buffer of the right size (answers at once are made at this rate).
+    /// buffer of the right size and copied into its `Data` once (answers made at once come
+    /// at this rate, and `Data`'s appends of a sequence look up its conformances every time).
     static func response(id: RequestID?, result: Data) -> Data {
-        var out = Data(capacity: 48 + result.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(48 + result.count)
         out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
         if case .number(let text)? = id {
             out.append(contentsOf: text.utf8)
         } else {
-            out.append(idJSON(id))
+            out.append(contentsOf: id?.jsonBytes ?? Array("null".utf8))
         }
         out.append(contentsOf: #","result":"#.utf8)
-        out.append(result)
+        out.append(bytesOf: result)
         out.append(UInt8(ascii: "}"))
-        return out
+        return Data(out)
     }
 
     /// `{"jsonrpc":"2.0","id":…,"error":{…}}`; the id is `null` when it could not be read.

@@ -150,8 +150,8 @@ import Testing
         let peer = PipePeer(registry: registry(handled: handled))
         var first: [UInt8] = []
         var second: [UInt8] = []
-        framing.frame(Array(#"{"jsonrpc":"2.0","id":1,"method":"cached"}"#.utf8), into: &first)
-        framing.frame(Array(#"{"jsonrpc":"2.0","id":2,"method":"cached"}"#.utf8), into: &second)
+        framing.frame(Data(#"{"jsonrpc":"2.0","id":1,"method":"cached"}"#.utf8), into: &first)
+        framing.frame(Data(#"{"jsonrpc":"2.0","id":2,"method":"cached"}"#.utf8), into: &second)
         let cut = second.count / 2
         // One write (far below the pipe's atomic size) holds the first message and half the
         // second: once the first is answered, the reader has read that half.
