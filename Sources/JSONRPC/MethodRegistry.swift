@@ -80,11 +80,18 @@ public final class MethodRegistry: Sendable {
     /// A method that reads its params from the whole message itself (`RequestContext` has
     /// the method and id): for a front end whose hottest method is worth a faster parser than
     /// `Decodable` (MCP's `tools/call`). It must throw `RPCError`s that name the field.
+    ///
+    /// `atOnce`, when given, is asked first for every request, on the reader thread as it is
+    /// read, with the whole message: an answer it has ready is written at once, without a
+    /// task; nil sends the request on to `handler`. It must not block.
     public func registerRaw(
-        _ method: String, handler: @escaping @Sendable (_ message: Data, RequestContext) async throws -> EncodedJSON
+        _ method: String, atOnce: (@Sendable (_ message: Data) -> EncodedJSON?)? = nil,
+        handler: @escaping @Sendable (_ message: Data, RequestContext) async throws -> EncodedJSON
     ) {
         let entry: RequestHandler = { message, context in try await handler(message.data, context).data }
-        tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: nil) }
+        var immediate: ImmediateHandler?
+        if let atOnce { immediate = { message in atOnce(message.data)?.data } }
+        tables.withLock { $0.requests[method] = RequestEntry(handler: entry, immediate: immediate) }
     }
 
     public func registerNotification<P: Decodable & Sendable>(

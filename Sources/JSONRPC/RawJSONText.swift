@@ -81,13 +81,41 @@ enum RawJSONText {
 }
 
 /// A cursor over JSON text already known to be valid: it skips and finds, never decodes.
-struct JSONTextScanner {
-    let bytes: ArraySlice<UInt8>
-    var index: Int
+/// Public for a front end that reads a request's members itself (MCP's `tools/call`).
+public struct JSONTextScanner {
+    public let bytes: ArraySlice<UInt8>
+    public var index: Int
 
-    var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+    public init(bytes: ArraySlice<UInt8>, index: Int) {
+        self.bytes = bytes
+        self.index = index
+    }
 
-    mutating func skipWhitespace() {
+    /// At an object (after whitespace): calls `member` with each key's raw text (escapes
+    /// undecoded) and its value's range, until it returns false; false if the text is not an
+    /// object or `member` stopped.
+    public mutating func members(_ member: (ArraySlice<UInt8>, Range<Int>) -> Bool) -> Bool {
+        skipWhitespace()
+        guard peek == UInt8(ascii: "{") else { return false }
+        index += 1
+        while true {
+            skipWhitespace()
+            guard let byte = peek else { return false }
+            if byte == UInt8(ascii: "}") { index += 1; return true }
+            if byte == UInt8(ascii: ",") { index += 1; continue }
+            guard let key = string() else { return false }
+            skipWhitespace()
+            guard peek == UInt8(ascii: ":") else { return false }
+            index += 1
+            skipWhitespace()
+            let start = index
+            guard skipValue(), member(bytes[key], start..<index) else { return false }
+        }
+    }
+
+    public var peek: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+
+    public mutating func skipWhitespace() {
         while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
     }
 
@@ -152,7 +180,7 @@ struct JSONTextScanner {
     }
 
     /// Skips one value; false at malformed text.
-    mutating func skipValue() -> Bool {
+    public mutating func skipValue() -> Bool {
         guard let byte = peek else { return false }
         switch byte {
         case UInt8(ascii: "\""):
@@ -183,7 +211,7 @@ struct JSONTextScanner {
     private static let delimiters: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")]
 
     /// At a quote: the range of the string's content, escapes undecoded.
-    mutating func string() -> Range<Int>? {
+    public mutating func string() -> Range<Int>? {
         guard peek == UInt8(ascii: "\"") else { return nil }
         index += 1
         let start = index

@@ -54,31 +54,31 @@ struct MCPCallToolParams: Sendable {
     var inputResponses: JSONValue?
 
     init(message: Data) throws(RPCError) {
-        guard let envelope = try? JSONValue.parse(message) else {
+        guard let request = MCPRequestReader.read(message) else {
             throw RPCError.loneSurrogate(inParamsOf: message)
                 ?? .invalidParams("params must be an object with the tool's name and arguments", field: "params")
         }
-        try self.init(parsed: envelope)
+        try self.init(reading: request)
     }
 
-    /// From the request already parsed (2026-07-28 reads its `_meta` first).
-    init(parsed envelope: JSONValue) throws(RPCError) {
-        guard case .object(let params)? = envelope["params"] else {
+    /// From the request already read (2026-07-28 reads its `_meta` first).
+    init(reading request: MCPRequestReader) throws(RPCError) {
+        guard !request.paramsNotAnObject else {
             throw .invalidParams("params must be an object with the tool's name and arguments", field: "params")
         }
-        guard let name = params["name"] else { throw .invalidParams("missing required field 'name'", field: "name") }
+        guard let name = request["name"] else { throw .invalidParams("missing required field 'name'", field: "name") }
         guard case .string(let text) = name else { throw .invalidParams("field 'name' must be a string", field: "name") }
         self.name = text
-        arguments = params["arguments"].flatMap { $0.isNull ? nil : $0 }
-        progressToken = params["_meta"]?["progressToken"].flatMap { $0.isNull ? nil : $0 }
-        traceparent = params["_meta"]?["traceparent"]?.stringValue.flatMap { MCPTraceContext.isValid($0) ? $0 : nil }
-        elicitsForms = MCPAskForm.acceptsForms(params["_meta"]?[MCPStateless.capabilitiesKey]?["elicitation"])
-        if let state = params["requestState"], !state.isNull {
+        arguments = request["arguments"].flatMap { $0.isNull ? nil : $0 }
+        progressToken = request.meta["progressToken"].flatMap { $0.isNull ? nil : $0 }
+        traceparent = request.meta["traceparent"]?.stringValue.flatMap { MCPTraceContext.isValid($0) ? $0 : nil }
+        elicitsForms = MCPAskForm.acceptsForms(request.meta[MCPStateless.capabilitiesKey]?["elicitation"])
+        if let state = request["requestState"], !state.isNull {
             guard let text = state.stringValue else { throw .invalidParams("requestState must be the string bosun sent", field: "requestState") }
             requestState = text
         }
-        inputResponses = params["inputResponses"].flatMap { $0.isNull ? nil : $0 }
-        if let task = params["task"], !task.isNull {
+        inputResponses = request["inputResponses"].flatMap { $0.isNull ? nil : $0 }
+        if let task = request["task"], !task.isNull {
             guard task.objectValue != nil else { throw .invalidParams("field 'task' must be an object", field: "task") }
             self.task = task
         }

@@ -9,7 +9,9 @@ enum MCPMethods {
     static func register(on registry: MethodRegistry, state: MCPFrontEnd.State, logger: Logger) {
         registry.register("ping", NoParams.self) { _, _ in JSONValue.object([:]) }
         registry.register("tools/list", NoParams.self) { _, _ in MCPToolCatalog.listResult }
-        registry.registerRaw("tools/call") { message, _ in
+        registry.registerRaw("tools/call", atOnce: { message in
+            (try? MCPCallToolParams(message: message)).flatMap { MCPToolCall.answerAtOnce($0, state: state) }
+        }) { message, _ in
             try await MCPToolCall.answer(try MCPCallToolParams(message: message), state: state)
         }
         registry.register("logging/setLevel", MCPSetLevelParams.self) { params, _ in

@@ -44,6 +44,9 @@ actor MCPSessionSlot {
     }
 
     /// The open session; throws a `SessionError` (or another error) saying why it could not open.
+    /// The session if it is open, read without waiting.
+    nonisolated var openedSession: (any SessionHandle)? { opened.withLock { $0 } }
+
     nonisolated func session() async throws -> any SessionHandle {
         if let handle = opened.withLock({ $0 }) { return handle }
         return try await open()

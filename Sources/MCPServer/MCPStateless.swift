@@ -30,9 +30,8 @@ enum MCPStateless {
 
     /// What one request's `_meta` says about its client.
     struct Envelope: Sendable {
-        /// The whole request, parsed once.
-        var message: JSONValue
-        var params: [String: JSONValue]
+        /// The request's members bosun reads, read once.
+        var request: MCPRequestReader
         var offersTasks: Bool
         /// The client takes form elicitation: an ask may reach it as an input request.
         var elicitsForms: Bool
@@ -43,8 +42,15 @@ enum MCPStateless {
             discoverResult(serverVersion: state.connection.options.version, problems: state.problems)
         }
         stateless(registry, "tools/list") { _ in toolsListResult }
-        stateless(registry, "tools/call") { envelope in
-            var params = try MCPCallToolParams(parsed: envelope.message)
+        // A call with an answer ready (`status` of an unchanged session) is answered by the
+        // reader thread; one whose `_meta` is refused gets its error from the handler.
+        let atOnce: @Sendable (Data) -> EncodedJSON? = { message in
+            guard let envelope = try? envelope(of: message), let params = try? MCPCallToolParams(reading: envelope.request),
+                  let answer = MCPToolCall.answerAtOnce(params, state: state) else { return nil }
+            return complete(answer)
+        }
+        stateless(registry, "tools/call", atOnce: atOnce) { envelope in
+            var params = try MCPCallToolParams(reading: envelope.request)
             params.task = nil
             // The retry of an `input_required` answer: its worker's asks answered, wait on.
             if let requestState = params.requestState {
@@ -62,7 +68,7 @@ enum MCPStateless {
             try await MCPTasks.detailed(try taskId(envelope), elicitsForms: envelope.elicitsForms, state: state)
         }
         stateless(registry, "tasks/update") { envelope in
-            try await MCPTasks.update(try taskId(envelope), responses: envelope.params["inputResponses"], state: state)
+            try await MCPTasks.update(try taskId(envelope), responses: envelope.request["inputResponses"], state: state)
             return complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
         }
         stateless(registry, "tasks/cancel") { envelope in
@@ -85,16 +91,15 @@ enum MCPStateless {
     }
 
     /// Registers `method` behind the per-request checks of this era.
-    private static func stateless(_ registry: MethodRegistry, _ method: String,
+    private static func stateless(_ registry: MethodRegistry, _ method: String, atOnce: (@Sendable (Data) -> EncodedJSON?)? = nil,
                                   _ handler: @escaping @Sendable (Envelope) async throws -> EncodedJSON) {
-        registry.registerRaw(method) { message, _ in try await handler(try envelope(of: message)) }
+        registry.registerRaw(method, atOnce: atOnce) { message, _ in try await handler(try envelope(of: message)) }
     }
 
     /// Checks `_meta`: the protocol version (a string this era serves) and the client's capabilities.
     static func envelope(of message: Data) throws(RPCError) -> Envelope {
-        guard let parsed = try? JSONValue.parse(message) else { throw .invalidParams("the request is not JSON", field: "params") }
-        let params = parsed["params"]?.objectValue ?? [:]
-        let meta = params["_meta"]?.objectValue ?? [:]
+        guard let request = MCPRequestReader.read(message) else { throw .invalidParams("the request is not JSON", field: "params") }
+        let meta = request.meta
         guard let requested = meta[versionKey] else {
             throw .invalidParams("""
                 params._meta must carry "\(versionKey)" (and "\(capabilitiesKey)") in MCP \(version); \
@@ -114,12 +119,12 @@ enum MCPStateless {
         guard capabilities == nil || capabilities?.objectValue != nil else {
             throw .invalidParams("\(capabilitiesKey) must be an object", field: "_meta.\(capabilitiesKey)")
         }
-        return Envelope(message: parsed, params: params, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil,
+        return Envelope(request: request, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil,
                         elicitsForms: MCPAskForm.acceptsForms(capabilities?["elicitation"]))
     }
 
     private static func taskId(_ envelope: Envelope) throws(RPCError) -> String {
-        guard case .string(let id)? = envelope.params["taskId"] else {
+        guard case .string(let id)? = envelope.request["taskId"] else {
             throw .invalidParams("taskId must be the string a tools/call answered with", field: "taskId")
         }
         return id

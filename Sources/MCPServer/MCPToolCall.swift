@@ -20,6 +20,23 @@ enum MCPToolCall {
         return try await run(operation, params, state: state)
     }
 
+    /// The answer a call has ready without waiting, for the reader thread to write at once: a
+    /// tool whose operation may have one (`status` while the session is unchanged), called
+    /// without arguments, on a session already open; nil sends the call to `answer`.
+    static func answerAtOnce(_ params: MCPCallToolParams, state: MCPFrontEnd.State) -> EncodedJSON? {
+        guard params.task == nil, params.requestState == nil, params.arguments?.objectValue?.isEmpty ?? (params.arguments == nil),
+              let operation = BosunOperations.named(params.name), operation.answersAtOnce,
+              let handle = state.slot.openedSession else { return nil }
+        return ready(operation, handle.operations, state: state)
+    }
+
+    private static func ready<Operation: SessionOperation>(_ operation: Operation, _ session: any SessionOperations,
+                                                          state: MCPFrontEnd.State) -> EncodedJSON? {
+        guard let params = try? MCPEmptyParams.value(Operation.Params.self, for: operation.info.name),
+              let encoded = operation.answerAtOnce(session, params) else { return nil }
+        return state.lastResult.wrap(encoded.data)
+    }
+
     private static func run<Operation: SessionOperation>(
         _ operation: Operation, _ params: MCPCallToolParams, state: MCPFrontEnd.State
     ) async throws -> EncodedJSON {

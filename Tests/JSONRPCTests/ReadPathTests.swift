@@ -144,6 +144,25 @@ import Testing
         #expect(handled.now == 1)
     }
 
+    @Test func aRawMethodIsAskedWithTheWholeMessageAndMayDecline() async throws {
+        let handled = Count()
+        let registry = makeRegistry()
+        // Ready only for a message that says "ready" somewhere in its params.
+        registry.registerRaw("raw", atOnce: { message in
+            String(decoding: message, as: UTF8.self).contains("ready") ? EncodedJSON(writtenJSON: Data(#"{"atOnce":true}"#.utf8)) : nil
+        }) { _, _ in
+            handled.add()
+            return EncodedJSON(writtenJSON: Data(#"{"atOnce":false}"#.utf8))
+        }
+        let peer = PipePeer(registry: registry)
+        peer.send(#"{"jsonrpc":"2.0","id":1,"method":"raw","params":{"name":"ready","x":[1]}}"# + "\n")
+        #expect(try await peer.receive()["result"] == ["atOnce": true])
+        #expect(handled.now == 0)
+        peer.send(#"{"jsonrpc":"2.0","id":2,"method":"raw","params":{"name":"later"}}"# + "\n")
+        #expect(try await peer.receive()["result"] == ["atOnce": false])
+        #expect(handled.now == 1)
+    }
+
     @Test(arguments: [Framing.newlineDelimited, .contentLength])
     func aMessageSplitOverReadsIsAnsweredOnce(framing: Framing) async throws {
         let handled = Count()

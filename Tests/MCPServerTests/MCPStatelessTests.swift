@@ -13,6 +13,24 @@ import Testing
         return JSONValue.object(["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": .object(params)]).jsonData()
     }
 
+    @Test func theReaderTakesWhatBosunUsesInOnePass() throws {
+        let text = #"""
+            {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"status","arguments":{"a":[1,{"b":"}"}]},
+             "_meta":{"io.modelcontextprotocol/clientInfo":{"name":"x\\\"y"},"io.modelcontextprotocol/protocolVersion":"2026-07-28",
+             "progressToken":7,"io.modelcontextprotocol/clientCapabilities":{}},"name":"second","unknown":[true,null]}}
+            """#
+        let reader = try #require(MCPRequestReader.read(Data(text.utf8)))
+        #expect(reader["name"] == "status")  // a member named twice counts the first time
+        #expect(reader["arguments"] == ["a": [1, ["b": "}"]]])
+        #expect(reader.meta == [MCPStateless.versionKey: "2026-07-28", MCPStateless.capabilitiesKey: [:], "progressToken": 7])
+        #expect(reader["unknown"] == nil && !reader.paramsNotAnObject)
+        #expect(try #require(MCPRequestReader.read(Data(#"{"id":1,"params":[1]}"#.utf8))).paramsNotAnObject)
+        #expect(try #require(MCPRequestReader.read(Data(#"{"id":1,"params":null}"#.utf8))).members.isEmpty)
+        #expect(MCPRequestReader.read(Data(#"{"id":1,"params":{"name":"x""#.utf8)) == nil)
+        let escaped = try #require(MCPRequestReader.read(Data(#"{"params":{"name":"a\u00e9\"b"}}"#.utf8)))
+        #expect(escaped["name"] == "aé\"b")
+    }
+
     @Test func resultTypeIsSplicedIntoEveryResult() throws {
         let empty = MCPStateless.complete(EncodedJSON(writtenJSON: Data("{}".utf8)))
         #expect(try JSONValue.parse(empty.data) == ["resultType": "complete"])
