@@ -115,12 +115,13 @@ enum MCPStateless {
                 \(MCPVersion.supported.joined(separator: ", ")) after initialize
                 """, data: ["supported": [.string(version)], "requested": requested])
         }
-        let capabilities = meta[capabilitiesKey]
-        guard capabilities == nil || capabilities?.objectValue != nil else {
-            throw .invalidParams("\(capabilitiesKey) must be an object", field: "_meta.\(capabilitiesKey)")
+        // The spec requires the capabilities on every request ({} for none).
+        guard let capabilities = meta[capabilitiesKey], capabilities.objectValue != nil else {
+            throw .invalidParams("params._meta must carry \"\(capabilitiesKey)\", an object ({} for a client that declares none), in MCP \(version)",
+                                 field: "_meta.\(capabilitiesKey)")
         }
-        return Envelope(request: request, offersTasks: capabilities?["extensions"]?[tasksExtension] != nil,
-                        elicitsForms: MCPAskForm.acceptsForms(capabilities?["elicitation"]))
+        return Envelope(request: request, offersTasks: capabilities["extensions"]?[tasksExtension] != nil,
+                        elicitsForms: MCPAskForm.acceptsForms(capabilities["elicitation"]))
     }
 
     private static func taskId(_ envelope: Envelope) throws(RPCError) -> String {

@@ -43,7 +43,18 @@ import Testing
         let ok = try MCPStateless.envelope(of: request([.init(stringLiteral: version): "2026-07-28",
                                                          .init(stringLiteral: capabilities): ["extensions": ["io.modelcontextprotocol/tasks": [:]]]]))
         #expect(ok.offersTasks)
-        #expect(try !MCPStateless.envelope(of: request([.init(stringLiteral: version): "2026-07-28"])).offersTasks)
+        #expect(try !MCPStateless.envelope(of: request([.init(stringLiteral: version): "2026-07-28",
+                                                         .init(stringLiteral: capabilities): [:]])).offersTasks)
+        // The capabilities are required on every request, as an object.
+        for missing: JSONValue in [[.init(stringLiteral: version): "2026-07-28"],
+                                   [.init(stringLiteral: version): "2026-07-28", .init(stringLiteral: capabilities): "none"]] {
+            do {
+                _ = try MCPStateless.envelope(of: request(missing))
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.code == RPCError.invalidParams && error.data == ["field": .string("_meta.\(capabilities)")], "\(error)")
+            }
+        }
         do {
             _ = try MCPStateless.envelope(of: request([.init(stringLiteral: version): "2025-11-25"]))
             Issue.record("expected an error")

@@ -80,6 +80,8 @@ def test_meta_is_checked_on_every_request(modern):
     assert unsupported["data"] == {"supported": [MODERN], "requested": "1900-01-01"}
     missing = modern.request("tools/call", {"name": "roles", "arguments": {}})["error"]
     assert missing["code"] == -32602 and "io.modelcontextprotocol/protocolVersion" in missing["message"]
+    no_capabilities = modern.request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": MODERN}})["error"]
+    assert no_capabilities["code"] == -32602 and "io.modelcontextprotocol/clientCapabilities" in no_capabilities["message"]
     not_a_string = modern.request("tools/list", {"_meta": meta(version=2026)})["error"]
     assert not_a_string["code"] == -32602
     gone = modern.request("ping", {"_meta": meta()})["error"]
