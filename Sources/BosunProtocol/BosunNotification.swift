@@ -8,8 +8,30 @@ public struct BosunNotification: Sendable, Hashable {
     public static let orchestrationEvent = "orchestration/event"
 
     public var method: String
-    public var params: JSONValue
     public var droppable: Bool
+    private var content: Content
+
+    private enum Content: Sendable, Hashable {
+        case value(JSONValue)
+        /// A worker event whose data the session wrote already, and its params written around it.
+        case written(WorkerEvent, EncodedJSON)
+    }
+
+    /// The params as a value.
+    public var params: JSONValue {
+        switch content {
+        case .value(let params): return params
+        case .written(let event, _): return event.json
+        }
+    }
+
+    /// The params as they go out, when they are written already: a worker event's data as
+    /// the session wrote it for the trace (a terminal one, its outcome's text made once when
+    /// the worker ended), not built and written again. Nil: send `params`.
+    public var writtenParams: EncodedJSON? {
+        if case .written(_, let json) = content { return json }
+        return nil
+    }
 
     /// The notification for `event`, or nil when `delivery` (the client's
     /// `initializationOptions.events`) does not want it. Progress always goes out.
@@ -23,7 +45,7 @@ public struct BosunNotification: Sendable, Hashable {
             case .none: return nil
             }
             method = Self.workerEvent
-            params = worker.json
+            content = worker.writtenJSON.map { .written(worker, $0) } ?? .value(worker.json)
         case .orchestration(let event):
             switch delivery {
             case .all: break
@@ -31,13 +53,13 @@ public struct BosunNotification: Sendable, Hashable {
             case .none: return nil
             }
             method = Self.orchestrationEvent
-            params = [
+            content = .value([
                 "orchestrationId": .string(event.orchestrationId),
                 "seq": .int(Int64(event.seq)),
                 "kind": .string(event.kind),
                 "at": .string(event.at),
                 "data": event.data,
-            ]
+            ])
         case .progress(let progress):
             method = Self.progress
             let value: JSONValue
@@ -49,7 +71,7 @@ public struct BosunNotification: Sendable, Hashable {
             case .end:
                 value = ["kind": "end", "message": .string(progress.message)]
             }
-            params = ["token": progress.token, "value": value]
+            content = .value(["token": progress.token, "value": value])
         }
     }
 }

@@ -170,14 +170,30 @@ public struct WorkerEvent: Codable, Sendable, Hashable {
     public var seq: Int
     public var at: String
     public var data: WorkerEventData
+    /// `data` as the trace stores it, when the sender wrote it already (`JSONValue`'s writer,
+    /// the same text `data.json` writes): a front end may send these bytes as they are.
+    /// Neither encoded nor compared: it is `data` in another form.
+    public var dataJSON: String?
 
     public var kind: WorkerEventKind { data.kind }
 
-    public init(workerId: String, seq: Int, at: String, data: WorkerEventData) {
+    public init(workerId: String, seq: Int, at: String, data: WorkerEventData, dataJSON: String? = nil) {
         self.workerId = workerId
         self.seq = seq
         self.at = at
         self.data = data
+        self.dataJSON = dataJSON
+    }
+
+    public static func == (lhs: WorkerEvent, rhs: WorkerEvent) -> Bool {
+        lhs.workerId == rhs.workerId && lhs.seq == rhs.seq && lhs.at == rhs.at && lhs.data == rhs.data
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(workerId)
+        hasher.combine(seq)
+        hasher.combine(at)
+        hasher.combine(data)
     }
 
     private enum CodingKeys: String, CodingKey { case workerId, seq, kind, at, data }
@@ -208,6 +224,25 @@ public struct WorkerEvent: Codable, Sendable, Hashable {
     public var json: JSONValue {
         ["workerId": .string(workerId), "seq": .int(Int64(seq)), "kind": .string(kind.rawValue), "at": .string(at),
          "data": data.json]
+    }
+
+    /// The wire form written around `dataJSON` as it is, byte for byte what writing `json`
+    /// gives (keys in the writer's sorted order); nil when the data was not written already.
+    public var writtenJSON: EncodedJSON? {
+        guard let dataJSON else { return nil }
+        var writer = JSONValueWriter(capacity: dataJSON.utf8.count + workerId.utf8.count + 64)
+        writer.writeRaw("{\"at\":")
+        writer.writeString(at)
+        writer.writeRaw(",\"data\":")
+        writer.writeRaw(Array(dataJSON.utf8))
+        writer.writeRaw(",\"kind\":")
+        writer.writeString(kind.rawValue)
+        writer.writeRaw(",\"seq\":")
+        writer.writeInt(seq)
+        writer.writeRaw(",\"workerId\":")
+        writer.writeString(workerId)
+        writer.writeRaw("}")
+        return EncodedJSON(writtenJSON: Data(writer.bytes))
     }
 }
 

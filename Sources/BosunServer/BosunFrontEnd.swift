@@ -34,7 +34,11 @@ final class BosunFrontEnd: FrontEnd {
         let asks = ClientAsks.requested(by: params.capabilities) ? ClientAsks(connection: connection.connection, channel: ClientAsks.workerAsk, logger: logger) : nil
         let request = try params.sessionOpenRequest(defaultRoot: connection.options.defaultWorkspaceRoot) { event in
             if let notification = BosunNotification(event, delivery: delivery) {
-                notifier.notify(notification.method, notification.params, droppable: notification.droppable)
+                if let written = notification.writtenParams {
+                    notifier.notify(notification.method, written, droppable: notification.droppable)
+                } else {
+                    notifier.notify(notification.method, notification.params, droppable: notification.droppable)
+                }
             }
             asks?.observe(event)
         }

@@ -51,6 +51,9 @@ enum MessageEncoding {
             let bytes = json.jsonBytes()
             if json != .null, bytes == Array("null".utf8) { _ = try encodeValue(params) }
             out.append(contentsOf: bytes)
+        } else if let written = params as? EncodedJSON {
+            // Params written already (a worker event around its stored data): as they are.
+            out.append(written.data)
         } else {
             out.append(try encodeValue(params))
         }

@@ -37,10 +37,12 @@ extension Session {
 
     /// Sends an event to the front end; a terminal one only once it is committed. The front
     /// end may drop a non-terminal one (`SessionEvent.isDroppable`): a client that was not
-    /// reading still learns how each worker ended, and can fetch the rest with `trace`.
+    /// reading still learns how each worker ended, and can fetch the rest with `trace`. The
+    /// data goes with its stored text (`data.json` as written once), which a front end may
+    /// send as it is.
     func send(_ event: EventRecord, data: WorkerEventData) {
         environment.events(.worker(WorkerEvent(workerId: event.workerId, seq: event.seq, at: WireTime.string(event.at),
-                                               data: data)))
+                                               data: data, dataJSON: event.dataJSON)))
     }
 
     // MARK: - Progress on a spawn's progress token

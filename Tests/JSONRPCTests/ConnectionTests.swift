@@ -382,3 +382,16 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(try !received(#"{"jsonrpc":"2.0","id":1,"method":"status","params":[]}"#).hasEmptyParams)
     }
 }
+
+/// Params written already go into the notification as they are: the same bytes as writing
+/// the value they were written from.
+@Suite struct WrittenNotificationParamsTests {
+    @Test func writtenParamsAreSplicedByteForByte() throws {
+        let value: JSONValue = ["workerId": "w_1", "seq": 4, "kind": "failed", "at": "2026-01-01T00:00:00.000Z",
+                                "data": ["error": ["code": "max_steps", "message": "Used \"all\"/3\n"], "costUSD": 0.125]]
+        let typed = try MessageEncoding.notification(method: "worker/event", params: value)
+        let spliced = try MessageEncoding.notification(method: "worker/event",
+                                                       params: EncodedJSON(writtenJSON: Data(value.jsonBytes())))
+        #expect(spliced == typed, "\(String(decoding: spliced, as: UTF8.self))")
+    }
+}

@@ -68,12 +68,14 @@ struct EchoTool: WorkerTool {
 
 /// Notifications a session sent, in order.
 final class NotificationLog: Sendable {
-    private let entries = Mutex([(method: String, params: JSONValue, droppable: Bool)]())
+    typealias Entry = (method: String, params: JSONValue, droppable: Bool, written: EncodedJSON?)
+    private let entries = Mutex([Entry]())
 
-    func append(_ method: String, _ params: JSONValue, droppable: Bool = false) {
-        entries.withLock { $0.append((method, params, droppable)) }
+    /// `written`: the params as the front end sends them when they were written already.
+    func append(_ method: String, _ params: JSONValue, droppable: Bool = false, written: EncodedJSON? = nil) {
+        entries.withLock { $0.append((method, params, droppable, written)) }
     }
-    var all: [(method: String, params: JSONValue, droppable: Bool)] { entries.withLock { $0 } }
+    var all: [Entry] { entries.withLock { $0 } }
 
     func events(of workerId: String) -> [String] {
         all.filter { $0.method == "worker/event" && $0.params["workerId"]?.stringValue == workerId }
@@ -100,7 +102,8 @@ struct SessionHarness {
             events: { event in
                 // As bosun/1 sends them: the tests read the wire's notifications.
                 guard let notification = BosunNotification(event, delivery: .all) else { return }
-                log.append(notification.method, notification.params, droppable: notification.droppable)
+                log.append(notification.method, notification.params, droppable: notification.droppable,
+                           written: notification.writtenParams)
             }, logger: Logger(label: "test"))
         return try await Session.open(environment, resumeId: resume, maxConcurrentWorkers: cap)
     }
