@@ -124,7 +124,9 @@ import Testing
             #expect(error.kind == .server)
             #expect(error.message.contains("gave up after"))
             #expect(elapsed <= .seconds(3))
-            #expect(server.stats().requests >= 3)
+            // It retried, then stopped at the bound. How many attempts fit in one second is the
+            // host's speed (two on a loaded CI machine, up to six on a quiet one), not the policy's.
+            #expect(server.stats().requests >= 2)
         }
         // A retry-after past the bound gives up at once instead of sleeping past it.
         try await withMock(try options("429:retry-after=30")) { server, port in
