@@ -113,7 +113,7 @@ final class ScriptedSession: SessionHandle, SessionOperations {
         case .waitForCancel:
             started.fulfil(())
             do {
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(30)) // stands for a long orchestration, which the test cancels
             } catch {
                 wasCancelled.withLock { $0 = true }
                 throw error

@@ -1,6 +1,7 @@
 import BosunServer
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -17,7 +18,10 @@ import Glibc
         precondition(pipe(&input) == 0 && pipe(&output) == 0)
         close(output[0])
         let forwarder = ClientLogForwarder()
-        let logger = Logger(label: "test") { label in ServerLogHandler(label: label, level: .critical, forwarder: forwarder) }
+        let recorder = LogRecorder()
+        let logger = Logger(label: "test") { label in
+            MultiplexLogHandler([ServerLogHandler(label: label, level: .critical, forwarder: forwarder), recorder.handler])
+        }
         let server = BosunServer(
             options: ServerOptions(version: "test", gracePeriod: .milliseconds(100), drainTimeout: .seconds(1)),
             openSession: EmptySession.opener, logger: logger, logForwarder: forwarder)
@@ -27,10 +31,41 @@ import Glibc
             + "\n" + #"{"jsonrpc":"2.0","id":2,"method":"status"}"# + "\n"
         let bytes = Array(lines.utf8)
         #expect(write(input[1], bytes, bytes.count) == bytes.count)
-        try await Task.sleep(for: .milliseconds(300))
+        // The input stays open until a write to the client has failed, which is the case at test.
+        let failure = "later messages to the client are dropped"
+        for _ in 0..<2_000 where !recorder.contains(failure) {
+            try await Task.sleep(for: .milliseconds(5)) // paces the checks of the log; the wait is for the line
+        }
+        #expect(recorder.contains(failure), "no write to the client failed")
         close(input[1])
         #expect(await firstOf(exitCode, orNilAfter: .seconds(10)) == 0, "the server must end when its input ends")
         close(output[1])
+    }
+}
+
+/// Keeps the server's log lines, so that a test can wait for the line that says a thing happened.
+final class LogRecorder: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var handler: Handler { Handler(recorder: self) }
+
+    func contains(_ text: String) -> Bool {
+        lines.withLock { $0.contains { $0.contains(text) } }
+    }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            recorder.lines.withLock { $0.append(event.message.description) }
+        }
     }
 }
 
@@ -65,7 +100,7 @@ func firstOf<T: Sendable>(_ task: Task<T, Never>, orNilAfter timeout: Duration) 
     let (stream, continuation) = AsyncStream.makeStream(of: T?.self)
     Task { continuation.yield(await task.value) }
     Task {
-        try? await Task.sleep(for: timeout)
+        try? await Task.sleep(for: timeout) // the deadline, not a wait: the task's value comes first
         continuation.yield(nil)
     }
     return await stream.first { _ in true } ?? nil

@@ -116,7 +116,7 @@ import TestSupport
         let asked = try await serve.workerEvent(kind: "asked", of: worker.id)
         // The wait itself is the test: it must outlast the worker's 2 s timeout, which a
         // running clock would have ended (timed_out) by now.
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(4)) // a fixed wait on purpose: time passing is what is tested
         #expect(try await serve.worker(worker.id).state == "waiting")
         _ = try await serve.call("answer", ["askId": asked["data"]?["ask"]?["askId"] ?? .null, "text": "postgres"])
         let done = try await serve.awaitAll([worker.id])
@@ -367,13 +367,9 @@ import TestSupport
 extension BosunProcess {
     /// Waits until the server has logged `text` on stderr (polled: a log line has no event).
     func waitForStderr(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !stderr.contains(text) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20)) // paces the polls of the log; the wait is for the line
+        guard try await waitUntil(timeout: timeout, pace: .milliseconds(20), { stderr.contains(text) }) else {
+            Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
+            return
         }
     }
 

@@ -36,10 +36,7 @@ import Testing
         _ = try await second.initialize(root: world.workspace)
 
         let holder = try await first.spawn(["task": "Write src/shared.swift", "role": "coder", "tools": ["write_file"]])
-        for _ in 0..<400 where first.workerEvents(kind: "tool_result").isEmpty {
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        let holderWrite = try #require(first.workerEvents(kind: "tool_result").first)
+        let holderWrite = try #require(await first.firstWorkerEvent(kind: "tool_result", of: holder.id))
         #expect(holderWrite["data"]?["isError"] == false, "\(holderWrite)")
 
         let rival = try await second.spawn(["task": "Write src/shared.swift too", "role": "coder", "tools": ["write_file"]])

@@ -1,12 +1,13 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// Two product guarantees (ARCHITECTURE.md) over the real binary: hard deadlines kill the worker's commands, and
 /// a server stopped by SIGTERM leaves its workers `interrupted` with a terminal event.
 @Suite(.serialized) struct OrchestrationDeadlineTests {
     /// A marker no other process on the machine has in its command line.
-    static let sleepSeconds = "37.\(Int.random(in: 100...999))"
+    static let sleepSeconds = markerSleepSeconds()
 
     @Test func aTimeoutKillsTheCommandTheWorkerIsRunning() async throws {
         let script = """
@@ -23,17 +24,13 @@ import Testing
         let start = clock.now
         let worker = try await serve.spawn(["task": "Sleep through the deadline", "role": "coder",
                                             "limits": ["timeoutSeconds": 3]])
-        for _ in 0..<25 where Self.sleepers() == 0 { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(Self.sleepers() > 0, "the worker's command should be running before the deadline")
+        #expect(try await waitUntil(timeout: .seconds(2.5), pace: .milliseconds(20)) { sleepers(of: Self.sleepSeconds) > 0 },
+                "the worker's command should be running before the deadline")
         let ended = try await serve.awaitAll([worker.id])["finished"]?.arrayValue?.first
         #expect(ended?.state == "timed_out")
         #expect(clock.now - start < .seconds(5), "a 3 s timeout must end the worker within 2 s of it")
-        var remaining = Self.sleepers()
-        for _ in 0..<20 where remaining > 0 {
-            try await Task.sleep(for: .milliseconds(100))
-            remaining = Self.sleepers()
-        }
-        #expect(remaining == 0, "the command outlived its worker's deadline")
+        #expect(try await waitUntil(timeout: .seconds(2), pace: .milliseconds(20)) { sleepers(of: Self.sleepSeconds) == 0 },
+                "the command outlived its worker's deadline")
         let kinds = serve.workerEvents().filter { $0["workerId"]?.stringValue == worker.id }.compactMap { $0["kind"]?.stringValue }
         #expect(kinds.last == "timed_out")
         #expect(try await serve.shutdownAndExit() == 0)
@@ -49,7 +46,7 @@ import Testing
         #expect(roles.contains("coder") && roles.contains("worker"))
         let running = try await first.spawn(["task": "Keep going"])
         let queued = try await first.spawn(["task": "Wait behind it"])
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await first.firstWorkerEvent(kind: "model_call", of: running.id) != nil, "the worker never called its model")
         first.sendSignal(SIGTERM)
         _ = try await first.waitForExit()
 
@@ -65,15 +62,5 @@ import Testing
             #expect(seqs == Array(1...Int64(seqs.count)), "seq must count from 1 without gaps")
         }
         #expect(try await second.shutdownAndExit() == 0)
-    }
-
-    /// Processes whose command line is `sleep <marker>`.
-    static func sleepers() -> Int {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { Int($0) != nil }.filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let args = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return args.count >= 2 && args.suffix(2).last == sleepSeconds && args.contains { $0.hasSuffix("sleep") }
-        }.count
     }
 }

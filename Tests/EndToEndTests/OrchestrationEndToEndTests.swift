@@ -152,7 +152,8 @@ import Testing
         #expect(quick.state == "succeeded")
         let running = try await first.spawn(["task": "Keep running", "limits": ["maxSteps": 50]])
         let queued = try await first.spawn(["task": "Queued"])
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await first.firstWorkerEvent(kind: "model_call", of: running.id) != nil, "the worker never called its model")
+        _ = try await first.call("trace", ["limit": 1])  // a read of the store: answered once its row and brief are committed
         try await first.killHard()
 
         let second = try world.serve()

@@ -90,6 +90,22 @@ extension BosunProcess {
             .filter { kind == nil || $0["kind"]?.stringValue == kind }
     }
 
+    /// The first `worker/event` of `kind` (about `workerId`, when given) that `matches`, once
+    /// it has arrived; it stays among `workerEvents` for later reads. nil if none came within
+    /// `timeout`. The received notifications are a state checked as they grow, not an event
+    /// to take, so that other reads still see them.
+    func firstWorkerEvent(kind: String, of workerId: String? = nil, timeout: Duration = .seconds(30),
+                          where matches: (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue? {
+        var found: JSONValue?
+        try await waitUntil(timeout: timeout, pace: .milliseconds(10)) {
+            found = workerEvents(kind: kind).first { event in
+                (workerId == nil || event["workerId"]?.stringValue == workerId) && matches(event)
+            }
+            return found != nil
+        }
+        return found
+    }
+
     /// `shutdown`, `exit`, and the exit code.
     func stop() async throws -> Int32 {
         try await shutdownAndExit()

@@ -214,10 +214,7 @@ import Testing
         let worker = try await serve.spawn(["task": "Fix the code and run the tests", "role": "coder"])
         let id = try #require(worker["id"]?.stringValue)
         // Wait for the command's result; the worker then takes 1.5 s to submit.
-        for _ in 0..<800 where !serve.workerEvents(kind: "tool_result").contains(where: { $0["data"]?["name"] == "run_command" }) {
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        let test = try #require(serve.workerEvents(kind: "tool_result").first { $0["data"]?["name"] == "run_command" })
+        let test = try #require(await serve.firstWorkerEvent(kind: "tool_result", of: id) { $0["data"]?["name"] == "run_command" })
         #expect(test["data"]?["isError"] == false, "\(test)")
         #expect(try String(contentsOfFile: world.workspace + "/src/main.swift", encoding: .utf8) == "let x = 1\n")
         #expect(!FileManager.default.fileExists(atPath: world.workspace + "/report.txt"))

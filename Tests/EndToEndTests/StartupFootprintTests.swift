@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// What `bosun serve` keeps out of a process until it is needed (bench/RESULTS-server.md
 /// has the memory and start-up figures this buys).
@@ -14,10 +15,10 @@ import Testing
         try await serve.initialize(root: world.workspace)
         // The trace writer names its thread once the thread runs, which may be just after
         // `initialize` answered on a busy machine: wait for the name (both names must stick).
-        var before = threadNames(of: serve)
-        for _ in 0..<100 where !before.contains("bosun-trace") {
-            try await Task.sleep(for: .milliseconds(50))
+        var before: Set<String> = []
+        try await waitUntil(timeout: .seconds(5), pace: .milliseconds(20)) {
             before = threadNames(of: serve)
+            return before.contains("bosun-trace")
         }
         #expect(before.contains("bosun-trace"), "\(before)")
         #expect(!before.contains("bosun-http"))

@@ -1,6 +1,7 @@
 import Foundation
 import MockProvider
 import Testing
+import TestSupport
 @testable import HTTP
 
 /// The libcurl client itself against a real loopback server: options that `fetch_url` relies
@@ -80,9 +81,9 @@ import Testing
                 for try await _ in events {}
             }
             let started = ContinuousClock.now
-            while server.stats().activeResponses == 0, ContinuousClock.now - started < .seconds(5) { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(timeout: .seconds(5), pace: .milliseconds(2)) { server.stats().activeResponses > 0 }
             task.cancel()
-            while server.stats().activeResponses > 0, ContinuousClock.now - started < .seconds(5) { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(timeout: .seconds(5), pace: .milliseconds(2)) { server.stats().activeResponses == 0 }
             #expect(server.stats().activeResponses == 0)
             #expect(ContinuousClock.now - started < .seconds(5))
         }

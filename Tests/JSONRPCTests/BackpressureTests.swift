@@ -57,7 +57,7 @@ import Glibc
         let deadline = ContinuousClock.now + .seconds(60)
         while !connection.isHoldingInput {
             try #require(ContinuousClock.now < deadline, "the reader never stopped reading: nothing held the input")
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(5)) // paces the checks; the wait is for the input to be held
         }
         #expect(connection.unwrittenBytes > limit)
         stop.withLock { $0 = true }

@@ -26,7 +26,7 @@ func makeRegistry() -> MethodRegistry {
     registry.register("ping", NoParams.self) { _, _ in "pong" }
     registry.register("id", NoParams.self) { _, context in context.id.map { JSONValue(stringLiteral: "\($0)") } ?? .null }
     registry.register("sleep", NoParams.self) { _, _ in
-        try await Task.sleep(for: .seconds(30))
+        try await Task.sleep(for: .seconds(30)) // stands for a long method, which tests cancel
         return "woke up"
     }
     registry.register("fail", NoParams.self) { _, _ -> String in throw Boom() }

@@ -41,7 +41,7 @@ import Testing
         }
 
         func waitUntil(_ condition: @escaping @Sendable (Harness) -> Bool) async throws {
-            for _ in 0..<400 where !condition(self) { try await Task.sleep(for: .milliseconds(5)) }
+            for _ in 0..<400 where !condition(self) { try await Task.sleep(for: .milliseconds(5)) } // paces the checks; the wait is for the state
             #expect(condition(self))
         }
     }
@@ -62,7 +62,7 @@ import Testing
         }
         while harness.state.withLock({ $0.answers.count }) < 6 {
             harness.releaseAll()
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(5)) // paces the releases and checks; the wait is for every answer
         }
         let state = harness.state.withLock { $0 }
         #expect(state.peak == 2)

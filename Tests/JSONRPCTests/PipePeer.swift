@@ -131,7 +131,7 @@ final class Inbox: Sendable {
             }
             guard let number else { return }
             Task {
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(for: timeout) // the deadline, not a wait: the message comes first
                 let expired = state.withLock { state in
                     guard state.waiter?.number == number else { return nil as CheckedContinuation<[UInt8]?, Never>? }
                     defer { state.waiter = nil }

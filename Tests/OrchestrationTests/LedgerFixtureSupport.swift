@@ -59,7 +59,7 @@ enum LedgerFixture {
             }
             if said.contains("Write the outline") {
                 if !said.contains("Try the outline again") { throw ModelFixtureError.firstOutlineFails }
-                if outlineBlocks { try await Task.sleep(for: .seconds(600)) }
+                if outlineBlocks { try await Task.sleep(for: .seconds(600)) } // a call that never ends: the run is stopped mid-outline
                 return submit(["text": "1. Setup 2. Use"])
             }
             return submit(["text": "The body."])

@@ -41,7 +41,7 @@ final class FakeModelClient: ModelClient {
     /// takes `latency` and costs 100 input and 20 output tokens.
     static func synthetic(toolSteps: Int, latency: Duration = .milliseconds(10), text: String = "done") -> FakeModelClient {
         FakeModelClient { request in
-            try await Task.sleep(for: latency)
+            try await Task.sleep(for: latency) // the model's latency
             let made = request.messages.filter { $0.role == .assistant }.count
             let usage = Usage(inputTokens: 100, outputTokens: 20)
             if made < toolSteps {

@@ -3,6 +3,7 @@ import BosunProtocol
 import Foundation
 import Providers
 import Testing
+import TestSupport
 import TraceStore
 @testable import Orchestration
 
@@ -31,9 +32,12 @@ import TraceStore
     @Test func higherPriorityStartsFirstThenFIFO() async throws {
         let harness = try SessionHarness()
         let log = NotificationLog()
+        // The first worker holds the one slot until the others are queued behind it.
+        let release = AsyncStream<Void>.makeStream()
         let client = FakeModelClient { request in
-            let holds = "\(request.messages.first?.content ?? [])".contains("Hold the slot")
-            try await Task.sleep(for: .milliseconds(holds ? 300 : 5))
+            if "\(request.messages.first?.content ?? [])".contains("Hold the slot") {
+                for await _ in release.stream { break }
+            }
             return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": "ok"])],
                               stopReason: .toolUse, usage: Usage())
         }
@@ -45,6 +49,7 @@ import TraceStore
         #expect(first.state == .running)
         #expect(try await session.worker(high.id).queuePosition == 1)
         #expect(try await session.worker(lowToo.id).queuePosition == 3)
+        release.continuation.finish()
         _ = try await session.awaitAll()
         let starts = log.all.filter { $0.params["kind"]?.stringValue == "started" }.compactMap { $0.params["workerId"]?.stringValue }
         #expect(starts == [first.id, high.id, low.id, lowToo.id])
@@ -55,7 +60,7 @@ import TraceStore
     @Test func afterChainsPassResultsAndFailuresDownstream() async throws {
         let harness = try SessionHarness()
         let client = FakeModelClient { request in
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(50)) // the model's latency
             let brief = request.messages.first.flatMap { message -> String? in
                 if case .text(let text) = message.content.first { return text }
                 return nil
@@ -135,7 +140,7 @@ import TraceStore
                 return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: ["text": "ok"])],
                                   stopReason: .toolUse, usage: Usage())
             }
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(60)) // a model call that never ends: the timeout ends the worker
             throw CancellationError()
         }
         let log = NotificationLog()
@@ -157,7 +162,7 @@ import TraceStore
     @Test func eachWorkerTimesOutAtItsOwnDeadline() async throws {
         let harness = try SessionHarness()
         let stalled = FakeModelClient { _ in
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(60)) // a model call that never ends: the timeout ends the worker
             throw CancellationError()
         }
         let session = try await harness.open(stalled, cap: 4)
@@ -180,7 +185,7 @@ import TraceStore
         }
         #expect(view.state == .running)
         let waiting = Task { try await session.awaitWorkers(AwaitParams(workers: [never.id], mode: .all, timeoutSeconds: 1e300)) }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await waitUntil { await !session.waiters.isEmpty }, "the await never started waiting")
         _ = try await session.cancel(CancelParams(workerId: never.id))
         #expect(try await waiting.value.finished.map(\.state) == [.cancelled])
         await session.close()
@@ -211,7 +216,7 @@ import TraceStore
         let client = FakeModelClient.synthetic(toolSteps: 3, latency: .milliseconds(100))
         let session = try await harness.open(client)
         let worker = try await session.spawn(SpawnParams(task: "Work"))
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await waitUntil { client.calls > 0 }, "the worker never called its model")
         let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Be brief."))
         #expect(steer.delivery == .nextStep)
         let finished = try await session.awaitAll([worker.id]).finished[0]
@@ -247,12 +252,10 @@ import TraceStore
         let client = FakeModelClient.synthetic(toolSteps: 0, latency: .milliseconds(300))
         let session = try await harness.open(client, log: log)
         let worker = try await session.spawn(SpawnParams(task: "Answer at once"))
-        for _ in 0..<200 where client.calls == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await waitUntil { client.calls > 0 }, "the worker never called its model")
         let steer = try await session.steer(SteerParams(workerId: worker.id, message: "Also say why."))
         #expect(steer.delivery == .nextStep)
-        for _ in 0..<100 where log.events(of: worker.id).filter({ $0 == "succeeded" }).count < 2 {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitUntil { log.events(of: worker.id).filter({ $0 == "succeeded" }).count >= 2 }
         let finished = try await session.awaitAll([worker.id]).finished.first
         #expect(finished?.state == .succeeded)
         #expect(finished?.steps == 2)
@@ -271,7 +274,7 @@ import TraceStore
         let synthetic = FakeModelClient.synthetic(toolSteps: 1000)
         let stuck = FakeModelClient { request in
             if "\(request.messages)".contains("Long"), request.messages.filter({ $0.role == .assistant }).count >= 2 {
-                try await Task.sleep(for: .seconds(600))
+                try await Task.sleep(for: .seconds(600)) // never returns, like a call a kill interrupted
             }
             return try await synthetic.complete(request, progress: nil)
         }
@@ -280,8 +283,9 @@ import TraceStore
         _ = try await first.awaitAll([done.id])
         let running = try await first.spawn(SpawnParams(task: "Long"))
         let queued = try await first.spawn(SpawnParams(task: "Waiting"))
-        while stuck.calls < 4 { try await Task.sleep(for: .milliseconds(5)) }
-        try await Task.sleep(for: .milliseconds(200))  // the recorder's batched writes land
+        #expect(try await waitUntil { stuck.calls >= 4 }, "the third step never began")
+        // Every report of the steps before it was submitted before that call began: let them land.
+        try await harness.store.flush()
         // A second process opening the same session is what a restart after kill -9 looks like.
         let secondStore = try TraceStore(path: harness.store.path)
         let quick = FakeModelClient.synthetic(toolSteps: 0)

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import MockProvider
 import Testing
+import TestSupport
 @testable import Providers
 
 /// Model clients over the HTTP client against the mock provider: cancellation reaching the
@@ -24,9 +25,7 @@ import Testing
                 #expect(server.stats().activeResponses == 1)
                 let cancelledAt = ContinuousClock.now
                 task.cancel()
-                while server.stats().activeResponses > 0, ContinuousClock.now - cancelledAt < .seconds(5) {
-                    try await Task.sleep(for: .milliseconds(1))
-                }
+                try await waitUntil(timeout: .seconds(5), pace: .milliseconds(1)) { server.stats().activeResponses == 0 }
                 gaps.append(ContinuousClock.now - cancelledAt)
                 let result = await task.result
                 #expect(throws: CancellationError.self) { try result.get() }
@@ -41,13 +40,11 @@ import Testing
             let client = makeModelClient(endpoint(.openai, port: port))
             let task = Task { try await client.complete(request(stream: false), progress: nil) }
             let started = ContinuousClock.now
-            while server.stats().requests == 0, ContinuousClock.now - started < .seconds(5) { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil(timeout: .seconds(5), pace: .milliseconds(2)) { server.stats().requests > 0 }
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
             #expect(ContinuousClock.now - started < .seconds(5))
-            while server.stats().activeResponses > 0, ContinuousClock.now - started < .seconds(5) {
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await waitUntil(timeout: .seconds(5), pace: .milliseconds(2)) { server.stats().activeResponses == 0 }
             #expect(server.stats().activeResponses == 0)
         }
     }
@@ -63,7 +60,7 @@ import Testing
                     for index in 0..<6 {
                         group.addTask {
                             // Started 50 ms apart, so they all overlap but end apart.
-                            try await Task.sleep(for: .milliseconds(50 * index))
+                            try await Task.sleep(for: .milliseconds(50 * index)) // a fixed wait on purpose: staggered starts
                             _ = try await client.complete(request(stream: true), progress: nil)
                         }
                     }

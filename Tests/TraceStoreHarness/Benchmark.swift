@@ -37,7 +37,7 @@ enum Benchmark {
                     seq += 1
                     store.submit(.event(EventRecord(sessionId: session, workerId: "w_load", seq: seq, kind: "text", at: Date(), dataJSON: data)))
                 }
-                try? await Task.sleep(for: .milliseconds(10))
+                try? await Task.sleep(for: .milliseconds(10)) // paces the background load
             }
         }
         let loaded = try await commitLatencies(store, session: session, count: 300, prefix: "loaded")
@@ -68,7 +68,7 @@ enum Benchmark {
                                       task: "bench", briefJSON: #"{"task":"bench"}"#, createdAt: Date(), endedAt: Date(),
                                       steps: 4, resultJSON: #"{"text":"done"}"#)
             let event = EventRecord(sessionId: session, workerId: id, seq: 1, kind: "succeeded", at: Date(), dataJSON: "{}")
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: .milliseconds(2)) // spaces the commits, so each meets a writer with nothing else to do
             let before = clock.now
             try await store.commitTerminal(worker, event: event)
             samples.append(seconds(clock.now - before) * 1000)

@@ -49,7 +49,7 @@ func crashWriter(db: String) async throws {
         let count = Int.random(in: 1...400)
         for seq in 1...count {
             store.submit(.event(event(session, id, seq, "text", #"{"n":\#(seq),"pad":"\#(String(repeating: "x", count: 64))"}"#)))
-            if seq % 97 == 0 { try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000))) }
+            if seq % 97 == 0 { try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000))) } // jitter, so kills land at varied points
         }
         var finished = worker(id, session: session, state: "succeeded", task: "crash round \(round)", started: Date(),
                               ended: Date(), steps: count, result: #"{"text":"round \#(round)"}"#)
@@ -74,12 +74,12 @@ func concurrentWriter(db: String, name: String, workers: Int, events: Int, lockF
                                        event: event(session, id, events + 1, "succeeded"))
         while true {
             if case .granted = try await store.claim(path: "shared", holder: name, sessionId: session, lease: 30) { break }
-            try await Task.sleep(for: .milliseconds(1))
+            try await Task.sleep(for: .milliseconds(1)) // paces the retries; the wait is for the claim
         }
         let handle = FileHandle(forWritingAtPath: lockFile)!
         handle.seekToEndOfFile()
         handle.write(Data("enter \(name)\n".utf8))
-        try await Task.sleep(for: .milliseconds(2))
+        try await Task.sleep(for: .milliseconds(2)) // holds the claim a while, so an overlap would show in the lock file
         handle.seekToEndOfFile()
         handle.write(Data("exit \(name)\n".utf8))
         try handle.close()

@@ -144,7 +144,7 @@ import TestSupport
     }
 
     /// A pruned worker's layer goes with it; a kept worker's layer stays.
-    @Test func pruneRemovesThePrunedWorkersLayers() throws {
+    @Test func pruneRemovesThePrunedWorkersLayers() async throws {
         let (db, _) = try populate()
         let layers = (db as NSString).deletingLastPathComponent + "/layers"
         for id in ["w_demo1", "w_gone"] {
@@ -154,18 +154,18 @@ import TestSupport
         _ = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
         #expect(FileManager.default.fileExists(atPath: layers + "/w_demo1/layer.json"))
         #expect(!FileManager.default.fileExists(atPath: layers + "/w_gone"), "a layer without a worker was kept")
-        // The session must be older than prune's smallest age, a second: the store's clock is the wall's.
-        Thread.sleep(forTimeInterval: 1.1)
+        // The session must be older than prune's smallest age, a second.
+        try await TraceStore.age(path: db, by: 60)
         _ = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(!FileManager.default.fileExists(atPath: layers + "/w_demo1"), "a pruned worker's layer was kept")
     }
 
-    @Test func pruneDropsOnlyOldSessions() throws {
+    @Test func pruneDropsOnlyOldSessions() async throws {
         let (db, _) = try populate()
         let keep = try runProcess(bosun, ["trace", "prune", "--older-than", "30d", "--db", db])
         #expect(keep.status == 0 && keep.stdout == "pruned 0 sessions\n")
         // As above: the session must be older than a second before `--older-than 1s` takes it.
-        Thread.sleep(forTimeInterval: 1.1)
+        try await TraceStore.age(path: db, by: 60)
         let drop = try runProcess(bosun, ["trace", "prune", "--older-than", "1s", "--db", db])
         #expect(drop.status == 0 && drop.stdout == "pruned 1 session\n")
         #expect(try runProcess(bosun, ["trace", "sessions", "--db", db]).stdout == "no sessions in \(db) (--db names another store)\n")

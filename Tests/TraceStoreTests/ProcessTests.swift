@@ -24,7 +24,7 @@ import TestSupport
             child.standardError = FileHandle.nullDevice
             try child.run()
             // Some rounds die while the store is still opening, most while writing.
-            try await Task.sleep(for: .milliseconds(round % 10 == 0 ? Int.random(in: 0...30) : Int.random(in: 40...260)))
+            try await Task.sleep(for: .milliseconds(round % 10 == 0 ? Int.random(in: 0...30) : Int.random(in: 40...260))) // a fixed wait on purpose: when the kill lands
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             let lines = try String(contentsOfFile: acknowledgements, encoding: .utf8).split(separator: "\n")

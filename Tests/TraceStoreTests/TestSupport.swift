@@ -33,3 +33,20 @@ enum BuiltProducts {
 
     static var harness: String { directory.appendingPathComponent("TraceStoreHarness").path }
 }
+
+extension TraceStore {
+    /// Moves every session's last opening `seconds` into the past, as if that much time had
+    /// gone by: a prune by age then sees them old without the test waiting on the wall clock.
+    func age(by seconds: TimeInterval) async throws {
+        try await writer.perform { db throws(TraceStoreError) in
+            try db.execute("UPDATE sessions SET last_opened_at = last_opened_at - \(seconds)")
+        }
+    }
+
+    /// `age(by:)` for the store file at `path`, which another process wrote.
+    static func age(path: String, by seconds: TimeInterval) async throws {
+        let store = try TraceStore(path: path)
+        try await store.age(by: seconds)
+        await store.close()
+    }
+}

@@ -64,9 +64,9 @@ import TestSupport
         // A second connection sees the batch once the writer's short delay has passed.
         let reader = try TraceStore(path: dir.file("trace.sqlite"))
         var seen = 0
-        for _ in 0..<200 where seen == 0 {
-            try await Task.sleep(for: .milliseconds(10))
+        try await waitUntil(pace: .milliseconds(10)) {
             seen = try await reader.lastSeq(workerId: "w_1")
+            return seen > 0
         }
         #expect(seen == 1)
         await reader.close()
@@ -183,7 +183,9 @@ import TestSupport
             return db.commits
         }
         do {
-            try await waitUntil { entered.load(ordering: .sequentiallyConsistent) }
+            guard try await waitUntil(pace: .milliseconds(1), { entered.load(ordering: .sequentiallyConsistent) }) else {
+                throw CancellationError()
+            }
         } catch {
             gate.signal()
             throw error
@@ -191,7 +193,9 @@ import TestSupport
         // Started only now, so that every call queues behind the gate.
         async let queued: Void = queue()
         do {
-            try await waitUntil { store.writer.queuedJobCount >= calls }
+            guard try await waitUntil(pace: .milliseconds(1), { store.writer.queuedJobCount >= calls }) else {
+                throw CancellationError()
+            }
         } catch {
             gate.signal()
             throw error
@@ -200,14 +204,6 @@ import TestSupport
         let committed = try await before
         await queued
         return (committed, try await store.writer.perform { $0.commits })
-    }
-
-    private func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(1))
-        }
     }
 
     @Test func callsQueuedTogetherShareOneTransaction() async throws {
@@ -366,8 +362,8 @@ import TestSupport
         store.submit(.event(Fixture.event("s_old", "w_old", 1)))
         try await store.appendMessages([MessageRecord(workerId: "w_old", index: 0, role: "user", contentJSON: "[]", origin: "brief")])
         _ = try await store.claim(path: "x", holder: "w_old", sessionId: "s_old", lease: 60)
-        let cutoff = Date().addingTimeInterval(1)
-        try await Task.sleep(for: .milliseconds(1_100))
+        try await store.age(by: 60)
+        let cutoff = Date().addingTimeInterval(-30)
         _ = try await store.openSession(id: "s_new", workspaceRoot: "/", maxConcurrentWorkers: 1)
         try await store.insertWorker(Fixture.worker("w_new", session: "s_new"))
         #expect(try await store.prune(olderThan: cutoff) == PruneReport(removed: 1, skippedHeld: []))

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Testing
+import TestSupport
 @testable import Workers
 import Workspace
 #if canImport(Glibc)
@@ -105,12 +106,13 @@ import Glibc
         let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
         let workspace = try TestWorkspace()
         defer { workspace.remove() }
+        let seconds = markerSleepSeconds()
         let started = Date()
         let task = Task {
-            await call(RunCommandTool(policy: policy, bwrap: bwrap), ["command": ["sh", "-c", "sleep 300 & sleep 300"]],
+            await call(RunCommandTool(policy: policy, bwrap: bwrap), ["command": ["sh", "-c", .string("sleep \(seconds) & sleep \(seconds)")]],
                        workspace.context(permissions: ToolPermissions(exec: true)))
         }
-        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await waitUntil(pace: .milliseconds(20)) { sleepers(of: seconds) == 2 }, "the sandboxed command never started")
         task.cancel()
         _ = await task.value
         #expect(Date().timeIntervalSince(started) < 30)

@@ -2,6 +2,7 @@ import BosunJSON
 import Config
 import Foundation
 import Testing
+import TestSupport
 @testable import Workers
 import Workspace
 #if canImport(Glibc)
@@ -49,11 +50,9 @@ import Glibc
 
         /// Whether a plain open by path has seen the outside through `d` (the race is live).
         func waitUntilSwapping() async throws -> Bool {
-            for _ in 0..<2_000 {
-                if (try? String(contentsOfFile: workspace.root + "/d/secret.txt", encoding: .utf8))?.contains("OUTSIDE") == true { return true }
-                try await Task.sleep(for: .milliseconds(1))
+            try await waitUntil(timeout: .seconds(10), pace: .milliseconds(1)) {
+                (try? String(contentsOfFile: workspace.root + "/d/secret.txt", encoding: .utf8))?.contains("OUTSIDE") == true
             }
-            return false
         }
 
         func stop() {

@@ -4,6 +4,7 @@ import Foundation
 import Providers
 import Synchronization
 import Testing
+import TestSupport
 @testable import Workers
 
 /// A model that plays back replies in order and keeps the requests it saw.
@@ -20,7 +21,7 @@ private final class ScriptedModel: ModelClient {
         seen.withLock { $0.append(request) }
         let next = replies.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         guard let next else {
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(30)) // no reply left: a call that lasts until cancelled
             throw CancellationError()
         }
         return try next.get()
@@ -124,7 +125,7 @@ private final class Reports: Sendable {
     @Test func cancellationStopsTheLoop() async throws {
         let model = ScriptedModel([])
         let task = Task { try await Reports().loop(model).run(history: [.user("brief")]) }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await waitUntil { !model.requests.isEmpty }, "the loop never called its model")
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
     }

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
+import TestSupport
 
 @testable import Workspace
 
@@ -13,15 +15,20 @@ import Testing
     @Test func blockedCallsLeaveTheCooperativePoolFree() async throws {
         let blocked = max(ProcessInfo.processInfo.activeProcessorCount, 2) * 8
         let gate = DispatchSemaphore(value: 0)
+        let waiting = WaitingCount()
         let signalled = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<blocked {
                 group.addTask {
-                    try await BlockingWork.run { gate.wait(timeout: .now() + 10) == .success }
+                    try await BlockingWork.run {
+                        waiting.value.add(1, ordering: .sequentiallyConsistent)
+                        return gate.wait(timeout: .now() + 10) == .success
+                    }
                 }
             }
-            // An ordinary task on the cooperative pool: it runs only if the pool is free.
+            // An ordinary task on the cooperative pool: it runs only if the pool is free, and
+            // signals once every blocked call is waiting.
             group.addTask {
-                try await Task.sleep(for: .milliseconds(20))
+                try await waitUntil(timeout: .seconds(10)) { waiting.value.load(ordering: .sequentiallyConsistent) == blocked }
                 for _ in 0..<blocked { gate.signal() }
                 return true
             }
@@ -78,6 +85,11 @@ import Testing
         }
         #expect(released.count == calls + 1)
         #expect(released.allSatisfy { $0 })
+    }
+
+    /// How many blocked calls are waiting, shared with the tasks that count and read it.
+    final class WaitingCount: Sendable {
+        let value = Atomic(0)
     }
 
     @Test func aCancelledCallerStopsWaitingAtOnce() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Workspace
 #if canImport(Glibc)
 import Glibc
@@ -18,20 +19,20 @@ import Glibc
     static func dies(_ pid: Int32) async throws -> Bool {
         for _ in 0..<200 {
             if isDead(pid) { return true }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(50)) // paces the checks; the wait is for the death
         }
         return isDead(pid)
     }
 
     /// Starts `sh` with a background grandchild, and returns the grandchild's pid once the file names it.
     static func grandchildPid(_ file: String) async throws -> Int32 {
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return pid
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        var pid: Int32?
+        try await waitUntil(timeout: .seconds(10), pace: .milliseconds(20)) {
+            pid = (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            return pid != nil
         }
-        throw WorkspaceError("the grandchild never started")
+        guard let pid else { throw WorkspaceError("the grandchild never started") }
+        return pid
     }
 
     /// A descriptor this process holds without close-on-exec (a file being written, as

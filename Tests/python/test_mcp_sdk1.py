@@ -69,9 +69,12 @@ async def test_a_failing_tool_call_is_is_error_not_a_protocol_error(mcp_world):
 
 async def test_progress_and_cancellation(slow_mcp_world):
     reports = []
+    two_reports = anyio.Event()
 
     async def on_progress(progress, total, message):
         reports.append(progress)
+        if len(reports) >= 2:
+            two_reports.set()
 
     async with session(slow_mcp_world) as client:
         request_id = client._request_id  # the id the next request gets; 1.x numbers them in order
@@ -80,17 +83,15 @@ async def test_progress_and_cancellation(slow_mcp_world):
                 with anyio.move_on_after(30):
                     await client.call_tool("spawn", {"task": "Walk slowly", "wait": True}, progress_callback=on_progress)
             group.start_soon(spawn)
-            for _ in range(400):
-                if len(reports) >= 2:
-                    break
-                await anyio.sleep(0.02)
+            with anyio.move_on_after(30):  # the deadline, not a wait: the reports come first
+                await two_reports.wait()
             await client.send_notification(types.ClientNotification(types.CancelledNotification(
                 params=types.CancelledNotificationParams(requestId=request_id, reason="the user changed their mind"))))
             for _ in range(400):
                 summary = structured(await client.call_tool("status", {}))
                 if summary["session"]["counts"]["cancelled"] == 1:
                     break
-                await anyio.sleep(0.02)
+                await anyio.sleep(0.02)  # paces the checks; the wait is for the cancelled count
             group.cancel_scope.cancel()
         assert len(reports) >= 2
         assert summary["session"]["counts"]["cancelled"] == 1, summary

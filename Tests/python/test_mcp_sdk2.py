@@ -115,13 +115,17 @@ async def test_progress_notifications_follow_the_workers_steps(mcp_world):
 
 async def test_cancelling_a_waiting_spawn_cancels_its_worker(slow_mcp_world):
     async with Client(server(slow_mcp_world), mode="legacy") as client:
-        with anyio.move_on_after(1.5):  # the SDK sends notifications/cancelled when it gives up
-            await client.call_tool("spawn", {"task": "Walk the workspace slowly", "wait": True})
+        # The client gives up at the worker's first progress report, so it is surely running;
+        # the SDK sends notifications/cancelled when it gives up.
+        with anyio.CancelScope() as waiting:
+            async def give_up(progress, total, message):
+                waiting.cancel()
+            await client.call_tool("spawn", {"task": "Walk the workspace slowly", "wait": True}, progress_callback=give_up)
         for _ in range(200):
             summary = structured(await client.call_tool("status", {}))
             if summary["session"]["counts"]["cancelled"] == 1:
                 break
-            await anyio.sleep(0.05)
+            await anyio.sleep(0.05)  # paces the checks; the wait is for the cancelled count
         assert summary["session"]["counts"]["cancelled"] == 1, summary
         assert summary["session"]["counts"]["running"] == 0
 
@@ -143,16 +147,16 @@ async def test_the_workspace_comes_from_the_clients_roots(mcp_world, tmp_path):
 
 async def test_log_messages_arrive_after_logging_set_level(mcp_world):
     messages = []
+    arrived = anyio.Event()
 
     async def on_log(params):
         messages.append(params)
+        arrived.set()
 
     async with Client(server(mcp_world), mode="legacy", logging_callback=on_log) as client:
         await client.set_logging_level("debug")
         structured(await client.call_tool("spawn", {"task": "Say hello", "wait": True}))
-        for _ in range(100):
-            if messages:
-                break
-            await anyio.sleep(0.02)
+        with anyio.move_on_after(10):  # the deadline, not a wait: the message comes first
+            await arrived.wait()
     assert messages, "no notifications/message after logging/setLevel debug"
     assert all(m.level in ("debug", "info", "notice", "warning", "error") for m in messages)

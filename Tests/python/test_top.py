@@ -26,7 +26,7 @@ def wait_for(predicate, what, timeout=30):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.05)  # paces the checks; the wait is for the predicate
 
 
 class Serve:

@@ -264,7 +264,7 @@ public final class BosunProcess: Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(for: timeout) // the deadline, not a wait: the exit comes first
                 return nil
             }
             let first = await group.next() ?? nil

@@ -95,7 +95,7 @@ final class MessageMailbox: Sendable {
             }
             guard let number = outcome.number else { return continuation.resume(returning: outcome.message) }
             Task {
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(for: timeout) // the deadline, not a wait: the message comes first
                 state.withLock { expire(&$0, number) }?.continuation.resume(returning: nil)
             }
         }

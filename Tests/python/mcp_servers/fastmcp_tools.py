@@ -13,7 +13,7 @@ if os.environ.get("MCP_TEST_GARBAGE"):
     print("Welcome! Starting the tools server...", flush=True)  # stdout: what a broken server does
 if os.environ.get("MCP_TEST_HANG"):
     print("loading a very large index", file=sys.stderr, flush=True)
-    time.sleep(3600)
+    time.sleep(3600)  # stands for a server that never finishes starting
 
 mcp = FastMCP("tools")
 
@@ -60,7 +60,7 @@ def secret() -> str:
 @mcp.tool
 def slow() -> str:
     """Never answers in time."""
-    time.sleep(3600)
+    time.sleep(3600)  # stands for a tool that never answers
     return "late"
 
 
