@@ -35,8 +35,9 @@ extension Session {
         }
     }
 
+    /// Only a stored session holds a lease (`isStored`): there is nothing to prune before.
     func renewLease() async {
-        guard !closing else { return }
+        guard !closing, isStored else { return }
         do {
             try await store.holdSession(id: id)
         } catch {

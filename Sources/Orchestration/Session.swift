@@ -123,12 +123,12 @@ public actor Session: SessionOperations {
                                                             maxConcurrentWorkers: cap)
         } else {
             // Not stored yet: a client that only looks (initialize, roles, status) leaves no
-            // empty session behind. The first spawn stores it with its worker.
+            // empty session behind, and `initialize` writes nothing. The first spawn stores it
+            // with its worker and this process's lease on it.
             let now = Date()
             record = SessionRecord(id: TraceStore.makeSessionId(), createdAt: now, lastOpenedAt: now,
                                    workspaceRoot: environment.workspaceRoot, maxConcurrentWorkers: cap)
             resumed = false
-            try await store.holdSession(id: record.id)
         }
         var loaded: [WorkerEntry] = []
         var ledgers: [OrchestrationLedger] = []
@@ -198,7 +198,7 @@ public actor Session: SessionOperations {
         stopDeadlineTimer()
         do {
             try await store.flush()
-            try await store.releaseSession(id: id)
+            if isStored { try await store.releaseSession(id: id) }
         } catch {
             logger.error("the session's last writes did not reach the trace store: \(error)")
         }

@@ -78,17 +78,20 @@ extension TraceStore {
     /// this long after its last renewal (at once, on the same machine).
     public static let sessionLeaseSeconds: TimeInterval = 60
 
-    /// Takes or renews this process's lease on session `id` for `sessionLeaseSeconds`. The
-    /// session need not be stored yet: a new session is held before its first worker.
+    /// Takes or renews this process's lease on session `id` for `sessionLeaseSeconds`. A
+    /// new session needs none until it is stored: `insertWorker(_:creating:)` takes it then.
     public func holdSession(id: String) async throws {
-        let expires = Date().addingTimeInterval(Self.sessionLeaseSeconds).timeIntervalSince1970
         try await writer.performWrite { db throws(TraceStoreError) in
-            let upsert = try db.prepared("INSERT OR REPLACE INTO session_leases (session_id, holder, expires_at) VALUES (?, ?, ?)")
-            upsert.bind(1, id)
-            upsert.bind(2, LeaseHolder.current.text)
-            upsert.bind(3, expires)
-            try upsert.run()
+            try Self.writeLease(on: id, in: db)
         }
+    }
+
+    static func writeLease(on sessionId: String, in db: SQLiteConnection) throws(TraceStoreError) {
+        let upsert = try db.prepared("INSERT OR REPLACE INTO session_leases (session_id, holder, expires_at) VALUES (?, ?, ?)")
+        upsert.bind(1, sessionId)
+        upsert.bind(2, LeaseHolder.current.text)
+        upsert.bind(3, Date().addingTimeInterval(sessionLeaseSeconds).timeIntervalSince1970)
+        try upsert.run()
     }
 
     /// Gives up this process's lease on session `id`.

@@ -3,11 +3,13 @@ import Foundation
 extension TraceStore {
     /// Inserts a new worker; committed when this returns.
     /// `session`: also write this session's row first, if it is not stored yet (a session is
-    /// stored with its first worker), in the same transaction and in the same place in the queue.
+    /// stored with its first worker), with this process's lease on it (`holdSession`), in the
+    /// same transaction and in the same place in the queue: no prune ever sees the row unheld.
     public func insertWorker(_ worker: WorkerRecord, creating session: SessionRecord? = nil) async throws {
         let redactor = writer.redactor
         try await writer.performWrite { db throws(TraceStoreError) in
             if let session {
+                try Self.writeLease(on: session.id, in: db)
                 let insert = try db.prepared("INSERT OR IGNORE INTO sessions (\(TraceSQL.sessionColumns)) VALUES (?, ?, ?, ?, ?)")
                 insert.bind(1, session.id)
                 insert.bind(2, session.createdAt.timeIntervalSince1970)
