@@ -1,4 +1,5 @@
 import BosunJSON
+import Synchronization
 
 /// What every front end shows of one session operation, besides its types: bosun/1 answers
 /// it as the method `name`, MCP lists it as the tool `name`.
@@ -70,10 +71,12 @@ extension SessionOperation {
 
 /// An operation as a typed handler over `SessionOperations`.
 /// Every call's params are checked against the sizes the schema allows (`InputBounds`)
-/// before the handler sees them, whichever front end decoded them.
+/// before the handler sees them, whichever front end decoded them. The bounds are read from
+/// the schema at the first call (and kept), not when the table is made: listing the
+/// operations at `initialize` parses no schema.
 public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable>: SessionOperation {
     public let info: OperationInfo
-    private let bounds: InputBounds
+    private let bounds: FirstCallBounds
     private let handler: @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result
     private let atOnce: (@Sendable (any SessionOperations, Params) -> EncodedJSON?)?
 
@@ -86,13 +89,13 @@ public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable
                 atOnce: (@Sendable (any SessionOperations, Params) -> EncodedJSON?)? = nil,
                 handler: @escaping @Sendable (any SessionOperations, Params, OperationContext) async throws -> Result) {
         self.info = info
-        bounds = InputBounds.of(definition: info.paramsDefinition)
+        bounds = FirstCallBounds(definition: info.paramsDefinition)
         self.handler = handler
         self.atOnce = atOnce
     }
 
     public func call(_ session: any SessionOperations, _ params: Params, context: OperationContext) async throws -> Result {
-        try bounds.check(params)
+        try bounds.value.check(params)
         return try await handler(session, params, context)
     }
 
@@ -103,3 +106,19 @@ public struct Operation<Params: Codable & Sendable, Result: Encodable & Sendable
     }
 }
 
+/// An operation's input bounds, read from the schema at its first call and kept.
+final class FirstCallBounds: Sendable {
+    private let definition: String
+    private let bounds = Mutex<InputBounds?>(nil)
+
+    init(definition: String) { self.definition = definition }
+
+    var value: InputBounds {
+        bounds.withLock { bounds in
+            if let bounds { return bounds }
+            let made = InputBounds.of(definition: definition)
+            bounds = made
+            return made
+        }
+    }
+}
