@@ -66,8 +66,14 @@ demo: build
 
 # The binary to install: optimised, with the Swift runtime and Foundation linked in, so it
 # runs on any machine with libcurl4 and libsqlite3 and starts faster in less memory.
+# Concrete generic types (Operation<SpawnParams, Worker>, an @Option of Logger.Level, …) are
+# reached through their metadata accessors, not by mangled name: by name, the runtime checks
+# each generic requirement by scanning every protocol conformance in the binary (tens of
+# thousands, with the runtime and Foundation linked in), which cost `bosun serve` milliseconds
+# of its start (bench/RESULTS-server.md).
+RELEASE_FLAGS := --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 release: apt-build-deps build-commit
-	$(SWIFT) build $(SWIFT_FLAGS) -c release --static-swift-stdlib --product bosun
+	$(SWIFT) build $(SWIFT_FLAGS) -c release $(RELEASE_FLAGS) --product bosun
 	@echo "built $$($(SWIFT) build $(SWIFT_FLAGS) -c release --show-bin-path)/bosun"
 
 # Installs the release binary, shell completions (bash, zsh, fish: the binary writes them) and
