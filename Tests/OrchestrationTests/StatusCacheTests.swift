@@ -2,6 +2,7 @@ import BosunJSON
 import BosunProtocol
 import Foundation
 import Testing
+import TestSupport
 @testable import Orchestration
 
 /// `statusJSON` reuses its last whole-session answer until the state changes, and
@@ -10,7 +11,14 @@ import Testing
 @Suite(.serialized) struct StatusCacheTests {
     @Test func theEncodedStatusFollowsEveryChange() async throws {
         let harness = try SessionHarness()
-        let client = FakeModelClient.synthetic(toolSteps: 1, latency: .milliseconds(30))
+        // Every model call waits until the checks of a live session are done, so the session
+        // does not change between the two reads each check compares.
+        let release = AsyncStream<Void>.makeStream()
+        let model = FakeModelClient.synthetic(toolSteps: 1, latency: .milliseconds(30))
+        let client = FakeModelClient { request in
+            for await _ in release.stream { break }
+            return try await model.complete(request, progress: nil)
+        }
         let session = try await harness.open(client, cap: 1)
 
         func expectCurrent(_ when: String) async throws {
@@ -30,6 +38,7 @@ import Testing
         let running = try await session.spawn(SpawnParams(task: "First"))
         #expect(session.readyStatusJSON(StatusParams()) == nil, "a spawn changed the state")
         let queued = try await session.spawn(SpawnParams(task: "Second"))
+        #expect(try await waitUntil { client.calls == 1 }, "the running worker's first model call started")
         let afterSpawns = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
         #expect(afterSpawns["workers"]?.arrayValue?.count == 2)
         #expect(afterSpawns["session"]?["counts"]?["queued"] == 1)
@@ -37,6 +46,7 @@ import Testing
 
         _ = try await session.cancel(CancelParams(workerId: queued.id))
         try await expectCurrent("after a cancel")
+        release.continuation.finish()
         _ = try await session.awaitAll()
         let done = try JSONValue.parse(try await session.statusJSON(StatusParams()).data)
         #expect(done["session"]?["counts"]?["succeeded"] == 1)
