@@ -85,7 +85,10 @@ struct InitializeParams: Decodable, Sendable {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .invalidParams("the workspace root \(path) is not an existing directory", field: field)
+            throw .invalidParams("""
+                the workspace root \(path) is not an existing directory: name one that exists in \(field), or leave \
+                it out for the server's --workspace (its working directory by default)
+                """, field: field)
         }
         return path
     }

@@ -129,6 +129,8 @@ import Testing
         let bosun = try BosunProcess.launch()
         let response = try await bosun.request("initialize", ["rootUri": "file:///no/such/dir"])
         #expect(response["error"]?["data"]?["field"] == "rootUri")
+        let message = response["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("/no/such/dir is not an existing directory") && message.contains("leave it out"), "\(message)")
         let notAFileURI = try await bosun.request("initialize", ["rootUri": "https://example.com/"])
         #expect(notAFileURI["error"]?["data"]?["field"] == "rootUri")
     }
