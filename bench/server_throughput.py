@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 
+from bench_world import server_cpu_seconds
 
 # A scratch state and config directory: the runs create sessions, and they must not land in
 # the user's own trace store or read the user's config.
@@ -109,18 +110,6 @@ def whole_lsp_message(data, start):
     """Whether the LSP message whose header starts at `start` ends with `data`."""
     end = data.find(b"\r\n\r\n", start)
     return end >= 0 and len(data) == end + 4 + int(data[start + 15:end])
-
-
-def server_cpu_seconds(pid):
-    """CPU time of every thread of the process, in seconds (nanosecond resolution)."""
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total / 1e9
 
 
 def client_cpu_seconds():
