@@ -92,6 +92,12 @@ public struct JSONValueWriter {
         bytes.append(contentsOf: json)
     }
 
+    /// Appends JSON text written before (a stored value spliced into an answer) as it is.
+    public mutating func writeRaw(contentsOf json: String) {
+        var json = json
+        json.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
     /// Appends an integer, as `.int` writes it.
     public mutating func writeInt(_ number: Int) {
         append(String(number))

@@ -149,6 +149,10 @@ public struct AwaitResult: Codable, Sendable, Hashable {
     public var finished: [Worker]
     public var pending: [String]
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case finished, pending
+    }
+
     public init(finished: [Worker], pending: [String]) {
         self.finished = finished
         self.pending = pending
@@ -182,6 +186,10 @@ public struct SessionStatus: Codable, Sendable, Hashable {
         public var counts: [String: Int]
         public var maxCostUSD: Double?
 
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case id, maxConcurrentWorkers, counts, maxCostUSD
+        }
+
         public init(id: String, maxConcurrentWorkers: Int, counts: [String: Int], maxCostUSD: Double?) {
             self.id = id
             self.maxConcurrentWorkers = maxConcurrentWorkers
@@ -196,6 +204,10 @@ public struct SessionStatus: Codable, Sendable, Hashable {
     public var workers: [Worker]
     /// The session's orchestrations, oldest first; absent when there are none.
     public var orchestrations: [OrchestrationSummary]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case session, usage, workers, orchestrations
+    }
 
     public init(session: Summary, usage: WorkerUsage, workers: [Worker], orchestrations: [OrchestrationSummary]? = nil) {
         self.session = session

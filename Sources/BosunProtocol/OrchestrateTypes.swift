@@ -370,6 +370,10 @@ public struct OrchestrationSummary: Codable, Sendable, Hashable {
     /// planner that answered the goal itself (its `result.structured.answer`).
     public var answeredBy: String?
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, goal, state, subtasks, decisions, createdAt, endedAt, answeredBy
+    }
+
     public init(id: String, goal: String, state: OrchestrationState, subtasks: [String: Int], decisions: Int,
                 createdAt: String, endedAt: String?, answeredBy: String? = nil) {
         self.answeredBy = answeredBy

@@ -21,6 +21,10 @@ extension Worker {
         /// nil when none.
         public var ignoredCount: Int?
 
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case state, files, ignoredCount
+        }
+
         public init(state: ChangesState, files: [String], ignoredCount: Int? = nil) {
             self.state = state
             self.files = files

@@ -32,6 +32,15 @@ public struct Worker: Codable, Sendable, Hashable {
     /// absent when it never waited.
     public var waitedMs: Int?
     public var error: Failure?
+    /// `result` or `error` as the session wrote it when the worker ended: the answers that
+    /// carry workers write it as it is (`StatusResult.writtenJSON`). Not one of its members.
+    public var writtenOutcome = WrittenOutcome()
+
+    /// Its members, as `Codable` and the writer (`write(into:depth:)`) both name them.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, role, model, state, task, createdAt, startedAt, endedAt, steps, usage, queuePosition, after, priority,
+             parent, verification, result, changes, asks, waitedMs, error
+    }
 
     public init(id: String, role: String, model: String, state: WorkerState, task: String, createdAt: String,
                 startedAt: String? = nil, endedAt: String? = nil, steps: Int, usage: WorkerUsage,
@@ -135,6 +144,10 @@ public struct WorkerUsage: Codable, Sendable, Hashable {
     public var cacheReadTokens: Int
     public var cacheWriteTokens: Int
     public var costUSD: Double
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costUSD
+    }
 
     public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheReadTokens: Int = 0, cacheWriteTokens: Int = 0,
                 costUSD: Double = 0) {
