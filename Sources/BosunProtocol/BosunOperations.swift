@@ -57,7 +57,9 @@ public enum BosunOperations {
         readOnly: false)
     ) { session, params, _ in try await session.cancel(params) }
 
-    public static let awaitWorkers = Operation<AwaitParams, AwaitResult>(OperationInfo(
+    /// Answers with the result written as the wire carries it, each worker's outcome as the
+    /// session wrote it when the worker ended (`AwaitResult.writtenJSON`).
+    public static let awaitWorkers = Operation<AwaitParams, EncodedJSON>(OperationInfo(
         name: "await", title: "Wait for workers",
         summary: "Wait for workers to finish.",
         description: """
@@ -66,7 +68,7 @@ public enum BosunOperations {
             with their results and the ids still pending.
             """,
         readOnly: true)
-    ) { session, params, _ in try await session.awaitWorkers(params) }
+    ) { session, params, _ in try await session.awaitWorkers(params).writtenJSON() }
 
     public static let status = Operation<StatusParams, EncodedJSON>(OperationInfo(
         name: "status", title: "Session or worker status",

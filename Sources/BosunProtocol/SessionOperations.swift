@@ -38,9 +38,9 @@ public protocol SessionOperations: Sendable {
 }
 
 extension SessionOperations {
-    /// A session without a cache encodes each answer.
+    /// A session without a cache writes each answer.
     public func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
-        try EncodedJSON(encoding: try await status(params))
+        try await status(params).writtenJSON()
     }
 
     /// A session without a cache has no answer ready; `statusJSON` answers.

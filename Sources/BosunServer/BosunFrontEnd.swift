@@ -136,7 +136,7 @@ enum OperationMethods {
         }
     }
 
-    /// `status` answers already encoded (and cached); everything else is encoded here.
+    /// `status` and `await` answers come written (`status`'s cached); everything else is encoded here.
     private static func encoded<Result: Encodable>(_ result: Result, of name: String) throws -> EncodedJSON {
         if let encoded = result as? EncodedJSON { return encoded }
         do {

@@ -230,15 +230,16 @@ public actor Session: SessionOperations {
     }
 
     /// `status` as the JSON the client gets. The whole-session answer is reused while the
-    /// state is unchanged: clients poll it, and encoding every worker's view is most of what
-    /// a poll costs. A fresh answer is encoded off the actor, which is held only while the
-    /// views are built, as it was before there was a cache.
+    /// state is unchanged: clients poll it, and writing every worker's view is most of what
+    /// a poll costs. A fresh answer is written off the actor, which is held only while the
+    /// views are built, as it was before there was a cache; each ended worker's outcome is
+    /// spliced from the text written when it ended (`StatusResult.writtenJSON`).
     public nonisolated func statusJSON(_ params: StatusParams) async throws -> EncodedJSON {
         switch try await statusSnapshot(params) {
         case .cached(let json):
             return json
         case .fresh(let result, let version):
-            let json = try EncodedJSON(encoding: result)
+            let json = try result.writtenJSON()
             if let version { await cacheStatus(json, shows: version) }
             return json
         }

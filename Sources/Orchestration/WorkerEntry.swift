@@ -194,17 +194,21 @@ struct WorkerEntry: Sendable {
         return worker
     }
 
+    /// An ended worker's view carries its outcome's text as written when it ended, which
+    /// the answers write as it is (`StatusResult.writtenJSON`, `AwaitResult.writtenJSON`).
     func view(queuePosition: Int?, includeResult: Bool) -> Worker {
         let state = phase.state
         let end = phase.end
-        return Worker(id: id, role: role, model: model, state: state, task: task,
-                      createdAt: WireTime.string(createdAt), startedAt: startedAt.map(WireTime.string),
-                      endedAt: end.map { WireTime.string($0.at) }, steps: totals.steps, usage: usage,
-                      queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
-                      priority: priority == 0 ? nil : priority, parent: parentId, verification: verification,
-                      result: includeResult ? end?.outcome.result : nil, changes: changes,
-                      asks: pendingAsks.isEmpty ? nil : pendingAsks, waitedMs: waitedMs > 0 ? waitedMs : nil,
-                      error: end?.outcome.failure)
+        var worker = Worker(id: id, role: role, model: model, state: state, task: task,
+                            createdAt: WireTime.string(createdAt), startedAt: startedAt.map(WireTime.string),
+                            endedAt: end.map { WireTime.string($0.at) }, steps: totals.steps, usage: usage,
+                            queuePosition: state == .queued ? queuePosition : nil, after: spec.after.isEmpty ? nil : spec.after,
+                            priority: priority == 0 ? nil : priority, parent: parentId, verification: verification,
+                            result: includeResult ? end?.outcome.result : nil, changes: changes,
+                            asks: pendingAsks.isEmpty ? nil : pendingAsks, waitedMs: waitedMs > 0 ? waitedMs : nil,
+                            error: end?.outcome.failure)
+        worker.writtenOutcome = WrittenOutcome(end?.json)
+        return worker
     }
 }
 

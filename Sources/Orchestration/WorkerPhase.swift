@@ -54,7 +54,9 @@ enum WorkerPhase: Sendable {
 
 extension WorkerPhase {
     /// The phase a stored row shows: its state, and for an ended worker the outcome read from
-    /// its JSON text once. A row that does not say how it ended (the store marked it
+    /// its JSON text once and written again, so the text an answer splices is always what
+    /// writing the typed outcome gives (a row may hold an older bosun's form, or fields this
+    /// one does not know). A row that does not say how it ended (the store marked it
     /// `interrupted`, or the text cannot be read) gets the outcome its state implies, and
     /// nothing it holds is dropped: an unreadable result's text stays as the result's text.
     init(stored record: WorkerRecord) {
@@ -65,15 +67,12 @@ extension WorkerPhase {
         case .running: self = .active(.running)
         case .waiting: self = .active(.waiting)
         case .succeeded:
-            if let text = record.resultJSON, let result = try? JSONValue.parse(text).decode(as: WorkerResult.self) {
-                self = .ended(WorkerEnd(.succeeded(result), at: at, json: text))
-            } else {
-                self = .ended(WorkerEnd(.succeeded(WorkerResult(text: record.resultJSON ?? "")), at: at))
-            }
+            let result = record.resultJSON.flatMap { try? JSONValue.parse($0).decode(as: WorkerResult.self) }
+            self = .ended(WorkerEnd(.succeeded(result ?? WorkerResult(text: record.resultJSON ?? "")), at: at))
         case .failed, .cancelled, .timedOut, .interrupted:
             if let text = record.errorJSON, let failure = try? JSONValue.parse(text).decode(as: WorkerFailure.self),
                let outcome = WorkerEnd.Outcome(state: state, failure: failure) {
-                self = .ended(WorkerEnd(outcome, at: at, json: text))
+                self = .ended(WorkerEnd(outcome, at: at))
             } else {
                 let failure = WorkerFailure.unstated(state, stored: record.errorJSON)
                 self = .ended(WorkerEnd(WorkerEnd.Outcome(state: state, failure: failure) ?? .interrupted(failure), at: at))
@@ -83,7 +82,8 @@ extension WorkerPhase {
 }
 
 /// A worker's end as committed: its outcome, when, and the outcome's JSON text, written once
-/// when the worker ends and used as it is by the store's row and the terminal event.
+/// when the worker ends (or its row is read back) and used as it is by the store's row, the
+/// terminal event, and the `status` and `await` answers (`Worker.writtenOutcome`).
 struct WorkerEnd: Sendable {
     let outcome: Outcome
     let at: Date
@@ -143,18 +143,6 @@ struct WorkerEnd: Sendable {
         var json: JSONValue { result?.json ?? failure?.json ?? .null }
     }
 
-    init(_ outcome: Outcome, at: Date) {
-        self.outcome = outcome
-        self.at = at
-        json = JSONText.string(outcome.json)
-    }
-
-    /// As the store gave it back: the text it holds, read once.
-    init(_ outcome: Outcome, at: Date, json: String) {
-        self.outcome = outcome
-        self.at = at
-        self.json = json
-    }
 
     /// The terminal event's data (`WorkerEventData.ended`'s JSON), with the outcome's text as
     /// it is rather than written again. Keys in the order the JSON writer sorts them.
@@ -162,6 +150,14 @@ struct WorkerEnd: Sendable {
         let member = outcome.result == nil ? "error" : "result"
         return "{\"costUSD\":\(JSONText.string(.double(costUSD))),\"\(member)\":\(json),"
             + "\"state\":\"\(outcome.state.rawValue)\",\"steps\":\(steps)}"
+    }
+}
+
+extension WorkerEnd {
+    /// The outcome with its text written now. (In an extension, so that the memberwise
+    /// `init(outcome:at:json:)` stays: tests give an end a text of their own.)
+    init(_ outcome: Outcome, at: Date) {
+        self.init(outcome: outcome, at: at, json: JSONText.string(outcome.json))
     }
 }
 

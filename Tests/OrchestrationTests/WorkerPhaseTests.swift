@@ -65,6 +65,19 @@ import Workers
         #expect(read.lastSeq == 7)
     }
 
+    /// What answers splice is always what writing the typed outcome gives, whatever form the
+    /// row holds (an older bosun's key order, a newer one's fields, spaces).
+    @Test func aStoredOutcomeInAnotherFormIsWrittenAgain() throws {
+        var record = Self.entry().record
+        record.state = "succeeded"
+        record.resultJSON = #"{"text": "x", "sources": ["a"], "future": 1}"#
+        #expect(try WorkerEntry(stored: record, lastSeq: 0).phase.end?.json == #"{"sources":["a"],"text":"x"}"#)
+        record.state = "failed"
+        record.resultJSON = nil
+        record.errorJSON = #"{"message":"m","code":"max_steps"}"#
+        #expect(try WorkerEntry(stored: record, lastSeq: 0).phase.end?.json == #"{"code":"max_steps","message":"m"}"#)
+    }
+
     @Test func anEndingWorkerShowsAndStoresTheStateItEndsFrom() {
         var entry = Self.entry()
         entry.phase = .ending(WorkerEnd(.succeeded(WorkerResult(text: "x")), at: Date()), from: .running)
