@@ -23,6 +23,10 @@ public final class MockProviderServer: Sendable {
         var recent: [MockRecordedRequest] = []
         /// Prompt prefixes seen, as a provider's prompt cache keeps them (never expiring here).
         var cachedPrefixes: Set<Int> = []
+        /// Requests a `hold` rule keeps waiting now, and how many releases there were: a
+        /// request held before the latest release goes on.
+        var held = 0
+        var releases = 0
         var stopping = false
     }
 
@@ -61,6 +65,20 @@ public final class MockProviderServer: Sendable {
 
     /// The most recent requests, oldest first (up to 200).
     public func recordedRequests() -> [MockRecordedRequest] { state.withLock { $0.recent } }
+
+    /// How many requests a `hold` rule keeps waiting now (`GET /holds`).
+    public func heldRequests() -> Int { state.withLock { $0.held } }
+
+    /// Lets every request held now go on (`POST /holds/release`); returns how many. Requests
+    /// a `hold` rule matches later wait for the next release.
+    @discardableResult
+    public func releaseHeld() -> Int {
+        state.withLock { state in
+            defer { state.held = 0 }
+            state.releases += 1
+            return state.held
+        }
+    }
 
     // MARK: Serving (one thread per connection)
 
@@ -104,6 +122,12 @@ public final class MockProviderServer: Sendable {
                                       keepAlive: request.keepAlive)
         case ("GET", _) where path.hasPrefix("/bytes/") || path == "/redirect":
             return MockHelperRoutes.respond(to: request, path: path, on: connection)
+        case ("GET", "/holds"):
+            let body: JSONValue = ["held": .int(Int64(heldRequests()))]
+            return connection.respond(status: 200, contentType: "application/json", body: body.jsonData(), keepAlive: request.keepAlive)
+        case ("POST", "/holds/release"):
+            let body: JSONValue = ["released": .int(Int64(releaseHeld()))]
+            return connection.respond(status: 200, contentType: "application/json", body: body.jsonData(), keepAlive: request.keepAlive)
         default:
             let body: JSONValue = ["type": "error", "error": ["type": "not_found_error",
                                                               "message": .string("no route \(request.method) \(path); use POST /v1/messages or POST /v1/chat/completions")]]
@@ -119,10 +143,32 @@ public final class MockProviderServer: Sendable {
         let (plan, callNumber) = decide(modelRequest)
         state.withLock { $0.activeResponses += 1 }
         defer { state.withLock { $0.activeResponses -= 1 } }
+        if plan.hold, !hold(while: connection) { return false }
         let wire = MockWireFormat(api: api, model: modelRequest.facts.model, messageId: "msg_mock_\(callNumber)")
         let writer = MockResponseWriter(connection: connection, wire: wire, plan: plan, request: modelRequest,
                                         keepAlive: request.keepAlive, isStopping: { [self] in state.withLock { $0.stopping } })
         return writer.write()
+    }
+
+    /// Keeps a request waiting until the next release; false when the client went away or
+    /// the server stopped first.
+    private func hold(while connection: LoopbackConnection) -> Bool {
+        let release = state.withLock { state in
+            state.held += 1
+            return state.releases + 1
+        }
+        while true {
+            let (released, stopping) = state.withLock { ($0.releases >= release, $0.stopping) }
+            if released { return true }
+            // Paces the checks of the release, and sees a client that closed the connection.
+            if stopping || !connection.waitWhileConnected(0.01) {
+                return state.withLock { state in
+                    if state.releases >= release { return true }
+                    state.held -= 1
+                    return false
+                }
+            }
+        }
     }
 
     /// Picks the rule and the fault under the lock, so counts hold under concurrency.

@@ -136,6 +136,8 @@ struct MockReplyPlan: Sendable {
     /// Overrides the counted output tokens.
     var outputTokens: Int?
     var fault: FaultSpec?
+    /// Wait for a release before replying (a rule's `hold`).
+    var hold = false
 }
 
 /// Decides replies: script rules first, else synthetic (N tool steps, then `submit_result`).
@@ -152,6 +154,7 @@ struct MockReplyPlanner: Sendable {
             plan.inputTokens = rule.inputTokens ?? plan.inputTokens
             plan.outputTokens = rule.outputTokens
             plan.fault = rule.fault
+            plan.hold = rule.hold
             if !rule.synthetic {
                 plan.text = rule.text
                 plan.toolCalls = rule.toolCalls.enumerated().map { position, call in

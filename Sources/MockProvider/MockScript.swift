@@ -40,7 +40,7 @@ public struct MockScriptError: Error, CustomStringConvertible, Sendable {
 }
 
 extension MockScript {
-    private static let ruleKeys: Set<String> = ["match", "reply", "latencyMs", "tokensPerSecond", "usage", "fault", "times"]
+    private static let ruleKeys: Set<String> = ["match", "reply", "latencyMs", "tokensPerSecond", "usage", "fault", "times", "hold"]
     private static let nestedKeys: [String: Set<String>] = [
         "match": ["model", "system", "lastMessage", "lastMessageRegex", "turn"],
         "reply": ["text", "toolCalls", "synthetic"],
@@ -102,6 +102,8 @@ public struct MockRule: Sendable {
     public var fault: FaultSpec?
     /// Applies to the first N matching requests only.
     public var times: Int?
+    /// The request waits until `POST /holds/release` (`MockProviderServer.releaseHeld`) lets it go on.
+    public var hold: Bool
     /// Position in the script, for counting `times`.
     public let index: Int
 
@@ -124,6 +126,7 @@ public struct MockRule: Sendable {
         inputTokens = raw.usage?.inputTokens
         outputTokens = raw.usage?.outputTokens
         times = raw.times
+        hold = raw.hold ?? false
         if let spec = raw.fault {
             do { fault = try FaultSpec(parsing: spec) } catch { throw MockScriptError(reason: "\(at): \(error)") }
         }
@@ -174,6 +177,7 @@ private struct ScriptFile: Decodable {
         var usage: UsageCounts?
         var fault: String?
         var times: Int?
+        var hold: Bool?
     }
     var rules: [Rule]
 }

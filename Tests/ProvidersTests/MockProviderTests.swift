@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import MockProvider
 import Testing
+import TestSupport
 @testable import Providers
 
 /// The mock's own behaviour: scripts, fault grammar, schema examples.
@@ -55,6 +56,42 @@ import Testing
             let fast = ContinuousClock.now
             _ = try await client.complete(request(model: "fast", stream: true), progress: nil)
             #expect(ContinuousClock.now - fast < .milliseconds(650))
+        }
+    }
+
+    /// A `hold` rule keeps its requests waiting until a release, over HTTP or the API; a
+    /// request no such rule matches is answered meanwhile, and a client that gives up on a
+    /// held request is no longer counted.
+    @Test func heldRequestsWaitForTheRelease() async throws {
+        let script = try MockScript(yaml: """
+            rules:
+              - match: { model: "held" }
+                hold: true
+            """)
+        try await withMock(MockProviderOptions(script: script)) { server, port in
+            let client = makeModelClient(endpoint(.openai, port: port))
+            func route(_ method: String, _ path: String) async throws -> JSONValue {
+                let response = try await HTTPClient.shared.send(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)"))
+                #expect(response.status == 200)
+                return try JSONValue.parse(response.body)
+            }
+            let first = Task { try await client.complete(request(model: "held", stream: true), progress: nil).text }
+            let second = Task { try await client.complete(request(model: "held", stream: false), progress: nil).text }
+            #expect(try await waitUntil { server.heldRequests() == 2 }, "both held")
+            let free = try await client.complete(request(model: "free", stream: true), progress: nil)
+            #expect(free.text == MockReplyPlannerText.expected(words: 20))
+            #expect(try await route("GET", "/holds") == ["held": 2])
+            #expect(try await route("POST", "/holds/release") == ["released": 2])
+            #expect(try await first.value == MockReplyPlannerText.expected(words: 20))
+            #expect(try await second.value == MockReplyPlannerText.expected(words: 20))
+            #expect(try await route("GET", "/holds") == ["held": 0])
+
+            // A later request waits for the next release; one whose client gives up is let go.
+            let abandoned = Task { try await client.complete(request(model: "held", stream: true), progress: nil) }
+            #expect(try await waitUntil { server.heldRequests() == 1 }, "held again")
+            abandoned.cancel()
+            #expect(try await waitUntil { server.heldRequests() == 0 }, "let go once its client closed the connection")
+            #expect(server.releaseHeld() == 0)
         }
     }
 
