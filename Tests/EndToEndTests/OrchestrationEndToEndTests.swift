@@ -1,38 +1,43 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 
 /// The orchestration over the real binary and the real mock provider on loopback.
 @Suite(.serialized) struct OrchestrationEndToEndTests {
     @Test func twelveWorkersAtCapFiveNeverOverlapMoreThanFive() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "150", "--tool-steps", "2"])
+        // The first five model calls wait until the test releases them: the first five workers
+        // are all running, and the other seven all queued, until then.
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "150", "--tool-steps", "2"],
+                                           script: "rules:\n  - hold: true\n    times: 5\n")
         defer { world.tearDown() }
         let serve = try world.serve()
         let info = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 5])
         #expect(info["session"]?["maxConcurrentWorkers"] == 5)
-        var ids: [String] = []
         for index in 0..<12 {
             let worker = try await serve.spawn(["task": .string("List the files, take \(index)")])
             if index < 5 {
-                #expect(worker.state == "running")
-            } else if worker.state == "queued" {
-                // Behind every earlier queued worker, fewer once a first-wave worker has finished.
-                let position = worker["queuePosition"]?.intValue ?? 0
-                #expect((1...Int64(index - 4)).contains(position), "\(worker)")
+                #expect(worker.state == "running", "\(worker)")
+            } else {
+                #expect(worker.state == "queued", "\(worker)")
+                #expect(worker["queuePosition"]?.intValue == Int64(index - 4), "behind every earlier queued worker: \(worker)")
             }
-            ids.append(worker.id)
         }
+        #expect(try await waitUntil(pace: .milliseconds(10)) { try world.mock.held() == 5 }, "the first five workers' first calls")
+        #expect(try world.mock.releaseHeld() == 5)
         let done = try await serve.awaitAll()
         let finished = done["finished"]?.arrayValue ?? []
         #expect(finished.count == 12)
         #expect(finished.allSatisfy { $0.state == "succeeded" && $0["steps"] == 3 })
+        // Five at once while the calls were held; never more, before or after.
         #expect(peakConcurrency(try await serve.trace()) == 5)
         #expect(try await serve.shutdownAndExit() == 0)
     }
 
     @Test func prioritiesAndAfterChainsIncludingAFailedDependency() async throws {
-        // The blocker's first call takes a second, so everything below is spawned while it runs.
-        let script = "rules:\n  - match: { lastMessage: \"Hold the only slot\" }\n    latencyMs: 1000\n    reply: { synthetic: true }\n"
+        // The blocker's first model call waits until the test releases it, so everything below
+        // is spawned, and queued, while it holds the only slot.
+        let script = "rules:\n  - match: { lastMessage: \"Hold the only slot\" }\n    hold: true\n    times: 1\n"
         let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "50", "--tool-steps", "1"], script: script)
         defer { world.tearDown() }
         let serve = try world.serve()
@@ -43,7 +48,11 @@ import Testing
         let doomed = try await serve.spawn(["task": "Run out of steps", "limits": ["maxSteps": 1]])
         let next = try await serve.spawn(["task": "Use the first result", "after": .array([.string(blocker.id)])])
         let orphan = try await serve.spawn(["task": "Never runs", "after": .array([.string(doomed.id)])])
+        #expect(try await serve.worker(blocker.id).state == "running")
         #expect(try await serve.worker(high.id)["queuePosition"] == 1)
+        #expect(try await serve.worker(low.id)["queuePosition"] == 2)
+        #expect(try await waitUntil(pace: .milliseconds(10)) { try world.mock.held() == 1 }, "the blocker's first call")
+        #expect(try world.mock.releaseHeld() == 1)
         _ = try await serve.awaitAll()
         let starts = try await serve.trace().filter { $0["kind"] == "started" }.compactMap { $0["workerId"]?.stringValue }
         #expect(starts.prefix(3) == [blocker.id, high.id, low.id])
@@ -57,13 +66,17 @@ import Testing
     }
 
     @Test func steeringARunningWorkerAndAFinishedOne() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "150", "--tool-steps", "3"])
+        // The worker's first model call waits until the steer is answered: it is surely running.
+        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "150", "--tool-steps", "3"],
+                                           script: "rules:\n  - hold: true\n    times: 1\n")
         defer { world.tearDown() }
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace)
         let worker = try await serve.spawn(["task": "Survey the workspace"])
         let steer = try await serve.call("steer", ["workerId": .string(worker.id), "message": "Focus on src/."])
         #expect(steer["delivery"] == "next-step")
+        #expect(try await waitUntil(pace: .milliseconds(10)) { try world.mock.held() == 1 }, "the worker's first call")
+        #expect(try world.mock.releaseHeld() == 1)
         let first = try await serve.awaitAll([worker.id])["finished"]?.arrayValue?.first
         #expect(first?.state == "succeeded")
         let resumed = try await serve.call("steer", ["workerId": .string(worker.id), "message": "Add one more detail."])
@@ -78,7 +91,9 @@ import Testing
     }
 
     @Test func cancellingWhileQueuedAndWhileRunning() async throws {
-        let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "300", "--tool-steps", "5"])
+        // Every model call waits for a release that never comes: the first worker runs until
+        // it is cancelled, and the second stays queued behind it.
+        let world = try OrchestrationWorld(mockArguments: ["--tool-steps", "5"], script: "rules:\n  - hold: true\n")
         defer { world.tearDown() }
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace, options: ["maxConcurrentWorkers": 1])
@@ -102,15 +117,19 @@ import Testing
         defer { world.tearDown() }
         let serve = try world.serve()
         _ = try await serve.initialize(root: world.workspace)
-        let clock = ContinuousClock()
-        let start = clock.now
         let stalled = try await serve.spawn(["task": "Stall", "model": "stalled", "limits": ["timeoutSeconds": 1]])
         let steps = try await serve.spawn(["task": "Steps", "limits": ["maxSteps": 2]])
         let tokens = try await serve.spawn(["task": "Tokens", "limits": ["maxTokens": 1]])
         let cost = try await serve.spawn(["task": "Cost", "limits": ["maxCostUSD": 0.000001]])
         let timedOut = try await serve.awaitAll([stalled.id])["finished"]?.arrayValue?.first
         #expect(timedOut?.state == "timed_out")
-        #expect((clock.now - start) < .seconds(3), "a 1 s timeout must end the worker within 2 s of it")
+        // Timed by the server's own clock, from the worker's start to its end: how long the
+        // test took to send its spawns and read the answer is no part of the deadline.
+        func at(_ kind: String) throws -> Date {
+            let event = serve.workerEvents(kind: kind).first { $0["workerId"]?.stringValue == stalled.id }
+            return try Date(#require(event?["at"]?.stringValue), strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+        #expect(try at("timed_out").timeIntervalSince(at("started")) < 3, "a 1 s timeout must end the worker within 2 s of it")
         #expect(serve.workerEvents(kind: "timed_out").count == 1)
         _ = try await serve.awaitAll()
         #expect(try await serve.worker(steps.id)["error"]?["code"] == "max_steps")
@@ -141,8 +160,9 @@ import Testing
     }
 
     @Test func killNineThenResumeShowsEveryWorker() async throws {
-        // "Long" spends 5 s in its first model call, so it is surely running at the kill.
-        let script = "rules:\n  - match: { lastMessage: \"Keep running\" }\n    latencyMs: 5000\n    reply: { synthetic: true }\n"
+        // "Keep running"'s first model call waits for a release that never comes, so it is
+        // surely running at the kill.
+        let script = "rules:\n  - match: { lastMessage: \"Keep running\" }\n    hold: true\n    times: 1\n"
         let world = try OrchestrationWorld(mockArguments: ["--latency-ms", "200", "--tool-steps", "1"], script: script)
         defer { world.tearDown() }
         let first = try world.serve()
