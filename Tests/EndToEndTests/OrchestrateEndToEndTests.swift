@@ -26,11 +26,13 @@ import TestSupport
         """
 
     /// A subtask worker's answer (not an evaluator's, whose brief quotes the worker's).
-    static func answer(_ task: String, _ text: String, latencyMs: Int? = nil) -> String {
-        """
+    /// `held`: the first such call waits until the test releases it (`MockProviderProcess.releaseHeld`).
+    static func answer(_ task: String, _ text: String, latencyMs: Int? = nil, held: Bool = false) -> String {
+        let rule = """
           - match: { lastMessage: "\(task)", system: "You are a worker in bosun" }
         \(latencyMs.map { "    latencyMs: \($0)\n" } ?? "")    reply: { toolCalls: [{ name: submit_result, input: { text: "\(text)" } }] }
         """
+        return held ? rule + "\n    hold: true\n    times: 1\n" + rule : rule
     }
 
     static func coordinatorRule(_ decision: String, times: Int? = nil) -> String {
@@ -64,14 +66,17 @@ import TestSupport
     @Test func twoParallelSubtasksAndADependentOneEndInOneSynthesis() async throws {
         let world = try Self.world([
             Self.plannerRule(Self.threeSubtaskPlan), Self.synthesizerRule,
-            Self.answer("Collect fact A", "A is 1", latencyMs: 400), Self.answer("Collect fact B", "B is 2", latencyMs: 400),
+            Self.answer("Collect fact A", "A is 1", held: true), Self.answer("Collect fact B", "B is 2", held: true),
             Self.answer("Combine the facts", "A+B is 3"),
         ])
         defer { world.tearDown() }
         let serve = try world.serve()
         try await serve.initialize(root: world.workspace)
-        let result = try await serve.call("orchestrate", ["goal": "Find A and B and combine them", "workDoneToken": "orch-1"],
-                                          timeout: .seconds(90))
+        let call = serve.sendRequest("orchestrate", ["goal": "Find A and B and combine them", "workDoneToken": "orch-1"])
+        // a's and b's calls are held until both are: the two run side by side.
+        #expect(try await waitUntil(pace: .milliseconds(10)) { try world.mock.held() == 2 }, "a's and b's calls at once")
+        #expect(try world.mock.releaseHeld() == 2)
+        let result = try await serve.response(id: call, timeout: .seconds(90))["result"] ?? .null
         #expect(result["state"] == "succeeded", "\(result)")
         let id = result.id
         #expect(id.hasPrefix("o_"))
@@ -293,7 +298,7 @@ import TestSupport
             """
         let world = try Self.world([
             Self.plannerRule(plan), Self.synthesizerRule, Self.answer("Answer quickly", "quick"),
-            Self.answer("Answer slowly", "slow", latencyMs: 4000),
+            Self.answer("Answer slowly", "slow", held: true),  // its first attempt is still running at the kill
         ])
         defer { world.tearDown() }
         let first = try world.serve()
@@ -336,7 +341,7 @@ import TestSupport
     @Test func aClientThatDisconnectsLeavesItsOrchestrationInterruptedAndResumable() async throws {
         let plan = "{ subtasks: [ { id: slow, role: worker, brief: { task: \"Answer after a while\" } } ] }"
         let world = try Self.world([Self.plannerRule(plan), Self.synthesizerRule,
-                                    Self.answer("Answer after a while", "done", latencyMs: 5000)])
+                                    Self.answer("Answer after a while", "done", held: true)])
         defer { world.tearDown() }
         let first = try world.serve()
         let info = try await first.initialize(root: world.workspace)
@@ -348,8 +353,9 @@ import TestSupport
             orchestrationId = event["orchestrationId"]?.stringValue ?? orchestrationId
             workerId = event["data"]?["workerId"]?.stringValue ?? ""
         }
-        // The editor goes away: bosun's input closes while the call runs, longer than the
-        // 2 s bosun gives running requests before it cancels them.
+        // The editor goes away: bosun's input closes while the call runs (its worker's first
+        // model call is held, never released), past the 2 s bosun gives running requests
+        // before it cancels them.
         first.closeInput()
         _ = try await first.waitForExit()
 
