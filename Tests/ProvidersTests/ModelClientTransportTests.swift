@@ -53,17 +53,18 @@ import TestSupport
     /// cache (four connections per transfer still running) closed one as the last ended; the
     /// next six calls must find all six open instead of connecting again.
     @Test func connectionsOfABurstStayOpenForTheNext() async throws {
-        try await withMock(MockProviderOptions(latencyMs: 400)) { server, port in
+        // Each call is held until all six are in flight, so they surely overlap; released
+        // together, the call for model mN answers N × 50 ms later, so they end apart.
+        let script = try MockScript(yaml: "rules:\n" + (0..<6).map { "  - match: { model: m\($0) }\n    hold: true\n    latencyMs: \(50 * $0)\n" }.joined())
+        try await withMock(MockProviderOptions(script: script)) { server, port in
             let client = makeModelClient(endpoint(.openai, port: port), http: HTTPClient(name: "test-http"))
             for burst in 1...3 {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for index in 0..<6 {
-                        group.addTask {
-                            // Started 50 ms apart, so they all overlap but end apart.
-                            try await Task.sleep(for: .milliseconds(50 * index)) // a fixed wait on purpose: staggered starts
-                            _ = try await client.complete(request(stream: true), progress: nil)
-                        }
+                        group.addTask { _ = try await client.complete(request(model: "m\(index)", stream: true), progress: nil) }
                     }
+                    #expect(try await waitUntil { server.heldRequests() == 6 }, "burst \(burst): six calls at once")
+                    #expect(server.releaseHeld() == 6)
                     try await group.waitForAll()
                 }
                 #expect(server.stats().requests == 6 * burst)
@@ -73,20 +74,22 @@ import TestSupport
     }
 
     @Test func fiftyConcurrentStreams() async throws {
-        try await withMock(MockProviderOptions(tokensPerSecond: 200, syntheticTextTokens: 40)) { server, port in
-            let started = ContinuousClock.now
+        // Every call is held until all fifty are in flight at once, then they stream together.
+        let options = MockProviderOptions(tokensPerSecond: 200, script: try MockScript(yaml: "rules:\n  - hold: true\n"),
+                                          syntheticTextTokens: 40)
+        try await withMock(options) { server, port in
             let replies = try await withThrowingTaskGroup(of: ModelReply.self) { group in
                 for index in 0..<50 {
                     let kind: ProviderKind = index.isMultiple(of: 2) ? .anthropic : .openai
                     group.addTask { try await makeModelClient(endpoint(kind, port: port)).complete(request(stream: true), progress: nil) }
                 }
+                #expect(try await waitUntil { server.heldRequests() == 50 }, "fifty streams at once")
+                #expect(server.releaseHeld() == 50)
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(replies.count == 50)
             #expect(replies.allSatisfy { $0.usage.outputTokens == 40 && $0.text == MockReplyPlannerText.expected(words: 40) })
             #expect(server.stats().requests == 50)
-            // 40 tokens at 200/s is 0.2 s each; run serially it would be 10 s.
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 }
