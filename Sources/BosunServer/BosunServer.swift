@@ -59,8 +59,9 @@ public final class BosunServer: Sendable {
     private let lifecycle = ServerLifecycle()
     /// The front end whose `initialize` ran; it is closed when the server stops.
     private let chosen = Mutex<(any FrontEnd)?>(nil)
-    /// The exit code `run` returns, set once by whichever ending comes first.
-    private let termination = Promise<Int32>()
+    /// The exit code `run` returns and what ended the server, set once by whichever ending
+    /// comes first.
+    private let termination = Promise<(exitCode: Int32, reason: String?)>()
 
     /// A server speaking bosun/1 on sessions from `openSession`, and each protocol of
     /// `otherFrontEnds` when an `initialize` asks for it (MCP: `FrontEndKind.mcp`).
@@ -91,26 +92,29 @@ public final class BosunServer: Sendable {
                 logger.error("closing the connection: \(failure)")
                 terminate(exitCode: 1)
             } else {
-                logger.info("the input ended; stopping")
-                terminate(exitCode: 0)
+                terminate(exitCode: 0, reason: "the input ended")
             }
         }
-        let exitCode = await termination.value
-        await stop(connection)
+        let (exitCode, reason) = await termination.value
+        await stop(connection, reason: reason)
         return exitCode
     }
 
-    /// Ends `run` (e.g. on SIGTERM); the first call decides the exit code.
-    public func terminate(exitCode: Int32) {
-        termination.fulfil(exitCode)
+    /// Ends `run` (e.g. on SIGTERM); the first call decides the exit code. `reason` is logged
+    /// once the requests running then have answered (or their grace period is over): what
+    /// they log comes before the stop, as they were answered before it.
+    public func terminate(exitCode: Int32, reason: String? = nil) {
+        termination.fulfil((exitCode, reason))
     }
 
     /// Refuses new work, gives running requests a grace period, tells the sessions (whose
     /// orchestrations are then interrupted, not cancelled with their calls) and cancels them,
     /// closes the session (marking running workers interrupted), and writes everything queued.
-    private func stop(_ connection: JSONRPCConnection) async {
+    private func stop(_ connection: JSONRPCConnection, reason: String?) async {
         lifecycle.beginExit()
-        if !(await connection.drain(timeout: options.gracePeriod)) {
+        let answered = await connection.drain(timeout: options.gracePeriod)
+        if let reason { logger.info("\(reason); stopping") }
+        if !answered {
             if let frontEnd = chosen.withLock({ $0 }) { await frontEnd.willStop() }
             logger.info("cancelling \(connection.requestsInFlight) requests still running")
             connection.cancelAll()

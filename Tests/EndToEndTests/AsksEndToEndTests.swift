@@ -365,14 +365,6 @@ import TestSupport
 }
 
 extension BosunProcess {
-    /// Waits until the server has logged `text` on stderr (polled: a log line has no event).
-    func waitForStderr(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        guard try await waitUntil(timeout: timeout, pace: .milliseconds(20), { stderr.contains(text) }) else {
-            Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
-            return
-        }
-    }
-
     /// Waits for the `worker/event` of `kind` about `workerId`, passing over the others.
     func workerEvent(kind: String, of workerId: String, timeout: Duration = .seconds(30)) async throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout

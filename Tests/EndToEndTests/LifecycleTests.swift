@@ -36,8 +36,8 @@ import Testing
         bosun.notify("exit")
         #expect(try await bosun.waitForExit() == 0)
         #expect(bosun.stdoutProblems.isEmpty)
-        #expect(bosun.stderr.contains("initialized for bosun-e2e"))
-        #expect(bosun.stderr.contains("debug bosun.server: the client is initialized"))
+        try await bosun.waitForStderr("initialized for bosun-e2e")
+        try await bosun.waitForStderr("debug bosun.server: the client is initialized")
     }
 
     @Test func exitWithoutShutdownExitsWithOne() async throws {
@@ -101,7 +101,22 @@ import Testing
         try await bosun.initialize()
         bosun.sendSignal(SIGTERM)
         #expect(try await bosun.waitForExit() == 0)
-        #expect(bosun.stderr.contains("signal"))
+        try await bosun.waitForStderr("signal")
+    }
+
+    /// Piped input whose end comes while `initialize` still runs: it is answered before the
+    /// server stops, and the log says so in that order.
+    @Test func theLogSaysInitializedBeforeStoppingAtTheEndOfPipedInput() async throws {
+        let bosun = try BosunProcess.launch(framing: .ndjson)
+        bosun.sendRaw(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"clientInfo":{"name":"piped"}}}"# + "\n")
+        bosun.closeInput()
+        #expect(try await bosun.response(id: 1)["result"]?["session"] != nil)
+        #expect(try await bosun.waitForExit() == 0)
+        try await bosun.waitForStderr("the input ended; stopping")
+        let log = bosun.stderr
+        let initialized = try #require(log.range(of: "initialized for piped"), "\(log)")
+        let stopping = try #require(log.range(of: "the input ended; stopping"), "\(log)")
+        #expect(initialized.upperBound < stopping.lowerBound, "\(log)")
     }
 
     static let badOptions: [(JSONValue, String)] = [
@@ -156,6 +171,6 @@ import Testing
         #expect(try await help.waitForExit() == 0)
         let bad = try BosunProcess.launch(["serve", "--max-message-bytes", "10"])
         #expect(try await bad.waitForExit() != 0)
-        #expect(bad.stderr.contains("--max-message-bytes"))
+        try await bad.waitForStderr("--max-message-bytes")
     }
 }

@@ -228,6 +228,16 @@ public final class BosunProcess: Sendable {
     /// Everything the server wrote to stderr so far.
     public var stderr: String { stderrText.withLock { $0 } }
 
+    /// Waits until the server has logged `text` on stderr (polled: a log line has no event).
+    /// A test that reads stderr after the exit waits too: a thread of its own reads the pipe,
+    /// and may not have read the last lines when the exit is seen.
+    public func waitForStderr(_ text: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        guard try await waitUntil(timeout: timeout, pace: .milliseconds(20), { stderr.contains(text) }) else {
+            Issue.record("bosun never logged \"\(text)\"; stderr: \(stderr.suffix(2000))", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
     /// Anything on stdout that was not a well-framed JSON message (must stay empty).
     public var stdoutProblems: [String] { outputProblems.withLock { $0 } }
 
