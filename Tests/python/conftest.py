@@ -58,8 +58,9 @@ def mock_provider(bosun_bin):
         process.wait(timeout=10)
 
 
-def write_mock_config(directory: pathlib.Path, port: int) -> pathlib.Path:
-    """A bosun config whose every tier is a model on the mock provider at `port`, with its store in `directory`."""
+def write_mock_config(directory: pathlib.Path, port: int, extra: str = "") -> pathlib.Path:
+    """A bosun config whose every tier is a model on the mock provider at `port`, with its store in `directory`
+    (and `extra`, more top-level keys such as `roles`)."""
     config = directory / "bosun.yaml"
     config.write_text(f"""providers:
   mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
@@ -67,7 +68,7 @@ models:
   fast: {{ provider: mock, id: mock-fast, price: {{ input: 1, output: 5 }} }}
 tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
 store: {{ path: "{directory / 'trace.sqlite'}" }}
-""")
+""" + extra)
     return config
 
 

@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 
+from conftest import write_mock_config
 from test_top import Serve, wait_for
 
 
@@ -107,20 +108,11 @@ def check_tree(spans, session, spawned, orchestration):
     assert any(attributes(s).get("gen_ai.operation.name") == "execute_tool" for s in spans), "no tool call span"
 
 
-def test_spans_go_out_while_the_session_runs(bosun_bin, tmp_path, monkeypatch):
+def test_spans_go_out_while_the_session_runs(bosun_bin, mock_provider, tmp_path, monkeypatch):
     collector = Collector()
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "20", "--tool-steps", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    port = int(mock.stdout.readline())
-    config = tmp_path / "bosun.yaml"
-    config.write_text(f"""providers:
-  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
-models:
-  fast: {{ provider: mock, id: mock-fast }}
-tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-""")
+    config = write_mock_config(tmp_path, mock_provider("--latency-ms", "20", "--tool-steps", "1"))
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20collector-token")
     serve = Serve(bosun_bin, config, tmp_path / "trace.sqlite", workspace)
@@ -141,8 +133,6 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         serve.request("shutdown", None)
     finally:
         serve.close()
-        mock.terminate()
-        mock.wait()
     live = collector.spans()
     check_tree(live, session, [w["id"] for w in workers], orchestration)
     # The file export is the same tree, with the same ids.

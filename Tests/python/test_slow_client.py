@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+from conftest import write_mock_config
 from test_protocol_schemas import check
 
 WORKERS = 30
@@ -42,23 +43,14 @@ def terminal_workers(db_path):
         return 0  # not created yet
 
 
-def test_a_client_that_stops_reading_misses_only_what_it_can_fetch_again(bosun_bin, tmp_path):
+def test_a_client_that_stops_reading_misses_only_what_it_can_fetch_again(bosun_bin, mock_provider, tmp_path):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     for index in range(40):  # so that each list_files result (and its event) is ~2 KB
         (workspace / f"a-file-with-a-rather-long-name-to-make-the-listing-big-{index:02}.txt").write_text("x\n")
-    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", "--latency-ms", "0", "--tool-steps", "3"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    config = write_mock_config(tmp_path, mock_provider("--latency-ms", "0", "--tool-steps", "3"))
     serve = None
     try:
-        port = int(mock.stdout.readline())
-        config = tmp_path / "bosun.yaml"
-        config.write_text(f"""providers:
-  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
-models:
-  fast: {{ provider: mock, id: mock-fast }}
-tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-""")
         db = tmp_path / "trace.sqlite"
         serve = subprocess.Popen([bosun_bin, "serve", "--config", str(config), "--db", str(db), "--framing", "ndjson",
                                   "--notification-backlog-bytes", "8192", "--log-level", "error"],
@@ -109,5 +101,3 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         if serve:
             serve.stdin.close()
             serve.wait(timeout=30)
-        mock.terminate()
-        mock.wait(timeout=10)

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import ASKER_ROLE, ASKER_SCRIPT
+from conftest import ASKER_ROLE, ASKER_SCRIPT, write_mock_config
 
 
 def wait_for(predicate, what, timeout=30):
@@ -96,20 +96,11 @@ class Tmux:
 
 
 @contextlib.contextmanager
-def serving(bosun_bin, tmp_path, *mock_options, config_extra=""):
+def serving(bosun_bin, mock_provider, tmp_path, *mock_options, config_extra=""):
     """A `bosun serve` (one worker at a time) on `bosun mock-provider` with `mock_options`; yields it and its store."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    mock = subprocess.Popen([bosun_bin, "mock-provider", "--port", "0", *mock_options],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    port = int(mock.stdout.readline())
-    config = tmp_path / "bosun.yaml"
-    config.write_text(f"""providers:
-  mock: {{ kind: openai, baseURL: "http://127.0.0.1:{port}/v1" }}
-models:
-  fast: {{ provider: mock, id: mock-fast }}
-tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
-""" + config_extra)
+    config = write_mock_config(tmp_path, mock_provider(*mock_options), extra=config_extra)
     db = tmp_path / "trace.sqlite"
     serve = Serve(bosun_bin, config, db, workspace)
     assert "result" in serve.request("initialize", {"rootUri": f"file://{workspace}",
@@ -118,15 +109,15 @@ tiers: {{ orchestrator: fast, mid: fast, worker: fast }}
         yield serve, db
     finally:
         serve.close()
-        mock.terminate()
-        mock.wait()
 
 
 @pytest.fixture
-def session(bosun_bin, tmp_path):
-    # Every reply takes a minute to begin: a worker stays running in its first model call
-    # until it is cancelled (repeating one tool call instead would end it as stalled).
-    with serving(bosun_bin, tmp_path, "--latency-ms", "60000", "--tool-steps", "1") as started:
+def session(bosun_bin, mock_provider, tmp_path):
+    # Every model call waits for a release that never comes: a worker stays running in its
+    # first model call until it is cancelled.
+    script = tmp_path / "hold.yaml"
+    script.write_text("rules:\n  - hold: true\n")
+    with serving(bosun_bin, mock_provider, tmp_path, "--tool-steps", "1", "--script", str(script)) as started:
         yield started
 
 
@@ -224,10 +215,10 @@ rules:
 """
 
 
-def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
+def test_top_shows_a_writing_workers_changed_files(bosun_bin, mock_provider, tmp_path):
     script = tmp_path / "mock.yaml"
     script.write_text(WRITING_SCRIPT)
-    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script)) as (serve, db):
+    with serving(bosun_bin, mock_provider, tmp_path, "--tool-steps", "0", "--script", str(script)) as (serve, db):
         (tmp_path / "workspace" / ".gitignore").write_text("*.log\n")
         coder = serve.request("spawn", {"task": "Write two files", "role": "coder"})["result"]["id"]
         reader = serve.request("spawn", {"task": "Read the files"})["result"]["id"]
@@ -255,10 +246,10 @@ def test_top_shows_a_writing_workers_changed_files(bosun_bin, tmp_path):
             top.close()
 
 
-def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, tmp_path):
+def test_top_shows_a_waiting_worker_and_answers_its_ask(bosun_bin, mock_provider, tmp_path):
     script = tmp_path / "mock.yaml"
     script.write_text(ASKER_SCRIPT)
-    with serving(bosun_bin, tmp_path, "--tool-steps", "0", "--script", str(script), config_extra=ASKER_ROLE) as (serve, db):
+    with serving(bosun_bin, mock_provider, tmp_path, "--tool-steps", "0", "--script", str(script), config_extra=ASKER_ROLE) as (serve, db):
         picker = serve.request("spawn", {"task": "Pick a database", "role": "asker"})["result"]["id"]
         top = Tmux(f"{bosun_bin} top --db {db}", {"NO_COLOR": "1"})
         try:
