@@ -106,6 +106,19 @@ extension BosunProcess {
         return found
     }
 
+    /// Seconds from `workerId`'s first `worker/event` of kind `from` to its first of kind `to`,
+    /// by the times the server stamped on them: a deadline timed by the server's clock, with
+    /// no part of the test's own round trips in it.
+    func secondsBetweenEvents(_ from: String, _ to: String, of workerId: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws -> Double {
+        func at(_ kind: String) throws -> Date {
+            let event = workerEvents(kind: kind).first { $0["workerId"]?.stringValue == workerId }
+            let stamp = try #require(event?["at"]?.stringValue, "no \(kind) event of \(workerId)", sourceLocation: sourceLocation)
+            return try Date(stamp, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+        return try at(to).timeIntervalSince(at(from))
+    }
+
     /// `shutdown`, `exit`, and the exit code.
     func stop() async throws -> Int32 {
         try await shutdownAndExit()
