@@ -68,6 +68,10 @@ extension Session {
     private func commitEnd(_ record: WorkerRecord, event: EventRecord) async -> Bool {
         var pause: Duration = .milliseconds(100)
         var attempts = 0
+        func neverCommitted() -> Bool {
+            logger.error("worker \(record.id): its end was never committed; the next session that opens \(id) marks it interrupted")
+            return false
+        }
         while true {
             do {
                 try await store.commitTerminal(record, event: event)
@@ -81,12 +85,12 @@ extension Session {
                         It is reported only once committed; retrying.
                         """)
                 }
-                if closing, attempts >= Self.endAttemptsWhileClosing {
-                    logger.error("worker \(record.id): its end was never committed; the next session that opens \(id) marks it interrupted")
-                    return false
-                }
+                if closing, attempts >= Self.endAttemptsWhileClosing { return neverCommitted() }
                 await Self.pauseIgnoringCancellation(pause)
                 pause = min(pause * 2, Self.endRetryCeiling)
+            } catch TraceStoreError.closed {
+                // The session closed its store while this end waited for another attempt.
+                return neverCommitted()
             } catch {
                 logger.error("worker \(record.id) ended \(record.state) but the store did not take it: \(error)")
                 return true
