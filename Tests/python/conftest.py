@@ -1,10 +1,13 @@
 """Shared fixtures: where the built `bosun` binary is."""
 import atexit
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
@@ -56,6 +59,21 @@ def mock_provider(bosun_bin):
     for process in started:
         process.terminate()
         process.wait(timeout=10)
+
+
+def release_when_held(port: int, count: int, timeout: float = 30) -> None:
+    """Waits until the mock provider at `port` holds `count` requests (a script's `hold` rule
+    matched them), then lets them all go on."""
+    def route(method: str, path: str) -> dict:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    deadline = time.monotonic() + timeout
+    while route("GET", "/holds")["held"] != count:
+        assert time.monotonic() < deadline, f"the mock provider never held {count} requests"
+        time.sleep(0.01)  # paces the checks; the wait is for the requests to be held
+    assert route("POST", "/holds/release")["released"] == count
 
 
 def write_mock_config(directory: pathlib.Path, port: int, extra: str = "") -> pathlib.Path:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, write_mock_config
+from conftest import ROOT, release_when_held, write_mock_config
 
 import bosun_client
 from bosun_client import (AsyncBosunClient, BosunClient, BosunError, ConnectionClosed, ErrorCode, Limits, RequestTimeout,
@@ -138,7 +138,11 @@ def test_a_client_timeout_cancels_the_request_on_the_server(bosun_bin, mock_prov
 
 
 def test_event_streams_follow_one_worker_each_and_steer_reaches_it(bosun_bin, mock_provider, tmp_path):
-    with start_client(bosun_bin, tmp_path, mock_provider("--latency-ms", "300")) as client:
+    # The steered worker's first model call is held until the steer is answered: it surely runs then.
+    script = tmp_path / "hold.yaml"
+    script.write_text('rules:\n  - match: { lastMessage: "List the files" }\n    hold: true\n    times: 1\n')
+    port = mock_provider("--latency-ms", "300", "--script", str(script))
+    with start_client(bosun_bin, tmp_path, port) as client:
         client.initialize(root=str(tmp_path))
         steered = client.spawn("List the files", role="researcher")
         other = client.spawn("Name the files")
@@ -147,6 +151,7 @@ def test_event_streams_follow_one_worker_each_and_steer_reaches_it(bosun_bin, mo
             seen.append(event)
             if event.kind == "started":
                 assert client.steer(steered.id, "Keep it short.").delivery == "next-step"
+                release_when_held(port, 1)
         assert all(isinstance(e, WorkerEvent) and e.worker_id == steered.id for e in seen)
         assert [e.seq for e in seen] == list(range(seen[0].seq, seen[0].seq + len(seen))), "a gap or a repeat"
         kinds = [e.kind for e in seen]
