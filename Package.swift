@@ -38,7 +38,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's header (libcurl4-openssl-dev) and the curl functions bosun calls, forwarded to
+        // a libcurl opened at the first transfer: it is not linked, so a start does not load it
+        // and the ~30 libraries it needs (Sources/CCurl/shim.h).
+        .target(name: "CCurl", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "BosunJSON"),

@@ -19,7 +19,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
     init(name: String) {
-        _ = CurlGlobal.initialized
+        precondition(CurlLibrary.failure == nil, "the loop starts after a transfer was made, which loaded libcurl")
         guard let multi = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         self.multi = UnsafeMutableRawPointer(multi)
         _ = bosun_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.keptConnections)

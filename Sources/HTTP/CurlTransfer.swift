@@ -52,7 +52,7 @@ final class CurlTransfer: @unchecked Sendable {
     var lastActivity = ContinuousClock.now
 
     init(_ request: HTTPRequest) throws {
-        guard CurlGlobal.initialized else { throw HTTPClientError.transport(code: -1, message: "curl_global_init failed") }
+        if let failure = CurlLibrary.failure { throw HTTPClientError.unavailable(failure) }
         guard let easy = curl_easy_init() else { throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed") }
         self.easy = easy
         self.url = request.url
@@ -344,8 +344,18 @@ private let curlWriteCallback: curl_write_callback = { buffer, size, count, user
     return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count)) ? size * count : 0
 }
 
-/// `curl_global_init` exactly once per process, before the first handle: at the first
-/// transfer, so a session that never calls a model never pays for OpenSSL's set-up.
-enum CurlGlobal {
-    static let initialized: Bool = bosun_global_init() == CURLE_OK
+/// libcurl, loaded and `curl_global_init`ed exactly once per process, before the first
+/// handle: at the first transfer, so a process that never sends a request never loads libcurl
+/// and its libraries, nor pays for OpenSSL's set-up (CCurl's shim.h).
+enum CurlLibrary {
+    /// Why libcurl cannot be used (what is missing, what to install), or nil once it is loaded.
+    static let failure: String? = bosun_curl_load().map { String(cString: $0) }
+
+    /// What `failure` would be if libcurl were the library `soname` (a name or path for
+    /// `dlopen`), which is opened and closed again: nil if it has every function bosun calls.
+    static func failure(loading soname: String) -> String? {
+        guard let text = bosun_curl_probe(soname) else { return nil }
+        defer { free(text) }
+        return String(cString: text)
+    }
 }

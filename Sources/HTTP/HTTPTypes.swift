@@ -121,6 +121,8 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable
     case responseTooLarge(limit: Int)
     /// Any other libcurl failure, with its code and message.
     case transport(code: Int, message: String)
+    /// libcurl could not be loaded or initialised: why, and what to install. Nothing was sent.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -130,6 +132,7 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable
         case .connectionLost(let m): return "connection lost: \(m)"
         case .responseTooLarge(let limit): return "response larger than \(limit) bytes"
         case .transport(let code, let m): return "transfer failed (curl \(code)): \(m)"
+        case .unavailable(let m): return "HTTP is unavailable: \(m)"
         }
     }
 }

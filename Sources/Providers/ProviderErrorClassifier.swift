@@ -50,6 +50,8 @@ enum ProviderErrorClassifier {
         case .timedOut: (kind, retryable) = (.timeout, true)
         case .connectFailed, .connectionLost, .transport: (kind, retryable) = (.connection, true)
         case .responseTooLarge, .invalidRequest: (kind, retryable) = (.invalidRequest, false)
+        // A missing libcurl stays missing: trying again only delays the message.
+        case .unavailable: (kind, retryable) = (.connection, false)
         }
         return AttemptFailure(error: ProviderError(kind: kind, provider: provider, message: error.description,
                                                    retryable: retryable))

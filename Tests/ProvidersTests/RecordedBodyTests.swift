@@ -99,4 +99,11 @@ import Testing
         }
         #expect(error.error.kind == .connection && error.error.retryable)
     }
+
+    /// libcurl missing (it is opened at the first call) is not tried again: it stays missing.
+    @Test func httpUnavailableIsNotRetriedAndSaysWhy() {
+        let failure = ProviderErrorClassifier.transport(.unavailable("libcurl could not be loaded (no libcurl.so.4)"), provider: "anthropic")
+        #expect(failure.error.kind == .connection && !failure.error.retryable)
+        #expect(failure.error.message == "HTTP is unavailable: libcurl could not be loaded (no libcurl.so.4)")
+    }
 }
