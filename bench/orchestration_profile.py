@@ -8,7 +8,7 @@ from the first spawn to the await answer only (not startup, not the final trace)
     python3 bench/orchestration_profile.py record BIN   # perf record with call graphs -> OUT/perf.data
     python3 bench/orchestration_profile.py strace BIN   # strace -f -c: system calls per kind
     python3 bench/orchestration_profile.py threads BIN  # CPU (ns precision) and context switches per thread, whole life
-    python3 bench/orchestration_profile.py writer N BIN [BIN...]  # alternating: the trace writer thread's CPU, WAL frames, commits
+    python3 bench/orchestration_profile.py writer N BIN [BIN...]  # alternating: the trace writer thread's CPU, wake-ups, WAL frames, commits
 
 OUT (default: a fresh temp dir, printed) receives perf.data, stat.txt, strace.txt. On a
 shared machine compare binaries only within one `compare` run: CPU per step moves by +-30%
@@ -72,6 +72,12 @@ def thread_cpu_ns(pid: int, tid: int) -> int:
         return int(f.read().split()[0])
 
 
+def thread_wakeups(pid: int, tid: int) -> int:
+    """The thread's voluntary context switches: each is a wait it was woken from."""
+    with open(f"/proc/{pid}/task/{tid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches"))
+
+
 def wal_frames(path: str) -> tuple[int, int]:
     """(frames, commits) in a WAL file: the valid frames from its start, as recovery reads them."""
     with open(path, "rb") as f:
@@ -87,9 +93,10 @@ def wal_frames(path: str) -> tuple[int, int]:
     return frames, commits
 
 
-def profiled_run(binary: str, mode: str, out: str) -> tuple[int, float, tuple[int, int, int] | None]:
+def profiled_run(binary: str, mode: str, out: str) -> tuple[int, float, tuple[int, int, int, int] | None]:
     """Runs the scenario with `mode`'s tool attached; returns (model steps, CPU seconds from
-    /proc, for `writer` the writer thread's CPU nanoseconds with the WAL's frames and commits)."""
+    /proc, for `writer` the writer thread's CPU nanoseconds and wake-ups with the WAL's frames
+    and commits)."""
     world = bench.World(binary, ["--latency-ms", "200", "--tool-steps", "3"])
     try:
         client = world.serve()
@@ -99,7 +106,7 @@ def profiled_run(binary: str, mode: str, out: str) -> tuple[int, float, tuple[in
                                 stderr=subprocess.DEVNULL) if mode in TOOLS else None
         time.sleep(0.5)  # let the tool attach
         writer = writer_thread(pid) if mode == "writer" else None
-        writer_before = thread_cpu_ns(pid, writer) if writer else 0
+        writer_before = (thread_cpu_ns(pid, writer), thread_wakeups(pid, writer)) if writer else (0, 0)
         before = bench.cpu_seconds(pid)
         for i in range(50):
             client.request("spawn", {"task": f"Survey the workspace, part {i}"})
@@ -107,7 +114,8 @@ def profiled_run(binary: str, mode: str, out: str) -> tuple[int, float, tuple[in
         cpu = bench.cpu_seconds(pid) - before
         writer_figures = None
         if writer:
-            writer_figures = (thread_cpu_ns(pid, writer) - writer_before,
+            writer_figures = (thread_cpu_ns(pid, writer) - writer_before[0],
+                              thread_wakeups(pid, writer) - writer_before[1],
                               *wal_frames(os.path.join(world.dir, "trace.sqlite-wal")))
         if tool:
             tool.send_signal(signal.SIGINT)
@@ -146,21 +154,23 @@ def compare(runs: int, binaries: list[str]) -> None:
 
 
 def writer(runs: int, binaries: list[str]) -> None:
-    """Alternating runs: the trace writer thread's CPU per step (schedstat, first spawn to the
-    await answer) and what it wrote, the WAL's frames and commits (each run's store is new, so
-    its WAL holds the whole run)."""
-    figures: dict[str, list[tuple[float, int, int]]] = {b: [] for b in binaries}
+    """Alternating runs: the trace writer thread's CPU and wake-ups per step (schedstat and
+    voluntary context switches, first spawn to the await answer) and what it wrote, the WAL's
+    frames and commits (each run's store is new, so its WAL holds the whole run)."""
+    figures: dict[str, list[tuple[float, float, int, int]]] = {b: [] for b in binaries}
     for _ in range(runs):
         for binary in binaries:
             with contextlib.redirect_stdout(io.StringIO()):
-                steps, _, (ns, frames, commits) = profiled_run(binary, "writer", "")
-            figures[binary].append((ns / steps / 1000, frames, commits))
-            print(f"{binary}: writer {ns / steps / 1000:.1f} us per step, {frames} WAL frames, {commits} commits", flush=True)
+                steps, _, (ns, wakeups, frames, commits) = profiled_run(binary, "writer", "")
+            figures[binary].append((ns / steps / 1000, wakeups / steps, frames, commits))
+            print(f"{binary}: writer {ns / steps / 1000:.1f} us and {wakeups / steps:.2f} wake-ups per step, "
+                  f"{frames} WAL frames, {commits} commits", flush=True)
     for binary, values in figures.items():
         cpu = [v[0] for v in values]
-        print(f"{binary}: writer median {statistics.median(cpu):.1f} us per step (min {min(cpu):.1f}, max {max(cpu):.1f}); "
-              f"median {statistics.median(v[1] for v in values):.0f} frames, {statistics.median(v[2] for v in values):.0f} commits, "
-              f"{statistics.median(v[1] / v[2] for v in values):.2f} frames per commit ({len(values)} runs)")
+        print(f"{binary}: writer median {statistics.median(cpu):.1f} us per step (min {min(cpu):.1f}, max {max(cpu):.1f}), "
+              f"median {statistics.median(v[1] for v in values):.2f} wake-ups per step; "
+              f"median {statistics.median(v[2] for v in values):.0f} frames, {statistics.median(v[3] for v in values):.0f} commits, "
+              f"{statistics.median(v[2] / v[3] for v in values):.2f} frames per commit ({len(values)} runs)")
 
 
 def main() -> int:
