@@ -18,12 +18,18 @@ public enum DeferredWrite: Sendable {
 /// Callers hand it two kinds of work, in one first-in-first-out queue: deferred writes, which
 /// `submit` only queues, and jobs, which resume an awaiting caller. Deferred writes are
 /// committed in batches — one transaction for everything queued, when `batchSize` are
-/// waiting or `maxDelay` after the oldest arrived — and always before a job queued after
-/// them runs, so every job sees (and orders after) every write submitted before it.
+/// waiting, or when the thread's clock (`wakesAt`) runs out, at most `maxDelay` after the
+/// oldest arrived — and always before a job queued after them runs, so every job sees (and
+/// orders after) every write submitted before it.
 ///
 /// Batching lives here, on the thread that would be woken anyway, so that a worker's step
-/// (an event, its row, a message or two, from several calls) costs one wake-up of this
-/// thread and one transaction, and its caller never waits.
+/// (an event, its row, a message or two, from several calls) costs one transaction, and its
+/// caller never waits. The thread's clock is started by the first write that finds none
+/// running, which wakes the thread to start it, and when the thread takes a write job:
+/// writes follow such a call (a spawn's `queued` event, the `started` event of the worker
+/// that takes an ended one's slot), and those that come while the clock runs ride on it or
+/// on the next job, without waking the thread. A write thus waits at most `maxDelay`
+/// (longer only while the thread is busy), whichever clock it rides on.
 ///
 /// `@unchecked Sendable` is sound because every mutable property below is read and written only
 /// while `condition` is locked, and `connection` is used only on `thread` after `init`.
@@ -47,7 +53,8 @@ final class TraceWriter: @unchecked Sendable {
     let batchSize = 2_048
     /// The most writes one transaction holds the write lock for (about 50 ms of writing).
     let writesPerTransaction = 8_192
-    /// The longest a deferred write waits before its batch is written.
+    /// The longest a deferred write waits before its batch is written, and how long the
+    /// thread's clock runs after a write job.
     /// 10 ms lets the writes of a step, and of other workers' steps near it, share a transaction
     /// (a quarter fewer transactions than 4 ms in bench/orchestration_bench.py).
     let maxDelay: Duration = .milliseconds(10)
@@ -61,7 +68,10 @@ final class TraceWriter: @unchecked Sendable {
     private var queue: [Queued] = []
     private var queuedWrites = 0
     private var queuedJobs = 0
-    private var oldestWriteAt: ContinuousClock.Instant?
+    private var wakeSignals = 0
+    /// When the thread looks at the queue again by itself, if it is to: never later than
+    /// `maxDelay` after the oldest queued write (nil only while no write is queued).
+    private var wakesAt: ContinuousClock.Instant?
     private var isClosing = false
     private var isClosed = false
     private var finished: [CheckedContinuation<Void, Never>] = []
@@ -84,11 +94,15 @@ final class TraceWriter: @unchecked Sendable {
             condition.unlock()
             return
         }
-        if queuedWrites == 0 { oldestWriteAt = .now }
         queue.append(.write(write))
         queuedWrites += 1
-        // The thread needs waking only to start the batch's clock, or to write a full batch.
-        let wake = queuedWrites == 1 || queuedWrites == batchSize
+        // The thread needs waking only to start its clock, if none runs, or to write a full batch.
+        var wake = queuedWrites == batchSize
+        if wakesAt == nil {
+            wakesAt = .now + maxDelay
+            wake = true
+        }
+        if wake { wakeSignals += 1 }
         condition.unlock()
         // Signalled after unlocking: woken under the lock, the thread would at once block on
         // it again (two more futex calls and a context switch per wake-up).
@@ -126,6 +140,9 @@ final class TraceWriter: @unchecked Sendable {
 
     /// Calls queued and not yet taken up by the thread.
     var queuedJobCount: Int { condition.withLock { queuedJobs } }
+
+    /// How many times `submit` has woken the thread.
+    var wakeSignalCount: Int { condition.withLock { wakeSignals } }
 
     /// Writes what is queued, stops the thread and waits for it. Later calls return at once.
     func close() async {
@@ -181,17 +198,21 @@ final class TraceWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            let due = oldestWriteAt.map { $0 + maxDelay }
-            if queuedJobs > 0 || isClosing || queuedWrites >= batchSize || (due.map { ContinuousClock.now >= $0 } ?? false) {
+            let due = wakesAt.map { ContinuousClock.now >= $0 } ?? false
+            if queuedJobs > 0 || isClosing || queuedWrites >= batchSize || (due && queuedWrites > 0) {
                 let work = queue
                 queue = []
                 queuedWrites = 0
                 queuedJobs = 0
-                oldestWriteAt = nil
+                // Writes follow a write job (a spawn's `queued` event, the `started` event of
+                // the worker that takes an ended one's slot): they ride on this clock.
+                wakesAt = work.contains { if case .job(let job) = $0 { return job.writes }; return false } ? .now + maxDelay : nil
                 return (work, isClosing)
             }
-            if let due {
-                let wait = ContinuousClock.now.duration(to: due)
+            // A clock that ran out with nothing queued (a write job nothing followed) stops.
+            if due { wakesAt = nil }
+            if let wakesAt {
+                let wait = ContinuousClock.now.duration(to: wakesAt)
                 _ = condition.wait(until: Date(timeIntervalSinceNow: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))
             } else {
                 condition.wait()
@@ -311,7 +332,7 @@ final class TraceWriter: @unchecked Sendable {
         defer { condition.unlock() }
         queue.insert(contentsOf: writes.map(Queued.write), at: 0)
         queuedWrites += writes.count
-        oldestWriteAt = .now
+        wakesAt = .now + maxDelay
     }
 
     private func stop(unwritten: [DeferredWrite]) {

@@ -73,6 +73,36 @@ import TestSupport
         await store.close()
     }
 
+    @Test func writesQueuedDuringAWriteCallRideOnItsClockWithoutWakingTheThread() async throws {
+        let store = try makeStore()
+        try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
+        let reader = try TraceStore(path: dir.file("trace.sqlite"))
+        // The thread held inside a write call, as a spawn's `queued` event follows its insert:
+        // a write queued meanwhile does not wake it, and still reaches another connection by
+        // itself, with no call after it.
+        let entered = Atomic<Bool>(false)
+        let gate = DispatchSemaphore(value: 0)
+        async let held: Void = store.writer.performWrite { _ in
+            entered.store(true, ordering: .sequentiallyConsistent)
+            gate.wait()
+        }
+        let didEnter = try await waitUntil(pace: .milliseconds(1)) { entered.load(ordering: .sequentiallyConsistent) }
+        let signals = store.writer.wakeSignalCount
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
+        let signalsAfterTheWrite = store.writer.wakeSignalCount
+        gate.signal()
+        try await held
+        #expect(didEnter)
+        #expect(signalsAfterTheWrite == signals)
+        #expect(try await waitUntil(pace: .milliseconds(5)) { try await reader.lastSeq(workerId: "w_1") == 1 })
+        // That clock ran out with the batch; the next write wakes the thread to start one.
+        store.submit(.event(Fixture.event("s_1", "w_1", 2)))
+        #expect(store.writer.wakeSignalCount == signals + 1)
+        #expect(try await waitUntil(pace: .milliseconds(5)) { try await reader.lastSeq(workerId: "w_1") == 2 })
+        await reader.close()
+        await store.close()
+    }
+
     @Test func terminalCommitCarriesEarlierEventsWithIt() async throws {
         let store = try makeStore()
         try await store.insertWorker(Fixture.worker("w_1", session: "s_1"))
