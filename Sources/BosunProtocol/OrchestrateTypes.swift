@@ -318,6 +318,10 @@ public struct OrchestrateResult: Codable, Sendable {
     /// What became of the writing subtasks' changes (absent when none wrote).
     public var changes: OrchestrationChanges?
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, state, goal, plan, workers, verification, synthesis, decisions, reason, usage, verified, changes
+    }
+
     public init(id: String, state: OrchestrationState, goal: String, plan: OrchestrationPlan?, workers: [Worker],
                 verification: [SubtaskOutcome], synthesis: SynthesizeResult?, decisions: [OrchestrationDecision],
                 reason: String?, usage: WorkerUsage, verified: VerifiedShare = VerifiedShare(passed: 0, verified: 0, optedOut: false),

@@ -1,13 +1,15 @@
 import BosunJSON
 import Foundation
 
-// The answers that carry workers (`status`, `await`) written as JSON text by hand, with each
-// ended worker's `result` or `error` spliced from the text the session wrote when it ended
-// (`Worker.writtenOutcome`) rather than encoded again. The bytes are what `JSONEncoder` with
-// `.sortedKeys` and `.withoutEscapingSlashes` writes of the typed value: each type's members
-// are its `CodingKeys`, which `Codable` uses too, and each writer switches over every case,
-// so a member added to the type cannot be left out of its JSON (`WrittenJSONTests` compares
-// the two forms byte for byte). The wire's own `JSONEncoder` (`EncodedJSON.encoder`) sorts no
+// The answers that carry workers (`status`, `await`, `spawn`, `orchestrate`) written as JSON
+// text by hand, with each ended worker's `result` or `error` spliced from the text the session
+// wrote when it ended (`Worker.writtenOutcome`) rather than encoded again. The bytes are what
+// `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes of the typed value
+// (members that carry no worker, such as an orchestration's plan, are encoded as they were
+// and written with their keys sorted): each type's members are its `CodingKeys`, which
+// `Codable` uses too, and each writer switches over every case, so a member added to the
+// type cannot be left out of its JSON (`WrittenJSONTests` compares the two forms byte for
+// byte). The wire's own `JSONEncoder` (`EncodedJSON.encoder`) sorts no
 // keys: it writes an object's members in an order that changes from one process to the
 // next, so these answers carry the values they carried before, in one order every time.
 
@@ -30,11 +32,25 @@ extension StatusResult {
     public func writtenJSON() throws -> EncodedJSON {
         switch self {
         case .worker(let worker):
-            return try EncodedJSON(writing: self, capacity: 512) { worker.write(into: &$0, depth: 0) }
+            return try worker.writtenJSON()
         case .session(let status):
             return try EncodedJSON(writing: self, capacity: 256 + 384 * status.workers.count) {
                 status.write(into: &$0, depth: 0)
             }
+        }
+    }
+}
+
+extension EncodedJSON {
+    /// An operation's result as every front end writes it: as it came when the operation
+    /// wrote it (`status`, `await`), written here when it carries workers (`spawn`,
+    /// `orchestrate`), encoded otherwise.
+    public init<Result: Encodable>(answering result: Result) throws {
+        switch result {
+        case let written as EncodedJSON: self = written
+        case let worker as Worker: self = try worker.writtenJSON()
+        case let orchestration as OrchestrateResult: self = try orchestration.writtenJSON()
+        default: try self.init(encoding: result)
         }
     }
 }
@@ -64,6 +80,12 @@ extension AwaitResult {
 }
 
 extension Worker {
+    /// The worker as the wire carries it, alone (`spawn`'s answer, MCP's tool results and
+    /// tasks; see the top of this file).
+    public func writtenJSON() throws -> EncodedJSON {
+        try EncodedJSON(writing: self, capacity: 512) { write(into: &$0, depth: 0) }
+    }
+
     /// Writes the worker as a JSON object `depth` containers deep; false where `JSONEncoder`
     /// would refuse it (a number that is not finite).
     func write(into writer: inout JSONValueWriter, depth: Int) -> Bool {
@@ -146,6 +168,65 @@ extension Worker {
         }
         writer.writeRaw("}")
         return true
+    }
+
+    private static let members = WrittenMembers<CodingKeys>()
+}
+
+extension OrchestrateResult {
+    /// The answer as the wire carries it (see the top of this file): its workers written as
+    /// `status` writes them; the members that carry no worker encoded as they were.
+    public func writtenJSON() throws -> EncodedJSON {
+        try EncodedJSON(writing: self, capacity: 1024 + 512 * workers.count) { writer in
+            writer.writeRaw("{")
+            var more = false
+            for (key, name) in Self.members.names {
+                switch key {
+                case .id:
+                    writer.writeMember(name, after: &more)
+                    writer.writeString(id)
+                case .state:
+                    writer.writeMember(name, after: &more)
+                    writer.writeString(state.rawValue)
+                case .goal:
+                    writer.writeMember(name, after: &more)
+                    writer.writeString(goal)
+                case .plan:
+                    guard let plan else { continue }
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(plan, depth: 1) else { return false }
+                case .workers:
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeArray(workers, { $1.write(into: &$0, depth: 2) }) else { return false }
+                case .verification:
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(verification, depth: 1) else { return false }
+                case .synthesis:
+                    guard let synthesis else { continue }
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(synthesis, depth: 1) else { return false }
+                case .decisions:
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(decisions, depth: 1) else { return false }
+                case .reason:
+                    guard let reason else { continue }
+                    writer.writeMember(name, after: &more)
+                    writer.writeString(reason)
+                case .usage:
+                    writer.writeMember(name, after: &more)
+                    guard usage.write(into: &writer) else { return false }
+                case .verified:
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(verified, depth: 1) else { return false }
+                case .changes:
+                    guard let changes else { continue }
+                    writer.writeMember(name, after: &more)
+                    guard writer.writeEncoded(changes, depth: 1) else { return false }
+                }
+            }
+            writer.writeRaw("}")
+            return true
+        }
     }
 
     private static let members = WrittenMembers<CodingKeys>()
@@ -338,6 +419,13 @@ extension JSONValueWriter {
         }
         writeRaw("]")
         return true
+    }
+
+    /// A member that carries no worker, encoded as a `JSONValue` and written with its keys
+    /// sorted; false where encoding it fails (the whole answer is then encoded, and fails the same way).
+    fileprivate mutating func writeEncoded<Value: Encodable>(_ value: Value, depth: Int) -> Bool {
+        guard let json = try? JSONValue(encoding: value) else { return false }
+        return write(json, depth: depth)
     }
 
     /// The outcome's text as the session wrote it, or the typed value written now when

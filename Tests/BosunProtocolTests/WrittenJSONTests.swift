@@ -70,16 +70,55 @@ import Testing
         return worker
     }
 
+    /// `orchestrate`'s answer, every member set, with every worker ended.
+    static let orchestration = OrchestrateResult(
+        id: "o_1", state: .partial, goal: awkward,
+        plan: OrchestrationPlan(subtasks: [PlanSubtask(id: "a", role: "researcher", brief: SubtaskBrief(task: awkward, inputs: ["x/y"]),
+                                                       after: ["b"])], answer: awkward),
+        workers: workers.map(ended),
+        verification: [SubtaskOutcome(subtask: "a", status: .passed, workerId: "w_s", attempts: ["w_t", "w_s"],
+                                      verification: .passed, reason: awkward)],
+        synthesis: SynthesizeResult(id: "w_syn", text: awkward, structured: structured,
+                                    sources: [SynthesisSource(workerId: "w_s", claim: awkward, source: "https://x/y")],
+                                    conflicts: [SynthesisConflict(topic: "t", workers: ["w_s", "w_t"], summary: awkward)],
+                                    gaps: ["g", awkward],
+                                    usage: WorkerUsage(inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4,
+                                                       costUSD: 0.1)),
+        decisions: [OrchestrationDecision(at: "2026-12-07T23:00:00.000Z", kind: .retry, subtask: "a", reason: awkward)],
+        reason: awkward, usage: WorkerUsage(inputTokens: 9, outputTokens: 8, cacheReadTokens: 7, cacheWriteTokens: 6, costUSD: 2.5e-5),
+        verified: VerifiedShare(passed: 1, verified: 1, optedOut: true),
+        changes: OrchestrationChanges(applied: ["a.swift"], conflicts: [], pending: ["w_s"], superseded: ["w_t"]))
+
     static func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
 
+    /// One worker as `status {workerId}` answers it, and as `spawn` does (every front end
+    /// writes an operation's result with `EncodedJSON(answering:)`).
     @Test(arguments: workers)
     func oneWorkerIsWhatTheEncoderWrites(_ worker: Worker) throws {
         let expected = try Self.sortedEncoder.encode(worker)
         for worker in [worker, Self.ended(worker)] {
-            let written = try StatusResult.worker(worker).writtenJSON().data
+            for written in [try StatusResult.worker(worker).writtenJSON().data, try EncodedJSON(answering: worker).data] {
+                #expect(written == expected, "\(Self.text(written))\n\(Self.text(expected))")
+                // The wire's own encoder writes the same value, its keys in an order of its own.
+                #expect(try JSONValue.parse(written) == JSONValue.parse(EncodedJSON(encoding: worker).data))
+            }
+        }
+    }
+
+    /// `orchestrate`'s answer carries its workers with their results: they are written as
+    /// `status` writes them, and the whole is what the encoder writes, with every optional
+    /// member set and with none.
+    @Test func anOrchestrationIsWhatTheEncoderWrites() throws {
+        var bare = Self.orchestration
+        bare.plan = nil
+        bare.workers = []
+        bare.synthesis = nil
+        bare.reason = nil
+        bare.changes = nil
+        for result in [Self.orchestration, bare] {
+            let written = try EncodedJSON(answering: result).data
+            let expected = try Self.sortedEncoder.encode(result)
             #expect(written == expected, "\(Self.text(written))\n\(Self.text(expected))")
-            // The wire's own encoder writes the same value, its keys in an order of its own.
-            #expect(try JSONValue.parse(written) == JSONValue.parse(EncodedJSON(encoding: worker).data))
         }
     }
 
@@ -130,6 +169,7 @@ import Testing
         expectCovered([SessionStatus(session: summary, usage: WorkerUsage(), workers: [], orchestrations: [orchestration])],
                       keys: SessionStatus.CodingKeys.allCases)
         expectCovered([AwaitResult(finished: [], pending: [])], keys: AwaitResult.CodingKeys.allCases)
+        expectCovered([Self.orchestration], keys: OrchestrateResult.CodingKeys.allCases)
     }
 
     private func expectCovered<Value, Key: CodingKey>(_ values: [Value], keys: [Key], besides: Set<String> = [],
@@ -163,10 +203,16 @@ import Testing
             var worker = typed
             worker.writtenOutcome = WrittenOutcome(text)
             let member = typed.result == nil ? "error" : "result"
+            var orchestration = Self.orchestration
+            orchestration.workers = [worker]
+            var typedOrchestration = Self.orchestration
+            typedOrchestration.workers = [typed]
             let answers = [
                 (try StatusResult.worker(worker).writtenJSON().data, try Self.sortedEncoder.encode(typed)),
                 (try AwaitResult(finished: [worker], pending: []).writtenJSON().data,
                  try Self.sortedEncoder.encode(AwaitResult(finished: [typed], pending: []))),
+                (try EncodedJSON(answering: worker).data, try Self.sortedEncoder.encode(typed)),
+                (try EncodedJSON(answering: orchestration).data, try Self.sortedEncoder.encode(typedOrchestration)),
             ]
             for (written, encoded) in answers {
                 #expect(Self.text(written).contains("\"\(member)\":\(text)"), "\(Self.text(written))")
@@ -181,5 +227,12 @@ import Testing
         let worker = Self.worker("w_nan", .running) { $0.usage.costUSD = .nan }
         #expect(throws: EncodingError.self) { try StatusResult.worker(worker).writtenJSON() }
         #expect(throws: EncodingError.self) { try AwaitResult(finished: [worker], pending: []).writtenJSON() }
+        #expect(throws: EncodingError.self) { try EncodedJSON(answering: worker) }
+        var orchestration = Self.orchestration
+        orchestration.workers = [worker]
+        #expect(throws: EncodingError.self) { try EncodedJSON(answering: orchestration) }
+        orchestration.workers = []
+        orchestration.synthesis?.usage.costUSD = .infinity
+        #expect(throws: EncodingError.self) { try EncodedJSON(answering: orchestration) }
     }
 }
