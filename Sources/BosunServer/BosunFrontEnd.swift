@@ -136,11 +136,12 @@ enum OperationMethods {
         }
     }
 
-    /// `status` and `await` answers come written (`status`'s cached); everything else is encoded here.
+    /// `status` and `await` answers come written (`status`'s cached), answers that carry
+    /// workers are written by BosunProtocol's writer, everything else is encoded
+    /// (`EncodedJSON(answering:)`).
     private static func encoded<Result: Encodable>(_ result: Result, of name: String) throws -> EncodedJSON {
-        if let encoded = result as? EncodedJSON { return encoded }
         do {
-            return try EncodedJSON(encoding: result)
+            return try EncodedJSON(answering: result)
         } catch {
             throw RPCError(code: RPCError.internalError, message: "the result of '\(name)' could not be encoded as JSON: \(error)")
         }

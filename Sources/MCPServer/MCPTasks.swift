@@ -73,7 +73,7 @@ enum MCPTasks {
     /// forms; to one that does not it stays `working`, its message naming the `answer` tool.
     static func detailed(_ taskId: String, elicitsForms: Bool, state: MCPFrontEnd.State) async throws -> EncodedJSON {
         let worker = try await worker(taskId, state: state)
-        var task = try JSONValue(encoding: MCPTaskStatus.task(of: worker))
+        let task = try JSONValue(encoding: MCPTaskStatus.task(of: worker))
         if worker.state == .waiting {
             let asks = state.asks.pending(of: taskId)
             guard elicitsForms, !asks.isEmpty, case .object(var fields) = modern(task, resultType: "complete") else {
@@ -83,12 +83,33 @@ enum MCPTasks {
             return EncodedJSON(writtenJSON: JSONValue.object(fields).jsonData())
         }
         if worker.state.isTerminal && worker.state != .cancelled {
-            task = modern(task, resultType: "complete", status: "completed")
-            guard case .object(var fields) = task else { return EncodedJSON(writtenJSON: task.jsonData()) }
-            fields["result"] = try JSONValue.parse(MCPToolCall.workerResult(worker, meta: nil).data)
-            return EncodedJSON(writtenJSON: JSONValue.object(fields).jsonData())
+            return completed(modern(task, resultType: "complete", status: "completed"),
+                             result: try MCPToolCall.workerResult(worker, meta: nil))
         }
         return EncodedJSON(writtenJSON: modern(task, resultType: "complete").jsonData())
+    }
+
+    /// The task with the tool result as its `result`, spliced as it was written (the worker's
+    /// outcome as the session wrote it when the worker ended) rather than parsed and written
+    /// again; the task's members around it in the writer's order, their keys sorted.
+    static func completed(_ task: JSONValue, result: EncodedJSON) -> EncodedJSON {
+        guard case .object(var fields) = task else { return EncodedJSON(writtenJSON: task.jsonData()) }
+        fields["result"] = nil
+        let keys = (Array(fields.keys) + ["result"]).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var writer = JSONValueWriter(capacity: result.data.count + 256, lenient: true)
+        writer.writeRaw("{")
+        for (position, key) in keys.enumerated() {
+            if position > 0 { writer.writeRaw(",") }
+            writer.writeString(key)
+            writer.writeRaw(":")
+            if let value = fields[key] {
+                _ = writer.write(value, depth: 1)
+            } else {
+                writer.writeRaw([UInt8](result.data))
+            }
+        }
+        writer.writeRaw("}")
+        return EncodedJSON(writtenJSON: Data(writer.bytes))
     }
 
     /// `tasks/update`: answers the task's pending asks that `inputResponses` (by ask id) has

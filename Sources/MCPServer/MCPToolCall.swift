@@ -118,7 +118,7 @@ enum MCPToolCall {
             }
         }
         if let encoded = result as? EncodedJSON { return state.lastResult.wrap(encoded.data) }
-        return success(try EncodedJSON(encoding: result).data, meta: nil)
+        return success(try EncodedJSON(answering: result).data, meta: nil)
     }
 
     // MARK: - Results
@@ -139,8 +139,10 @@ enum MCPToolCall {
 
     /// A worker as a tool result: a success if it succeeded, otherwise an error that says
     /// why it ended and what to do, with the worker as structured content all the same.
+    /// The worker is written as `spawn` answers it (`Worker.writtenJSON`), its outcome as
+    /// the session wrote it when the worker ended.
     static func workerResult(_ worker: Worker, meta: JSONValue?) throws -> EncodedJSON {
-        let json = try EncodedJSON(encoding: worker).data
+        let json = try worker.writtenJSON().data
         guard worker.state != .succeeded else { return success(json, meta: meta) }
         return result(texts: [MCPWorkerAdvice.explain(worker)], json: json, isError: true, meta: meta)
     }
@@ -148,7 +150,7 @@ enum MCPToolCall {
     /// A worker waiting for answers to its asks, for a client that answers them with the
     /// `answer` tool: what each ask wants, how to answer it, and how to wait on.
     static func waitingResult(_ worker: Worker, asks: [Ask]) throws -> EncodedJSON {
-        let json = try EncodedJSON(encoding: worker).data
+        let json = try worker.writtenJSON().data
         return result(texts: [MCPWorkerAdvice.waiting(worker, asks: asks)], json: json, isError: false, meta: nil)
     }
 

@@ -104,6 +104,13 @@ import Workers
         _ = try await session.cancel(CancelParams(workerId: cancelled.id, reason: Self.awkward))
         #expect(try await waitUntil { blocked.withLock { $0 } }, "the running worker's model call started")
         #expect([succeeded.state, failed.state, timedOut.state] == [.succeeded, .failed, .timedOut])
+        // A spawn that waited answers with the ended worker, its outcome's text as the session
+        // wrote it, and every front end writes it as `status` does (`EncodedJSON(answering:)`).
+        for worker in [succeeded, failed, timedOut] {
+            #expect(worker.writtenOutcome.json == (worker.result?.json ?? worker.error?.json)?.jsonString())
+            let written = try EncodedJSON(answering: worker).data
+            #expect(written == (try Self.sortedEncoder.encode(worker)), "spawn: \(Self.text(written))")
+        }
         let ids = [succeeded.id, failed.id, timedOut.id, running.id, queued.id, cancelled.id]
         let ended = [succeeded.id, failed.id, timedOut.id, cancelled.id]
 
