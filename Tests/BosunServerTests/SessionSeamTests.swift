@@ -82,6 +82,14 @@ final class ServerOnPipes: Sendable {
     private let toServer: Int32
     private let messages: AsyncStream<JSONValue>
     private let received = Mutex<[JSONValue]>([])
+    private let receivedLines = Lines()
+
+    /// Every line the server wrote so far, as it wrote it (`answer` and `allMessages` read them).
+    var lines: [String] { receivedLines.all.withLock { $0 } }
+
+    private final class Lines: Sendable {
+        let all = Mutex<[String]>([])
+    }
 
     init(opener: @escaping SessionOpener, mode: FrontEndKind? = nil) {
         var input: [Int32] = [0, 0]
@@ -103,6 +111,7 @@ final class ServerOnPipes: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
         messages = stream
         let fromServer = output[0]
+        let lines = receivedLines
         Thread.detachNewThread {
             var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -111,6 +120,7 @@ final class ServerOnPipes: Sendable {
                 if count <= 0 { break }
                 pending += chunk[0..<count]
                 while let newline = pending.firstIndex(of: 0x0A) {
+                    lines.all.withLock { $0.append(String(decoding: pending[..<newline], as: UTF8.self)) }
                     continuation.yield((try? JSONValue.parse(Data(pending[..<newline]))) ?? "unparseable line")
                     pending.removeFirst(newline + 1)
                 }
@@ -198,6 +208,28 @@ final class ServerOnPipes: Sendable {
         server.closeInput()
     }
 
+    /// A `spawn` that waited answers with the ended worker: written as `status` writes it
+    /// (`EncodedJSON(answering:)`, the bytes `JSONEncoder` with sorted keys gives), with its
+    /// outcome's text as the session wrote it, not encoded again.
+    @Test func aSpawnAnswersWithTheWorkerAsWrittenAndItsOutcomeAsItIs() async throws {
+        let server = ServerOnPipes(opener: { _ in EndedWorkerSession() })
+        server.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#,
+                    #"{"jsonrpc":"2.0","id":2,"method":"spawn","params":{"task":"t","wait":true}}"#)
+        server.closeInput()
+        _ = await server.allMessages()
+        let line = try #require(server.lines.first { $0.contains(#""id":2"#) })
+        var typed = EndedWorkerSession.worker
+        typed.writtenOutcome = WrittenOutcome()
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try sorted.encode(typed), as: UTF8.self)
+            .replacingOccurrences(of: #""result":"# + (try #require(typed.result)).json.jsonString(),
+                                  with: #""result":"# + EndedWorkerSession.outcome)
+        #expect(line.contains(#""result":"# + expected), "\(line)")
+        #expect(expected.contains(EndedWorkerSession.outcome))
+        #expect(try JSONValue.parse(line)["result"] == JSONValue(encoding: typed))
+    }
+
     @Test func emptySessionAnswersStatus() async throws {
         let server = ServerOnPipes(opener: EmptySession.opener)
         server.send(
@@ -216,4 +248,41 @@ final class ServerOnPipes: Sendable {
         #expect(status["session"]?["counts"]?.objectValue?.count == WorkerState.allCases.count)
         #expect(messages.first { $0["id"] == 3 }?["error"]?["code"] == -32010)
     }
+}
+
+/// A session whose `spawn` answers with a worker that ended, its outcome's text in an order
+/// writing the typed outcome does not give (which only splicing shows).
+struct EndedWorkerSession: SessionHandle, SessionOperations {
+    let info = SessionInfo(id: "s_ended", resumed: false, maxConcurrentWorkers: 1)
+    var operations: any SessionOperations { self }
+
+    static let outcome = #"{"text":"done / \\ \"quoted\"","sources":["a.swift"]}"#
+    static let worker: Worker = {
+        var worker = Worker(id: "w_1", role: "worker", model: "fast", state: .succeeded, task: "t",
+                            createdAt: "2026-12-08T00:00:00.000Z", startedAt: "2026-12-08T00:00:00.100Z",
+                            endedAt: "2026-12-08T00:00:01.000Z", steps: 2,
+                            usage: WorkerUsage(inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, costUSD: 0.001),
+                            result: Worker.Result(text: #"done / \ "quoted""#, sources: ["a.swift"]))
+        worker.writtenOutcome = WrittenOutcome(outcome)
+        return worker
+    }()
+
+    func spawn(_ params: SpawnParams) async throws -> Worker { Self.worker }
+    func roles() async -> RolesResult { RolesResult(roles: []) }
+    func steer(_ params: SteerParams) async throws -> SteerResult { throw Self.refused }
+    func cancel(_ params: CancelParams) async throws -> CancelResult { throw Self.refused }
+    func awaitWorkers(_ params: AwaitParams) async throws -> AwaitResult { throw Self.refused }
+    func status(_ params: StatusParams) async throws -> StatusResult { throw Self.refused }
+    func trace(_ params: TraceParams) async throws -> TraceResult { throw Self.refused }
+    func verify(_ params: VerifyParams) async throws -> VerifyResult { throw Self.refused }
+    func synthesize(_ params: SynthesizeParams) async throws -> SynthesizeResult { throw Self.refused }
+    func orchestrate(_ params: OrchestrateParams) async throws -> OrchestrateResult { throw Self.refused }
+    func changes(_ params: ChangesParams) async throws -> ChangesResult { throw Self.refused }
+    func apply(_ params: ApplyParams) async throws -> ApplyResult { throw Self.refused }
+    func discard(_ params: DiscardParams) async throws -> DiscardResult { throw Self.refused }
+    func answer(_ params: AnswerParams) async throws -> AnswerResult { throw Self.refused }
+
+    static let refused = SessionError(code: SessionError.invalidStateCode, message: "not in this test")
+
+    func close() async {}
 }
