@@ -312,7 +312,12 @@ final class TraceWriter: @unchecked Sendable {
                 execute(job)
             }
         }
-        if failure == nil, !run.isEmpty, write(run) == nil { run = [] }
+        // Refused writes that end the group stop what follows them as they stop a job here:
+        // a later group in the batch (after a read) must not commit ahead of them.
+        if failure == nil, !run.isEmpty {
+            failure = write(run)
+            if failure == nil { run = [] }
+        }
         return (run, failure)
     }
 

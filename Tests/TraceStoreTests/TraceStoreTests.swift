@@ -440,6 +440,46 @@ import TestSupport
         await store.close()
     }
 
+    /// Writes a full disk refused go back to the front of the queue, so nothing queued after
+    /// them may commit first: a worker's end committed behind its last `running` row would
+    /// be written over by that row when the disk has room again. Here the refused writes end
+    /// their group (a read follows them) and the space returns, by that read, before the end.
+    @Test func writesAFullDiskRefusedAreNotWrittenAfterAnEndQueuedBehindThem() async throws {
+        let store = try makeStore()
+        var worker = Fixture.worker("w_1", session: "s_1", state: "queued")
+        try await store.insertWorker(worker)
+        // Held until everything below is queued, so that all of it is one batch.
+        let gate = await store.holdWriterOnAFullDisk()
+        worker.state = "running"
+        store.submit(.event(Fixture.bigEvent("s_1", "w_1", 1)))
+        store.submit(.workerProgress(worker))
+        let roomAgain = Task { try await store.makeRoomAgain() }
+        while store.writer.queuedJobCount < 1 { await Task.yield() }
+        worker.state = "succeeded"
+        worker.endedAt = Fixture.start.addingTimeInterval(60)
+        let ended = worker
+        let end = Task { () async throws -> Int in
+            // As Session.commitEnd does: an end the store cannot take yet is tried again.
+            var refused = 0
+            while true {
+                do {
+                    try await store.commitTerminal(ended, event: Fixture.event("s_1", "w_1", 2, kind: "succeeded", data: "{}"))
+                    return refused
+                } catch TraceStoreError.full {
+                    refused += 1
+                }
+            }
+        }
+        while store.writer.queuedJobCount < 2 { await Task.yield() }
+        gate.signal()
+        try await roomAgain.value
+        #expect(try await end.value == 1, "the end is refused with the writes queued before it")
+        try await store.flush()
+        #expect(try await store.worker(id: "w_1")?.state == "succeeded")
+        #expect(try await store.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq) == [1, 2])
+        await store.close()
+    }
+
     @Test func closedStoreSaysSo() async throws {
         let store = try makeStore()
         store.submit(.event(Fixture.event("s_1", "w_1", 1)))
@@ -460,4 +500,34 @@ private final class Failures: @unchecked Sendable {
 
     func add(_ error: Error) { lock.withLock { errors.append(error as! TraceStoreError) } }
     var all: [TraceStoreError] { lock.withLock { errors } }
+}
+
+extension Fixture {
+    /// An event whose text needs new pages of the file, which a full disk cannot give.
+    static func bigEvent(_ session: String, _ worker: String, _ seq: Int) -> EventRecord {
+        event(session, worker, seq, data: #"{"text":"\#(String(repeating: "x", count: 65_536))"}"#)
+    }
+}
+
+extension TraceStore {
+    /// Caps the file at the pages it has (a full disk: what needs another page is refused
+    /// with `.full`) and holds the writer thread until the returned gate is signalled.
+    func holdWriterOnAFullDisk() async -> DispatchSemaphore {
+        let gate = DispatchSemaphore(value: 0)
+        await withCheckedContinuation { (taken: CheckedContinuation<Void, Never>) in
+            Task {
+                try await writer.perform { db throws(TraceStoreError) in
+                    try db.execute("PRAGMA max_page_count = 1")
+                    taken.resume()
+                    gate.wait()
+                }
+            }
+        }
+        return gate
+    }
+
+    /// Lifts `holdWriterOnAFullDisk`'s cap, in a read (a job that does not write).
+    func makeRoomAgain() async throws {
+        try await writer.perform { db throws(TraceStoreError) in try db.execute("PRAGMA max_page_count = 1073741823") }
+    }
 }
