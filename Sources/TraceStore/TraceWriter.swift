@@ -302,22 +302,18 @@ final class TraceWriter: @unchecked Sendable {
                     continue
                 }
                 if !run.isEmpty {
-                    failure = write(run)
+                    (run, failure) = write(run)
                     if let failure {
                         job.fail(failure)
                         continue
                     }
-                    run = []
                 }
                 execute(job)
             }
         }
         // Refused writes that end the group stop what follows them as they stop a job here:
         // a later group in the batch (after a read) must not commit ahead of them.
-        if failure == nil, !run.isEmpty {
-            failure = write(run)
-            if failure == nil { run = [] }
-        }
+        if failure == nil, !run.isEmpty { (run, failure) = write(run) }
         return (run, failure)
     }
 
@@ -358,9 +354,10 @@ final class TraceWriter: @unchecked Sendable {
     /// Commits `writes`, at most `writesPerTransaction` per transaction so another process
     /// sharing the file never waits long for the write lock. A chunk that fails is written
     /// again one write per transaction, so one bad write (a worker that does not exist) is
-    /// dropped with a line on stderr and loses nothing else. Returns the error that stopped
-    /// the writing if it may pass, after which the writes from the failed one on are unwritten.
-    private func write(_ writes: [DeferredWrite]) -> TraceStoreError? {
+    /// dropped with a line on stderr and loses nothing else. Stopped by an error that may
+    /// pass, returns it with the writes from the failed one on: those before it are
+    /// committed, and must not be written again (an event would be there twice).
+    private func write(_ writes: [DeferredWrite]) -> (unwritten: [DeferredWrite], failure: TraceStoreError?) {
         var start = 0
         while start < writes.count {
             let chunk = writes[start..<min(start + writesPerTransaction, writes.count)]
@@ -369,19 +366,20 @@ final class TraceWriter: @unchecked Sendable {
                     for write in Self.coalesced(chunk) { try apply(write) }
                 }
             } catch {
-                if let stopped = writeOneByOne(chunk) { return stopped }
+                if let (failed, stopped) = writeOneByOne(chunk) { return (Array(writes[failed...]), stopped) }
             }
             start = chunk.endIndex
         }
-        return nil
+        return ([], nil)
     }
 
-    private func writeOneByOne(_ chunk: ArraySlice<DeferredWrite>) -> TraceStoreError? {
-        for write in chunk {
+    /// The index of the write that failed for a reason that may pass, and the error.
+    private func writeOneByOne(_ chunk: ArraySlice<DeferredWrite>) -> (Int, TraceStoreError)? {
+        for index in chunk.indices {
             do {
-                try connection.writeTransaction { () throws(TraceStoreError) in try apply(write) }
+                try connection.writeTransaction { () throws(TraceStoreError) in try apply(chunk[index]) }
             } catch where error.mayPass {
-                return error
+                return (index, error)
             } catch {
                 FileHandle.standardError.write(Data("bosun: trace store dropped a write: \(error)\n".utf8))
             }

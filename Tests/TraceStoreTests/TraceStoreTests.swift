@@ -480,6 +480,22 @@ import TestSupport
         await store.close()
     }
 
+    /// Of writes a full disk refused part way, those before the refused one are committed and
+    /// are not written again (an event twice) when the rest is.
+    @Test func writesCommittedBeforeOneAFullDiskRefusedAreNotWrittenAgain() async throws {
+        let store = try makeStore()
+        let gate = await store.holdWriterOnAFullDisk()
+        store.submit(.event(Fixture.event("s_1", "w_1", 1)))
+        store.submit(.event(Fixture.bigEvent("s_1", "w_1", 2)))
+        gate.signal()
+        // Queued behind the writes, so run once the full file refused them.
+        try await store.makeRoomAgain()
+        try await store.flush()
+        let seqs = try await store.events(sessionId: "s_1", workerId: "w_1", afterSeq: nil, limit: 0).map(\.seq)
+        #expect(seqs == [1, 2])
+        await store.close()
+    }
+
     @Test func closedStoreSaysSo() async throws {
         let store = try makeStore()
         store.submit(.event(Fixture.event("s_1", "w_1", 1)))
