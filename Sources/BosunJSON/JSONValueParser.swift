@@ -8,18 +8,18 @@
 /// duplicate keys, invalid UTF-8, lone surrogates, deep nesting. `JSONValue.parse` then
 /// asks `JSONDecoder`, so results and errors stay exactly what they always were.
 struct JSONValueParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private var depth = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var depth = 0
     /// Fields of the objects being read, innermost last (see `object()`).
     private var pendingFields: [(String, JSONValue)] = []
 
     private struct GiveUp: Error {}
 
     /// Deeper than this goes to `JSONDecoder` (which has its own limit).
-    private static let maximumDepth = 256
+    static let maximumDepth = 256
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -37,7 +37,7 @@ struct JSONValueParser {
         }
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -46,7 +46,7 @@ struct JSONValueParser {
         }
     }
 
-    private func peek() throws -> UInt8 {
+    func peek() throws -> UInt8 {
         guard index < bytes.count else { throw GiveUp() }
         return bytes[index]
     }
@@ -64,7 +64,7 @@ struct JSONValueParser {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws {
+    mutating func literal(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
         guard bytes.count - index >= count else { throw GiveUp() }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw GiveUp() }
@@ -141,7 +141,7 @@ struct JSONValueParser {
 
     /// Integers that fit 64 bits become `.int`; other numbers `.double` unless they are whole
     /// (`JSONDecoder` may read those as integers: its call).
-    private mutating func number() throws -> JSONValue {
+    mutating func number() throws -> JSONValue {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         let integerStart = index
@@ -174,7 +174,7 @@ struct JSONValueParser {
         guard index > start else { throw GiveUp() }
     }
 
-    private mutating func string() throws -> String {
+    mutating func string() throws -> String {
         index += 1
         let start = index
         // The common case: no escapes, so the bytes between the quotes are the string.

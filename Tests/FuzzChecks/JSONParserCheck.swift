@@ -2,13 +2,24 @@ import BosunJSON
 import Foundation
 
 /// `JSONValue.parse` answers exactly as `JSONDecoder` does (its fast path must agree with the
-/// decoder it stands in for, or give up), and a value it wrote it reads back unchanged.
+/// decoder it stands in for, or give up), a value it wrote it reads back unchanged, and
+/// `JSONTape` reads nothing it does not, and each object member as it does.
 enum JSONParserCheck {
     static func check(_ bytes: [UInt8]) {
         let data = Data(bytes)
         let parsed = try? JSONValue.parse(data)
         let decoded = try? JSONDecoder().decode(JSONValue.self, from: data)
         precondition(parsed == decoded, "JSONValue.parse gave \(String(describing: parsed)), JSONDecoder \(String(describing: decoded))")
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = JSONTape.read(buffer) { root in
+                precondition(root.json == parsed, "JSONTape read \(root.json), JSONValue.parse \(String(describing: parsed))")
+                if case .object(let fields)? = parsed {
+                    for (key, field) in fields {
+                        precondition(root.member(key)?.json == field, "JSONTape's member \(key) differs")
+                    }
+                }
+            }
+        }
         guard let value = parsed else { return }
         let written = value.jsonBytes()
         // What JSONEncoder refuses (nesting 512 deep) is written as null on purpose.
