@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import Providers
 
-/// The wire types are read straight from parsed JSON now; these check that they read what
-/// `JSONDecoder` reads, and fail where it fails.
+/// The wire types are read straight from the JSON text (`JSONTape`); these check that they
+/// read what `JSONDecoder` reads, and fail where it fails.
 @Suite struct WireFastPathTests {
     private func same<T: WireObject>(_ type: T.Type, _ text: String) {
         let data = Data(text.utf8)
@@ -16,8 +16,11 @@ import Testing
         default: Issue.record("\(text): fast \(fast), JSONDecoder \(reference)")
         }
         // And the direct read itself must not accept what JSONDecoder rejects.
-        if case .failure = reference, let value = try? JSONValue.parse(data), let fields = WireFields(value) {
-            #expect((try? T(fields: fields)) == nil, "\(text)")
+        if case .failure = reference {
+            let direct = data.withUnsafeBytes { raw in
+                JSONTape.read(raw.bindMemory(to: UInt8.self)) { root in WireFields(root).flatMap { try? T(fields: $0) } }
+            }
+            #expect((direct ?? nil) == nil, "\(text)")
         }
     }
 
@@ -43,6 +46,10 @@ import Testing
             #"{"choices":"none"}"#, #"{"choices":[1]}"#, #"{"choices":[{"delta":{"content":5}}]}"#,
             #"{"choices":[{"delta":{"tool_calls":[{"index":"0"}]}}]}"#, #"{"choices":[{"delta":{"tool_calls":[{"index":1.0}]}}]}"#,
             #"{"usage":{"prompt_tokens":1e2}}"#, #"{"usage":{"prompt_tokens":99999999999999999999}}"#, "[]", "null", "{",
+            // Keys the tape leaves to JSONDecoder (escaped, non-ASCII, repeated); values it decodes (escapes, non-ASCII, fractions).
+            #"{"ch\u006fices":[{"delta":{"content":"x"}}]}"#, #"{"choices":[{"delta":{"content":"x","cöntent":"y"}}]}"#,
+            #"{"choices":[{"delta":{"content":"x","content":"y"}}]}"#, #"{"choices":[{"delta":{"content":"é\u00e9\"\n😀"}}]}"#,
+            #"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":\"\u00e9\"}"}}]},"logprobs":{"p":-0.25}}]}"#,
         ]
         for chunk in chunks { same(OpenAIWire.Chunk.self, chunk) }
         same(OpenAIWire.Completion.self, #"{"choices":[{"message":{"content":"a","refusal":null,"tool_calls":[{"id":"x","function":{"name":"n","arguments":"{}"}}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":1}}"#)
