@@ -30,8 +30,9 @@ struct ListFilesTool: WorkerTool {
         let glob = try args.string("glob").map { try GlobPattern($0) }
         let limit = min(try args.int("limit", minimum: 1) ?? policy.listMaxEntries, policy.listMaxEntries)
         // The walk reads directories: on a thread of its own, never the cooperative pool's.
+        // The root is the session's, resolved to its real path when the session opened.
         let (found, more) = try await BlockingWork.run { () throws -> ([String], Bool) in
-            let root = try WorkspaceRoot(context.workspaceRoot)
+            let root = try WorkspaceRoot(resolved: context.workspaceRoot)
             if let layer = context.layer {
                 // The worker's layer on top: its new files listed, its deletions gone.
                 let start = try WorkspaceDirectory(root.path).relative(path)

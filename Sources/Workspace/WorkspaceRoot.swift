@@ -1,3 +1,5 @@
+import Foundation
+
 /// The workspace root of one tool call, resolved once: the tools that take a path inside it
 /// used to resolve the root, then resolve the path "in" that result, which resolved the root
 /// again (every realpath(3) re-reads each component of the root's path).
@@ -11,6 +13,21 @@ public struct WorkspaceRoot {
     public init(_ root: String) throws {
         path = try WorkspacePath.realRootPath(root)
         isDirectory = try WorkspacePath.requireOrdinaryFile(path, original: ".")
+    }
+
+    /// A root its caller resolved to its real path already (a tool's `ToolContext.workspaceRoot`,
+    /// resolved when the session opened): only checked, as `init(_:)` checks it, without
+    /// resolving it again (`realpath` reads every component's link: a `readlink` each). When
+    /// the check fails, `init(_:)` says why in its own words.
+    public init(resolved root: String) throws {
+        var info = stat()
+        let type = stat(root, &info) == 0 ? info.st_mode & S_IFMT : 0
+        guard root.hasPrefix("/"), type == S_IFDIR || type == S_IFREG else {
+            self = try WorkspaceRoot(root)
+            return
+        }
+        path = root
+        isDirectory = type == S_IFDIR
     }
 
     /// `WorkspacePath.resolve(path, in: self.path, forWriting: false)` without resolving the
