@@ -161,8 +161,8 @@ public final class JSONRPCConnection: Sendable {
 
     /// Handles one read's messages in arrival order. What the reader answers itself (framing
     /// errors, invalid messages, requests answered at once) is gathered and written together
-    /// at the end of the read, or before a notification is handled (an `exit` must find every
-    /// answer before it queued).
+    /// at the end of the read, or before a message is handed to a task (an `exit` must find
+    /// every answer before it queued, and a quick handler must not answer before them).
     private func process(_ events: [FrameEvent]) {
         var answers = ReaderAnswers()
         for event in events {
@@ -186,6 +186,8 @@ public final class JSONRPCConnection: Sendable {
             if case .proceed = admission, let answer = answerAtOnce(id: id, method: method, message: message) {
                 return answers.append(answer)
             }
+            // Queued first: an answer the task writes must not pass those of earlier messages.
+            answers.send(to: writer)
             inFlight.answer(id: id, produce: { [self] in
                 await answer(id: id, method: method, message: message, admission: admission)
             }, send: { [writer] in writer.send($0) })

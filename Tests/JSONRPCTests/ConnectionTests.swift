@@ -222,6 +222,27 @@ private func errorCode(_ response: JSONValue) -> Int64? { response["error"]?["co
         #expect(errorCode(try await peer.receive()) == Int64(RPCError.parseError))
         #expect(try await peer.receive()["id"] == 7)
     }
+
+    /// What the reader answers itself (here: bodies that are not JSON) leaves before the
+    /// answers of the requests that arrived after it, even when those are quick.
+    @Test func theReadersOwnAnswersAreNotPassedByLaterRequests() async throws {
+        let peer = PipePeer(registry: makeRegistry())
+        let pairs = 200
+        peer.send((0..<pairs).map { "Content-Length: 5\r\n\r\nhello" + lspFrame(#"{"jsonrpc":"2.0","id":\#($0),"method":"ping"}"#) }.joined())
+        var errorsSeen = 0
+        var pingsPassingAnError: [Int64] = []
+        for _ in 0..<(2 * pairs) {
+            let message = try await peer.receive()
+            if let id = message["id"]?.intValue {
+                if id >= errorsSeen { pingsPassingAnError.append(id) }
+            } else {
+                #expect(errorCode(message) == Int64(RPCError.parseError))
+                errorsSeen += 1
+            }
+        }
+        #expect(errorsSeen == pairs)
+        #expect(pingsPassingAnError.isEmpty, "pings answered before the parse error of a message sent before them: \(pingsPassingAnError.prefix(10))")
+    }
 }
 
 @Suite struct Batches {
