@@ -144,7 +144,17 @@ struct Serve: AsyncParsableCommand {
                                        sessions: orchestrationOpener(mockBaseURL: mockBaseURL, secrets: secrets),
                                        redactOutgoing: { secrets.redact($0) })
         await mockProvider?.stop()
-        if exitCode != 0 { throw ExitCode(exitCode) }
+        exitWithoutExitHandlers(exitCode)
+    }
+
+    /// Ends the process without running exit handlers. Threads may still be finishing when
+    /// `serve` returns (a worker cancelled while libcurl was being loaded, a request the drain
+    /// gave up on), and OpenSSL, loaded with libcurl, frees its state in an exit handler while
+    /// such a thread still uses it: the process crashed as it exited. What matters is written
+    /// by now: the store is closed and the protocol output drained; stdio is flushed here.
+    private func exitWithoutExitHandlers(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 
     /// Runs the server on stdin and the protocol descriptor until it stops; its exit code.
