@@ -42,8 +42,8 @@ public struct CheckContext: Sendable {
 
 /// How command checks run: the same sandbox and limits as `run_command`.
 public struct CommandPolicy: Sendable {
-    /// The bubblewrap binary; nil when none is usable here.
-    public var bwrap: String?
+    /// The bubblewrap binary, found when a command runs.
+    public var bubblewrap: Bubblewrap
     /// Whether a command may run without the sandbox when bubblewrap is missing.
     public var allowUnsandboxed: Bool
     /// Paths the sandbox hides wherever they live (the trace store, bosun's config).
@@ -53,12 +53,21 @@ public struct CommandPolicy: Sendable {
     /// Output kept from the head and, as much again, from the tail.
     public var outputBytes: Int
 
-    public init(bwrap: String?, allowUnsandboxed: Bool, privatePaths: [String], maxTimeoutSeconds: Double, outputBytes: Int) {
-        self.bwrap = bwrap
+    public init(bubblewrap: Bubblewrap = .probedWhenRun, allowUnsandboxed: Bool, privatePaths: [String],
+                maxTimeoutSeconds: Double, outputBytes: Int) {
+        self.bubblewrap = bubblewrap
         self.allowUnsandboxed = allowUnsandboxed
         self.privatePaths = privatePaths
         self.maxTimeoutSeconds = maxTimeoutSeconds
         self.outputBytes = outputBytes
+    }
+}
+
+extension CommandPolicy {
+    /// Commands under this sandbox binary (nil: none), rather than the one probed when they run.
+    public init(bwrap: String?, allowUnsandboxed: Bool, privatePaths: [String], maxTimeoutSeconds: Double, outputBytes: Int) {
+        self.init(bubblewrap: .given(bwrap), allowUnsandboxed: allowUnsandboxed, privatePaths: privatePaths,
+                  maxTimeoutSeconds: maxTimeoutSeconds, outputBytes: outputBytes)
     }
 }
 

@@ -29,8 +29,14 @@ enum CommandCheckRunner {
         guard toolchain.locate(program, cwd: cwd) != nil else {
             return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), code: .commandNotFound)
         }
+        let bwrap: String?
+        do {
+            bwrap = try await policy.bubblewrap.path()
+        } catch {
+            return failed("the command did not run: \(error)")
+        }
         let argv: [String]
-        if let bwrap = policy.bwrap {
+        if let bwrap {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: check.writable == true,
                                    home: environment["HOME"], privatePaths: policy.privatePaths, toolchain: toolchain.directories,
                                    layer: context.layer)
@@ -45,9 +51,9 @@ enum CommandCheckRunner {
         }
         let outcome: ProcessOutcome
         do {
-            outcome = try await ProcessRunner.run(argv, cwd: policy.bwrap == nil ? cwd : nil, environment: environment,
+            outcome = try await ProcessRunner.run(argv, cwd: bwrap == nil ? cwd : nil, environment: environment,
                                                   timeout: timeout, outputCap: policy.outputBytes, tailCap: policy.outputBytes,
-                                                  maxProcesses: policy.bwrap == nil ? nil : SandboxLimits().maxProcesses)
+                                                  maxProcesses: bwrap == nil ? nil : SandboxLimits().maxProcesses)
         } catch {
             return failed("cannot run \(program): \(error)")
         }
@@ -57,7 +63,7 @@ enum CommandCheckRunner {
         if outcome.timedOut {
             return failed("`\(shown)` timed out after \(Self.seconds(timeout)) s and was killed", output)
         }
-        if policy.bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
+        if bwrap != nil, outcome.exitCode == 1, Toolchain.bwrapReportsNotFound(outcome.output) {
             return CheckOutcome(kind: "command", passed: false, summary: toolchain.notFound(program), output: output,
                                 code: .commandNotFound)
         }

@@ -100,7 +100,7 @@ extension Session {
     func checkContext(for entry: WorkerEntry, checks: [Check]) -> CheckContext {
         let result = entry.result
         let policy = config.tools
-        let commands = CommandPolicy(bwrap: Sandbox.bwrapPath, allowUnsandboxed: policy.sandbox == .allowUnsandboxed,
+        let commands = CommandPolicy(allowUnsandboxed: policy.sandbox == .allowUnsandboxed,
                                      privatePaths: environment.privatePaths + [(store.path as NSString).deletingLastPathComponent], maxTimeoutSeconds: policy.commandTimeoutSeconds,
                                      outputBytes: policy.commandOutputMaxBytes / 2)
         // Judge models are resolved here, on the actor that caches clients; the checks run off it.

@@ -8,8 +8,8 @@ import Workspace
 /// timeout and an output cap. Needs the role's `exec` permission.
 struct RunCommandTool: WorkerTool {
     let policy: ToolPolicy
-    /// The sandbox binary to use; nil means none is usable here.
-    var bwrap: String? = Sandbox.bwrapPath
+    /// The sandbox binary, found when the tool runs.
+    var bubblewrap: Bubblewrap = .probedWhenRun
     /// Paths the sandbox hides wherever they live: the trace store's directory, bosun's config files.
     var privatePaths: [String] = []
     /// What a command may use of the machine: the role's `sandbox:` over the defaults.
@@ -75,6 +75,7 @@ struct RunCommandTool: WorkerTool {
         if let layer, let problem = Sandbox.overlayProblem(layer) {
             throw ToolError("run_command cannot show this worker's layer to a command: \(problem)")
         }
+        let bwrap = try await bubblewrap.path()
         if let bwrap {
             let view = SandboxView(workspaceRoot: root, workspaceWritable: layer != nil, home: environment["HOME"],
                                    privatePaths: privatePaths, toolchain: toolchain.directories, layer: layer,
@@ -161,5 +162,12 @@ struct RunCommandTool: WorkerTool {
             lines.append("sandbox limit met: \(met). Do with less, or ask the operator to raise it.")
         }
         return ToolOutput(text: lines.joined(separator: "\n"), isError: outcome.timedOut || outcome.exitCode != 0)
+    }
+}
+
+extension RunCommandTool {
+    /// Commands under this sandbox binary (nil: none), rather than the one probed when they run.
+    init(policy: ToolPolicy, bwrap: String?, privatePaths: [String] = [], limits: SandboxLimits = SandboxLimits()) {
+        self.init(policy: policy, bubblewrap: .given(bwrap), privatePaths: privatePaths, limits: limits)
     }
 }

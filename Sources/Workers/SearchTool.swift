@@ -13,8 +13,8 @@ import Workspace
 /// workspace's entries are swapped while it walks, nothing outside the workspace exists for it.
 struct SearchTool: WorkerTool {
     let policy: ToolPolicy
-    /// The sandbox binary to use; nil means none is usable here.
-    var bwrap: String? = Sandbox.bwrapPath
+    /// The sandbox binary, found when the tool runs.
+    var bubblewrap: Bubblewrap = .probedWhenRun
     /// ripgrep; nil when it is not installed.
     var ripgrep: String? = Self.ripgrepPath
     /// Paths the sandbox hides wherever they live (the trace store's directory, bosun's config files).
@@ -62,13 +62,14 @@ struct SearchTool: WorkerTool {
                 to install it (apt-get install ripgrep); meanwhile use list_files and read_file.
                 """)
         }
-        let (root, start) = try await BlockingWork.run { () throws -> (String, String) in
+        let bubblewrap = self.bubblewrap
+        let (root, start, bwrap) = try await BlockingWork.run { () throws -> (String, String, String?) in
             let workspace = try WorkspaceDirectory(context.workspaceRoot)
             let start = try workspace.relative(path)
             // The start must exist inside the workspace; the same answer for every path outside.
             let descriptor = try workspace.open(start, flags: WorkspaceDirectory.pathOnly, shownAs: path)
             close(descriptor)
-            return (workspace.path, start)
+            return (workspace.path, start, bubblewrap.blockingPath)
         }
         var command = [ripgrep, "--json", "--no-config", "--sort", "path", "--hidden", "--no-require-git",
                        "--no-ignore-dot", "--no-ignore-global", "--no-ignore-exclude", "--glob", "!.git",
@@ -130,6 +131,13 @@ struct SearchTool: WorkerTool {
         if matches.isEmpty { return ToolOutput(text: "no matches") }
         if more { matches.append("[stopped at \(limit) matches; narrow the pattern, path or glob]") }
         return ToolOutput(text: matches.joined(separator: "\n"))
+    }
+}
+
+extension SearchTool {
+    /// A search under this sandbox binary (nil: none), rather than the one probed when it runs.
+    init(policy: ToolPolicy, bwrap: String?, ripgrep: String? = Self.ripgrepPath, privatePaths: [String] = []) {
+        self.init(policy: policy, bubblewrap: .given(bwrap), ripgrep: ripgrep, privatePaths: privatePaths)
     }
 }
 

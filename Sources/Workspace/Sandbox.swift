@@ -76,7 +76,8 @@ public enum Sandbox {
     static let unprivilegedID = "65534"
 
     /// `bwrap` on PATH, when it is there and can actually create namespaces here (it cannot
-    /// in some containers); probed once per process.
+    /// in some containers); probed once per process. The first read runs bubblewrap and waits
+    /// for it: read it where blocking is allowed (`Bubblewrap.probedWhenRun`).
     public static let bwrapPath: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
@@ -195,5 +196,32 @@ public enum Sandbox {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return status == 0
+    }
+}
+
+/// Which bubblewrap binary a tool or check runs its commands under.
+public enum Bubblewrap: Sendable, Equatable {
+    /// `Sandbox.bwrapPath`, read when a command runs, on a blocking thread: its first read
+    /// in a process runs the probe and waits for it, which must not happen where tools and
+    /// checks are made (on the session's actor, in a worker's first spawn).
+    case probedWhenRun
+    /// This binary; nil: none is usable.
+    case given(String?)
+
+    /// The binary, probing it first if this is the process's first read of `Sandbox.bwrapPath`;
+    /// only on a thread that may block (inside `BlockingWork.run`).
+    public var blockingPath: String? {
+        switch self {
+        case .probedWhenRun: Sandbox.bwrapPath
+        case .given(let path): path
+        }
+    }
+
+    /// The binary, any probe run on a blocking thread.
+    public func path() async throws -> String? {
+        switch self {
+        case .probedWhenRun: try await BlockingWork.run { Sandbox.bwrapPath }
+        case .given(let path): path
+        }
     }
 }

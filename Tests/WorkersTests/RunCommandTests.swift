@@ -33,6 +33,16 @@ import Glibc
         #expect(throws: ToolError.self) { try registry.tools(for: forged, requested: nil) }
     }
 
+    /// Making a role's tools (on the session's actor, in a spawn) must not probe bubblewrap,
+    /// which runs a process and waits for it: the tools find it when they run.
+    @Test func theRolesToolsLeaveBubblewrapToBeFoundWhenTheyRun() throws {
+        let registry = ToolRegistry(policy: policy, claims: InMemoryClaims())
+        let all = RoleConfig(name: "all", tools: RoleConfig.toolNames, permissions: ToolPermissions(write: true, exec: true))
+        let tools = try registry.tools(for: all, requested: ["search", "run_command"])
+        #expect((tools[0] as? SearchTool)?.bubblewrap == .probedWhenRun)
+        #expect((tools[1] as? RunCommandTool)?.bubblewrap == .probedWhenRun)
+    }
+
     @Test func theSandboxPreventsWritesAndNetwork() async throws {
         let bwrap = try #require(Sandbox.bwrapPath, "bubblewrap must be installed and usable: apt-get install bubblewrap")
         let workspace = try TestWorkspace()
