@@ -76,7 +76,7 @@ extension Session {
         }
         var tools: [any WorkerTool]
         do {
-            tools = try environment.toolsForRole(role, entry.spec.tools)
+            tools = try entry.roleTools ?? environment.toolsForRole(role, entry.spec.tools)
             if role.permissions.spawn {
                 let delegation = SessionDelegation(session: self)
                 tools += [SpawnWorkerTool(delegation: delegation), AwaitWorkersTool(delegation: delegation),

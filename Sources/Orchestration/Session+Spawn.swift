@@ -33,6 +33,7 @@ extension Session {
         let workerId = TraceStore.makeId(prefix: "w_")
         var entry = WorkerEntry(id: workerId, sessionId: id, parentId: parent, role: validated.role,
                                 model: validated.model, task: validated.task, priority: params.priority ?? 0, spec: spec)
+        entry.roleTools = validated.tools
         entries[workerId] = entry
         order.append(workerId)
         do {
@@ -89,7 +90,8 @@ extension Session {
     }
 
     /// Checks every field of a spawn: the worker's role, model alias, task and spec.
-    private func validate(_ params: SpawnParams) throws -> (role: String, model: String, task: String, spec: WorkerSpec) {
+    private func validate(_ params: SpawnParams) throws
+        -> (role: String, model: String, task: String, spec: WorkerSpec, tools: [any WorkerTool]) {
         let task = params.task.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !task.isEmpty else {
             throw SessionError.invalidParams("task", "task is empty. Say in one sentence, with an active verb, what the worker must do.")
@@ -125,8 +127,9 @@ extension Session {
                     """)
             }
         }
+        let tools: [any WorkerTool]
         do {
-            _ = try environment.toolsForRole(role, params.tools)
+            tools = try environment.toolsForRole(role, params.tools)
         } catch {
             throw SessionError.invalidParams("tools", "The tools of role \(roleName) cannot be set up: \(error)")
         }
@@ -141,7 +144,7 @@ extension Session {
                                 doNot: params.doNot ?? [])
         let spec = WorkerSpec(brief: brief, tools: params.tools, limits: limits, after: after,
                               workDoneToken: params.workDoneToken)
-        return (roleName, model.alias, task, spec)
+        return (roleName, model.alias, task, spec, tools)
     }
 
     private func validateOutput(_ output: OutputSpec?) throws {

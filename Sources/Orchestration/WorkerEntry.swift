@@ -49,6 +49,9 @@ struct WorkerEntry: Sendable {
     var messageCount: Int?
     /// A writing worker's layer: its review state and the paths it touched.
     var changes: Worker.Changes?
+    /// Its role's tools, made when it was spawned, for each of its runs; nil for a worker read
+    /// back from the store (its runs make them).
+    var roleTools: [any WorkerTool]?
     /// Steer messages not yet delivered; a fresh box for each run (see `SteerInbox`).
     var inbox = SteerInbox()
     /// Counts runs (the spawn, then each resume); reports from an older run are dropped.

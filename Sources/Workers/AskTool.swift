@@ -12,7 +12,10 @@ public struct AskTool: WorkerTool {
 
     public init() {}
 
-    public var spec: ToolSpec {
+    public var spec: ToolSpec { Self.spec }
+
+    /// Made once per process (it depends on nothing): a spec encodes its schema.
+    static let spec =
         ToolSpec(name: Self.name, description: """
             Ask the person you work for a question you cannot settle yourself (which of two readings of the \
             task they meant, a value only they know), and wait for the answer. Give options when the answer \
@@ -28,7 +31,6 @@ public struct AskTool: WorkerTool {
                 "required": ["question"],
                 "additionalProperties": false,
             ])
-    }
 
     public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
         guard let asking = context.asking else {

@@ -23,7 +23,10 @@ public struct SpawnWorkerTool: WorkerTool {
 
     public init(delegation: any WorkerDelegation) { self.delegation = delegation }
 
-    public var spec: ToolSpec {
+    public var spec: ToolSpec { Self.spec }
+
+    /// Made once per process (it depends on nothing): a spec encodes its schema.
+    static let spec =
         ToolSpec(name: Self.name, description: """
             Commission a child worker for one bounded part of your task. Give it a brief: a one-sentence \
             task with an active verb, the inputs it needs, its scope, the output you want back and what not \
@@ -60,7 +63,6 @@ public struct SpawnWorkerTool: WorkerTool {
                 "required": ["task"],
                 "additionalProperties": false,
             ])
-    }
 
     public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
         try await delegation.spawnChild(of: context.workerId, input)
@@ -74,7 +76,10 @@ public struct AwaitWorkersTool: WorkerTool {
 
     public init(delegation: any WorkerDelegation) { self.delegation = delegation }
 
-    public var spec: ToolSpec {
+    public var spec: ToolSpec { Self.spec }
+
+    /// Made once per process (it depends on nothing): a spec encodes its schema.
+    static let spec =
         ToolSpec(name: Self.name, description: """
             Wait for child workers you spawned and get their results. Without `workers`, waits for all your \
             children. mode "any" returns as soon as one has finished. While you wait you hold no slot, so \
@@ -89,7 +94,6 @@ public struct AwaitWorkersTool: WorkerTool {
                 ],
                 "additionalProperties": false,
             ])
-    }
 
     public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
         try await delegation.awaitChildren(of: context.workerId, input)
@@ -103,7 +107,10 @@ public struct AnswerAskTool: WorkerTool {
 
     public init(delegation: any WorkerDelegation) { self.delegation = delegation }
 
-    public var spec: ToolSpec {
+    public var spec: ToolSpec { Self.spec }
+
+    /// Made once per process (it depends on nothing): a spec encodes its schema.
+    static let spec =
         ToolSpec(name: Self.name, description: """
             Answer an ask from one of your child workers (await_workers lists them in asks; a message tells you \
             of one while you run). A question takes text (one of its options when it has options); a permission \
@@ -118,7 +125,6 @@ public struct AnswerAskTool: WorkerTool {
                 ],
                 "additionalProperties": false,
             ])
-    }
 
     public func run(_ input: JSONValue, context: ToolContext) async throws -> ToolOutput {
         try await delegation.answerChildAsk(of: context.workerId, input)

@@ -16,15 +16,18 @@ struct FetchURLTool: WorkerTool {
     let http: HTTPClient
     /// Whether an address may be connected to; tests replace it to tell two loopback servers apart.
     var isAllowed: @Sendable (IPAddress) -> Bool
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
 
     init(policy: ToolPolicy, http: HTTPClient) {
         self.policy = policy
         self.http = http
         let allowPrivate = policy.allowPrivateAddresses
         isAllowed = { allowPrivate || AddressPolicy.refusalReason($0) == nil }
+        spec = Self.spec(policy: policy)
     }
 
-    var spec: ToolSpec {
+    static func spec(policy: ToolPolicy) -> ToolSpec {
         ToolSpec(name: "fetch_url", description: """
             Fetch an http:// or https:// URL (GET) and return its text; HTML is converted to readable \
             text. Bodies over \(policy.fetchMaxBytes) bytes are refused. Private, loopback and \

@@ -7,8 +7,15 @@ import Workspace
 /// `list_files`: the files under a directory, optionally filtered by a glob, honouring `.gitignore`.
 struct ListFilesTool: WorkerTool {
     let policy: ToolPolicy
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
 
-    var spec: ToolSpec {
+    init(policy: ToolPolicy) {
+        self.policy = policy
+        spec = Self.spec(policy: policy)
+    }
+
+    static func spec(policy: ToolPolicy) -> ToolSpec {
         ToolSpec(name: "list_files", description: """
             List files in the workspace (recursively, skipping .git and what .gitignore ignores). \
             `glob` filters them: `*.swift` matches names at any depth, `Sources/**/*.swift` whole paths. \

@@ -7,8 +7,15 @@ import Workspace
 /// `read_file`: a text file of the workspace, whole or a range of lines, up to a size cap.
 struct ReadFileTool: WorkerTool {
     let policy: ToolPolicy
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
 
-    var spec: ToolSpec {
+    init(policy: ToolPolicy) {
+        self.policy = policy
+        spec = Self.spec(policy: policy)
+    }
+
+    static func spec(policy: ToolPolicy) -> ToolSpec {
         ToolSpec(name: "read_file", description: """
             Read a text file in the workspace. Paths are relative to the workspace root. Use offset \
             (first line, from 1) and limit (number of lines) for large files. Output is capped at \

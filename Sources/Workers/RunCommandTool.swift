@@ -9,16 +9,27 @@ import Workspace
 struct RunCommandTool: WorkerTool {
     let policy: ToolPolicy
     /// The sandbox binary, found when the tool runs.
-    var bubblewrap: Bubblewrap = .probedWhenRun
+    let bubblewrap: Bubblewrap
     /// Paths the sandbox hides wherever they live: the trace store's directory, bosun's config files.
-    var privatePaths: [String] = []
+    let privatePaths: [String]
     /// What a command may use of the machine: the role's `sandbox:` over the defaults.
-    var limits = SandboxLimits()
+    let limits: SandboxLimits
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
 
     /// What commands see of bosun's environment: enough to find programs, never API keys.
     static let passedEnvironment = ["PATH", "LANG", "LC_ALL", "TERM", "USER", "LOGNAME", "HOME", "TZ"]
 
-    var spec: ToolSpec {
+    init(policy: ToolPolicy, bubblewrap: Bubblewrap = .probedWhenRun, privatePaths: [String] = [],
+         limits: SandboxLimits = SandboxLimits()) {
+        self.policy = policy
+        self.bubblewrap = bubblewrap
+        self.privatePaths = privatePaths
+        self.limits = limits
+        spec = Self.spec(policy: policy, limits: limits)
+    }
+
+    static func spec(policy: ToolPolicy, limits: SandboxLimits) -> ToolSpec {
         ToolSpec(name: "run_command", description: """
             Run a program with arguments (an argv list, not a shell line: no pipes, globs or $VARS) \
             in the workspace. It runs in a sandbox as an unprivileged user: the system directories are read-only, \

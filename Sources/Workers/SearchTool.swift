@@ -14,11 +14,13 @@ import Workspace
 struct SearchTool: WorkerTool {
     let policy: ToolPolicy
     /// The sandbox binary, found when the tool runs.
-    var bubblewrap: Bubblewrap = .probedWhenRun
+    let bubblewrap: Bubblewrap
     /// ripgrep; nil when it is not installed.
-    var ripgrep: String? = Self.ripgrepPath
+    let ripgrep: String?
     /// Paths the sandbox hides wherever they live (the trace store's directory, bosun's config files).
-    var privatePaths: [String] = []
+    let privatePaths: [String]
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
     /// Longest line shown in a match, so one minified file cannot flood the answer.
     static let maxLineLength = 300
     /// Output kept from ripgrep: its JSON lines for a few thousand matches.
@@ -30,7 +32,16 @@ struct SearchTool: WorkerTool {
         return path.split(separator: ":").map { "\($0)/rg" }.first { access($0, X_OK) == 0 }
     }()
 
-    var spec: ToolSpec {
+    init(policy: ToolPolicy, bubblewrap: Bubblewrap = .probedWhenRun, ripgrep: String? = Self.ripgrepPath,
+         privatePaths: [String] = []) {
+        self.policy = policy
+        self.bubblewrap = bubblewrap
+        self.ripgrep = ripgrep
+        self.privatePaths = privatePaths
+        spec = Self.spec(policy: policy)
+    }
+
+    static func spec(policy: ToolPolicy) -> ToolSpec {
         ToolSpec(name: "search", description: """
             Search the workspace's text files for a regular expression (Rust regex syntax, as ripgrep), line by line; \
             skips .git, what .gitignore ignores, binary files, symlinks and files over \(policy.searchMaxFileBytes) bytes. \

@@ -21,8 +21,16 @@ import Glibc
 struct WriteFileTool: WorkerTool {
     let policy: ToolPolicy
     let claims: any PathClaims
+    /// Made once: a spec encodes its schema, and every model call of a run sends it.
+    let spec: ToolSpec
 
-    var spec: ToolSpec {
+    init(policy: ToolPolicy, claims: any PathClaims) {
+        self.policy = policy
+        self.claims = claims
+        spec = Self.spec(policy: policy)
+    }
+
+    static func spec(policy: ToolPolicy) -> ToolSpec {
         ToolSpec(name: "write_file", description: """
             Write a text file in the workspace (creating directories as needed), replacing it, or appending \
             with append: true. Writing claims the path for you; a path claimed by another worker is refused. \

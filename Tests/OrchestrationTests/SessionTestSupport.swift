@@ -93,12 +93,14 @@ struct SessionHarness {
     }
 
     func open(_ client: FakeModelClient, cap: Int? = nil, resume: String? = nil, log: NotificationLog = NotificationLog(),
-              configure: (inout BosunConfig) -> Void = { _ in }, store: TraceStore? = nil) async throws -> Session {
+              configure: (inout BosunConfig) -> Void = { _ in }, store: TraceStore? = nil,
+              tools: @escaping @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { _, _ in [EchoTool()] })
+        async throws -> Session {
         var config = BosunConfig.builtIn
         configure(&config)
         let environment = SessionEnvironment(
             config: config, store: store ?? self.store, workspaceRoot: directory.path,
-            clientForProvider: { _ in client }, toolsForRole: { _, _ in [EchoTool()] },
+            clientForProvider: { _ in client }, toolsForRole: tools,
             events: { event in
                 // As bosun/1 sends them: the tests read the wire's notifications.
                 guard let notification = BosunNotification(event, delivery: .all) else { return }

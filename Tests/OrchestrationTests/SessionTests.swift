@@ -2,6 +2,7 @@ import BosunJSON
 import BosunProtocol
 import Foundation
 import Providers
+import Synchronization
 import Testing
 import TestSupport
 import TraceStore
@@ -25,6 +26,22 @@ import TraceStore
         guard case .session(let status) = try await session.status(StatusParams()) else { Issue.record("no summary"); return }
         #expect(status.session.counts["succeeded"] == 12)
         #expect(status.usage.inputTokens == 12 * 3 * 100)
+        await session.close()
+        await harness.cleanUp()
+    }
+
+    /// A spawn makes its role's tools once: checking them at the spawn and running the worker
+    /// share the same tools.
+    @Test func aSpawnMakesItsRolesToolsOnce() async throws {
+        let harness = try SessionHarness()
+        let made = Mutex(0)
+        let session = try await harness.open(FakeModelClient.synthetic(toolSteps: 1), tools: { _, _ in
+            made.withLock { $0 += 1 }
+            return [EchoTool()]
+        })
+        let worker = try await session.spawn(SpawnParams(task: "Echo once", wait: true))
+        #expect(worker.state == .succeeded)
+        #expect(made.withLock { $0 } == 1)
         await session.close()
         await harness.cleanUp()
     }
