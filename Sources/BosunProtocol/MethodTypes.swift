@@ -342,4 +342,16 @@ public enum EventDelivery: String, Codable, Sendable {
     /// Only the terminal kinds.
     case terminal
     case none
+
+    /// Whether a front end whose client chose this needs worker events of `kind` from its
+    /// session: those it passes on, and asks and their answers, which the front end itself
+    /// watches (`ClientAsks`) whatever the client chose.
+    public func needs(_ kind: WorkerEventKind) -> Bool {
+        if kind == .asked || kind == .answered { return true }
+        switch self {
+        case .all: return true
+        case .terminal: return kind.terminalState != nil
+        case .none: return false
+        }
+    }
 }

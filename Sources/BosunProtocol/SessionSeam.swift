@@ -13,17 +13,21 @@ public struct SessionOpenRequest: Sendable {
     /// Where the session sends its events, in the order they happen; the front end maps
     /// them to its wire. Called synchronously on the session's actor: it must only queue.
     public var events: SessionEventSink
+    /// Which worker events `events` is called with (`EventDelivery.needs`): the session makes
+    /// no `SessionEvent` for the others. All, unless the client asked for fewer.
+    public var workerEvents: EventDelivery
     /// MCP servers the client offers for this session's workers, as ACP's `session/new`
     /// lists them (`{name, command, args, env}` or `{type: "http", name, url, headers}`).
     public var mcpServers: [JSONValue]
 
     public init(workspaceRoot: String, resumeSessionId: String? = nil, maxConcurrentWorkers: Int? = nil,
-                mcpServers: [JSONValue] = [], events: @escaping SessionEventSink) {
+                mcpServers: [JSONValue] = [], workerEvents: EventDelivery = .all, events: @escaping SessionEventSink) {
         self.workspaceRoot = workspaceRoot
         self.resumeSessionId = resumeSessionId
         self.maxConcurrentWorkers = maxConcurrentWorkers
         self.mcpServers = mcpServers
         self.events = events
+        self.workerEvents = workerEvents
     }
 }
 

@@ -66,7 +66,7 @@ struct InitializeParams: Decodable, Sendable {
         }
         return SessionOpenRequest(
             workspaceRoot: try workspaceRoot(default: defaultRoot), resumeSessionId: options?.session,
-            maxConcurrentWorkers: options?.maxConcurrentWorkers, events: events)
+            maxConcurrentWorkers: options?.maxConcurrentWorkers, workerEvents: try eventDelivery(), events: events)
     }
 
     /// `rootUri`, else the first workspace folder, else `rootPath`, else `defaultRoot`;

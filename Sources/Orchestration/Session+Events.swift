@@ -39,8 +39,9 @@ extension Session {
     /// end may drop a non-terminal one (`SessionEvent.isDroppable`): a client that was not
     /// reading still learns how each worker ended, and can fetch the rest with `trace`. The
     /// data goes with its stored text (`data.json` as written once), which a front end may
-    /// send as it is.
+    /// send as it is. An event the front end does not pass on is not made at all.
     func send(_ event: EventRecord, data: WorkerEventData) {
+        guard environment.workerEvents.needs(data.kind) else { return }
         environment.events(.worker(WorkerEvent(workerId: event.workerId, seq: event.seq, at: WireTime.string(event.at),
                                                data: data, dataJSON: event.dataJSON)))
     }

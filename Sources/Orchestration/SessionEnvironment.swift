@@ -25,6 +25,9 @@ public struct SessionEnvironment: Sendable {
     /// The one sink of the session's events (worker events, progress), called in order on
     /// the session's actor; the front end maps them to its wire.
     public var events: SessionEventSink
+    /// Which worker events `events` is called with (`EventDelivery.needs`); the others are
+    /// only stored.
+    public var workerEvents: EventDelivery = .all
     /// Paths that sandboxed check commands must never see (bosun's config files); the trace
     /// store's directory is always added.
     public var privatePaths: [String] = []

@@ -121,6 +121,7 @@ public struct OrchestrationOpener: Sendable {
             events: request.events,
             logger: logger)
         sessionEnvironment.privatePaths = Self.configPaths(config)
+        sessionEnvironment.workerEvents = request.workerEvents
         let mcp = MCPServerPool(servers: mcpServers, settings: config.mcp, environment: environment)
         sessionEnvironment.externalTools = { role, requested in try await mcp.tools(for: role, requested: requested) }
         let session: Session

@@ -172,6 +172,7 @@ final class ServerOnPipes: Sendable {
         #expect(session.request.workspaceRoot == URL(fileURLWithPath: root).path)
         #expect(session.request.resumeSessionId == "s_old")
         #expect(session.request.maxConcurrentWorkers == 7)
+        #expect(session.request.workerEvents == .terminal)
         #expect(session.timesClosed == 1)
 
         let initialize = try #require(messages.first { $0["id"] == 1 })

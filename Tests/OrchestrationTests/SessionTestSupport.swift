@@ -93,12 +93,12 @@ struct SessionHarness {
     }
 
     func open(_ client: FakeModelClient, cap: Int? = nil, resume: String? = nil, log: NotificationLog = NotificationLog(),
-              configure: (inout BosunConfig) -> Void = { _ in }, store: TraceStore? = nil,
+              configure: (inout BosunConfig) -> Void = { _ in }, store: TraceStore? = nil, workerEvents: EventDelivery = .all,
               tools: @escaping @Sendable (RoleConfig, [String]?) throws -> [any WorkerTool] = { _, _ in [EchoTool()] })
         async throws -> Session {
         var config = BosunConfig.builtIn
         configure(&config)
-        let environment = SessionEnvironment(
+        var environment = SessionEnvironment(
             config: config, store: store ?? self.store, workspaceRoot: directory.path,
             clientForProvider: { _ in client }, toolsForRole: tools,
             events: { event in
@@ -107,6 +107,7 @@ struct SessionHarness {
                 log.append(notification.method, notification.params, droppable: notification.droppable,
                            written: notification.writtenParams)
             }, logger: Logger(label: "test"))
+        environment.workerEvents = workerEvents
         return try await Session.open(environment, resumeId: resume, maxConcurrentWorkers: cap)
     }
 

@@ -46,6 +46,29 @@ import TraceStore
         await harness.cleanUp()
     }
 
+    /// The session sends its front end only the worker events the front end passes on (asks
+    /// and answers always); the trace keeps them all.
+    @Test func onlyTheWorkerEventsTheFrontEndPassesOnAreSent() async throws {
+        var stored: [String] = []
+        for delivery in [EventDelivery.all, .terminal, .none] {
+            let harness = try SessionHarness()
+            let log = NotificationLog()
+            let session = try await harness.open(FakeModelClient.synthetic(toolSteps: 1), log: log, workerEvents: delivery)
+            let worker = try await session.spawn(SpawnParams(task: "Echo once", wait: true))
+            #expect(worker.state == .succeeded)
+            stored = try await harness.store.events(sessionId: session.id, workerId: worker.id, afterSeq: 0, limit: 100).map(\.kind)
+            switch delivery {
+            case .all: #expect(log.events(of: worker.id) == stored)
+            case .terminal: #expect(log.events(of: worker.id) == ["succeeded"])
+            case .none: #expect(log.events(of: worker.id).isEmpty)
+            }
+            await session.close()
+            await harness.cleanUp()
+        }
+        #expect(stored.contains("model_call") && stored.last == "succeeded", "\(stored)")
+        #expect(EventDelivery.none.needs(.asked) && EventDelivery.none.needs(.answered) && EventDelivery.terminal.needs(.asked))
+    }
+
     @Test func higherPriorityStartsFirstThenFIFO() async throws {
         let harness = try SessionHarness()
         let log = NotificationLog()
