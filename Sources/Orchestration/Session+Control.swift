@@ -7,6 +7,9 @@ import Workers
 struct Waiter {
     var workerIds: [String]
     var mode: AwaitParams.Mode
+    /// Its workers not seen ending since it last checked them all: an end takes one out, and
+    /// it checks them all again once none is left (one may have been resumed since it ended).
+    var pending: Set<String>
     var continuation: CheckedContinuation<Void, Never>
     var timeout: Task<Void, Never>?
     /// A parent in `await_workers`: a child's ask to it ends the wait too.
@@ -121,7 +124,8 @@ extension Session {
                     continuation.resume()
                     return
                 }
-                var waiter = Waiter(workerIds: workerIds, mode: mode, continuation: continuation, parentOfAskers: parentOfAskers)
+                var waiter = Waiter(workerIds: workerIds, mode: mode, pending: unended(workerIds), continuation: continuation,
+                                    parentOfAskers: parentOfAskers)
                 if let timeoutSeconds {
                     waiter.timeout = Task {
                         try? await Task.sleep(for: .clampedSeconds(timeoutSeconds))
@@ -143,11 +147,26 @@ extension Session {
         waiter.continuation.resume()
     }
 
-    /// Wakes every waiter whose condition now holds; called after each terminal commit.
-    func resolveWaiters() {
-        for (waiterId, waiter) in waiters where isSatisfied(waiter.workerIds, mode: waiter.mode) {
-            releaseWaiter(waiterId)
+    /// Wakes every waiter whose condition now holds; called after `workerId`'s terminal
+    /// commit. Only the waiters that wait for it look again, each at all its workers only
+    /// once it has seen every one of them end.
+    func resolveWaiters(after workerId: String) {
+        var satisfied: [UInt64] = []
+        for index in waiters.indices where waiters.values[index].pending.remove(workerId) != nil {
+            let (waiterId, waiter) = waiters[index]
+            guard waiter.mode == .any || waiter.pending.isEmpty else { continue }
+            if isSatisfied(waiter.workerIds, mode: waiter.mode) {
+                satisfied.append(waiterId)
+            } else {
+                waiters.values[index].pending = unended(waiter.workerIds)
+            }
         }
+        for waiterId in satisfied { releaseWaiter(waiterId) }
+    }
+
+    /// The workers of `workerIds` that have not ended.
+    private func unended(_ workerIds: [String]) -> Set<String> {
+        Set(workerIds.filter { id in entries.index(forKey: id).map { !entries.values[$0].hasEnded } ?? false })
     }
 
     private func isSatisfied(_ workerIds: [String], mode: AwaitParams.Mode) -> Bool {

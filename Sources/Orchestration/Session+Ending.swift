@@ -44,7 +44,7 @@ extension Session {
         send(event, data: data)
         passAsksOn(ofChildrenOf: workerId)
         endProgress(workerId, state: outcome.state, failure: outcome.failure)
-        resolveWaiters()
+        resolveWaiters(after: workerId)
         await settleDependants(of: workerId, outcome)
         if hasPendingSteers, keepsSteers, !closing {
             // A steer arrived during the run's last step: it was promised delivery, so the

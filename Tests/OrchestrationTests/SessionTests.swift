@@ -284,6 +284,26 @@ import TraceStore
         await harness.cleanUp()
     }
 
+    /// An await for all of two workers stays while one of them, ended, is resumed by a steer
+    /// and the other ends: it wakes only when both have ended again.
+    @Test func awaitingAllOutlastsAResumeOfAWorkerThatHadEnded() async throws {
+        let harness = try SessionHarness()
+        let log = NotificationLog()
+        let client = FakeModelClient.synthetic(toolSteps: 2, latency: .milliseconds(150))
+        let session = try await harness.open(client, cap: 1, log: log)
+        let first = try await session.spawn(SpawnParams(task: "First"))
+        let second = try await session.spawn(SpawnParams(task: "Second"))
+        let waiting = Task { try await session.awaitAll([first.id, second.id]) }
+        try await waitUntil { log.events(of: first.id).contains("succeeded") }
+        #expect(try await session.steer(SteerParams(workerId: first.id, message: "Once more.")).delivery == .resumed)
+        let result = try await waiting.value
+        #expect(result.pending.isEmpty)
+        #expect(result.finished.map(\.state) == [.succeeded, .succeeded])
+        #expect(log.events(of: first.id).filter { $0 == "succeeded" }.count == 2)
+        await session.close()
+        await harness.cleanUp()
+    }
+
     /// A steer acknowledged with "next-step" while the worker's last call is in flight is not
     /// dropped: the worker's result is committed, then it resumes with the message.
     @Test func aSteerDuringTheLastStepResumesTheWorkerAfterItsResult() async throws {
