@@ -13,6 +13,13 @@ public struct ToolRegistry: Sendable {
     let http: HTTPClient
     /// What sandboxed tools must never see.
     let privatePaths: [String]
+    /// The tools that depend on nothing but the registry, made once with their specs (a spec
+    /// encodes its schema): each worker gets a copy.
+    private let readFile: ReadFileTool
+    private let listFiles: ListFilesTool
+    private let search: SearchTool
+    private let fetchURL: FetchURLTool
+    private let writeFile: WriteFileTool
 
     /// `privatePaths`: bosun's own files and directories (its config, the trace store's
     /// directory), hidden from sandboxed tools wherever they live.
@@ -21,6 +28,11 @@ public struct ToolRegistry: Sendable {
         self.claims = claims
         self.privatePaths = privatePaths
         self.http = http
+        readFile = ReadFileTool(policy: policy)
+        listFiles = ListFilesTool(policy: policy)
+        search = SearchTool(policy: policy, privatePaths: privatePaths)
+        fetchURL = FetchURLTool(policy: policy, http: http)
+        writeFile = WriteFileTool(policy: policy, claims: claims)
     }
 
     /// Every tool name a role can list (`submit_result` belongs to the worker loop).
@@ -38,17 +50,17 @@ public struct ToolRegistry: Sendable {
         // MCP tools come from the session's MCP servers (`SessionEnvironment.externalTools`).
         return try names.filter { !RoleConfig.isMCPToolPattern($0) }.map { name in
             switch name {
-            case "read_file": return ReadFileTool(policy: policy)
-            case "list_files": return ListFilesTool(policy: policy)
-            case "search": return SearchTool(policy: policy, privatePaths: privatePaths)
-            case "fetch_url": return FetchURLTool(policy: policy, http: http)
+            case "read_file": return readFile
+            case "list_files": return listFiles
+            case "search": return search
+            case "fetch_url": return fetchURL
             case AskTool.name: return AskTool()
             case "run_command":
                 guard role.permissions.exec else { throw ToolError("role \(role.name) lists run_command without the exec permission") }
                 return RunCommandTool(policy: policy, privatePaths: privatePaths, limits: Self.sandboxLimits(role.sandbox))
             case "write_file":
                 guard role.permissions.write else { throw ToolError("role \(role.name) lists write_file without the write permission") }
-                return WriteFileTool(policy: policy, claims: claims)
+                return writeFile
             default:
                 throw ToolError("unknown tool \(name); known tools: \(Self.knownToolNames.joined(separator: ", "))")
             }
