@@ -176,9 +176,13 @@ final class TraceWriter: @unchecked Sendable {
     // MARK: - The thread
 
     private func runLoop() {
+        // The queue's second buffer: the thread swaps it for the queue and gives it back
+        // emptied, so neither side's appends reallocate once both have grown to a batch.
+        var work: [Queued] = []
         while true {
-            let (work, stopping) = nextWork()
+            let stopping = nextWork(swappingWith: &work)
             let unwritten = process(work)
+            work.removeAll(keepingCapacity: work.capacity <= Self.keptQueueCapacity)
             if stopping {
                 stop(unwritten: unwritten)
                 return
@@ -193,21 +197,25 @@ final class TraceWriter: @unchecked Sendable {
         }
     }
 
-    /// Everything queued, once a job waits, a batch is full or due, or the store closes.
-    private func nextWork() -> (work: [Queued], stopping: Bool) {
+    /// The most items an emptied queue buffer keeps room for: a burst (a full batch) does not
+    /// hold its memory for the life of the store.
+    private static let keptQueueCapacity = 256
+
+    /// Swaps everything queued into `work` (empty) once a job waits, a batch is full or due,
+    /// or the store closes; returns whether it closes.
+    private func nextWork(swappingWith work: inout [Queued]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while true {
             let due = wakesAt.map { ContinuousClock.now >= $0 } ?? false
             if queuedJobs > 0 || isClosing || queuedWrites >= batchSize || (due && queuedWrites > 0) {
-                let work = queue
-                queue = []
+                swap(&work, &queue)
                 queuedWrites = 0
                 queuedJobs = 0
                 // Writes follow a write job (a spawn's `queued` event, the `started` event of
                 // the worker that takes an ended one's slot): they ride on this clock.
                 wakesAt = work.contains { if case .job(let job) = $0 { return job.writes }; return false } ? .now + maxDelay : nil
-                return (work, isClosing)
+                return isClosing
             }
             // A clock that ran out with nothing queued (a write job nothing followed) stops.
             if due { wakesAt = nil }
