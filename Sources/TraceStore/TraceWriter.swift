@@ -231,45 +231,37 @@ final class TraceWriter: @unchecked Sendable {
     /// Commits each run of writes and runs each job, in queue order. Writes and write jobs
     /// queued together share one transaction (group commit). Returns the writes left
     /// unwritten by a failure that may pass; every job after such a failure hears of it,
-    /// except reads after a full disk.
+    /// except reads after a full disk. Groups and runs of writes are slices of `work`: no
+    /// write is copied on its way to SQLite.
     private func process(_ work: [Queued]) -> [DeferredWrite] {
-        var group: [Queued] = []
         var unwritten: [DeferredWrite] = []
         var failure: TraceStoreError?
-        func commitTheGroup() {
-            let (left, stopped) = commitGroup(group, after: failure)
+        var groupStart = work.startIndex
+        func commitTheGroup(upTo end: Int) {
+            let (left, stopped) = commitGroup(work[groupStart..<end], after: failure)
             unwritten += left
             failure = stopped
-            group = []
         }
-        for item in work {
-            if case .job(let job) = item, !job.writes {
-                commitTheGroup()
-                // A read after writes that a full disk refused still runs, on what is
-                // committed: a store that cannot grow keeps answering reads.
-                if let failure, failure != .full(path: connection.path) { job.fail(failure) } else { execute(job) }
-            } else {
-                group.append(item)
-            }
+        for index in work.indices {
+            guard case .job(let job) = work[index], !job.writes else { continue }
+            commitTheGroup(upTo: index)
+            groupStart = index + 1
+            // A read after writes that a full disk refused still runs, on what is
+            // committed: a store that cannot grow keeps answering reads.
+            if let failure, failure != .full(path: connection.path) { job.fail(failure) } else { execute(job) }
         }
-        commitTheGroup()
+        commitTheGroup(upTo: work.endIndex)
         return unwritten
     }
 
     /// Writes and write jobs in one transaction, in their order; if that fails, nothing of it
     /// is kept and they are written apart, so that each failure reaches its own owner.
-    private func commitGroup(_ group: [Queued], after failure: TraceStoreError?) -> ([DeferredWrite], TraceStoreError?) {
+    private func commitGroup(_ group: ArraySlice<Queued>, after failure: TraceStoreError?) -> ([DeferredWrite], TraceStoreError?) {
         if let failure {
-            var unwritten: [DeferredWrite] = []
-            for item in group {
-                switch item {
-                case .write(let write): unwritten.append(write)
-                case .job(let job): job.fail(failure)
-                }
-            }
-            return (unwritten, failure)
+            for case .job(let job) in group { job.fail(failure) }
+            return (Self.writes(in: group), failure)
         }
-        let jobs = group.filter { if case .job = $0 { return true } else { return false } }.count
+        let jobs = group.count { if case .job = $0 { true } else { false } }
         if jobs > 0, group.count - jobs <= writesPerTransaction, let done = try? commitTogether(group) {
             done.forEach { $0() }
             return ([], nil)
@@ -277,52 +269,50 @@ final class TraceWriter: @unchecked Sendable {
         return processApart(group)
     }
 
-    private func commitTogether(_ group: [Queued]) throws(TraceStoreError) -> [@Sendable () -> Void] {
+    private func commitTogether(_ group: ArraySlice<Queued>) throws(TraceStoreError) -> [@Sendable () -> Void] {
         try connection.writeTransaction { () throws(TraceStoreError) in
             var done: [@Sendable () -> Void] = []
-            var run: ArraySlice<DeferredWrite> = []
-            for item in group {
-                switch item {
-                case .write(let write):
-                    run.append(write)
-                case .job(let job):
-                    for write in Self.coalesced(run) { try apply(write) }
-                    run = []
-                    done.append(try job.body(connection))
-                }
+            var runStart = group.startIndex
+            for index in group.indices {
+                guard case .job(let job) = group[index] else { continue }
+                try applyCoalesced(group[runStart..<index])
+                runStart = index + 1
+                done.append(try job.body(connection))
             }
-            for write in Self.coalesced(run) { try apply(write) }
+            try applyCoalesced(group[runStart...])
             return done
         }
     }
 
     /// Each job in its own transaction, each run of writes between them in its own.
-    private func processApart(_ group: [Queued]) -> ([DeferredWrite], TraceStoreError?) {
-        var run: [DeferredWrite] = []
-        var failure: TraceStoreError?
-        for item in group {
-            switch item {
-            case .write(let write):
-                run.append(write)
-            case .job(let job):
-                if let failure {
-                    job.fail(failure)
-                    continue
-                }
-                if !run.isEmpty {
-                    (run, failure) = write(run)
-                    if let failure {
-                        job.fail(failure)
-                        continue
-                    }
-                }
-                execute(job)
+    private func processApart(_ group: ArraySlice<Queued>) -> ([DeferredWrite], TraceStoreError?) {
+        var runStart = group.startIndex
+        // Where the writes stopped: that write and every write after it are unwritten.
+        var stopped: (index: Int, error: TraceStoreError)?
+        for index in group.indices {
+            guard case .job(let job) = group[index] else { continue }
+            if let stopped {
+                job.fail(stopped.error)
+                continue
             }
+            stopped = write(group[runStart..<index])
+            runStart = index + 1
+            if let stopped {
+                job.fail(stopped.error)
+                continue
+            }
+            execute(job)
         }
         // Refused writes that end the group stop what follows them as they stop a job here:
         // a later group in the batch (after a read) must not commit ahead of them.
-        if failure == nil, !run.isEmpty { (run, failure) = write(run) }
-        return (run, failure)
+        if stopped == nil { stopped = write(group[runStart...]) }
+        guard let stopped else { return ([], nil) }
+        return (Self.writes(in: group[stopped.index...]), stopped.error)
+    }
+
+    /// The deferred writes among `items`, in order.
+    private static func writes(in items: ArraySlice<Queued>) -> [DeferredWrite] {
+        items.compactMap { if case .write(let write) = $0 { write } else { nil } }
     }
 
     private func execute(_ job: Job) {
@@ -359,33 +349,32 @@ final class TraceWriter: @unchecked Sendable {
 
     // MARK: - Writing
 
-    /// Commits `writes`, at most `writesPerTransaction` per transaction so another process
-    /// sharing the file never waits long for the write lock. A chunk that fails is written
-    /// again one write per transaction, so one bad write (a worker that does not exist) is
-    /// dropped with a line on stderr and loses nothing else. Stopped by an error that may
-    /// pass, returns it with the writes from the failed one on: those before it are
-    /// committed, and must not be written again (an event would be there twice).
-    private func write(_ writes: [DeferredWrite]) -> (unwritten: [DeferredWrite], failure: TraceStoreError?) {
-        var start = 0
-        while start < writes.count {
-            let chunk = writes[start..<min(start + writesPerTransaction, writes.count)]
+    /// Commits the writes in `writes`, at most `writesPerTransaction` per transaction so
+    /// another process sharing the file never waits long for the write lock. A chunk that
+    /// fails is written again one write per transaction, so one bad write (a worker that does
+    /// not exist) is dropped with a line on stderr and loses nothing else. Stopped by an error
+    /// that may pass, returns it with the index of the write it stopped at: those before it
+    /// are committed, and must not be written again (an event would be there twice).
+    private func write(_ writes: ArraySlice<Queued>) -> (index: Int, error: TraceStoreError)? {
+        var start = writes.startIndex
+        while start < writes.endIndex {
+            let chunk = writes[start..<min(start + writesPerTransaction, writes.endIndex)]
             do {
-                try connection.writeTransaction { () throws(TraceStoreError) in
-                    for write in Self.coalesced(chunk) { try apply(write) }
-                }
+                try connection.writeTransaction { () throws(TraceStoreError) in try applyCoalesced(chunk) }
             } catch {
-                if let (failed, stopped) = writeOneByOne(chunk) { return (Array(writes[failed...]), stopped) }
+                if let stopped = writeOneByOne(chunk) { return stopped }
             }
             start = chunk.endIndex
         }
-        return ([], nil)
+        return nil
     }
 
     /// The index of the write that failed for a reason that may pass, and the error.
-    private func writeOneByOne(_ chunk: ArraySlice<DeferredWrite>) -> (Int, TraceStoreError)? {
+    private func writeOneByOne(_ chunk: ArraySlice<Queued>) -> (index: Int, error: TraceStoreError)? {
         for index in chunk.indices {
+            guard case .write(let write) = chunk[index] else { continue }
             do {
-                try connection.writeTransaction { () throws(TraceStoreError) in try apply(chunk[index]) }
+                try connection.writeTransaction { () throws(TraceStoreError) in try apply(write) }
             } catch where error.mayPass {
                 return (index, error)
             } catch {
@@ -395,16 +384,17 @@ final class TraceWriter: @unchecked Sendable {
         return nil
     }
 
-    /// The writes with every worker row but the last of each worker left out: in one
-    /// transaction only the last one is seen.
-    private static func coalesced(_ writes: ArraySlice<DeferredWrite>) -> [DeferredWrite] {
+    /// Applies the writes in `writes` with every worker row but the last of each worker left
+    /// out: in one transaction only the last one is seen.
+    private func applyCoalesced(_ writes: ArraySlice<Queued>) throws(TraceStoreError) {
         var lastRow: [String: Int] = [:]
-        for (index, write) in zip(writes.indices, writes) {
-            if case .workerProgress(let worker) = write { lastRow[worker.id] = index }
+        for index in writes.indices {
+            if case .write(.workerProgress(let worker)) = writes[index] { lastRow[worker.id] = index }
         }
-        return zip(writes.indices, writes).compactMap { index, write in
-            if case .workerProgress(let worker) = write, lastRow[worker.id] != index { return nil }
-            return write
+        for index in writes.indices {
+            guard case .write(let write) = writes[index] else { continue }
+            if case .workerProgress(let worker) = write, lastRow[worker.id] != index { continue }
+            try apply(write)
         }
     }
 
