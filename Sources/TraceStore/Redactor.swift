@@ -66,6 +66,9 @@ public struct Redactor: Sendable {
     }
 
     public func redact(_ text: String) -> String {
+        // Most text holds nothing to redact: look in place first, and copy it only if it may.
+        var text = text
+        guard text.withUTF8({ mayHoldSecrets($0) }) else { return text }
         var bytes = Array(text.utf8)
         var changed = false
         // Known secrets first: a header value's scan stops at a backslash, so blanking it
@@ -74,6 +77,13 @@ public struct Redactor: Sendable {
         for secret in secrets where Self.replaceAll(secret, in: &bytes) { changed = true }
         if Self.redactCredentialValues(in: &bytes) { changed = true }
         return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// Whether `bytes` holds a configured secret or a credential key: without either,
+    /// `redact` changes nothing.
+    private func mayHoldSecrets(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        secrets.contains { Self.find($0, in: UnsafeRawBufferPointer(bytes), from: 0) != nil }
+            || bytes.indices.contains { Self.credentialKeyLength(in: bytes, at: $0) != nil }
     }
 
     /// No configured secret to look for.
@@ -108,21 +118,23 @@ public struct Redactor: Sendable {
     }
 
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, start + needle.count <= bytes.count else { return nil }
-        return bytes.withUnsafeBytes { haystack in
-            needle.withUnsafeBytes { pattern in
-                let base = haystack.baseAddress!
-                var index = start
-                let lastStart = haystack.count - pattern.count
-                while index <= lastStart {
-                    // memchr jumps to candidates at C speed; memcmp confirms them.
-                    guard let hit = memchr(base + index, Int32(first), lastStart - index + 1) else { return nil }
-                    let offset = UnsafeRawPointer(hit) - base
-                    if memcmp(hit, pattern.baseAddress!, pattern.count) == 0 { return offset }
-                    index = offset + 1
-                }
-                return nil
+        bytes.withUnsafeBytes { find(needle, in: $0, from: start) }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let first = needle.first, start + needle.count <= haystack.count else { return nil }
+        return needle.withUnsafeBytes { pattern in
+            let base = haystack.baseAddress!
+            var index = start
+            let lastStart = haystack.count - pattern.count
+            while index <= lastStart {
+                // memchr jumps to candidates at C speed; memcmp confirms them.
+                guard let hit = memchr(base + index, Int32(first), lastStart - index + 1) else { return nil }
+                let offset = UnsafeRawPointer(hit) - base
+                if memcmp(hit, pattern.baseAddress!, pattern.count) == 0 { return offset }
+                index = offset + 1
             }
+            return nil
         }
     }
 
@@ -146,7 +158,8 @@ public struct Redactor: Sendable {
         return changed
     }
 
-    private static func credentialKeyLength(in bytes: [UInt8], at index: Int) -> Int? {
+    private static func credentialKeyLength<Bytes: RandomAccessCollection<UInt8>>(in bytes: Bytes, at index: Int) -> Int?
+    where Bytes.Index == Int {
         let first = bytes[index] | 0x20
         guard first == UInt8(ascii: "a") || first == UInt8(ascii: "x") else { return nil }
         outer: for key in credentialKeys where index + key.count <= bytes.count {
