@@ -1,5 +1,6 @@
 import BosunJSON
 import Foundation
+import JSONRPC
 
 // The Agent Client Protocol (v1) messages bosun's agent mode reads and writes: only the
 // fields bosun uses; everything else a client sends is ignored, as the spec's `_meta` and
@@ -132,6 +133,41 @@ enum ACPContentBlock: Decodable, Sendable, Hashable {
 struct ACPSessionNotification: Encodable, Sendable {
     var sessionId: String
     var update: ACPSessionUpdate
+
+    /// The params as the wire carries them when the update has a tool call's `rawOutput` (a
+    /// worker's outcome as the session wrote it when the worker ended): the rest encoded as
+    /// `Encodable` encodes it, `rawOutput` spliced in as it is rather than encoded again. Nil
+    /// when there is no `rawOutput`: the notification is then encoded as it is.
+    func writtenJSON() throws -> EncodedJSON? {
+        guard let split = update.withoutRawOutput else { return nil }
+        let rawOutput = split.rawOutput
+        // An object with at least `sessionUpdate` and `toolCallId`: `rawOutput` goes before its `}`.
+        let encoded = try EncodedJSON(encoding: split.rest).data
+        guard encoded.count > 2, encoded.last == UInt8(ascii: "}") else { return nil }
+        var out = Data(capacity: encoded.count + rawOutput.data.count + sessionId.utf8.count + 40)
+        out.append(contentsOf: #"{"sessionId":"#.utf8)
+        out.append(contentsOf: JSONValue.string(sessionId).jsonBytes())
+        out.append(contentsOf: #","update":"#.utf8)
+        out.append(encoded.dropLast())
+        out.append(contentsOf: #","rawOutput":"#.utf8)
+        out.append(rawOutput.data)
+        out.append(contentsOf: "}}".utf8)
+        return EncodedJSON(writtenJSON: out)
+    }
+}
+
+extension ClientNotifier {
+    /// Sends a `session/update`: written around a tool call's `rawOutput`
+    /// (`ACPSessionNotification.writtenJSON`), encoded otherwise.
+    func sessionUpdate(_ sessionId: String, _ update: ACPSessionUpdate, droppable: Bool = false) {
+        let params = ACPSessionNotification(sessionId: sessionId, update: update)
+        if let written = try? params.writtenJSON() {
+            notify("session/update", written, droppable: droppable)
+        } else {
+            // Encoded; where encoding fails, the connection logs it as for any notification.
+            notify("session/update", params, droppable: droppable)
+        }
+    }
 }
 
 enum ACPPlanEntryStatus: String, Encodable, Sendable, Hashable {
@@ -186,10 +222,12 @@ struct ACPToolCall: Encodable, Sendable, Hashable {
     var text: String?
     var diffs: [ACPDiff]?
     var rawInput: JSONValue?
-    var rawOutput: JSONValue?
+    /// A worker's outcome, as the session wrote it when the worker ended: the notification
+    /// carries these bytes as they are (`ACPSessionNotification.writtenJSON`).
+    var rawOutput: EncodedJSON?
 
     init(toolCallId: String, title: String? = nil, kind: ACPToolKind? = nil, status: ACPToolCallStatus? = nil,
-         text: String? = nil, diffs: [ACPDiff]? = nil, rawInput: JSONValue? = nil, rawOutput: JSONValue? = nil) {
+         text: String? = nil, diffs: [ACPDiff]? = nil, rawInput: JSONValue? = nil, rawOutput: EncodedJSON? = nil) {
         self.toolCallId = toolCallId
         self.title = title
         self.kind = kind
@@ -241,6 +279,22 @@ enum ACPSessionUpdate: Encodable, Sendable, Hashable {
     }
 
     private enum Keys: String, CodingKey { case sessionUpdate, entries, content }
+
+    /// A tool call's update with its `rawOutput` taken out, and the `rawOutput`; nil when it has none.
+    var withoutRawOutput: (rest: ACPSessionUpdate, rawOutput: EncodedJSON)? {
+        switch self {
+        case .toolCall(var call):
+            guard let rawOutput = call.rawOutput else { return nil }
+            call.rawOutput = nil
+            return (.toolCall(call), rawOutput)
+        case .toolCallUpdate(var call):
+            guard let rawOutput = call.rawOutput else { return nil }
+            call.rawOutput = nil
+            return (.toolCallUpdate(call), rawOutput)
+        case .plan, .agentMessageChunk, .agentThoughtChunk, .userMessageChunk:
+            return nil
+        }
+    }
 
     func encode(to encoder: Encoder) throws {
         switch self {

@@ -88,8 +88,7 @@ actor ACPSession {
                 var diffs: [ACPDiff]?
                 if let worker = mapper.changedWorker(in: event) { diffs = await ACPFileDiffs.of(worker, in: handle.operations) }
                 for mapped in mapper.map(event, info: info, diffs: diffs) {
-                    notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: mapped.update),
-                                    droppable: mapped.droppable)
+                    notifier.sessionUpdate(id, mapped.update, droppable: mapped.droppable)
                 }
             }
             return mapper
@@ -115,7 +114,7 @@ actor ACPSession {
         case .failure: cancelled = cancelRequested || Task.isCancelled
         }
         for mapped in mapper.closeOpenToolCalls(cancelled ? "cancelled" : "ended with the turn") {
-            notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: mapped.update))
+            notifier.sessionUpdate(id, mapped.update)
         }
 
         switch outcome {
@@ -125,7 +124,7 @@ actor ACPSession {
             let message = ACPPrompt.finalMessage(result)
             if reason != .cancelled {
                 for chunk in ACPPrompt.chunks(message) {
-                    notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: .agentMessageChunk(chunk)))
+                    notifier.sessionUpdate(id, .agentMessageChunk(chunk))
                 }
                 previous = ACPPreviousTurn(goal: params.goal, answer: message)
             }
@@ -228,6 +227,6 @@ actor ACPSession {
     }
 
     private func send(_ update: ACPSessionUpdate) {
-        notifier.notify("session/update", ACPSessionNotification(sessionId: id, update: update))
+        notifier.sessionUpdate(id, update)
     }
 }

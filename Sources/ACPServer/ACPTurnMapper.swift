@@ -243,17 +243,24 @@ struct ACPTurnMapper: Sendable {
         return [ACPMappedUpdate(update: .toolCallUpdate(ACPToolCall(toolCallId: id, status: status)))]
     }
 
-    /// A worker's end in its tool call: the result's text, or what went wrong.
+    /// A worker's end in its tool call: the result's text, or what went wrong; the outcome
+    /// itself as `rawOutput`.
     private static func describeEnd(_ event: WorkerEvent, into call: inout ACPToolCall) {
         guard case .ended(let ending) = event.data else { return }
         if let result = ending.result {
             call.text = clip(result.text, resultLength)
-            call.rawOutput = result.json
+            call.rawOutput = rawOutput(ending.writtenOutcome, else: result.json)
         } else {
             let message = ending.error?.message ?? "no reason was recorded"
             call.text = "\(event.kind.rawValue): \(message)"
-            call.rawOutput = ending.error?.json
+            call.rawOutput = ending.error.map { rawOutput(ending.writtenOutcome, else: $0.json) }
         }
+    }
+
+    /// The outcome's text as the session wrote it when the worker ended, or the typed value
+    /// written now when nobody wrote it (an event made elsewhere than the worker's end).
+    private static func rawOutput(_ written: WrittenOutcome, else typed: @autoclosure () -> JSONValue) -> EncodedJSON {
+        EncodedJSON(writtenJSON: written.json.map { Data($0.utf8) } ?? typed().jsonData())
     }
 
     static func status(of state: WorkerState) -> ACPToolCallStatus {

@@ -91,13 +91,20 @@ public enum WorkerEventData: Sendable, Hashable {
         public var costUSD: Double
         public var result: Worker.Result?
         public var error: Worker.Failure?
+        /// `result` or `error` as the session wrote it when the worker ended (what the
+        /// terminal event's stored data holds as it is): a front end that sends the outcome
+        /// on its own (ACP's `rawOutput`) writes this text rather than encoding it again.
+        /// Not compared, as `Worker.writtenOutcome` is not.
+        public var writtenOutcome: WrittenOutcome
 
-        public init(state: WorkerState, steps: Int, costUSD: Double, result: Worker.Result?, error: Worker.Failure?) {
+        public init(state: WorkerState, steps: Int, costUSD: Double, result: Worker.Result?, error: Worker.Failure?,
+                    writtenOutcome: WrittenOutcome = WrittenOutcome()) {
             self.state = state
             self.steps = steps
             self.costUSD = costUSD
             self.result = result
             self.error = error
+            self.writtenOutcome = writtenOutcome
         }
     }
 

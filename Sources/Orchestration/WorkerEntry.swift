@@ -167,7 +167,8 @@ struct WorkerEntry: Sendable {
         lastSeq += 1
         let outcome = end.outcome
         let data = WorkerEventData.ended(.init(state: outcome.state, steps: totals.steps, costUSD: totals.costUSD,
-                                               result: outcome.result, error: outcome.failure))
+                                               result: outcome.result, error: outcome.failure,
+                                               writtenOutcome: WrittenOutcome(end.json)))
         let record = EventRecord(sessionId: sessionId, workerId: id, seq: lastSeq, kind: data.kind.rawValue, at: end.at,
                                  dataJSON: end.eventJSON(steps: totals.steps, costUSD: totals.costUSD))
         return (data, record)

@@ -26,6 +26,9 @@ import Testing
         .ended(.init(state: state, steps: 1, costUSD: 0, result: result.map { Worker.Result(text: $0) }, error: error))
     }
 
+    /// A `rawOutput` written from its typed value, as for an end whose text nobody wrote.
+    static func raw(_ json: JSONValue) -> EncodedJSON { EncodedJSON(writtenJSON: json.jsonData()) }
+
     static let queued = WorkerEventData.queued(position: 1, priority: 0, after: [], traceparent: nil)
     static let started = WorkerEventData.started(run: 1, resumed: false)
 
@@ -95,7 +98,7 @@ import Testing
         #expect(mapper.map(Self.worker("w_1", .toolCall(id: "c2", name: "read_file", input: ["path": "README.md"]))).isEmpty)
         let ended = mapper.map(Self.worker("w_1", Self.ended(.succeeded, result: "The facts.")))
         #expect(ended.map(\.update) == [.toolCallUpdate(ACPToolCall(
-            toolCallId: "w_1", status: .completed, text: "The facts.", rawOutput: ["text": "The facts."]))])
+            toolCallId: "w_1", status: .completed, text: "The facts.", rawOutput: Self.raw(["text": "The facts."])))])
         #expect(ended.allSatisfy { !$0.droppable })
 
         // Steered after its end, it runs again: the same tool call goes back to work.
@@ -135,7 +138,7 @@ import Testing
         #expect(mapper.changedWorker(in: end) == "w_1")
         let again = ACPDiff(path: "/ws/a.txt", oldText: "old\n", newText: "newer\n")
         #expect(mapper.map(end, diffs: [again]).map(\.update) == [.toolCallUpdate(ACPToolCall(
-            toolCallId: "w_1", status: .completed, text: "Fixed.", diffs: [again], rawOutput: ["text": "Fixed."]))])
+            toolCallId: "w_1", status: .completed, text: "Fixed.", diffs: [again], rawOutput: Self.raw(["text": "Fixed."])))])
 
         // Applied or discarded changes, and workers without any, are not read.
         #expect(mapper.changedWorker(in: Self.worker("w_1", .changes(Worker.Changes(state: .applied, files: ["a.txt"])))) == nil)
@@ -151,9 +154,47 @@ import Testing
         let failed = mapper.map(Self.worker("w_2", Self.ended(.failed, error: Worker.Failure(code: .maxSteps, message: "Too many steps."))))
         #expect(failed.map(\.update) == [.toolCall(ACPToolCall(
             toolCallId: "w_2", title: "worker w_2", kind: .other, status: .failed, text: "failed: Too many steps.",
-            rawOutput: ["code": "max_steps", "message": "Too many steps."]))])
+            rawOutput: Self.raw(["code": "max_steps", "message": "Too many steps."])))])
         #expect(ACPTurnMapper.kind(of: "planner") == .think && ACPTurnMapper.kind(of: "coder") == .edit)
         #expect(ACPTurnMapper.status(of: .timedOut) == .failed && ACPTurnMapper.status(of: .cancelled) == .failed)
+    }
+
+    @Test func aWorkersOutcomeIsSentAsTheSessionWroteItWhenTheWorkerEnded() throws {
+        // Spaced and with its keys out of order, so that writing the typed value again would show.
+        let result = #"{ "text" : "Done \u00e9 </a>", "structured" : {"z": 1.50, "a": [true, null]} }"#
+        let error = #"{"message": "Too many steps.", "code": "max_steps"}"#
+        var mapper = ACPTurnMapper()
+        _ = mapper.map(Self.worker("w_1", Self.started), info: ACPWorkerInfo(role: "writer", task: "Write"))
+        _ = mapper.map(Self.worker("w_2", Self.started), info: ACPWorkerInfo(role: "coder", task: "Fix"))
+        let typed = Worker.Result(text: "Done é </a>", structured: ["z": 1.5, "a": [true, nil]])
+        let succeeded = mapper.map(Self.worker("w_1", .ended(.init(
+            state: .succeeded, steps: 1, costUSD: 0, result: typed, error: nil, writtenOutcome: WrittenOutcome(result)))))
+        let failure = Worker.Failure(code: .maxSteps, message: "Too many steps.")
+        let failed = mapper.map(Self.worker("w_2", .ended(.init(
+            state: .failed, steps: 1, costUSD: 0, result: nil, error: failure, writtenOutcome: WrittenOutcome(error)))))
+
+        for (updates, text, typed) in [(succeeded, result, typed.json), (failed, error, failure.json)] {
+            let update = try #require(updates.first?.update)
+            guard case .toolCallUpdate(let call) = update else { Issue.record("\(update)"); continue }
+            #expect(call.rawOutput == EncodedJSON(writtenJSON: Data(text.utf8)))
+            // On the wire: the text as it is, inside a notification equal as JSON to the encoded one.
+            let notification = ACPSessionNotification(sessionId: "s_1", update: update)
+            let written = try #require(try notification.writtenJSON())
+            #expect(String(decoding: written.data, as: UTF8.self).contains(#","rawOutput":\#(text)}}"#))
+            var bare = call
+            bare.rawOutput = nil
+            guard case .object(var expected) = try JSONValue(encoding: ACPSessionUpdate.toolCallUpdate(bare)) else {
+                Issue.record("not an object"); continue
+            }
+            expected["rawOutput"] = typed
+            #expect(try JSONValue.parse(written.data) == ["sessionId": "s_1", "update": .object(expected)])
+            #expect(try JSONValue.parse(written.data) == JSONValue(encoding: notification))
+        }
+
+        // An update without a worker's outcome is encoded as it is.
+        let plain = ACPSessionNotification(sessionId: "s_1", update: .toolCallUpdate(ACPToolCall(toolCallId: "w_1", status: .failed)))
+        #expect(try plain.writtenJSON() == nil)
+        #expect(try ACPSessionNotification(sessionId: "s_1", update: .agentMessageChunk("Hi")).writtenJSON() == nil)
     }
 
     @Test func updatesEncodeAsTheSpecSaysTheyLook() throws {

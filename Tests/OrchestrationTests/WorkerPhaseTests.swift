@@ -46,6 +46,9 @@ import Workers
         #expect(event.record.dataJSON == JSONText.string(event.data.json))
         #expect(event.record.kind == outcome.state.rawValue)
         #expect(event.record.seq == 1 && entry.lastSeq == 1)
+        // The front ends get the outcome's text as written, as the store does (ACP's `rawOutput`).
+        guard case .ended(let ending) = event.data else { Issue.record("\(event.data)"); return }
+        #expect(ending.writtenOutcome.json == end.json)
     }
 
     @Test(arguments: outcomes)

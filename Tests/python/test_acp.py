@@ -136,6 +136,15 @@ async def test_a_prompt_is_an_orchestration_streamed_as_plan_tool_calls_and_mess
     # The synthesis is the agent's message, after every other update.
     chunks = client.of("agent_message_chunk")
     assert "".join(chunk.content.text for chunk in chunks) == "A is 1 and B is 2, so A+B is 3."
+
+    # Each worker's end carries its result as rawOutput, as bosun/1 gives it: the text it shows and more.
+    outputs = {u.tool_call_id: u.raw_output for u in client.of("tool_call_update") if u.raw_output is not None}
+    assert set(outputs) == set(final), outputs
+    shown = {u.tool_call_id: u.content[0].content.text for u in client.of("tool_call_update")
+             if u.raw_output is not None}
+    assert all(isinstance(output, dict) and output["text"] == shown[i] for i, output in outputs.items()), outputs
+    synthesizer = next(call.tool_call_id for call in calls if call.title.startswith("synthesizer:"))
+    assert outputs[synthesizer]["text"] == "A is 1 and B is 2, so A+B is 3."
     assert client.updates[-1][1].session_update == "agent_message_chunk"
 
 
@@ -167,6 +176,9 @@ async def test_session_cancel_ends_the_turn_as_cancelled(bosun_bin, mock_provide
         if update.status:
             final[update.tool_call_id] = update.status
     assert "in_progress" not in final.values(), final
+    # A worker that ended cancelled says why in its rawOutput, the failure as bosun/1 gives it.
+    failures = [u.raw_output for u in client.of("tool_call_update") if u.status == "failed" and u.raw_output]
+    assert all(set(failure) >= {"code", "message"} for failure in failures), failures
 
 
 async def test_bad_requests_get_clear_errors(bosun_bin, mock_provider, tmp_path):
