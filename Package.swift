@@ -97,7 +97,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Helpers shared by test targets (a seeded random number generator, running a program, temporary directories).
+        // Helpers shared by test targets (a seeded random number generator, running a program, temporary directories,
+        // the reference JSON encoder written answers are compared with).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BosunJSONTests", dependencies: ["BosunJSON", "TestSupport"]),
         .testTarget(name: "SpellingTests", dependencies: ["Spelling"]),
@@ -118,10 +119,10 @@ let package = Package(
                                                             .product(name: "Logging", package: "swift-log")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SessionRuntimeTests", dependencies: ["SessionRuntime", "Config", "TraceStore", "Workers", "Workspace", "BosunJSON", "TestSupport"]),
-        .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON"]),
+        .testTarget(name: "BosunProtocolTests", dependencies: ["BosunProtocol", "BosunJSON", "TestSupport"]),
         .testTarget(name: "BosunServerTests", dependencies: ["BosunServer", "BosunProtocol", "JSONRPC", "BosunJSON",
                                                           .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "BosunProtocol", "JSONRPC", "BosunJSON"]),
+        .testTarget(name: "MCPServerTests", dependencies: ["MCPServer", "BosunProtocol", "JSONRPC", "BosunJSON", "TestSupport"]),
         .testTarget(name: "ACPServerTests", dependencies: ["ACPServer", "BosunProtocol", "JSONRPC", "BosunJSON", "Promises",
                                                         .product(name: "Logging", package: "swift-log")]),
         // End-to-end tests: run the built `bosun` binary over real pipes.

@@ -1,6 +1,7 @@
 import BosunJSON
 import Foundation
 import Testing
+import TestSupport
 @testable import BosunProtocol
 
 /// `status` and `await` answers are written by hand with each ended worker's outcome spliced
@@ -8,32 +9,22 @@ import Testing
 /// keys, the one order it writes the same way every time) makes of the typed value, and the
 /// outcome's text must go out as it is, not encoded again.
 @Suite struct WrittenJSONTests {
-    /// The wire's encoder (`EncodedJSON.encoder`) with its keys sorted.
-    static let sortedEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// A string with everything a writer may get wrong: every escape, a slash, control
-    /// characters, Unicode beyond the BMP, a line separator.
-    static let awkward = "quote \" backslash \\ slash / nl \n cr \r tab \t bs \u{8} ff \u{C} nul \u{0} unit \u{1F} del \u{7F} "
-        + "é 日本 🚀 \u{2028} e\u{301} end"
-
     static let structured: JSONValue = [
-        "text": .string(awkward), "max": .int(Int64.max), "min": .int(Int64.min), "huge": 1e300, "tiny": .double(Double.leastNonzeroMagnitude),
+        "text": .string(ReferenceJSON.awkward), "max": .int(Int64.max), "min": .int(Int64.min), "huge": 1e300,
+        "tiny": .double(Double.leastNonzeroMagnitude),
         "tenth": 0.1, "negative": -2.5, "whole": 3.0, "beyondInt64": 1.8446744073709552e19,
         "list": [1, nil, true, false, "x", [], [:]], "nested": ["z": ["y": ["x": "deep"]], "A": 1, "a": 2],
         "": "an empty key", "ключ": "a key beyond ASCII", "key \"quoted\"\n": 0,
     ]
 
     static let ask = Ask(askId: "a_1", workerId: "w_3", kind: .permission, tool: "run_command",
-                         input: ["argv": ["rm", "-rf", "/tmp/x"], "why": .string(awkward)], question: "May I? \(awkward)",
+                         input: ["argv": ["rm", "-rf", "/tmp/x"], "why": .string(ReferenceJSON.awkward)],
+                         question: "May I? \(ReferenceJSON.awkward)",
                          options: AskDecision.permissionOptions, createdAt: "2026-12-07T23:00:00.000Z")
 
     static func worker(_ id: String, _ state: WorkerState, result: Worker.Result? = nil, error: Worker.Failure? = nil,
                        configure: (inout Worker) -> Void = { _ in }) -> Worker {
-        var worker = Worker(id: id, role: "worker", model: "fast", state: state, task: "Task \(id): \(awkward)",
+        var worker = Worker(id: id, role: "worker", model: "fast", state: state, task: "Task \(id): \(ReferenceJSON.awkward)",
                             createdAt: "2026-12-07T22:59:59.123Z", steps: 3,
                             usage: WorkerUsage(inputTokens: 1200, outputTokens: 80, cacheReadTokens: 1100,
                                                cacheWriteTokens: 170, costUSD: 0.0016),
@@ -47,8 +38,8 @@ import Testing
         worker("w_q", .queued) { $0.queuePosition = 2; $0.after = ["w_a", "w_b"]; $0.priority = -1; $0.parent = "o_1" },
         worker("w_r", .running) { $0.startedAt = "2026-12-07T23:00:00.000Z"; $0.verification = .failed },
         worker("w_w", .waiting) { $0.startedAt = "2026-12-07T23:00:00.000Z"; $0.asks = [ask]; $0.waitedMs = 1500 },
-        worker("w_s", .succeeded, result: Worker.Result(text: awkward, structured: structured, sources: ["a.swift", "https://x/y"],
-                                                       followUps: ["more", awkward])) {
+        worker("w_s", .succeeded, result: Worker.Result(text: ReferenceJSON.awkward, structured: structured, sources: ["a.swift", "https://x/y"],
+                                                       followUps: ["more", ReferenceJSON.awkward])) {
             $0.startedAt = "2026-12-07T23:00:00.000Z"; $0.endedAt = "2026-12-07T23:00:01.999Z"; $0.verification = .passed
             $0.changes = Worker.Changes(state: .pending, files: ["Sources/a.swift", "ü/b c"], ignoredCount: 2)
         },
@@ -57,7 +48,7 @@ import Testing
     ] + FailureCode.allCases.map { code in
         let state: WorkerState = code == .cancelled ? .cancelled : code == .timeout ? .timedOut
             : code == .interrupted ? .interrupted : .failed
-        return worker("w_\(code.rawValue)", state, error: Worker.Failure(code: code, message: "Ended: \(code). \(awkward)")) {
+        return worker("w_\(code.rawValue)", state, error: Worker.Failure(code: code, message: "Ended: \(code). \(ReferenceJSON.awkward)")) {
             $0.endedAt = "2026-12-07T23:00:02.000Z"
         }
     }
@@ -72,33 +63,34 @@ import Testing
 
     /// `orchestrate`'s answer, every member set, with every worker ended.
     static let orchestration = OrchestrateResult(
-        id: "o_1", state: .partial, goal: awkward,
-        plan: OrchestrationPlan(subtasks: [PlanSubtask(id: "a", role: "researcher", brief: SubtaskBrief(task: awkward, inputs: ["x/y"]),
-                                                       after: ["b"])], answer: awkward),
+        id: "o_1", state: .partial, goal: ReferenceJSON.awkward,
+        plan: OrchestrationPlan(subtasks: [PlanSubtask(id: "a", role: "researcher",
+                                                       brief: SubtaskBrief(task: ReferenceJSON.awkward, inputs: ["x/y"]),
+                                                       after: ["b"])], answer: ReferenceJSON.awkward),
         workers: workers.map(ended),
         verification: [SubtaskOutcome(subtask: "a", status: .passed, workerId: "w_s", attempts: ["w_t", "w_s"],
-                                      verification: .passed, reason: awkward)],
-        synthesis: SynthesizeResult(id: "w_syn", text: awkward, structured: structured,
-                                    sources: [SynthesisSource(workerId: "w_s", claim: awkward, source: "https://x/y")],
-                                    conflicts: [SynthesisConflict(topic: "t", workers: ["w_s", "w_t"], summary: awkward)],
-                                    gaps: ["g", awkward],
+                                      verification: .passed, reason: ReferenceJSON.awkward)],
+        synthesis: SynthesizeResult(id: "w_syn", text: ReferenceJSON.awkward, structured: structured,
+                                    sources: [SynthesisSource(workerId: "w_s", claim: ReferenceJSON.awkward, source: "https://x/y")],
+                                    conflicts: [SynthesisConflict(topic: "t", workers: ["w_s", "w_t"], summary: ReferenceJSON.awkward)],
+                                    gaps: ["g", ReferenceJSON.awkward],
                                     usage: WorkerUsage(inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4,
                                                        costUSD: 0.1)),
-        decisions: [OrchestrationDecision(at: "2026-12-07T23:00:00.000Z", kind: .retry, subtask: "a", reason: awkward)],
-        reason: awkward, usage: WorkerUsage(inputTokens: 9, outputTokens: 8, cacheReadTokens: 7, cacheWriteTokens: 6, costUSD: 2.5e-5),
+        decisions: [OrchestrationDecision(at: "2026-12-07T23:00:00.000Z", kind: .retry, subtask: "a", reason: ReferenceJSON.awkward)],
+        reason: ReferenceJSON.awkward,
+        usage: WorkerUsage(inputTokens: 9, outputTokens: 8, cacheReadTokens: 7, cacheWriteTokens: 6, costUSD: 2.5e-5),
         verified: VerifiedShare(passed: 1, verified: 1, optedOut: true),
         changes: OrchestrationChanges(applied: ["a.swift"], conflicts: [], pending: ["w_s"], superseded: ["w_t"]))
 
-    static func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
 
     /// One worker as `status {workerId}` answers it, and as `spawn` does (every front end
     /// writes an operation's result with `EncodedJSON(answering:)`).
     @Test(arguments: workers)
     func oneWorkerIsWhatTheEncoderWrites(_ worker: Worker) throws {
-        let expected = try Self.sortedEncoder.encode(worker)
+        let expected = try ReferenceJSON.sortedEncoder.encode(worker)
         for worker in [worker, Self.ended(worker)] {
             for written in [try StatusResult.worker(worker).writtenJSON().data, try EncodedJSON(answering: worker).data] {
-                #expect(written == expected, "\(Self.text(written))\n\(Self.text(expected))")
+                #expect(written == expected, "\(ReferenceJSON.text(written))\n\(ReferenceJSON.text(expected))")
                 // The wire's own encoder writes the same value, its keys in an order of its own.
                 #expect(try JSONValue.parse(written) == JSONValue.parse(EncodedJSON(encoding: worker).data))
             }
@@ -117,8 +109,8 @@ import Testing
         bare.changes = nil
         for result in [Self.orchestration, bare] {
             let written = try EncodedJSON(answering: result).data
-            let expected = try Self.sortedEncoder.encode(result)
-            #expect(written == expected, "\(Self.text(written))\n\(Self.text(expected))")
+            let expected = try ReferenceJSON.sortedEncoder.encode(result)
+            #expect(written == expected, "\(ReferenceJSON.text(written))\n\(ReferenceJSON.text(expected))")
         }
     }
 
@@ -133,23 +125,23 @@ import Testing
             usage: WorkerUsage(inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4, costUSD: 1e-7),
             workers: summaries,
             orchestrations: [
-                OrchestrationSummary(id: "o_1", goal: Self.awkward, state: .partial, subtasks: ["passed": 2, "abandoned": 1],
+                OrchestrationSummary(id: "o_1", goal: ReferenceJSON.awkward, state: .partial, subtasks: ["passed": 2, "abandoned": 1],
                                      decisions: 3, createdAt: "2026-12-07T23:00:00.000Z", endedAt: "2026-12-07T23:01:00.000Z",
                                      answeredBy: "w_s"),
                 OrchestrationSummary(id: "o_2", goal: "g", state: .planning, subtasks: [:], decisions: 0,
                                      createdAt: "2026-12-07T23:00:00.000Z", endedAt: nil),
             ])
         let answers: [(written: Data, expected: Data)] = [
-            (try StatusResult.session(status).writtenJSON().data, try Self.sortedEncoder.encode(status)),
+            (try StatusResult.session(status).writtenJSON().data, try ReferenceJSON.sortedEncoder.encode(status)),
             (try StatusResult.session(SessionStatus(session: status.session, usage: WorkerUsage(), workers: [])).writtenJSON().data,
-             try Self.sortedEncoder.encode(SessionStatus(session: status.session, usage: WorkerUsage(), workers: []))),
-            (try AwaitResult(finished: workers, pending: ["w_x", Self.awkward]).writtenJSON().data,
-             try Self.sortedEncoder.encode(AwaitResult(finished: workers, pending: ["w_x", Self.awkward]))),
+             try ReferenceJSON.sortedEncoder.encode(SessionStatus(session: status.session, usage: WorkerUsage(), workers: []))),
+            (try AwaitResult(finished: workers, pending: ["w_x", ReferenceJSON.awkward]).writtenJSON().data,
+             try ReferenceJSON.sortedEncoder.encode(AwaitResult(finished: workers, pending: ["w_x", ReferenceJSON.awkward]))),
             (try AwaitResult(finished: [], pending: []).writtenJSON().data,
-             try Self.sortedEncoder.encode(AwaitResult(finished: [], pending: []))),
+             try ReferenceJSON.sortedEncoder.encode(AwaitResult(finished: [], pending: []))),
         ]
         for (written, expected) in answers {
-            #expect(written == expected, "\(Self.text(written))\n\(Self.text(expected))")
+            #expect(written == expected, "\(ReferenceJSON.text(written))\n\(ReferenceJSON.text(expected))")
         }
     }
 
@@ -208,14 +200,14 @@ import Testing
             var typedOrchestration = Self.orchestration
             typedOrchestration.workers = [typed]
             let answers = [
-                (try StatusResult.worker(worker).writtenJSON().data, try Self.sortedEncoder.encode(typed)),
+                (try StatusResult.worker(worker).writtenJSON().data, try ReferenceJSON.sortedEncoder.encode(typed)),
                 (try AwaitResult(finished: [worker], pending: []).writtenJSON().data,
-                 try Self.sortedEncoder.encode(AwaitResult(finished: [typed], pending: []))),
-                (try EncodedJSON(answering: worker).data, try Self.sortedEncoder.encode(typed)),
-                (try EncodedJSON(answering: orchestration).data, try Self.sortedEncoder.encode(typedOrchestration)),
+                 try ReferenceJSON.sortedEncoder.encode(AwaitResult(finished: [typed], pending: []))),
+                (try EncodedJSON(answering: worker).data, try ReferenceJSON.sortedEncoder.encode(typed)),
+                (try EncodedJSON(answering: orchestration).data, try ReferenceJSON.sortedEncoder.encode(typedOrchestration)),
             ]
             for (written, encoded) in answers {
-                #expect(Self.text(written).contains("\"\(member)\":\(text)"), "\(Self.text(written))")
+                #expect(ReferenceJSON.text(written).contains("\"\(member)\":\(text)"), "\(ReferenceJSON.text(written))")
                 #expect(written != encoded)
                 #expect(try JSONValue.parse(written) == JSONValue.parse(encoded))
             }

@@ -2,6 +2,7 @@ import BosunJSON
 import BosunProtocol
 import Foundation
 import Testing
+import TestSupport
 
 @testable import MCPServer
 
@@ -11,18 +12,8 @@ import Testing
 /// spliced from the text the session wrote when it ended; the text block holds the same
 /// JSON as a string.
 @Suite struct MCPWorkerResultTests {
-    static let sortedEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static let awkward = "quote \" backslash \\ slash / nl \n nul \u{0} é 🚀 \u{2028} end"
-
-    static func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
-
     static func worker(_ state: WorkerState, result: Worker.Result? = nil, error: Worker.Failure? = nil) -> Worker {
-        Worker(id: "w_1", role: "worker", model: "fast", state: state, task: "Task: \(awkward)",
+        Worker(id: "w_1", role: "worker", model: "fast", state: state, task: "Task: \(ReferenceJSON.awkward)",
                createdAt: "2026-12-07T22:59:59.123Z", startedAt: "2026-12-07T23:00:00.000Z", endedAt: "2026-12-07T23:00:01.000Z",
                steps: 3, usage: WorkerUsage(inputTokens: 1200, outputTokens: 80, cacheReadTokens: 1100, cacheWriteTokens: 170,
                                             costUSD: 0.0016),
@@ -32,31 +23,32 @@ import Testing
     /// Each ended worker with a text of its outcome in an order writing it does not give
     /// (which only splicing shows), and with the text writing it gives.
     static let ended: [(worker: Worker, member: String, text: String)] = [
-        (worker(.succeeded, result: Worker.Result(text: awkward, structured: ["b": 1, "a": [true, nil]], sources: ["a"])), "result",
-         #"{"structured":{"b":1,"a":[true,null]},"sources":["a"],"text":"# + JSONValue.string(awkward).jsonString() + "}"),
-        (worker(.failed, error: Worker.Failure(code: .maxSteps, message: awkward)), "error",
-         #"{"message":"# + JSONValue.string(awkward).jsonString() + #","code":"max_steps"}"#),
+        (worker(.succeeded, result: Worker.Result(text: ReferenceJSON.awkward, structured: ["b": 1, "a": [true, nil]],
+                                                  sources: ["a"])), "result",
+         #"{"structured":{"b":1,"a":[true,null]},"sources":["a"],"text":"# + JSONValue.string(ReferenceJSON.awkward).jsonString() + "}"),
+        (worker(.failed, error: Worker.Failure(code: .maxSteps, message: ReferenceJSON.awkward)), "error",
+         #"{"message":"# + JSONValue.string(ReferenceJSON.awkward).jsonString() + #","code":"max_steps"}"#),
     ]
 
     @Test func aWorkerResultIsTheWorkerAsWrittenWithItsOutcomeAsItIs() throws {
         for (typed, member, given) in Self.ended {
-            let expected = try Self.sortedEncoder.encode(typed)
+            let expected = try ReferenceJSON.sortedEncoder.encode(typed)
             var worker = typed
             worker.writtenOutcome = WrittenOutcome((typed.result?.json ?? typed.error?.json)?.jsonString())
             for answer in [try MCPToolCall.workerResult(worker, meta: nil), try MCPToolCall.waitingResult(worker, asks: [])] {
-                let raw = Self.text(answer.data)
-                #expect(raw.contains(#""structuredContent":"# + Self.text(expected) + ","), "\(raw)")
+                let raw = ReferenceJSON.text(answer.data)
+                #expect(raw.contains(#""structuredContent":"# + ReferenceJSON.text(expected) + ","), "\(raw)")
                 let parsed = try JSONValue.parse(answer.data)
-                #expect(parsed["content"]?.arrayValue?.last?["text"]?.stringValue == Self.text(expected))
+                #expect(parsed["content"]?.arrayValue?.last?["text"]?.stringValue == ReferenceJSON.text(expected))
             }
 
             worker.writtenOutcome = WrittenOutcome(given)
             let answer = try MCPToolCall.workerResult(worker, meta: ["io.modelcontextprotocol/related-task": ["taskId": "w_1"]])
-            let raw = Self.text(answer.data)
+            let raw = ReferenceJSON.text(answer.data)
             #expect(raw.contains("\"\(member)\":\(given)"), "\(raw)")
             let parsed = try JSONValue.parse(answer.data)
             let block = try #require(parsed["content"]?.arrayValue?.last?["text"]?.stringValue)
-            #expect(block.contains("\"\(member)\":\(given)") && block != Self.text(expected))
+            #expect(block.contains("\"\(member)\":\(given)") && block != ReferenceJSON.text(expected))
             // The same value as the typed worker, in the text block and as structured content.
             let value = try JSONValue.parse(expected)
             #expect(try JSONValue.parse(block) == value && parsed["structuredContent"] == value)
@@ -75,8 +67,8 @@ import Testing
                                        status: "completed")
             let result = try MCPToolCall.workerResult(worker, meta: nil)
             let answer = MCPTasks.completed(task, result: result)
-            let raw = Self.text(answer.data)
-            #expect(raw.contains(#""result":"# + Self.text(result.data) + ","), "\(raw)")
+            let raw = ReferenceJSON.text(answer.data)
+            #expect(raw.contains(#""result":"# + ReferenceJSON.text(result.data) + ","), "\(raw)")
             #expect(raw.contains("\"\(member)\":\(given)"))
             var fields = try #require(task.objectValue)
             fields["result"] = try JSONValue.parse(result.data)

@@ -13,17 +13,6 @@ import Workers
 /// `JSONEncoder` with sorted keys makes of the typed answer (the wire's encoder writes the
 /// same value, its keys in an order of its own each process), and the text goes out as it is.
 @Suite struct WrittenAnswersTests {
-    /// The wire's encoder (`EncodedJSON.encoder`) with its keys sorted.
-    static let sortedEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    static let awkward = "quote \" backslash \\ slash / nl \n tab \t nul \u{0} del \u{7F} é 日本 🚀 \u{2028} end"
-
-    static func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
-
     /// An object's text with its members in reverse order of their names: the same value, in
     /// a text that writing it does not give.
     static func reversed(_ value: JSONValue) -> String {
@@ -38,12 +27,12 @@ import Workers
     /// its answer is what the encoder writes of it.
     @Test func aWorkerInEveryPhaseIsWrittenAsTheEncoderWritesIt() throws {
         var outcomes = WorkerPhaseTests.outcomes
-        outcomes.append(.succeeded(WorkerResult(text: Self.awkward, structured: [
-            "why": .string(Self.awkward), "max": .int(Int64.max), "min": .int(Int64.min), "huge": 1e300, "tenth": 0.1,
+        outcomes.append(.succeeded(WorkerResult(text: ReferenceJSON.awkward, structured: [
+            "why": .string(ReferenceJSON.awkward), "max": .int(Int64.max), "min": .int(Int64.min), "huge": 1e300, "tenth": 0.1,
             "beyond": 1.8446744073709552e19, "nested": ["z": [1, nil, true], "a": [:]], "ключ": "ü",
-        ], sources: [Self.awkward], followUps: [])))
+        ], sources: [ReferenceJSON.awkward], followUps: [])))
         for code in FailureCode.allCases {
-            outcomes.append(.failed(WorkerFailure(code: code, message: "\(code): \(Self.awkward)")))
+            outcomes.append(.failed(WorkerFailure(code: code, message: "\(code): \(ReferenceJSON.awkward)")))
         }
         var phases: [WorkerPhase] = [.active(.queued), .active(.running), .active(.waiting)]
         for outcome in outcomes {
@@ -55,15 +44,15 @@ import Workers
             entry.phase = phase
             entry.startedAt = Date(timeIntervalSince1970: 1_765_000_000)
             if phase.state == .waiting {
-                entry.pendingAsks = [Ask(askId: "a_1", workerId: entry.id, kind: .question, input: ["q": .string(Self.awkward)],
-                                         question: Self.awkward, options: [.init(id: "y", label: "Yes")],
+                entry.pendingAsks = [Ask(askId: "a_1", workerId: entry.id, kind: .question, input: ["q": .string(ReferenceJSON.awkward)],
+                                         question: ReferenceJSON.awkward, options: [.init(id: "y", label: "Yes")],
                                          createdAt: "2026-12-07T23:00:00.000Z")]
                 entry.waitedMs = 250
             }
             for view in [entry.view(queuePosition: 1, includeResult: true), entry.summary(queuePosition: 1)] {
                 let written = try StatusResult.worker(view).writtenJSON().data
-                let expected = try Self.sortedEncoder.encode(view)
-                #expect(written == expected, "\(phase.state): \(Self.text(written))\n\(Self.text(expected))")
+                let expected = try ReferenceJSON.sortedEncoder.encode(view)
+                #expect(written == expected, "\(phase.state): \(ReferenceJSON.text(written))\n\(ReferenceJSON.text(expected))")
                 #expect(view.writtenOutcome.json == phase.end?.json)
             }
         }
@@ -76,13 +65,13 @@ import Workers
         let client = FakeModelClient { request in
             let brief = "\(request.messages.first?.content ?? [])"
             if brief.contains("Count") {
-                let input: JSONValue = ["count": .int(Int64.max), "why": .string(Self.awkward), "list": [1.5, nil, true, ["z": 1, "a": "x"]],
-                                        "huge": 1e300]
+                let input: JSONValue = ["count": .int(Int64.max), "why": .string(ReferenceJSON.awkward),
+                                        "list": [1.5, nil, true, ["z": 1, "a": "x"]], "huge": 1e300]
                 return ModelReply(content: [.toolUse(id: "s", name: "submit_result", input: input)],
                                   stopReason: .toolUse, usage: Usage(inputTokens: 7, outputTokens: 3))
             }
             if brief.contains("Fail") {
-                return ModelReply(content: [.text(Self.awkward)], stopReason: .endTurn, usage: Usage())
+                return ModelReply(content: [.text(ReferenceJSON.awkward)], stopReason: .endTurn, usage: Usage())
             }
             if brief.contains("Stall") {
                 try await Task.sleep(for: .seconds(60)) // a model call that never ends: the timeout ends the worker
@@ -96,12 +85,12 @@ import Workers
         let session = try await harness.open(client, cap: 1)
         let schema: JSONValue = ["type": "object", "properties": ["count": ["type": "integer"]], "required": ["count"]]
         let succeeded = try await session.spawn(SpawnParams(task: "Count", output: .init(schema: schema), wait: true))
-        let failed = try await session.spawn(SpawnParams(task: "Fail \(Self.awkward)", limits: LimitOverrides(maxSteps: 1), wait: true))
+        let failed = try await session.spawn(SpawnParams(task: "Fail \(ReferenceJSON.awkward)", limits: LimitOverrides(maxSteps: 1), wait: true))
         let timedOut = try await session.spawn(SpawnParams(task: "Stall", limits: LimitOverrides(timeoutSeconds: 0.2), wait: true))
         let running = try await session.spawn(SpawnParams(task: "Block"))
         let queued = try await session.spawn(SpawnParams(task: "Wait", priority: 2))
         let cancelled = try await session.spawn(SpawnParams(task: "Drop"))
-        _ = try await session.cancel(CancelParams(workerId: cancelled.id, reason: Self.awkward))
+        _ = try await session.cancel(CancelParams(workerId: cancelled.id, reason: ReferenceJSON.awkward))
         #expect(try await waitUntil { blocked.withLock { $0 } }, "the running worker's model call started")
         #expect([succeeded.state, failed.state, timedOut.state] == [.succeeded, .failed, .timedOut])
         // A spawn that waited answers with the ended worker, its outcome's text as the session
@@ -109,7 +98,7 @@ import Workers
         for worker in [succeeded, failed, timedOut] {
             #expect(worker.writtenOutcome.json == (worker.result?.json ?? worker.error?.json)?.jsonString())
             let written = try EncodedJSON(answering: worker).data
-            #expect(written == (try Self.sortedEncoder.encode(worker)), "spawn: \(Self.text(written))")
+            #expect(written == (try ReferenceJSON.sortedEncoder.encode(worker)), "spawn: \(ReferenceJSON.text(written))")
         }
         let ids = [succeeded.id, failed.id, timedOut.id, running.id, queued.id, cancelled.id]
         let ended = [succeeded.id, failed.id, timedOut.id, cancelled.id]
@@ -118,13 +107,13 @@ import Workers
         func expectWrittenAsEncoded(_ when: String) async throws {
             for params in [StatusParams()] + ids.map({ StatusParams(workerId: $0) }) {
                 let written = try await session.statusJSON(params).data
-                let expected = try Self.sortedEncoder.encode(try await session.status(params))
-                #expect(written == expected, "\(when), status \(params.workerId ?? "session"): \(Self.text(written))")
+                let expected = try ReferenceJSON.sortedEncoder.encode(try await session.status(params))
+                #expect(written == expected, "\(when), status \(params.workerId ?? "session"): \(ReferenceJSON.text(written))")
             }
             for params in [AwaitParams(workers: ended), AwaitParams(workers: ids, timeoutSeconds: 0)] {
                 let written = try await BosunOperations.awaitWorkers.call(session, params, context: OperationContext()).data
-                let expected = try Self.sortedEncoder.encode(try await session.awaitWorkers(params))
-                #expect(written == expected, "\(when), await: \(Self.text(written))")
+                let expected = try ReferenceJSON.sortedEncoder.encode(try await session.awaitWorkers(params))
+                #expect(written == expected, "\(when), await: \(ReferenceJSON.text(written))")
             }
         }
         try await expectWrittenAsEncoded("live")
@@ -137,11 +126,11 @@ import Workers
         for (id, text) in texts {
             await session.giveOutcomeText(of: id, text)
         }
-        let one = Self.text(try await session.statusJSON(StatusParams(workerId: succeeded.id)).data)
+        let one = ReferenceJSON.text(try await session.statusJSON(StatusParams(workerId: succeeded.id)).data)
         #expect(one.contains("\"result\":\(texts[succeeded.id]!)"), "\(one)")
-        let whole = Self.text(try await session.statusJSON(StatusParams()).data)
+        let whole = ReferenceJSON.text(try await session.statusJSON(StatusParams()).data)
         #expect(whole.contains("\"error\":\(texts[failed.id]!)"), "\(whole)")
-        let awaited = Self.text(try await BosunOperations.awaitWorkers.call(session, AwaitParams(workers: ended),
+        let awaited = ReferenceJSON.text(try await BosunOperations.awaitWorkers.call(session, AwaitParams(workers: ended),
                                                                              context: OperationContext()).data)
         #expect(awaited.contains("\"result\":\(texts[succeeded.id]!)") && awaited.contains("\"error\":\(texts[failed.id]!)"),
                 "\(awaited)")
@@ -155,7 +144,7 @@ import Workers
         let resumed = try await harness.open(client, resume: sessionId)
         for id in ids {
             let written = try await resumed.statusJSON(StatusParams(workerId: id)).data
-            #expect(written == (try Self.sortedEncoder.encode(try await resumed.status(StatusParams(workerId: id)))))
+            #expect(written == (try ReferenceJSON.sortedEncoder.encode(try await resumed.status(StatusParams(workerId: id)))))
         }
         await resumed.close()
         await harness.cleanUp()
