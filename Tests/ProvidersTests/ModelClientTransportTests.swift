@@ -8,11 +8,12 @@ import TestSupport
 /// Model clients over the HTTP client against the mock provider: cancellation reaching the
 /// transfer, kept connections, fan-out.
 @Suite(.serialized) struct ModelClientTransportTests {
-    /// Cancelling the task mid-stream closes the connection at once. The best of three runs
-    /// must be under 100 ms (the design's figure); every run under 1 s, for a busy machine.
+    /// Cancelling the task mid-stream aborts the transfer: the mock sees its reply end long
+    /// before the stream could have ended by itself (10,000 tokens at 20 a second take over
+    /// 8 minutes), and the call throws `CancellationError`. How fast the abort is (the design
+    /// says under 100 ms) is a figure for bench/, not for a test on a busy machine.
     @Test func cancellationMidStreamClosesTheTransferPromptly() async throws {
-        try await withMock(MockProviderOptions(tokensPerSecond: 20, syntheticTextTokens: 1000)) { server, port in
-            var gaps: [Duration] = []
+        try await withMock(MockProviderOptions(tokensPerSecond: 20, syntheticTextTokens: 10_000)) { server, port in
             for _ in 0..<3 {
                 let client = makeModelClient(endpoint(.anthropic, port: port))
                 let firstToken = AsyncStream<Void>.makeStream()
@@ -23,15 +24,15 @@ import TestSupport
                 }
                 for await _ in firstToken.stream { break }
                 #expect(server.stats().activeResponses == 1)
-                let cancelledAt = ContinuousClock.now
                 task.cancel()
-                try await waitUntil(timeout: .seconds(5), pace: .milliseconds(1)) { server.stats().activeResponses == 0 }
-                gaps.append(ContinuousClock.now - cancelledAt)
+                // The mock's writer stops when it finds the connection closed; the 30 s cap
+                // only keeps a broken build from waiting out the whole stream.
+                let closed = try await waitUntil(timeout: .seconds(30), pace: .milliseconds(1)) { server.stats().activeResponses == 0 }
+                #expect(closed, "the mock is still writing the stream after the task was cancelled")
+                guard closed else { return }  // else the task would wait out the whole stream
                 let result = await task.result
                 #expect(throws: CancellationError.self) { try result.get() }
             }
-            #expect(gaps.min()! < .milliseconds(100), "\(gaps)")
-            #expect(gaps.max()! < .seconds(1), "\(gaps)")
         }
     }
 
