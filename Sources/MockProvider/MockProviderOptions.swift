@@ -47,6 +47,14 @@ public struct MockProviderStats: Sendable {
     public var faultsInjected: Int
 }
 
+/// The pacing of one model reply: the pauses the mock took writing it, as its plan (options
+/// or a script rule) asked: the latency first, then the gap before each token after the
+/// first (or, unstreamed, one pause for all the tokens). A pause of nothing is not listed.
+public struct MockPacedReply: Sendable {
+    public var model: String
+    public var pauses: [Double]
+}
+
 /// One request as the mock received it.
 public struct MockRecordedRequest: Sendable {
     public var path: String

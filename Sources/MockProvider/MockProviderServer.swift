@@ -21,6 +21,8 @@ public final class MockProviderServer: Sendable {
         var ruleFaultHits: [Int: Int] = [:]
         var ruleUses: [Int: Int] = [:]
         var recent: [MockRecordedRequest] = []
+        /// The pacing of the latest replies, with their call numbers.
+        var paced: [(call: Int, reply: MockPacedReply)] = []
         /// Prompt prefixes seen, as a provider's prompt cache keeps them (never expiring here).
         var cachedPrefixes: Set<Int> = []
         /// Requests a `hold` rule keeps waiting now, and how many releases there were: a
@@ -65,6 +67,9 @@ public final class MockProviderServer: Sendable {
 
     /// The most recent requests, oldest first (up to 200).
     public func recordedRequests() -> [MockRecordedRequest] { state.withLock { $0.recent } }
+
+    /// The pauses the latest model replies took as their plans asked, oldest first (up to 200).
+    public func pacedReplies() -> [MockPacedReply] { state.withLock { $0.paced.map(\.reply) } }
 
     /// How many requests a `hold` rule keeps waiting now (`GET /holds`).
     public func heldRequests() -> Int { state.withLock { $0.held } }
@@ -141,12 +146,22 @@ public final class MockProviderServer: Sendable {
             return connection.respond(status: 400, contentType: "application/json", body: body.jsonData(), keepAlive: request.keepAlive)
         }
         let (plan, callNumber) = decide(modelRequest)
+        state.withLock {
+            $0.paced.append((callNumber, MockPacedReply(model: modelRequest.facts.model, pauses: [])))
+            if $0.paced.count > Self.recordedLimit { $0.paced.removeFirst($0.paced.count - Self.recordedLimit) }
+        }
         state.withLock { $0.activeResponses += 1 }
         defer { state.withLock { $0.activeResponses -= 1 } }
         if plan.hold, !hold(while: connection) { return false }
         let wire = MockWireFormat(api: api, model: modelRequest.facts.model, messageId: "msg_mock_\(callNumber)")
         let writer = MockResponseWriter(connection: connection, wire: wire, plan: plan, request: modelRequest,
-                                        keepAlive: request.keepAlive, isStopping: { [self] in state.withLock { $0.stopping } })
+                                        keepAlive: request.keepAlive, isStopping: { [self] in state.withLock { $0.stopping } },
+                                        notePause: { [self] seconds in
+                                            state.withLock { state in
+                                                guard let at = state.paced.lastIndex(where: { $0.call == callNumber }) else { return }
+                                                state.paced[at].reply.pauses.append(seconds)
+                                            }
+                                        })
         return writer.write()
     }
 

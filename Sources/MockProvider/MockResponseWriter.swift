@@ -11,10 +11,12 @@ struct MockResponseWriter {
     let keepAlive: Bool
     /// True once the server is stopping: stalls end.
     let isStopping: @Sendable () -> Bool
+    /// Told each pause the plan's pacing takes (latency, token gaps), before it is taken.
+    let notePause: @Sendable (Double) -> Void
 
     /// Returns whether the connection can serve another request.
     func write() -> Bool {
-        if !connection.waitWhileConnected(Double(plan.latencyMs) / 1000) { return false }
+        if !pause(Double(plan.latencyMs) / 1000) { return false }
         switch plan.fault?.kind {
         case .reset?:
             connection.reset()
@@ -35,11 +37,17 @@ struct MockResponseWriter {
         let pieces = tokens()
         let outputTokens = plan.outputTokens ?? max(1, pieces.count)
         if !request.stream {
-            if let rate = plan.tokensPerSecond, !connection.waitWhileConnected(Double(pieces.count) / rate) { return false }
+            if let rate = plan.tokensPerSecond, !pause(Double(pieces.count) / rate) { return false }
             return writeWhole(status: 200, contentType: "application/json",
                               body: wire.completeBody(plan, outputTokens: outputTokens).jsonData(), extraHeaders: [])
         }
         return writeStream(pieces, outputTokens: outputTokens)
+    }
+
+    /// Waits `seconds` of the plan's pacing, noting it; false if the peer closed the connection first.
+    private func pause(_ seconds: Double) -> Bool {
+        if seconds > 0 { notePause(seconds) }
+        return connection.waitWhileConnected(seconds)
     }
 
     /// A reply split into tokens: text words, then each tool call's JSON input in fragments.
@@ -88,7 +96,7 @@ struct MockResponseWriter {
                 guard sendEvents(wire.blockStart(index: wireIndex(token), toolCall: call)) else { return false }
                 openBlock = token.block
             }
-            if interval > 0, sent > 0, !connection.waitWhileConnected(interval) { return false }
+            if interval > 0, sent > 0, !pause(interval) { return false }
             guard sendEvents([wire.delta(index: wireIndex(token), fragment: token.fragment, isTool: token.toolPosition != nil)])
             else { return false }
         }

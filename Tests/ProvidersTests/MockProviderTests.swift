@@ -38,6 +38,8 @@ import TestSupport
         }
     }
 
+    /// A rule's latency and rate pace the replies it matches, and only those: the mock notes
+    /// each pause it takes, so the pacing is read, not timed.
     @Test func scriptRuleLatencyAndRate() async throws {
         let script = try MockScript(yaml: """
             rules:
@@ -46,16 +48,20 @@ import TestSupport
                 latencyMs: 300
                 tokensPerSecond: 10
             """)
-        try await withMock(MockProviderOptions(script: script)) { _, port in
+        try await withMock(MockProviderOptions(script: script)) { server, port in
             let client = makeModelClient(endpoint(.openai, port: port))
             let started = ContinuousClock.now
             let reply = try await client.complete(request(model: "slow", stream: true), progress: nil)
+            let took = ContinuousClock.now - started
             #expect(reply.text == "one two three four five")
-            // 300 ms latency, then 4 gaps of 100 ms between 5 tokens.
-            #expect(ContinuousClock.now - started >= .milliseconds(650))
-            let fast = ContinuousClock.now
             _ = try await client.complete(request(model: "fast", stream: true), progress: nil)
-            #expect(ContinuousClock.now - fast < .milliseconds(650))
+            // 300 ms latency, then 4 gaps of 100 ms between 5 tokens; nothing for the other model.
+            let paced = server.pacedReplies()
+            #expect(paced.map(\.model) == ["slow", "fast"])
+            #expect(paced.first?.pauses == [0.3, 0.1, 0.1, 0.1, 0.1], "\(paced)")
+            #expect(paced.last?.pauses == [], "\(paced)")
+            // The pauses were taken, not only noted. A lower bound: a busy machine only adds to it.
+            #expect(took >= .milliseconds(650), "\(took)")
         }
     }
 
