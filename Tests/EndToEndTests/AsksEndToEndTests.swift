@@ -107,22 +107,32 @@ import TestSupport
         #expect(try await serve.stop() == 0)
     }
 
+    /// A waiting worker's timeout clock stands still. The server's own clock says when the
+    /// timeout has passed: a second worker with the same timeout, started after the ask and
+    /// held by the mock, times out. The asker's deadline, had its clock run on, came sooner
+    /// (it started earlier), so the asker would have timed out by then too.
     @Test func theTimeoutClockStopsWhileTheWorkerWaits() async throws {
-        let world = try Self.world()
+        let timeout = 5
+        let world = try OrchestrationWorld(
+            mockArguments: ["--tool-steps", "1"],
+            script: Self.script + "\n  - match: { system: \"You are held\" }\n    hold: true\n",
+            sessionYAML: Self.roles + "  holder: { tools: [list_files], prompt: \"You are held.\" }\n")
         defer { world.tearDown() }
         let serve = try world.serve()
         try await serve.initialize(root: world.workspace)
-        let worker = try await serve.spawn(["task": "Pick a database", "role": "asker", "limits": ["timeoutSeconds": 2]])
-        let asked = try await serve.workerEvent(kind: "asked", of: worker.id)
-        // The wait itself is the test: it must outlast the worker's 2 s timeout, which a
-        // running clock would have ended (timed_out) by now.
-        try await Task.sleep(for: .seconds(4)) // a fixed wait on purpose: time passing is what is tested
-        #expect(try await serve.worker(worker.id).state == "waiting")
+        let limits: JSONValue = ["timeoutSeconds": .int(Int64(timeout))]
+        let asker = try await serve.spawn(["task": "Pick a database", "role": "asker", "limits": limits])
+        let asked = try await serve.workerEvent(kind: "asked", of: asker.id)
+        let clock = try await serve.spawn(["task": "Wait for the timeout", "role": "holder", "limits": limits])
+        let ended = try await serve.awaitAll([clock.id])["finished"]?.arrayValue?.first ?? .null
+        #expect(ended.state == "timed_out", "\(ended)")
+        #expect(try await serve.worker(asker.id).state == "waiting")
         _ = try await serve.call("answer", ["askId": asked["data"]?["ask"]?["askId"] ?? .null, "text": "postgres"])
-        let done = try await serve.awaitAll([worker.id])
+        let done = try await serve.awaitAll([asker.id])
         let finished = done["finished"]?.arrayValue?.first ?? .null
         #expect(finished.state == "succeeded", "\(done)")
-        #expect((finished["waitedMs"]?.intValue ?? 0) >= 4000, "\(finished)")
+        // It waited a whole timeout and more: it was answered after the other worker's timeout ran out.
+        #expect((finished["waitedMs"]?.intValue ?? 0) >= timeout * 1000, "\(finished)")
         #expect(try await serve.stop() == 0)
     }
 
